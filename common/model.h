@@ -1,0 +1,227 @@
+// The manifest model: one plain value type per kind. No I/O here; the
+// builder (model_builder.h) fills these from validated YAML documents.
+// Value types; safe to copy between threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/money.h"
+
+namespace xc {
+
+inline constexpr const char* kApiVersion = "xcloud/v1";
+
+enum class Kind {
+  kZone,
+  kPool,
+  kHost,
+  kTenant,
+  kPriceList,
+  kImage,
+  kNetwork,
+  kSecurityGroup,
+  kPlacementGroup,
+  kVirtualMachine,
+  kVolume,
+};
+
+const std::vector<Kind>& all_kinds();
+const char* kind_name(Kind kind);
+std::optional<Kind> kind_from_name(const std::string& name);
+// Kinds whose objects belong to a tenant (metadata.tenant required).
+bool kind_is_tenant_scoped(Kind kind);
+
+struct ObjectMeta {
+  std::string name;
+  std::string tenant;  // VDC path such as "education/schools"; empty for global kinds
+  std::map<std::string, std::string> labels;
+};
+
+struct ZoneSpec {
+  std::string display_name;
+  std::string description;
+};
+
+enum class PlacementPolicy { kSpread, kPack };
+
+struct PoolSpec {
+  std::string zone;
+  std::string display_name;
+  // vCPU overcommit as an exact ratio in thousandths (1.5 -> 1500); memory is
+  // never overcommitted.
+  int64_t cpu_overcommit_milli = 1000;
+  PlacementPolicy policy = PlacementPolicy::kSpread;
+};
+
+enum class Transport { kTls, kSsh };
+
+struct HostSpec {
+  std::string pool;
+  std::string address;  // "host" or "host:port"
+  Transport transport = Transport::kTls;
+  std::string ssh_user = "root";
+  int ssh_port = 22;
+  std::string known_hosts;  // path; empty means the store's default
+  bool maintenance = false;
+};
+
+inline const std::vector<std::string> kAcceleratorTypes = {"gpu-8g", "gpu-12g", "gpu-16g",
+                                                           "npu-24g"};
+
+struct Quota {
+  std::optional<int64_t> vcpu;
+  std::optional<int64_t> memory_gib;
+  std::optional<int64_t> storage_normal_gib;
+  std::optional<int64_t> storage_high_gib;
+  std::map<std::string, int64_t> accelerators;  // by type
+  std::optional<int64_t> vms;
+  std::optional<int64_t> networks;
+};
+
+struct TenantSpec {
+  std::string display_name;  // any language
+  std::vector<std::string> zones;  // allowed; empty means all
+  std::vector<std::string> pools;  // allowed; empty means all
+  Quota quota;
+};
+
+struct PriceListSpec {
+  std::string currency = "CNY";
+  std::string effective_from;  // as written: "2026-01-01" or an RFC 3339 time
+  std::string time_zone = "Asia/Shanghai";
+  bool charge_when_stopped = true;
+  std::map<std::string, Money> prices;  // per item per month
+};
+
+enum class Arch { kX86_64, kAarch64 };
+const char* arch_name(Arch arch);
+std::optional<Arch> arch_from_name(const std::string& name);
+
+struct ImageSpec {
+  Arch arch = Arch::kX86_64;
+  std::string os;
+  std::string format = "qcow2";
+  std::string source;
+  std::optional<int64_t> size_gib;
+  std::string sha256;
+  std::string visibility;  // global, private, shared
+  std::vector<std::string> shared_with;
+};
+
+struct SubnetSpec {
+  std::string subnet;  // CIDR
+  std::string gateway;
+};
+
+struct NetworkSpec {
+  std::string zone;
+  std::optional<int64_t> vlan;
+  std::optional<int64_t> vxlan;
+  std::optional<SubnetSpec> ipv4;
+  std::optional<SubnetSpec> ipv6;
+  std::vector<std::string> dns;
+};
+
+struct SecurityRule {
+  std::string protocol = "tcp";  // tcp, udp, icmp, any
+  int port_from = 0;             // 0..0 means all ports
+  int port_to = 0;
+  std::string from_cidr;
+  std::string from_group;
+};
+
+struct SecurityGroupSpec {
+  std::vector<SecurityRule> ingress;
+  std::vector<SecurityRule> egress;  // empty means all outbound allowed
+};
+
+enum class GroupPolicy { kAffinity, kAntiAffinity };
+
+struct PlacementGroupSpec {
+  GroupPolicy policy = GroupPolicy::kAntiAffinity;
+  bool strict = true;
+};
+
+enum class DiskTier { kNormal, kHigh };
+const char* tier_name(DiskTier tier);
+// Inclusive IOPS range a tier promises (tender 3.1.2).
+struct IopsRange {
+  int64_t min;
+  int64_t max;
+};
+IopsRange tier_iops(DiskTier tier);
+
+struct DiskSpec {
+  std::string name;
+  int64_t size_gib = 0;
+  DiskTier tier = DiskTier::kNormal;
+  int64_t iops = 0;  // defaults to the tier's upper bound
+};
+
+struct NicSpec {
+  std::string network;  // "name" in the VM's tenant, or "tenant/path/name"
+  std::string ipv4;
+  std::string ipv6;  // an address, "auto" or empty
+  std::string mac;
+  std::vector<std::string> security_groups;
+};
+
+struct AcceleratorRequest {
+  std::string type;
+  int64_t count = 1;
+};
+
+struct PlacementSpec {
+  std::string zone;
+  std::string pool;
+  std::string group;
+};
+
+enum class Power { kRunning, kStopped };
+
+struct VirtualMachineSpec {
+  std::optional<Arch> arch;
+  int64_t cpus = 0;
+  int64_t memory_gib = 0;
+  std::string image;
+  std::vector<DiskSpec> disks;
+  std::vector<NicSpec> nics;
+  std::vector<AcceleratorRequest> accelerators;
+  PlacementSpec placement;
+  Power power = Power::kRunning;
+};
+
+struct VolumeSpec {
+  int64_t size_gib = 0;
+  DiskTier tier = DiskTier::kNormal;
+  int64_t iops = 0;
+  std::string attach_to;  // a VirtualMachine of the same tenant
+  PlacementSpec placement;
+};
+
+using Spec = std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec,
+                          NetworkSpec, SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec,
+                          VolumeSpec>;
+
+// Where an object was declared, for messages.
+struct Origin {
+  std::string file;
+  int document = 0;
+};
+
+struct Object {
+  Kind kind = Kind::kZone;
+  ObjectMeta meta;
+  Spec spec;
+  Origin origin;
+
+  template <typename T>
+  const T& as() const { return std::get<T>(spec); }
+};
+
+}  // namespace xc

@@ -1,0 +1,223 @@
+#include "common/model_builder.h"
+
+#include <nlohmann/json.hpp>
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+std::string str(const json& j, const char* key, std::string fallback = "") {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : fallback;
+}
+
+std::optional<int64_t> opt_int(const json& j, const char* key) {
+  if (j.contains(key) && j[key].is_number_integer()) return j[key].get<int64_t>();
+  return std::nullopt;
+}
+
+int64_t int_or(const json& j, const char* key, int64_t fallback) {
+  return opt_int(j, key).value_or(fallback);
+}
+
+bool bool_or(const json& j, const char* key, bool fallback) {
+  return j.contains(key) && j[key].is_boolean() ? j[key].get<bool>() : fallback;
+}
+
+std::vector<std::string> strings(const json& j, const char* key) {
+  std::vector<std::string> out;
+  if (j.contains(key) && j[key].is_array())
+    for (const auto& v : j[key])
+      if (v.is_string()) out.push_back(v);
+  return out;
+}
+
+const json& child(const json& j, const char* key) {
+  static const json kEmpty = json::object();
+  return j.contains(key) && j[key].is_object() ? j[key] : kEmpty;
+}
+
+DiskTier tier_of(const json& j) { return str(j, "tier") == "high" ? DiskTier::kHigh : DiskTier::kNormal; }
+
+PlacementSpec placement_of(const json& j) {
+  const json& p = child(j, "placement");
+  return {str(p, "zone"), str(p, "pool"), str(p, "group")};
+}
+
+// Parses "80" or "8000-8080"; 0-0 for absent (all ports).
+void parse_ports(const json& rule, SecurityRule& out) {
+  if (!rule.contains("ports")) return;
+  const json& p = rule["ports"];
+  if (p.is_number_integer()) {
+    out.port_from = out.port_to = p.get<int>();
+    return;
+  }
+  if (!p.is_string()) return;
+  std::string s = p;
+  size_t dash = s.find('-');
+  try {
+    out.port_from = std::stoi(s.substr(0, dash));
+    out.port_to = dash == std::string::npos ? out.port_from : std::stoi(s.substr(dash + 1));
+  } catch (const std::exception&) {
+    out.port_from = out.port_to = -1;  // the semantic checks report it
+  }
+}
+
+std::vector<SecurityRule> rules(const json& spec, const char* key) {
+  std::vector<SecurityRule> out;
+  if (!spec.contains(key)) return out;
+  for (const auto& r : spec[key]) {
+    SecurityRule rule;
+    rule.protocol = str(r, "protocol", "tcp");
+    parse_ports(r, rule);
+    rule.from_cidr = str(r, "from");
+    rule.from_group = str(r, "group");
+    out.push_back(rule);
+  }
+  return out;
+}
+
+std::optional<SubnetSpec> subnet_of(const json& spec, const char* key) {
+  if (!spec.contains(key) || !spec[key].is_object()) return std::nullopt;
+  return SubnetSpec{str(spec[key], "subnet"), str(spec[key], "gateway")};
+}
+
+Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
+  switch (kind) {
+    case Kind::kZone: return ZoneSpec{str(s, "displayName"), str(s, "description")};
+    case Kind::kPool: {
+      PoolSpec p;
+      p.zone = str(s, "zone");
+      p.display_name = str(s, "displayName");
+      auto text = doc.scalar_text.find("/spec/cpuOvercommit");
+      if (text != doc.scalar_text.end()) {
+        // Exact: parse the decimal text, never a double.
+        if (auto m = Money::parse(text->second)) p.cpu_overcommit_milli = m->micros() / 1000;
+      }
+      p.policy = str(s, "policy") == "pack" ? PlacementPolicy::kPack : PlacementPolicy::kSpread;
+      return p;
+    }
+    case Kind::kHost: {
+      HostSpec h;
+      h.pool = str(s, "pool");
+      h.address = str(s, "address");
+      h.transport = str(s, "transport") == "ssh" ? Transport::kSsh : Transport::kTls;
+      const json& ssh = child(s, "ssh");
+      h.ssh_user = str(ssh, "user", "root");
+      h.ssh_port = static_cast<int>(int_or(ssh, "port", 22));
+      h.known_hosts = str(ssh, "knownHosts");
+      h.maintenance = bool_or(s, "maintenance", false);
+      return h;
+    }
+    case Kind::kTenant: {
+      TenantSpec t;
+      t.display_name = str(s, "displayName");
+      t.zones = strings(s, "zones");
+      t.pools = strings(s, "pools");
+      const json& q = child(s, "quota");
+      t.quota.vcpu = opt_int(q, "vcpu");
+      t.quota.memory_gib = opt_int(q, "memoryGiB");
+      t.quota.vms = opt_int(q, "vms");
+      t.quota.networks = opt_int(q, "networks");
+      const json& st = child(q, "storageGiB");
+      t.quota.storage_normal_gib = opt_int(st, "normal");
+      t.quota.storage_high_gib = opt_int(st, "high");
+      for (const auto& [type, n] : child(q, "accelerators").items())
+        if (n.is_number_integer()) t.quota.accelerators[type] = n.get<int64_t>();
+      return t;
+    }
+    case Kind::kPriceList: {
+      PriceListSpec p;
+      p.currency = str(s, "currency", "CNY");
+      p.effective_from = str(s, "effectiveFrom");
+      p.time_zone = str(s, "timeZone", "Asia/Shanghai");
+      p.charge_when_stopped = bool_or(s, "chargeWhenStopped", true);
+      for (const auto& [item, _] : child(s, "prices").items()) {
+        auto text = doc.scalar_text.find(pointer_child("/spec/prices", item));
+        if (text == doc.scalar_text.end()) continue;
+        if (auto m = Money::parse(text->second)) p.prices[item] = *m;
+      }
+      return p;
+    }
+    case Kind::kImage: {
+      ImageSpec i;
+      i.arch = arch_from_name(str(s, "arch")).value_or(Arch::kX86_64);
+      i.os = str(s, "os");
+      i.format = str(s, "format", "qcow2");
+      i.source = str(s, "source");
+      i.size_gib = opt_int(s, "sizeGiB");
+      i.sha256 = str(s, "sha256");
+      i.visibility = str(s, "visibility");
+      i.shared_with = strings(s, "sharedWith");
+      return i;
+    }
+    case Kind::kNetwork: {
+      NetworkSpec n;
+      n.zone = str(s, "zone");
+      n.vlan = opt_int(s, "vlan");
+      n.vxlan = opt_int(s, "vxlan");
+      n.ipv4 = subnet_of(s, "ipv4");
+      n.ipv6 = subnet_of(s, "ipv6");
+      n.dns = strings(s, "dns");
+      return n;
+    }
+    case Kind::kSecurityGroup: return SecurityGroupSpec{rules(s, "ingress"), rules(s, "egress")};
+    case Kind::kPlacementGroup:
+      return PlacementGroupSpec{
+          str(s, "policy") == "affinity" ? GroupPolicy::kAffinity : GroupPolicy::kAntiAffinity,
+          bool_or(s, "strict", true)};
+    case Kind::kVirtualMachine: {
+      VirtualMachineSpec v;
+      if (s.contains("arch")) v.arch = arch_from_name(str(s, "arch"));
+      v.cpus = int_or(s, "cpus", 0);
+      v.memory_gib = int_or(s, "memoryGiB", 0);
+      v.image = str(s, "image");
+      if (s.contains("disks")) {
+        for (const auto& d : s["disks"]) {
+          DiskTier tier = tier_of(d);
+          v.disks.push_back({str(d, "name"), int_or(d, "sizeGiB", 0), tier,
+                             int_or(d, "iops", tier_iops(tier).max)});
+        }
+      }
+      if (s.contains("nics")) {
+        for (const auto& n : s["nics"])
+          v.nics.push_back({str(n, "network"), str(n, "ipv4"), str(n, "ipv6"), str(n, "mac"),
+                            strings(n, "securityGroups")});
+      }
+      if (s.contains("accelerators")) {
+        for (const auto& a : s["accelerators"]) v.accelerators.push_back({str(a, "type"), int_or(a, "count", 1)});
+      }
+      v.placement = placement_of(s);
+      v.power = str(s, "power") == "stopped" ? Power::kStopped : Power::kRunning;
+      return v;
+    }
+    case Kind::kVolume: {
+      VolumeSpec v;
+      v.size_gib = int_or(s, "sizeGiB", 0);
+      v.tier = tier_of(s);
+      v.iops = int_or(s, "iops", tier_iops(v.tier).max);
+      v.attach_to = str(s, "attachTo");
+      v.placement = placement_of(s);
+      return v;
+    }
+  }
+  return ZoneSpec{};
+}
+
+}  // namespace
+
+Object build_object(const YamlDocument& doc) {
+  const json& tree = doc.tree;
+  Object obj;
+  obj.kind = kind_from_name(str(tree, "kind")).value_or(Kind::kZone);
+  const json& meta = child(tree, "metadata");
+  obj.meta.name = str(meta, "name");
+  obj.meta.tenant = str(meta, "tenant");
+  for (const auto& [k, v] : child(meta, "labels").items())
+    if (v.is_string()) obj.meta.labels[k] = v;
+  obj.spec = build_spec(obj.kind, child(tree, "spec"), doc);
+  obj.origin = {doc.file, doc.index};
+  return obj;
+}
+
+}  // namespace xc

@@ -1,0 +1,443 @@
+#include "common/semantic_checks.h"
+
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "common/ip_address.h"
+#include "common/spelling.h"
+
+namespace xc {
+namespace {
+
+std::string where(const YamlDocument& doc, const std::string& pointer) {
+  SourcePos p = doc.position(pointer);
+  return doc.file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column);
+}
+
+std::string qualified(const Object& o) {
+  return o.meta.tenant.empty() ? o.meta.name : o.meta.tenant + "/" + o.meta.name;
+}
+
+bool valid_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = s[i];
+    int extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+    if (extra < 0 || i + extra >= s.size() + (extra == 0 ? 1 : 0)) return false;
+    for (int k = 1; k <= extra; ++k)
+      if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+class Checker {
+ public:
+  Checker(const std::vector<Object>& objects, const std::vector<const YamlDocument*>& docs,
+          const PriceCaps& caps)
+      : objects_(objects), docs_(docs), caps_(caps) {}
+
+  std::vector<Diagnostic> run() {
+    index();
+    // By kind, so networks' subnets are known before VMs' addresses are checked.
+    for (Kind kind : all_kinds())
+      for (size_t i = 0; i < objects_.size(); ++i)
+        if (objects_[i].kind == kind) check(objects_[i], *docs_[i]);
+    return std::move(errors_);
+  }
+
+ private:
+  using Key = std::tuple<Kind, std::string, std::string>;  // kind, tenant, name
+
+  void index() {
+    for (size_t i = 0; i < objects_.size(); ++i) {
+      const Object& o = objects_[i];
+      Key key{o.kind, o.meta.tenant, o.meta.name};
+      auto [it, inserted] = by_key_.emplace(key, i);
+      if (!inserted) {
+        std::string scope = o.meta.tenant.empty() ? "" : " in tenant " + o.meta.tenant;
+        error(*docs_[i], "/metadata/name",
+              "duplicate " + std::string(kind_name(o.kind)) + " '" + o.meta.name + "'" + scope +
+                  " (first defined at " + where(*docs_[it->second], "/metadata/name") + ")");
+      }
+    }
+  }
+
+  const Object* find(Kind kind, const std::string& tenant, const std::string& name) const {
+    auto it = by_key_.find({kind, tenant, name});
+    return it == by_key_.end() ? nullptr : &objects_[it->second];
+  }
+  const YamlDocument* doc_of(const Object* o) const { return docs_[o - objects_.data()]; }
+
+  std::vector<std::string> names_of(Kind kind, const std::optional<std::string>& tenant) const {
+    std::vector<std::string> out;
+    for (const auto& o : objects_)
+      if (o.kind == kind && (!tenant || o.meta.tenant == *tenant))
+        out.push_back(o.meta.name);
+    return out;
+  }
+
+  void error(const YamlDocument& doc, const std::string& pointer, std::string message) {
+    errors_.push_back(doc.error_at(pointer, std::move(message)));
+  }
+
+  // A global reference (zone, pool, tenant).
+  const Object* require(const YamlDocument& doc, const std::string& pointer, Kind kind,
+                        const std::string& name, const char* what) {
+    if (name.empty()) return nullptr;
+    if (const Object* o = find(kind, "", name)) return o;
+    error(doc, pointer, std::string("unknown ") + what + " '" + name + "'" +
+                            did_you_mean(name, names_of(kind, "")));
+    return nullptr;
+  }
+
+  // A reference to an object of the same tenant.
+  const Object* require_in_tenant(const YamlDocument& doc, const std::string& pointer, Kind kind,
+                                  const std::string& tenant, const std::string& name,
+                                  const char* what) {
+    if (name.empty()) return nullptr;
+    if (const Object* o = find(kind, tenant, name)) return o;
+    error(doc, pointer, std::string("unknown ") + what + " '" + name + "' in tenant " + tenant +
+                            did_you_mean(name, names_of(kind, tenant)));
+    return nullptr;
+  }
+
+  void check(const Object& o, const YamlDocument& doc) {
+    if (!o.meta.tenant.empty()) require(doc, "/metadata/tenant", Kind::kTenant, o.meta.tenant, "tenant");
+    switch (o.kind) {
+      case Kind::kPool: require(doc, "/spec/zone", Kind::kZone, o.as<PoolSpec>().zone, "zone"); break;
+      case Kind::kHost: require(doc, "/spec/pool", Kind::kPool, o.as<HostSpec>().pool, "pool"); break;
+      case Kind::kTenant: check_tenant(o, doc); break;
+      case Kind::kPriceList: check_prices(o, doc); break;
+      case Kind::kImage:
+        for (size_t i = 0; i < o.as<ImageSpec>().shared_with.size(); ++i)
+          require(doc, "/spec/sharedWith/" + std::to_string(i), Kind::kTenant,
+                  o.as<ImageSpec>().shared_with[i], "tenant");
+        break;
+      case Kind::kNetwork: check_network(o, doc); break;
+      case Kind::kSecurityGroup: check_security_group(o, doc); break;
+      case Kind::kVirtualMachine: check_vm(o, doc); break;
+      case Kind::kVolume: check_volume(o, doc); break;
+      default: break;
+    }
+  }
+
+  void check_tenant(const Object& o, const YamlDocument& doc) {
+    const auto& spec = o.as<TenantSpec>();
+    if (!valid_utf8(spec.display_name))
+      error(doc, "/spec/displayName", "displayName is not valid UTF-8");
+    size_t slash = o.meta.name.rfind('/');
+    const Object* parent = nullptr;
+    if (slash != std::string::npos) {
+      std::string parent_name = o.meta.name.substr(0, slash);
+      parent = find(Kind::kTenant, "", parent_name);
+      if (!parent)
+        error(doc, "/metadata/name", "parent tenant '" + parent_name + "' of '" + o.meta.name +
+                                         "' is not declared");
+    }
+    for (size_t i = 0; i < spec.zones.size(); ++i)
+      require(doc, "/spec/zones/" + std::to_string(i), Kind::kZone, spec.zones[i], "zone");
+    for (size_t i = 0; i < spec.pools.size(); ++i)
+      require(doc, "/spec/pools/" + std::to_string(i), Kind::kPool, spec.pools[i], "pool");
+    if (!parent) return;
+    const Quota& q = spec.quota;
+    const Quota& pq = parent->as<TenantSpec>().quota;
+    auto within = [&](const std::optional<int64_t>& mine, const std::optional<int64_t>& theirs,
+                      const std::string& pointer, const std::string& resource) {
+      if (mine && theirs && *mine > *theirs)
+        error(doc, pointer, "quota " + resource + " " + std::to_string(*mine) +
+                                " exceeds parent tenant " + parent->meta.name + "'s " +
+                                std::to_string(*theirs));
+    };
+    within(q.vcpu, pq.vcpu, "/spec/quota/vcpu", "vcpu");
+    within(q.memory_gib, pq.memory_gib, "/spec/quota/memoryGiB", "memoryGiB");
+    within(q.storage_normal_gib, pq.storage_normal_gib, "/spec/quota/storageGiB/normal", "storageGiB.normal");
+    within(q.storage_high_gib, pq.storage_high_gib, "/spec/quota/storageGiB/high", "storageGiB.high");
+    within(q.vms, pq.vms, "/spec/quota/vms", "vms");
+    within(q.networks, pq.networks, "/spec/quota/networks", "networks");
+    for (const auto& [type, n] : q.accelerators) {
+      auto it = pq.accelerators.find(type);
+      within(n, it == pq.accelerators.end() ? std::nullopt : std::optional<int64_t>(it->second),
+             "/spec/quota/accelerators/" + type, "accelerators." + type);
+    }
+  }
+
+  void check_prices(const Object& o, const YamlDocument& doc) {
+    const auto& spec = o.as<PriceListSpec>();
+    if (spec.currency != caps_.currency)
+      error(doc, "/spec/currency", "currency " + spec.currency + " differs from the caps' " + caps_.currency);
+    std::vector<std::string> items;
+    for (const auto& [item, _] : caps_.items) items.push_back(item);
+    for (const auto& [item, price] : spec.prices) {
+      std::string pointer = pointer_child("/spec/prices", item);
+      auto cap = caps_.items.find(item);
+      if (cap == caps_.items.end()) {
+        errors_.push_back(doc.error_at_key(pointer, "unknown price item '" + item + "'" +
+                                                        did_you_mean(item, items)));
+      } else if (price > cap->second.cap) {
+        error(doc, pointer, "price " + price.to_exact_string() + " for " + item +
+                                " exceeds the tender cap " + cap->second.cap.to_exact_string() +
+                                " CNY per " + cap->second.unit + " per " + cap->second.period);
+      }
+    }
+    const std::string& d = spec.effective_from;
+    if (d.size() >= 10) {
+      int month = std::atoi(d.substr(5, 2).c_str());
+      int day = std::atoi(d.substr(8, 2).c_str());
+      if (month < 1 || month > 12 || day < 1 || day > 31)
+        error(doc, "/spec/effectiveFrom", "effectiveFrom '" + d + "' is not a valid date");
+    }
+    auto [it, inserted] = price_dates_.emplace(d, &o);
+    if (!inserted)
+      error(doc, "/spec/effectiveFrom", "PriceList '" + it->second->meta.name +
+                                            "' already takes effect at " + d);
+  }
+
+  void check_subnet(const YamlDocument& doc, const std::optional<SubnetSpec>& s, const char* key,
+                    bool v6) {
+    if (!s) return;
+    std::string base = std::string("/spec/") + key;
+    auto subnet = parse_subnet(s->subnet);
+    if (!subnet || subnet->base.v6 != v6) {
+      error(doc, base + "/subnet", std::string("invalid ") + (v6 ? "IPv6" : "IPv4") + " subnet '" +
+                                       s->subnet + "' (expected CIDR such as " +
+                                       (v6 ? "fd00:1::/64" : "10.0.1.0/24") + ")");
+      return;
+    }
+    subnets_[{&doc, v6}] = *subnet;
+    if (s->gateway.empty()) return;
+    auto gw = parse_ip(s->gateway);
+    if (!gw || gw->v6 != v6) error(doc, base + "/gateway", "invalid gateway address '" + s->gateway + "'");
+    else if (!subnet_contains(*subnet, *gw))
+      error(doc, base + "/gateway", "gateway " + s->gateway + " is outside subnet " + s->subnet);
+  }
+
+  void check_network(const Object& o, const YamlDocument& doc) {
+    const auto& spec = o.as<NetworkSpec>();
+    const Object* zone = require(doc, "/spec/zone", Kind::kZone, spec.zone, "zone");
+    if (spec.vlan.has_value() == spec.vxlan.has_value()) {
+      error(doc, "/spec", "network '" + o.meta.name + "' needs exactly one of 'vlan' or 'vxlan'");
+    } else if (zone || spec.vxlan) {
+      // Two networks on one segment would join their tenants at layer 2.
+      std::string segment = spec.vlan ? "vlan " + std::to_string(*spec.vlan) + " in zone " + spec.zone
+                                       : "vxlan " + std::to_string(*spec.vxlan);
+      auto [it, inserted] = segments_.emplace(segment, &o);
+      if (!inserted)
+        error(doc, spec.vlan ? "/spec/vlan" : "/spec/vxlan",
+              segment + " is already used by network " + qualified(*it->second));
+    }
+    check_subnet(doc, spec.ipv4, "ipv4", false);
+    check_subnet(doc, spec.ipv6, "ipv6", true);
+    for (size_t i = 0; i < spec.dns.size(); ++i)
+      if (!parse_ip(spec.dns[i]))
+        error(doc, "/spec/dns/" + std::to_string(i), "invalid DNS server address '" + spec.dns[i] + "'");
+  }
+
+  void check_security_group(const Object& o, const YamlDocument& doc) {
+    const auto& spec = o.as<SecurityGroupSpec>();
+    auto rules = [&](const std::vector<SecurityRule>& list, const std::string& key) {
+      for (size_t i = 0; i < list.size(); ++i) {
+        const SecurityRule& r = list[i];
+        std::string p = "/spec/" + key + "/" + std::to_string(i);
+        if (r.from_cidr.empty() == r.from_group.empty())
+          error(doc, p, "rule needs exactly one of 'from' (a CIDR) or 'group' (a security group)");
+        if (!r.from_cidr.empty() && !parse_subnet(r.from_cidr))
+          error(doc, p + "/from", "invalid CIDR '" + r.from_cidr + "' (expected e.g. 10.0.0.0/8)");
+        if (!r.from_group.empty())
+          require_in_tenant(doc, p + "/group", Kind::kSecurityGroup, o.meta.tenant, r.from_group,
+                            "security group");
+        if (r.port_from < 0 || r.port_to > 65535 || r.port_from > r.port_to ||
+            (r.port_from == 0 && r.port_to != 0))
+          error(doc, p + "/ports", "invalid port range (expected 1-65535, FROM <= TO)");
+      }
+    };
+    rules(spec.ingress, "ingress");
+    rules(spec.egress, "egress");
+  }
+
+  void check_iops(const YamlDocument& doc, const std::string& pointer, DiskTier tier, int64_t iops,
+                  bool explicit_iops) {
+    IopsRange r = tier_iops(tier);
+    if (explicit_iops && (iops < r.min || iops > r.max))
+      error(doc, pointer + "/iops", "iops " + std::to_string(iops) + " is outside tier " +
+                                        tier_name(tier) + "'s range " + std::to_string(r.min) +
+                                        "-" + std::to_string(r.max));
+  }
+
+  // Zones and pools a tenant may use: every ancestor with a list must allow it.
+  bool tenant_allows(const std::string& tenant, const std::string& value, bool zone,
+                     std::string& refused_by) const {
+    std::string path = tenant;
+    while (!path.empty()) {
+      if (const Object* t = find(Kind::kTenant, "", path)) {
+        const auto& list = zone ? t->as<TenantSpec>().zones : t->as<TenantSpec>().pools;
+        if (!list.empty() && std::find(list.begin(), list.end(), value) == list.end()) {
+          refused_by = path;
+          return false;
+        }
+      }
+      size_t slash = path.rfind('/');
+      path = slash == std::string::npos ? "" : path.substr(0, slash);
+    }
+    return true;
+  }
+
+  void check_placement(const Object& o, const YamlDocument& doc, const PlacementSpec& p,
+                       std::string& zone_out) {
+    const Object* zone = require(doc, "/spec/placement/zone", Kind::kZone, p.zone, "zone");
+    const Object* pool = require(doc, "/spec/placement/pool", Kind::kPool, p.pool, "pool");
+    if (zone && pool && pool->as<PoolSpec>().zone != p.zone)
+      error(doc, "/spec/placement/pool", "pool '" + p.pool + "' is in zone " +
+                                             pool->as<PoolSpec>().zone + ", not " + p.zone);
+    std::string refused_by;
+    if (zone && !tenant_allows(o.meta.tenant, p.zone, true, refused_by))
+      error(doc, "/spec/placement/zone", "zone '" + p.zone + "' is not allowed for tenant " + refused_by);
+    if (pool && !tenant_allows(o.meta.tenant, p.pool, false, refused_by))
+      error(doc, "/spec/placement/pool", "pool '" + p.pool + "' is not allowed for tenant " + refused_by);
+    zone_out = zone ? p.zone : pool ? pool->as<PoolSpec>().zone : "";
+  }
+
+  void check_vm(const Object& o, const YamlDocument& doc) {
+    const auto& spec = o.as<VirtualMachineSpec>();
+    const std::string& tenant = o.meta.tenant;
+    check_image(o, doc, spec);
+    std::set<std::string> disk_names;
+    for (size_t i = 0; i < spec.disks.size(); ++i) {
+      std::string p = "/spec/disks/" + std::to_string(i);
+      if (!disk_names.insert(spec.disks[i].name).second)
+        error(doc, p + "/name", "disk name '" + spec.disks[i].name + "' is used twice in this VM");
+      check_iops(doc, p, spec.disks[i].tier, spec.disks[i].iops, doc.value_pos.count(p + "/iops") > 0);
+    }
+    std::string zone;
+    check_placement(o, doc, spec.placement, zone);
+    require_in_tenant(doc, "/spec/placement/group", Kind::kPlacementGroup, tenant,
+                      spec.placement.group, "placement group");
+    for (size_t i = 0; i < spec.nics.size(); ++i) check_nic(o, doc, spec.nics[i], i, zone);
+  }
+
+  void check_image(const Object& o, const YamlDocument& doc, const VirtualMachineSpec& spec) {
+    const Object* image = find(Kind::kImage, "", spec.image);
+    if (!image) image = find(Kind::kImage, o.meta.tenant, spec.image);
+    if (!image) {
+      for (const auto& other : objects_) {
+        if (other.kind != Kind::kImage || other.meta.name != spec.image) continue;
+        const auto& shared = other.as<ImageSpec>().shared_with;
+        if (std::find(shared.begin(), shared.end(), o.meta.tenant) != shared.end()) image = &other;
+      }
+    }
+    if (!image) {
+      bool elsewhere = false;
+      for (const auto& other : objects_)
+        elsewhere |= other.kind == Kind::kImage && other.meta.name == spec.image;
+      error(doc, "/spec/image",
+            elsewhere ? "image '" + spec.image + "' is private to another tenant and not shared with " + o.meta.tenant
+                      : "unknown image '" + spec.image + "'" + did_you_mean(spec.image, names_of(Kind::kImage, std::nullopt)));
+      return;
+    }
+    Arch image_arch = image->as<ImageSpec>().arch;
+    if (spec.arch && *spec.arch != image_arch)
+      error(doc, "/spec/arch", std::string("arch ") + arch_name(*spec.arch) + " does not match image '" +
+                                   spec.image + "' (" + arch_name(image_arch) + ")");
+  }
+
+  void check_nic(const Object& o, const YamlDocument& doc, const NicSpec& nic, size_t i,
+                 const std::string& vm_zone) {
+    std::string p = "/spec/nics/" + std::to_string(i);
+    auto [net_tenant, net_name] = split_qualified(nic.network, o.meta.tenant);
+    if (net_tenant != o.meta.tenant) {
+      if (find(Kind::kNetwork, net_tenant, net_name)) {
+        error(doc, p + "/network", "network '" + nic.network + "' belongs to tenant " + net_tenant +
+                                       "; a VM of tenant " + o.meta.tenant +
+                                       " cannot attach to it (tenant isolation)");
+        return;
+      }
+    }
+    const Object* net = require_in_tenant(doc, p + "/network", Kind::kNetwork, net_tenant, net_name, "network");
+    for (size_t k = 0; k < nic.security_groups.size(); ++k)
+      require_in_tenant(doc, p + "/securityGroups/" + std::to_string(k), Kind::kSecurityGroup,
+                        o.meta.tenant, nic.security_groups[k], "security group");
+    if (!net) return;
+    const auto& ns = net->as<NetworkSpec>();
+    if (!vm_zone.empty() && ns.zone != vm_zone)
+      error(doc, p + "/network", "network '" + nic.network + "' is in zone " + ns.zone +
+                                     " but the VM is placed in zone " + vm_zone +
+                                     " (placement never crosses zones)");
+    check_address(o, doc, p + "/ipv4", nic.ipv4, *net, false);
+    if (nic.ipv6 != "auto") check_address(o, doc, p + "/ipv6", nic.ipv6, *net, true);
+  }
+
+  void check_address(const Object& o, const YamlDocument& doc, const std::string& pointer,
+                     const std::string& text, const Object& net, bool v6) {
+    if (text.empty()) return;
+    const char* family = v6 ? "IPv6" : "IPv4";
+    auto ip = parse_ip(text);
+    if (!ip || ip->v6 != v6) {
+      error(doc, pointer, "invalid " + std::string(family) + " address '" + text + "'");
+      return;
+    }
+    auto subnet = subnets_.find({doc_of(&net), v6});
+    if (subnet == subnets_.end()) {
+      error(doc, pointer, "network '" + qualified(net) + "' has no valid " + family + " subnet for address " + text);
+      return;
+    }
+    const auto& spec = net.as<NetworkSpec>();
+    const std::string& cidr = v6 ? spec.ipv6->subnet : spec.ipv4->subnet;
+    const std::string& gateway = v6 ? spec.ipv6->gateway : spec.ipv4->gateway;
+    if (!subnet_contains(subnet->second, *ip)) {
+      error(doc, pointer, "address " + text + " is outside network " + qualified(net) + "'s subnet " + cidr);
+    } else if (is_network_or_broadcast(subnet->second, *ip)) {
+      error(doc, pointer, "address " + text + " is the network or broadcast address of " + cidr);
+    } else if (!gateway.empty() && parse_ip(gateway) == ip) {
+      error(doc, pointer, "address " + text + " is the gateway of network " + qualified(net));
+    } else {
+      std::string bytes(ip->bytes.begin(), ip->bytes.end());
+      auto [it, inserted] = addresses_.emplace(std::make_pair(qualified(net), bytes),
+                                               std::make_pair(&o, where(doc, pointer)));
+      if (!inserted)
+        error(doc, pointer, "address " + text + " is already used by VirtualMachine " +
+                                qualified(*it->second.first) + " (" + it->second.second + ")");
+    }
+  }
+
+  void check_volume(const Object& o, const YamlDocument& doc) {
+    const auto& spec = o.as<VolumeSpec>();
+    check_iops(doc, "/spec", spec.tier, spec.iops, doc.value_pos.count("/spec/iops") > 0);
+    std::string zone;
+    check_placement(o, doc, spec.placement, zone);
+    require_in_tenant(doc, "/spec/attachTo", Kind::kVirtualMachine, o.meta.tenant, spec.attach_to,
+                      "virtual machine");
+  }
+
+  const std::vector<Object>& objects_;
+  const std::vector<const YamlDocument*>& docs_;
+  const PriceCaps& caps_;
+  std::vector<Diagnostic> errors_;
+  std::map<Key, size_t> by_key_;
+  std::map<std::string, const Object*> segments_;
+  std::map<std::string, const Object*> price_dates_;
+  std::map<std::pair<const YamlDocument*, bool>, Subnet> subnets_;
+  // (network, address bytes) -> first user and where it was declared.
+  std::map<std::pair<std::string, std::string>, std::pair<const Object*, std::string>> addresses_;
+};
+
+}  // namespace
+
+std::pair<std::string, std::string> split_qualified(const std::string& ref,
+                                                    const std::string& default_tenant) {
+  size_t slash = ref.rfind('/');
+  if (slash == std::string::npos) return {default_tenant, ref};
+  return {ref.substr(0, slash), ref.substr(slash + 1)};
+}
+
+}  // namespace xc
+
+namespace xc {
+
+std::vector<Diagnostic> check_semantics(const std::vector<Object>& objects,
+                                        const std::vector<const YamlDocument*>& docs,
+                                        const PriceCaps& caps) {
+  return Checker(objects, docs, caps).run();
+}
+
+}  // namespace xc

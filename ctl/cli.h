@@ -1,0 +1,37 @@
+// The xcloudctl command line: CLI11 wiring and the exit-code contract.
+// The only layer that prints. Not thread-safe; one run per process.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace xc {
+
+// Exit codes scripts can trust.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // failed, or `diff` found changes
+inline constexpr int kExitUsage = 2;    // bad usage or invalid input
+inline constexpr int kExitInterrupted = 130;
+
+struct CliContext {
+  std::ostream& out;
+  std::ostream& err;
+  int exit_code = kExitOk;
+  std::string state_path;  // --state, else XCLOUD_STATE, else the default
+};
+
+// Parses argv, runs one command, returns the process exit code.
+int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err);
+
+// Each command file registers itself on the app.
+void add_validate_command(CLI::App& app, CliContext& ctx);
+
+// Adds "-o/--output" restricted to `formats`; the first is the default.
+void add_output_option(CLI::App& cmd, std::string& format, const std::vector<std::string>& formats);
+
+}  // namespace xc

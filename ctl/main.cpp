@@ -1,0 +1,5 @@
+#include <iostream>
+
+#include "ctl/cli.h"
+
+int main(int argc, char** argv) { return xc::run_xcloudctl(argc, argv, std::cout, std::cerr); }
