@@ -299,7 +299,7 @@ bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>&
   valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(tree);
-  validator.validate(impl_->kind_schema.at(*kind), target, &results);
+  bool schema_ok = validator.validate(impl_->kind_schema.at(*kind), target, &results);
   valijson::ValidationResults::Error e;
   while (results.popError(e)) {
     const std::string& d = e.description;
@@ -320,6 +320,11 @@ bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>&
       pointer = pointer_child(pointer, seg);
     }
     errors.push_back(doc.error_at(pointer, impl_->rewrite(*kind, doc, pointer, d)));
+  }
+  if (!schema_ok && errors.size() == before) {
+    // Every message was a wrapper we drop; never let the document pass.
+    errors.push_back(doc.error_at("", std::string("document does not match the ") + kind_name(*kind) +
+                                          " schema"));
   }
   return errors.size() == before;
 }

@@ -18,7 +18,7 @@ void add_output_option(CLI::App& cmd, std::string& format, const std::vector<std
 int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   CLI::App app{
       "xcloudctl: manage an xcloud private cloud from declarative YAML manifests."};
-  app.footer("Examples:\n  xcloudctl validate -f examples/\n\n"
+  app.footer("Examples:\n  xcloudctl init\n  xcloudctl validate -f examples/\n\n"
              "Run 'xcloudctl COMMAND --help' for a command's options.");
   app.name("xcloudctl");
   app.require_subcommand(1);
@@ -26,8 +26,9 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   CliContext ctx{out, err, kExitOk, ""};
   app.add_option("--state", ctx.state_path,
                  "State database (default: $XCLOUD_STATE, else /var/lib/xcloud/state.db for "
-                 "root, ~/.local/state/xcloud/state.db otherwise)");
+                 "root, ${XDG_STATE_HOME:-~/.local/state}/xcloud/state.db otherwise)");
   add_validate_command(app, ctx);
+  add_init_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace CLI {
 class App;
 }
@@ -30,6 +32,10 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err);
 
 // Each command file registers itself on the app.
 void add_validate_command(CLI::App& app, CliContext& ctx);
+void add_init_command(CLI::App& app, CliContext& ctx);
+
+// --state, else $XCLOUD_STATE, else the default for this user.
+Result<std::string> resolve_state_path(const CliContext& ctx);
 
 // Adds "-o/--output" restricted to `formats`; the first is the default.
 void add_output_option(CLI::App& cmd, std::string& format, const std::vector<std::string>& formats);

@@ -1,0 +1,72 @@
+#include "agent/agent_config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace xc {
+namespace {
+
+std::string at(const YAML::Node& n, const std::string& file) {
+  return file + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
+}
+
+}  // namespace
+
+Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::string& file) {
+  static const std::set<std::string> kKeys = {"listen", "port", "libvirt", "tls", "storageDir",
+                                              "storagePool", "uplink", "networkMode", "labels",
+                                              "accelerators"};
+  AgentConfig c;
+  try {
+    YAML::Node root = YAML::Load(yaml_text);
+    if (!root.IsMap()) return error(Code::kInvalidArgument, file + ": expected a mapping");
+    for (const auto& kv : root) {
+      std::string key = kv.first.Scalar();
+      if (!kKeys.count(key))
+        return error(Code::kInvalidArgument, at(kv.first, file) + ": unknown setting '" + key + "'");
+    }
+    if (root["listen"]) c.listen = root["listen"].as<std::string>();
+    if (root["port"]) c.port = root["port"].as<int>();
+    if (root["libvirt"]) c.libvirt_uri = root["libvirt"].as<std::string>();
+    if (auto tls = root["tls"]) {
+      if (tls["cert"]) c.tls_cert = tls["cert"].as<std::string>();
+      if (tls["key"]) c.tls_key = tls["key"].as<std::string>();
+      if (tls["ca"]) c.tls_ca = tls["ca"].as<std::string>();
+    }
+    if (root["storageDir"]) c.storage_dir = root["storageDir"].as<std::string>();
+    if (root["storagePool"]) c.storage_pool = root["storagePool"].as<std::string>();
+    if (root["uplink"]) c.uplink = root["uplink"].as<std::string>();
+    if (root["networkMode"]) c.network_mode = root["networkMode"].as<std::string>();
+    if (c.network_mode != "vlan" && c.network_mode != "vxlan")
+      return error(Code::kInvalidArgument, at(root["networkMode"], file) + ": networkMode must be vlan or vxlan");
+    if (c.port < 0 || c.port > 65535)
+      return error(Code::kInvalidArgument, at(root["port"], file) + ": port must be 0-65535");
+    for (const auto& kv : root["labels"]) c.labels[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    for (const auto& a : root["accelerators"]) {
+      AcceleratorMapping m;
+      m.vendor = a["vendor"].as<std::string>();
+      m.product = a["product"] ? a["product"].as<std::string>() : "";
+      m.type = a["type"].as<std::string>();
+      c.accelerators.push_back(m);
+    }
+  } catch (const YAML::Exception& e) {
+    return error(Code::kInvalidArgument, file + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                             std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (c.storage_dir.empty() || c.storage_dir[0] != '/')
+    return error(Code::kInvalidArgument, file + ": storageDir must be an absolute path");
+  return c;
+}
+
+Result<AgentConfig> load_agent_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return error(Code::kNotFound, "agent config " + path + " cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_agent_config(text.str(), path);
+}
+
+}  // namespace xc

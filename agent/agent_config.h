@@ -1,0 +1,38 @@
+// The agent's configuration file (YAML; packaging/agent.yaml is the
+// documented example). Value type.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace xc {
+
+// Maps a PCI vendor/product pair to an xcloud accelerator type (gpu-16g, ...).
+struct AcceleratorMapping {
+  std::string vendor;   // "0x10de"
+  std::string product;  // "0x1eb8"; empty matches any product of the vendor
+  std::string type;
+};
+
+struct AgentConfig {
+  std::string listen = "0.0.0.0";
+  int port = 7701;
+  std::string libvirt_uri = "qemu:///system";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  std::string storage_dir = "/var/lib/xcloud/disks";
+  std::string storage_pool = "xcloud";  // the libvirt dir pool over storage_dir
+  std::string uplink;                   // NIC carrying tenant VLANs/VXLANs
+  std::string network_mode = "vlan";    // vlan or vxlan
+  std::map<std::string, std::string> labels;
+  std::vector<AcceleratorMapping> accelerators;
+};
+
+Result<AgentConfig> load_agent_config(const std::string& path);
+Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::string& file);
+
+}  // namespace xc

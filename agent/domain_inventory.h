@@ -1,0 +1,27 @@
+// Reading the host's domains in bulk: which are xcloud's (by the xcloud
+// metadata element) and their state and size. Thread-safe (libvirt is).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/rpc_service.h"
+
+namespace xc {
+
+inline constexpr const char* kXcloudMetadataNs = "https://xcloud.local/xmlns/domain/1";
+
+const char* domain_state_name(int state);
+
+// The xcloud metadata element of a domain, or "" when it is not xcloud's.
+std::string xcloud_metadata_xml(virDomainPtr domain);
+
+// {"managed": [...], "unmanaged": [...]}
+Result<nlohmann::json> list_domains(AgentContext& ctx);
+
+// Looks up a domain and refuses one xcloud does not own.
+Result<Domain> owned_domain(AgentContext& ctx, const std::string& name);
+
+}  // namespace xc

@@ -1,0 +1,156 @@
+// domains.list, domain.power, domain.delete, domain.console, metrics.sample.
+// (domain.ensure lives in domain_ensure.cpp.)
+#include <chrono>
+#include <thread>
+
+#include <pugixml.hpp>
+
+#include "agent/domain_inventory.h"
+#include "agent/rpc_service.h"
+#include "agent/storage_pool.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+Result<json> domains_list(AgentContext& ctx, const json&) { return list_domains(ctx); }
+
+int state_of(virDomainPtr d) {
+  int state = 0, reason = 0;
+  return virDomainGetState(d, &state, &reason, 0) == 0 ? state : -1;
+}
+
+Status shutdown_then_destroy(virDomainPtr d, const std::string& name, int timeout_s) {
+  if (state_of(d) == VIR_DOMAIN_SHUTOFF) return {};
+  if (virDomainShutdown(d) < 0) virResetLastError();  // no ACPI: fall through to destroy
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (state_of(d) == VIR_DOMAIN_SHUTOFF) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (state_of(d) != VIR_DOMAIN_SHUTOFF && virDomainDestroy(d) < 0)
+    return libvirt_error("domain " + name + ": ");
+  return {};
+}
+
+Result<json> domain_power(AgentContext& ctx, const json& params) {
+  auto name = param_string(params, "name");
+  auto action = param_string(params, "action");
+  if (!name.ok()) return name.status();
+  if (!action.ok()) return action.status();
+  auto lock = ctx.lock_object("domain/" + *name);
+  auto domain = owned_domain(ctx, *name);
+  if (!domain.ok()) return domain.status();
+  virDomainPtr d = domain->get();
+  int before = state_of(d);
+  int rc = 0;
+  if (*action == "start") {
+    rc = before == VIR_DOMAIN_RUNNING ? 0 : virDomainCreate(d);
+  } else if (*action == "shutdown") {
+    Status s = shutdown_then_destroy(d, *name, params.value("timeout_s", 60));
+    if (!s.ok()) return s;
+  } else if (*action == "reboot") {
+    rc = virDomainReboot(d, 0);
+  } else if (*action == "destroy") {
+    rc = before == VIR_DOMAIN_SHUTOFF ? 0 : virDomainDestroy(d);
+  } else {
+    return error(Code::kInvalidArgument, "domain " + *name + ": params.action: expected start, shutdown, reboot or destroy");
+  }
+  if (rc < 0) return libvirt_error("domain " + *name + ": " + *action + " failed: ");
+  return json{{"domain", *name}, {"before", domain_state_name(before)}, {"state", domain_state_name(state_of(d))}};
+}
+
+// Volumes of our pool that back a domain's disks, by volume name.
+std::vector<std::string> owned_volumes(AgentContext& ctx, virDomainPtr d) {
+  std::vector<std::string> out;
+  pugi::xml_document doc;
+  doc.load_string(take_string(virDomainGetXMLDesc(d, 0)).c_str());
+  const std::string prefix = ctx.config.storage_dir + "/";
+  for (auto src : doc.select_nodes("/domain/devices/disk/source[@file]")) {
+    std::string file = src.node().attribute("file").as_string();
+    if (file.rfind(prefix, 0) != 0 || file.size() < 6 || file.substr(file.size() - 6) != ".qcow2") continue;
+    out.push_back(file.substr(prefix.size(), file.size() - prefix.size() - 6));
+  }
+  return out;
+}
+
+Result<json> domain_delete(AgentContext& ctx, const json& params) {
+  auto name = param_string(params, "name");
+  if (!name.ok()) return name.status();
+  bool wipe = params.value("wipe", false);
+  auto lock = ctx.lock_object("domain/" + *name);
+  virDomainPtr raw = virDomainLookupByName(ctx.conn, name->c_str());
+  if (!raw) {
+    virResetLastError();
+    return json{{"domain", *name}, {"action", "absent"}};
+  }
+  Domain found(raw);
+  if (xcloud_metadata_xml(found.get()).empty())
+    return error(Code::kPermissionDenied, "domain " + *name + ": not managed by xcloud; refusing to touch it");
+  std::vector<std::string> volumes = owned_volumes(ctx, found.get());
+  if (state_of(found.get()) != VIR_DOMAIN_SHUTOFF && virDomainDestroy(found.get()) < 0)
+    return libvirt_error("domain " + *name + ": ");
+  if (virDomainUndefineFlags(found.get(), VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) < 0)
+    return libvirt_error("domain " + *name + ": ");
+  json removed = json::array();
+  for (const auto& v : volumes) {
+    auto r = delete_volume(ctx, v, wipe);
+    if (!r.ok()) return r.status();
+    removed.push_back(*r);
+  }
+  return json{{"domain", *name}, {"action", "deleted"}, {"wiped", wipe}, {"volumes", removed}};
+}
+
+Result<json> domain_console(AgentContext& ctx, const json& params) {
+  auto name = param_string(params, "name");
+  if (!name.ok()) return name.status();
+  auto domain = owned_domain(ctx, *name);
+  if (!domain.ok()) return domain.status();
+  pugi::xml_document doc;
+  doc.load_string(take_string(virDomainGetXMLDesc(domain->get(), 0)).c_str());
+  pugi::xml_node g = doc.select_node("/domain/devices/graphics[@type='vnc']").node();
+  if (!g) return error(Code::kNotFound, "domain " + *name + ": has no VNC console");
+  int port = g.attribute("port").as_int(-1);
+  if (port < 0) return error(Code::kFailedPrecondition, "domain " + *name + ": VNC console is not listening (is it running?)");
+  return json{{"domain", *name}, {"type", "vnc"}, {"listen", g.attribute("listen").as_string("127.0.0.1")}, {"port", port}};
+}
+
+// One all-domain stats call; fields as libvirt names them.
+Result<json> metrics_sample(AgentContext& ctx, const json&) {
+  virDomainStatsRecordPtr* records = nullptr;
+  unsigned stats = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_BLOCK |
+                   VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_STATE;
+  int n = virConnectGetAllDomainStats(ctx.conn, stats, &records, 0);
+  if (n < 0) return libvirt_error("metrics: ");
+  json out = json::array();
+  for (int i = 0; i < n; ++i) {
+    json values = json::object();
+    for (int k = 0; k < records[i]->nparams; ++k) {
+      const virTypedParameter& p = records[i]->params[k];
+      switch (p.type) {
+        case VIR_TYPED_PARAM_INT: values[p.field] = p.value.i; break;
+        case VIR_TYPED_PARAM_UINT: values[p.field] = p.value.ui; break;
+        case VIR_TYPED_PARAM_LLONG: values[p.field] = p.value.l; break;
+        case VIR_TYPED_PARAM_ULLONG: values[p.field] = p.value.ul; break;
+        case VIR_TYPED_PARAM_STRING: values[p.field] = p.value.s ? p.value.s : ""; break;
+        default: break;
+      }
+    }
+    out.push_back({{"domain", virDomainGetName(records[i]->dom)}, {"stats", values}});
+  }
+  virDomainStatsRecordListFree(records);
+  return json{{"domains", out}};
+}
+
+}  // namespace
+
+void add_domain_methods(MethodTable& table) {
+  table["domains.list"] = domains_list;
+  table["domain.power"] = domain_power;
+  table["domain.delete"] = domain_delete;
+  table["domain.console"] = domain_console;
+  table["metrics.sample"] = metrics_sample;
+}
+
+}  // namespace xc

@@ -1,0 +1,208 @@
+// network.ensure / network.delete: one isolated bridge per tenant network,
+// and securitygroup.ensure / securitygroup.delete as libvirt network filters.
+#include <regex>
+#include <sstream>
+
+#include <openssl/evp.h>
+#include <pugixml.hpp>
+
+#include "agent/domain_inventory.h"
+#include "agent/rpc_service.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+bool valid_label(const std::string& s) {
+  static const std::regex kLabel("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  return std::regex_match(s, kLabel);
+}
+
+bool valid_tenant(const std::string& s) {
+  std::stringstream in(s);
+  std::string part;
+  int parts = 0;
+  while (std::getline(in, part, '/')) {
+    if (!valid_label(part)) return false;
+    ++parts;
+  }
+  return parts > 0 && s.back() != '/';
+}
+
+std::string hex_digest(const std::string& text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+struct TenantObject {
+  std::string tenant, name;
+  std::string libvirt_name(const char* prefix) const {
+    std::string t = tenant;
+    for (char& c : t)
+      if (c == '/') c = '.';
+    return std::string(prefix) + t + "-" + name;
+  }
+};
+
+Result<TenantObject> tenant_object(const json& params, const char* what) {
+  auto tenant = param_string(params, "tenant");
+  auto name = param_string(params, "name");
+  if (!tenant.ok()) return tenant.status();
+  if (!name.ok()) return name.status();
+  if (!valid_tenant(*tenant) || !valid_label(*name))
+    return error(Code::kInvalidArgument, std::string(what) + " " + json(*tenant + "/" + *name).dump() +
+                                             ": tenant must be DNS labels joined by '/', name a DNS label");
+  return TenantObject{*tenant, *name};
+}
+
+std::string to_xml(const pugi::xml_document& doc) {
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
+  return out.str();
+}
+
+Result<json> network_ensure(AgentContext& ctx, const json& params) {
+  auto obj = tenant_object(params, "network");
+  if (!obj.ok()) return obj.status();
+  std::string name = obj->libvirt_name("xcn-");
+  // Linux bridge names have at most 15 characters; a digest keeps tenants apart.
+  std::string bridge = "xcbr" + hex_digest(obj->tenant + "/" + obj->name).substr(0, 10);
+  int64_t segment = params.value("vlan", int64_t{0});
+  std::string segment_kind = "vlan";
+  if (params.contains("vxlan")) {
+    segment = params["vxlan"].get<int64_t>();
+    segment_kind = "vxlan";
+  }
+  auto lock = ctx.lock_object("network/" + name);
+  virNetworkPtr existing = virNetworkLookupByName(ctx.conn, name.c_str());
+  if (existing) {
+    Network net(existing);
+    if (virNetworkIsActive(net.get()) != 1 && virNetworkCreate(net.get()) < 0)
+      return libvirt_error("network " + name + ": ");
+    return json{{"network", name}, {"bridge", bridge}, {"action", "unchanged"}};
+  }
+  virResetLastError();
+  pugi::xml_document doc;
+  auto root = doc.append_child("network");
+  root.append_child("name").text() = name.c_str();
+  auto br = root.append_child("bridge");
+  br.append_attribute("name") = bridge.c_str();
+  br.append_attribute("stp") = "on";
+  auto meta = root.append_child("metadata").append_child("xcloud:network");
+  meta.append_attribute("xmlns:xcloud") = kXcloudMetadataNs;
+  meta.append_attribute("tenant") = obj->tenant.c_str();
+  meta.append_attribute("name") = obj->name.c_str();
+  meta.append_attribute(segment_kind.c_str()) = static_cast<long long>(segment);
+  meta.append_attribute("uplink") = ctx.config.uplink.c_str();
+  virNetworkPtr net = virNetworkDefineXML(ctx.conn, to_xml(doc).c_str());
+  if (!net) return libvirt_error("network " + name + ": ");
+  Network defined(net);
+  virNetworkSetAutostart(defined.get(), 1);
+  if (virNetworkCreate(defined.get()) < 0) return libvirt_error("network " + name + ": ");
+  return json{{"network", name}, {"bridge", bridge}, {"action", "created"}};
+}
+
+Result<json> network_delete(AgentContext& ctx, const json& params) {
+  auto obj = tenant_object(params, "network");
+  if (!obj.ok()) return obj.status();
+  std::string name = obj->libvirt_name("xcn-");
+  auto lock = ctx.lock_object("network/" + name);
+  virNetworkPtr raw = virNetworkLookupByName(ctx.conn, name.c_str());
+  if (!raw) {
+    virResetLastError();
+    return json{{"network", name}, {"action", "absent"}};
+  }
+  Network net(raw);
+  if (virNetworkIsActive(net.get()) == 1 && virNetworkDestroy(net.get()) < 0)
+    return libvirt_error("network " + name + ": ");
+  if (virNetworkUndefine(net.get()) < 0) return libvirt_error("network " + name + ": ");
+  return json{{"network", name}, {"action", "deleted"}};
+}
+
+// Inbound is denied unless a rule accepts it; outbound is allowed.
+Result<std::string> filter_xml(const std::string& name, const json& ingress) {
+  pugi::xml_document doc;
+  auto filter = doc.append_child("filter");
+  filter.append_attribute("name") = name.c_str();
+  filter.append_attribute("chain") = "root";
+  int priority = 100;
+  for (const auto& rule : ingress) {
+    std::string protocol = rule.value("protocol", "tcp");
+    if (protocol != "tcp" && protocol != "udp" && protocol != "icmp" && protocol != "any")
+      return error(Code::kInvalidArgument, "security group " + name + ": unknown protocol " + json(protocol).dump());
+    std::string cidr = rule.value("from", "0.0.0.0/0");
+    size_t slash = cidr.find('/');
+    auto r = filter.append_child("rule");
+    r.append_attribute("action") = "accept";
+    r.append_attribute("direction") = "in";
+    r.append_attribute("priority") = priority++;
+    auto match = r.append_child(protocol == "any" ? "ip" : protocol.c_str());
+    match.append_attribute("srcipaddr") = cidr.substr(0, slash).c_str();
+    match.append_attribute("srcipmask") = slash == std::string::npos ? "32" : cidr.substr(slash + 1).c_str();
+    if (rule.contains("port_from") && (protocol == "tcp" || protocol == "udp")) {
+      match.append_attribute("dstportstart") = rule["port_from"].get<int>();
+      match.append_attribute("dstportend") = rule.value("port_to", rule["port_from"].get<int>());
+    }
+  }
+  auto established = filter.append_child("rule");
+  established.append_attribute("action") = "accept";
+  established.append_attribute("direction") = "in";
+  established.append_attribute("priority") = 50;
+  established.append_child("all").append_attribute("state") = "ESTABLISHED,RELATED";
+  auto drop = filter.append_child("rule");
+  drop.append_attribute("action") = "drop";
+  drop.append_attribute("direction") = "in";
+  drop.append_attribute("priority") = 1000;
+  drop.append_child("all");
+  return to_xml(doc);
+}
+
+Result<json> securitygroup_ensure(AgentContext& ctx, const json& params) {
+  auto obj = tenant_object(params, "security group");
+  if (!obj.ok()) return obj.status();
+  std::string name = obj->libvirt_name("xcsg-");
+  auto xml = filter_xml(name, params.value("ingress", json::array()));
+  if (!xml.ok()) return xml.status();
+  if (ctx.test_driver)  // libvirt's test driver has no network filter support
+    return json{{"filter", name}, {"applied", false}, {"reason", "the test driver has no network filters"}, {"xml", *xml}};
+  auto lock = ctx.lock_object("filter/" + name);
+  virNWFilterPtr f = virNWFilterDefineXML(ctx.conn, xml->c_str());
+  if (!f) return libvirt_error("security group " + name + ": ");
+  NwFilter filter(f);
+  return json{{"filter", name}, {"applied", true}};
+}
+
+Result<json> securitygroup_delete(AgentContext& ctx, const json& params) {
+  auto obj = tenant_object(params, "security group");
+  if (!obj.ok()) return obj.status();
+  std::string name = obj->libvirt_name("xcsg-");
+  if (ctx.test_driver) return json{{"filter", name}, {"action", "absent"}};
+  virNWFilterPtr f = virNWFilterLookupByName(ctx.conn, name.c_str());
+  if (!f) {
+    virResetLastError();
+    return json{{"filter", name}, {"action", "absent"}};
+  }
+  NwFilter filter(f);
+  if (virNWFilterUndefine(filter.get()) < 0) return libvirt_error("security group " + name + ": ");
+  return json{{"filter", name}, {"action", "deleted"}};
+}
+
+}  // namespace
+
+void add_network_methods(MethodTable& table) {
+  table["network.ensure"] = network_ensure;
+  table["network.delete"] = network_delete;
+  table["securitygroup.ensure"] = securitygroup_ensure;
+  table["securitygroup.delete"] = securitygroup_delete;
+}
+
+}  // namespace xc

@@ -1,0 +1,53 @@
+#include "agent/rpc_service.h"
+
+namespace xc {
+
+std::unique_lock<std::mutex> AgentContext::lock_object(const std::string& name) {
+  std::mutex* m;
+  {
+    std::lock_guard<std::mutex> guard(locks_mutex_);
+    m = &locks_[name];
+  }
+  return std::unique_lock<std::mutex>(*m);
+}
+
+nlohmann::json error_response(const nlohmann::json& id, const Status& status) {
+  return {{"id", id}, {"error", {{"code", code_name(status.code())}, {"message", status.message()}}}};
+}
+
+Result<std::string> param_string(const nlohmann::json& params, const char* key) {
+  if (!params.is_object() || !params.contains(key) || !params[key].is_string() ||
+      params[key].get<std::string>().empty())
+    return error(Code::kInvalidArgument, std::string("params.") + key + ": expected a non-empty string");
+  return params[key].get<std::string>();
+}
+
+RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(conn)) {
+  ctx_.conn = conn_.get();
+  ctx_.config = std::move(config);
+  ctx_.test_driver = ctx_.config.libvirt_uri.rfind("test:", 0) == 0;
+  add_host_methods(methods_);
+  add_domain_methods(methods_);
+  add_volume_methods(methods_);
+  add_network_methods(methods_);
+}
+
+nlohmann::json RpcService::handle(const nlohmann::json& request) {
+  nlohmann::json id = request.is_object() && request.contains("id") ? request["id"] : nlohmann::json();
+  if (!request.is_object() || !request.contains("method") || !request["method"].is_string())
+    return error_response(id, error(Code::kInvalidArgument, "request: expected {\"id\", \"method\", \"params\"}"));
+  std::string method = request["method"];
+  auto it = methods_.find(method);
+  if (it == methods_.end())
+    return error_response(id, error(Code::kNotFound, "method " + method + ": no such method"));
+  nlohmann::json params = request.value("params", nlohmann::json::object());
+  try {
+    Result<nlohmann::json> result = it->second(ctx_, params);
+    if (!result.ok()) return error_response(id, result.status());
+    return {{"id", id}, {"result", *result}};
+  } catch (const nlohmann::json::exception& e) {
+    return error_response(id, error(Code::kInvalidArgument, "method " + method + ": bad params: " + e.what()));
+  }
+}
+
+}  // namespace xc

@@ -1,0 +1,62 @@
+// Dispatches agent JSON requests to methods. Each method file registers its
+// methods in a MethodTable. handle() is safe to call from many threads: the
+// libvirt connection is thread-safe and changes to one object are serialized.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/agent_config.h"
+#include "agent/libvirt_handle.h"
+#include "agent/rpc_handler.h"
+#include "common/status.h"
+
+namespace xc {
+
+struct AgentContext {
+  virConnectPtr conn = nullptr;
+  AgentConfig config;
+  bool test_driver = false;  // libvirt's test:/// driver (simulated host)
+
+  // Serializes changes to one named object (domain, volume, network).
+  std::unique_lock<std::mutex> lock_object(const std::string& name);
+
+ private:
+  std::mutex locks_mutex_;
+  std::map<std::string, std::mutex> locks_;
+};
+
+using Method = std::function<Result<nlohmann::json>(AgentContext&, const nlohmann::json& params)>;
+using MethodTable = std::map<std::string, Method>;
+
+void add_host_methods(MethodTable& table);
+void add_domain_methods(MethodTable& table);
+void add_volume_methods(MethodTable& table);
+void add_network_methods(MethodTable& table);
+
+class RpcService {
+ public:
+  RpcService(Connection conn, AgentConfig config);
+
+  nlohmann::json handle(const nlohmann::json& request);
+  RpcHandler handler() {
+    return [this](const nlohmann::json& r) { return handle(r); };
+  }
+
+ private:
+  Connection conn_;
+  AgentContext ctx_;
+  MethodTable methods_;
+};
+
+// {"id":..,"error":{"code":"not_found","message":..}}
+nlohmann::json error_response(const nlohmann::json& id, const Status& status);
+
+// Reads a required field of `params` with a message naming it.
+Result<std::string> param_string(const nlohmann::json& params, const char* key);
+
+}  // namespace xc

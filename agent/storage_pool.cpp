@@ -1,0 +1,151 @@
+#include "agent/storage_pool.h"
+
+#include <regex>
+#include <sstream>
+
+#include <pugixml.hpp>
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+constexpr int64_t kGiB = 1024LL * 1024 * 1024;
+
+std::string to_xml(const pugi::xml_document& doc) {
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
+  return out.str();
+}
+
+Result<StoragePool> open_pool(AgentContext& ctx) {
+  Status s = ensure_storage_pool(ctx);
+  if (!s.ok()) return s;
+  virStoragePoolPtr p = virStoragePoolLookupByName(ctx.conn, ctx.config.storage_pool.c_str());
+  if (!p) return libvirt_error("storage pool " + ctx.config.storage_pool + ": ");
+  return StoragePool(p);
+}
+
+}  // namespace
+
+bool valid_volume_name(const std::string& name) {
+  static const std::regex kName("[a-z0-9][a-z0-9._-]{0,199}");
+  return std::regex_match(name, kName) && name.find("..") == std::string::npos;
+}
+
+Status ensure_storage_pool(AgentContext& ctx) {
+  auto lock = ctx.lock_object("pool/" + ctx.config.storage_pool);
+  virStoragePoolPtr raw = virStoragePoolLookupByName(ctx.conn, ctx.config.storage_pool.c_str());
+  if (!raw) {
+    pugi::xml_document doc;
+    auto pool = doc.append_child("pool");
+    pool.append_attribute("type") = "dir";
+    pool.append_child("name").text() = ctx.config.storage_pool.c_str();
+    pool.append_child("target").append_child("path").text() = ctx.config.storage_dir.c_str();
+    raw = virStoragePoolDefineXML(ctx.conn, to_xml(doc).c_str(), 0);
+    if (!raw) return libvirt_error("storage pool " + ctx.config.storage_pool + ": ");
+    StoragePool defined(raw);
+    if (virStoragePoolBuild(defined.get(), 0) < 0)
+      return libvirt_error("storage pool " + ctx.config.storage_pool + ": ");
+    virStoragePoolSetAutostart(defined.get(), 1);
+    raw = defined.release();
+  }
+  StoragePool pool(raw);
+  if (virStoragePoolIsActive(pool.get()) != 1 && virStoragePoolCreate(pool.get(), 0) < 0)
+    return libvirt_error("storage pool " + ctx.config.storage_pool + ": ");
+  return {};
+}
+
+Result<json> storage_pool_info(AgentContext& ctx) {
+  auto pool = open_pool(ctx);
+  if (!pool.ok()) return pool.status();
+  virStoragePoolRefresh(pool->get(), 0);
+  virStoragePoolInfo info;
+  if (virStoragePoolGetInfo(pool->get(), &info) < 0)
+    return libvirt_error("storage pool " + ctx.config.storage_pool + ": ");
+  return json{{"pool", ctx.config.storage_pool},
+              {"path", ctx.config.storage_dir},
+              {"capacityBytes", info.capacity},
+              {"allocationBytes", info.allocation},
+              {"availableBytes", info.available}};
+}
+
+Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
+  if (!valid_volume_name(req.name))
+    return error(Code::kInvalidArgument, "volume " + json(req.name).dump() + ": invalid name");
+  if (req.size_gib < 1) return error(Code::kInvalidArgument, "volume " + req.name + ": size_gib must be >= 1");
+  auto pool = open_pool(ctx);
+  if (!pool.ok()) return pool.status();
+  auto lock = ctx.lock_object("volume/" + req.name);
+  const std::string file = req.name + ".qcow2";
+  const uint64_t want = static_cast<uint64_t>(req.size_gib) * kGiB;
+  virStorageVolPtr raw = virStorageVolLookupByName(pool->get(), file.c_str());
+  std::string action = "unchanged";
+  if (!raw && !req.create) return error(Code::kNotFound, "volume " + req.name + ": no such volume");
+  if (!raw) {
+    pugi::xml_document doc;
+    auto vol = doc.append_child("volume");
+    vol.append_child("name").text() = file.c_str();
+    auto cap = vol.append_child("capacity");
+    cap.append_attribute("unit") = "bytes";
+    cap.text() = static_cast<unsigned long long>(want);
+    vol.append_child("target").append_child("format").append_attribute("type") = "qcow2";
+    if (!req.backing.empty()) {
+      auto backing = vol.append_child("backingStore");
+      backing.append_child("path").text() = req.backing.c_str();
+      backing.append_child("format").append_attribute("type") = "qcow2";
+    }
+    raw = virStorageVolCreateXML(pool->get(), to_xml(doc).c_str(), 0);
+    if (!raw) return libvirt_error("volume " + req.name + ": ");
+    action = "created";
+  }
+  StorageVol vol(raw);
+  virStorageVolInfo info;
+  if (virStorageVolGetInfo(vol.get(), &info) < 0) return libvirt_error("volume " + req.name + ": ");
+  if (info.capacity > want) {
+    return error(Code::kFailedPrecondition,
+                 "volume " + req.name + ": cannot shrink from " + std::to_string(info.capacity / kGiB) +
+                     " GiB to " + std::to_string(req.size_gib) + " GiB (volumes only grow)");
+  }
+  if (info.capacity < want) {
+    if (ctx.test_driver) {
+      // The test driver cannot resize and holds no data: re-create at the new size.
+      std::string path = take_string(virStorageVolGetPath(vol.get()));
+      if (virStorageVolDelete(vol.get(), 0) < 0) return libvirt_error("volume " + req.name + ": ");
+      pugi::xml_document doc;
+      auto v = doc.append_child("volume");
+      v.append_child("name").text() = file.c_str();
+      auto cap = v.append_child("capacity");
+      cap.append_attribute("unit") = "bytes";
+      cap.text() = static_cast<unsigned long long>(want);
+      StorageVol grown(virStorageVolCreateXML(pool->get(), to_xml(doc).c_str(), 0));
+      if (!grown) return libvirt_error("volume " + req.name + ": ");
+    } else if (virStorageVolResize(vol.get(), want, 0) < 0) {
+      return libvirt_error("volume " + req.name + ": ");
+    }
+    if (action == "unchanged") action = "resized";
+  }
+  return json{{"name", req.name},
+              {"path", take_string(virStorageVolGetPath(vol.get()))},
+              {"capacityBytes", want},
+              {"action", action}};
+}
+
+Result<json> delete_volume(AgentContext& ctx, const std::string& name, bool wipe) {
+  if (!valid_volume_name(name)) return error(Code::kInvalidArgument, "volume " + json(name).dump() + ": invalid name");
+  auto pool = open_pool(ctx);
+  if (!pool.ok()) return pool.status();
+  auto lock = ctx.lock_object("volume/" + name);
+  const std::string file = name + ".qcow2";
+  virStorageVolPtr raw = virStorageVolLookupByName(pool->get(), file.c_str());
+  if (!raw) return json{{"name", name}, {"action", "absent"}};
+  StorageVol vol(raw);
+  // The test driver has no data to wipe and no wipe call; say so rather than pretend.
+  bool wiped = wipe && !ctx.test_driver;
+  if (wiped && virStorageVolWipe(vol.get(), 0) < 0) return libvirt_error("volume " + name + ": wipe failed: ");
+  if (virStorageVolDelete(vol.get(), 0) < 0) return libvirt_error("volume " + name + ": ");
+  json out = {{"name", name}, {"action", wiped ? "wiped and deleted" : "deleted"}, {"wiped", wiped}};
+  if (wipe && !wiped) out["note"] = "simulated host: nothing to wipe";
+  return out;
+}
+
+}  // namespace xc

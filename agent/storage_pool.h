@@ -1,0 +1,31 @@
+// The agent's libvirt storage pool (a "dir" pool over storage_dir) and its
+// volumes. All calls go through libvirt so test:/// hosts simulate storage.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "agent/rpc_service.h"
+
+namespace xc {
+
+// Defines, builds and starts the pool if needed. Idempotent.
+Status ensure_storage_pool(AgentContext& ctx);
+Result<nlohmann::json> storage_pool_info(AgentContext& ctx);
+
+// Volume names: [a-z0-9][a-z0-9._-]*, at most 200 characters, no "..".
+bool valid_volume_name(const std::string& name);
+
+struct VolumeRequest {
+  std::string name;
+  int64_t size_gib = 0;
+  std::string backing;  // absolute path of a base image, or empty
+  bool create = true;   // false: the volume must exist (resize)
+};
+
+// Creates the volume if missing; grows it if smaller. Returns
+// {"name","path","capacityBytes","action":"created|resized|unchanged"}.
+Result<nlohmann::json> ensure_volume(AgentContext& ctx, const VolumeRequest& req);
+// Deletes a volume; with wipe, overwrites its contents first. Missing is ok.
+Result<nlohmann::json> delete_volume(AgentContext& ctx, const std::string& name, bool wipe);
+
+}  // namespace xc

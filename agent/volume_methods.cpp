@@ -1,0 +1,49 @@
+// volume.ensure / volume.resize / volume.delete over the agent's storage pool.
+#include "agent/rpc_service.h"
+#include "agent/storage_pool.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+Result<VolumeRequest> volume_request(const json& params) {
+  auto name = param_string(params, "name");
+  if (!name.ok()) return name.status();
+  if (!params.contains("size_gib") || !params["size_gib"].is_number_integer())
+    return error(Code::kInvalidArgument, "volume " + *name + ": params.size_gib: expected an integer");
+  VolumeRequest req{*name, params["size_gib"].get<int64_t>(), params.value("backing", std::string())};
+  if (!req.backing.empty() && (req.backing[0] != '/' || req.backing.find("..") != std::string::npos))
+    return error(Code::kInvalidArgument, "volume " + *name + ": params.backing: expected an absolute path");
+  return req;
+}
+
+Result<json> volume_ensure(AgentContext& ctx, const json& params) {
+  auto req = volume_request(params);
+  if (!req.ok()) return req.status();
+  return ensure_volume(ctx, *req);
+}
+
+// Like ensure, but the volume must exist already.
+Result<json> volume_resize(AgentContext& ctx, const json& params) {
+  auto req = volume_request(params);
+  if (!req.ok()) return req.status();
+  req->create = false;
+  return ensure_volume(ctx, *req);
+}
+
+Result<json> volume_delete(AgentContext& ctx, const json& params) {
+  auto name = param_string(params, "name");
+  if (!name.ok()) return name.status();
+  return delete_volume(ctx, *name, params.value("wipe", false));
+}
+
+}  // namespace
+
+void add_volume_methods(MethodTable& table) {
+  table["volume.ensure"] = volume_ensure;
+  table["volume.resize"] = volume_resize;
+  table["volume.delete"] = volume_delete;
+}
+
+}  // namespace xc

@@ -1,0 +1,117 @@
+// The state store: hosts, desired resources and placements behind one
+// interface, so callers never see SQL and a PostgreSQL backend can be added.
+// A Store object is used by one thread at a time; separate processes
+// coordinate through the database's own locking.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace xc {
+
+enum class OpenMode {
+  kCreate,    // `xcloudctl init`: create the file and its directories if missing
+  kExisting,  // every other command: the database must already exist
+};
+
+// A host as last seen: the inventory the scheduler works from.
+struct HostRecord {
+  std::string name;
+  std::string address;    // "host" or "host:port"
+  std::string transport;  // "tls" or "ssh"
+  std::string pool;
+  std::string zone;
+  std::string arch;  // as the agent reports it: "x86_64", "aarch64"
+  std::string facts_json = "{}";
+  int64_t updated_at_ms = 0;
+
+  bool operator==(const HostRecord&) const = default;
+};
+
+// Names one desired object. `kind` is kind_name() ("VirtualMachine"); `tenant`
+// is empty for global kinds.
+struct ResourceKey {
+  std::string kind;
+  std::string tenant;
+  std::string name;
+
+  bool operator==(const ResourceKey&) const = default;
+};
+
+// `VirtualMachine "education/web-1"`: how messages name a resource.
+inline std::string to_string(const ResourceKey& key) {
+  return key.kind + " \"" + (key.tenant.empty() ? "" : key.tenant + "/") + key.name + "\"";
+}
+
+// A desired object as applied from manifests.
+struct ResourceRecord {
+  std::string kind;
+  std::string tenant;
+  std::string name;
+  std::string spec_json;
+  std::string spec_hash;
+  int64_t generation = 0;     // kept by the store: 1, then +1 per spec_hash change
+  std::string manifest_set;   // which apply owns it, for --prune
+  int64_t updated_at_ms = 0;  // when the generation last changed
+
+  ResourceKey key() const { return {kind, tenant, name}; }
+  bool operator==(const ResourceRecord&) const = default;
+};
+
+// Which host a resource lives on.
+struct PlacementRecord {
+  std::string kind;
+  std::string tenant;
+  std::string name;
+  std::string host;
+
+  ResourceKey key() const { return {kind, tenant, name}; }
+  bool operator==(const PlacementRecord&) const = default;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The schema version of the open database (PRAGMA user_version for SQLite).
+  virtual Result<int> schema_version() = 0;
+
+  // Runs `body` as one transaction: committed if it returns ok, rolled back
+  // otherwise (its Status is returned). Takes the write lock up front so a
+  // logical step never fails half-way on a lock. Nested calls become
+  // savepoints: an inner failure undoes only the inner body.
+  virtual Status transact(const std::function<Status()>& body) = 0;
+
+  virtual Status upsert_host(const HostRecord& host) = 0;
+  virtual Result<HostRecord> get_host(const std::string& name) = 0;  // kNotFound if absent
+  virtual Result<std::vector<HostRecord>> list_hosts() = 0;          // by name
+
+  // Inserts or replaces and returns the stored record. The input's
+  // `generation` is ignored: a new resource gets 1, and the generation and
+  // updated_at_ms change only when spec_hash differs from the stored one
+  // (spec_json and manifest_set are always replaced).
+  virtual Result<ResourceRecord> put_resource(const ResourceRecord& resource) = 0;
+  virtual Result<ResourceRecord> get_resource(const ResourceKey& key) = 0;  // kNotFound if absent
+  // All resources, or those of one kind; ordered by kind, tenant, name.
+  virtual Result<std::vector<ResourceRecord>> list_resources(
+      const std::optional<std::string>& kind) = 0;
+  // kNotFound if absent; its placement goes with it.
+  virtual Status delete_resource(const ResourceKey& key) = 0;
+
+  // Both the resource and the host must exist (kFailedPrecondition otherwise).
+  virtual Status set_placement(const ResourceKey& key, const std::string& host) = 0;
+  virtual Result<PlacementRecord> get_placement(const ResourceKey& key) = 0;  // kNotFound if none
+  virtual Result<std::vector<PlacementRecord>> list_placements() = 0;  // by kind, tenant, name
+};
+
+// Opens the state database at `path` and migrates it to the latest schema.
+// kExisting refuses a missing file; both refuse a schema newer than this binary.
+Result<std::unique_ptr<Store>> open_store(const std::string& path, OpenMode mode);
+
+}  // namespace xc
