@@ -314,6 +314,7 @@ bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>&
     // Context is ["<root>", "[spec]", "[disks]", "[0]", ...]; map it to a JSON pointer.
     std::string pointer;
     if (e.context.size() > 1 && (e.context[1] == "[apiVersion]" || e.context[1] == "[kind]")) continue;
+    if (e.context.size() == 1 && (d == "Missing required property 'apiVersion'." || d == "Missing required property 'kind'.")) continue;
     for (size_t i = 1; i < e.context.size(); ++i) {
       std::string seg = e.context[i];
       if (seg.size() >= 2 && seg.front() == '[' && seg.back() == ']') seg = seg.substr(1, seg.size() - 2);

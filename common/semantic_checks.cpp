@@ -19,19 +19,6 @@ std::string qualified(const Object& o) {
   return o.meta.tenant.empty() ? o.meta.name : o.meta.tenant + "/" + o.meta.name;
 }
 
-bool valid_utf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = s[i];
-    int extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-    if (extra < 0 || i + extra >= s.size() + (extra == 0 ? 1 : 0)) return false;
-    for (int k = 1; k <= extra; ++k)
-      if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    i += extra + 1;
-  }
-  return true;
-}
-
 class Checker {
  public:
   Checker(const std::vector<Object>& objects, const std::vector<const YamlDocument*>& docs,
@@ -107,7 +94,7 @@ class Checker {
     if (!o.meta.tenant.empty()) require(doc, "/metadata/tenant", Kind::kTenant, o.meta.tenant, "tenant");
     switch (o.kind) {
       case Kind::kPool: require(doc, "/spec/zone", Kind::kZone, o.as<PoolSpec>().zone, "zone"); break;
-      case Kind::kHost: require(doc, "/spec/pool", Kind::kPool, o.as<HostSpec>().pool, "pool"); break;
+      case Kind::kHost: check_host(o, doc); break;
       case Kind::kTenant: check_tenant(o, doc); break;
       case Kind::kPriceList: check_prices(o, doc); break;
       case Kind::kImage:
@@ -123,10 +110,25 @@ class Checker {
     }
   }
 
+  void check_host(const Object& o, const YamlDocument& doc) {
+    const auto& spec = o.as<HostSpec>();
+    require(doc, "/spec/pool", Kind::kPool, spec.pool, "pool");
+    size_t colon = spec.address.rfind(':');
+    bool has_port = colon != std::string::npos && spec.address.find(']') < colon;
+    has_port |= colon != std::string::npos && spec.address.find(':') == colon;
+    if (has_port) {
+      std::string port = spec.address.substr(colon + 1);
+      long n = port.empty() || port.size() > 5 ? 0 : std::atol(port.c_str());
+      if (n < 1 || n > 65535)
+        error(doc, "/spec/address", "port '" + port + "' of address " + spec.address + " is not in 1-65535");
+    }
+    auto [it, inserted] = host_addresses_.emplace(spec.address, &o);
+    if (!inserted)
+      error(doc, "/spec/address", "address " + spec.address + " is already used by host " + it->second->meta.name);
+  }
+
   void check_tenant(const Object& o, const YamlDocument& doc) {
     const auto& spec = o.as<TenantSpec>();
-    if (!valid_utf8(spec.display_name))
-      error(doc, "/spec/displayName", "displayName is not valid UTF-8");
     size_t slash = o.meta.name.rfind('/');
     const Object* parent = nullptr;
     if (slash != std::string::npos) {
@@ -141,26 +143,47 @@ class Checker {
     for (size_t i = 0; i < spec.pools.size(); ++i)
       require(doc, "/spec/pools/" + std::to_string(i), Kind::kPool, spec.pools[i], "pool");
     if (!parent) return;
+    std::string refused_by;
+    for (size_t i = 0; i < spec.zones.size(); ++i)
+      if (!tenant_allows(parent->meta.name, spec.zones[i], true, refused_by))
+        error(doc, "/spec/zones/" + std::to_string(i), "zone '" + spec.zones[i] + "' is not allowed for parent tenant " + refused_by);
+    for (size_t i = 0; i < spec.pools.size(); ++i)
+      if (!tenant_allows(parent->meta.name, spec.pools[i], false, refused_by))
+        error(doc, "/spec/pools/" + std::to_string(i), "pool '" + spec.pools[i] + "' is not allowed for parent tenant " + refused_by);
     const Quota& q = spec.quota;
-    const Quota& pq = parent->as<TenantSpec>().quota;
-    auto within = [&](const std::optional<int64_t>& mine, const std::optional<int64_t>& theirs,
-                      const std::string& pointer, const std::string& resource) {
-      if (mine && theirs && *mine > *theirs)
-        error(doc, pointer, "quota " + resource + " " + std::to_string(*mine) +
-                                " exceeds parent tenant " + parent->meta.name + "'s " +
-                                std::to_string(*theirs));
+    // Each limit is compared with the nearest ancestor that sets the same one.
+    auto within = [&](const std::optional<int64_t>& mine, auto get, const std::string& pointer,
+                      const std::string& resource) {
+      if (!mine) return;
+      for (const Object* a = parent; a; a = parent_of(*a)) {
+        std::optional<int64_t> theirs = get(a->as<TenantSpec>().quota);
+        if (!theirs) continue;
+        if (*mine > *theirs)
+          error(doc, pointer, "quota " + resource + " " + std::to_string(*mine) + " exceeds " +
+                                  (a == parent ? "parent" : "ancestor") + " tenant " + a->meta.name +
+                                  "'s " + std::to_string(*theirs));
+        return;
+      }
     };
-    within(q.vcpu, pq.vcpu, "/spec/quota/vcpu", "vcpu");
-    within(q.memory_gib, pq.memory_gib, "/spec/quota/memoryGiB", "memoryGiB");
-    within(q.storage_normal_gib, pq.storage_normal_gib, "/spec/quota/storageGiB/normal", "storageGiB.normal");
-    within(q.storage_high_gib, pq.storage_high_gib, "/spec/quota/storageGiB/high", "storageGiB.high");
-    within(q.vms, pq.vms, "/spec/quota/vms", "vms");
-    within(q.networks, pq.networks, "/spec/quota/networks", "networks");
+    within(q.vcpu, [](const Quota& x) { return x.vcpu; }, "/spec/quota/vcpu", "vcpu");
+    within(q.memory_gib, [](const Quota& x) { return x.memory_gib; }, "/spec/quota/memoryGiB", "memoryGiB");
+    within(q.storage_normal_gib, [](const Quota& x) { return x.storage_normal_gib; }, "/spec/quota/storageGiB/normal", "storageGiB.normal");
+    within(q.storage_high_gib, [](const Quota& x) { return x.storage_high_gib; }, "/spec/quota/storageGiB/high", "storageGiB.high");
+    within(q.vms, [](const Quota& x) { return x.vms; }, "/spec/quota/vms", "vms");
+    within(q.networks, [](const Quota& x) { return x.networks; }, "/spec/quota/networks", "networks");
     for (const auto& [type, n] : q.accelerators) {
-      auto it = pq.accelerators.find(type);
-      within(n, it == pq.accelerators.end() ? std::nullopt : std::optional<int64_t>(it->second),
+      within(std::optional<int64_t>(n),
+             [type = type](const Quota& x) {
+               auto it = x.accelerators.find(type);
+               return it == x.accelerators.end() ? std::optional<int64_t>() : std::optional<int64_t>(it->second);
+             },
              "/spec/quota/accelerators/" + type, "accelerators." + type);
     }
+  }
+
+  const Object* parent_of(const Object& tenant) const {
+    size_t slash = tenant.meta.name.rfind('/');
+    return slash == std::string::npos ? nullptr : find(Kind::kTenant, "", tenant.meta.name.substr(0, slash));
   }
 
   void check_prices(const Object& o, const YamlDocument& doc) {
@@ -169,6 +192,15 @@ class Checker {
       error(doc, "/spec/currency", "currency " + spec.currency + " differs from the caps' " + caps_.currency);
     std::vector<std::string> items;
     for (const auto& [item, _] : caps_.items) items.push_back(item);
+    if (doc.tree.contains("spec") && doc.tree["spec"].contains("prices")) {
+      for (const auto& [item, _] : doc.tree["spec"]["prices"].items()) {
+        std::string pointer = pointer_child("/spec/prices", item);
+        auto text = doc.scalar_text.find(pointer);
+        if (text != doc.scalar_text.end() && !Money::parse(text->second))
+          error(doc, pointer, "price '" + text->second + "' for " + item +
+                                  " is not a decimal number with at most 6 decimals");
+      }
+    }
     for (const auto& [item, price] : spec.prices) {
       std::string pointer = pointer_child("/spec/prices", item);
       auto cap = caps_.items.find(item);
@@ -183,9 +215,13 @@ class Checker {
     }
     const std::string& d = spec.effective_from;
     if (d.size() >= 10) {
+      int year = std::atoi(d.substr(0, 4).c_str());
       int month = std::atoi(d.substr(5, 2).c_str());
       int day = std::atoi(d.substr(8, 2).c_str());
-      if (month < 1 || month > 12 || day < 1 || day > 31)
+      static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+      bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+      int days = month >= 1 && month <= 12 ? kDays[month - 1] + (month == 2 && leap ? 1 : 0) : 0;
+      if (month < 1 || month > 12 || day < 1 || day > days)
         error(doc, "/spec/effectiveFrom", "effectiveFrom '" + d + "' is not a valid date");
     }
     auto [it, inserted] = price_dates_.emplace(d, &o);
@@ -216,8 +252,11 @@ class Checker {
   void check_network(const Object& o, const YamlDocument& doc) {
     const auto& spec = o.as<NetworkSpec>();
     const Object* zone = require(doc, "/spec/zone", Kind::kZone, spec.zone, "zone");
+    std::string refused_by;
+    if (zone && !tenant_allows(o.meta.tenant, spec.zone, true, refused_by))
+      error(doc, "/spec/zone", "zone '" + spec.zone + "' is not allowed for tenant " + refused_by);
     if (spec.vlan.has_value() == spec.vxlan.has_value()) {
-      error(doc, "/spec", "network '" + o.meta.name + "' needs exactly one of 'vlan' or 'vxlan'");
+      error(doc, spec.vlan ? "/spec/vlan" : "/spec", "network '" + o.meta.name + "' needs exactly one of 'vlan' or 'vxlan'");
     } else if (zone || spec.vxlan) {
       // Two networks on one segment would join their tenants at layer 2.
       std::string segment = spec.vlan ? "vlan " + std::to_string(*spec.vlan) + " in zone " + spec.zone
@@ -296,6 +335,9 @@ class Checker {
     if (pool && !tenant_allows(o.meta.tenant, p.pool, false, refused_by))
       error(doc, "/spec/placement/pool", "pool '" + p.pool + "' is not allowed for tenant " + refused_by);
     zone_out = zone ? p.zone : pool ? pool->as<PoolSpec>().zone : "";
+    if (!zone && pool && !tenant_allows(o.meta.tenant, zone_out, true, refused_by))
+      error(doc, "/spec/placement/pool", "pool '" + p.pool + "' is in zone " + zone_out +
+                                             ", which is not allowed for tenant " + refused_by);
   }
 
   void check_vm(const Object& o, const YamlDocument& doc) {
@@ -317,22 +359,21 @@ class Checker {
   }
 
   void check_image(const Object& o, const YamlDocument& doc, const VirtualMachineSpec& spec) {
+    // Visible: global images, the tenant's own, ones marked global, and ones shared with it.
     const Object* image = find(Kind::kImage, "", spec.image);
     if (!image) image = find(Kind::kImage, o.meta.tenant, spec.image);
-    if (!image) {
-      for (const auto& other : objects_) {
-        if (other.kind != Kind::kImage || other.meta.name != spec.image) continue;
-        const auto& shared = other.as<ImageSpec>().shared_with;
-        if (std::find(shared.begin(), shared.end(), o.meta.tenant) != shared.end()) image = &other;
-      }
+    const Object* hidden = nullptr;
+    for (const auto& other : objects_) {
+      if (image || other.kind != Kind::kImage || other.meta.name != spec.image) continue;
+      const auto& is = other.as<ImageSpec>();
+      bool shared = std::find(is.shared_with.begin(), is.shared_with.end(), o.meta.tenant) != is.shared_with.end();
+      if (is.visibility == "global" || shared) image = &other;
+      else hidden = &other;
     }
     if (!image) {
-      bool elsewhere = false;
-      for (const auto& other : objects_)
-        elsewhere |= other.kind == Kind::kImage && other.meta.name == spec.image;
       error(doc, "/spec/image",
-            elsewhere ? "image '" + spec.image + "' is private to another tenant and not shared with " + o.meta.tenant
-                      : "unknown image '" + spec.image + "'" + did_you_mean(spec.image, names_of(Kind::kImage, std::nullopt)));
+            hidden ? "image '" + spec.image + "' of tenant " + hidden->meta.tenant + " is not shared with tenant " + o.meta.tenant
+                   : "unknown image '" + spec.image + "'" + did_you_mean(spec.image, names_of(Kind::kImage, std::nullopt)));
       return;
     }
     Arch image_arch = image->as<ImageSpec>().arch;
@@ -378,7 +419,7 @@ class Checker {
     }
     auto subnet = subnets_.find({doc_of(&net), v6});
     if (subnet == subnets_.end()) {
-      error(doc, pointer, "network '" + qualified(net) + "' has no valid " + family + " subnet for address " + text);
+      error(doc, pointer, "network '" + qualified(net) + "' has no " + family + " subnet for address " + text);
       return;
     }
     const auto& spec = net.as<NetworkSpec>();
@@ -416,6 +457,7 @@ class Checker {
   std::map<Key, size_t> by_key_;
   std::map<std::string, const Object*> segments_;
   std::map<std::string, const Object*> price_dates_;
+  std::map<std::string, const Object*> host_addresses_;
   std::map<std::pair<const YamlDocument*, bool>, Subnet> subnets_;
   // (network, address bytes) -> first user and where it was declared.
   std::map<std::pair<std::string, std::string>, std::pair<const Object*, std::string>> addresses_;

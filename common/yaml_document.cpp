@@ -36,6 +36,19 @@ nlohmann::json plain_scalar(const std::string& s) {
   return s;
 }
 
+bool valid_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = s[i];
+    int extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+    if (extra < 0) return false;
+    for (int k = 1; k <= extra; ++k)
+      if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
 class Converter {
  public:
   Converter(YamlDocument& doc, std::vector<Diagnostic>& errors) : doc_(doc), errors_(errors) {}
@@ -47,6 +60,10 @@ class Converter {
       case YAML::NodeType::Undefined:
         return nullptr;
       case YAML::NodeType::Scalar: {
+        if (!valid_utf8(node.Scalar())) {
+          errors_.push_back({doc_.file, pos_of(node.Mark()), "text is not valid UTF-8", pointer});
+          return "";
+        }
         doc_.scalar_text[pointer] = node.Scalar();
         if (is_quoted_or_str(node)) return node.Scalar();
         return plain_scalar(node.Scalar());
@@ -74,6 +91,8 @@ class Converter {
           }
           doc_.key_pos[child] = pos_of(key.Mark());
           out[name] = convert(entry.second, child);
+          // An empty value has no useful mark of its own: point at its key.
+          if (entry.second.IsNull() && entry.second.Tag() != "!") doc_.value_pos[child] = pos_of(key.Mark());
         }
         return out;
       }

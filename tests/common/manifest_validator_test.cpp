@@ -141,9 +141,9 @@ TEST_CASE("addresses are checked for syntax, subnet, gateway and duplicates") {
 TEST_CASE("tenants never share a network or a segment") {
   CHECK(vm_errors("  cpus: 2\n  memoryGiB: 4\n  image: uos-20\n  disks: [{name: root, sizeGiB: 10, tier: normal}]\n  nics: [{network: health/app}]\n") ==
         Lines{"case.yaml:9:20: error: network 'health/app' belongs to tenant health; a VM of tenant education cannot attach to it (tenant isolation)"});
-  CHECK(errors_for("apiVersion: xcloud/v1\nkind: Network\nmetadata: {name: db, tenant: health}\nspec: {zone: gov-extranet, vlan: 120, vxlan: 7}\n"
-                   "---\napiVersion: xcloud/v1\nkind: Network\nmetadata: {name: db2, tenant: health}\nspec: {zone: gov-extranet, vlan: 120}\n") ==
-        Lines{"case.yaml:4:7: error: network 'db' needs exactly one of 'vlan' or 'vxlan'",
+  CHECK(errors_for("apiVersion: xcloud/v1\nkind: Network\nmetadata: {name: db, tenant: education}\nspec: {zone: gov-extranet, vlan: 120, vxlan: 7}\n"
+                   "---\napiVersion: xcloud/v1\nkind: Network\nmetadata: {name: db2, tenant: education}\nspec: {zone: gov-extranet, vlan: 120}\n") ==
+        Lines{"case.yaml:4:34: error: network 'db' needs exactly one of 'vlan' or 'vxlan'",
               "case.yaml:9:34: error: vlan 120 in zone gov-extranet is already used by network education/app"});
 }
 
@@ -153,6 +153,22 @@ TEST_CASE("prices may not exceed the tender caps") {
         Lines{"case.yaml:7:18: error: price 12.5 for vcpu exceeds the tender cap 12 CNY per vCPU per month",
               "case.yaml:7:24: error: unknown price item 'vpcu' (did you mean 'vcpu'?)",
               "case.yaml:7:47: error: price 0.61 for storage-high exceeds the tender cap 0.6 CNY per GB per month"});
+}
+
+TEST_CASE("zones are checked against every ancestor, also when reached through a pool") {
+  CHECK(errors_for("apiVersion: xcloud/v1\nkind: Network\nmetadata: {name: n2, tenant: health}\nspec: {zone: gov-extranet, vlan: 7}\n") ==
+        Lines{"case.yaml:4:14: error: zone 'gov-extranet' is not allowed for tenant health"});
+  CHECK(errors_for("apiVersion: xcloud/v1\nkind: Volume\nmetadata: {name: v, tenant: health}\nspec: {sizeGiB: 1, tier: normal, placement: {pool: erlonglu}}\n") ==
+        Lines{"case.yaml:4:52: error: pool 'erlonglu' is in zone gov-extranet, which is not allowed for tenant health"});
+  CHECK(errors_for("apiVersion: xcloud/v1\nkind: Tenant\nmetadata: {name: education/schools/primary}\nspec: {zones: [internet], quota: {vms: 100}}\n") ==
+        Lines{"case.yaml:4:16: error: zone 'internet' is not allowed for parent tenant education",
+              "case.yaml:4:40: error: quota vms 100 exceeds ancestor tenant education's 20"});
+}
+
+TEST_CASE("prices must be exact decimals and dates real ones") {
+  CHECK(errors_for("apiVersion: xcloud/v1\nkind: PriceList\nmetadata: {name: p3}\nspec: {currency: CNY, effectiveFrom: '2026-02-29', prices: {gpu-8g: 1e3}}\n") ==
+        Lines{"case.yaml:4:38: error: effectiveFrom '2026-02-29' is not a valid date",
+              "case.yaml:4:69: error: price '1e3' for gpu-8g is not a decimal number with at most 6 decimals"});
 }
 
 TEST_CASE("a YAML syntax error in one file does not hide errors in others") {
