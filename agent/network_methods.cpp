@@ -3,10 +3,10 @@
 #include <regex>
 #include <sstream>
 
-#include <openssl/evp.h>
 #include <pugixml.hpp>
 
 #include "agent/domain_inventory.h"
+#include "agent/network_naming.h"
 #include "agent/rpc_service.h"
 
 namespace xc {
@@ -30,19 +30,6 @@ bool valid_tenant(const std::string& s) {
   return parts > 0 && s.back() != '/';
 }
 
-std::string hex_digest(const std::string& text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
-
 struct TenantObject {
   std::string tenant, name;
   std::string libvirt_name(const char* prefix) const {
@@ -51,6 +38,7 @@ struct TenantObject {
       if (c == '/') c = '.';
     return std::string(prefix) + t + "-" + name;
   }
+  std::string network_name() const { return network_libvirt_name(tenant, name); }
 };
 
 Result<TenantObject> tenant_object(const json& params, const char* what) {
@@ -73,9 +61,8 @@ std::string to_xml(const pugi::xml_document& doc) {
 Result<json> network_ensure(AgentContext& ctx, const json& params) {
   auto obj = tenant_object(params, "network");
   if (!obj.ok()) return obj.status();
-  std::string name = obj->libvirt_name("xcn-");
-  // Linux bridge names have at most 15 characters; a digest keeps tenants apart.
-  std::string bridge = "xcbr" + hex_digest(obj->tenant + "/" + obj->name).substr(0, 10);
+  std::string name = obj->network_name();
+  std::string bridge = network_bridge_name(obj->tenant, obj->name);
   int64_t segment = params.value("vlan", int64_t{0});
   std::string segment_kind = "vlan";
   if (params.contains("vxlan")) {
@@ -114,7 +101,7 @@ Result<json> network_ensure(AgentContext& ctx, const json& params) {
 Result<json> network_delete(AgentContext& ctx, const json& params) {
   auto obj = tenant_object(params, "network");
   if (!obj.ok()) return obj.status();
-  std::string name = obj->libvirt_name("xcn-");
+  std::string name = obj->network_name();
   auto lock = ctx.lock_object("network/" + name);
   virNetworkPtr raw = virNetworkLookupByName(ctx.conn, name.c_str());
   if (!raw) {

@@ -4,20 +4,12 @@
 #include <regex>
 #include <set>
 
-#include <yaml-cpp/yaml.h>
+#include <map>
+
+#include <yaml.h>
 
 namespace xc {
 namespace {
-
-SourcePos pos_of(const YAML::Mark& mark) {
-  if (mark.line < 0) return {};
-  return {mark.line + 1, mark.column + 1};
-}
-
-bool is_quoted_or_str(const YAML::Node& node) {
-  const std::string& tag = node.Tag();
-  return tag == "!" || tag == "tag:yaml.org,2002:str";
-}
 
 nlohmann::json plain_scalar(const std::string& s) {
   static const std::regex kInt("[-+]?[0-9]+");
@@ -49,60 +41,167 @@ bool valid_utf8(const std::string& s) {
   return true;
 }
 
-class Converter {
+// Builds JSON from libyaml's event stream. libyaml rather than yaml-cpp:
+// yaml-cpp 0.7 loops forever on some malformed input (found by fuzzing),
+// while libyaml reports every syntax error with its position.
+class EventReader {
  public:
-  Converter(YamlDocument& doc, std::vector<Diagnostic>& errors) : doc_(doc), errors_(errors) {}
+  EventReader(std::string_view text, const std::string& file, std::vector<Diagnostic>& errors)
+      : text_(text), file_(file), errors_(errors) {
+    yaml_parser_initialize(&parser_);
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  }
+  ~EventReader() {
+    if (has_event_) yaml_event_delete(&event_);
+    yaml_parser_delete(&parser_);
+  }
 
-  nlohmann::json convert(const YAML::Node& node, const std::string& pointer) {
-    doc_.value_pos[pointer] = pos_of(node.Mark());
-    switch (node.Type()) {
-      case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined:
-        return nullptr;
-      case YAML::NodeType::Scalar: {
-        if (!valid_utf8(node.Scalar())) {
-          errors_.push_back({doc_.file, pos_of(node.Mark()), "text is not valid UTF-8", pointer});
-          return "";
-        }
-        doc_.scalar_text[pointer] = node.Scalar();
-        if (is_quoted_or_str(node)) return node.Scalar();
-        return plain_scalar(node.Scalar());
+  // Reads every document; stops at the first syntax error (reported).
+  std::vector<YamlDocument> read_all() {
+    std::vector<YamlDocument> docs;
+    int index = 0;
+    try {
+      while (next() && event_.type != YAML_STREAM_END_EVENT) {
+        if (event_.type != YAML_DOCUMENT_START_EVENT) continue;
+        YamlDocument doc;
+        doc.file = file_;
+        doc.index = index++;
+        doc_ = &doc;
+        anchors_.clear();
+        if (!next()) break;
+        doc.tree = value("", {});
+        if (!next()) break;  // DOCUMENT_END
+        if (!doc.tree.is_null()) docs.push_back(std::move(doc));
       }
-      case YAML::NodeType::Sequence: {
-        auto out = nlohmann::json::array();
-        size_t i = 0;
-        for (const auto& item : node) out.push_back(convert(item, pointer_child(pointer, i++)));
-        return out;
-      }
-      case YAML::NodeType::Map: {
-        auto out = nlohmann::json::object();
-        std::set<std::string> seen;
-        for (const auto& entry : node) {
-          const YAML::Node& key = entry.first;
-          if (!key.IsScalar()) {
-            errors_.push_back({doc_.file, pos_of(key.Mark()), "mapping keys must be plain strings", pointer});
-            continue;
-          }
-          const std::string name = key.Scalar();
-          const std::string child = pointer_child(pointer, name);
-          if (!seen.insert(name).second) {
-            errors_.push_back({doc_.file, pos_of(key.Mark()), "duplicate key '" + name + "'", child});
-            continue;
-          }
-          doc_.key_pos[child] = pos_of(key.Mark());
-          out[name] = convert(entry.second, child);
-          // An empty value has no useful mark of its own: point at its key.
-          if (entry.second.IsNull() && entry.second.Tag() != "!") doc_.value_pos[child] = pos_of(key.Mark());
-        }
-        return out;
-      }
+    } catch (const SyntaxError&) {
     }
-    return nullptr;
+    return docs;
   }
 
  private:
-  YamlDocument& doc_;
+  struct SyntaxError {};
+
+  bool next() {
+    if (has_event_) yaml_event_delete(&event_);
+    has_event_ = yaml_parser_parse(&parser_, &event_) == 1;
+    if (!has_event_) {
+      SourcePos pos{static_cast<int>(parser_.problem_mark.line) + 1, static_cast<int>(parser_.problem_mark.column) + 1};
+      if (parser_.error == YAML_READER_ERROR) pos = position_of_offset(parser_.problem_offset);
+      std::string message = "invalid YAML: ";
+      message += parser_.problem ? parser_.problem : "syntax error";
+      if (parser_.context) message += std::string(" ") + parser_.context;
+      errors_.push_back({file_, pos, message, ""});
+      throw SyntaxError{};
+    }
+    return true;
+  }
+
+  // Reader errors (bad encoding) carry a byte offset instead of a mark.
+  SourcePos position_of_offset(size_t offset) const {
+    SourcePos pos{1, 1};
+    for (size_t i = 0; i < offset && i < text_.size(); ++i) {
+      if (text_[i] == '\n') {
+        ++pos.line;
+        pos.column = 1;
+      } else if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) {
+        ++pos.column;
+      }
+    }
+    return pos;
+  }
+
+  SourcePos mark() const {
+    return {static_cast<int>(event_.start_mark.line) + 1, static_cast<int>(event_.start_mark.column) + 1};
+  }
+
+  std::string anchor_of() const {
+    const yaml_char_t* a = nullptr;
+    if (event_.type == YAML_SCALAR_EVENT) a = event_.data.scalar.anchor;
+    if (event_.type == YAML_SEQUENCE_START_EVENT) a = event_.data.sequence_start.anchor;
+    if (event_.type == YAML_MAPPING_START_EVENT) a = event_.data.mapping_start.anchor;
+    return a ? reinterpret_cast<const char*>(a) : "";
+  }
+
+  // The node starting at the current event; leaves the current event at its end.
+  nlohmann::json value(const std::string& pointer, SourcePos key_pos) {
+    doc_->value_pos[pointer] = mark();
+    std::string anchor = anchor_of();
+    nlohmann::json out;
+    switch (event_.type) {
+      case YAML_ALIAS_EVENT: {
+        auto it = anchors_.find(reinterpret_cast<const char*>(event_.data.alias.anchor));
+        if (it == anchors_.end()) {
+          errors_.push_back({file_, mark(), "unknown alias", pointer});
+          return nullptr;
+        }
+        return it->second;
+      }
+      case YAML_SCALAR_EVENT: out = scalar(pointer, key_pos); break;
+      case YAML_SEQUENCE_START_EVENT: {
+        out = nlohmann::json::array();
+        size_t i = 0;
+        while (next() && event_.type != YAML_SEQUENCE_END_EVENT)
+          out.push_back(value(pointer_child(pointer, i++), {}));
+        break;
+      }
+      case YAML_MAPPING_START_EVENT: out = mapping(pointer); break;
+      default: break;
+    }
+    if (!anchor.empty()) anchors_[anchor] = out;
+    return out;
+  }
+
+  nlohmann::json scalar(const std::string& pointer, SourcePos key_pos) {
+    std::string text(reinterpret_cast<const char*>(event_.data.scalar.value), event_.data.scalar.length);
+    if (!valid_utf8(text)) {
+      errors_.push_back({file_, mark(), "text is not valid UTF-8", pointer});
+      return "";
+    }
+    doc_->scalar_text[pointer] = text;
+    const char* tag = reinterpret_cast<const char*>(event_.data.scalar.tag);
+    bool plain = event_.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !(tag && std::string(tag) == YAML_STR_TAG);
+    // An empty value has no useful mark of its own: point at its key.
+    if (plain && text.empty() && key_pos.line > 0) doc_->value_pos[pointer] = key_pos;
+    return plain ? plain_scalar(text) : nlohmann::json(text);
+  }
+
+  nlohmann::json mapping(const std::string& pointer) {
+    auto out = nlohmann::json::object();
+    while (next() && event_.type != YAML_MAPPING_END_EVENT) {
+      SourcePos key_pos = mark();
+      if (event_.type != YAML_SCALAR_EVENT) {
+        errors_.push_back({file_, key_pos, "mapping keys must be plain strings", pointer});
+        value(pointer + "/?", {});
+        next();
+        value(pointer + "/?", {});
+        continue;
+      }
+      std::string name(reinterpret_cast<const char*>(event_.data.scalar.value), event_.data.scalar.length);
+      std::string child = pointer_child(pointer, name);
+      next();
+      if (out.contains(name)) {
+        errors_.push_back({file_, key_pos, "duplicate key '" + name + "'", child});
+        YamlDocument* real = doc_;
+        YamlDocument scratch;  // parse and drop the duplicate's value
+        doc_ = &scratch;
+        value(child, key_pos);
+        doc_ = real;
+        continue;
+      }
+      doc_->key_pos[child] = key_pos;
+      out[name] = value(child, key_pos);
+    }
+    return out;
+  }
+
+  std::string_view text_;
+  const std::string& file_;
   std::vector<Diagnostic>& errors_;
+  yaml_parser_t parser_;
+  yaml_event_t event_;
+  bool has_event_ = false;
+  YamlDocument* doc_ = nullptr;
+  std::map<std::string, nlohmann::json> anchors_;
 };
 
 std::string escape_segment(std::string_view key) {
@@ -157,26 +256,8 @@ Diagnostic YamlDocument::error_at_key(std::string_view pointer, std::string mess
 
 YamlParse parse_yaml(std::string_view text, const std::string& file) {
   YamlParse out;
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    out.errors.push_back({file, pos_of(e.mark), "invalid YAML: " + e.msg, ""});
-    return out;
-  }
-  int index = 0;
-  for (const auto& node : nodes) {
-    if (node.IsNull()) {
-      ++index;
-      continue;
-    }
-    YamlDocument doc;
-    doc.file = file;
-    doc.index = index++;
-    Converter converter(doc, out.errors);
-    doc.tree = converter.convert(node, "");
-    out.documents.push_back(std::move(doc));
-  }
+  EventReader reader(text, file, out.errors);
+  out.documents = reader.read_all();
   return out;
 }
 

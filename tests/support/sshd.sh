@@ -1,0 +1,34 @@
+# Starts a throwaway sshd on a free loopback port for tests (needs root, as
+# CI and the sessions run). Sets SSHD_PORT, SSH_KEY (the client's private key)
+# and SSH_KNOWN_HOSTS; registers cleanup on EXIT. Source after e2e.sh.
+start_sshd() {
+  local dir="$TMP/sshd"
+  mkdir -p "$dir" /run/sshd
+  chmod 700 "$dir"
+  ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key"
+  ssh-keygen -q -t ed25519 -N '' -f "$dir/client_key"
+  cp "$dir/client_key.pub" "$dir/authorized_keys"
+  SSHD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$dir/sshd_config" <<CFG
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $dir/host_key
+AuthorizedKeysFile $dir/authorized_keys
+PidFile $dir/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+CFG
+  /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
+  for _ in $(seq 50); do
+    [ -s "$dir/sshd.pid" ] && break
+    sleep 0.1
+  done
+  [ -s "$dir/sshd.pid" ] || fail "sshd did not start: $(cat "$dir/sshd.log")"
+  trap 'kill "$(cat "'"$dir"'/sshd.pid")" 2>/dev/null; rm -rf "$TMP"' EXIT
+  SSH_KEY="$dir/client_key"
+  SSH_KNOWN_HOSTS="$dir/known_hosts"
+  echo "[127.0.0.1]:$SSHD_PORT $(cat "$dir/host_key.pub")" > "$SSH_KNOWN_HOSTS"
+}
