@@ -18,7 +18,7 @@ std::string at(const YAML::Node& n, const std::string& file) {
 Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::string& file) {
   static const std::set<std::string> kKeys = {"listen", "port", "libvirt", "tls", "storageDir",
                                               "storagePool", "uplink", "networkMode", "labels",
-                                              "accelerators"};
+                                              "accelerators", "domainType"};
   AgentConfig c;
   try {
     YAML::Node root = YAML::Load(yaml_text);
@@ -36,6 +36,9 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
       if (tls["key"]) c.tls_key = tls["key"].as<std::string>();
       if (tls["ca"]) c.tls_ca = tls["ca"].as<std::string>();
     }
+    if (root["domainType"]) c.domain_type = root["domainType"].as<std::string>();
+    if (c.domain_type != "auto" && c.domain_type != "kvm" && c.domain_type != "qemu")
+      return error(Code::kInvalidArgument, at(root["domainType"], file) + ": domainType must be auto, kvm or qemu");
     if (root["storageDir"]) c.storage_dir = root["storageDir"].as<std::string>();
     if (root["storagePool"]) c.storage_pool = root["storagePool"].as<std::string>();
     if (root["uplink"]) c.uplink = root["uplink"].as<std::string>();

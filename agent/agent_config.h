@@ -24,6 +24,9 @@ struct AgentConfig {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
+  // kvm, qemu (software emulation) or auto: kvm when libvirt offers it for
+  // the guest's arch on this host, else qemu.
+  std::string domain_type = "auto";
   std::string storage_dir = "/var/lib/xcloud/disks";
   std::string storage_pool = "xcloud";  // the libvirt dir pool over storage_dir
   std::string uplink;                   // NIC carrying tenant VLANs/VXLANs

@@ -21,10 +21,16 @@ const char* domain_state_name(int state) {
   }
 }
 
-std::string xcloud_metadata_xml(virDomainPtr domain) {
-  char* xml = virDomainGetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, kXcloudMetadataNs, 0);
+std::string xcloud_metadata_xml(virDomainPtr domain, bool live) {
+  unsigned flags = live || virDomainIsPersistent(domain) != 1 ? VIR_DOMAIN_AFFECT_CURRENT : VIR_DOMAIN_AFFECT_CONFIG;
+  char* xml = virDomainGetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, kXcloudMetadataNs, flags);
   if (!xml) virResetLastError();
   return take_string(xml);
+}
+
+bool restart_pending(virDomainPtr domain) {
+  if (virDomainIsActive(domain) != 1 || virDomainIsPersistent(domain) != 1) return false;
+  return xcloud_metadata_xml(domain, true) != xcloud_metadata_xml(domain, false);
 }
 
 namespace {
@@ -97,6 +103,7 @@ Result<json> list_domains(AgentContext& ctx) {
       unmanaged.push_back(entry);
     } else {
       entry.update(instance_fields(metadata));
+      entry["restartPending"] = restart_pending(d.get());
       managed.push_back(entry);
     }
   }

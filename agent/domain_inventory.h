@@ -15,8 +15,11 @@ inline constexpr const char* kXcloudMetadataNs = "https://xcloud.local/xmlns/dom
 
 const char* domain_state_name(int state);
 
-// The xcloud metadata element of a domain, or "" when it is not xcloud's.
-std::string xcloud_metadata_xml(virDomainPtr domain);
+// The xcloud metadata element of a domain's persistent definition (or of the
+// running one, for `live`), or "" when the domain is not xcloud's.
+std::string xcloud_metadata_xml(virDomainPtr domain, bool live = false);
+// A running domain whose definition was changed since it booted.
+bool restart_pending(virDomainPtr domain);
 
 // {"managed": [...], "unmanaged": [...]}
 Result<nlohmann::json> list_domains(AgentContext& ctx);

@@ -28,6 +28,7 @@ RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(co
   ctx_.test_driver = ctx_.config.libvirt_uri.rfind("test:", 0) == 0;
   add_host_methods(methods_);
   add_domain_methods(methods_);
+  add_domain_ensure(methods_);
   add_volume_methods(methods_);
   add_network_methods(methods_);
 }

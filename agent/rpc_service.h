@@ -35,6 +35,7 @@ using MethodTable = std::map<std::string, Method>;
 
 void add_host_methods(MethodTable& table);
 void add_domain_methods(MethodTable& table);
+void add_domain_ensure(MethodTable& table);
 void add_volume_methods(MethodTable& table);
 void add_network_methods(MethodTable& table);
 

@@ -1,0 +1,106 @@
+// Which spec changes a running domain takes live and which wait for a restart.
+#include <algorithm>
+
+#include "agent/domain_xml.h"
+
+namespace xc {
+namespace {
+
+std::string change(const std::string& what, const std::string& from, const std::string& to) {
+  return what + " " + from + " -> " + to;
+}
+
+std::string change(const std::string& what, int64_t from, int64_t to) {
+  return change(what, std::to_string(from), std::to_string(to));
+}
+
+std::string or_none(const std::string& text) {
+  return text.empty() ? "none" : text;
+}
+
+std::string vlan_text(const std::optional<int64_t>& vlan) {
+  return vlan ? std::to_string(*vlan) : "none";
+}
+
+template <typename T, typename Key>
+const T* find_by(const std::vector<T>& list, const std::string& key, Key T::*field) {
+  auto it = std::find_if(list.begin(), list.end(), [&](const T& x) { return x.*field == key; });
+  return it == list.end() ? nullptr : &*it;
+}
+
+void diff_disks(const DomainSpec& old, const DomainSpec& now, DomainDiff& diff) {
+  for (const DomainDisk& d : now.disks) {
+    std::string what = "disks." + d.name;
+    const DomainDisk* before = find_by(old.disks, d.name, &DomainDisk::name);
+    if (!before) {  // attached through a spare root port
+      diff.live.push_back(what + " added");
+      continue;
+    }
+    if (before->size_gib < d.size_gib)  // grown with virDomainBlockResize
+      diff.live.push_back(change(what + " size_gib", before->size_gib, d.size_gib));
+    if (before->size_gib > d.size_gib)
+      diff.refused.push_back(change(what + " size_gib", before->size_gib, d.size_gib) +
+                             ": disks never shrink");
+    if (before->tier != d.tier)
+      diff.live.push_back(change(what + " tier", tier_name(before->tier), tier_name(d.tier)));
+    if (before->iops != d.iops)  // virDomainSetBlockIoTune
+      diff.live.push_back(change(what + " iops", before->iops, d.iops));
+    if (before->image != d.image)
+      diff.refused.push_back(what + " image changed: a disk's base image is fixed at creation");
+    if (before->bus != d.bus) diff.restart.push_back(change(what + " bus", before->bus, d.bus));
+  }
+  for (const DomainDisk& d : old.disks)
+    if (!find_by(now.disks, d.name, &DomainDisk::name))  // no surprise unplug under the guest
+      diff.restart.push_back("disks." + d.name + " removed");
+}
+
+void diff_nics(const DomainSpec& old, const DomainSpec& now, DomainDiff& diff) {
+  for (const DomainNic& n : now.nics) {
+    std::string what = "nics." + n.mac;
+    const DomainNic* before = find_by(old.nics, n.mac, &DomainNic::mac);
+    if (!before) {
+      diff.live.push_back(what + " added");
+      continue;
+    }
+    // virDomainUpdateDeviceFlags moves a live interface to another bridge.
+    if (before->network != n.network)
+      diff.live.push_back(change(what + " network", before->network, n.network));
+    if (before->vlan != n.vlan)
+      diff.live.push_back(change(what + " vlan", vlan_text(before->vlan), vlan_text(n.vlan)));
+    if (before->ipv4 != n.ipv4)
+      diff.live.push_back(change(what + " ipv4", or_none(before->ipv4), or_none(n.ipv4)));
+    if (before->ipv6 != n.ipv6)
+      diff.live.push_back(change(what + " ipv6", or_none(before->ipv6), or_none(n.ipv6)));
+  }
+  for (const DomainNic& n : old.nics)
+    if (!find_by(now.nics, n.mac, &DomainNic::mac))
+      diff.restart.push_back("nics." + n.mac + " removed");
+}
+
+std::string accelerator_list(const DomainSpec& spec) {
+  std::string text;
+  for (const DomainAccelerator& a : spec.accelerators)
+    text += (text.empty() ? "" : ",") + a.type + "@" + a.pci_address;
+  return or_none(text);
+}
+
+}  // namespace
+
+DomainDiff diff_live_vs_restart(const DomainSpec& old, const DomainSpec& now) {
+  DomainDiff diff;
+  if (old.arch != now.arch)
+    diff.restart.push_back(change("arch", arch_name(old.arch), arch_name(now.arch)));
+  if (old.cpus != now.cpus)  // rendered without hot-pluggable vCPUs
+    diff.restart.push_back(change("cpus", old.cpus, now.cpus));
+  if (now.memory_mib < old.memory_mib)  // the balloon gives memory back below the maximum
+    diff.live.push_back(change("memory_mib", old.memory_mib, now.memory_mib));
+  if (now.memory_mib > old.memory_mib)  // beyond the boot-time maximum
+    diff.restart.push_back(change("memory_mib", old.memory_mib, now.memory_mib));
+  diff_disks(old, now, diff);
+  diff_nics(old, now, diff);
+  std::string before = accelerator_list(old), after = accelerator_list(now);
+  if (before != after) diff.restart.push_back(change("accelerators", before, after));
+  return diff;
+}
+
+}  // namespace xc

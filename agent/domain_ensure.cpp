@@ -1,0 +1,230 @@
+// domain.ensure: create or update a domain from a portable spec, idempotently.
+// The last applied spec is kept in the domain's own metadata (a second
+// element beside the xcloud instance element), so the agent stays stateless.
+#include <algorithm>
+#include <sstream>
+
+#include <pugixml.hpp>
+
+#include "agent/domain_inventory.h"
+#include "agent/domain_spec.h"
+#include "agent/domain_xml.h"
+#include "agent/network_naming.h"
+#include "agent/rpc_service.h"
+#include "agent/storage_pool.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSpecNs = "https://xcloud.local/xmlns/spec/1";
+constexpr const char* kSpecKey = "xcspec";
+
+std::optional<DomainSpec> applied_spec(virDomainPtr d) {
+  char* raw = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, kSpecNs, VIR_DOMAIN_AFFECT_CONFIG);
+  if (!raw) {
+    virResetLastError();
+    return std::nullopt;
+  }
+  pugi::xml_document doc;
+  if (!doc.load_string(take_string(raw).c_str())) return std::nullopt;
+  auto parsed = json::parse(doc.first_child().text().as_string(), nullptr, false);
+  if (parsed.is_discarded()) return std::nullopt;
+  auto spec = domain_spec_from_json(parsed);
+  if (!spec.ok()) return std::nullopt;
+  return *spec;
+}
+
+Status record_spec(virDomainPtr d, const DomainSpec& spec, const std::string& name) {
+  pugi::xml_document doc;
+  doc.append_child("spec").text() = to_json(spec).dump().c_str();
+  std::ostringstream xml;
+  doc.save(xml, "", pugi::format_raw | pugi::format_no_declaration);
+  if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, xml.str().c_str(), kSpecKey, kSpecNs,
+                           VIR_DOMAIN_AFFECT_CONFIG) < 0)
+    return libvirt_error("domain " + name + ": ");
+  return {};
+}
+
+Result<HostContext> host_context(AgentContext& ctx, const DomainSpec& spec) {
+  virNodeInfo info;
+  if (virNodeGetInfo(ctx.conn, &info) < 0) return libvirt_error("host: ");
+  HostContext host;
+  pugi::xml_document caps;
+  caps.load_string(take_string(virConnectGetCapabilities(ctx.conn)).c_str());
+  std::string arch = ctx.test_driver ? info.model : caps.select_node("/capabilities/host/cpu/arch").node().text().as_string();
+  host.host_arch = arch_from_name(arch).value_or(Arch::kX86_64);
+  host.storage_dir = ctx.config.storage_dir;
+  if (ctx.test_driver) {
+    host.domain_type = "test";
+  } else if (ctx.config.domain_type != "auto") {
+    host.domain_type = ctx.config.domain_type;
+  } else {
+    // KVM only for the host's own arch and when libvirt offers it; else TCG.
+    std::string xpath = std::string("/capabilities/guest/arch[@name='") + arch_name(spec.arch) + "']/domain[@type='kvm']";
+    host.domain_type = spec.arch == host.host_arch && caps.select_node(xpath.c_str()) ? "kvm" : "qemu";
+  }
+  for (const auto& nic : spec.nics) {
+    size_t slash = nic.network.rfind('/');
+    if (slash != std::string::npos)
+      host.bridges[nic.network] = network_bridge_name(nic.network.substr(0, slash), nic.network.substr(slash + 1));
+  }
+  return host;
+}
+
+Status ensure_disks(AgentContext& ctx, const DomainSpec& spec) {
+  for (const auto& disk : spec.disks) {
+    std::string file = disk_file_name(spec, disk);
+    VolumeRequest req{file.substr(0, file.size() - 6), disk.size_gib, disk.image};
+    auto r = ensure_volume(ctx, req);
+    if (!r.ok()) return r.status();
+  }
+  return {};
+}
+
+// Live changes libvirt can make to a running domain.
+Status apply_live(AgentContext& ctx, virDomainPtr d, const DomainSpec& old, const DomainSpec& now,
+                  const std::string& name) {
+  for (size_t i = 0; i < now.disks.size(); ++i) {
+    const DomainDisk& disk = now.disks[i];
+    auto before = std::find_if(old.disks.begin(), old.disks.end(), [&](const auto& o) { return o.name == disk.name; });
+    if (before == old.disks.end()) continue;  // new disks arrive with the next boot
+    std::string target = "vd" + std::string(1, static_cast<char>('a' + i));
+    if (before->iops != disk.iops && !ctx.test_driver) {
+      virTypedParameterPtr params = nullptr;
+      int n = 0, max = 0;
+      virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_BLOCK_IOTUNE_TOTAL_IOPS_SEC, disk.iops);
+      int rc = virDomainSetBlockIoTune(d, target.c_str(), params, n, VIR_DOMAIN_AFFECT_LIVE);
+      virTypedParamsFree(params, n);
+      if (rc < 0) return libvirt_error("domain " + name + ": disk " + disk.name + ": ");
+    }
+    if (before->size_gib < disk.size_gib && !ctx.test_driver &&
+        virDomainBlockResize(d, target.c_str(), static_cast<unsigned long long>(disk.size_gib) << 30,
+                             VIR_DOMAIN_BLOCK_RESIZE_BYTES) < 0)
+      return libvirt_error("domain " + name + ": disk " + disk.name + ": ");
+  }
+  return {};
+}
+
+// A redefinition must name the existing domain's UUID, or libvirt refuses it.
+std::string with_uuid(const std::string& xml, virDomainPtr existing) {
+  char uuid[VIR_UUID_STRING_BUFLEN] = {0};
+  virDomainGetUUIDString(existing, uuid);
+  pugi::xml_document doc;
+  doc.load_string(xml.c_str());
+  pugi::xml_node domain = doc.child("domain");
+  domain.insert_child_after("uuid", domain.child("name")).text() = uuid;
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_default | pugi::format_no_declaration);
+  return out.str();
+}
+
+int power_state(virDomainPtr d) {
+  int state = 0, reason = 0;
+  return virDomainGetState(d, &state, &reason, 0) == 0 ? state : -1;
+}
+
+Status reach_power(virDomainPtr d, Power power, const std::string& name, json& result) {
+  bool running = power_state(d) == VIR_DOMAIN_RUNNING;
+  if (power == Power::kRunning && !running) {
+    if (virDomainCreate(d) < 0) return libvirt_error("domain " + name + ": start failed: ");
+    result["power"] = "started";
+  } else if (power == Power::kStopped && running) {
+    if (virDomainDestroy(d) < 0) return libvirt_error("domain " + name + ": stop failed: ");
+    result["power"] = "stopped";
+  }
+  return {};
+}
+
+// A definition changed outside xcloud (virsh setvcpus --config, edit, ...),
+// or one whose disks are not where this agent keeps them.
+bool definition_drifted(virDomainPtr d, const DomainSpec& spec, const std::string& storage_dir) {
+  pugi::xml_document doc;
+  doc.load_string(take_string(virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE)).c_str());
+  int64_t cpus = doc.select_node("/domain/vcpu").node().text().as_llong();
+  int64_t mem_kib = doc.select_node("/domain/memory").node().text().as_llong();
+  auto disks = doc.select_nodes("/domain/devices/disk/source");
+  if (cpus != spec.cpus || mem_kib != spec.memory_mib * 1024 || disks.size() != spec.disks.size()) return true;
+  for (size_t i = 0; i < disks.size(); ++i)
+    if (disks[i].node().attribute("file").as_string() != disk_path(storage_dir, spec, spec.disks[i])) return true;
+  return false;
+}
+
+Result<json> domain_ensure(AgentContext& ctx, const json& params) {
+  auto parsed = domain_spec_from_json(params.value("spec", params));
+  if (!parsed.ok()) return parsed.status();
+  const DomainSpec& spec = *parsed;
+  const bool allow_restart = params.value("allow_restart", false);
+  const std::string name = domain_name(spec);
+  auto lock = ctx.lock_object("domain/" + name);
+  auto host = host_context(ctx, spec);
+  if (!host.ok()) return host.status();
+  auto xml = render_domain_xml(spec, *host);
+  if (!xml.ok()) return xml.status();
+
+  virDomainPtr raw = virDomainLookupByName(ctx.conn, name.c_str());
+  if (!raw) virResetLastError();
+  Domain existing(raw);
+  json result = {{"domain", name}, {"live", json::array()}, {"restart", json::array()}};
+  std::optional<DomainSpec> old;
+  if (existing) {
+    if (xcloud_metadata_xml(existing.get()).empty())
+      return error(Code::kPermissionDenied, "domain " + name + ": exists but is not managed by xcloud; refusing to touch it");
+    old = applied_spec(existing.get());
+  }
+  bool drifted = existing && old && definition_drifted(existing.get(), *old, ctx.config.storage_dir);
+  if (existing && old && *old == spec && !drifted) {
+    result["action"] = "unchanged";
+    if (restart_pending(existing.get())) {
+      if (allow_restart) {
+        if (virDomainDestroy(existing.get()) < 0) return libvirt_error("domain " + name + ": ");
+        result["restarted"] = true;
+      } else {
+        result["pending"] = true;
+      }
+    }
+    Status s = reach_power(existing.get(), spec.power, name, result);
+    if (!s.ok()) return s;
+    return result;
+  }
+  DomainDiff diff = old ? diff_live_vs_restart(*old, spec) : DomainDiff{};
+  if (!diff.refused.empty())
+    return error(Code::kFailedPrecondition, "domain " + name + ": cannot apply: " + diff.refused.front());
+  Status disks = ensure_disks(ctx, spec);
+  if (!disks.ok()) return disks;
+  std::string definition = existing ? with_uuid(*xml, existing.get()) : *xml;
+  virDomainPtr defined = virDomainDefineXML(ctx.conn, definition.c_str());
+  if (!defined) return libvirt_error("domain " + name + ": ");
+  Domain domain(defined);
+  Status recorded = record_spec(domain.get(), spec, name);
+  if (!recorded.ok()) return recorded;
+  if (!existing) {
+    result["action"] = "created";
+  } else {
+    result["action"] = drifted && (!old || *old == spec) ? "repaired" : "updated";
+    result["live"] = diff.live;
+    result["restart"] = diff.restart;
+    bool running = power_state(domain.get()) == VIR_DOMAIN_RUNNING;
+    if (running) {
+      Status live = apply_live(ctx, domain.get(), *old, spec, name);
+      if (!live.ok()) return live;
+    }
+    bool needs_restart = running && (!diff.restart.empty() || drifted);
+    if (needs_restart && allow_restart) {
+      if (virDomainDestroy(domain.get()) < 0) return libvirt_error("domain " + name + ": ");
+      result["restarted"] = true;
+    } else if (needs_restart) {
+      result["pending"] = true;  // in the definition; takes effect at the next boot
+    }
+  }
+  Status s = reach_power(domain.get(), spec.power, name, result);
+  if (!s.ok()) return s;
+  return result;
+}
+
+}  // namespace
+
+void add_domain_ensure(MethodTable& table) { table["domain.ensure"] = domain_ensure; }
+
+}  // namespace xc

@@ -1,0 +1,284 @@
+// domain.ensure params <-> DomainSpec, and validation of every field.
+#include "agent/domain_spec.h"
+
+#include <algorithm>
+#include <initializer_list>
+#include <set>
+
+#include "common/ip_address.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kMaxCpus = 512;
+constexpr int64_t kMaxMemoryMib = int64_t{16} << 20;  // 16 TiB
+constexpr int64_t kMaxDiskGib = 65536;
+constexpr int64_t kMaxGeneration = int64_t{1} << 53;  // exact in a JSON double
+constexpr size_t kMaxDevices = 16;                    // of each kind
+constexpr size_t kMaxDiskName = 20;                   // virtio-blk serials hold 20 bytes
+constexpr size_t kMaxDomainName = 120;                // keeps disk file names within 200 bytes
+constexpr size_t kMaxSpecHash = 128;
+
+Status invalid(const std::string& field, const std::string& what) {
+  return error(Code::kInvalidArgument, field + ": " + what);
+}
+
+std::string describe(int64_t min, int64_t max) {
+  if (min == 1) return "a positive integer";
+  if (min == 0) return "a non-negative integer";
+  return "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+}
+
+Status check_int(const std::string& field, int64_t value, int64_t min, int64_t max) {
+  if (value < min) return invalid(field, "expected " + describe(min, max));
+  if (value > max)
+    return invalid(field,
+                   "expected at most " + std::to_string(max) + ", got " + std::to_string(value));
+  return {};
+}
+
+// Echoes a field name only when it is plain text, so messages stay safe to log.
+bool printable_key(const std::string& key) {
+  return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+Status check_fields(const json& obj, const std::string& path,
+                    std::initializer_list<const char*> known) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (std::find(known.begin(), known.end(), it.key()) != known.end()) continue;
+    if (printable_key(it.key())) return invalid(path + "." + it.key(), "unknown field");
+    return invalid(path, "unknown field with a name that is not plain ASCII");
+  }
+  return {};
+}
+
+// Reads obj[key] when present and not null; `out` keeps its default otherwise.
+Status read_string(const json& obj, const std::string& path, const char* key, bool required,
+                   std::string& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null())
+    return required ? invalid(path + "." + key, "required field is missing") : Status{};
+  if (!it->is_string()) return invalid(path + "." + key, "expected a string");
+  out = it->get<std::string>();
+  return {};
+}
+
+Status read_int(const json& obj, const std::string& path, const char* key, bool required,
+                int64_t min, int64_t max, std::optional<int64_t>& out) {
+  std::string field = path + "." + key;
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null())
+    return required ? invalid(field, "required field is missing") : Status{};
+  if (!it->is_number_integer()) return invalid(field, "expected " + describe(min, max));
+  if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(max))
+    return invalid(field, "expected at most " + std::to_string(max));
+  out = it->get<int64_t>();
+  return check_int(field, *out, min, max);
+}
+
+Status read_int(const json& obj, const std::string& path, const char* key, int64_t min, int64_t max,
+                int64_t& out) {
+  std::optional<int64_t> value;
+  Status s = read_int(obj, path, key, true, min, max, value);
+  if (s.ok()) out = *value;
+  return s;
+}
+
+Status read_array(const json& obj, const std::string& path, const char* key, const json*& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return {};
+  if (!it->is_array()) return invalid(path + "." + key, "expected an array");
+  if (it->size() > kMaxDevices)
+    return invalid(path + "." + key, "at most " + std::to_string(kMaxDevices) + " entries");
+  out = &*it;
+  return {};
+}
+
+std::string item(const std::string& list, size_t i) {
+  return list + "[" + std::to_string(i) + "]";
+}
+
+#define XC_TRY(expr)                         \
+  do {                                       \
+    Status xc_status_ = (expr);              \
+    if (!xc_status_.ok()) return xc_status_; \
+  } while (0)
+
+Status parse_disk(const json& j, const std::string& path, DomainDisk& disk) {
+  if (!j.is_object()) return invalid(path, "expected an object");
+  XC_TRY(check_fields(j, path, {"name", "size_gib", "tier", "iops", "image", "bus"}));
+  XC_TRY(read_string(j, path, "name", true, disk.name));
+  XC_TRY(read_int(j, path, "size_gib", 1, kMaxDiskGib, disk.size_gib));
+  std::string tier;
+  XC_TRY(read_string(j, path, "tier", true, tier));
+  if (tier != "normal" && tier != "high") return invalid(path + ".tier", "expected normal or high");
+  disk.tier = tier == "high" ? DiskTier::kHigh : DiskTier::kNormal;
+  std::optional<int64_t> iops;
+  IopsRange range = tier_iops(disk.tier);
+  XC_TRY(read_int(j, path, "iops", false, 1, 1000000, iops));  // the tier range: validate
+  disk.iops = iops.value_or(range.max);
+  XC_TRY(read_string(j, path, "image", false, disk.image));
+  return read_string(j, path, "bus", false, disk.bus);
+}
+
+Status parse_nic(const json& j, const std::string& path, DomainNic& nic) {
+  if (!j.is_object()) return invalid(path, "expected an object");
+  XC_TRY(check_fields(j, path, {"network", "mac", "vlan", "ipv4", "ipv6"}));
+  XC_TRY(read_string(j, path, "network", true, nic.network));
+  XC_TRY(read_string(j, path, "mac", true, nic.mac));
+  XC_TRY(read_int(j, path, "vlan", false, 1, 4094, nic.vlan));
+  XC_TRY(read_string(j, path, "ipv4", false, nic.ipv4));
+  return read_string(j, path, "ipv6", false, nic.ipv6);
+}
+
+Status parse_accelerator(const json& j, const std::string& path, DomainAccelerator& acc) {
+  if (!j.is_object()) return invalid(path, "expected an object");
+  XC_TRY(check_fields(j, path, {"type", "pci_address"}));
+  XC_TRY(read_string(j, path, "type", true, acc.type));
+  return read_string(j, path, "pci_address", true, acc.pci_address);
+}
+
+Status parse_spec(const json& params, DomainSpec& spec) {
+  const std::string p = "params";
+  if (!params.is_object()) return invalid(p, "expected an object");
+  XC_TRY(check_fields(params, p,
+                      {"tenant", "name", "kind", "spec_hash", "generation", "arch", "cpus",
+                       "memory_mib", "disks", "nics", "accelerators", "power"}));
+  XC_TRY(read_string(params, p, "tenant", true, spec.tenant));
+  XC_TRY(read_string(params, p, "name", true, spec.name));
+  XC_TRY(read_string(params, p, "kind", false, spec.kind));
+  XC_TRY(read_string(params, p, "spec_hash", true, spec.spec_hash));
+  XC_TRY(read_int(params, p, "generation", 0, kMaxGeneration, spec.generation));
+  std::string arch;
+  XC_TRY(read_string(params, p, "arch", true, arch));
+  auto parsed_arch = arch_from_name(arch);
+  if (!parsed_arch) return invalid(p + ".arch", "expected x86_64 or aarch64");
+  spec.arch = *parsed_arch;
+  XC_TRY(read_int(params, p, "cpus", 1, kMaxCpus, spec.cpus));
+  XC_TRY(read_int(params, p, "memory_mib", 1, kMaxMemoryMib, spec.memory_mib));
+  std::string power = "running";
+  XC_TRY(read_string(params, p, "power", false, power));
+  if (power != "running" && power != "stopped")
+    return invalid(p + ".power", "expected running or stopped");
+  spec.power = power == "running" ? Power::kRunning : Power::kStopped;
+
+  const json* list = nullptr;
+  XC_TRY(read_array(params, p, "disks", list));
+  for (size_t i = 0; list && i < list->size(); ++i)
+    XC_TRY(parse_disk((*list)[i], item(p + ".disks", i), spec.disks.emplace_back()));
+  list = nullptr;
+  XC_TRY(read_array(params, p, "nics", list));
+  for (size_t i = 0; list && i < list->size(); ++i)
+    XC_TRY(parse_nic((*list)[i], item(p + ".nics", i), spec.nics.emplace_back()));
+  list = nullptr;
+  XC_TRY(read_array(params, p, "accelerators", list));
+  for (size_t i = 0; list && i < list->size(); ++i)
+    XC_TRY(parse_accelerator((*list)[i], item(p + ".accelerators", i),
+                             spec.accelerators.emplace_back()));
+  return {};
+}
+
+Status validate_disks(const DomainSpec& spec) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < spec.disks.size(); ++i) {
+    const DomainDisk& d = spec.disks[i];
+    std::string path = item("params.disks", i);
+    if (!is_dns_label(d.name, kMaxDiskName))
+      return invalid(path + ".name", "expected a lowercase DNS label of at most 20 characters");
+    if (!names.insert(d.name).second) return invalid(path + ".name", "duplicate disk " + d.name);
+    XC_TRY(check_int(path + ".size_gib", d.size_gib, 1, kMaxDiskGib));
+    IopsRange range = tier_iops(d.tier);
+    if (d.iops < range.min || d.iops > range.max)
+      return invalid(path + ".iops", "expected " + std::to_string(range.min) + " to " +
+                                         std::to_string(range.max) + " for tier " +
+                                         tier_name(d.tier));
+    if (!d.image.empty() && !is_safe_absolute_path(d.image))
+      return invalid(path + ".image",
+                     "expected an absolute path without control characters or empty, '.' or "
+                     "'..' components");
+    if (d.bus != "virtio" && d.bus != "scsi")
+      return invalid(path + ".bus", "expected virtio or scsi");
+  }
+  return {};
+}
+
+Status validate_nics(const DomainSpec& spec) {
+  std::set<std::string> macs;
+  for (size_t i = 0; i < spec.nics.size(); ++i) {
+    const DomainNic& n = spec.nics[i];
+    std::string path = item("params.nics", i);
+    if (!is_network_name(n.network))
+      return invalid(path + ".network",
+                     "expected a network or bridge name ('/'-joined parts of letters, digits, "
+                     "'.', '_' and '-')");
+    if (!is_unicast_mac(n.mac))
+      return invalid(path + ".mac",
+                     "expected a lowercase unicast MAC address such as 52:54:00:12:34:56");
+    if (!macs.insert(n.mac).second) return invalid(path + ".mac", "duplicate MAC " + n.mac);
+    if (n.vlan) XC_TRY(check_int(path + ".vlan", *n.vlan, 1, 4094));
+    auto v4 = parse_ip(n.ipv4);
+    if (!n.ipv4.empty() && (!v4 || v4->v6))
+      return invalid(path + ".ipv4", "expected an IPv4 address");
+    auto v6 = parse_ip(n.ipv6);
+    if (!n.ipv6.empty() && n.ipv6 != "auto" && (!v6 || !v6->v6))
+      return invalid(path + ".ipv6", "expected an IPv6 address or auto");
+  }
+  return {};
+}
+
+Status validate_accelerators(const DomainSpec& spec) {
+  std::set<std::string> addresses;
+  for (size_t i = 0; i < spec.accelerators.size(); ++i) {
+    const DomainAccelerator& a = spec.accelerators[i];
+    std::string path = item("params.accelerators", i);
+    if (!is_dns_label(a.type)) return invalid(path + ".type", "expected a type such as gpu-16g");
+    if (!parse_pci_address(a.pci_address))
+      return invalid(path + ".pci_address", "expected a PCI address such as 0000:3b:00.0");
+    if (!addresses.insert(a.pci_address).second)
+      return invalid(path + ".pci_address", "duplicate device " + a.pci_address);
+  }
+  return {};
+}
+
+}  // namespace
+
+Status validate_domain_spec(const DomainSpec& spec) {
+  if (!is_tenant_path(spec.tenant))
+    return invalid("params.tenant",
+                   "expected lowercase DNS labels joined by '/', such as education/schools");
+  if (!is_dns_label(spec.name))
+    return invalid("params.name",
+                   "expected a lowercase DNS label (a-z, 0-9 and '-', at most 63 characters)");
+  if (domain_name(spec).size() > kMaxDomainName)
+    return invalid("params.tenant", "tenant and name make a domain name longer than " +
+                                        std::to_string(kMaxDomainName) + " characters");
+  if (spec.kind != "VirtualMachine") return invalid("params.kind", "expected VirtualMachine");
+  if (spec.spec_hash.size() > kMaxSpecHash || !is_lower_hex(spec.spec_hash))
+    return invalid("params.spec_hash", "expected 1 to 128 lowercase hex digits");
+  XC_TRY(check_int("params.generation", spec.generation, 0, kMaxGeneration));
+  XC_TRY(check_int("params.cpus", spec.cpus, 1, kMaxCpus));
+  XC_TRY(check_int("params.memory_mib", spec.memory_mib, 1, kMaxMemoryMib));
+  for (auto [count, list] :
+       {std::pair{spec.disks.size(), "disks"}, std::pair{spec.nics.size(), "nics"},
+        std::pair{spec.accelerators.size(), "accelerators"}})
+    if (count > kMaxDevices)
+      return invalid(std::string("params.") + list,
+                     "at most " + std::to_string(kMaxDevices) + " entries");
+  XC_TRY(validate_disks(spec));
+  XC_TRY(validate_nics(spec));
+  return validate_accelerators(spec);
+}
+
+Result<DomainSpec> domain_spec_from_json(const json& params) {
+  DomainSpec spec;
+  XC_TRY(parse_spec(params, spec));
+  XC_TRY(validate_domain_spec(spec));
+  return spec;
+}
+
+}  // namespace xc

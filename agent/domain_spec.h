@@ -1,0 +1,101 @@
+// The portable VM spec that domain.ensure carries (independent of any host),
+// its JSON form, and the checks that keep unsafe text away from libvirt and
+// the file system. Value types and pure functions; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/model.h"
+#include "common/status.h"
+
+namespace xc {
+
+struct DomainDisk {
+  std::string name;  // DNS label of at most 20 characters: the guest sees it as the serial
+  int64_t size_gib = 0;
+  DiskTier tier = DiskTier::kNormal;
+  int64_t iops = 0;            // within tier_iops(tier); absent in JSON means the tier's maximum
+  std::string image;           // absolute path of a base image, or empty for a blank disk
+  std::string bus = "virtio";  // virtio or scsi
+  bool operator==(const DomainDisk&) const = default;
+};
+
+struct DomainNic {
+  std::string network;          // a host network or bridge name the controller chose
+  std::string mac;              // "52:54:00:0a:0b:0c": lowercase, unicast
+  std::optional<int64_t> vlan;  // 1..4094
+  std::string ipv4;             // an address or empty
+  std::string ipv6;             // an address, "auto" or empty
+  bool operator==(const DomainNic&) const = default;
+};
+
+struct DomainAccelerator {
+  std::string type;         // gpu-16g, npu-24g, ...
+  std::string pci_address;  // "0000:3b:00.0", chosen by the controller/agent
+  bool operator==(const DomainAccelerator&) const = default;
+};
+
+struct DomainSpec {
+  std::string tenant;  // "education/schools"
+  std::string name;    // "web-1"
+  std::string kind = "VirtualMachine";
+  std::string spec_hash;  // lowercase hex
+  int64_t generation = 0;
+  Arch arch = Arch::kX86_64;
+  int64_t cpus = 0;
+  int64_t memory_mib = 0;
+  std::vector<DomainDisk> disks;
+  std::vector<DomainNic> nics;
+  std::vector<DomainAccelerator> accelerators;
+  Power power = Power::kRunning;
+  bool operator==(const DomainSpec&) const = default;
+};
+
+// Parses and validates domain.ensure params; errors name the field, e.g.
+// "params.disks[1].size_gib: expected a positive integer" (kInvalidArgument).
+// Unknown fields are refused so that typos do not pass silently.
+Result<DomainSpec> domain_spec_from_json(const nlohmann::json& params);
+nlohmann::json to_json(const DomainSpec& spec);
+
+// The value checks of domain_spec_from_json, for specs built in code.
+Status validate_domain_spec(const DomainSpec& spec);
+
+// "xc-<tenant with '/' as '.'>.<name>", e.g. "xc-education.schools.web-1".
+// '.' occurs in neither labels nor names, so distinct specs never share a name.
+std::string domain_name(const DomainSpec& spec);
+// The disk's file (and storage volume) name: "<domain name>.<disk name>.qcow2".
+std::string disk_file_name(const DomainSpec& spec, const DomainDisk& disk);
+// "<storage_dir>/<disk_file_name>".
+std::string disk_path(const std::string& storage_dir, const DomainSpec& spec,
+                      const DomainDisk& disk);
+
+// Building blocks, also used by the XML renderer for host settings.
+bool is_dns_label(std::string_view text, size_t max_length = 63);
+bool is_tenant_path(std::string_view text);
+bool is_lower_hex(std::string_view text);
+bool is_unicast_mac(std::string_view text);
+// Valid UTF-8 without control characters (C0, DEL, C1) or noncharacters.
+bool is_printable_utf8(std::string_view text);
+// Host network names: '/'-joined parts of [A-Za-z0-9._-] starting with a
+// letter or digit, at most 255 bytes ("education/app", "br0").
+bool is_network_name(std::string_view text);
+// A Linux interface name: 1-15 of [A-Za-z0-9._-], starting with a letter or digit.
+bool is_bridge_name(std::string_view text);
+// Absolute, printable, no empty, "." or ".." components, at most 1024 bytes.
+bool is_safe_absolute_path(std::string_view text);
+
+struct PciAddress {
+  unsigned domain = 0;    // 0..0xffff
+  unsigned bus = 0;       // 0..0xff
+  unsigned slot = 0;      // 0..0x1f
+  unsigned function = 0;  // 0..7
+};
+// "0000:3b:00.0" (lowercase hex, all four parts); nullopt for anything else.
+std::optional<PciAddress> parse_pci_address(std::string_view text);
+
+}  // namespace xc

@@ -1,0 +1,143 @@
+// Character-level checks for the text in a DomainSpec and in host settings.
+#include <cstdint>
+
+#include "agent/domain_spec.h"
+
+namespace xc {
+namespace {
+
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool is_alnum(char c) {
+  return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+bool is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+unsigned hex_value(char c) {
+  return c <= '9' ? unsigned(c - '0') : unsigned(c - 'a' + 10);
+}
+
+// Calls part(text) for every '/'-separated part; false as soon as one fails.
+template <typename Check>
+bool all_parts(std::string_view text, Check part) {
+  size_t start = 0;
+  while (true) {
+    size_t slash = text.find('/', start);
+    if (!part(text.substr(start, slash == std::string_view::npos ? slash : slash - start)))
+      return false;
+    if (slash == std::string_view::npos) return true;
+    start = slash + 1;
+  }
+}
+
+bool is_interface_part(std::string_view part, size_t max_length) {
+  if (part.empty() || part.size() > max_length || !is_alnum(part.front())) return false;
+  for (char c : part)
+    if (!is_alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
+}  // namespace
+
+bool is_dns_label(std::string_view text, size_t max_length) {
+  if (text.empty() || text.size() > max_length) return false;
+  if (text.front() == '-' || text.back() == '-') return false;
+  for (char c : text)
+    if (!is_lower_alnum(c) && c != '-') return false;
+  return true;
+}
+
+bool is_tenant_path(std::string_view text) {
+  return text.size() <= 253 && all_parts(text, [](std::string_view p) { return is_dns_label(p); });
+}
+
+bool is_lower_hex(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text)
+    if (!is_hex_digit(c)) return false;
+  return true;
+}
+
+bool is_unicast_mac(std::string_view text) {
+  if (text.size() != 17) return false;
+  bool all_zero = true;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i % 3 == 2) {
+      if (text[i] != ':') return false;
+    } else {
+      if (!is_hex_digit(text[i])) return false;
+      all_zero = all_zero && text[i] == '0';
+    }
+  }
+  return !all_zero && (hex_value(text[1]) & 1) == 0;  // bit 0 of the first octet: multicast
+}
+
+bool is_printable_utf8(std::string_view text) {
+  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+  size_t i = 0;
+  while (i < text.size()) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    uint32_t cp = 0;
+    size_t length = 0;
+    if (lead < 0x80) {
+      cp = lead, length = 1;
+    } else if ((lead & 0xe0) == 0xc0) {
+      cp = lead & 0x1fu, length = 2;
+    } else if ((lead & 0xf0) == 0xe0) {
+      cp = lead & 0x0fu, length = 3;
+    } else if ((lead & 0xf8) == 0xf0) {
+      cp = lead & 0x07u, length = 4;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (size_t k = 1; k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (next & 0x3fu);
+    }
+    if (cp < kMinForLength[length] || cp > 0x10ffff) return false;  // overlong, too large
+    if (cp >= 0xd800 && cp <= 0xdfff) return false;                 // surrogates
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return false;      // C0, DEL, C1
+    if ((cp & 0xfffe) == 0xfffe || (cp >= 0xfdd0 && cp <= 0xfdef)) return false;
+    i += length;
+  }
+  return true;
+}
+
+bool is_network_name(std::string_view text) {
+  return text.size() <= 255 &&
+         all_parts(text, [](std::string_view p) { return is_interface_part(p, 63); });
+}
+
+bool is_bridge_name(std::string_view text) {
+  return is_interface_part(text, 15);
+}
+
+bool is_safe_absolute_path(std::string_view text) {
+  if (text.size() < 2 || text.size() > 1024 || text.front() != '/') return false;
+  if (!is_printable_utf8(text)) return false;
+  return all_parts(text.substr(1),
+                   [](std::string_view p) { return !p.empty() && p != "." && p != ".."; });
+}
+
+std::optional<PciAddress> parse_pci_address(std::string_view text) {
+  // dddd:bb:ss.f
+  if (text.size() != 12 || text[4] != ':' || text[7] != ':' || text[10] != '.') return std::nullopt;
+  auto number = [&](size_t from, size_t count) -> std::optional<unsigned> {
+    unsigned value = 0;
+    for (size_t i = from; i < from + count; ++i) {
+      if (!is_hex_digit(text[i])) return std::nullopt;
+      value = value * 16 + hex_value(text[i]);
+    }
+    return value;
+  };
+  auto domain = number(0, 4), bus = number(5, 2), slot = number(8, 2), function = number(11, 1);
+  if (!domain || !bus || !slot || !function || *slot > 0x1f || *function > 7) return std::nullopt;
+  return PciAddress{*domain, *bus, *slot, *function};
+}
+
+}  // namespace xc

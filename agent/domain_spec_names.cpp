@@ -1,0 +1,55 @@
+// The spec's outward forms: its JSON and the libvirt and file names derived from it.
+#include <algorithm>
+
+#include "agent/domain_spec.h"
+
+namespace xc {
+
+using nlohmann::json;
+
+json to_json(const DomainSpec& spec) {
+  json disks = json::array(), nics = json::array(), accelerators = json::array();
+  for (const DomainDisk& d : spec.disks)
+    disks.push_back({{"name", d.name},
+                     {"size_gib", d.size_gib},
+                     {"tier", tier_name(d.tier)},
+                     {"iops", d.iops},
+                     {"image", d.image},
+                     {"bus", d.bus}});
+  for (const DomainNic& n : spec.nics) {
+    json nic = {{"network", n.network}, {"mac", n.mac}, {"ipv4", n.ipv4}, {"ipv6", n.ipv6}};
+    if (n.vlan) nic["vlan"] = *n.vlan;
+    nics.push_back(std::move(nic));
+  }
+  for (const DomainAccelerator& a : spec.accelerators)
+    accelerators.push_back({{"type", a.type}, {"pci_address", a.pci_address}});
+  return {{"tenant", spec.tenant},
+          {"name", spec.name},
+          {"kind", spec.kind},
+          {"spec_hash", spec.spec_hash},
+          {"generation", spec.generation},
+          {"arch", arch_name(spec.arch)},
+          {"cpus", spec.cpus},
+          {"memory_mib", spec.memory_mib},
+          {"disks", std::move(disks)},
+          {"nics", std::move(nics)},
+          {"accelerators", std::move(accelerators)},
+          {"power", spec.power == Power::kRunning ? "running" : "stopped"}};
+}
+
+std::string domain_name(const DomainSpec& spec) {
+  std::string tenant = spec.tenant;
+  std::replace(tenant.begin(), tenant.end(), '/', '.');
+  return "xc-" + tenant + "." + spec.name;
+}
+
+std::string disk_file_name(const DomainSpec& spec, const DomainDisk& disk) {
+  return domain_name(spec) + "." + disk.name + ".qcow2";
+}
+
+std::string disk_path(const std::string& storage_dir, const DomainSpec& spec,
+                      const DomainDisk& disk) {
+  return storage_dir + "/" + disk_file_name(spec, disk);
+}
+
+}  // namespace xc
