@@ -1,5 +1,11 @@
 #include "agent/agent_main.h"
 
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include <pthread.h>
+#include <signal.h>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -7,10 +13,26 @@
 #include "agent/agent_config.h"
 #include "agent/rpc_service.h"
 #include "agent/stdio_server.h"
+#include "agent/tls_server.h"
 #include "agent/storage_pool.h"
 
 namespace xc {
 namespace {
+
+// Stops the server on SIGTERM or SIGINT: the signals are blocked in every
+// thread and received by one waiting thread, so stop() runs outside a handler.
+std::thread stop_on_signals(TlsServer& server) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return std::thread([set, &server] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    server.stop();
+  });
+}
 
 Result<std::unique_ptr<RpcService>> make_service(const std::string& config_path) {
   auto config = load_agent_config(config_path);
@@ -33,7 +55,39 @@ int run_agent(int argc, char** argv) {
   std::string config_path = "/etc/xcloud/agent.yaml";
   auto* rpc = app.add_subcommand("rpc", "Serve line-delimited JSON requests on stdin/stdout (for SSH)");
   rpc->add_option("-c,--config", config_path, "Agent configuration file")->capture_default_str();
+  auto* serve = app.add_subcommand("serve", "Serve xcloudctl over HTTPS with mutual TLS");
+  serve->add_option("-c,--config", config_path, "Agent configuration file")->capture_default_str();
   int exit_code = 0;
+  serve->callback([&] {
+    auto config = load_agent_config(config_path);
+    auto service = make_service(config_path);
+    if (!config.ok() || !service.ok()) {
+      std::cerr << "xcloud-agent: " << (config.ok() ? service.status() : config.status()).message() << "\n";
+      exit_code = 1;
+      return;
+    }
+    sigset_t set;  // block before any thread starts, so all inherit the mask
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    TlsServerConfig tls{config->listen, config->port, config->tls_cert, config->tls_key, config->tls_ca};
+    auto server = TlsServer::create(tls, (*service)->handler(), std::cerr,
+                                    [] { return std::chrono::system_clock::now(); });
+    if (!server.ok()) {
+      std::cerr << "xcloud-agent: " << server.status().message() << "\n";
+      exit_code = 1;
+      return;
+    }
+    std::thread waiter = stop_on_signals(**server);
+    std::cerr << "xcloud-agent: serving " << config->libvirt_uri << " on " << config->listen << ":"
+              << (*server)->port() << "\n";
+    (*server)->run();
+    if (waiter.joinable()) {
+      pthread_kill(waiter.native_handle(), SIGTERM);  // wake it if run() ended by itself
+      waiter.join();
+    }
+  });
   rpc->callback([&] {
     auto service = make_service(config_path);
     if (!service.ok()) {

@@ -7,7 +7,7 @@
 #include <pugixml.hpp>
 
 #include "agent/domain_inventory.h"
-#include "agent/domain_spec.h"
+#include "common/domain_spec.h"
 #include "agent/domain_xml.h"
 #include "agent/network_naming.h"
 #include "agent/rpc_service.h"

@@ -29,6 +29,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
                  "root, ${XDG_STATE_HOME:-~/.local/state}/xcloud/state.db otherwise)");
   add_validate_command(app, ctx);
   add_init_command(app, ctx);
+  add_pki_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,5 +1,5 @@
 // domain.ensure params <-> DomainSpec, and validation of every field.
-#include "agent/domain_spec.h"
+#include "common/domain_spec.h"
 
 #include <algorithm>
 #include <initializer_list>

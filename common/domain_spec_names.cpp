@@ -1,7 +1,7 @@
 // The spec's outward forms: its JSON and the libvirt and file names derived from it.
 #include <algorithm>
 
-#include "agent/domain_spec.h"
+#include "common/domain_spec.h"
 
 namespace xc {
 

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "agent/domain_xml.h"
+#include "common/domain_diff.h"
 #include "tests/support/string_lists.h"
 
 using namespace xc;

@@ -1,7 +1,7 @@
 // Character-level checks for the text in a DomainSpec and in host settings.
 #include <cstdint>
 
-#include "agent/domain_spec.h"
+#include "common/domain_spec.h"
 
 namespace xc {
 namespace {

@@ -1,4 +1,4 @@
-#include "agent/domain_spec.h"
+#include "common/domain_spec.h"
 
 #include <doctest/doctest.h>
 

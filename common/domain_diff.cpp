@@ -1,7 +1,7 @@
 // Which spec changes a running domain takes live and which wait for a restart.
 #include <algorithm>
 
-#include "agent/domain_xml.h"
+#include "common/domain_diff.h"
 
 namespace xc {
 namespace {

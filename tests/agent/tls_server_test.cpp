@@ -1,0 +1,237 @@
+#include "agent/tls_server.h"
+
+#include <doctest/doctest.h>
+
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+#define CPPHTTPLIB_OPENSSL_SUPPORT 1
+#endif
+#include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <regex>
+
+#include "tests/support/tls_test_server.h"
+
+namespace xc {
+namespace {
+
+using test::TlsTestServer;
+
+constexpr UnixSeconds k2025 = 1735689600;      // 2025-01-01T00:00:00Z
+constexpr UnixSeconds k2026Jan2 = 1767312000;  // 2026-01-02T00:00:00Z
+constexpr UnixSeconds k2090 = 3786912000;      // 2090-01-01T00:00:00Z
+
+// An HTTPS client that verifies the agent against the test CA and presents
+// `identity` (none when empty).
+std::unique_ptr<httplib::SSLClient> client_for(const TlsTestServer& fixture,
+                                               const test::PemPaths& identity) {
+  auto client = identity.cert.empty()
+                    ? std::make_unique<httplib::SSLClient>("127.0.0.1", fixture.port())
+                    : std::make_unique<httplib::SSLClient>("127.0.0.1", fixture.port(),
+                                                           identity.cert, identity.key);
+  client->set_ca_cert_path(fixture.pki.ca_path());
+  client->enable_server_certificate_verification(true);
+  client->set_connection_timeout(5);
+  client->set_read_timeout(5);
+  return client;
+}
+
+// Whether this thread's OpenSSL error queue holds `reason` (it is drained).
+bool openssl_errors_include(int reason) {
+  bool found = false;
+  while (unsigned long code = ERR_get_error()) found = found || ERR_GET_REASON(code) == reason;
+  return found;
+}
+
+httplib::Result post_rpc(httplib::SSLClient& client) {
+  return client.Post("/v1/rpc", R"({"id":7,"method":"domain.ensure","params":{}})",
+                     "application/json");
+}
+
+TEST_CASE("tls server: serves rpc, health, 400 and 404 to a client signed by the CA") {
+  TlsTestServer fixture;
+  fixture.start();
+  auto client = client_for(fixture, fixture.client_files);
+
+  auto rpc = post_rpc(*client);
+  REQUIRE(rpc);
+  CHECK(rpc->status == 200);
+  CHECK(rpc->body == R"({"id":7,"result":{"echo":"domain.ensure"}})");
+
+  auto health = client->Get("/v1/health");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(health->body == R"({"ok":true})");
+
+  auto malformed = client->Post("/v1/rpc", "{\"id\":", "application/json");
+  REQUIRE(malformed);
+  CHECK(malformed->status == 400);
+  auto body = nlohmann::json::parse(malformed->body);
+  CHECK(body["error"]["code"] == "invalid_argument");
+  CHECK(body["error"]["message"] ==
+        "request body: invalid JSON: parse error at line 1, column 7: syntax error while "
+        "parsing value - unexpected end of input; expected '[', '{', or a literal");
+
+  auto not_object = client->Post("/v1/rpc", "[1]", "application/json");
+  REQUIRE(not_object);
+  CHECK(not_object->status == 400);
+
+  auto unknown = client->Get("/v2/nothing");
+  REQUIRE(unknown);
+  CHECK(unknown->status == 404);
+  CHECK(fixture.handler_calls == 1);
+}
+
+TEST_CASE("tls server: logs one line per request with time, method, client, status and ms") {
+  TlsTestServer fixture;
+  fixture.start();
+  auto client = client_for(fixture, fixture.client_files);
+  REQUIRE(post_rpc(*client));
+  REQUIRE(client->Get("/v1/health"));
+  REQUIRE(client->Get("/nope"));
+  REQUIRE(client->Post("/v1/rpc", R"({"method":"x\ny \"z"})", "application/json"));
+  std::string log = fixture.log_after_stop();
+
+  std::istringstream lines(log);
+  std::string rpc_line, health_line, missing_line, forged_line, extra;
+  std::getline(lines, rpc_line);
+  std::getline(lines, health_line);
+  std::getline(lines, missing_line);
+  std::getline(lines, forged_line);
+  CHECK_FALSE(std::getline(lines, extra));
+  // The stepping clock advances 3 ms per reading: request start, then the log line.
+  CHECK(std::regex_match(rpc_line, std::regex(R"(2026-11-29T07:50:00\.\d{3}Z POST /v1/rpc )"
+                                              R"(method=domain\.ensure client="CN=xcloudctl" )"
+                                              R"(status=200 ms=3)")));
+  CHECK(std::regex_match(health_line,
+                         std::regex(R"(2026-11-29T07:50:00\.\d{3}Z GET /v1/health )"
+                                    R"(method=- client="CN=xcloudctl" status=200 ms=3)")));
+  CHECK(std::regex_match(missing_line, std::regex(R"(\S+Z GET /nope method=- )"
+                                                  R"(client="CN=xcloudctl" status=404 ms=3)")));
+  // A client-chosen method cannot break the line or add a field.
+  CHECK(std::regex_match(forged_line, std::regex(R"(\S+Z POST /v1/rpc method=x\?y\?\?z )"
+                                                 R"(client="CN=xcloudctl" status=200 ms=3)")));
+}
+
+TEST_CASE("tls server: refuses a client without a certificate") {
+  TlsTestServer fixture;
+  fixture.start();
+  auto result = post_rpc(*client_for(fixture, {}));
+  CHECK_FALSE(result);
+  CHECK(fixture.handler_calls == 0);
+  CHECK(fixture.log_after_stop().empty());
+}
+
+TEST_CASE("tls server: refuses a CA certificate presented as the client leaf") {
+  TlsTestServer fixture;
+  fixture.start();
+  // The CA itself (OpenSSL's client purpose check stops it: no digitalSignature
+  // usage), and a CA:TRUE certificate with clientAuth, which our own check stops.
+  test::PemPaths root{fixture.pki.ca_path(), fixture.pki.ca_key_path()};
+  auto posing = fixture.pki.issue("posing CA", CertificateUsage::kClient, {}, test::kLongAgo,
+                                  test::kFarFuture, /*is_ca=*/true);
+  CHECK_FALSE(post_rpc(*client_for(fixture, root)));
+  CHECK_FALSE(post_rpc(*client_for(fixture, posing)));
+  CHECK(fixture.handler_calls == 0);
+  CHECK(fixture.log_after_stop() ==
+        "2026-11-29T07:50:00.003Z TLS refused client=\"CN=xcloud test CA\" "
+        "reason=\"unsuitable certificate purpose\"\n"
+        "2026-11-29T07:50:00.006Z TLS refused client=\"CN=posing CA\" "
+        "reason=\"a CA certificate is not a client certificate\"\n");
+}
+
+TEST_CASE("tls server: refuses expired and not yet valid client certificates, logging why") {
+  TlsTestServer fixture;
+  fixture.start();
+  auto expired = fixture.pki.issue("expired", CertificateUsage::kClient, {}, k2025, k2026Jan2);
+  auto early = fixture.pki.issue("early", CertificateUsage::kClient, {}, k2090, test::kFarFuture);
+  CHECK_FALSE(post_rpc(*client_for(fixture, expired)));
+  CHECK_FALSE(post_rpc(*client_for(fixture, early)));
+  CHECK(fixture.handler_calls == 0);
+  // The server judges validity by its injected clock (2026-11-29), not the host's.
+  CHECK(fixture.log_after_stop() ==
+        "2026-11-29T07:50:00.003Z TLS refused client=\"CN=expired\" "
+        "reason=\"certificate has expired\"\n"
+        "2026-11-29T07:50:00.006Z TLS refused client=\"CN=early\" "
+        "reason=\"certificate is not yet valid\"\n");
+}
+
+TEST_CASE("tls server: refuses a client certificate meant for servers only") {
+  TlsTestServer fixture;
+  fixture.start();
+  auto server_only = fixture.pki.issue("other-agent", CertificateUsage::kServer);
+  CHECK_FALSE(post_rpc(*client_for(fixture, server_only)));
+  CHECK(fixture.handler_calls == 0);
+  CHECK(fixture.log_after_stop() ==
+        "2026-11-29T07:50:00.003Z TLS refused "
+        "client=\"CN=other-agent\" reason=\"unsuitable certificate "
+        "purpose\"\n");
+}
+
+TEST_CASE("tls server: refuses TLS 1.1 and serves the same client at TLS 1.2") {
+  TlsTestServer fixture;
+  fixture.start();
+  for (int max_version : {TLS1_1_VERSION, TLS1_2_VERSION}) {
+    CAPTURE(max_version);
+    auto client = client_for(fixture, fixture.client_files);
+    SSL_CTX* ctx = client->ssl_context();
+    // Let this client offer old protocols so that the refusal is the server's.
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_cipher_list(ctx, "DEFAULT@SECLEVEL=0");
+    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, max_version);
+    ERR_clear_error();
+    auto result = post_rpc(*client);
+    if (max_version == TLS1_1_VERSION) {
+      CHECK_FALSE(result);
+      CHECK(openssl_errors_include(SSL_R_TLSV1_ALERT_PROTOCOL_VERSION));
+      CHECK(fixture.handler_calls == 0);
+    } else {
+      REQUIRE(result);
+      CHECK(result->status == 200);
+      CHECK(fixture.handler_calls == 1);
+    }
+  }
+}
+
+TEST_CASE("tls server: refuses to start with an expired, early or mismatched certificate") {
+  TlsTestServer fixture;
+  auto expired = fixture.pki.issue("expired", CertificateUsage::kServer, {}, k2025, k2026Jan2);
+  auto early = fixture.pki.issue("early", CertificateUsage::kServer, {}, k2090, test::kFarFuture);
+
+  TlsServerConfig config = fixture.config();
+  config.cert_path = expired.cert;
+  config.key_path = expired.key;
+  auto started = fixture.create(config);
+  REQUIRE_FALSE(started.ok());
+  CHECK(started.status().code() == Code::kFailedPrecondition);
+  CHECK(started.status().message() ==
+        "certificate " + expired.cert + " expired on 2026-01-02T00:00:00Z");
+
+  config.cert_path = early.cert;
+  config.key_path = early.key;
+  started = fixture.create(config);
+  REQUIRE_FALSE(started.ok());
+  CHECK(started.status().message() ==
+        "certificate " + early.cert + " is not valid until 2090-01-01T00:00:00Z");
+
+  config = fixture.config();
+  config.key_path = fixture.client_files.key;
+  started = fixture.create(config);
+  REQUIRE_FALSE(started.ok());
+  CHECK(started.status().message() == "certificate " + fixture.server_files.cert +
+                                          " does not match key " + fixture.client_files.key);
+}
+
+TEST_CASE("tls server: stop before run makes run return at once") {
+  TlsTestServer fixture;
+  auto created = fixture.create(fixture.config());
+  REQUIRE(created.ok());
+  CHECK((*created)->port() > 0);
+  (*created)->stop();
+  (*created)->run();
+}
+
+}  // namespace
+}  // namespace xc

@@ -1,0 +1,128 @@
+// TlsTransport (xcloudctl's side) against a real TlsServer (the agent's side)
+// over mutual TLS on loopback.
+#include "ctl/tls_transport.h"
+
+#include <doctest/doctest.h>
+
+#include "tests/support/tls_test_server.h"
+
+namespace xc {
+namespace {
+
+using test::TlsTestServer;
+
+constexpr UnixSeconds k2025 = 1735689600;      // 2025-01-01T00:00:00Z
+constexpr UnixSeconds k2026Jan2 = 1767312000;  // 2026-01-02T00:00:00Z
+constexpr UnixSeconds k2090 = 3786912000;      // 2090-01-01T00:00:00Z
+
+const nlohmann::json kRequest = {
+    {"id", 1}, {"method", "host.facts"}, {"params", nlohmann::json::object()}};
+
+std::unique_ptr<TlsTransport> transport_for(const TlsTestServer& fixture,
+                                            const test::PemPaths& identity,
+                                            const std::string& host = "127.0.0.1") {
+  TlsTransportConfig config;
+  config.host = host;
+  config.port = fixture.port();
+  config.cert_path = identity.cert;
+  config.key_path = identity.key;
+  config.ca_path = fixture.pki.ca_path();
+  config.timeout_seconds = 10;
+  auto transport = TlsTransport::create(config);
+  REQUIRE_MESSAGE(transport.ok(), transport.status().message());
+  return std::move(*transport);
+}
+
+TEST_CASE("tls transport: a client signed by the CA is served and reuses one connection") {
+  TlsTestServer fixture;
+  fixture.start();
+  auto transport = transport_for(fixture, fixture.client_files);
+  auto first = transport->call(kRequest);
+  REQUIRE_MESSAGE(first.ok(), first.status().message());
+  CHECK(*first == nlohmann::json{{"id", 1}, {"result", {{"echo", "host.facts"}}}});
+  auto second = transport->call({{"id", 2}, {"method", "domains.list"}});
+  REQUIRE(second.ok());
+  CHECK((*second)["result"]["echo"] == "domains.list");
+  CHECK(transport->connections_opened() == 1);
+  CHECK(fixture.handler_calls == 2);
+}
+
+TEST_CASE("tls transport: client certificates the agent must refuse") {
+  TlsTestServer fixture;
+  fixture.start();
+  test::TestPki foreign("foreign CA");
+  struct Case {
+    const char* name;
+    test::PemPaths identity;
+  };
+  const Case cases[] = {
+      {"foreign CA", foreign.issue("xcloudctl", CertificateUsage::kClient)},
+      {"expired", fixture.pki.issue("expired", CertificateUsage::kClient, {}, k2025, k2026Jan2)},
+      {"not yet valid",
+       fixture.pki.issue("early", CertificateUsage::kClient, {}, k2090, test::kFarFuture)},
+      {"CA as leaf", fixture.pki.issue("posing CA", CertificateUsage::kClient, {}, test::kLongAgo,
+                                       test::kFarFuture, /*is_ca=*/true)},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    auto result = transport_for(fixture, c.identity)->call(kRequest);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.status().code() == Code::kUnavailable);
+    CHECK(result.status().message().rfind(
+              "agent 127.0.0.1:" + std::to_string(fixture.port()) + ": ", 0) == 0);
+  }
+  CHECK(fixture.handler_calls == 0);
+}
+
+TEST_CASE("tls transport: refuses an agent whose certificate lacks the address it dials") {
+  TlsTestServer fixture({"10.9.9.9", "agent-7.example"});
+  fixture.start();
+  auto result = transport_for(fixture, fixture.client_files)->call(kRequest);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == Code::kUnavailable);
+  CHECK(result.status().message() ==
+        "agent 127.0.0.1:" + std::to_string(fixture.port()) +
+            ": SSL peer certificate or SSH remote key was not OK (SSL: no alternative certificate "
+            "subject name matches target host name '127.0.0.1')");
+  CHECK(fixture.handler_calls == 0);
+}
+
+TEST_CASE("tls transport: a request the agent rejects comes back as its error object") {
+  TlsTestServer fixture;
+  fixture.start();
+  auto transport = transport_for(fixture, fixture.client_files);
+  auto result = transport->call(nlohmann::json::array({1, 2}));
+  REQUIRE(result.ok());
+  CHECK((*result)["error"]["code"] == "invalid_argument");
+  CHECK((*result)["error"]["message"] == "request body: not a JSON object");
+}
+
+TEST_CASE("tls transport: an agent that does not answer is unavailable, named by address") {
+  TlsTestServer fixture;
+  fixture.start();
+  int port = fixture.port();
+  fixture.stop();
+  TlsTransportConfig config{"127.0.0.1", port, fixture.client_files.cert, fixture.client_files.key,
+                            fixture.pki.ca_path()};
+  auto transport = TlsTransport::create(config);
+  REQUIRE(transport.ok());
+  auto result = (*transport)->call(kRequest);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == Code::kUnavailable);
+  CAPTURE(result.status().message());
+  CHECK(result.status().message().rfind(
+            "agent 127.0.0.1:" + std::to_string(port) + ": Couldn't connect to server", 0) == 0);
+}
+
+TEST_CASE("tls transport: create refuses a missing host or certificate") {
+  auto result = TlsTransport::create({"", 7701, "c.pem", "c.key", "ca.pem"});
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().message() == "agent :7701: invalid host or port");
+  result = TlsTransport::create({"::1", 7701, "", "", "ca.pem"});
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().message() ==
+        "agent [::1]:7701: client certificate, key and CA paths are required");
+}
+
+}  // namespace
+}  // namespace xc

@@ -1,0 +1,55 @@
+# Starts xcloud-agent serve processes on simulated hosts (libvirt's test:///
+# driver) with certificates from `xcloudctl host enroll`. Source after e2e.sh;
+# needs XCLOUDCTL, XCLOUD_AGENT and a state database in $STATE.
+
+AGENT_PIDS=()
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_agent NAME ARCH CPUS MEMORY_GIB PORT [GPU]
+start_agent() {
+  local name=$1 arch=$2 cpus=$3 mem_gib=$4 port=$5 gpu=${6:-}
+  local dir="$TMP/agents/$name"
+  mkdir -p "$dir"
+  "$XCLOUDCTL" --state "$STATE" host enroll "$name" --address "127.0.0.1:$port" >/dev/null
+  local bundle
+  bundle="$(dirname "$STATE")/pki/hosts/$name"
+  {
+    echo "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>$cpus</cores><threads>1</threads>"
+    echo "<active>$cpus</active><mhz>2600</mhz><model>$arch</model></cpu>"
+    echo "<memory>$((mem_gib * 1024 * 1024))</memory>"
+    if [ -n "$gpu" ]; then
+      echo "<device><name>pci_0000_3b_00_0</name><parent>computer</parent><capability type='pci'>"
+      echo "<class>0x030200</class><domain>0</domain><bus>59</bus><slot>0</slot><function>0</function>"
+      echo "<product id='0x1eb8'>TU104GL [Tesla T4]</product><vendor id='0x10de'>NVIDIA Corporation</vendor>"
+      echo "<iommuGroup number='12'><address domain='0x0000' bus='0x3b' slot='0x00' function='0x0'/></iommuGroup>"
+      echo "</capability></device>"
+    fi
+    echo "</node>"
+  } >"$dir/host.xml"
+  cat >"$dir/agent.yaml" <<YAML
+listen: 127.0.0.1
+port: $port
+libvirt: test://$dir/host.xml
+storageDir: $dir/disks
+tls: {cert: $bundle/agent.crt, key: $bundle/agent.key, ca: $bundle/ca.crt}
+labels: {simulated: "true"}
+accelerators:
+  - {vendor: "0x10de", product: "0x1eb8", type: gpu-16g}
+YAML
+  "$XCLOUD_AGENT" serve --config "$dir/agent.yaml" 2>"$dir/agent.log" &
+  AGENT_PIDS+=($!)
+  for _ in $(seq 100); do
+    grep -q "serving" "$dir/agent.log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "agent $name did not start: $(cat "$dir/agent.log")"
+}
+
+stop_agents() {
+  for pid in "${AGENT_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${AGENT_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  AGENT_PIDS=()
+}

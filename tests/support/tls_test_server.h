@@ -1,0 +1,83 @@
+// Test fixture: a TlsServer on 127.0.0.1 port 0, run on its own thread, with
+// generated certificates, a handler that counts its calls and a stepping
+// clock (each reading is 3 ms after the previous one, from kTestNow).
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <sstream>
+#include <thread>
+
+#include "agent/tls_server.h"
+#include "tests/support/test_pki.h"
+
+namespace xc::test {
+
+class TlsTestServer {
+ public:
+  // The agent's certificate names these addresses; the server answers
+  // {"id":..,"result":{"echo":<method>}}.
+  explicit TlsTestServer(std::vector<std::string> server_sans = {"127.0.0.1", "localhost"}) {
+    server_files = pki.issue("agent", CertificateUsage::kServer, server_sans);
+    client_files = pki.issue("xcloudctl", CertificateUsage::kClient);
+  }
+  ~TlsTestServer() { stop(); }
+
+  TlsServerConfig config() const {
+    return {"127.0.0.1", 0, server_files.cert, server_files.key, pki.ca_path()};
+  }
+
+  TlsServer::Clock clock() {
+    return [this] {
+      return std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms_.fetch_add(3)));
+    };
+  }
+
+  RpcHandler handler() {
+    return [this](const nlohmann::json& request) {
+      ++handler_calls;
+      return nlohmann::json{{"id", request.value("id", 0)},
+                            {"result", {{"echo", request.value("method", "")}}}};
+    };
+  }
+
+  Result<std::unique_ptr<TlsServer>> create(const TlsServerConfig& config) {
+    return TlsServer::create(config, handler(), log_, clock());
+  }
+
+  void start() {
+    auto created = create(config());
+    REQUIRE_MESSAGE(created.ok(), created.status().message());
+    server_ = std::move(*created);
+    thread_ = std::thread([this] { server_->run(); });
+  }
+
+  int port() const { return server_->port(); }
+
+  void stop() {
+    if (!server_) return;
+    server_->stop();
+    thread_.join();
+    server_.reset();
+  }
+
+  // The log, read once the server has stopped (its threads write to it).
+  std::string log_after_stop() {
+    stop();
+    return log_.str();
+  }
+
+  TestPki pki;
+  PemPaths server_files;
+  PemPaths client_files;
+  std::atomic<int> handler_calls{0};
+
+ private:
+  std::atomic<int64_t> now_ms_{kTestNow * 1000};
+  std::ostringstream log_;
+  std::unique_ptr<TlsServer> server_;
+  std::thread thread_;
+};
+
+}  // namespace xc::test
