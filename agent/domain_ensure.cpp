@@ -9,7 +9,7 @@
 #include "agent/domain_inventory.h"
 #include "common/domain_spec.h"
 #include "agent/domain_xml.h"
-#include "agent/network_naming.h"
+#include "common/network_naming.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
 

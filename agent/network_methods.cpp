@@ -6,7 +6,7 @@
 #include <pugixml.hpp>
 
 #include "agent/domain_inventory.h"
-#include "agent/network_naming.h"
+#include "common/network_naming.h"
 #include "agent/rpc_service.h"
 
 namespace xc {

@@ -10,6 +10,12 @@ namespace {
 
 using nlohmann::json;
 constexpr int64_t kGiB = 1024LL * 1024 * 1024;
+// libvirt's test driver caps every pool at 100 GiB. Simulated hosts therefore
+// store each GiB of a volume as one MiB and report pool sizes scaled back up,
+// so a simulated host can hold a real host's disks. Real hosts use 1.
+constexpr int64_t kSimulatedScale = 1024;
+
+int64_t scale(const AgentContext& ctx) { return ctx.test_driver ? kSimulatedScale : 1; }
 
 std::string to_xml(const pugi::xml_document& doc) {
   std::ostringstream out;
@@ -64,9 +70,9 @@ Result<json> storage_pool_info(AgentContext& ctx) {
     return libvirt_error("storage pool " + ctx.config.storage_pool + ": ");
   return json{{"pool", ctx.config.storage_pool},
               {"path", ctx.config.storage_dir},
-              {"capacityBytes", info.capacity},
-              {"allocationBytes", info.allocation},
-              {"availableBytes", info.available}};
+              {"capacityBytes", info.capacity * scale(ctx)},
+              {"allocationBytes", info.allocation * scale(ctx)},
+              {"availableBytes", info.available * scale(ctx)}};
 }
 
 Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
@@ -77,7 +83,7 @@ Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
   if (!pool.ok()) return pool.status();
   auto lock = ctx.lock_object("volume/" + req.name);
   const std::string file = req.name + ".qcow2";
-  const uint64_t want = static_cast<uint64_t>(req.size_gib) * kGiB;
+  const uint64_t want = static_cast<uint64_t>(req.size_gib) * kGiB / scale(ctx);
   virStorageVolPtr raw = virStorageVolLookupByName(pool->get(), file.c_str());
   std::string action = "unchanged";
   if (!raw && !req.create) return error(Code::kNotFound, "volume " + req.name + ": no such volume");
@@ -103,7 +109,7 @@ Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
   if (virStorageVolGetInfo(vol.get(), &info) < 0) return libvirt_error("volume " + req.name + ": ");
   if (info.capacity > want) {
     return error(Code::kFailedPrecondition,
-                 "volume " + req.name + ": cannot shrink from " + std::to_string(info.capacity / kGiB) +
+                 "volume " + req.name + ": cannot shrink from " + std::to_string(info.capacity * scale(ctx) / kGiB) +
                      " GiB to " + std::to_string(req.size_gib) + " GiB (volumes only grow)");
   }
   if (info.capacity < want) {
@@ -126,7 +132,7 @@ Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
   }
   return json{{"name", req.name},
               {"path", take_string(virStorageVolGetPath(vol.get()))},
-              {"capacityBytes", want},
+              {"capacityBytes", want * scale(ctx)},
               {"action", action}};
 }
 

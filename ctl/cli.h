@@ -34,6 +34,8 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err);
 void add_validate_command(CLI::App& app, CliContext& ctx);
 void add_init_command(CLI::App& app, CliContext& ctx);
 void add_pki_commands(CLI::App& app, CliContext& ctx);
+void add_reconcile_commands(CLI::App& app, CliContext& ctx);
+void add_get_command(CLI::App& app, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);

@@ -2,7 +2,7 @@
 # host enroll: a client with the controller certificate is served, one without
 # is refused, and SIGTERM stops the agent cleanly.
 source "$(dirname "$0")/../support/e2e.sh"
-source "$(dirname "$0")/../support/agents.sh"
+source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
 STATE="$TMP/state/state.db"
 trap 'stop_agents; rm -rf "$TMP"' EXIT
 

@@ -18,7 +18,7 @@ expect_status() {
   "$@" >"$TMP/out" 2>"$TMP/err"
   local got=$?
   set -e
-  [ "$got" -eq "$want" ] || fail "$* exited $got, expected $want; stderr: $(cat "$TMP/err")"
+  [ "$got" -eq "$want" ] || fail "$* exited $got, expected $want; stdout: $(cat "$TMP/out"); stderr: $(cat "$TMP/err")"
 }
 
 expect_contains() {

@@ -1,6 +1,12 @@
 # Starts xcloud-agent serve processes on simulated hosts (libvirt's test:///
-# driver) with certificates from `xcloudctl host enroll`. Source after e2e.sh;
-# needs XCLOUDCTL, XCLOUD_AGENT and a state database in $STATE.
+# driver) with certificates from `xcloudctl host enroll`. Used by scripts/demo,
+# the tests and the benchmarks. Needs XCLOUDCTL, XCLOUD_AGENT, a state
+# database in $STATE and a work directory in $TMP.
+
+type fail >/dev/null 2>&1 || fail() {
+  echo "error: $*" >&2
+  exit 1
+}
 
 AGENT_PIDS=()
 
@@ -8,9 +14,10 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_agent NAME ARCH CPUS MEMORY_GIB PORT [GPU]
+# start_agent NAME ARCH CPUS MEMORY_GIB PORT [gpu] [legacy]
+# gpu adds an NVIDIA T4; legacy adds a running domain xcloud does not own.
 start_agent() {
-  local name=$1 arch=$2 cpus=$3 mem_gib=$4 port=$5 gpu=${6:-}
+  local name=$1 arch=$2 cpus=$3 mem_gib=$4 port=$5 gpu=${6:-} legacy=${7:-}
   local dir="$TMP/agents/$name"
   mkdir -p "$dir"
   "$XCLOUDCTL" --state "$STATE" host enroll "$name" --address "127.0.0.1:$port" >/dev/null
@@ -26,6 +33,10 @@ start_agent() {
       echo "<product id='0x1eb8'>TU104GL [Tesla T4]</product><vendor id='0x10de'>NVIDIA Corporation</vendor>"
       echo "<iommuGroup number='12'><address domain='0x0000' bus='0x3b' slot='0x00' function='0x0'/></iommuGroup>"
       echo "</capability></device>"
+    fi
+    if [ -n "$legacy" ]; then
+      echo "<domain type='test'><name>legacy-erp</name><memory unit='MiB'>2048</memory><vcpu>2</vcpu>"
+      echo "<os><type arch='x86_64'>hvm</type></os></domain>"
     fi
     echo "</node>"
   } >"$dir/host.xml"

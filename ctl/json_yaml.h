@@ -1,0 +1,12 @@
+// Writes a JSON value as YAML (for -o yaml), via yaml-cpp's emitter.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace xc {
+
+std::string json_to_yaml(const nlohmann::json& value);
+
+}  // namespace xc

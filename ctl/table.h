@@ -1,0 +1,25 @@
+// Plain-text tables for terminals: columns padded by display width, so
+// Chinese names (two columns per character) line up. Not thread-safe.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace xc {
+
+// Terminal columns a UTF-8 string occupies (East Asian wide characters count 2).
+size_t display_width(const std::string& text);
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers) : rows_{std::move(headers)} {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  size_t size() const { return rows_.size() - 1; }
+  void print(std::ostream& out) const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace xc
