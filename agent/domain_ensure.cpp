@@ -36,6 +36,23 @@ std::optional<DomainSpec> applied_spec(virDomainPtr d) {
   return *spec;
 }
 
+// The running domain's copy of both metadata elements, once every change of an
+// update was applied live (so no restart is pending).
+Status record_live(virDomainPtr d, const DomainSpec& spec, const std::string& name) {
+  std::string instance = xcloud_metadata_fragment(xcloud_metadata_of(spec));
+  if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, instance.c_str(), kXcloudDomainNsPrefix,
+                           kXcloudDomainNs, VIR_DOMAIN_AFFECT_LIVE) < 0)
+    return libvirt_error("domain " + name + ": ");
+  pugi::xml_document doc;
+  doc.append_child("spec").text() = to_json(spec).dump().c_str();
+  std::ostringstream xml;
+  doc.save(xml, "", pugi::format_raw | pugi::format_no_declaration);
+  if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, xml.str().c_str(), kSpecKey, kSpecNs,
+                           VIR_DOMAIN_AFFECT_LIVE) < 0)
+    return libvirt_error("domain " + name + ": ");
+  return {};
+}
+
 Status record_spec(virDomainPtr d, const DomainSpec& spec, const std::string& name) {
   pugi::xml_document doc;
   doc.append_child("spec").text() = to_json(spec).dump().c_str();
@@ -209,6 +226,10 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
     if (running) {
       Status live = apply_live(ctx, domain.get(), *old, spec, name);
       if (!live.ok()) return live;
+      if (diff.restart.empty() && !drifted) {
+        live = record_live(domain.get(), spec, name);
+        if (!live.ok()) return live;
+      }
     }
     bool needs_restart = running && (!diff.restart.empty() || drifted);
     if (needs_restart && allow_restart) {

@@ -20,6 +20,9 @@
 namespace xc {
 namespace {
 
+constexpr size_t kWorkerThreads = 32;
+constexpr time_t kIdleSeconds = 2;
+
 using TimePoint = std::chrono::system_clock::time_point;
 
 constexpr char kSessionContext[] = "xcloud-agent";
@@ -196,6 +199,11 @@ void TlsServer::install_routes() {
     if (binding_) listen_fd_ = fd;  // the last socket tried is the one bound
   });
   s.set_keep_alive_max_count(kRequestsPerConnection);
+  // httplib holds a worker thread per open connection. Controllers keep a few
+  // connections per host, and a killed controller's connections linger until
+  // the keep-alive timeout, so keep spare workers and a short idle timeout.
+  s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  s.set_keep_alive_timeout(kIdleSeconds);
   s.set_payload_max_length(kMaxBodyBytes);
   s.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
     t_request_start = clock_();

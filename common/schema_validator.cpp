@@ -1,6 +1,7 @@
 #include "common/schema_validator.h"
 
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -101,6 +102,10 @@ struct SchemaValidator::Impl {
   std::map<std::string, nlohmann::json> documents;  // by file name, for $ref
   std::map<Kind, nlohmann::json> kind_json;
   std::map<Kind, valijson::Schema> kind_schema;
+  // One validator for all documents: it caches compiled regexes, and
+  // compiling them per document took most of validation's time.
+  std::mutex validator_mutex;
+  valijson::Validator validator{valijson::Validator::kStrongTypes};
 
   Impl() {
     for (Kind kind : all_kinds()) {
@@ -296,10 +301,13 @@ bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>&
 
   impl_->check_unknown_fields(*kind, doc, tree, "", errors);
 
-  valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(tree);
-  bool schema_ok = validator.validate(impl_->kind_schema.at(*kind), target, &results);
+  bool schema_ok;
+  {
+    std::lock_guard<std::mutex> lock(impl_->validator_mutex);
+    schema_ok = impl_->validator.validate(impl_->kind_schema.at(*kind), target, &results);
+  }
   valijson::ValidationResults::Error e;
   while (results.popError(e)) {
     const std::string& d = e.description;
