@@ -65,13 +65,9 @@ Status record_spec(virDomainPtr d, const DomainSpec& spec, const std::string& na
 }
 
 Result<HostContext> host_context(AgentContext& ctx, const DomainSpec& spec) {
-  virNodeInfo info;
-  if (virNodeGetInfo(ctx.conn, &info) < 0) return libvirt_error("host: ");
+  const AgentContext::HostBasics& basics = ctx.basics();
   HostContext host;
-  pugi::xml_document caps;
-  caps.load_string(take_string(virConnectGetCapabilities(ctx.conn)).c_str());
-  std::string arch = ctx.test_driver ? info.model : caps.select_node("/capabilities/host/cpu/arch").node().text().as_string();
-  host.host_arch = arch_from_name(arch).value_or(Arch::kX86_64);
+  host.host_arch = arch_from_name(basics.arch).value_or(Arch::kX86_64);
   host.storage_dir = ctx.config.storage_dir;
   if (ctx.test_driver) {
     host.domain_type = "test";
@@ -79,6 +75,8 @@ Result<HostContext> host_context(AgentContext& ctx, const DomainSpec& spec) {
     host.domain_type = ctx.config.domain_type;
   } else {
     // KVM only for the host's own arch and when libvirt offers it; else TCG.
+    pugi::xml_document caps;
+    caps.load_string(basics.capabilities.c_str());
     std::string xpath = std::string("/capabilities/guest/arch[@name='") + arch_name(spec.arch) + "']/domain[@type='kvm']";
     host.domain_type = spec.arch == host.host_arch && caps.select_node(xpath.c_str()) ? "kvm" : "qemu";
   }

@@ -11,6 +11,23 @@ std::unique_lock<std::mutex> AgentContext::lock_object(const std::string& name) 
   return std::unique_lock<std::mutex>(*m);
 }
 
+const AgentContext::HostBasics& AgentContext::basics() {
+  std::call_once(basics_once_, [this] {
+    virNodeInfo info;
+    std::string model = virNodeGetInfo(conn, &info) == 0 ? info.model : "";
+    basics_.capabilities = take_string(virConnectGetCapabilities(conn));
+    // The test driver reports the simulated arch as its CPU model.
+    if (test_driver) {
+      basics_.arch = model;
+    } else {
+      size_t at = basics_.capabilities.find("<arch>");
+      size_t end = basics_.capabilities.find("</arch>", at);
+      basics_.arch = at == std::string::npos ? model : basics_.capabilities.substr(at + 6, end - at - 6);
+    }
+  });
+  return basics_;
+}
+
 nlohmann::json error_response(const nlohmann::json& id, const Status& status) {
   return {{"id", id}, {"error", {{"code", code_name(status.code())}, {"message", status.message()}}}};
 }

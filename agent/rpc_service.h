@@ -25,9 +25,20 @@ struct AgentContext {
   // Serializes changes to one named object (domain, volume, network).
   std::unique_lock<std::mutex> lock_object(const std::string& name);
 
+  // Facts that do not change while the agent runs, read once: the host's
+  // arch and libvirt's capabilities XML.
+  struct HostBasics {
+    std::string arch;
+    std::string capabilities;
+  };
+  const HostBasics& basics();
+  bool storage_pool_ready = false;  // guarded by the pool's object lock
+
  private:
   std::mutex locks_mutex_;
   std::map<std::string, std::mutex> locks_;
+  std::once_flag basics_once_;
+  HostBasics basics_;
 };
 
 using Method = std::function<Result<nlohmann::json>(AgentContext&, const nlohmann::json& params)>;

@@ -40,6 +40,7 @@ bool valid_volume_name(const std::string& name) {
 
 Status ensure_storage_pool(AgentContext& ctx) {
   auto lock = ctx.lock_object("pool/" + ctx.config.storage_pool);
+  if (ctx.storage_pool_ready) return {};
   virStoragePoolPtr raw = virStoragePoolLookupByName(ctx.conn, ctx.config.storage_pool.c_str());
   if (!raw) {
     pugi::xml_document doc;
@@ -58,6 +59,7 @@ Status ensure_storage_pool(AgentContext& ctx) {
   StoragePool pool(raw);
   if (virStoragePoolIsActive(pool.get()) != 1 && virStoragePoolCreate(pool.get(), 0) < 0)
     return libvirt_error("storage pool " + ctx.config.storage_pool + ": ");
+  ctx.storage_pool_ready = true;  // checked once per agent run
   return {};
 }
 
