@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ctl/audit_commands.h"
+
 namespace xc {
 
 void add_output_option(CLI::App& cmd, std::string& format, const std::vector<std::string>& formats) {
@@ -30,6 +32,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_validate_command(app, ctx);
   add_init_command(app, ctx);
   add_pki_commands(app, ctx);
+  add_audit_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -55,6 +55,13 @@ class Statement {
     return *this;
   }
   Statement& bind(const ResourceKey& key) { return bind(key.kind).bind(key.tenant).bind(key.name); }
+  Statement& bind_blob(const std::string& value) {
+    if (rc_ == SQLITE_OK) {
+      rc_ = sqlite3_bind_blob(stmt_, ++index_, value.data(), static_cast<int>(value.size()),
+                              SQLITE_TRANSIENT);
+    }
+    return *this;
+  }
 
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int step() {
@@ -67,6 +74,11 @@ class Statement {
     return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, column));
   }
   int64_t int64(int column) { return sqlite3_column_int64(stmt_, column); }
+  std::string blob(int column) {
+    const void* p = sqlite3_column_blob(stmt_, column);
+    if (p == nullptr) return "";
+    return std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, column));
+  }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -87,6 +99,25 @@ ResourceRecord read_resource(Statement& s) {
 }
 PlacementRecord read_placement(Statement& s) {
   return {s.text(0), s.text(1), s.text(2), s.text(3)};
+}
+
+constexpr const char* kAuditColumns =
+    "seq, time_ms, actor, as_user, reason, origin_host, command, kind, tenant, name, action, "
+    "hash_before, hash_after, result, message, prev_digest, digest";
+
+AuditRecord read_audit(Statement& s) {
+  AuditRecord r;
+  r.seq = s.int64(0);
+  r.time_ms = s.int64(1);
+  int column = 2;
+  for (std::string* f :
+       {&r.actor, &r.as_user, &r.reason, &r.origin_host, &r.command, &r.kind, &r.tenant, &r.name,
+        &r.action, &r.hash_before, &r.hash_after, &r.result, &r.message}) {
+    *f = s.text(column++);
+  }
+  r.prev_digest = s.blob(column++);
+  r.digest = s.blob(column);
+  return r;
 }
 
 std::string select(const char* columns, const char* rest) {
@@ -127,6 +158,13 @@ class SqliteStore final : public Store {
   Status set_placement(const ResourceKey& key, const std::string& host) override;
   Result<PlacementRecord> get_placement(const ResourceKey& key) override;
   Result<std::vector<PlacementRecord>> list_placements() override;
+  Result<std::optional<std::string>> get_meta(const std::string& key) override;
+  Status put_meta(const std::string& key, const std::string& value) override;
+  Status insert_audit_record(const AuditRecord& record) override;
+  Result<std::optional<AuditRecord>> last_audit_record() override;
+  Status scan_audit_records(const AuditFilter& filter,
+                            const std::function<bool(const AuditRecord&)>& visit) override;
+  Status delete_audit_records_through(int64_t seq) override;
 
  private:
   // "state database PATH: [context: ]sqlite's message", coded by `rc`.
@@ -377,6 +415,114 @@ Result<PlacementRecord> SqliteStore::get_placement(const ResourceKey& key) {
 Result<std::vector<PlacementRecord>> SqliteStore::list_placements() {
   Statement s(db_, "SELECT kind, tenant, name, host FROM placements ORDER BY kind, tenant, name");
   return list<PlacementRecord>(s, read_placement);
+}
+
+Result<std::optional<std::string>> SqliteStore::get_meta(const std::string& key) {
+  Statement s(db_, "SELECT value FROM meta WHERE key = ?1");
+  s.bind(key);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<std::string>(s.text(0));
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  return fail(rc, "meta \"" + key + "\"");
+}
+
+Status SqliteStore::put_meta(const std::string& key, const std::string& value) {
+  Statement s(db_,
+              "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+              "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  s.bind(key).bind(value);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, "meta \"" + key + "\"");
+  return {};
+}
+
+Status SqliteStore::insert_audit_record(const AuditRecord& r) {
+  Statement s(db_, (std::string("INSERT INTO audit_log (") + kAuditColumns +
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                    "?16, ?17)")
+                       .c_str());
+  s.bind(r.seq).bind(r.time_ms).bind(r.actor).bind(r.as_user).bind(r.reason).bind(r.origin_host);
+  s.bind(r.command).bind(r.kind).bind(r.tenant).bind(r.name).bind(r.action).bind(r.hash_before);
+  s.bind(r.hash_after).bind(r.result).bind(r.message).bind_blob(r.prev_digest).bind_blob(r.digest);
+  std::string what = "audit record seq " + std::to_string(r.seq);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return {};
+  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    return error(Code::kConflict, "state database " + path_ + ": " + what + " already exists");
+  return fail(rc, what);
+}
+
+Result<std::optional<AuditRecord>> SqliteStore::last_audit_record() {
+  Statement s(db_, select(kAuditColumns, "FROM audit_log ORDER BY seq DESC LIMIT 1").c_str());
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<AuditRecord>(read_audit(s));
+  if (rc == SQLITE_DONE) return std::optional<AuditRecord>();
+  return fail(rc, "audit log");
+}
+
+Status SqliteStore::scan_audit_records(const AuditFilter& f,
+                                       const std::function<bool(const AuditRecord&)>& visit) {
+  std::string where = "WHERE seq > ?";
+  if (f.since_ms) where += " AND time_ms >= ?";
+  if (f.until_ms) where += " AND time_ms < ?";
+  if (!f.actor.empty()) where += " AND (actor = ? OR as_user = ?)";
+  // A tenant's own records, those of tenants below it, and the Tenant
+  // objects themselves (named by their path, with an empty tenant).
+  if (!f.tenant.empty()) {
+    where +=
+        " AND (tenant = ? OR substr(tenant, 1, length(?) + 1) = ? || '/'"
+        " OR (kind = 'Tenant' AND (name = ? OR substr(name, 1, length(?) + 1) = ? || '/')))";
+  }
+  if (!f.kind.empty()) where += " AND kind = ?";
+  if (!f.object.empty()) where += " AND (name = ? OR tenant || '/' || name = ?)";
+  Statement s(db_,
+              select(kAuditColumns, ("FROM audit_log " + where + " ORDER BY seq").c_str()).c_str());
+  s.bind(f.after_seq);
+  if (f.since_ms) s.bind(*f.since_ms);
+  if (f.until_ms) s.bind(*f.until_ms);
+  if (!f.actor.empty()) s.bind(f.actor).bind(f.actor);
+  if (!f.tenant.empty()) {
+    for (int i = 0; i < 6; ++i) s.bind(f.tenant);
+  }
+  if (!f.kind.empty()) s.bind(f.kind);
+  if (!f.object.empty()) s.bind(f.object).bind(f.object);
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (!visit(read_audit(s))) return {};
+  }
+  if (rc != SQLITE_DONE) return fail(rc, "audit log");
+  return {};
+}
+
+Status SqliteStore::delete_audit_records_through(int64_t seq) {
+  if (sqlite3_get_autocommit(db_)) {
+    return error(
+        Code::kFailedPrecondition,
+        "state database " + path_ + ": audit records are deleted only inside a transaction");
+  }
+  // Restored from its own definition, so the trigger comes back exactly as
+  // the migration made it.
+  std::string trigger;
+  {
+    Statement def(db_,
+                  "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = "
+                  "'audit_log_no_delete'");
+    int rc = def.step();
+    if (rc == SQLITE_DONE) {
+      return error(Code::kFailedPrecondition,
+                   "state database " + path_ +
+                       ": the trigger audit_log_no_delete is missing; the database was altered "
+                       "outside xcloud");
+    }
+    if (rc != SQLITE_ROW) return fail(rc, "audit log");
+    trigger = def.text(0);
+  }  // finalized: a running statement would block the DROP
+  if (Status st = exec("DROP TRIGGER audit_log_no_delete", "audit log"); !st.ok()) return st;
+  {
+    Statement del(db_, "DELETE FROM audit_log WHERE seq <= ?1");
+    del.bind(seq);
+    if (int rc = del.step(); rc != SQLITE_DONE) return fail(rc, "audit log");
+  }
+  return exec(trigger, "audit log");
 }
 
 }  // namespace

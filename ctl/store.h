@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ctl/audit_record.h"
 
 namespace xc {
 
@@ -75,6 +76,17 @@ struct PlacementRecord {
   bool operator==(const PlacementRecord&) const = default;
 };
 
+// Which audit records to read. Empty fields match everything.
+struct AuditFilter {
+  int64_t after_seq = 0;            // seq > after_seq
+  std::optional<int64_t> since_ms;  // time_ms >= since_ms
+  std::optional<int64_t> until_ms;  // time_ms < until_ms
+  std::string actor;                // the OS user or the --as user
+  std::string tenant;               // this tenant and the tenants below it
+  std::string kind;                 // with `object`: one object
+  std::string object;               // NAME or TENANT/NAME (for Tenant: its path)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -108,6 +120,25 @@ class Store {
   virtual Status set_placement(const ResourceKey& key, const std::string& host) = 0;
   virtual Result<PlacementRecord> get_placement(const ResourceKey& key) = 0;  // kNotFound if none
   virtual Result<std::vector<PlacementRecord>> list_placements() = 0;  // by kind, tenant, name
+
+  // Small named values (the audit chain's prune anchor, export cursors).
+  virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;
+  virtual Status put_meta(const std::string& key, const std::string& value) = 0;
+
+  // The audit table. Callers go through AuditLog (ctl/audit_log.h), which
+  // computes the digests and keeps the chain; these only move rows.
+  // Inserts `record` as given; kConflict if its seq is taken.
+  virtual Status insert_audit_record(const AuditRecord& record) = 0;
+  // The record with the highest seq, or nullopt when the table is empty.
+  virtual Result<std::optional<AuditRecord>> last_audit_record() = 0;
+  // Calls `visit` with each matching record in seq order until it returns
+  // false. The records come from one snapshot of the table.
+  virtual Status scan_audit_records(const AuditFilter& filter,
+                                    const std::function<bool(const AuditRecord&)>& visit) = 0;
+  // The one way audit rows leave: deletes those with seq <= `seq`, lifting
+  // the database's no-delete trigger for that statement only. Must run inside
+  // transact(), so the trigger is back before anything commits.
+  virtual Status delete_audit_records_through(int64_t seq) = 0;
 };
 
 // Opens the state database at `path` and migrates it to the latest schema.
