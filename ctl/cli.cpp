@@ -32,6 +32,8 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_validate_command(app, ctx);
   add_init_command(app, ctx);
   add_pki_commands(app, ctx);
+  add_reconcile_commands(app, ctx);
+  add_get_command(app, ctx);
   add_audit_commands(app, ctx);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,35 @@
+// The planner: desired state (manifests), the store's record of what xcloud
+// created, and what the hosts report -> a Plan. Pure; unit-tested without hosts.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctl/desired_state.h"
+#include "ctl/observed_state.h"
+#include "ctl/plan.h"
+
+namespace xc {
+
+// A VM as the store remembers it.
+struct StoredVm {
+  std::string tenant, name, host, hash, manifest_set;
+  int64_t generation = 0;
+  nlohmann::json record;  // {"manifest": ..., "domain": DomainSpec JSON}
+};
+
+struct PlanOptions {
+  bool prune = false;
+  bool allow_restart = false;  // restart guests whose definition waits for a reboot
+  std::string manifest_set = "default";
+};
+
+Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& observed,
+               const std::map<std::string, StoredVm>& stored, const PlanOptions& options);
+
+// Field-level differences between two manifests: "spec.cpus: 2 -> 4".
+std::vector<std::string> manifest_changes(const nlohmann::json& before, const nlohmann::json& after);
+
+}  // namespace xc
