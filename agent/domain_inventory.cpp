@@ -21,11 +21,19 @@ const char* domain_state_name(int state) {
   }
 }
 
-std::string xcloud_metadata_xml(virDomainPtr domain, bool live) {
-  unsigned flags = live || virDomainIsPersistent(domain) != 1 ? VIR_DOMAIN_AFFECT_CURRENT : VIR_DOMAIN_AFFECT_CONFIG;
+namespace {
+
+std::string read_metadata(virDomainPtr domain, unsigned flags) {
   char* xml = virDomainGetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, kXcloudMetadataNs, flags);
   if (!xml) virResetLastError();
   return take_string(xml);
+}
+
+}  // namespace
+
+std::string xcloud_metadata_xml(virDomainPtr domain, bool live) {
+  unsigned flags = live || virDomainIsPersistent(domain) != 1 ? VIR_DOMAIN_AFFECT_CURRENT : VIR_DOMAIN_AFFECT_CONFIG;
+  return read_metadata(domain, flags);
 }
 
 bool restart_pending(virDomainPtr domain) {
@@ -98,13 +106,17 @@ Result<json> list_domains(AgentContext& ctx) {
     }
     json entry = {{"domain", name}, {"uuid", uuid}, {"state", domain_state_name(state)},
                   {"cpus", cpus}, {"memoryMiB", mem_kib / 1024}};
-    std::string metadata = xcloud_metadata_xml(d.get());
+    // Two metadata reads at most: the definition's, and the running copy's
+    // when they can differ (a restart is pending when they do).
+    bool persistent = virDomainIsPersistent(d.get()) == 1;
+    std::string metadata = read_metadata(d.get(), persistent ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_CURRENT);
     if (metadata.empty()) {
       unmanaged.push_back(entry);
     } else {
+      bool running = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED;
       entry.update(instance_fields(metadata));
-      entry["restartPending"] = restart_pending(d.get());
-      managed.push_back(entry);
+      entry["restartPending"] = running && persistent && read_metadata(d.get(), VIR_DOMAIN_AFFECT_LIVE) != metadata;
+      managed.push_back(std::move(entry));
     }
   }
   return json{{"managed", managed}, {"unmanaged", unmanaged}};

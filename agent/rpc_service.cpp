@@ -62,7 +62,9 @@ nlohmann::json RpcService::handle(const nlohmann::json& request) {
   try {
     Result<nlohmann::json> result = it->second(ctx_, params);
     if (!result.ok()) return error_response(id, result.status());
-    return {{"id", id}, {"result", *result}};
+    nlohmann::json response = {{"id", id}};
+    response["result"] = std::move(*result);  // replies can be megabytes: no copy
+    return response;
   } catch (const nlohmann::json::exception& e) {
     return error_response(id, error(Code::kInvalidArgument, "method " + method + ": bad params: " + e.what()));
   }
