@@ -5,12 +5,16 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
 
 #include <CLI/CLI.hpp>
 
 #include "common/pki.h"
+#include "ctl/audit_commands.h"
+#include "ctl/audit_log.h"
 #include "ctl/cli.h"
+#include "ctl/store.h"
 #include "ctl/pki_files.h"
 
 namespace xc {
@@ -58,6 +62,26 @@ void fail(CliContext& ctx, const Status& s, int code = kExitFailure) {
   ctx.exit_code = code;
 }
 
+// Runs `change` with its one audit record (see record_change): the state
+// database must exist, and the change is not made if the record cannot be.
+Status audited(const std::string& state, const CLI::App& cmd, const std::string& kind,
+               const std::string& name, const std::string& action, const std::function<Status()>& change) {
+  auto store = open_store(state, OpenMode::kExisting);
+  if (!store.ok()) return store.status();
+  AuditLog log(**store);
+  AuditIdentity who = audit_identity_for(cmd);
+  AuditRecord r;
+  r.actor = who.actor;
+  r.as_user = who.as_user;
+  r.reason = who.reason;
+  r.origin_host = who.origin_host;
+  r.command = who.command;
+  r.kind = kind;
+  r.name = name;
+  r.action = action;
+  return record_change(log, r, change, nullptr);
+}
+
 }  // namespace
 
 void add_pki_commands(CLI::App& app, CliContext& ctx) {
@@ -65,23 +89,25 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
   ca->require_subcommand(1);
   auto* init = ca->add_subcommand("init", "Create the CA (ECDSA P-256, 10 years) under the state directory");
   init->footer("Example:\n  xcloudctl ca init\n\nThe CA key stays in <state dir>/pki/ca.key (mode 0600).");
-  init->callback([&ctx] {
+  init->callback([&ctx, init] {
     auto state = resolve_state_path(ctx);
     if (!state.ok()) return fail(ctx, state.status(), kExitUsage);
     PkiFiles pki = pki_files_for_state(*state);
     if (fs::exists(pki.ca_key()))
       return fail(ctx, error(Code::kAlreadyExists, "a CA already exists in " + pki.dir + "; refusing to replace it"));
-    std::error_code ec;
-    fs::create_directories(pki.dir, ec);
-    ::chmod(pki.dir.c_str(), 0700);
-    int64_t now = now_seconds();
-    auto id = create_ca("xcloud CA", now - 300, now + 3650 * kDay);
-    if (!id.ok()) return fail(ctx, id.status());
-    Status s = write_identity(*id, pki.ca_cert(), pki.ca_key());
-    if (!s.ok()) return fail(ctx, s);
-    auto controller = issue_certificate(*id, "xcloudctl", {}, CertificateUsage::kClient, now - 300, now + 730 * kDay);
-    if (!controller.ok()) return fail(ctx, controller.status());
-    s = write_identity(*controller, pki.controller_cert(), pki.controller_key());
+    Status s = audited(*state, *init, "CertificateAuthority", "xcloud CA", "create", [&]() -> Status {
+      std::error_code ec;
+      fs::create_directories(pki.dir, ec);
+      ::chmod(pki.dir.c_str(), 0700);
+      int64_t now = now_seconds();
+      auto id = create_ca("xcloud CA", now - 300, now + 3650 * kDay);
+      if (!id.ok()) return id.status();
+      Status w = write_identity(*id, pki.ca_cert(), pki.ca_key());
+      if (!w.ok()) return w;
+      auto controller = issue_certificate(*id, "xcloudctl", {}, CertificateUsage::kClient, now - 300, now + 730 * kDay);
+      if (!controller.ok()) return controller.status();
+      return write_identity(*controller, pki.controller_cert(), pki.controller_key());
+    });
     if (!s.ok()) return fail(ctx, s);
     ctx.out << "created CA " << pki.ca_cert() << " and controller certificate " << pki.controller_cert() << "\n";
   });
@@ -96,7 +122,7 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
   auto address = std::make_shared<std::string>();
   enroll->add_option("NAME", *name, "Host name, as in its Host manifest")->required();
   enroll->add_option("--address", *address, "HOST[:PORT] that xcloudctl connects to")->required();
-  enroll->callback([&ctx, name, address] {
+  enroll->callback([&ctx, name, address, enroll] {
     static const std::regex kLabel("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     if (!std::regex_match(*name, kLabel))
       return fail(ctx, error(Code::kInvalidArgument, "host name '" + *name + "' is not a lowercase DNS label"), kExitUsage);
@@ -107,15 +133,18 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
     if (!ca.ok()) return fail(ctx, ca.status());
     std::string san = host_part(*address);
     if (san.empty()) return fail(ctx, error(Code::kInvalidArgument, "--address: no host in '" + *address + "'"), kExitUsage);
-    int64_t now = now_seconds();
-    auto id = issue_certificate(*ca, *name, {san}, CertificateUsage::kServer, now - 300, now + 730 * kDay);
-    if (!id.ok()) return fail(ctx, id.status());
     std::string dir = pki.host_dir(*name);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    ::chmod(dir.c_str(), 0700);
-    Status s = write_identity(*id, dir + "/agent.crt", dir + "/agent.key");
-    if (s.ok()) s = write_pem_file(dir + "/ca.crt", ca->certificate_pem, kCertificateFileMode);
+    Status s = audited(*state, *enroll, "Host", *name, "enroll", [&]() -> Status {
+      int64_t now = now_seconds();
+      auto id = issue_certificate(*ca, *name, {san}, CertificateUsage::kServer, now - 300, now + 730 * kDay);
+      if (!id.ok()) return id.status();
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      ::chmod(dir.c_str(), 0700);
+      Status w = write_identity(*id, dir + "/agent.crt", dir + "/agent.key");
+      if (w.ok()) w = write_pem_file(dir + "/ca.crt", ca->certificate_pem, kCertificateFileMode);
+      return w;
+    });
     if (!s.ok()) return fail(ctx, s);
     ctx.out << "enrolled host " << *name << " (" << san << "): bundle in " << dir << "\n";
   });

@@ -6,6 +6,9 @@ source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
 STATE="$TMP/state/state.db"
 trap 'stop_agents; rm -rf "$TMP"' EXIT
 
+expect_status 1 "$XCLOUDCTL" --state "$STATE" ca init
+expect_contains "$TMP/err" "run 'xcloudctl init' first"
+expect_status 0 "$XCLOUDCTL" --state "$STATE" init
 expect_status 0 "$XCLOUDCTL" --state "$STATE" ca init
 expect_status 1 "$XCLOUDCTL" --state "$STATE" ca init
 expect_contains "$TMP/err" "a CA already exists"
@@ -25,6 +28,15 @@ if curl -sS --cacert "$pki/ca.crt" -d '{}' "https://127.0.0.1:$port/v1/rpc" >"$T
 fi
 grep -q 'method=host.facts client="CN=xcloudctl" status=200' "$TMP/agents/kp-01/agent.log" ||
   fail "no request log line: $(cat "$TMP/agents/kp-01/agent.log")"
+
+# CA creation and the enrollment were each audited once.
+expect_status 0 "$XCLOUDCTL" --state "$STATE" audit list -o json
+python3 - "$TMP/out" <<'PY'
+import json, sys
+records = json.load(open(sys.argv[1]))
+actions = [(r["kind"], r["action"], r["result"]) for r in records]
+assert actions == [("CertificateAuthority", "create", "ok"), ("Host", "enroll", "ok")], actions
+PY
 
 kill "${AGENT_PIDS[0]}"
 wait "${AGENT_PIDS[0]}" || fail "agent did not exit cleanly on SIGTERM"
