@@ -11,7 +11,6 @@ Every agent is a real `xcloud-agent serve` over mutual TLS on a simulated host
 (libvirt's test:/// driver). Prints each figure and its ratio to (a)."""
 import argparse
 import os
-import resource
 import shutil
 import signal
 import socket
@@ -30,17 +29,17 @@ def free_port():
 
 
 def timed(cmd, expect=(0,)):
-    """Runs cmd; returns (seconds, peak RSS in MiB of that child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    seconds = time.perf_counter() - t0
-    if p.returncode not in expect:
-        sys.exit(f"{' '.join(cmd)} exited {p.returncode}:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
-    # ru_maxrss of children is the max over all children so far; each measured
-    # command is the largest child when it runs, which holds for xcloudctl here.
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(rss, before) / 1024.0
+    """Runs cmd; returns (seconds, peak RSS in MiB of that process alone, from wait4)."""
+    with tempfile.TemporaryFile("w+") as out:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(p.pid, 0)
+        seconds = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode not in expect:
+            out.seek(0)
+            sys.exit(f"{' '.join(cmd)} exited {p.returncode}:\n{out.read()[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024.0
 
 
 class Cloud:
