@@ -1,31 +1,23 @@
 #include "ctl/audit_time.h"
 
+#include "ctl/civil_time.h"
+
 #include <chrono>
 #include <cstdio>
 
 namespace xc {
 namespace {
 
-// Howard Hinnant's civil-calendar conversions (proleptic Gregorian).
+// The calendar maths is billing's (ctl/civil_time.h); these adapt its types.
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+  return civil::days_from_civil({y, static_cast<int>(m), static_cast<int>(d)});
 }
 
 void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+  civil::Date date = civil::civil_from_days(z);
+  y = date.year;
+  m = static_cast<unsigned>(date.month);
+  d = static_cast<unsigned>(date.day);
 }
 
 // Reads exactly `width` digits at `pos`.
@@ -47,11 +39,7 @@ bool expect(const std::string& s, size_t& pos, char c) {
   return true;
 }
 
-unsigned days_in_month(int y, int m) {
-  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
+unsigned days_in_month(int y, int m) { return static_cast<unsigned>(civil::days_in_month(y, m)); }
 
 }  // namespace
 
