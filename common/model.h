@@ -66,7 +66,9 @@ struct HostSpec {
   Transport transport = Transport::kTls;
   std::string ssh_user = "root";
   int ssh_port = 22;
-  std::string known_hosts;  // path; empty means the store's default
+  std::string known_hosts;    // path; empty means <state dir>/pki/known_hosts
+  std::string identity_file;  // path; empty means <state dir>/pki/ssh_key, else the defaults
+  std::string ssh_command = "xcloud-agent rpc --config /etc/xcloud/agent.yaml";
   bool maintenance = false;
 };
 

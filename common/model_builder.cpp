@@ -106,6 +106,8 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       h.ssh_user = str(ssh, "user", "root");
       h.ssh_port = static_cast<int>(int_or(ssh, "port", 22));
       h.known_hosts = str(ssh, "knownHosts");
+      h.identity_file = str(ssh, "identityFile");
+      h.ssh_command = str(ssh, "command", h.ssh_command);
       h.maintenance = bool_or(s, "maintenance", false);
       return h;
     }

@@ -1,5 +1,8 @@
 #include "ctl/host_clients.h"
 
+#include <unistd.h>
+
+#include "ctl/ssh_transport.h"
 #include "ctl/tls_transport.h"
 
 namespace xc {
@@ -20,8 +23,6 @@ void HostClients::add_host(const Object& host) {
 }
 
 Result<std::unique_ptr<AgentTransport>> HostClients::connect(const HostSpec& spec) {
-  if (spec.transport == Transport::kSsh)
-    return error(Code::kFailedPrecondition, "transport ssh is not available in this build yet; use tls");
   TlsTransportConfig c;
   const std::string& a = spec.address;
   size_t colon = a.rfind(':');
@@ -31,6 +32,19 @@ Result<std::unique_ptr<AgentTransport>> HostClients::connect(const HostSpec& spe
     c.port = std::stoi(a.substr(colon + 1));
   } else {
     c.host = bracketed ? a.substr(1, a.size() - 2) : a;
+  }
+  if (spec.transport == Transport::kSsh) {
+    SshTransportConfig s;
+    s.host = c.host;  // the address without the agent's TLS port
+    s.port = spec.ssh_port;
+    s.user = spec.ssh_user;
+    s.known_hosts = spec.known_hosts.empty() ? pki_.dir + "/known_hosts" : spec.known_hosts;
+    s.identity_file = spec.identity_file;
+    if (s.identity_file.empty() && ::access((pki_.dir + "/ssh_key").c_str(), R_OK) == 0) s.identity_file = pki_.dir + "/ssh_key";
+    s.remote_command = spec.ssh_command;
+    auto t = SshTransport::create(s);
+    if (!t.ok()) return t.status();
+    return std::unique_ptr<AgentTransport>(std::move(*t));
   }
   c.cert_path = pki_.controller_cert();
   c.key_path = pki_.controller_key();
