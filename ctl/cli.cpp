@@ -24,6 +24,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
              "Run 'xcloudctl COMMAND --help' for a command's options.");
   app.name("xcloudctl");
   app.require_subcommand(1);
+  app.fallthrough();  // --state, --as and --reason work after the command too
   app.set_version_flag("--version", std::string("xcloudctl ") + XCLOUD_VERSION);
   CliContext ctx{out, err, kExitOk, ""};
   app.add_option("--state", ctx.state_path,
@@ -34,7 +35,11 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_pki_commands(app, ctx);
   add_reconcile_commands(app, ctx);
   add_get_command(app, ctx);
+  add_describe_command(app, ctx);
+  add_delete_command(app, ctx);
   add_audit_commands(app, ctx);
+  add_quota_command(app, ctx);
+  add_bill_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -6,6 +6,8 @@
 
 #include "ctl/pki_files.h"
 #include "ctl/price_caps_option.h"
+#include "ctl/metering.h"
+#include "ctl/quota.h"
 
 namespace xc {
 namespace {
@@ -142,6 +144,19 @@ int prepare_reconcile(CliContext& ctx, const ReconcileOptions& options, Reconcil
   timer.mark("read store");
   out.plan = make_plan(out.desired, out.observed, out.stored, options.plan);
   timer.mark("plan");
+  // Quotas: a plan that takes any tenant past a limit is refused whole,
+  // before any host is touched.
+  auto refused = check_plan_quotas(*out.store, out.manifests, out.desired, out.plan);
+  if (!refused.ok()) {
+    ctx.err << "xcloudctl: " << refused.status().message() << "\n";
+    return kExitFailure;
+  }
+  if (!refused->empty()) {
+    for (const auto& message : *refused) ctx.err << "error: " << message << "\n";
+    ctx.err << refused->size() << " quota violation(s); nothing was changed\n";
+    return kExitFailure;
+  }
+  timer.mark("quotas");
   return kExitOk;
 }
 
@@ -214,6 +229,7 @@ Status StoreRecorder::completed(const PlanStep& step, const nlohmann::json&) {
         if (!s.ok()) return s;
       }
     }
+    if (Status m = record_metering(store, step, now_ms()); !m.ok()) return m;
     AuditRecord record = record_for(step);
     record.result = kAuditOk;
     auto appended = log_.append(record);

@@ -63,6 +63,11 @@ class Statement {
     return *this;
   }
 
+  Statement& bind_null() {
+    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_null(stmt_, ++index_);
+    return *this;
+  }
+
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int step() {
     if (rc_ == SQLITE_OK || rc_ == SQLITE_ROW) rc_ = sqlite3_step(stmt_);
@@ -74,6 +79,7 @@ class Statement {
     return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, column));
   }
   int64_t int64(int column) { return sqlite3_column_int64(stmt_, column); }
+  bool is_null(int column) { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::string blob(int column) {
     const void* p = sqlite3_column_blob(stmt_, column);
     if (p == nullptr) return "";
@@ -165,6 +171,12 @@ class SqliteStore final : public Store {
   Status scan_audit_records(const AuditFilter& filter,
                             const std::function<bool(const AuditRecord&)>& visit) override;
   Status delete_audit_records_through(int64_t seq) override;
+  Status open_meter_interval(const MeterInterval& interval) override;
+  Status close_meter_intervals(const std::string& tenant, const std::string& vm,
+                               int64_t end_ms) override;
+  Result<std::vector<MeterInterval>> list_meter_intervals(int64_t from_ms, int64_t to_ms) override;
+  Result<std::vector<MeterInterval>> list_open_meter_intervals(const std::string& tenant,
+                                                               const std::string& vm) override;
 
  private:
   // "state database PATH: [context: ]sqlite's message", coded by `rc`.
@@ -523,6 +535,70 @@ Status SqliteStore::delete_audit_records_through(int64_t seq) {
     if (int rc = del.step(); rc != SQLITE_DONE) return fail(rc, "audit log");
   }
   return exec(trigger, "audit log");
+}
+
+constexpr const char* kMeterColumns =
+    "tenant, system, vm, item, quantity, start_ms, end_ms, running";
+
+MeterInterval read_meter(Statement& s) {
+  MeterInterval m;
+  m.tenant = s.text(0);
+  m.system = s.text(1);
+  m.vm = s.text(2);
+  m.item = s.text(3);
+  m.quantity = s.int64(4);
+  m.start_ms = s.int64(5);
+  if (!s.is_null(6)) m.end_ms = s.int64(6);
+  m.running = s.int64(7) != 0;
+  return m;
+}
+
+Status SqliteStore::open_meter_interval(const MeterInterval& m) {
+  Statement s(db_, (std::string("INSERT INTO meter_intervals (") + kMeterColumns +
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+                       .c_str());
+  s.bind(m.tenant).bind(m.system).bind(m.vm).bind(m.item).bind(m.quantity).bind(m.start_ms);
+  if (m.end_ms) {
+    s.bind(*m.end_ms);
+  } else {
+    s.bind_null();
+  }
+  s.bind(int64_t{m.running ? 1 : 0});
+  std::string what = "meter interval " + m.tenant + "/" + m.vm + " " + m.item;
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, what);
+  return {};
+}
+
+Status SqliteStore::close_meter_intervals(const std::string& tenant, const std::string& vm,
+                                          int64_t end_ms) {
+  Statement s(db_,
+              "UPDATE meter_intervals SET end_ms = ?1 "
+              "WHERE tenant = ?2 AND vm = ?3 AND end_ms IS NULL");
+  s.bind(end_ms).bind(tenant).bind(vm);
+  if (int rc = s.step(); rc != SQLITE_DONE) {
+    return fail(rc, "meter intervals of " + tenant + "/" + vm);
+  }
+  return {};
+}
+
+Result<std::vector<MeterInterval>> SqliteStore::list_meter_intervals(int64_t from_ms,
+                                                                     int64_t to_ms) {
+  Statement s(db_, select(kMeterColumns,
+                          "FROM meter_intervals WHERE start_ms < ?1 AND "
+                          "(end_ms IS NULL OR end_ms > ?2) ORDER BY tenant, vm, start_ms, item, id")
+                       .c_str());
+  s.bind(to_ms).bind(from_ms);
+  return list<MeterInterval>(s, read_meter);
+}
+
+Result<std::vector<MeterInterval>> SqliteStore::list_open_meter_intervals(const std::string& tenant,
+                                                                          const std::string& vm) {
+  Statement s(db_, select(kMeterColumns,
+                          "FROM meter_intervals WHERE tenant = ?1 AND vm = ?2 AND end_ms IS NULL "
+                          "ORDER BY item, id")
+                       .c_str());
+  s.bind(tenant).bind(vm);
+  return list<MeterInterval>(s, read_meter);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "ctl/audit_record.h"
+#include "ctl/billing.h"
 
 namespace xc {
 
@@ -139,6 +140,32 @@ class Store {
   // the database's no-delete trigger for that statement only. Must run inside
   // transact(), so the trigger is back before anything commits.
   virtual Status delete_audit_records_through(int64_t seq) = 0;
+
+  // Meter intervals (metering issue). The defaults refuse, so test doubles
+  // that do not meter need not implement them.
+  // Inserts `interval` (open when end_ms is empty).
+  virtual Status open_meter_interval(const MeterInterval& interval) {
+    (void)interval;
+    return error(Code::kInternal, "this store does not keep meter intervals");
+  }
+  // Ends every open interval of the VM at `end_ms`.
+  virtual Status close_meter_intervals(const std::string& tenant, const std::string& vm,
+                                       int64_t end_ms) {
+    (void)tenant, (void)vm, (void)end_ms;
+    return error(Code::kInternal, "this store does not keep meter intervals");
+  }
+  // Intervals overlapping [from_ms, to_ms), open ones included; ordered by
+  // tenant, vm, start_ms, item.
+  virtual Result<std::vector<MeterInterval>> list_meter_intervals(int64_t from_ms, int64_t to_ms) {
+    (void)from_ms, (void)to_ms;
+    return error(Code::kInternal, "this store does not keep meter intervals");
+  }
+  // The VM's open intervals, ordered by item.
+  virtual Result<std::vector<MeterInterval>> list_open_meter_intervals(const std::string& tenant,
+                                                                       const std::string& vm) {
+    (void)tenant, (void)vm;
+    return error(Code::kInternal, "this store does not keep meter intervals");
+  }
 };
 
 // Opens the state database at `path` and migrates it to the latest schema.

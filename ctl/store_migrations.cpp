@@ -73,6 +73,22 @@ BEGIN
   SELECT RAISE(ABORT, 'audit records cannot be deleted');
 END;
 )sql"},
+      // Allocation intervals for billing: one row per VM and item, closed
+      // (end_ms set) when the VM is resized, stopped, started or deleted.
+      {3, "meter_intervals", R"sql(
+CREATE TABLE meter_intervals (
+  id       INTEGER PRIMARY KEY,
+  tenant   TEXT NOT NULL,
+  system   TEXT NOT NULL DEFAULT '',
+  vm       TEXT NOT NULL,
+  item     TEXT NOT NULL,
+  quantity INTEGER NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms   INTEGER,
+  running  INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX meter_intervals_by_vm ON meter_intervals (tenant, vm, end_ms);
+)sql"},
   };
   return migrations;
 }

@@ -94,6 +94,33 @@ grep -q health-records-db-1 "$TMP/out" && fail "pruned VM still listed"
 expect_status 0 ctl get unmanaged
 expect_contains "$TMP/out" "running"
 
+# A plan over a tenant's quota is refused whole, before any host is touched.
+cp -r "$M" "$TMP/over"
+python3 - "$TMP/over/vms.yaml" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+extra = """
+---
+apiVersion: xcloud/v1
+kind: VirtualMachine
+metadata: {name: big-batch-1, tenant: education/schools}
+spec:
+  cpus: 16
+  memoryGiB: 32
+  image: uos-20
+  disks: [{name: root, sizeGiB: 40, tier: normal}]
+"""
+open(path, "w").write(text + extra)
+PY
+expect_status 0 ctl diff -f "$M" -o json
+before=$(cat "$TMP/out")
+expect_status 1 ctl apply -f "$TMP/over"
+expect_contains "$TMP/err" "error: tenant education/schools: quota exceeded for vcpu: using 2, plan adds 16, limit 16"
+expect_contains "$TMP/err" "nothing was changed"
+expect_status 0 ctl diff -f "$M" -o json
+[ "$(cat "$TMP/out")" = "$before" ] || fail "a refused plan changed a host"
+
 # Bad input changes nothing and exits 2.
 echo "kind: Nonsense" > "$M/bad.yaml"
 expect_status 2 ctl apply -f "$M"

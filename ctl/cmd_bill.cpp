@@ -1,0 +1,398 @@
+// xcloudctl bill: the exact bill of a month or a year from the meter
+// intervals and the stored price lists (ctl/billing.h does the arithmetic);
+// xcloudctl prices: the prices in effect, and one item's price history.
+// Amounts are integers of fen throughout; nothing passes through a double.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "ctl/billing.h"
+#include "ctl/civil_time.h"
+#include "ctl/cli.h"
+#include "ctl/store.h"
+#include "ctl/table.h"
+
+namespace xc {
+
+void add_bill_command(CLI::App& app, CliContext& ctx);
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kBillZone = "Asia/Shanghai";
+constexpr int64_t kShanghaiOffsetMs = 8 * 3'600'000;
+
+// "1234.05" from 123405 fen; "-0.07" from -7.
+std::string yuan(int64_t fen) {
+  bool negative = fen < 0;
+  // Through unsigned so that INT64_MIN has a magnitude.
+  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(fen) : static_cast<uint64_t>(fen);
+  std::string cents = std::to_string(magnitude % 100);
+  if (cents.size() < 2) cents = "0" + cents;
+  return (negative ? "-" : "") + std::to_string(magnitude / 100) + "." + cents;
+}
+
+// XCLOUD_NOW_MS (ms since the epoch) when set, for tests; else the clock.
+Result<int64_t> now_ms() {
+  if (const char* text = std::getenv("XCLOUD_NOW_MS"); text != nullptr && *text != '\0') {
+    std::string s = text;
+    size_t used = 0;
+    int64_t value = 0;
+    bool ok = s.find_first_not_of("0123456789") == std::string::npos;
+    if (ok) {
+      try {
+        value = std::stoll(s, &used);
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
+    if (!ok || used != s.size()) {
+      return error(Code::kInvalidArgument,
+                   "XCLOUD_NOW_MS \"" + s + "\": expected milliseconds since 1970-01-01 UTC");
+    }
+    return value;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::unique_ptr<Store>> open_state(CliContext& ctx, int& exit_code) {
+  auto state = resolve_state_path(ctx);
+  if (!state.ok()) {
+    exit_code = kExitUsage;
+    return state.status();
+  }
+  auto store = open_store(*state, OpenMode::kExisting);
+  if (!store.ok()) exit_code = kExitFailure;
+  return store;
+}
+
+// The stored PriceList records as the engine's input. Prices are read from
+// their exact text: a JSON string as is, a number as JSON writes it.
+Result<std::vector<PriceListInput>> stored_price_lists(Store& store) {
+  auto records = store.list_resources(std::string("PriceList"));
+  if (!records.ok()) return records.status();
+  std::vector<PriceListInput> out;
+  for (const ResourceRecord& r : *records) {
+    auto bad = [&](const std::string& why) {
+      return error(Code::kInvalidArgument, "price list \"" + r.name + "\": " + why);
+    };
+    json record = json::parse(r.spec_json, nullptr, false);
+    if (!record.is_object() || !record.contains("manifest") || !record["manifest"].is_object())
+      return bad("the stored record has no manifest");
+    json spec = record["manifest"].value("spec", json::object());
+    if (!spec.is_object()) return bad("spec is not a mapping");
+    PriceListInput list;
+    list.name = r.name;
+    auto text = [&](const char* key, const std::string& fallback) {
+      return spec.contains(key) && spec[key].is_string() ? spec[key].get<std::string>() : fallback;
+    };
+    list.spec.currency = text("currency", "CNY");
+    list.spec.effective_from = text("effectiveFrom", "");
+    list.spec.time_zone = text("timeZone", kBillZone);
+    list.spec.charge_when_stopped =
+        !(spec.contains("chargeWhenStopped") && spec["chargeWhenStopped"].is_boolean() &&
+          !spec["chargeWhenStopped"].get<bool>());
+    json prices = spec.value("prices", json::object());
+    if (!prices.is_object()) return bad("prices is not a mapping");
+    for (const auto& [item, value] : prices.items()) {
+      std::string exact = value.is_string() ? value.get<std::string>() : value.dump();
+      std::optional<Money> price = Money::parse(exact);
+      if (!price) return bad("item \"" + item + "\": price \"" + exact + "\" is not a decimal");
+      list.spec.prices[item] = *price;
+    }
+    out.push_back(std::move(list));
+  }
+  return out;
+}
+
+Result<std::vector<PriceVersion>> stored_price_history(Store& store) {
+  auto lists = stored_price_lists(store);
+  if (!lists.ok()) return lists.status();
+  return price_history(*lists);
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The key columns a grouping fills (billing.h: BillLine).
+std::vector<std::string> key_headers(GroupBy by) {
+  switch (by) {
+    case GroupBy::kTenant:
+      return {"TENANT"};
+    case GroupBy::kSystem:
+      return {"TENANT", "SYSTEM"};
+    case GroupBy::kVm:
+      return {"TENANT", "VM"};
+    case GroupBy::kItem:
+      return {};
+  }
+  return {};
+}
+
+std::vector<std::string> key_cells(GroupBy by, const BillLine& line) {
+  switch (by) {
+    case GroupBy::kTenant:
+      return {line.tenant};
+    case GroupBy::kSystem:
+      return {line.tenant, line.system.empty() ? "-" : line.system};
+    case GroupBy::kVm:
+      return {line.tenant, line.vm};
+    case GroupBy::kItem:
+      return {};
+  }
+  return {};
+}
+
+void print_table(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup) {
+  ctx.out << "Bill " << b.period.label() << " (" << kBillZone << "), CNY, by "
+          << group_by_name(b.group_by) << "\n";
+  std::vector<std::string> headers = key_headers(b.group_by);
+  for (const char* h : {"ITEM", "QUANTITY (UNIT-MONTHS)", "AMOUNT (CNY)"}) headers.push_back(h);
+  Table table(headers);
+  for (const BillLine& line : b.lines) {
+    std::vector<std::string> row = key_cells(b.group_by, line);
+    row.push_back(line.item);
+    row.push_back(line.quantity_months);
+    row.push_back(yuan(line.amount_fen));
+    table.add(std::move(row));
+  }
+  std::vector<std::string> total(headers.size(), "");
+  total[0] = "TOTAL";
+  total.back() = yuan(b.total_fen);
+  table.add(std::move(total));
+  table.print(ctx.out);
+  if (b.group_by != GroupBy::kTenant || rollup.empty()) return;
+  ctx.out << "\nTenant totals (a tenant's total includes its sub-tenants)\n";
+  Table tenants({"TENANT", "OWN (CNY)", "TOTAL (CNY)"});
+  for (const TenantTotal& t : rollup) tenants.add({t.tenant, yuan(t.own_fen), yuan(t.total_fen)});
+  tenants.print(ctx.out);
+}
+
+void print_csv(CliContext& ctx, const Bill& b) {
+  ctx.out << "\xEF\xBB\xBF"
+          << "period,tenant,system,vm,item,quantity_months,amount_cny\r\n";
+  for (const BillLine& line : b.lines) {
+    ctx.out << b.period.label() << ',' << csv_field(line.tenant) << ',' << csv_field(line.system)
+            << ',' << csv_field(line.vm) << ',' << csv_field(line.item) << ','
+            << line.quantity_months << ',' << yuan(line.amount_fen) << "\r\n";
+  }
+  ctx.out << b.period.label() << ",TOTAL,,,,," << yuan(b.total_fen) << "\r\n";
+}
+
+void print_json(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup) {
+  json lines = json::array();
+  for (const BillLine& line : b.lines) {
+    json l = {{"item", line.item},
+              {"quantity_months", line.quantity_months},
+              {"amount_fen", line.amount_fen}};
+    if (b.group_by != GroupBy::kItem) l["tenant"] = line.tenant;
+    if (b.group_by == GroupBy::kSystem) l["system"] = line.system;
+    if (b.group_by == GroupBy::kVm) l["vm"] = line.vm;
+    lines.push_back(std::move(l));
+  }
+  json out = {{"period", b.period.label()}, {"time_zone", kBillZone},
+              {"currency", "CNY"},          {"group_by", group_by_name(b.group_by)},
+              {"lines", std::move(lines)},  {"total_fen", b.total_fen}};
+  if (b.group_by == GroupBy::kTenant) {
+    json tenants = json::array();
+    for (const TenantTotal& t : rollup)
+      tenants.push_back({{"tenant", t.tenant}, {"own_fen", t.own_fen}, {"total_fen", t.total_fen}});
+    out["tenants"] = std::move(tenants);
+  }
+  ctx.out << out.dump(2) << "\n";
+}
+
+struct BillOptions {
+  std::string month, year, tenant, by = "tenant", format;
+};
+
+void run_bill(CliContext& ctx, const BillOptions& o) {
+  auto fail = [&](int code, const std::string& message) {
+    ctx.err << "xcloudctl: " << message << "\n";
+    ctx.exit_code = code;
+  };
+  if (o.month.empty() == o.year.empty())
+    return fail(kExitUsage, "bill: give one of --month or --year");
+  auto period = parse_bill_period(o.month.empty() ? o.year : o.month, kBillZone);
+  if (!period.ok()) return fail(kExitUsage, period.status().message());
+  if (!o.month.empty() && period->month == 0)
+    return fail(kExitUsage, "--month \"" + o.month + "\": expected YYYY-MM");
+  if (!o.year.empty() && period->month != 0)
+    return fail(kExitUsage, "--year \"" + o.year + "\": expected YYYY");
+  std::optional<GroupBy> by = group_by_from_name(o.by);
+  if (!by) return fail(kExitUsage, "--by \"" + o.by + "\": expected tenant, system, vm or item");
+  auto now = now_ms();
+  if (!now.ok()) return fail(kExitUsage, now.status().message());
+  int code = kExitFailure;
+  auto store = open_state(ctx, code);
+  if (!store.ok()) return fail(code, store.status().message());
+  auto history = stored_price_history(**store);
+  if (!history.ok()) return fail(kExitFailure, history.status().message());
+  auto intervals = (*store)->list_meter_intervals(period->start_ms, period->end_ms);
+  if (!intervals.ok()) return fail(kExitFailure, intervals.status().message());
+  auto b = bill(*intervals, *history, *period, *by, *now, o.tenant);
+  if (!b.ok()) return fail(kExitFailure, b.status().message());
+  std::vector<TenantTotal> rollup;
+  if (*by == GroupBy::kTenant) {
+    auto r = rollup_by_tenant(b->lines);
+    if (!r.ok()) return fail(kExitFailure, r.status().message());
+    rollup = std::move(*r);
+  }
+  if (o.format == "csv")
+    print_csv(ctx, *b);
+  else if (o.format == "json")
+    print_json(ctx, *b, rollup);
+  else
+    print_table(ctx, *b, rollup);
+}
+
+struct PricesOptions {
+  std::string at, item, format;
+};
+
+std::string local_text(int64_t instant_ms, int64_t offset_ms) {
+  return civil::format_local(instant_ms, offset_ms);
+}
+
+void run_prices(CliContext& ctx, const PricesOptions& o) {
+  auto fail = [&](int code, const std::string& message) {
+    ctx.err << "xcloudctl: " << message << "\n";
+    ctx.exit_code = code;
+  };
+  int64_t at = 0;
+  if (o.at.empty()) {
+    auto now = now_ms();
+    if (!now.ok()) return fail(kExitUsage, now.status().message());
+    at = *now;
+  } else {
+    auto parsed = civil::parse_instant(o.at, kShanghaiOffsetMs);
+    if (!parsed.ok()) return fail(kExitUsage, "--at " + parsed.status().message());
+    at = *parsed;
+  }
+  int code = kExitFailure;
+  auto store = open_state(ctx, code);
+  if (!store.ok()) return fail(code, store.status().message());
+  auto history = stored_price_history(**store);
+  if (!history.ok()) return fail(kExitFailure, history.status().message());
+  const PriceVersion* v = price_at(*history, at);
+  if (v == nullptr) {
+    return fail(kExitFailure, "no price list is in effect at " + local_text(at, kShanghaiOffsetMs) +
+                                  (history->empty() ? " (no PriceList has been applied)" : ""));
+  }
+  if (o.format == "json") {
+    json prices = json::object();
+    for (const auto& [item, price] : v->prices) prices[item] = price.to_exact_string();
+    ctx.out << json{{"price_list", v->name},
+                    {"effective_from", local_text(v->effective_from_ms, v->offset_ms)},
+                    {"currency", "CNY"},
+                    {"charge_when_stopped", v->charge_when_stopped},
+                    {"prices", prices}}
+                   .dump(2)
+            << "\n";
+    return;
+  }
+  ctx.out << "Price list " << v->name << ", in effect from "
+          << local_text(v->effective_from_ms, v->offset_ms) << "; a stopped VM is "
+          << (v->charge_when_stopped ? "" : "not ") << "charged\n";
+  Table table({"ITEM", "PRICE (CNY PER UNIT PER MONTH)"});
+  for (const auto& [item, price] : v->prices) table.add({item, price.to_exact_string()});
+  table.print(ctx.out);
+}
+
+void run_price_history(CliContext& ctx, const PricesOptions& o) {
+  auto fail = [&](int code, const std::string& message) {
+    ctx.err << "xcloudctl: " << message << "\n";
+    ctx.exit_code = code;
+  };
+  int code = kExitFailure;
+  auto store = open_state(ctx, code);
+  if (!store.ok()) return fail(code, store.status().message());
+  auto history = stored_price_history(**store);
+  if (!history.ok()) return fail(kExitFailure, history.status().message());
+  bool priced = false;
+  for (const PriceVersion& v : *history) priced |= v.prices.count(o.item) > 0;
+  if (!priced) return fail(kExitFailure, "item \"" + o.item + "\" is priced by no price list");
+  json items = json::array();
+  Table table({"IN EFFECT FROM", "PRICE LIST", "PRICE (CNY PER UNIT PER MONTH)"});
+  for (const PriceVersion& v : *history) {
+    auto p = v.prices.find(o.item);
+    std::string from = local_text(v.effective_from_ms, v.offset_ms);
+    std::string price = p == v.prices.end() ? "" : p->second.to_exact_string();
+    table.add({from, v.name, price.empty() ? "- (not priced)" : price});
+    items.push_back({{"effective_from", from},
+                     {"price_list", v.name},
+                     {"price", price.empty() ? json(nullptr) : json(price)}});
+  }
+  if (o.format == "json")
+    ctx.out << json{{"item", o.item}, {"history", items}}.dump(2) << "\n";
+  else
+    table.print(ctx.out);
+}
+
+}  // namespace
+
+void add_bill_command(CLI::App& app, CliContext& ctx) {
+  auto o = std::make_shared<BillOptions>();
+  auto* cmd = app.add_subcommand("bill", "The exact bill of a month or a year, from metered use");
+  cmd->footer(
+      "Each meter interval (a VM's vCPU, memory GB, disk GB per tier or accelerators from one\n"
+      "change to the next) is priced pro rata by the milliseconds of the calendar month it falls\n"
+      "in (Asia/Shanghai), under the PriceList in effect at each instant, and rounded to the fen\n"
+      "once per bill line, half away from zero. The TOTAL is the sum of the lines. --year gives\n"
+      "the year-end settlement by actual use. An allocation still open is billed up to now.\n\n"
+      "Environment: XCLOUD_NOW_MS, milliseconds since 1970-01-01 UTC, replaces the clock as\n"
+      "\"now\" (for tests and for reproducing a bill).\n\n"
+      "Exit codes: 0 billed; 1 the bill cannot be made (no price list in effect, an item the\n"
+      "list does not price, ...); 2 bad usage.\n\n"
+      "Examples:\n"
+      "  xcloudctl bill --month 2026-11\n"
+      "  xcloudctl bill --month 2026-11 --tenant education --by system\n"
+      "  xcloudctl bill --year 2026 --by item -o csv > settlement-2026.csv\n"
+      "  xcloudctl bill --month 2026-11 --by vm -o json");
+  cmd->add_option("--month", o->month, "Bill this month, YYYY-MM");
+  cmd->add_option("--year", o->year, "Bill this whole year, YYYY (year-end settlement)");
+  cmd->add_option("--tenant", o->tenant, "Only this tenant and its sub-tenants");
+  cmd->add_option("--by", o->by, "Bill lines per tenant, system, vm or item")
+      ->check(CLI::IsMember({"tenant", "system", "vm", "item"}))
+      ->capture_default_str();
+  add_output_option(*cmd, o->format, {"table", "csv", "json"});
+  cmd->callback([&ctx, o] { run_bill(ctx, *o); });
+
+  auto p = std::make_shared<PricesOptions>();
+  auto* prices = app.add_subcommand("prices", "The prices in effect, or one item's price history");
+  prices->footer(
+      "DATE is YYYY-MM-DD (midnight, Asia/Shanghai) or an RFC 3339 time; the default is now\n"
+      "(XCLOUD_NOW_MS when set).\n\n"
+      "Examples:\n"
+      "  xcloudctl prices\n"
+      "  xcloudctl prices --at 2026-07-01\n"
+      "  xcloudctl prices history vcpu");
+  prices->require_subcommand(0, 1);
+  prices->add_option("--at", p->at, "The prices in effect at DATE");
+  add_output_option(*prices, p->format, {"table", "json"});
+  auto* history = prices->add_subcommand("history", "Every price an item has had, oldest first");
+  history->add_option("ITEM", p->item, "The price item: vcpu, memory, storage-normal, gpu-16g, ...")
+      ->required();
+  history->footer("Example:\n  xcloudctl prices history storage-high -o json");
+  add_output_option(*history, p->format, {"table", "json"});
+  history->callback([&ctx, p] { run_price_history(ctx, *p); });
+  prices->callback([&ctx, p, history] {
+    if (history->parsed()) return;
+    run_prices(ctx, *p);
+  });
+}
+
+}  // namespace xc
