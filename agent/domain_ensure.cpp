@@ -6,6 +6,7 @@
 
 #include <pugixml.hpp>
 
+#include "agent/applied_spec.h"
 #include "agent/domain_inventory.h"
 #include "common/domain_spec.h"
 #include "agent/domain_xml.h"
@@ -18,23 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kSpecNs = "https://xcloud.local/xmlns/spec/1";
-constexpr const char* kSpecKey = "xcspec";
 
-std::optional<DomainSpec> applied_spec(virDomainPtr d) {
-  char* raw = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, kSpecNs, VIR_DOMAIN_AFFECT_CONFIG);
-  if (!raw) {
-    virResetLastError();
-    return std::nullopt;
-  }
-  pugi::xml_document doc;
-  if (!doc.load_string(take_string(raw).c_str())) return std::nullopt;
-  auto parsed = json::parse(doc.first_child().text().as_string(), nullptr, false);
-  if (parsed.is_discarded()) return std::nullopt;
-  auto spec = domain_spec_from_json(parsed);
-  if (!spec.ok()) return std::nullopt;
-  return *spec;
-}
 
 // The running domain's copy of both metadata elements, once every change of an
 // update was applied live (so no restart is pending).
@@ -152,19 +137,6 @@ Status reach_power(virDomainPtr d, Power power, const std::string& name, json& r
   return {};
 }
 
-// A definition changed outside xcloud (virsh setvcpus --config, edit, ...),
-// or one whose disks are not where this agent keeps them.
-bool definition_drifted(virDomainPtr d, const DomainSpec& spec, const std::string& storage_dir) {
-  pugi::xml_document doc;
-  doc.load_string(take_string(virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE)).c_str());
-  int64_t cpus = doc.select_node("/domain/vcpu").node().text().as_llong();
-  int64_t mem_kib = doc.select_node("/domain/memory").node().text().as_llong();
-  auto disks = doc.select_nodes("/domain/devices/disk/source");
-  if (cpus != spec.cpus || mem_kib != spec.memory_mib * 1024 || disks.size() != spec.disks.size()) return true;
-  for (size_t i = 0; i < disks.size(); ++i)
-    if (disks[i].node().attribute("file").as_string() != disk_path(storage_dir, spec, spec.disks[i])) return true;
-  return false;
-}
 
 Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   auto parsed = domain_spec_from_json(params.value("spec", params));

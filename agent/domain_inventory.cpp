@@ -1,5 +1,7 @@
 #include "agent/domain_inventory.h"
 
+#include "agent/applied_spec.h"
+
 #include <map>
 
 #include <pugixml.hpp>
@@ -56,7 +58,7 @@ json instance_fields(const std::string& metadata) {
 
 }  // namespace
 
-Result<json> list_domains(AgentContext& ctx) {
+Result<json> list_domains(AgentContext& ctx, bool deep) {
   virDomainPtr* domains = nullptr;
   int n = virConnectListAllDomains(ctx.conn, &domains, 0);
   if (n < 0) return libvirt_error("domains: ");
@@ -116,6 +118,10 @@ Result<json> list_domains(AgentContext& ctx) {
       bool running = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED;
       entry.update(instance_fields(metadata));
       entry["restartPending"] = running && persistent && read_metadata(d.get(), VIR_DOMAIN_AFFECT_LIVE) != metadata;
+      if (deep && persistent) {
+        auto spec = applied_spec(d.get());
+        entry["definitionDrift"] = spec && definition_drifted(d.get(), *spec, ctx.config.storage_dir);
+      }
       managed.push_back(std::move(entry));
     }
   }

@@ -21,8 +21,10 @@ std::string xcloud_metadata_xml(virDomainPtr domain, bool live = false);
 // A running domain whose definition was changed since it booted.
 bool restart_pending(virDomainPtr domain);
 
-// {"managed": [...], "unmanaged": [...]}
-Result<nlohmann::json> list_domains(AgentContext& ctx);
+// {"managed": [...], "unmanaged": [...]}. With `deep`, each managed domain
+// also says whether its definition still matches the spec xcloud applied
+// ("definitionDrift"): one more read of the definition per domain.
+Result<nlohmann::json> list_domains(AgentContext& ctx, bool deep = false);
 
 // Looks up a domain and refuses one xcloud does not own.
 Result<Domain> owned_domain(AgentContext& ctx, const std::string& name);

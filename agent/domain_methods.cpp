@@ -14,7 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-Result<json> domains_list(AgentContext& ctx, const json&) { return list_domains(ctx); }
+Result<json> domains_list(AgentContext& ctx, const json& params) {
+  return list_domains(ctx, params.is_object() && params.value("deep", false));
+}
 
 int state_of(virDomainPtr d) {
   int state = 0, reason = 0;

@@ -17,6 +17,7 @@ ObservedDomain observed_domain_from_json(const nlohmann::json& d) {
   o.cpus = d.value("cpus", int64_t{0});
   o.memory_mib = d.value("memoryMiB", int64_t{0});
   o.restart_pending = d.value("restartPending", false);
+  o.definition_drift = d.value("definitionDrift", false);
   return o;
 }
 
@@ -30,7 +31,7 @@ ObservedHost observe(HostClients& clients, const std::string& name) {
     h.error = facts.status().message();
     return h;
   }
-  auto domains = clients.call(name, "domains.list", nlohmann::json::object());
+  auto domains = clients.call(name, "domains.list", {{"deep", true}});
   if (!domains.ok()) {
     h.error = domains.status().message();
     return h;

@@ -17,6 +17,7 @@ struct ObservedDomain {
   std::string domain, uuid, tenant, vm, spec_hash, state;
   int64_t generation = 0, cpus = 0, memory_mib = 0;
   bool restart_pending = false;
+  bool definition_drift = false;  // edited outside xcloud (virsh edit, setvcpus --config)
 };
 
 struct ObservedHost {

@@ -177,6 +177,9 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
           step.restart = diff.restart;
         }
       }
+    } else if (here->definition_drift) {
+      step.action = StepAction::kUpdate;
+      step.reason = "drift: definition changed outside xcloud";
     } else if (here->restart_pending && options.allow_restart) {
       step.action = StepAction::kUpdate;
       step.reason = "restart pending: applying it";

@@ -53,6 +53,14 @@ def exercise(agent, arch, iops):
     second = cpu_time(agent, domain)
     assert second > first, (first, second)
 
+    # A definition edited behind xcloud's back is reported and repaired.
+    virsh("setvcpus", domain, "2", "--config", "--maximum")
+    deep = {d["domain"]: d for d in agent.ok("domains.list", {"deep": True})["managed"]}
+    assert deep[domain]["definitionDrift"], deep[domain]
+    assert agent.ok("domain.ensure", spec)["action"] == "repaired"
+    deep = {d["domain"]: d for d in agent.ok("domains.list", {"deep": True})["managed"]}
+    assert not deep[domain]["definitionDrift"], deep[domain]
+
     disk = os.path.join(workdir, "disks", f"{domain}.root.qcow2")
     assert os.path.exists(disk), disk
     deleted = agent.ok("domain.delete", {"name": domain, "wipe": True})
