@@ -14,6 +14,7 @@
 #include "ctl/audit_commands.h"
 #include "ctl/audit_log.h"
 #include "ctl/cli.h"
+#include "ctl/kind_names.h"
 #include "ctl/metering.h"
 #include "ctl/desired_state.h"
 #include "ctl/host_clients.h"
@@ -34,22 +35,6 @@ void fail(CliContext& ctx, const std::string& message, int code) {
   ctx.exit_code = code;
 }
 
-// "vm", "vms", "virtualmachine", "VirtualMachine" -> "VirtualMachine"; "" if unknown.
-std::string stored_kind(const std::string& text) {
-  std::string lower;
-  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const std::map<std::string, std::string> kAliases = {
-      {"vm", "VirtualMachine"}, {"vms", "VirtualMachine"}, {"vdc", "Tenant"},
-      {"vdcs", "Tenant"},       {"sg", "SecurityGroup"},   {"pg", "PlacementGroup"}};
-  if (auto it = kAliases.find(lower); it != kAliases.end()) return it->second;
-  for (Kind k : all_kinds()) {
-    std::string name = kind_name(k);
-    std::string lname;
-    for (char c : name) lname += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == lname || lower == lname + "s" || lower == lname + "es") return name;
-  }
-  return "";
-}
 
 // The libvirt domain name of a stored VM: from its stored DomainSpec, else
 // from its tenant and name (the same rule).
