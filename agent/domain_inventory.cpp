@@ -110,8 +110,11 @@ Result<json> list_domains(AgentContext& ctx, bool deep) {
                   {"cpus", cpus}, {"memoryMiB", mem_kib / 1024}};
     // Two metadata reads at most: the definition's, and the running copy's
     // when they can differ (a restart is pending when they do).
-    bool persistent = virDomainIsPersistent(d.get()) == 1;
-    std::string metadata = read_metadata(d.get(), persistent ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_CURRENT);
+    // xcloud defines every domain it owns, so try the definition first; only
+    // a transient domain (not xcloud's) needs the second read.
+    std::string metadata = read_metadata(d.get(), VIR_DOMAIN_AFFECT_CONFIG);
+    bool persistent = !metadata.empty() || virDomainIsPersistent(d.get()) == 1;
+    if (metadata.empty() && !persistent) metadata = read_metadata(d.get(), VIR_DOMAIN_AFFECT_CURRENT);
     if (metadata.empty()) {
       unmanaged.push_back(entry);
     } else {
