@@ -20,33 +20,22 @@
 
 #include "common/ip_address.h"
 
+#include "common/openssl_util.h"
+
 namespace xc {
 namespace {
 
-template <auto F>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    F(p);
-  }
-};
+using ossl::Deleter;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
+using ossl::KeyPtr;
+using ossl::BioPtr;
 using BnPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
 using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
 using NamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
 using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
 
-// The most recent OpenSSL error as text; clears the thread's error queue.
-std::string openssl_error() {
-  unsigned long code = ERR_peek_last_error();
-  char text[256] = "unknown OpenSSL error";
-  if (code != 0) ERR_error_string_n(code, text, sizeof text);
-  ERR_clear_error();
-  return text;
-}
+std::string openssl_error() { return ossl::last_error(); }
 
 Status ssl_failure(const std::string& what) {
   return error(Code::kInternal, what + ": " + openssl_error());

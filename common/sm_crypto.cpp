@@ -8,33 +8,23 @@
 #include <memory>
 #include <mutex>
 
+#include "common/openssl_util.h"
+
 namespace xc {
 namespace {
 
-template <auto F>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    F(p);
-  }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
+using ossl::Deleter;
+using ossl::KeyPtr;
 using KeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX_free>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
 using MdPtr = std::unique_ptr<EVP_MD, Deleter<EVP_MD_free>>;
 using CipherPtr = std::unique_ptr<EVP_CIPHER, Deleter<EVP_CIPHER_free>>;
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, Deleter<EVP_CIPHER_CTX_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
+using ossl::BioPtr;
 
 constexpr const char* kMissing = "this OpenSSL has no SM3/SM4 (needs OpenSSL 3 with SM algorithms)";
 
-std::string openssl_error() {
-  unsigned long code = ERR_peek_last_error();
-  char text[256] = "unknown OpenSSL error";
-  if (code != 0) ERR_error_string_n(code, text, sizeof text);
-  ERR_clear_error();
-  return text;
-}
+std::string openssl_error() { return ossl::last_error(); }
 
 Status ssl_failure(const std::string& what) {
   return error(Code::kInternal, what + ": " + openssl_error());
