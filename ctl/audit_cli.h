@@ -16,8 +16,6 @@ void fail(CliContext& ctx, const Status& status, int exit_code = kExitFailure);
 // The SM self-test; on failure reports it and returns false.
 bool self_test_passes(CliContext& ctx);
 
-// The state database, or nullptr after reporting why not.
-std::unique_ptr<Store> open_state(CliContext& ctx);
 
 // <state dir>/audit-checkpoints.jsonl: where checkpoints go by default.
 Result<std::string> default_checkpoint_path(const CliContext& ctx);

@@ -30,19 +30,6 @@ bool self_test_passes(CliContext& ctx) {
   return st.ok();
 }
 
-std::unique_ptr<Store> open_state(CliContext& ctx) {
-  Result<std::string> path = resolve_state_path(ctx);
-  if (!path.ok()) {
-    fail(ctx, path.status(), kExitUsage);
-    return nullptr;
-  }
-  Result<std::unique_ptr<Store>> store = open_store(*path, OpenMode::kExisting);
-  if (!store.ok()) {
-    fail(ctx, store.status());
-    return nullptr;
-  }
-  return std::move(*store);
-}
 
 Result<std::string> default_checkpoint_path(const CliContext& ctx) {
   Result<std::string> path = resolve_state_path(ctx);
@@ -173,7 +160,7 @@ void add_list(CLI::App& audit, CliContext& ctx) {
                         "--object \"" + o->object + "\": expected KIND/NAME or KIND/TENANT/NAME"),
                   kExitUsage);
     }
-    auto store = open_state(ctx);
+    auto store = open_state_store(ctx);
     if (!store) return;
     Result<std::vector<AuditRecord>> records = AuditLog(*store).list(filter);
     if (!records.ok()) return fail(ctx, records.status());
@@ -204,7 +191,7 @@ void add_export(CLI::App& audit, CliContext& ctx) {
   cmd->callback([&ctx, o] {
     Result<SyslogTarget> target = parse_syslog_target(o->destination);
     if (!target.ok()) return fail(ctx, target.status(), kExitUsage);
-    auto store = open_state(ctx);
+    auto store = open_state_store(ctx);
     if (!store) return;
     Result<std::unique_ptr<SyslogSink>> sink = connect_syslog(*target, {o->tls, o->ca});
     if (!sink.ok()) return fail(ctx, sink.status());
@@ -228,7 +215,7 @@ void add_prune(CLI::App& audit, CliContext& ctx) {
     Result<int64_t> t = parse_time_ms(*before);
     if (!t.ok()) return fail(ctx, t.status(), kExitUsage);
     if (!self_test_passes(ctx)) return;
-    auto store = open_state(ctx);
+    auto store = open_state_store(ctx);
     if (!store) return;
     AuditLog log(*store);
     AuditRecord record = audit_identity_for(*cmd).record("AuditLog", "", "audit_log", "prune");
@@ -270,7 +257,7 @@ void add_note(CLI::App& audit, CliContext& ctx) {
         kind == "Tenant" || slash == std::string::npos ? "" : path.substr(0, slash);
     std::string name = tenant.empty() ? path : path.substr(slash + 1);
     if (!self_test_passes(ctx)) return;
-    auto store = open_state(ctx);
+    auto store = open_state_store(ctx);
     if (!store) return;
     AuditRecord record = audit_identity_for(*cmd).record(kind, tenant, name, "note");
     record.result = kAuditOk;

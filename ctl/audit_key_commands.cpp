@@ -84,7 +84,7 @@ void add_verify(CLI::App& audit, CliContext& ctx) {
       if (!loaded) return;
       checkpoints = std::move(*loaded);
     }
-    auto store = open_state(ctx);
+    auto store = open_state_store(ctx);
     if (!store) return;
     Result<AuditVerification> v = verify_audit_chain(*store, std::move(checkpoints));
     if (!v.ok()) return fail(ctx, v.status());
@@ -129,7 +129,7 @@ void add_checkpoint(CLI::App& audit, CliContext& ctx) {
       if (!loaded) return;
       earlier = std::move(*loaded);
     }
-    auto store = open_state(ctx);
+    auto store = open_state_store(ctx);
     if (!store) return;
     Result<AuditVerification> v = verify_audit_chain(*store, std::move(earlier));
     if (!v.ok()) return fail(ctx, v.status());

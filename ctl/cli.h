@@ -3,6 +3,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ class App;
 }
 
 namespace xc {
+
+class Store;
 
 // Exit codes scripts can trust.
 inline constexpr int kExitOk = 0;
@@ -43,6 +46,10 @@ void add_bill_command(CLI::App& app, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);
+
+// The existing state database; on failure prints why, sets the exit code
+// (2 when no path can be chosen, 1 when it cannot be opened) and returns null.
+std::unique_ptr<Store> open_state_store(CliContext& ctx);
 
 // Adds "-o/--output" restricted to `formats`; the first is the default.
 void add_output_option(CLI::App& cmd, std::string& format, const std::vector<std::string>& formats);

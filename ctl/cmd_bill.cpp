@@ -61,16 +61,6 @@ Result<int64_t> now_ms() {
       .count();
 }
 
-Result<std::unique_ptr<Store>> open_state(CliContext& ctx, int& exit_code) {
-  auto state = resolve_state_path(ctx);
-  if (!state.ok()) {
-    exit_code = kExitUsage;
-    return state.status();
-  }
-  auto store = open_store(*state, OpenMode::kExisting);
-  if (!store.ok()) exit_code = kExitFailure;
-  return store;
-}
 
 // The stored PriceList records as the engine's input. Prices are read from
 // their exact text: a JSON string as is, a number as JSON writes it.
@@ -236,12 +226,11 @@ void run_bill(CliContext& ctx, const BillOptions& o) {
   if (!by) return fail(kExitUsage, "--by \"" + o.by + "\": expected tenant, system, vm or item");
   auto now = now_ms();
   if (!now.ok()) return fail(kExitUsage, now.status().message());
-  int code = kExitFailure;
-  auto store = open_state(ctx, code);
-  if (!store.ok()) return fail(code, store.status().message());
-  auto history = stored_price_history(**store);
+  auto store = open_state_store(ctx);
+  if (!store) return;
+  auto history = stored_price_history(*store);
   if (!history.ok()) return fail(kExitFailure, history.status().message());
-  auto intervals = (*store)->list_meter_intervals(period->start_ms, period->end_ms);
+  auto intervals = store->list_meter_intervals(period->start_ms, period->end_ms);
   if (!intervals.ok()) return fail(kExitFailure, intervals.status().message());
   auto b = bill(*intervals, *history, *period, *by, *now, o.tenant);
   if (!b.ok()) return fail(kExitFailure, b.status().message());
@@ -282,10 +271,9 @@ void run_prices(CliContext& ctx, const PricesOptions& o) {
     if (!parsed.ok()) return fail(kExitUsage, "--at " + parsed.status().message());
     at = *parsed;
   }
-  int code = kExitFailure;
-  auto store = open_state(ctx, code);
-  if (!store.ok()) return fail(code, store.status().message());
-  auto history = stored_price_history(**store);
+  auto store = open_state_store(ctx);
+  if (!store) return;
+  auto history = stored_price_history(*store);
   if (!history.ok()) return fail(kExitFailure, history.status().message());
   const PriceVersion* v = price_at(*history, at);
   if (v == nullptr) {
@@ -317,10 +305,9 @@ void run_price_history(CliContext& ctx, const PricesOptions& o) {
     ctx.err << "xcloudctl: " << message << "\n";
     ctx.exit_code = code;
   };
-  int code = kExitFailure;
-  auto store = open_state(ctx, code);
-  if (!store.ok()) return fail(code, store.status().message());
-  auto history = stored_price_history(**store);
+  auto store = open_state_store(ctx);
+  if (!store) return;
+  auto history = stored_price_history(*store);
   if (!history.ok()) return fail(kExitFailure, history.status().message());
   bool priced = false;
   for (const PriceVersion& v : *history) priced |= v.prices.count(o.item) > 0;

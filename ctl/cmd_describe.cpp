@@ -442,12 +442,10 @@ void add_describe_command(CLI::App& app, CliContext& ctx) {
     if (kind.empty())
       return fail(ctx, "unknown kind '" + o->kind + "' (see xcloudctl describe --help)",
                   kExitUsage);
-    auto state = resolve_state_path(ctx);
-    if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
-    auto store = open_store(*state, OpenMode::kExisting);
-    if (!store.ok()) return fail(ctx, store.status().message(), kExitFailure);
-    if (kind == "Host") return describe_host(ctx, *o, **store, o->name);
-    auto all = (*store)->list_resources(kind);
+    auto store = open_state_store(ctx);
+    if (!store) return;
+    if (kind == "Host") return describe_host(ctx, *o, *store, o->name);
+    auto all = store->list_resources(kind);
     if (!all.ok()) return fail(ctx, all.status().message(), kExitFailure);
     std::vector<ResourceRecord> found = matching(*all, o->name, o->tenant);
     if (found.empty()) {
@@ -465,8 +463,8 @@ void add_describe_command(CLI::App& app, CliContext& ctx) {
                       " tenants; choose one with --tenant:" + list,
                   kExitUsage);
     }
-    if (kind == "VirtualMachine") return describe_vm(ctx, *o, **store, found.front());
-    describe_other(ctx, *o, **store, found.front());
+    if (kind == "VirtualMachine") return describe_vm(ctx, *o, *store, found.front());
+    describe_other(ctx, *o, *store, found.front());
   });
 }
 

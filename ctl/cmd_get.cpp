@@ -187,20 +187,10 @@ void add_get_command(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = kExitUsage;
       return;
     }
-    auto state = resolve_state_path(ctx);
-    if (!state.ok()) {
-      ctx.err << "xcloudctl: " << state.status().message() << "\n";
-      ctx.exit_code = kExitUsage;
-      return;
-    }
-    auto store = open_store(*state, OpenMode::kExisting);
-    if (!store.ok()) {
-      ctx.err << "xcloudctl: " << store.status().message() << "\n";
-      ctx.exit_code = kExitFailure;
-      return;
-    }
-    if (kind != "vms" && kind != "hosts" && kind != "unmanaged") return get_objects(ctx, *o, **store, kind);
-    auto inv = load_inventory(**store);
+    auto store = open_state_store(ctx);
+    if (!store) return;
+    if (kind != "vms" && kind != "hosts" && kind != "unmanaged") return get_objects(ctx, *o, *store, kind);
+    auto inv = load_inventory(*store);
     if (!inv.ok()) {
       ctx.err << "xcloudctl: " << inv.status().message() << "\n";
       ctx.exit_code = kExitFailure;

@@ -186,20 +186,10 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
     tenants = manifest_tenants(set);
     allocations = desired_allocations(*desired);
   } else {
-    auto state = resolve_state_path(ctx);
-    if (!state.ok()) {
-      ctx.err << "xcloudctl: " << state.status().message() << "\n";
-      ctx.exit_code = kExitUsage;
-      return;
-    }
-    auto store = open_store(*state, OpenMode::kExisting);
-    if (!store.ok()) {
-      ctx.err << "xcloudctl: " << store.status().message() << "\n";
-      ctx.exit_code = kExitFailure;
-      return;
-    }
-    auto stored = stored_tenants(**store);
-    auto allocs = stored.ok() ? stored_allocations(**store, &warnings) : Result<Allocations>(stored.status());
+    auto store = open_state_store(ctx);
+    if (!store) return;
+    auto stored = stored_tenants(*store);
+    auto allocs = stored.ok() ? stored_allocations(*store, &warnings) : Result<Allocations>(stored.status());
     if (!allocs.ok()) {
       ctx.err << "xcloudctl: " << allocs.status().message() << "\n";
       ctx.exit_code = kExitFailure;
