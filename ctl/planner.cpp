@@ -87,7 +87,7 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
   std::map<std::string, const ObservedHost*> seen;
   for (const auto& h : observed) {
     seen[h.name] = &h;
-    if (!h.reachable) plan.errors.push_back("host " + h.name + " unreachable: " + h.error);
+    if (!h.reachable) plan.errors.push_back(h.error + " (host unreachable; its VMs were not checked)");
   }
   // Where each xcloud VM runs now: key -> [(host, domain)].
   std::map<std::string, std::vector<std::pair<std::string, const ObservedDomain*>>> running;
@@ -115,6 +115,11 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
   }
   ScheduleResult placed = schedule(capacities(desired, seen), desired.pools, desired.groups, demands);
   plan.unplaceable = placed.failures;
+  std::string unreachable;  // hosts left out of scheduling, named so a reason is not misread
+  for (const auto& h : observed)
+    if (!h.reachable) unreachable += (unreachable.empty() ? "" : ", ") + h.name;
+  if (!unreachable.empty())
+    for (auto& u : plan.unplaceable) u.reason += " (not reachable now: " + unreachable + ")";
   plan.warnings = placed.warnings;
   std::map<std::string, const Placement*> placement_of;
   for (const auto& p : placed.placements) placement_of[object_key(p.tenant, p.name)] = &p;
