@@ -12,6 +12,7 @@
 #include "ctl/audit_log.h"
 #include "ctl/audit_syslog.h"
 #include "ctl/audit_time.h"
+#include "ctl/csv.h"
 #include "ctl/state_path.h"
 #include "ctl/table.h"
 
@@ -85,14 +86,6 @@ nlohmann::ordered_json to_json(const AuditRecord& r) {
   return j;
 }
 
-// RFC 4180: quoted when needed, CRLF line ends.
-std::string csv_field(const std::string& value) {
-  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-  std::string out = "\"";
-  for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 void print_records(std::ostream& out, const std::vector<AuditRecord>& records,
                    const std::string& format) {
   if (format == "json") {
@@ -103,7 +96,7 @@ void print_records(std::ostream& out, const std::vector<AuditRecord>& records,
   }
   if (format == "csv") {
     // The BOM makes spreadsheet programs read the file as UTF-8.
-    out << "\xEF\xBB\xBF";
+    out << kCsvBom;
     auto line = [&](const nlohmann::ordered_json& j, bool keys) {
       std::string text;
       for (const auto& [key, value] : j.items()) {

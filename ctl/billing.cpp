@@ -24,14 +24,18 @@ struct Month {
   int64_t weight;  // kLcmDays / days in the month
 };
 
+// Every calendar month that overlaps the period, whole.
 std::vector<Month> months_of(const BillPeriod& period) {
   std::vector<Month> out;
-  int first = period.month == 0 ? 1 : period.month;
-  int last = period.month == 0 ? 12 : period.month;
-  for (int m = first; m <= last; ++m) {
-    int days = civil::days_in_month(period.year, m);
-    int64_t start = civil::local_midnight_ms({period.year, m, 1}, period.offset_ms);
+  civil::Date first = civil::local_date(period.start_ms, period.offset_ms);
+  civil::Date month{first.year, first.month, 1};
+  for (;;) {
+    int days = civil::days_in_month(month.year, month.month);
+    int64_t start = civil::local_midnight_ms(month, period.offset_ms);
+    if (start >= period.end_ms) break;
     out.push_back(Month{start, start + days * civil::kDayMs, kLcmDays / days});
+    month = month.month == 12 ? civil::Date{month.year + 1, 1, 1}
+                              : civil::Date{month.year, month.month + 1, 1};
   }
   return out;
 }

@@ -52,20 +52,32 @@ Result<std::vector<PriceVersion>> price_history(const std::vector<PriceListInput
 // The version in effect at `instant_ms`, or nullptr before the first one.
 const PriceVersion* price_at(const std::vector<PriceVersion>& history, int64_t instant_ms);
 
-// A calendar month, or a whole year (month == 0), in a fixed-offset zone.
+// A calendar month, a whole year (month == 0, week == 0) or an ISO 8601 week
+// (week != 0; `year` is then the ISO week-numbering year), in a fixed-offset
+// zone. A week may span two months: each part is priced in its own month.
 struct BillPeriod {
   int64_t year = 0;
   int month = 0;
+  int week = 0;
   int64_t offset_ms = 0;
-  int64_t start_ms = 0;  // first instant of the period
+  int64_t start_ms = 0;  // first instant of the period (local midnight)
   int64_t end_ms = 0;    // first instant after it
 
-  std::string label() const;  // "2028-02" or "2028"
+  std::string label() const;  // "2028-02", "2028" or "2028-W07"
 };
 
 // "YYYY-MM" or "YYYY", months as lived in `time_zone` (see civil_time.h).
 Result<BillPeriod> parse_bill_period(const std::string& text,
                                      const std::string& time_zone = "Asia/Shanghai");
+
+// "YYYY-Www": the ISO 8601 week, Monday 00:00 to the next Monday 00:00 in
+// `time_zone`. Week 1 is the week with the year's first Thursday.
+Result<BillPeriod> parse_week_period(const std::string& text,
+                                     const std::string& time_zone = "Asia/Shanghai");
+
+// The ISO week containing `instant_ms`, and the month containing it.
+BillPeriod week_containing(int64_t instant_ms, int64_t offset_ms);
+BillPeriod month_containing(int64_t instant_ms, int64_t offset_ms);
 
 enum class GroupBy { kTenant, kSystem, kVm, kItem };
 const char* group_by_name(GroupBy group_by);

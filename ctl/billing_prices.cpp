@@ -56,8 +56,76 @@ const PriceVersion* price_at(const std::vector<PriceVersion>& history, int64_t i
 
 std::string BillPeriod::label() const {
   std::string out = std::to_string(year);
+  if (week != 0) return out + (week < 10 ? "-W0" : "-W") + std::to_string(week);
   if (month != 0) out += (month < 10 ? "-0" : "-") + std::to_string(month);
   return out;
+}
+
+namespace {
+
+// Days since the epoch of the Monday starting ISO week 1 of `iso_year`: the
+// week holding 4 January. 1970-01-01 was a Thursday, so (days + 3) mod 7 is
+// the weekday with Monday = 0.
+int64_t iso_week_one_monday(int64_t iso_year) {
+  int64_t jan4 = civil::days_from_civil({iso_year, 1, 4});
+  return jan4 - (((jan4 + 3) % 7) + 7) % 7;
+}
+
+BillPeriod week_period(int64_t iso_year, int week, int64_t offset_ms) {
+  BillPeriod p;
+  p.year = iso_year;
+  p.week = week;
+  p.offset_ms = offset_ms;
+  int64_t monday = iso_week_one_monday(iso_year) + int64_t{week - 1} * 7;
+  p.start_ms = civil::local_midnight_ms(civil::civil_from_days(monday), offset_ms);
+  p.end_ms = p.start_ms + 7 * civil::kDayMs;
+  return p;
+}
+
+int iso_weeks_in(int64_t iso_year) {
+  return static_cast<int>((iso_week_one_monday(iso_year + 1) - iso_week_one_monday(iso_year)) / 7);
+}
+
+}  // namespace
+
+BillPeriod week_containing(int64_t instant_ms, int64_t offset_ms) {
+  int64_t day = civil::days_from_civil(civil::local_date(instant_ms, offset_ms));
+  int64_t year = civil::civil_from_days(day).year;
+  // The ISO year is the calendar year, or its neighbour in the first and
+  // last days of January and December.
+  if (day < iso_week_one_monday(year)) --year;
+  else if (day >= iso_week_one_monday(year + 1)) ++year;
+  int week = static_cast<int>((day - iso_week_one_monday(year)) / 7) + 1;
+  return week_period(year, week, offset_ms);
+}
+
+BillPeriod month_containing(int64_t instant_ms, int64_t offset_ms) {
+  civil::Date d = civil::local_date(instant_ms, offset_ms);
+  BillPeriod p;
+  p.year = d.year;
+  p.month = d.month;
+  p.offset_ms = offset_ms;
+  p.start_ms = civil::local_midnight_ms({d.year, d.month, 1}, offset_ms);
+  p.end_ms = p.start_ms + civil::days_in_month(d.year, d.month) * civil::kDayMs;
+  return p;
+}
+
+Result<BillPeriod> parse_week_period(const std::string& text, const std::string& time_zone) {
+  Result<int64_t> offset = civil::parse_time_zone(time_zone);
+  if (!offset.ok()) return offset.status();
+  auto bad = [&](const std::string& why) {
+    return error(Code::kInvalidArgument, "week \"" + text + "\": " + why);
+  };
+  bool shape = text.size() == 8 && text[4] == '-' && text[5] == 'W';
+  for (size_t i : {0, 1, 2, 3, 6, 7}) shape = shape && text[i] >= '0' && text[i] <= '9';
+  if (!shape) return bad("expected YYYY-Www, e.g. 2026-W48");
+  int64_t year = std::stoi(text.substr(0, 4));
+  int week = std::stoi(text.substr(6, 2));
+  if (year < 1970) return bad("years before 1970 are not billed");
+  if (week < 1 || week > iso_weeks_in(year)) {
+    return bad(std::to_string(year) + " has weeks 01 to " + std::to_string(iso_weeks_in(year)));
+  }
+  return week_period(year, week, *offset);
 }
 
 Result<BillPeriod> parse_bill_period(const std::string& text, const std::string& time_zone) {

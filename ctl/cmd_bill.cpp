@@ -3,15 +3,15 @@
 // xcloudctl prices: the prices in effect, and one item's price history.
 // Amounts are integers of fen throughout; nothing passes through a double.
 #include <CLI/CLI.hpp>
-#include <chrono>
-#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "ctl/billing.h"
+#include "ctl/billing_inputs.h"
 #include "ctl/civil_time.h"
 #include "ctl/cli.h"
+#include "ctl/csv.h"
 #include "ctl/store.h"
 #include "ctl/table.h"
 
@@ -34,87 +34,6 @@ std::string yuan(int64_t fen) {
   std::string cents = std::to_string(magnitude % 100);
   if (cents.size() < 2) cents = "0" + cents;
   return (negative ? "-" : "") + std::to_string(magnitude / 100) + "." + cents;
-}
-
-// XCLOUD_NOW_MS (ms since the epoch) when set, for tests; else the clock.
-Result<int64_t> now_ms() {
-  if (const char* text = std::getenv("XCLOUD_NOW_MS"); text != nullptr && *text != '\0') {
-    std::string s = text;
-    size_t used = 0;
-    int64_t value = 0;
-    bool ok = s.find_first_not_of("0123456789") == std::string::npos;
-    if (ok) {
-      try {
-        value = std::stoll(s, &used);
-      } catch (const std::exception&) {
-        ok = false;
-      }
-    }
-    if (!ok || used != s.size()) {
-      return error(Code::kInvalidArgument,
-                   "XCLOUD_NOW_MS \"" + s + "\": expected milliseconds since 1970-01-01 UTC");
-    }
-    return value;
-  }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-
-// The stored PriceList records as the engine's input. Prices are read from
-// their exact text: a JSON string as is, a number as JSON writes it.
-Result<std::vector<PriceListInput>> stored_price_lists(Store& store) {
-  auto records = store.list_resources(std::string("PriceList"));
-  if (!records.ok()) return records.status();
-  std::vector<PriceListInput> out;
-  for (const ResourceRecord& r : *records) {
-    auto bad = [&](const std::string& why) {
-      return error(Code::kInvalidArgument, "price list \"" + r.name + "\": " + why);
-    };
-    json record = json::parse(r.spec_json, nullptr, false);
-    if (!record.is_object() || !record.contains("manifest") || !record["manifest"].is_object())
-      return bad("the stored record has no manifest");
-    json spec = record["manifest"].value("spec", json::object());
-    if (!spec.is_object()) return bad("spec is not a mapping");
-    PriceListInput list;
-    list.name = r.name;
-    auto text = [&](const char* key, const std::string& fallback) {
-      return spec.contains(key) && spec[key].is_string() ? spec[key].get<std::string>() : fallback;
-    };
-    list.spec.currency = text("currency", "CNY");
-    list.spec.effective_from = text("effectiveFrom", "");
-    list.spec.time_zone = text("timeZone", kBillZone);
-    list.spec.charge_when_stopped =
-        !(spec.contains("chargeWhenStopped") && spec["chargeWhenStopped"].is_boolean() &&
-          !spec["chargeWhenStopped"].get<bool>());
-    json prices = spec.value("prices", json::object());
-    if (!prices.is_object()) return bad("prices is not a mapping");
-    for (const auto& [item, value] : prices.items()) {
-      std::string exact = value.is_string() ? value.get<std::string>() : value.dump();
-      std::optional<Money> price = Money::parse(exact);
-      if (!price) return bad("item \"" + item + "\": price \"" + exact + "\" is not a decimal");
-      list.spec.prices[item] = *price;
-    }
-    out.push_back(std::move(list));
-  }
-  return out;
-}
-
-Result<std::vector<PriceVersion>> stored_price_history(Store& store) {
-  auto lists = stored_price_lists(store);
-  if (!lists.ok()) return lists.status();
-  return price_history(*lists);
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // The key columns a grouping fills (billing.h: BillLine).
@@ -172,7 +91,7 @@ void print_table(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>&
 }
 
 void print_csv(CliContext& ctx, const Bill& b) {
-  ctx.out << "\xEF\xBB\xBF"
+  ctx.out << kCsvBom
           << "period,tenant,system,vm,item,quantity_months,amount_cny\r\n";
   for (const BillLine& line : b.lines) {
     ctx.out << b.period.label() << ',' << csv_field(line.tenant) << ',' << csv_field(line.system)
@@ -224,7 +143,7 @@ void run_bill(CliContext& ctx, const BillOptions& o) {
     return fail(kExitUsage, "--year \"" + o.year + "\": expected YYYY");
   std::optional<GroupBy> by = group_by_from_name(o.by);
   if (!by) return fail(kExitUsage, "--by \"" + o.by + "\": expected tenant, system, vm or item");
-  auto now = now_ms();
+  auto now = clock_now_ms();
   if (!now.ok()) return fail(kExitUsage, now.status().message());
   auto store = open_state_store(ctx);
   if (!store) return;
@@ -263,7 +182,7 @@ void run_prices(CliContext& ctx, const PricesOptions& o) {
   };
   int64_t at = 0;
   if (o.at.empty()) {
-    auto now = now_ms();
+    auto now = clock_now_ms();
     if (!now.ok()) return fail(kExitUsage, now.status().message());
     at = *now;
   } else {

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ctl/cli.h"
+#include "ctl/csv.h"
 #include "ctl/json_yaml.h"
 #include "ctl/price_caps_option.h"
 #include "ctl/quota.h"
@@ -62,13 +63,6 @@ json percent_json(int64_t used, int64_t limit) {
 std::string percent_text(int64_t used, int64_t limit) {
   if (limit == 0) return used == 0 ? "0%" : "-";
   return std::to_string(used * 100 / limit) + "%";
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string column_title(const std::string& resource) {
@@ -142,7 +136,7 @@ json rows_json(const std::vector<Row>& rows, const std::vector<std::string>& res
 }
 
 void print_csv(CliContext& ctx, const std::vector<Row>& rows, const std::vector<std::string>& resources) {
-  ctx.out << "\xEF\xBB\xBF" << "TENANT,DISPLAY NAME,RESOURCE,USED,LIMIT,PERCENT\r\n";
+  ctx.out << kCsvBom << "TENANT,DISPLAY NAME,RESOURCE,USED,LIMIT,PERCENT\r\n";
   for (const Row& row : rows) {
     for (const auto& r : resources) {
       auto u = row.used.find(r);

@@ -162,6 +162,46 @@ TEST_CASE("bill: periods are calendar months or years in Asia/Shanghai") {
   CHECK(!group_by_from_name("host").has_value());
 }
 
+TEST_CASE("bill: ISO weeks run Monday to Monday and may start in the year before") {
+  auto week = [](const std::string& text) {
+    Result<BillPeriod> p = parse_week_period(text);
+    REQUIRE_MESSAGE(p.ok(), p.status().message());
+    return *p;
+  };
+  // 4 January 2026 is a Sunday, so week 1 starts on Monday 29 December 2025.
+  BillPeriod w1 = week("2026-W01");
+  CHECK(w1.label() == "2026-W01");
+  CHECK(w1.start_ms == at("2025-12-29"));
+  CHECK(w1.end_ms == at("2026-01-05"));
+  // 2026 starts on a Thursday: it has 53 weeks, and 1 January 2027 is in the last.
+  CHECK(week("2026-W53").start_ms == at("2026-12-28"));
+  CHECK(week_containing(at("2027-01-01T12:00+08:00"), kShanghai).label() == "2026-W53");
+  CHECK(week_containing(at("2026-11-29T23:59:59+08:00"), kShanghai).label() == "2026-W48");
+  CHECK(week_containing(at("2026-11-30"), kShanghai).label() == "2026-W49");
+  CHECK(week_containing(at("2021-01-03"), kShanghai).label() == "2020-W53");
+  CHECK(month_containing(at("2028-02-29T23:00+08:00"), kShanghai).label() == "2028-02");
+  CHECK(month_containing(at("2028-02-29T23:00+08:00"), kShanghai).end_ms == at("2028-03-01"));
+  CHECK(parse_week_period("2027-W53").status().message() ==
+        "week \"2027-W53\": 2027 has weeks 01 to 52");
+  for (const char* bad : {"2026-48", "2026-W4", "2026W48", "2026-w48", "2026-W00"}) {
+    CHECK(!parse_week_period(bad).ok());
+  }
+}
+
+TEST_CASE("bill: a week across two months prices each day in its own month") {
+  // 2026-W49 is Monday 30 November to Sunday 6 December. One vCPU at 31 yuan
+  // a month all week: 30 November is 1/30 of November = 31/30 = 1.033333...;
+  // 1-6 December are 6/31 of December = 6.00. Exact sum 7.033333... -> 7.03.
+  auto history = history_of({price_list("p", "2026-01-01", {{"vcpu", "31"}})});
+  Result<BillPeriod> w49 = parse_week_period("2026-W49");
+  REQUIRE(w49.ok());
+  Result<Bill> b = bill({interval("web-1", "vcpu", 1, "2026-11-01", std::nullopt)}, history, *w49,
+                        GroupBy::kTenant, at("2027-01-01"));
+  REQUIRE_MESSAGE(b.ok(), b.status().message());
+  CHECK(rows(*b) == std::vector<std::string>{"education vcpu 0.226882 703"});
+  CHECK(b->total_fen == 703);
+}
+
 TEST_CASE("bill: February of a leap year has 29 days") {
   std::vector<MeterInterval> ivs = {
       interval("full", "vcpu", 4, "2028-02-01", "2028-03-01"),
