@@ -40,6 +40,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_audit_commands(app, ctx);
   add_quota_command(app, ctx);
   add_bill_command(app, ctx);
+  add_report_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -43,6 +43,7 @@ void add_describe_command(CLI::App& app, CliContext& ctx);
 void add_delete_command(CLI::App& app, CliContext& ctx);
 void add_quota_command(CLI::App& app, CliContext& ctx);
 void add_bill_command(CLI::App& app, CliContext& ctx);
+void add_report_command(CLI::App& app, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);
