@@ -64,3 +64,19 @@ stop_agents() {
   for pid in "${AGENT_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   AGENT_PIDS=()
 }
+
+# start_example_cloud DIR [legacy]: copies examples/cloud to DIR with its three
+# hosts moved to free ports, kept in `ports` (x86-01, x86-02, kp-01), and
+# starts their agents; kp-01 has a GPU, and with `legacy` x86-01 also runs a
+# domain xcloud does not own.
+start_example_cloud() {
+  local dir=$1 legacy=${2:-}
+  local source=${XC_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+  cp -r "$source/examples/cloud" "$dir"
+  ports=("$(free_port)" "$(free_port)" "$(free_port)")
+  sed -i "s/127.0.0.1:7701/127.0.0.1:${ports[0]}/; s/127.0.0.1:7702/127.0.0.1:${ports[1]}/; s/127.0.0.1:7703/127.0.0.1:${ports[2]}/" \
+    "$dir/infrastructure.yaml"
+  start_agent x86-01 x86_64 32 128 "${ports[0]}" "" "$legacy"
+  start_agent x86-02 x86_64 32 128 "${ports[1]}"
+  start_agent kp-01 aarch64 64 256 "${ports[2]}" gpu
+}

@@ -13,12 +13,7 @@ ctl init >/dev/null
 ctl --reason CHG-1 ca init >/dev/null
 [ "$(count)" = 1 ] || fail "ca init: expected 1 record, have $(count)"
 M="$TMP/m"
-cp -r "$XC_SOURCE_DIR/examples/cloud" "$M"
-ports=("$(free_port)" "$(free_port)" "$(free_port)")
-sed -i "s/127.0.0.1:7701/127.0.0.1:${ports[0]}/; s/127.0.0.1:7702/127.0.0.1:${ports[1]}/; s/127.0.0.1:7703/127.0.0.1:${ports[2]}/" "$M/infrastructure.yaml"
-start_agent x86-01 x86_64 32 128 "${ports[0]}"   # host enroll: one record each
-start_agent x86-02 x86_64 32 128 "${ports[1]}"
-start_agent kp-01 aarch64 64 256 "${ports[2]}" gpu
+start_example_cloud "$M"  # host enroll: one record each
 [ "$(count)" = 4 ] || fail "host enroll: expected 4 records in all, have $(count)"
 
 # apply: one record per object recorded and per step done.

@@ -10,12 +10,7 @@ ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
 ctl init >/dev/null
 ctl ca init >/dev/null
 M="$TMP/manifests"
-cp -r "$XC_SOURCE_DIR/examples/cloud" "$M"
-ports=("$(free_port)" "$(free_port)" "$(free_port)")
-sed -i "s/127.0.0.1:7701/127.0.0.1:${ports[0]}/; s/127.0.0.1:7702/127.0.0.1:${ports[1]}/; s/127.0.0.1:7703/127.0.0.1:${ports[2]}/" "$M/infrastructure.yaml"
-start_agent x86-01 x86_64 32 128 "${ports[0]}" "" legacy
-start_agent x86-02 x86_64 32 128 "${ports[1]}"
-start_agent kp-01 aarch64 64 256 "${ports[2]}" gpu
+start_example_cloud "$M" legacy
 expect_status 0 ctl apply -f "$M"
 
 # The month the apply happened in (Asia/Shanghai), and "now" 40 days later:

@@ -1,5 +1,5 @@
-# Crash safety: xcloudctl apply of 200 VMs is killed with SIGKILL at random
-# points 20 times, re-applying each time; then one apply runs to the end. The
+# Crash safety: xcloudctl apply of 200 VMs is killed with SIGKILL after a random
+# number of steps 20 times, re-applying each time; then one apply runs to the end. The
 # end state is exactly the declared VMs: no duplicates, no orphans, store and
 # hosts agree, and the database passes PRAGMA integrity_check.
 source "$(dirname "$0")/../support/e2e.sh"
@@ -27,7 +27,12 @@ for round in $(seq 20); do
   [ $((round % 2)) -eq 0 ] && variant="$TMP/m2"
   "$XCLOUDCTL" --state "$STATE" apply -f "$variant" >"$TMP/apply.$round.log" 2>&1 &  # not via ctl(): kill must reach xcloudctl itself
   pid=$!
-  sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
+  # Kill after a random number of completed steps (every round has 200), so
+  # the kill lands mid-way however fast the machine is.
+  after=$((RANDOM % 190 + 1))
+  while kill -0 "$pid" 2>/dev/null && [ "$(grep -c "^done:" "$TMP/apply.$round.log" || true)" -lt "$after" ]; do
+    sleep 0.002
+  done
   kill -9 "$pid" 2>/dev/null && interrupted=$((interrupted + 1))
   wait "$pid" 2>/dev/null || true
 done
