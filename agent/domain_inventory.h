@@ -24,7 +24,8 @@ bool restart_pending(virDomainPtr domain);
 // {"managed": [...], "unmanaged": [...]}. With `deep`, each managed domain
 // also says whether its definition still matches the spec xcloud applied
 // ("definitionDrift"): one more read of the definition per domain.
-Result<nlohmann::json> list_domains(AgentContext& ctx, bool deep = false);
+// Written as JSON text (see json_text.h), since the reply can be a megabyte.
+Result<std::string> list_domains_text(AgentContext& ctx, bool deep = false);
 
 // Looks up a domain and refuses one xcloud does not own.
 Result<Domain> owned_domain(AgentContext& ctx, const std::string& name);

@@ -14,8 +14,14 @@ namespace {
 
 using nlohmann::json;
 
+Result<std::string> domains_list_text(AgentContext& ctx, const json& params) {
+  return list_domains_text(ctx, params.is_object() && params.value("deep", false));
+}
+
 Result<json> domains_list(AgentContext& ctx, const json& params) {
-  return list_domains(ctx, params.is_object() && params.value("deep", false));
+  auto text = domains_list_text(ctx, params);
+  if (!text.ok()) return text.status();
+  return json::parse(*text);
 }
 
 int state_of(virDomainPtr d) {
@@ -151,8 +157,9 @@ Result<json> metrics_sample(AgentContext& ctx, const json&) {
 
 }  // namespace
 
-void add_domain_methods(MethodTable& table) {
+void add_domain_methods(MethodTable& table, TextMethodTable* text) {
   table["domains.list"] = domains_list;
+  if (text) (*text)["domains.list"] = domains_list_text;
   table["domain.power"] = domain_power;
   table["domain.delete"] = domain_delete;
   table["domain.console"] = domain_console;

@@ -5,11 +5,36 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
 namespace xc {
 
-using RpcHandler = std::function<nlohmann::json(const nlohmann::json& request)>;
+// A response as a JSON value, or as text already serialized by the method
+// (domains.list: a reply of a megabyte is written once, without a JSON tree).
+class RpcReply {
+ public:
+  RpcReply(nlohmann::json value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
+  static RpcReply serialized(std::string text) {
+    RpcReply reply(nullptr);
+    reply.text_ = std::move(text);
+    reply.serialized_ = true;
+    return reply;
+  }
+
+  // The response as one line of JSON text.
+  std::string dump() && { return serialized_ ? std::move(text_) : value_.dump(); }
+  std::string dump() const& { return serialized_ ? text_ : value_.dump(); }
+  nlohmann::json json() && { return serialized_ ? nlohmann::json::parse(text_) : std::move(value_); }
+
+ private:
+  nlohmann::json value_;
+  std::string text_;
+  bool serialized_ = false;
+};
+
+using RpcHandler = std::function<RpcReply(const nlohmann::json& request)>;
 
 }  // namespace xc

@@ -44,7 +44,7 @@ RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(co
   ctx_.config = std::move(config);
   ctx_.test_driver = ctx_.config.libvirt_uri.rfind("test:", 0) == 0;
   add_host_methods(methods_);
-  add_domain_methods(methods_);
+  add_domain_methods(methods_, &text_methods_);
   add_domain_ensure(methods_);
   add_volume_methods(methods_);
   add_network_methods(methods_);
@@ -68,6 +68,30 @@ nlohmann::json RpcService::handle(const nlohmann::json& request) {
   } catch (const nlohmann::json::exception& e) {
     return error_response(id, error(Code::kInvalidArgument, "method " + method + ": bad params: " + e.what()));
   }
+}
+
+RpcReply RpcService::reply(const nlohmann::json& request) {
+  if (request.is_object()) {
+    auto m = request.find("method");
+    auto it = m != request.end() && m->is_string() ? text_methods_.find(m->get_ref<const std::string&>())
+                                                   : text_methods_.end();
+    if (it != text_methods_.end()) {
+      nlohmann::json id = request.contains("id") ? request["id"] : nlohmann::json();
+      nlohmann::json params = request.value("params", nlohmann::json::object());
+      try {
+        Result<std::string> result = it->second(ctx_, params);
+        if (!result.ok()) return error_response(id, result.status());
+        std::string head = "{\"id\":" + id.dump() + ",\"result\":";
+        std::string& text = *result;
+        text.insert(0, head);
+        text += '}';
+        return RpcReply::serialized(std::move(text));
+      } catch (const nlohmann::json::exception& e) {
+        return error_response(id, error(Code::kInvalidArgument, "method " + it->first + ": bad params: " + e.what()));
+      }
+    }
+  }
+  return handle(request);
 }
 
 }  // namespace xc

@@ -9,15 +9,18 @@ int serve_stdio(const RpcHandler& handler, std::istream& in, std::ostream& out) 
   std::string line;
   while (std::getline(in, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json response;
+    std::string response;
     auto request = nlohmann::json::parse(line, nullptr, false);
     if (request.is_discarded()) {
-      response = {{"id", nullptr},
-                  {"error", {{"code", "invalid_argument"}, {"message", "request: not valid JSON"}}}};
+      response = nlohmann::json{{"id", nullptr},
+                                {"error", {{"code", "invalid_argument"}, {"message", "request: not valid JSON"}}}}
+                     .dump();
     } else {
-      response = handler(request);
+      response = handler(request).dump();
     }
-    out << response.dump() << "\n" << std::flush;
+    response += '\n';
+    out.write(response.data(), static_cast<std::streamsize>(response.size()));
+    out.flush();
   }
   return 0;
 }
