@@ -3,6 +3,7 @@
 // xcloudctl prices: the prices in effect, and one item's price history.
 // Amounts are integers of fen throughout; nothing passes through a double.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -12,6 +13,7 @@
 #include "ctl/civil_time.h"
 #include "ctl/cli.h"
 #include "ctl/csv.h"
+#include "ctl/report_formats.h"
 #include "ctl/store.h"
 #include "ctl/table.h"
 
@@ -25,16 +27,6 @@ using nlohmann::json;
 
 constexpr const char* kBillZone = "Asia/Shanghai";
 constexpr int64_t kShanghaiOffsetMs = 8 * 3'600'000;
-
-// "1234.05" from 123405 fen; "-0.07" from -7.
-std::string yuan(int64_t fen) {
-  bool negative = fen < 0;
-  // Through unsigned so that INT64_MIN has a magnitude.
-  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(fen) : static_cast<uint64_t>(fen);
-  std::string cents = std::to_string(magnitude % 100);
-  if (cents.size() < 2) cents = "0" + cents;
-  return (negative ? "-" : "") + std::to_string(magnitude / 100) + "." + cents;
-}
 
 // The key columns a grouping fills (billing.h: BillLine).
 std::vector<std::string> key_headers(GroupBy by) {
@@ -75,30 +67,88 @@ void print_table(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>&
     std::vector<std::string> row = key_cells(b.group_by, line);
     row.push_back(line.item);
     row.push_back(line.quantity_months);
-    row.push_back(yuan(line.amount_fen));
+    row.push_back(yuan_text(line.amount_fen));
     table.add(std::move(row));
   }
   std::vector<std::string> total(headers.size(), "");
   total[0] = "TOTAL";
-  total.back() = yuan(b.total_fen);
+  total.back() = yuan_text(b.total_fen);
   table.add(std::move(total));
   table.print(ctx.out);
   if (b.group_by != GroupBy::kTenant || rollup.empty()) return;
   ctx.out << "\nTenant totals (a tenant's total includes its sub-tenants)\n";
   Table tenants({"TENANT", "OWN (CNY)", "TOTAL (CNY)"});
-  for (const TenantTotal& t : rollup) tenants.add({t.tenant, yuan(t.own_fen), yuan(t.total_fen)});
+  for (const TenantTotal& t : rollup)
+    tenants.add({t.tenant, yuan_text(t.own_fen), yuan_text(t.total_fen)});
   tenants.print(ctx.out);
 }
 
+// The bill as a self-contained HTML page: the largest groups as bars, the
+// lines, and the tenant totals when billed by tenant.
+void print_html(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup) {
+  constexpr size_t kBars = 20;
+  std::vector<GroupTotal> groups = group_totals(b);
+  std::stable_sort(groups.begin(), groups.end(), [](const GroupTotal& x, const GroupTotal& y) {
+    return x.amount_fen > y.amount_fen;
+  });
+  if (groups.size() > kBars) groups.resize(kBars);
+  std::vector<Bar> bars;
+  for (const GroupTotal& g : groups) {
+    std::string label = b.group_by == GroupBy::kItem ? g.item
+                        : b.group_by == GroupBy::kSystem
+                            ? g.tenant + " / " + (g.system.empty() ? "-" : g.system)
+                        : b.group_by == GroupBy::kVm ? g.tenant + " / " + g.vm
+                                                     : g.tenant;
+    bars.push_back({label, g.amount_fen, yuan_text(g.amount_fen) + " CNY"});
+  }
+  ReportSection lines{"bill-lines",
+                      "Bill lines",
+                      "费用明细",
+                      "Each line is rounded to the fen once, half away from zero; the TOTAL is the "
+                      "sum of the lines.",
+                      key_headers(b.group_by),
+                      {},
+                      {}};
+  for (const char* h : {"ITEM", "QUANTITY (UNIT-MONTHS)", "AMOUNT (CNY)"})
+    lines.headers.push_back(h);
+  lines.numeric.assign(lines.headers.size(), false);
+  lines.numeric[lines.headers.size() - 1] = lines.numeric[lines.headers.size() - 2] = true;
+  for (const BillLine& line : b.lines) {
+    std::vector<std::string> row = key_cells(b.group_by, line);
+    for (const std::string& cell : {line.item, line.quantity_months, yuan_text(line.amount_fen)})
+      row.push_back(cell);
+    lines.rows.push_back({row});
+  }
+  std::vector<std::string> total(lines.headers.size(), "");
+  total[0] = "TOTAL";
+  total.back() = yuan_text(b.total_fen);
+  lines.rows.push_back({total, false, true});
+  std::vector<ReportSection> sections{lines};
+  if (!rollup.empty()) {
+    ReportSection tenants{"bill",
+                          "Tenant totals",
+                          "部门费用",
+                          "A tenant's total includes its sub-tenants.",
+                          {"TENANT", "OWN (CNY)", "TOTAL (CNY)"},
+                          {},
+                          {false, true, true}};
+    for (const TenantTotal& t : rollup)
+      tenants.rows.push_back({{t.tenant, yuan_text(t.own_fen), yuan_text(t.total_fen)}});
+    sections.push_back(tenants);
+  }
+  ctx.out << tables_html("xcloud bill " + b.period.label() + " 账单",
+                         "CNY, Asia/Shanghai, by " + std::string(group_by_name(b.group_by)) + ".",
+                         {{"Largest amounts (CNY), top " + std::to_string(kBars), bars}}, sections);
+}
+
 void print_csv(CliContext& ctx, const Bill& b) {
-  ctx.out << kCsvBom
-          << "period,tenant,system,vm,item,quantity_months,amount_cny\r\n";
+  ctx.out << kCsvBom << "period,tenant,system,vm,item,quantity_months,amount_cny\r\n";
   for (const BillLine& line : b.lines) {
     ctx.out << b.period.label() << ',' << csv_field(line.tenant) << ',' << csv_field(line.system)
             << ',' << csv_field(line.vm) << ',' << csv_field(line.item) << ','
-            << line.quantity_months << ',' << yuan(line.amount_fen) << "\r\n";
+            << line.quantity_months << ',' << yuan_text(line.amount_fen) << "\r\n";
   }
-  ctx.out << b.period.label() << ",TOTAL,,,,," << yuan(b.total_fen) << "\r\n";
+  ctx.out << b.period.label() << ",TOTAL,,,,," << yuan_text(b.total_fen) << "\r\n";
 }
 
 void print_json(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup) {
@@ -163,6 +213,8 @@ void run_bill(CliContext& ctx, const BillOptions& o) {
     print_csv(ctx, *b);
   else if (o.format == "json")
     print_json(ctx, *b, rollup);
+  else if (o.format == "html")
+    print_html(ctx, *b, rollup);
   else
     print_table(ctx, *b, rollup);
 }
@@ -267,14 +319,15 @@ void add_bill_command(CLI::App& app, CliContext& ctx) {
       "  xcloudctl bill --month 2026-11\n"
       "  xcloudctl bill --month 2026-11 --tenant education --by system\n"
       "  xcloudctl bill --year 2026 --by item -o csv > settlement-2026.csv\n"
-      "  xcloudctl bill --month 2026-11 --by vm -o json");
+      "  xcloudctl bill --month 2026-11 --by vm -o json\n"
+      "  xcloudctl bill --month 2026-11 -o html > bill-2026-11.html");
   cmd->add_option("--month", o->month, "Bill this month, YYYY-MM");
   cmd->add_option("--year", o->year, "Bill this whole year, YYYY (year-end settlement)");
   cmd->add_option("--tenant", o->tenant, "Only this tenant and its sub-tenants");
   cmd->add_option("--by", o->by, "Bill lines per tenant, system, vm or item")
       ->check(CLI::IsMember({"tenant", "system", "vm", "item"}))
       ->capture_default_str();
-  add_output_option(*cmd, o->format, {"table", "csv", "json"});
+  add_output_option(*cmd, o->format, {"table", "csv", "json", "html"});
   cmd->callback([&ctx, o] { run_bill(ctx, *o); });
 
   auto p = std::make_shared<PricesOptions>();

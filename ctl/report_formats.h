@@ -6,6 +6,8 @@
 #include <string>
 
 #include "ctl/report.h"
+#include "ctl/report_charts.h"
+#include "ctl/report_sections.h"
 
 namespace xc {
 
@@ -23,5 +25,15 @@ std::string report_html(const Report& report);
 // SVG (mail clients do not show it); the change log is cut to its first
 // `max_log_rows` rows, the full report being attached.
 std::string report_mail_html(const Report& report, size_t max_log_rows = 50);
+
+// Any page in the reports' look (`bill -o html`): a title, a line under it,
+// bar charts, then the tables. Self-contained like report_html.
+struct HtmlBars {
+  std::string title;
+  std::vector<Bar> bars;
+};
+std::string tables_html(const std::string& title, const std::string& subtitle,
+                        const std::vector<HtmlBars>& charts,
+                        const std::vector<ReportSection>& sections);
 
 }  // namespace xc

@@ -92,8 +92,10 @@ const char* title_zh(const Report& r) {
   return r.kind == ReportKind::kWeekly ? "周报" : "月报";
 }
 
-// <!DOCTYPE html><html><head>...</head><body><main>: returns <main>.
-pugi::xml_node start_document(pugi::xml_document& doc, const Report& r, const char* css) {
+// <!DOCTYPE html><html><head>...</head><body><main> with the title and the
+// line under it: returns <main>.
+pugi::xml_node start_document(pugi::xml_document& doc, const std::string& title,
+                              const std::string& subtitle, const char* css) {
   doc.append_child(pugi::node_doctype).set_value("html");
   pugi::xml_node html = doc.append_child("html");
   html.append_attribute("lang") = "zh-CN";
@@ -102,17 +104,21 @@ pugi::xml_node start_document(pugi::xml_document& doc, const Report& r, const ch
   pugi::xml_node viewport = head.append_child("meta");
   viewport.append_attribute("name") = "viewport";
   viewport.append_attribute("content") = "width=device-width, initial-scale=1";
-  element(head, "title", report_title(r) + " " + title_zh(r));
+  element(head, "title", title);
   if (css != nullptr) element(head, "style", css);
   pugi::xml_node main = element(html, "body").append_child("main");
-  element(main, "h1", report_title(r) + " " + title_zh(r));
-  pugi::xml_node meta = element(main, "p",
-                                local_time_text(r.period.start_ms, r.period.offset_ms) + " to " +
-                                    local_time_text(r.period.end_ms, r.period.offset_ms) +
-                                    " (Asia/Shanghai); generated " +
-                                    local_time_text(r.generated_at_ms, r.period.offset_ms) + ".");
-  meta.append_attribute("class") = "meta";
+  element(main, "h1", title);
+  element(main, "p", subtitle).append_attribute("class") = "meta";
   return main;
+}
+
+pugi::xml_node start_document(pugi::xml_document& doc, const Report& r, const char* css) {
+  return start_document(doc, report_title(r) + " " + title_zh(r),
+                        local_time_text(r.period.start_ms, r.period.offset_ms) + " to " +
+                            local_time_text(r.period.end_ms, r.period.offset_ms) +
+                            " (Asia/Shanghai); generated " +
+                            local_time_text(r.generated_at_ms, r.period.offset_ms) + ".",
+                        css);
 }
 
 std::string serialize(const pugi::xml_document& doc) {
@@ -176,6 +182,20 @@ std::string report_mail_html(const Report& r, size_t max_log_rows) {
     }
     append_section(main, s, true);
   }
+  return serialize(doc);
+}
+
+std::string tables_html(const std::string& title, const std::string& subtitle,
+                        const std::vector<HtmlBars>& charts,
+                        const std::vector<ReportSection>& sections) {
+  pugi::xml_document doc;
+  pugi::xml_node main = start_document(doc, title, subtitle, kCss);
+  if (!charts.empty()) {
+    pugi::xml_node section = main.append_child("section");
+    section.append_attribute("class") = "charts";
+    for (const HtmlBars& c : charts) append_bar_chart(section, c.title, c.bars);
+  }
+  for (const ReportSection& s : sections) append_section(main, s, false);
   return serialize(doc);
 }
 

@@ -3,13 +3,17 @@
 // allocation, capacity.
 #include "ctl/report_sections.h"
 
-#include "common/money.h"
 #include "ctl/civil_time.h"
 
 namespace xc {
 
 std::string yuan_text(int64_t fen) {
-  return Money::from_micros(fen * Money::kMicrosPerFen).to_yuan_string();
+  bool negative = fen < 0;
+  // Through unsigned so that INT64_MIN has a magnitude.
+  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(fen) : static_cast<uint64_t>(fen);
+  std::string cents = std::to_string(magnitude % 100);
+  if (cents.size() < 2) cents = "0" + cents;
+  return (negative ? "-" : "") + std::to_string(magnitude / 100) + "." + cents;
 }
 
 std::string percent_text(int64_t permille) {

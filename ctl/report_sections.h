@@ -30,8 +30,8 @@ struct ReportSection {
 std::vector<ReportSection> report_sections(const Report& report);
 
 // Text helpers shared by the formats.
-std::string yuan_text(int64_t fen);                                  // "1234.05"
-std::string percent_text(int64_t permille);                          // "81.2%"
+std::string yuan_text(int64_t fen);          // "1234.05" from 123405 fen; "-0.07" from -7
+std::string percent_text(int64_t permille);  // "81.2%"
 std::string local_time_text(int64_t instant_ms, int64_t offset_ms);  // "2026-11-30 08:00"
 std::string local_date_text(int64_t instant_ms, int64_t offset_ms);  // "2026-11-30"
 

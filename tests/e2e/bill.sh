@@ -85,6 +85,18 @@ expect_contains "$TMP/out" "0.3"
 expect_status 1 ctl prices --at 2020-01-01
 expect_contains "$TMP/err" "no price list is in effect"
 
+# HTML: a self-contained page that loads in headless Chromium without errors,
+# with the same TOTAL as the table.
+expect_status 0 ctl bill --month "$MONTH"
+table_total=$(grep -m1 "^TOTAL" "$TMP/out" | awk '{print $NF}')
+expect_status 0 ctl bill --month "$MONTH" -o html
+cp "$TMP/out" "$TMP/bill.html"
+grep -q ">$table_total</td></tr>" "$TMP/bill.html" || fail "TOTAL $table_total not in the HTML bill"
+mkdir -p "${XC_ARTIFACT_DIR:-$TMP}"
+expect_status 0 /usr/bin/python3 "$XC_SOURCE_DIR/tests/support/html_check.py" "$TMP/bill.html" \
+  --screenshot "${XC_ARTIFACT_DIR:-$TMP}/bill.png"
+expect_contains "$TMP/out" '"svg": 1, "tables": 2'
+
 # Usage errors exit 2.
 expect_status 2 ctl bill
 expect_status 2 ctl bill --month 2026-13
