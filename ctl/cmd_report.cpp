@@ -13,6 +13,7 @@
 #include "ctl/cli.h"
 #include "ctl/inventory.h"
 #include "ctl/mail.h"
+#include "ctl/quota.h"
 #include "ctl/report.h"
 #include "ctl/report_formats.h"
 #include "ctl/report_sections.h"
@@ -72,6 +73,9 @@ Result<ReportInput> read_input(Store& store, ReportKind kind, const BillPeriod& 
                         h.memory_mib_total, h.memory_mib_allocated});
   }
   for (const VmView& vm : inventory->vms) in.systems[vm.tenant + "/" + vm.name] = vm.system;
+  auto tenants = stored_tenants(store);
+  if (!tenants.ok()) return tenants.status();
+  for (const TenantQuota& t : *tenants) in.tenant_names[t.tenant] = t.display_name;
   return in;
 }
 

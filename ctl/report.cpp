@@ -20,7 +20,7 @@ bool active_at(const MeterInterval& iv, int64_t t) {
 }
 
 // Adds one interval's quantity to the allocation it belongs to.
-void add_item(Allocation& a, const MeterInterval& iv) {
+void add_item(AllocatedResources& a, const MeterInterval& iv) {
   if (iv.item == "vcpu")
     a.vcpu += iv.quantity;
   else if (iv.item == "memory")
@@ -31,14 +31,14 @@ void add_item(Allocation& a, const MeterInterval& iv) {
     a.accelerators += iv.quantity;
 }
 
-// Allocation per (tenant, system) of the intervals active at `t`.
-std::map<std::pair<std::string, std::string>, Allocation> allocation_at(
+// AllocatedResources per (tenant, system) of the intervals active at `t`.
+std::map<std::pair<std::string, std::string>, AllocatedResources> allocation_at(
     const std::vector<MeterInterval>& intervals, int64_t t) {
-  std::map<std::pair<std::string, std::string>, Allocation> out;
+  std::map<std::pair<std::string, std::string>, AllocatedResources> out;
   std::map<std::pair<std::string, std::string>, std::set<std::string>> vms;
   for (const MeterInterval& iv : intervals) {
     if (!active_at(iv, t)) continue;
-    Allocation& a = out[{iv.tenant, iv.system}];
+    AllocatedResources& a = out[{iv.tenant, iv.system}];
     a.tenant = iv.tenant;
     a.system = iv.system;
     add_item(a, iv);
@@ -48,9 +48,9 @@ std::map<std::pair<std::string, std::string>, Allocation> allocation_at(
   return out;
 }
 
-Allocation sum(const std::vector<Allocation>& rows) {
-  Allocation total;
-  for (const Allocation& a : rows) {
+AllocatedResources sum(const std::vector<AllocatedResources>& rows) {
+  AllocatedResources total;
+  for (const AllocatedResources& a : rows) {
     total.vms += a.vms;
     total.vcpu += a.vcpu;
     total.memory_gb += a.memory_gb;
@@ -172,10 +172,10 @@ int64_t permille(int64_t part, int64_t whole) {
   return whole > 0 ? part * 1000 / whole : 0;
 }
 
-void add_capacity(const std::vector<HostCapacity>& hosts, Report& out) {
+void add_capacity(const std::vector<ReportHost>& hosts, Report& out) {
   for (const char* scope : {"pool", "zone"}) {
     std::map<std::string, CapacityRow> rows;
-    for (const HostCapacity& h : hosts) {
+    for (const ReportHost& h : hosts) {
       const std::string& name = std::string(scope) == "pool" ? h.pool : h.zone;
       CapacityRow& row = rows[name];
       row.scope = scope;
@@ -199,13 +199,13 @@ void add_capacity(const std::vector<HostCapacity>& hosts, Report& out) {
 }
 
 void add_allocation(const ReportInput& in, Report& out) {
-  // Allocation is read at the period's last instant, or now while it runs.
+  // AllocatedResources is read at the period's last instant, or now while it runs.
   int64_t last = std::min(in.now_ms, in.period.end_ms - 1);
   out.as_of_ms = std::max(last, in.period.start_ms);
   for (auto& [key, a] : allocation_at(in.intervals, out.as_of_ms)) out.allocation.push_back(a);
   out.allocation_total = sum(out.allocation);
   for (int64_t t = in.period.start_ms; t < out.as_of_ms; t += civil::kDayMs) {
-    std::vector<Allocation> rows;
+    std::vector<AllocatedResources> rows;
     for (auto& [key, a] : allocation_at(in.intervals, t)) rows.push_back(a);
     out.series.push_back({t, sum(rows)});
   }
@@ -230,6 +230,7 @@ Result<Report> build_report(const ReportInput& in) {
   out.kind = in.kind;
   out.period = in.period;
   out.generated_at_ms = in.now_ms;
+  out.tenant_names = in.tenant_names;
 
   std::map<std::string, std::string> system_of = in.systems;
   for (const MeterInterval& iv : in.intervals) system_of[vm_key(iv.tenant, iv.vm)] = iv.system;

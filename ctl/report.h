@@ -22,7 +22,7 @@ const char* report_kind_name(ReportKind kind);  // "weekly", "monthly"
 inline constexpr int64_t kCapacityFlagPermille = 800;
 
 // One host's capacity and what is placed on it, as the inventory last saw it.
-struct HostCapacity {
+struct ReportHost {
   std::string name, pool, zone;
   int64_t vcpu_total = 0, vcpu_allocated = 0;
   int64_t memory_mib_total = 0, memory_mib_allocated = 0;
@@ -35,10 +35,11 @@ struct ReportInput {
   std::vector<MeterInterval> intervals;  // those overlapping the period
   std::vector<PriceVersion> prices;
   std::vector<AuditRecord> audit;  // the period's records, in seq order
-  std::vector<HostCapacity> hosts;
+  std::vector<ReportHost> hosts;
   // "tenant/vm" -> the VM's system label, for VMs no interval names (a VM
   // created and deleted without ever being billed).
   std::map<std::string, std::string> systems;
+  std::map<std::string, std::string> tenant_names;  // path -> displayName ("教育局")
 };
 
 // One change from the audit trail.
@@ -57,14 +58,14 @@ struct ChangeCount {
 };
 
 // What is allocated at one instant, per tenant and system or in total.
-struct Allocation {
+struct AllocatedResources {
   std::string tenant, system;
   int64_t vms = 0, vcpu = 0, memory_gb = 0, storage_gb = 0, accelerators = 0;
 };
 
 struct AllocationPoint {
   int64_t time_ms = 0;
-  Allocation total;
+  AllocatedResources total;
 };
 
 struct CapacityRow {
@@ -92,8 +93,8 @@ struct Report {
   std::vector<ChangeCount> change_counts;  // by tenant, system
   ChangeCount change_total;
 
-  std::vector<Allocation> allocation;  // as of as_of_ms, by tenant, system
-  Allocation allocation_total;
+  std::vector<AllocatedResources> allocation;  // as of as_of_ms, by tenant, system
+  AllocatedResources allocation_total;
   std::vector<AllocationPoint> series;  // each local midnight of the period, then as_of_ms
 
   // Cost of the period. When it cannot be billed (no price list in effect,
@@ -105,6 +106,8 @@ struct Report {
   std::vector<TenantCost> top_tenants;     // up to 10 by their own cost, highest first
 
   std::vector<CapacityRow> capacity;  // pools by name, then zones by name
+
+  std::map<std::string, std::string> tenant_names;  // path -> displayName, where known
 };
 
 Result<Report> build_report(const ReportInput& input);

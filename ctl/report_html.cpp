@@ -132,7 +132,7 @@ void append_charts(pugi::xml_node main, const Report& r) {
   charts.append_attribute("class") = "charts";
   std::vector<Bar> costs;
   for (const TenantCost& t : r.top_tenants)
-    costs.push_back({t.tenant, t.amount_fen, yuan_text(t.amount_fen) + " CNY"});
+    costs.push_back({tenant_text(r, t.tenant), t.amount_fen, yuan_text(t.amount_fen) + " CNY"});
   append_bar_chart(charts, "Cost per tenant, top 10 (CNY) 部门费用", costs);
 
   std::vector<LinePoint> vcpu, memory;

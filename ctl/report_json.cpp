@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json allocation_json(const Allocation& a) {
+ordered_json allocation_json(const AllocatedResources& a) {
   return {{"vms", a.vms},
           {"vcpu", a.vcpu},
           {"memory_gb", a.memory_gb},
@@ -61,7 +61,7 @@ std::string report_json(const Report& r) {
       {"total", counts_json(r.change_total)}, {"by_tenant_system", counts}, {"log", changes}};
 
   ordered_json allocation = ordered_json::array();
-  for (const Allocation& a : r.allocation) {
+  for (const AllocatedResources& a : r.allocation) {
     ordered_json row = {{"tenant", a.tenant}, {"system", a.system}};
     row.update(allocation_json(a));
     allocation.push_back(std::move(row));
@@ -116,6 +116,7 @@ std::string report_json(const Report& r) {
                         {"flagged", c.flagged}});
   }
   out["capacity"] = {{"flag_permille", kCapacityFlagPermille}, {"rows", capacity}};
+  out["tenant_names"] = r.tenant_names;
   if (r.kind == ReportKind::kMonthly)
     out["incidents"] = {{"collected", false}, {"items", ordered_json::array()}};
   return out.dump(2) + "\n";

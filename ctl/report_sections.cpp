@@ -29,6 +29,12 @@ std::string local_date_text(int64_t instant_ms, int64_t offset_ms) {
   return civil::format_local(instant_ms, offset_ms).substr(0, 10);
 }
 
+std::string tenant_text(const Report& report, const std::string& tenant) {
+  auto name = report.tenant_names.find(tenant);
+  return name == report.tenant_names.end() || name->second.empty() ? tenant
+                                                                   : tenant + " " + name->second;
+}
+
 namespace {
 
 std::string n(int64_t value) {
@@ -47,7 +53,7 @@ ReportSection summary(const Report& r) {
   add("Period", r.period.label());
   add("From", local_time_text(r.period.start_ms, zone) + " (Asia/Shanghai)");
   add("To", local_time_text(r.period.end_ms, zone) + " (Asia/Shanghai)");
-  add("Allocation as of", local_time_text(r.as_of_ms, zone));
+  add("AllocatedResources as of", local_time_text(r.as_of_ms, zone));
   add("VMs", n(r.allocation_total.vms));
   add("vCPU", n(r.allocation_total.vcpu));
   add("Memory (GB)", n(r.allocation_total.memory_gb));
@@ -76,7 +82,7 @@ ReportSection tenant_bill(const Report& r) {
       {false, true, true}};
   if (!r.bill_error.empty()) s.note = "The period cannot be billed: " + r.bill_error;
   for (const TenantTotal& t : r.tenant_totals)
-    s.rows.push_back({{t.tenant, yuan_text(t.own_fen), yuan_text(t.total_fen)}});
+    s.rows.push_back({{tenant_text(r, t.tenant), yuan_text(t.own_fen), yuan_text(t.total_fen)}});
   if (r.bill_error.empty())
     s.rows.push_back(
         {{"TOTAL", yuan_text(r.bill.total_fen), yuan_text(r.bill.total_fen)}, false, true});
@@ -93,7 +99,8 @@ ReportSection bill_lines(const Report& r) {
                   {false, false, true, true}};
   if (!r.bill_error.empty()) s.note = "The period cannot be billed: " + r.bill_error;
   for (const BillLine& l : r.bill.lines)
-    s.rows.push_back({{l.tenant, l.item, l.quantity_months, yuan_text(l.amount_fen)}});
+    s.rows.push_back(
+        {{tenant_text(r, l.tenant), l.item, l.quantity_months, yuan_text(l.amount_fen)}});
   if (r.bill_error.empty())
     s.rows.push_back({{"TOTAL", "", "", yuan_text(r.bill.total_fen)}, false, true});
   return s;
@@ -112,7 +119,7 @@ ReportSection top_tenants(const Report& r) {
   else if (r.top_tenants.empty())
     s.note = "No tenant has a cost in this period.";
   for (size_t i = 0; i < r.top_tenants.size(); ++i)
-    s.rows.push_back({{n(static_cast<int64_t>(i + 1)), r.top_tenants[i].tenant,
+    s.rows.push_back({{n(static_cast<int64_t>(i + 1)), tenant_text(r, r.top_tenants[i].tenant),
                        yuan_text(r.top_tenants[i].amount_fen)}});
   return s;
 }
@@ -128,8 +135,8 @@ ReportSection change_counts(const Report& r) {
                   {false, false, true, true, true, true}};
   if (r.change_counts.empty()) s.note = "No VM was created, resized, updated or deleted.";
   for (const ChangeCount& c : r.change_counts)
-    s.rows.push_back(
-        {{c.tenant, or_dash(c.system), n(c.created), n(c.resized), n(c.deleted), n(c.updated)}});
+    s.rows.push_back({{tenant_text(r, c.tenant), or_dash(c.system), n(c.created), n(c.resized),
+                       n(c.deleted), n(c.updated)}});
   const ChangeCount& t = r.change_total;
   if (!r.change_counts.empty())
     s.rows.push_back(
@@ -156,18 +163,19 @@ ReportSection change_log(const Report& r) {
 ReportSection allocation(const Report& r) {
   ReportSection s{
       "allocation",
-      "Allocation per tenant and business system",
+      "AllocatedResources per tenant and business system",
       "资源分配",
       "As of " + local_time_text(r.as_of_ms, r.period.offset_ms) + " (Asia/Shanghai).",
       {"TENANT", "SYSTEM", "VMS", "VCPU", "MEMORY (GB)", "STORAGE (GB)", "ACCELERATORS"},
       {},
       {false, false, true, true, true, true, true}};
-  auto cells = [](const Allocation& a, const std::string& tenant, const std::string& system) {
+  auto cells = [](const AllocatedResources& a, const std::string& tenant,
+                  const std::string& system) {
     return std::vector<std::string>{tenant,         system,          n(a.vms),         n(a.vcpu),
                                     n(a.memory_gb), n(a.storage_gb), n(a.accelerators)};
   };
-  for (const Allocation& a : r.allocation)
-    s.rows.push_back({cells(a, a.tenant, or_dash(a.system))});
+  for (const AllocatedResources& a : r.allocation)
+    s.rows.push_back({cells(a, tenant_text(r, a.tenant), or_dash(a.system))});
   s.rows.push_back({cells(r.allocation_total, "TOTAL", ""), false, true});
   return s;
 }

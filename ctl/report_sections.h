@@ -29,6 +29,9 @@ struct ReportSection {
 
 std::vector<ReportSection> report_sections(const Report& report);
 
+// "education 教育局": the path, then the display name when there is one.
+std::string tenant_text(const Report& report, const std::string& tenant);
+
 // Text helpers shared by the formats.
 std::string yuan_text(int64_t fen);          // "1234.05" from 123405 fen; "-0.07" from -7
 std::string percent_text(int64_t permille);  // "81.2%"

@@ -166,6 +166,16 @@ TEST_CASE("report: the week's cost, ranked per tenant") {
   CHECK(r.bill.total_fen == 9533 + 2317);
 }
 
+TEST_CASE("report: tenants are shown with their display names") {
+  ReportInput in = week48();
+  in.tenant_names["health"] = "卫生健康委员会";
+  Report r = build(in);
+  CHECK(tenant_text(r, "health") == "health 卫生健康委员会");
+  CHECK(tenant_text(r, "education") == "education");
+  CHECK(report_markdown(r).find("| 1 | health 卫生健康委员会 | 95.33 |") != std::string::npos);
+  CHECK(nlohmann::json::parse(report_json(r))["tenant_names"]["health"] == "卫生健康委员会");
+}
+
 TEST_CASE("report: at most ten tenants, highest first") {
   ReportInput in = week48();
   in.intervals.clear();

@@ -40,6 +40,7 @@ expect_contains "$TMP/out" "# xcloud weekly report $WEEK"
 expect_contains "$TMP/out" "## VM changes per tenant and business system"
 expect_contains "$TMP/out" "## Capacity by pool and zone"
 expect_contains "$TMP/out" "## Top 10 tenants by cost"
+expect_contains "$TMP/out" "| education 教育局 | edu-portal |"
 
 # JSON: the figures agree with what was applied and with `bill`.
 expect_status 0 ctl report weekly --week "$WEEK" -o json
