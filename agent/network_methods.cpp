@@ -1,13 +1,16 @@
 // network.ensure / network.delete: one isolated bridge per tenant network,
-// and securitygroup.ensure / securitygroup.delete as libvirt network filters.
+// joined to the host's uplink by the network's VLAN or VXLAN segment (see
+// uplink.h), and securitygroup.ensure / securitygroup.delete as libvirt
+// network filters.
+#include <optional>
+#include <pugixml.hpp>
 #include <regex>
 #include <sstream>
 
-#include <pugixml.hpp>
-
 #include "agent/domain_inventory.h"
-#include "common/network_naming.h"
 #include "agent/rpc_service.h"
+#include "agent/uplink.h"
+#include "common/network_naming.h"
 
 namespace xc {
 namespace {
@@ -39,6 +42,7 @@ struct TenantObject {
     return std::string(prefix) + t + "-" + name;
   }
   std::string network_name() const { return network_libvirt_name(tenant, name); }
+  std::string path() const { return tenant + "/" + name; }
 };
 
 Result<TenantObject> tenant_object(const json& params, const char* what) {
@@ -47,9 +51,49 @@ Result<TenantObject> tenant_object(const json& params, const char* what) {
   if (!tenant.ok()) return tenant.status();
   if (!name.ok()) return name.status();
   if (!valid_tenant(*tenant) || !valid_label(*name))
-    return error(Code::kInvalidArgument, std::string(what) + " " + json(*tenant + "/" + *name).dump() +
-                                             ": tenant must be DNS labels joined by '/', name a DNS label");
+    return error(Code::kInvalidArgument,
+                 std::string(what) + " " + json(*tenant + "/" + *name).dump() +
+                     ": tenant must be DNS labels joined by '/', name a DNS label");
   return TenantObject{*tenant, *name};
+}
+
+// The segment link the network needs on this host: none without an uplink in
+// the agent's config, on the test driver (it creates no kernel bridges) or for
+// a network without a segment. The host's networkMode picks the link's kind.
+Result<std::optional<UplinkSpec>> uplink_spec(const AgentContext& ctx, const TenantObject& obj,
+                                              const json& params) {
+  if (ctx.config.uplink.empty() || ctx.test_driver) return std::optional<UplinkSpec>();
+  bool vxlan_mode = ctx.config.network_mode == "vxlan";
+  const char* want = vxlan_mode ? "vxlan" : "vlan";
+  const char* other = vxlan_mode ? "vlan" : "vxlan";
+  if (!params.contains(want)) {
+    if (!params.contains(other)) return std::optional<UplinkSpec>();
+    return error(Code::kFailedPrecondition,
+                 "network " + obj.path() + ": this host's networkMode is " + want +
+                     " but the network's segment is " + other + " " + params[other].dump());
+  }
+  if (!params[want].is_number_integer())
+    return error(Code::kInvalidArgument,
+                 "network " + obj.path() + ": " + want + " must be an integer");
+  UplinkSpec spec{obj.path(), vxlan_mode ? SegmentKind::kVxlan : SegmentKind::kVlan,
+                  params[want].get<int64_t>(), ctx.config.uplink,
+                  network_bridge_name(obj.tenant, obj.name)};
+  if (Status s = check_uplink_spec(spec); !s.ok()) return s;
+  return std::optional<UplinkSpec>(spec);
+}
+
+// Adds "uplink" to a network.ensure result once the network's bridge exists.
+Result<json> with_uplink(json result, const std::optional<UplinkSpec>& spec) {
+  if (!spec) return result;
+  auto links = netlink_link_table();
+  auto uplink = ensure_uplink(*links, *spec);
+  if (!uplink.ok()) return uplink.status();
+  result["uplink"] = {{"link", uplink->link.name},
+                      {"kind", uplink->link.kind},
+                      {"id", uplink->link.id},
+                      {"device", uplink->link.device},
+                      {"action", uplink->action}};
+  return result;
 }
 
 std::string to_xml(const pugi::xml_document& doc) {
@@ -69,13 +113,16 @@ Result<json> network_ensure(AgentContext& ctx, const json& params) {
     segment = params["vxlan"].get<int64_t>();
     segment_kind = "vxlan";
   }
+  auto uplink = uplink_spec(ctx, *obj, params);
+  if (!uplink.ok()) return uplink.status();
   auto lock = ctx.lock_object("network/" + name);
   virNetworkPtr existing = virNetworkLookupByName(ctx.conn, name.c_str());
   if (existing) {
     Network net(existing);
     if (virNetworkIsActive(net.get()) != 1 && virNetworkCreate(net.get()) < 0)
       return libvirt_error("network " + name + ": ");
-    return json{{"network", name}, {"bridge", bridge}, {"action", "unchanged"}};
+    return with_uplink(json{{"network", name}, {"bridge", bridge}, {"action", "unchanged"}},
+                       *uplink);
   }
   virResetLastError();
   pugi::xml_document doc;
@@ -95,7 +142,7 @@ Result<json> network_ensure(AgentContext& ctx, const json& params) {
   Network defined(net);
   virNetworkSetAutostart(defined.get(), 1);
   if (virNetworkCreate(defined.get()) < 0) return libvirt_error("network " + name + ": ");
-  return json{{"network", name}, {"bridge", bridge}, {"action", "created"}};
+  return with_uplink(json{{"network", name}, {"bridge", bridge}, {"action", "created"}}, *uplink);
 }
 
 Result<json> network_delete(AgentContext& ctx, const json& params) {
@@ -109,6 +156,13 @@ Result<json> network_delete(AgentContext& ctx, const json& params) {
     return json{{"network", name}, {"action", "absent"}};
   }
   Network net(raw);
+  // The segment link goes first: destroying the bridge would detach it and
+  // leave nothing showing which network it served.
+  if (!ctx.test_driver && virNetworkIsActive(net.get()) == 1) {
+    auto links = netlink_link_table();
+    auto removed = remove_uplinks(*links, obj->path(), network_bridge_name(obj->tenant, obj->name));
+    if (!removed.ok()) return removed.status();
+  }
   if (virNetworkIsActive(net.get()) == 1 && virNetworkDestroy(net.get()) < 0)
     return libvirt_error("network " + name + ": ");
   if (virNetworkUndefine(net.get()) < 0) return libvirt_error("network " + name + ": ");
@@ -125,7 +179,8 @@ Result<std::string> filter_xml(const std::string& name, const json& ingress) {
   for (const auto& rule : ingress) {
     std::string protocol = rule.value("protocol", "tcp");
     if (protocol != "tcp" && protocol != "udp" && protocol != "icmp" && protocol != "any")
-      return error(Code::kInvalidArgument, "security group " + name + ": unknown protocol " + json(protocol).dump());
+      return error(Code::kInvalidArgument,
+                   "security group " + name + ": unknown protocol " + json(protocol).dump());
     std::string cidr = rule.value("from", "0.0.0.0/0");
     size_t slash = cidr.find('/');
     auto r = filter.append_child("rule");
@@ -134,7 +189,8 @@ Result<std::string> filter_xml(const std::string& name, const json& ingress) {
     r.append_attribute("priority") = priority++;
     auto match = r.append_child(protocol == "any" ? "ip" : protocol.c_str());
     match.append_attribute("srcipaddr") = cidr.substr(0, slash).c_str();
-    match.append_attribute("srcipmask") = slash == std::string::npos ? "32" : cidr.substr(slash + 1).c_str();
+    match.append_attribute("srcipmask") =
+        slash == std::string::npos ? "32" : cidr.substr(slash + 1).c_str();
     if (rule.contains("port_from") && (protocol == "tcp" || protocol == "udp")) {
       match.append_attribute("dstportstart") = rule["port_from"].get<int>();
       match.append_attribute("dstportend") = rule.value("port_to", rule["port_from"].get<int>());
@@ -160,7 +216,10 @@ Result<json> securitygroup_ensure(AgentContext& ctx, const json& params) {
   auto xml = filter_xml(name, params.value("ingress", json::array()));
   if (!xml.ok()) return xml.status();
   if (ctx.test_driver)  // libvirt's test driver has no network filter support
-    return json{{"filter", name}, {"applied", false}, {"reason", "the test driver has no network filters"}, {"xml", *xml}};
+    return json{{"filter", name},
+                {"applied", false},
+                {"reason", "the test driver has no network filters"},
+                {"xml", *xml}};
   auto lock = ctx.lock_object("filter/" + name);
   virNWFilterPtr f = virNWFilterDefineXML(ctx.conn, xml->c_str());
   if (!f) return libvirt_error("security group " + name + ": ");
