@@ -97,6 +97,7 @@ YAML
 done
 
 start_serve() {  # start_serve CONFIG: sets agent_pid
+  : >"$TMP/agent.log"  # the previous agent's "serving" must not count for this one
   "$XCLOUD_AGENT" serve --config "$1" 2>"$TMP/agent.log" &
   agent_pid=$!
   PIDS=("$agent_pid")
