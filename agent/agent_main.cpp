@@ -84,6 +84,9 @@ int run_agent(int argc, char** argv) {
       exit_code = 1;
       return;
     }
+    // Start-up (config, libvirt connection, certificate checks) leaves freed
+    // heap that glibc would keep for the agent's lifetime.
+    malloc_trim(0);
     std::thread waiter = stop_on_signals(**server);
     std::cerr << "xcloud-agent: serving " << config->libvirt_uri << " on " << config->listen << ":"
               << (*server)->port() << "\n";

@@ -4,18 +4,24 @@
 #define CPPHTTPLIB_OPENSSL_SUPPORT 1
 #endif
 #include <httplib.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <deque>
 #include <optional>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 #include "common/pki.h"
 
@@ -24,6 +30,8 @@ namespace {
 
 constexpr size_t kWorkerThreads = 32;
 constexpr time_t kIdleSeconds = 2;
+constexpr auto kWorkerIdleExit = std::chrono::seconds(60);
+constexpr auto kQuietCheck = std::chrono::seconds(1);
 
 using TimePoint = std::chrono::system_clock::time_point;
 
@@ -113,6 +121,109 @@ bool setup_context(SSL_CTX& ctx, const TlsServerConfig& config, VerifyCallback v
   SSL_CTX_set_cert_verify_callback(&ctx, verify, verify_arg);
   return true;
 }
+
+// httplib's ThreadPool starts all its workers up front. This one starts a
+// worker when a connection finds none free (up to max_threads), lets one that
+// sat idle for idle_exit end, and, once every worker is idle, hands the heap
+// freed by finished requests back to the kernel (glibc keeps it otherwise: a
+// domains.list reply on a large host frees megabytes). httplib calls on_idle()
+// from its accept loop when no connection arrived for kQuietCheck.
+class OnDemandPool final : public httplib::TaskQueue {
+ public:
+  OnDemandPool(size_t max_threads, std::chrono::seconds idle_exit)
+      : max_threads_(max_threads), idle_exit_(idle_exit) {}
+
+  void enqueue(std::function<void()> fn) override {
+    std::vector<std::thread> ended;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      jobs_.push_back(std::move(fn));
+      ended = take_ended();
+      if (jobs_.size() > idle_ && workers_.size() < max_threads_) {
+        try {
+          workers_.emplace_back([this] { work(); });
+        } catch (const std::system_error&) {
+          // No thread to be had: the job waits until a worker comes free or
+          // the next connection starts one.
+        }
+      }
+    }
+    cond_.notify_one();
+    for (std::thread& t : ended) t.join();
+  }
+
+  void shutdown() override {
+    std::vector<std::thread> all;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      shutdown_ = true;
+      all = std::move(workers_);
+      workers_.clear();
+      ended_.clear();
+    }
+    cond_.notify_all();
+    for (std::thread& t : all) t.join();
+  }
+
+  void on_idle() override {
+    std::vector<std::thread> ended;
+    bool trim = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ended = take_ended();
+      trim = served_ && jobs_.empty() && idle_ == workers_.size();
+      if (trim) served_ = false;
+    }
+    for (std::thread& t : ended) t.join();
+    if (trim) malloc_trim(0);
+  }
+
+ private:
+  void work() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      ++idle_;
+      cond_.wait_for(lock, idle_exit_, [this] { return !jobs_.empty() || shutdown_; });
+      --idle_;
+      if (jobs_.empty()) {  // shut down, or idle for idle_exit_
+        if (!shutdown_) ended_.push_back(std::this_thread::get_id());
+        return;
+      }
+      std::function<void()> job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      job = nullptr;  // the connection's captures go before the lock is taken
+      lock.lock();
+      served_ = true;
+    }
+  }
+
+  // Workers that ended on their own, to be joined outside the lock.
+  std::vector<std::thread> take_ended() {
+    std::vector<std::thread> ended;
+    for (std::thread::id id : ended_) {
+      auto it = std::find_if(workers_.begin(), workers_.end(),
+                             [id](const std::thread& t) { return t.get_id() == id; });
+      if (it == workers_.end()) continue;
+      ended.push_back(std::move(*it));
+      workers_.erase(it);
+    }
+    ended_.clear();
+    return ended;
+  }
+
+  const size_t max_threads_;
+  const std::chrono::seconds idle_exit_;
+  std::mutex mutex_;
+  std::condition_variable cond_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> workers_;
+  std::vector<std::thread::id> ended_;  // workers that returned from work()
+  size_t idle_ = 0;                     // workers waiting for a job
+  bool served_ = false;                 // a job ran since the last trim
+  bool shutdown_ = false;
+};
 
 }  // namespace
 
@@ -206,8 +317,10 @@ void TlsServer::install_routes() {
   s.set_keep_alive_max_count(kRequestsPerConnection);
   // httplib holds a worker thread per open connection. Controllers keep a few
   // connections per host, and a killed controller's connections linger until
-  // the keep-alive timeout, so keep spare workers and a short idle timeout.
-  s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  // the keep-alive timeout, so allow spare workers and a short idle timeout;
+  // they start only when needed, since each one costs memory (its stack).
+  s.new_task_queue = [] { return new OnDemandPool(kWorkerThreads, kWorkerIdleExit); };
+  s.set_idle_interval(kQuietCheck);
   s.set_keep_alive_timeout(kIdleSeconds);
   s.set_payload_max_length(kMaxBodyBytes);
   s.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {

@@ -9,7 +9,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <regex>
+#include <thread>
+#include <vector>
 
 #include "tests/support/tls_test_server.h"
 
@@ -81,6 +84,30 @@ TEST_CASE("tls server: serves rpc, health, 400 and 404 to a client signed by the
   REQUIRE(unknown);
   CHECK(unknown->status == 404);
   CHECK(fixture.handler_calls == 1);
+}
+
+TEST_CASE("tls server: 40 clients at once, each keeping its connection, are all served") {
+  // Workers start on demand, up to 32: the 33rd to 40th keep-alive
+  // connections wait for a worker to come free, and every request is served.
+  TlsTestServer fixture;
+  fixture.start();
+  constexpr int kClients = 40, kRequests = 3;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      auto client = client_for(fixture, fixture.client_files);
+      client->set_keep_alive(true);
+      client->set_read_timeout(20);
+      for (int r = 0; r < kRequests; ++r) {
+        auto rpc = post_rpc(*client);
+        if (rpc && rpc->status == 200) ++ok;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  CHECK(ok == kClients * kRequests);
+  CHECK(fixture.handler_calls == kClients * kRequests);
 }
 
 TEST_CASE("tls server: logs one line per request with time, method, client, status and ms") {
