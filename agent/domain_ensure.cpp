@@ -2,6 +2,7 @@
 // The last applied spec is kept in the domain's own metadata (a second
 // element beside the xcloud instance element), so the agent stays stateless.
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include <pugixml.hpp>
@@ -10,6 +11,7 @@
 #include "agent/domain_inventory.h"
 #include "common/domain_spec.h"
 #include "agent/domain_xml.h"
+#include "agent/nwfilter_xml.h"
 #include "common/network_naming.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
@@ -54,6 +56,7 @@ Result<HostContext> host_context(AgentContext& ctx, const DomainSpec& spec) {
   HostContext host;
   host.host_arch = arch_from_name(basics.arch).value_or(Arch::kX86_64);
   host.storage_dir = ctx.config.storage_dir;
+  host.network_filters = !ctx.test_driver;  // the test driver has no network filters
   if (ctx.test_driver) {
     host.domain_type = "test";
   } else if (ctx.config.domain_type != "auto") {
@@ -83,9 +86,92 @@ Status ensure_disks(AgentContext& ctx, const DomainSpec& spec) {
   return {};
 }
 
+// What a filter does, ignoring what libvirt adds (uuid) and its formatting:
+// each <filterref> and each rule with its match element and attributes.
+std::vector<std::string> filter_content(const std::string& xml) {
+  pugi::xml_document doc;
+  doc.load_string(xml.c_str());
+  std::vector<std::string> out;
+  for (auto node : doc.child("filter").children()) {
+    if (std::string(node.name()) == "uuid") continue;
+    std::string line = node.name();
+    for (auto a : node.attributes()) line += std::string(" ") + a.name() + "=" + a.value();
+    for (auto match : node.children()) {
+      line += std::string(" <") + match.name();
+      std::set<std::string> attributes;
+      for (auto a : match.attributes()) attributes.insert(std::string(a.name()) + "=" + a.value());
+      for (const auto& a : attributes) line += " " + a;
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+// The set filter of every NIC in security groups, before the domain that
+// references it is defined (libvirt cannot start a NIC whose filter is
+// missing). The groups must exist already: securitygroup.ensure runs first.
+Status ensure_set_filters(AgentContext& ctx, const DomainSpec& spec, json& result) {
+  if (ctx.test_driver) return {};  // no network filters; <filterref> was left out too
+  std::set<std::string> done;
+  for (const DomainNic& nic : spec.nics) {
+    if (nic.security_groups.empty()) continue;
+    std::string set = security_group_set_filter_name(spec.tenant, nic.security_groups);
+    if (!done.insert(set).second) continue;
+    std::vector<std::string> groups;
+    for (const std::string& g : std::set<std::string>(nic.security_groups.begin(), nic.security_groups.end())) {
+      groups.push_back(security_group_filter_name(spec.tenant, g));
+      virNWFilterPtr found = virNWFilterLookupByName(ctx.conn, groups.back().c_str());
+      if (!found) {
+        virResetLastError();
+        return error(Code::kFailedPrecondition, "domain " + domain_name(spec) + ": nic " + nic.mac +
+                                                    ": security group " + spec.tenant + "/" + g +
+                                                    " is not defined on this host (securitygroup.ensure it first)");
+      }
+      NwFilter keep(found);
+    }
+    auto lock = ctx.lock_object("filter/" + set);
+    virNWFilterPtr existing = virNWFilterLookupByName(ctx.conn, set.c_str());
+    if (!existing) virResetLastError();
+    NwFilter current(existing);
+    // Redefining re-instantiates the filter on every NIC using it: only when
+    // it is missing, was edited, or an older agent wrote other rules.
+    std::string xml = set_filter_xml(set, groups);
+    if (current && filter_content(take_string(virNWFilterGetXMLDesc(current.get(), 0))) == filter_content(xml))
+      continue;
+    virNWFilterPtr defined = virNWFilterDefineXML(ctx.conn, xml.c_str());
+    if (!defined) return libvirt_error("domain " + domain_name(spec) + ": filter " + set + ": ");
+    NwFilter keep(defined);
+    result["filters"].push_back(set);
+  }
+  return {};
+}
+
+// The <interface> element of the NIC with `mac` in a rendered domain XML.
+std::string interface_xml(const std::string& domain_xml, const std::string& mac) {
+  pugi::xml_document doc;
+  doc.load_string(domain_xml.c_str());
+  for (auto nic : doc.child("domain").child("devices").children("interface")) {
+    if (mac != nic.child("mac").attribute("address").as_string()) continue;
+    pugi::xml_document one;
+    one.append_copy(nic);
+    std::ostringstream out;
+    one.save(out, "", pugi::format_raw | pugi::format_no_declaration);
+    return out.str();
+  }
+  return {};
+}
+
 // Live changes libvirt can make to a running domain.
 Status apply_live(AgentContext& ctx, virDomainPtr d, const DomainSpec& old, const DomainSpec& now,
-                  const std::string& name) {
+                  const std::string& name, const std::string& xml) {
+  // A NIC's security groups: libvirt swaps the <filterref> of a running interface.
+  for (const DomainNic& nic : now.nics) {
+    auto before = std::find_if(old.nics.begin(), old.nics.end(), [&](const auto& o) { return o.mac == nic.mac; });
+    if (before == old.nics.end() || before->security_groups == nic.security_groups || ctx.test_driver) continue;
+    std::string device = interface_xml(xml, nic.mac);
+    if (!device.empty() && virDomainUpdateDeviceFlags(d, device.c_str(), VIR_DOMAIN_AFFECT_LIVE) < 0)
+      return libvirt_error("domain " + name + ": nic " + nic.mac + ": ");
+  }
   for (size_t i = 0; i < now.disks.size(); ++i) {
     const DomainDisk& disk = now.disks[i];
     auto before = std::find_if(old.disks.begin(), old.disks.end(), [&](const auto& o) { return o.name == disk.name; });
@@ -150,10 +236,12 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   auto xml = render_domain_xml(spec, *host);
   if (!xml.ok()) return xml.status();
 
+  json result = {{"domain", name}, {"live", json::array()}, {"restart", json::array()}};
+  Status filters = ensure_set_filters(ctx, spec, result);
+  if (!filters.ok()) return filters;
   virDomainPtr raw = virDomainLookupByName(ctx.conn, name.c_str());
   if (!raw) virResetLastError();
   Domain existing(raw);
-  json result = {{"domain", name}, {"live", json::array()}, {"restart", json::array()}};
   std::optional<DomainSpec> old;
   if (existing) {
     if (xcloud_metadata_xml(existing.get()).empty())
@@ -194,7 +282,7 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
     result["restart"] = diff.restart;
     bool running = power_state(domain.get()) == VIR_DOMAIN_RUNNING;
     if (running) {
-      Status live = apply_live(ctx, domain.get(), *old, spec, name);
+      Status live = apply_live(ctx, domain.get(), *old, spec, name, *xml);
       if (!live.ok()) return live;
       if (diff.restart.empty() && !drifted) {
         live = record_live(domain.get(), spec, name);

@@ -5,6 +5,8 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "common/network_naming.h"
+
 namespace xc {
 namespace {
 
@@ -162,6 +164,10 @@ Status render_nics(pugi::xml_node devices, const DomainSpec& spec, const HostCon
     if (host.openvswitch && n.vlan)
       attr(child(child(nic, "vlan"), "tag"), "id", std::to_string(*n.vlan));
     attr(child(nic, "model"), "type", "virtio");
+    // No groups, no filter: such a NIC is not filtered at all.
+    if (host.network_filters && !n.security_groups.empty())
+      attr(child(nic, "filterref"), "filter",
+           security_group_set_filter_name(spec.tenant, n.security_groups));
   }
   return {};
 }

@@ -38,6 +38,10 @@ struct HostContext {
   // <vlan> on their ports); Open vSwitch bridges tag each port instead.
   bool openvswitch = false;
   std::string disk_cache = "none";  // "writeback" where O_DIRECT is unavailable (tmpfs)
+  // A NIC in security groups gets <filterref> to its set filter
+  // (security_group_set_filter_name). False on libvirt's test driver, which
+  // has no network filters; the spec keeps the groups either way.
+  bool network_filters = true;
 };
 
 // The libvirt domain XML. Validates the spec and the host settings first:

@@ -1,13 +1,14 @@
 // network.ensure / network.delete: one isolated bridge per tenant network,
 // joined to the host's uplink by the network's VLAN or VXLAN segment (see
 // uplink.h), and securitygroup.ensure / securitygroup.delete as libvirt
-// network filters.
+// network filters (nwfilter_xml.h; domain.ensure adds the per-NIC set filter).
 #include <optional>
 #include <pugixml.hpp>
 #include <regex>
 #include <sstream>
 
 #include "agent/domain_inventory.h"
+#include "agent/nwfilter_xml.h"
 #include "agent/rpc_service.h"
 #include "agent/uplink.h"
 #include "common/network_naming.h"
@@ -35,12 +36,6 @@ bool valid_tenant(const std::string& s) {
 
 struct TenantObject {
   std::string tenant, name;
-  std::string libvirt_name(const char* prefix) const {
-    std::string t = tenant;
-    for (char& c : t)
-      if (c == '/') c = '.';
-    return std::string(prefix) + t + "-" + name;
-  }
   std::string network_name() const { return network_libvirt_name(tenant, name); }
   std::string path() const { return tenant + "/" + name; }
 };
@@ -169,51 +164,12 @@ Result<json> network_delete(AgentContext& ctx, const json& params) {
   return json{{"network", name}, {"action", "deleted"}};
 }
 
-// Inbound is denied unless a rule accepts it; outbound is allowed.
-Result<std::string> filter_xml(const std::string& name, const json& ingress) {
-  pugi::xml_document doc;
-  auto filter = doc.append_child("filter");
-  filter.append_attribute("name") = name.c_str();
-  filter.append_attribute("chain") = "root";
-  int priority = 100;
-  for (const auto& rule : ingress) {
-    std::string protocol = rule.value("protocol", "tcp");
-    if (protocol != "tcp" && protocol != "udp" && protocol != "icmp" && protocol != "any")
-      return error(Code::kInvalidArgument,
-                   "security group " + name + ": unknown protocol " + json(protocol).dump());
-    std::string cidr = rule.value("from", "0.0.0.0/0");
-    size_t slash = cidr.find('/');
-    auto r = filter.append_child("rule");
-    r.append_attribute("action") = "accept";
-    r.append_attribute("direction") = "in";
-    r.append_attribute("priority") = priority++;
-    auto match = r.append_child(protocol == "any" ? "ip" : protocol.c_str());
-    match.append_attribute("srcipaddr") = cidr.substr(0, slash).c_str();
-    match.append_attribute("srcipmask") =
-        slash == std::string::npos ? "32" : cidr.substr(slash + 1).c_str();
-    if (rule.contains("port_from") && (protocol == "tcp" || protocol == "udp")) {
-      match.append_attribute("dstportstart") = rule["port_from"].get<int>();
-      match.append_attribute("dstportend") = rule.value("port_to", rule["port_from"].get<int>());
-    }
-  }
-  auto established = filter.append_child("rule");
-  established.append_attribute("action") = "accept";
-  established.append_attribute("direction") = "in";
-  established.append_attribute("priority") = 50;
-  established.append_child("all").append_attribute("state") = "ESTABLISHED,RELATED";
-  auto drop = filter.append_child("rule");
-  drop.append_attribute("action") = "drop";
-  drop.append_attribute("direction") = "in";
-  drop.append_attribute("priority") = 1000;
-  drop.append_child("all");
-  return to_xml(doc);
-}
-
 Result<json> securitygroup_ensure(AgentContext& ctx, const json& params) {
   auto obj = tenant_object(params, "security group");
   if (!obj.ok()) return obj.status();
-  std::string name = obj->libvirt_name("xcsg-");
-  auto xml = filter_xml(name, params.value("ingress", json::array()));
+  std::string name = security_group_filter_name(obj->tenant, obj->name);
+  // Accept rules only: the NIC's set filter (domain.ensure) adds the drop.
+  auto xml = group_filter_xml(name, params.value("ingress", json::array()));
   if (!xml.ok()) return xml.status();
   if (ctx.test_driver)  // libvirt's test driver has no network filter support
     return json{{"filter", name},
@@ -230,7 +186,7 @@ Result<json> securitygroup_ensure(AgentContext& ctx, const json& params) {
 Result<json> securitygroup_delete(AgentContext& ctx, const json& params) {
   auto obj = tenant_object(params, "security group");
   if (!obj.ok()) return obj.status();
-  std::string name = obj->libvirt_name("xcsg-");
+  std::string name = security_group_filter_name(obj->tenant, obj->name);
   if (ctx.test_driver) return json{{"filter", name}, {"action", "absent"}};
   virNWFilterPtr f = virNWFilterLookupByName(ctx.conn, name.c_str());
   if (!f) {

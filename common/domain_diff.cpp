@@ -22,6 +22,14 @@ std::string vlan_text(const std::optional<int64_t>& vlan) {
   return vlan ? std::to_string(*vlan) : "none";
 }
 
+// Sorted: the set of groups matters, not the order they were listed in.
+std::string group_list(std::vector<std::string> groups) {
+  std::sort(groups.begin(), groups.end());
+  std::string text;
+  for (const std::string& g : groups) text += (text.empty() ? "" : ",") + g;
+  return or_none(text);
+}
+
 template <typename T, typename Key>
 const T* find_by(const std::vector<T>& list, const std::string& key, Key T::*field) {
   auto it = std::find_if(list.begin(), list.end(), [&](const T& x) { return x.*field == key; });
@@ -71,6 +79,10 @@ void diff_nics(const DomainSpec& old, const DomainSpec& now, DomainDiff& diff) {
       diff.live.push_back(change(what + " ipv4", or_none(before->ipv4), or_none(n.ipv4)));
     if (before->ipv6 != n.ipv6)
       diff.live.push_back(change(what + " ipv6", or_none(before->ipv6), or_none(n.ipv6)));
+    // virDomainUpdateDeviceFlags swaps a live interface's <filterref>.
+    if (group_list(before->security_groups) != group_list(n.security_groups))
+      diff.live.push_back(change(what + " security_groups", group_list(before->security_groups),
+                                 group_list(n.security_groups)));
   }
   for (const DomainNic& n : old.nics)
     if (!find_by(now.nics, n.mac, &DomainNic::mac))

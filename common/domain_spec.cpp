@@ -128,12 +128,20 @@ Status parse_disk(const json& j, const std::string& path, DomainDisk& disk) {
 
 Status parse_nic(const json& j, const std::string& path, DomainNic& nic) {
   if (!j.is_object()) return invalid(path, "expected an object");
-  XC_TRY(check_fields(j, path, {"network", "mac", "vlan", "ipv4", "ipv6"}));
+  XC_TRY(check_fields(j, path, {"network", "mac", "vlan", "ipv4", "ipv6", "security_groups"}));
   XC_TRY(read_string(j, path, "network", true, nic.network));
   XC_TRY(read_string(j, path, "mac", true, nic.mac));
   XC_TRY(read_int(j, path, "vlan", false, 1, 4094, nic.vlan));
   XC_TRY(read_string(j, path, "ipv4", false, nic.ipv4));
-  return read_string(j, path, "ipv6", false, nic.ipv6);
+  XC_TRY(read_string(j, path, "ipv6", false, nic.ipv6));
+  const json* groups = nullptr;
+  XC_TRY(read_array(j, path, "security_groups", groups));
+  for (size_t i = 0; groups && i < groups->size(); ++i) {
+    if (!(*groups)[i].is_string())
+      return invalid(item(path + ".security_groups", i), "expected a string");
+    nic.security_groups.push_back((*groups)[i].get<std::string>());
+  }
+  return {};
 }
 
 Status parse_accelerator(const json& j, const std::string& path, DomainAccelerator& acc) {
@@ -227,6 +235,17 @@ Status validate_nics(const DomainSpec& spec) {
     auto v6 = parse_ip(n.ipv6);
     if (!n.ipv6.empty() && n.ipv6 != "auto" && (!v6 || !v6->v6))
       return invalid(path + ".ipv6", "expected an IPv6 address or auto");
+    if (n.security_groups.size() > kMaxDevices)
+      return invalid(path + ".security_groups",
+                     "at most " + std::to_string(kMaxDevices) + " entries");
+    std::set<std::string> groups;
+    for (size_t g = 0; g < n.security_groups.size(); ++g) {
+      std::string field = item(path + ".security_groups", g);
+      if (!is_dns_label(n.security_groups[g]))
+        return invalid(field, "expected a security group name (a lowercase DNS label)");
+      if (!groups.insert(n.security_groups[g]).second)
+        return invalid(field, "duplicate security group " + n.security_groups[g]);
+    }
   }
   return {};
 }

@@ -31,6 +31,9 @@ struct DomainNic {
   std::optional<int64_t> vlan;  // 1..4094
   std::string ipv4;             // an address or empty
   std::string ipv6;             // an address, "auto" or empty
+  // Security groups of the spec's tenant (DNS labels, no duplicates). None
+  // means no filtering at all, as before security groups reached the NIC.
+  std::vector<std::string> security_groups;
   bool operator==(const DomainNic&) const = default;
 };
 

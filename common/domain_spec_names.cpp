@@ -19,6 +19,8 @@ json to_json(const DomainSpec& spec) {
   for (const DomainNic& n : spec.nics) {
     json nic = {{"network", n.network}, {"mac", n.mac}, {"ipv4", n.ipv4}, {"ipv6", n.ipv6}};
     if (n.vlan) nic["vlan"] = *n.vlan;
+    // Only when set, so the JSON (and applied specs) of unfiltered NICs is unchanged.
+    if (!n.security_groups.empty()) nic["security_groups"] = n.security_groups;
     nics.push_back(std::move(nic));
   }
   for (const DomainAccelerator& a : spec.accelerators)

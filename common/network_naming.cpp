@@ -1,5 +1,7 @@
 #include "common/network_naming.h"
 
+#include <algorithm>
+
 #include "common/digest.h"
 
 namespace xc {
@@ -13,6 +15,21 @@ std::string network_libvirt_name(const std::string& tenant, const std::string& n
   for (char& c : t)
     if (c == '/') c = '.';
   return "xcn-" + t + "-" + name;
+}
+
+std::string security_group_filter_name(const std::string& tenant, const std::string& name) {
+  std::string t = tenant;
+  std::replace(t.begin(), t.end(), '/', '.');
+  return "xcsg-" + t + "." + name;
+}
+
+std::string security_group_set_filter_name(const std::string& tenant,
+                                           std::vector<std::string> groups) {
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  std::string key = tenant + ":";
+  for (size_t i = 0; i < groups.size(); ++i) key += (i ? "," : "") + groups[i];
+  return "xcsgset-" + sha256_hex(key).substr(0, 16);
 }
 
 }  // namespace xc

@@ -1,5 +1,7 @@
 #include "ctl/desired_state.h"
 
+#include <set>
+
 #include "common/digest.h"
 
 namespace xc {
@@ -22,6 +24,32 @@ std::string disk_name_for_volume(const std::string& volume) {
   return head + "-" + sha256_hex(volume).substr(0, 8);
 }
 
+// securitygroup.ensure's rules. A rule naming a peer group becomes one rule
+// per address of that group's member NICs (none while it has no members).
+json security_group_ingress(const Object& o, const std::map<std::string, std::vector<std::string>>& members) {
+  json ingress = json::array();
+  for (const SecurityRule& r : o.as<SecurityGroupSpec>().ingress) {
+    json base = {{"protocol", r.protocol}};
+    if (r.port_from > 0) {
+      base["port_from"] = r.port_from;
+      base["port_to"] = r.port_to > 0 ? r.port_to : r.port_from;
+    }
+    if (r.from_group.empty()) {
+      if (!r.from_cidr.empty()) base["from"] = r.from_cidr;
+      ingress.push_back(base);
+      continue;
+    }
+    auto peers = members.find(object_key(o.meta.tenant, r.from_group));
+    if (peers == members.end()) continue;
+    for (const std::string& address : std::set<std::string>(peers->second.begin(), peers->second.end())) {
+      json rule = base;
+      rule["from"] = address;
+      ingress.push_back(rule);
+    }
+  }
+  return ingress;
+}
+
 }  // namespace
 
 Result<DesiredState> build_desired_state(const ManifestSet& set) {
@@ -29,6 +57,7 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
   std::map<std::pair<std::string, std::string>, const Object*> images;
   std::map<std::pair<std::string, std::string>, std::vector<size_t>> volumes_of_vm;
   std::map<std::string, std::string> network_zone;  // "tenant/name" -> zone
+  std::map<std::string, std::vector<std::string>> group_members;  // "tenant/group" -> NIC addresses
   for (size_t i = 0; i < set.objects.size(); ++i) {
     const Object& o = set.objects[i];
     if (o.kind == Kind::kImage) images[{o.meta.tenant, o.meta.name}] = &o;
@@ -95,13 +124,20 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
       s.disks.push_back({disk_name_for_volume(v.meta.name), vs.size_gib, vs.tier, vs.iops, "", "virtio"});
       hash_input += set.documents[vi].tree.dump();
     }
+    bool filtered = false;
     for (size_t k = 0; k < vm.nics.size(); ++k) {
       const auto& nic = vm.nics[k];
       size_t slash = nic.network.rfind('/');
       std::string network = slash == std::string::npos ? object_key(o.meta.tenant, nic.network) : nic.network;
+      std::set<std::string> groups(nic.security_groups.begin(), nic.security_groups.end());
       s.nics.push_back({network, nic.mac.empty() ? mac_for(o.meta.tenant, o.meta.name, k) : nic.mac,
-                        std::nullopt, nic.ipv4, nic.ipv6});
+                        std::nullopt, nic.ipv4, nic.ipv6, {groups.begin(), groups.end()}});
+      filtered = filtered || !groups.empty();
+      for (const std::string& g : groups)
+        if (!nic.ipv4.empty()) group_members[object_key(o.meta.tenant, g)].push_back(nic.ipv4);
     }
+    // VMs applied before groups reached the NIC change hash once, so they get their filter.
+    if (filtered) hash_input += "\nsecurity groups on NICs";
     d.hash = sha256_hex(hash_input);
     s.spec_hash = d.hash;
     VmDemand& dm = d.demand;
@@ -118,6 +154,16 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
     dm.pool = vm.placement.pool;
     dm.group = vm.placement.group;
     out.vms.push_back(std::move(d));
+  }
+  for (size_t i = 0; i < set.objects.size(); ++i) {
+    const Object& o = set.objects[i];
+    if (o.kind != Kind::kSecurityGroup) continue;
+    json params = {{"tenant", o.meta.tenant}, {"name", o.meta.name},
+                   {"ingress", security_group_ingress(o, group_members)}};
+    std::string hash = sha256_hex(set.documents[i].tree.dump() + params.dump());
+    out.security_groups.push_back({&o, params, hash});
+    for (auto& rec : out.records)
+      if (rec.object == &o) rec.hash = hash;  // a peer's new member changes the group
   }
   return out;
 }

@@ -28,9 +28,16 @@ struct DesiredNetwork {
   nlohmann::json params;  // network.ensure params
 };
 
+struct DesiredSecurityGroup {
+  const Object* object = nullptr;
+  nlohmann::json params;  // securitygroup.ensure params: rules by CIDR, peer groups expanded
+  std::string hash;       // of the manifest and params; also the group's record hash
+};
+
 struct DesiredState {
   std::vector<DesiredVm> vms;
   std::vector<DesiredNetwork> networks;
+  std::vector<DesiredSecurityGroup> security_groups;
   // Every object with its manifest JSON and hash, for the store.
   struct Record {
     const Object* object;

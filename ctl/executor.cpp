@@ -12,8 +12,10 @@ namespace {
 int phase_of(StepAction a) {
   switch (a) {
     case StepAction::kCreateNetwork: return 0;
+    case StepAction::kEnsureSecurityGroup: return 0;  // domain.ensure needs the group filters
     case StepAction::kDelete: return 1;
     case StepAction::kDeleteNetwork: return 3;
+    case StepAction::kDeleteSecurityGroup: return 3;
     default: return 2;
   }
 }
@@ -22,6 +24,8 @@ const char* method_of(StepAction a) {
   switch (a) {
     case StepAction::kCreateNetwork: return "network.ensure";
     case StepAction::kDeleteNetwork: return "network.delete";
+    case StepAction::kEnsureSecurityGroup: return "securitygroup.ensure";
+    case StepAction::kDeleteSecurityGroup: return "securitygroup.delete";
     case StepAction::kDelete: return "domain.delete";
     case StepAction::kRecord: return nullptr;
     default: return "domain.ensure";

@@ -11,6 +11,8 @@ const char* step_action_name(StepAction a) {
     case StepAction::kStart: return "start";
     case StepAction::kRecord: return "record";
     case StepAction::kDeleteNetwork: return "delete-network";
+    case StepAction::kEnsureSecurityGroup: return "ensure-securitygroup";
+    case StepAction::kDeleteSecurityGroup: return "delete-securitygroup";
   }
   return "?";
 }

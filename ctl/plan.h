@@ -20,6 +20,8 @@ enum class StepAction {
   kStart,          // domain.ensure of a VM that should run but is stopped
   kRecord,         // store only: the host already matches, the store does not
   kDeleteNetwork,  // network.delete of a pruned network
+  kEnsureSecurityGroup,  // securitygroup.ensure where a VM using the group runs
+  kDeleteSecurityGroup,  // securitygroup.delete of a pruned group (after the VMs)
 };
 const char* step_action_name(StepAction a);
 

@@ -27,6 +27,19 @@ void diff_json(const json& a, const json& b, const std::string& path, std::vecto
   }
 }
 
+// A step for a tenant's network or security group on one host.
+PlanStep object_step(StepAction action, Kind kind, const ObjectMeta& meta, const std::string& host,
+                     const json& params) {
+  PlanStep step;
+  step.action = action;
+  step.kind = kind;
+  step.tenant = meta.tenant;
+  step.name = meta.name;
+  step.host = host;
+  step.params = params;
+  return step;
+}
+
 // Hosts as the scheduler sees them, from their facts and manifests.
 std::vector<HostCapacity> capacities(const DesiredState& desired, const std::map<std::string, const ObservedHost*>& seen) {
   std::map<std::string, std::string> pool_zone;
@@ -126,6 +139,8 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
 
   std::map<std::string, std::set<std::string>> taken_devices;  // host -> PCI addresses
   std::set<std::pair<std::string, std::string>> networks_needed;  // (host, "tenant/name")
+  std::set<std::pair<std::string, std::string>> groups_needed;    // (host, "tenant/group")
+  std::set<std::pair<std::string, std::string>> groups_for_steps;  // ... of VMs domain.ensure'd now
   std::set<std::string> declared;
   for (const auto& vm : desired.vms) {
     std::string key = object_key(vm.spec.tenant, vm.spec.name);
@@ -137,7 +152,12 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
     DomainSpec spec = vm.spec;
     spec.generation = s == stored.end() ? 1 : s->second.generation + (s->second.hash == vm.hash ? 0 : 1);
     spec.accelerators = pick_accelerators(vm, *seen[host], domain_name_of(spec), taken_devices[host]);
-    for (const auto& nic : spec.nics) networks_needed.insert({host, nic.network});
+    std::set<std::pair<std::string, std::string>> groups;
+    for (const auto& nic : spec.nics) {
+      networks_needed.insert({host, nic.network});
+      for (const auto& g : nic.security_groups) groups.insert({host, object_key(spec.tenant, g)});
+    }
+    groups_needed.insert(groups.begin(), groups.end());
 
     PlanStep step;
     step.kind = Kind::kVirtualMachine;
@@ -208,6 +228,7 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
       plan.unchanged.push_back("VirtualMachine " + key + " on " + host);
       continue;
     }
+    if (step.action != StepAction::kRecord) groups_for_steps.insert(groups.begin(), groups.end());
     plan.steps.push_back(step);
   }
 
@@ -221,14 +242,48 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
     std::string lv = network_libvirt_name(n->second->object->meta.tenant, n->second->object->meta.name);
     wanted_network_names.insert(host + "|" + lv);
     if (seen[host]->networks.count(lv)) continue;
-    PlanStep step;
-    step.action = StepAction::kCreateNetwork;
-    step.kind = Kind::kNetwork;
-    step.tenant = n->second->object->meta.tenant;
-    step.name = n->second->object->meta.name;
-    step.host = host;
-    step.params = n->second->params;
+    plan.steps.push_back(
+        object_step(StepAction::kCreateNetwork, Kind::kNetwork, n->second->object->meta, host, n->second->params));
+  }
+
+  // Security groups where their VMs run: ensured when the group changed since
+  // the store recorded it, and wherever a VM using it is domain.ensure'd now
+  // (its set filter references the group's filter, which must exist first).
+  // The executor runs them with the networks, before any VM step.
+  std::map<std::string, const DesiredSecurityGroup*> groups;
+  for (const auto& g : desired.security_groups) groups[object_key(g.object->meta.tenant, g.object->meta.name)] = &g;
+  for (const auto& [host, key] : groups_needed) {
+    auto g = groups.find(key);
+    if (g == groups.end()) continue;
+    auto stored_group = options.stored_groups.find(key);
+    bool changed = stored_group == options.stored_groups.end() || stored_group->second.hash != g->second->hash;
+    if (!changed && !groups_for_steps.count({host, key})) continue;
+    PlanStep step = object_step(StepAction::kEnsureSecurityGroup, Kind::kSecurityGroup, g->second->object->meta,
+                                host, g->second->params);
+    step.hash = g->second->hash;
+    if (stored_group == options.stored_groups.end()) step.reason = "new";
+    else if (changed) step.reason = "rules changed";
+    else step.reason = "needed by a VM on this host";
     plan.steps.push_back(step);
+  }
+  // Pruned groups: off every reachable host, after the VMs that used them.
+  if (options.prune) {
+    for (const auto& [key, stored_group] : options.stored_groups) {
+      if (groups.count(key) || stored_group.manifest_set != options.manifest_set) continue;
+      size_t slash = key.rfind('/');
+      for (const auto& h : observed) {
+        if (!h.reachable) continue;
+        PlanStep del;
+        del.action = StepAction::kDeleteSecurityGroup;
+        del.kind = Kind::kSecurityGroup;
+        del.tenant = key.substr(0, slash);
+        del.name = key.substr(slash + 1);
+        del.host = h.name;
+        del.params = {{"tenant", del.tenant}, {"name", del.name}};
+        del.reason = "pruned: no longer declared";
+        plan.steps.push_back(del);
+      }
+    }
   }
 
   // Domains xcloud owns that nothing declares: this set's pruned VMs and orphans.

@@ -20,8 +20,17 @@ struct StoredVm {
   nlohmann::json record;  // {"manifest": ..., "domain": DomainSpec JSON}
 };
 
+// A SecurityGroup as the store remembers it (record_objects).
+struct StoredGroup {
+  std::string hash, manifest_set;
+};
+
 struct PlanOptions {
   bool prune = false;
+  // "tenant/name" -> the stored group. A declared group whose hash differs is
+  // ensured on every host running a VM that uses it; a stored group of this
+  // set that is no longer declared is deleted from every reachable host on prune.
+  std::map<std::string, StoredGroup> stored_groups;
   bool allow_restart = false;  // restart guests whose definition waits for a reboot
   std::string manifest_set = "default";
 };

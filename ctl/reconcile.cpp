@@ -35,6 +35,14 @@ std::map<std::string, StoredVm> stored_vms(Store& store) {
   return out;
 }
 
+std::map<std::string, StoredGroup> stored_security_groups(Store& store) {
+  std::map<std::string, StoredGroup> out;
+  auto resources = store.list_resources(std::string("SecurityGroup"));
+  if (!resources.ok()) return out;  // every group then counts as changed: ensured again
+  for (const auto& r : *resources) out[object_key(r.tenant, r.name)] = {r.spec_hash, r.manifest_set};
+  return out;
+}
+
 Status save_observed(Store& store, const DesiredState& desired, const std::vector<ObservedHost>& observed) {
   std::map<std::string, std::string> pool_zone;
   for (const auto& p : desired.pools) pool_zone[p.name] = p.zone;
@@ -141,8 +149,10 @@ int prepare_reconcile(CliContext& ctx, const ReconcileOptions& options, Reconcil
   }
   timer.mark("store host facts");
   out.stored = stored_vms(*out.store);
+  PlanOptions plan_options = options.plan;
+  plan_options.stored_groups = stored_security_groups(*out.store);
   timer.mark("read store");
-  out.plan = make_plan(out.desired, out.observed, out.stored, options.plan);
+  out.plan = make_plan(out.desired, out.observed, out.stored, plan_options);
   timer.mark("plan");
   // Quotas: a plan that takes any tenant past a limit is refused whole,
   // before any host is touched.
@@ -164,9 +174,13 @@ void print_plan(const Plan& plan, std::ostream& out) {
   std::map<StepAction, int> counts;
   for (const auto& s : plan.steps) {
     ++counts[s.action];
-    const char* mark = s.action == StepAction::kDelete || s.action == StepAction::kDeleteNetwork ? "-"
-                       : s.action == StepAction::kCreate || s.action == StepAction::kCreateNetwork ? "+"
-                                                                                                    : "~";
+    const char* mark = s.action == StepAction::kDelete || s.action == StepAction::kDeleteNetwork ||
+                               s.action == StepAction::kDeleteSecurityGroup
+                           ? "-"
+                       : s.action == StepAction::kCreate || s.action == StepAction::kCreateNetwork ||
+                               (s.action == StepAction::kEnsureSecurityGroup && s.reason == "new")
+                           ? "+"
+                           : "~";
     out << mark << " " << describe_step(s);
     if (!s.reason.empty()) out << " (" << s.reason << ")";
     out << "\n";
@@ -182,6 +196,8 @@ void print_plan(const Plan& plan, std::ostream& out) {
   out << "Plan: " << counts[StepAction::kCreate] << " to create, " << counts[StepAction::kUpdate] << " to update, "
       << counts[StepAction::kStart] << " to start, " << counts[StepAction::kDelete] << " to delete, "
       << counts[StepAction::kCreateNetwork] + counts[StepAction::kDeleteNetwork] << " network changes, "
+      << counts[StepAction::kEnsureSecurityGroup] + counts[StepAction::kDeleteSecurityGroup]
+      << " security group changes, "
       << counts[StepAction::kRecord] << " to record, " << plan.unchanged.size() << " unchanged.\n";
 }
 
@@ -198,7 +214,7 @@ AuditRecord StoreRecorder::record_for(const PlanStep& step) const {
   r.action = step_action_name(step.action);
   auto before = before_.find(object_key(step.tenant, step.name));
   if (before != before_.end() && step.kind == Kind::kVirtualMachine) r.hash_before = before->second.hash;
-  r.hash_after = step.action == StepAction::kDelete ? "" : step.hash;
+  r.hash_after = step.action == StepAction::kDelete || step.action == StepAction::kDeleteSecurityGroup ? "" : step.hash;
   r.message = "host " + step.host + (step.reason.empty() ? "" : ": " + step.reason);
   return r;
 }
@@ -228,6 +244,11 @@ Status StoreRecorder::completed(const PlanStep& step, const nlohmann::json&) {
         Status s = store.set_placement(key, step.host);
         if (!s.ok()) return s;
       }
+    }
+    // The group's record (record_objects) outlives its filters until a prune removed them.
+    if (step.kind == Kind::kSecurityGroup && step.action == StepAction::kDeleteSecurityGroup) {
+      Status s = store.delete_resource({"SecurityGroup", step.tenant, step.name});
+      if (!s.ok() && s.code() != Code::kNotFound) return s;
     }
     if (Status m = record_metering(store, step, now_ms()); !m.ok()) return m;
     AuditRecord record = record_for(step);

@@ -69,6 +69,7 @@ Status record_objects(AuditLog& log, const AuditIdentity& who, const DesiredStat
                       const std::string& manifest_set);
 
 std::map<std::string, StoredVm> stored_vms(Store& store);
+std::map<std::string, StoredGroup> stored_security_groups(Store& store);
 
 // Stores each host's facts and domains as last seen (on every contact).
 Status save_observed(Store& store, const DesiredState& desired, const std::vector<ObservedHost>& observed);

@@ -9,6 +9,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "common/digest.h"
 #include "tests/support/string_lists.h"
 
 using namespace xc;
@@ -27,7 +28,7 @@ DomainSpec x86_spec() {
        "image": "/var/lib/xcloud/images/kylin-v10-sp3.qcow2"},
       {"name": "data", "size_gib": 500, "tier": "normal", "iops": 2000}],
     "nics": [{"network": "education/app", "mac": "52:54:00:1a:2b:3c", "vlan": 120,
-              "ipv4": "10.20.1.15", "ipv6": "auto"}],
+              "ipv4": "10.20.1.15", "ipv6": "auto", "security_groups": ["web", "ssh"]}],
     "accelerators": [{"type": "gpu-16g", "pci_address": "0000:3b:00.0"}]})"));
 }
 
@@ -121,6 +122,23 @@ TEST_CASE("a Linux bridge port carries no VLAN tag: the tenant bridge does the t
   CHECK(std::string(select(doc, "//interface/vlan/tag").attribute("id").value()) == "130");
   CHECK(std::string(select(doc, "//interface/virtualport").attribute("type").value()) ==
         "openvswitch");
+}
+
+TEST_CASE("a NIC in security groups references its set filter; none without groups or filters") {
+  pugi::xml_document doc;
+  REQUIRE(doc.load_string(render_domain_xml(x86_spec(), x86_kvm_host())->c_str()));
+  CHECK(std::string(select(doc, "//interface/filterref").attribute("filter").value()) ==
+        "xcsgset-" + sha256_hex("education/schools:ssh,web").substr(0, 16));
+  CHECK(doc.select_nodes("//interface/filterref").size() == 1);  // libvirt allows one
+
+  REQUIRE(doc.load_string(render_domain_xml(aarch64_spec(), aarch64_tcg_host())->c_str()));
+  CHECK_FALSE(select(doc, "//interface/filterref"));  // no groups: not filtered
+
+  HostContext test_driver = x86_kvm_host();
+  test_driver.domain_type = "test";
+  test_driver.network_filters = false;
+  REQUIRE(doc.load_string(render_domain_xml(x86_spec(), test_driver)->c_str()));
+  CHECK_FALSE(select(doc, "//interface/filterref"));
 }
 
 TEST_CASE("a network without a bridge is used as the bridge name only when it is one") {

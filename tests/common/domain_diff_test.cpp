@@ -49,7 +49,7 @@ TEST_CASE("balloon down, IOPS, disk growth and added devices apply live") {
   now.disks[1].iops = 3000;
   now.disks[1].size_gib = 200;
   now.disks.push_back({"logs", 50, DiskTier::kNormal, 1000, "", "virtio"});
-  now.nics.push_back({"education/db", "52:54:00:00:00:02", 130, "", "auto"});
+  now.nics.push_back({"education/db", "52:54:00:00:00:02", 130, "", "auto", {}});
   DomainDiff diff = diff_live_vs_restart(base(), now);
   CHECK(diff.live == Lines{"memory_mib 8192 -> 4096", "disks.data size_gib 100 -> 200",
                            "disks.data iops 2000 -> 3000", "disks.logs added",
@@ -90,4 +90,17 @@ TEST_CASE("shrinking a disk or changing its base image is refused") {
                               "disks.data size_gib 100 -> 50: disks never shrink"});
   CHECK(diff.live == Lines{"disks.root tier high -> normal", "disks.root iops 5000 -> 3000"});
   CHECK(diff.restart == Lines{"disks.root bus virtio -> scsi"});
+}
+
+TEST_CASE("a NIC's security groups change live, compared as a set") {
+  DomainSpec now = base();
+  now.nics[0].security_groups = {"web", "ssh"};
+  DomainDiff diff = diff_live_vs_restart(base(), now);
+  CHECK(diff.live == Lines{"nics.52:54:00:00:00:01 security_groups none -> ssh,web"});
+  CHECK(diff.restart.empty());
+  DomainSpec reordered = now;
+  reordered.nics[0].security_groups = {"ssh", "web"};
+  CHECK(diff_live_vs_restart(now, reordered).empty());
+  CHECK(diff_live_vs_restart(now, base()).live ==
+        Lines{"nics.52:54:00:00:00:01 security_groups ssh,web -> none"});
 }

@@ -190,3 +190,22 @@ TEST_CASE("PCI addresses parse only in the full lowercase form") {
   CHECK_FALSE(parse_pci_address("0000:3b:00.0 "));
   CHECK_FALSE(parse_pci_address("0000-3b-00-0"));
 }
+
+TEST_CASE("a NIC's security groups round-trip; the JSON of a NIC without groups is unchanged") {
+  json params = valid_params();
+  CHECK_FALSE(to_json(*domain_spec_from_json(params))["nics"][0].contains("security_groups"));
+  params["nics"][0]["security_groups"] = {"web", "ssh"};
+  auto spec = domain_spec_from_json(params);
+  REQUIRE(spec.ok());
+  CHECK(spec->nics[0].security_groups == std::vector<std::string>{"web", "ssh"});
+  CHECK(to_json(*spec)["nics"][0]["security_groups"] == json{"web", "ssh"});
+  CHECK(*domain_spec_from_json(to_json(*spec)) == *spec);
+  CHECK(refusal("/nics/0/security_groups", "web") ==
+        "params.nics[0].security_groups: expected an array");
+  CHECK(refusal("/nics/0/security_groups", json{"web", 7}) ==
+        "params.nics[0].security_groups[1]: expected a string");
+  CHECK(refusal("/nics/0/security_groups", json::array({"Web"})) ==
+        "params.nics[0].security_groups[0]: expected a security group name (a lowercase DNS label)");
+  CHECK(refusal("/nics/0/security_groups", json{"web", "web"}) ==
+        "params.nics[0].security_groups[1]: duplicate security group web");
+}

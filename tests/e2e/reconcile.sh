@@ -20,8 +20,10 @@ agent() {
 # A fresh cloud: diff shows the creations (exit 1), apply makes them, diff is then clean (exit 0).
 expect_status 1 ctl diff -f "$M"
 expect_contains "$TMP/out" "Plan: 6 to create"
+expect_contains "$TMP/out" "3 network changes, 2 security group changes"
+expect_contains "$TMP/out" "+ ensure-securitygroup SecurityGroup education/web on x86-01 (new)"
 expect_status 0 ctl apply -f "$M"
-expect_contains "$TMP/out" "Applied: 9 done, 0 failed."
+expect_contains "$TMP/out" "Applied: 11 done, 0 failed."
 expect_status 0 ctl diff -f "$M"
 expect_contains "$TMP/out" "6 unchanged."
 expect_status 0 ctl diff -f "$M" -o json
