@@ -31,7 +31,7 @@ void add_item(AllocatedResources& a, const MeterInterval& iv) {
     a.accelerators += iv.quantity;
 }
 
-// AllocatedResources per (tenant, system) of the intervals active at `t`.
+// Allocation per (tenant, system) of the intervals active at `t`.
 std::map<std::pair<std::string, std::string>, AllocatedResources> allocation_at(
     const std::vector<MeterInterval>& intervals, int64_t t) {
   std::map<std::pair<std::string, std::string>, AllocatedResources> out;
@@ -199,7 +199,7 @@ void add_capacity(const std::vector<ReportHost>& hosts, Report& out) {
 }
 
 void add_allocation(const ReportInput& in, Report& out) {
-  // AllocatedResources is read at the period's last instant, or now while it runs.
+  // Allocation is read at the period's last instant, or now while it runs.
   int64_t last = std::min(in.now_ms, in.period.end_ms - 1);
   out.as_of_ms = std::max(last, in.period.start_ms);
   for (auto& [key, a] : allocation_at(in.intervals, out.as_of_ms)) out.allocation.push_back(a);

@@ -53,7 +53,7 @@ ReportSection summary(const Report& r) {
   add("Period", r.period.label());
   add("From", local_time_text(r.period.start_ms, zone) + " (Asia/Shanghai)");
   add("To", local_time_text(r.period.end_ms, zone) + " (Asia/Shanghai)");
-  add("AllocatedResources as of", local_time_text(r.as_of_ms, zone));
+  add("Allocation as of", local_time_text(r.as_of_ms, zone));
   add("VMs", n(r.allocation_total.vms));
   add("vCPU", n(r.allocation_total.vcpu));
   add("Memory (GB)", n(r.allocation_total.memory_gb));
@@ -163,7 +163,7 @@ ReportSection change_log(const Report& r) {
 ReportSection allocation(const Report& r) {
   ReportSection s{
       "allocation",
-      "AllocatedResources per tenant and business system",
+      "Allocation per tenant and business system",
       "资源分配",
       "As of " + local_time_text(r.as_of_ms, r.period.offset_ms) + " (Asia/Shanghai).",
       {"TENANT", "SYSTEM", "VMS", "VCPU", "MEMORY (GB)", "STORAGE (GB)", "ACCELERATORS"},

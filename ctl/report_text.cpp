@@ -51,9 +51,10 @@ std::string report_markdown(const Report& report) {
   std::ostringstream out;
   out << "# " << report_title(report) << "\n";
   for (const ReportSection& s : report_sections(report)) {
-    out << "\n## " << s.title << " · " << s.title_zh << "\n\n";
-    if (!s.note.empty()) out << s.note << "\n\n";
+    out << "\n## " << s.title << " · " << s.title_zh << "\n";
+    if (!s.note.empty()) out << "\n" << s.note << "\n";
     if (s.rows.empty()) continue;
+    out << "\n";
     out << "|";
     for (const std::string& h : s.headers) out << " " << md_cell(h) << " |";
     out << "\n|";

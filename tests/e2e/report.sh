@@ -39,6 +39,8 @@ expect_status 0 ctl report weekly --week "$WEEK"
 expect_contains "$TMP/out" "# xcloud weekly report $WEEK"
 expect_contains "$TMP/out" "## VM changes per tenant and business system"
 expect_contains "$TMP/out" "## Capacity by pool and zone"
+expect_contains "$TMP/out" "## Allocation per tenant and business system"
+expect_contains "$TMP/out" "| Allocation as of |"
 expect_contains "$TMP/out" "## Top 10 tenants by cost"
 expect_contains "$TMP/out" "| education 教育局 | edu-portal |"
 
