@@ -67,7 +67,7 @@ int64_t nice_ceiling(int64_t value) {
 void append_bar_chart(pugi::xml_node parent, const std::string& title, const std::vector<Bar>& bars,
                       int64_t scale_to, std::optional<int64_t> line_at,
                       const std::string& line_label) {
-  constexpr int64_t kRow = 26, kTop = 24, kLabelWidth = 200, kValueWidth = 110;
+  constexpr int64_t kRow = 26, kTop = 24, kLabelWidth = 200, kValueWidth = 170;
   constexpr int64_t kPlot = kWidth - kLabelWidth - kValueWidth;
   const int64_t height = kTop + kRow * std::max<int64_t>(1, static_cast<int64_t>(bars.size())) + 12;
   pugi::xml_node svg = svg_root(parent, title, height);
@@ -128,7 +128,10 @@ void append_line_chart(pugi::xml_node parent, const std::string& title,
     attr(dot, "cy", y_of(points[i].value));
     attr(dot, "r", 3);
     dot.append_attribute("class") = "point";
-    if (i % every == 0 || i == n - 1)
+    // The last label ends at the axis's end; one that would crowd it is left out.
+    if (i == n - 1)
+      text(svg, x_of(i), kHeight - kBottom + 18, points[i].label, n == 1 ? "middle" : "end");
+    else if (i % every == 0 && n - 1 - i >= every)
       text(svg, x_of(i), kHeight - kBottom + 18, points[i].label, "middle");
   }
 }
