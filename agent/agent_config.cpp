@@ -1,5 +1,7 @@
 #include "agent/agent_config.h"
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -13,12 +15,26 @@ std::string at(const YAML::Node& n, const std::string& file) {
   return file + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
 }
 
+// The multicast address `text` as inet_ntop writes it (e.g. "ff05::1" for
+// "FF05:0::1"), so it compares equal to what the kernel reports; "" if it is
+// not an IPv4 or IPv6 multicast address.
+std::string multicast_group(const std::string& text) {
+  unsigned char addr[16] = {};
+  char out[INET6_ADDRSTRLEN] = {};
+  int family = inet_pton(AF_INET, text.c_str(), addr) == 1    ? AF_INET
+               : inet_pton(AF_INET6, text.c_str(), addr) == 1 ? AF_INET6
+                                                              : 0;
+  bool multicast = family == AF_INET ? (addr[0] & 0xf0) == 0xe0 : addr[0] == 0xff;
+  if (family == 0 || !multicast) return "";
+  return inet_ntop(family, addr, out, sizeof out) ? out : "";
+}
+
 }  // namespace
 
 Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::string& file) {
   static const std::set<std::string> kKeys = {"listen", "port", "libvirt", "tls", "storageDir",
                                               "storagePool", "uplink", "networkMode", "labels",
-                                              "accelerators", "domainType"};
+                                              "accelerators", "domainType", "vxlanGroup"};
   AgentConfig c;
   try {
     YAML::Node root = YAML::Load(yaml_text);
@@ -45,6 +61,14 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
     if (root["networkMode"]) c.network_mode = root["networkMode"].as<std::string>();
     if (c.network_mode != "vlan" && c.network_mode != "vxlan")
       return error(Code::kInvalidArgument, at(root["networkMode"], file) + ": networkMode must be vlan or vxlan");
+    if (root["vxlanGroup"]) {
+      std::string text = root["vxlanGroup"].as<std::string>();
+      c.vxlan_group = multicast_group(text);
+      if (c.vxlan_group.empty())
+        return error(Code::kInvalidArgument,
+                     at(root["vxlanGroup"], file) + ": vxlanGroup \"" + text +
+                         "\": expected a multicast address (224.0.0.0/4 or ff00::/8)");
+    }
     if (c.port < 0 || c.port > 65535)
       return error(Code::kInvalidArgument, at(root["port"], file) + ": port must be 0-65535");
     for (const auto& kv : root["labels"]) c.labels[kv.first.as<std::string>()] = kv.second.as<std::string>();

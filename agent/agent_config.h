@@ -31,6 +31,9 @@ struct AgentConfig {
   std::string storage_pool = "xcloud";  // the libvirt dir pool over storage_dir
   std::string uplink;                   // NIC carrying tenant VLANs/VXLANs
   std::string network_mode = "vlan";    // vlan or vxlan
+  // VXLAN devices flood to this multicast group (inet_ntop's text); "" keeps
+  // VXLAN traffic on the host.
+  std::string vxlan_group;
   std::map<std::string, std::string> labels;
   std::vector<AcceleratorMapping> accelerators;
 };

@@ -54,7 +54,8 @@ Result<TenantObject> tenant_object(const json& params, const char* what) {
 
 // The segment link the network needs on this host: none without an uplink in
 // the agent's config, on the test driver (it creates no kernel bridges) or for
-// a network without a segment. The host's networkMode picks the link's kind.
+// a network without a segment. The host's networkMode picks the link's kind
+// and, for VXLAN, vxlanGroup its flood group.
 Result<std::optional<UplinkSpec>> uplink_spec(const AgentContext& ctx, const TenantObject& obj,
                                               const json& params) {
   if (ctx.config.uplink.empty() || ctx.test_driver) return std::optional<UplinkSpec>();
@@ -73,6 +74,7 @@ Result<std::optional<UplinkSpec>> uplink_spec(const AgentContext& ctx, const Ten
   UplinkSpec spec{obj.path(), vxlan_mode ? SegmentKind::kVxlan : SegmentKind::kVlan,
                   params[want].get<int64_t>(), ctx.config.uplink,
                   network_bridge_name(obj.tenant, obj.name)};
+  if (vxlan_mode) spec.group = ctx.config.vxlan_group;
   if (Status s = check_uplink_spec(spec); !s.ok()) return s;
   return std::optional<UplinkSpec>(spec);
 }
@@ -88,6 +90,7 @@ Result<json> with_uplink(json result, const std::optional<UplinkSpec>& spec) {
                       {"id", uplink->link.id},
                       {"device", uplink->link.device},
                       {"action", uplink->action}};
+  if (!uplink->link.group.empty()) result["uplink"]["group"] = uplink->link.group;
   return result;
 }
 

@@ -1,5 +1,6 @@
 #include "agent/uplink.h"
 
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
@@ -65,6 +66,10 @@ std::string mismatch(const Link& have, const Link& want) {
            want.device;
   if (want.kind == "vxlan" && have.port != want.port)
     return "uses UDP port " + std::to_string(have.port) + ", not " + std::to_string(want.port);
+  if (want.kind == "vxlan" && !want.group.empty() && have.group != want.group)
+    return (have.group.empty() ? std::string("has no multicast group")
+                               : "has multicast group " + have.group) +
+           ", not " + want.group;
   return "";
 }
 
@@ -78,6 +83,7 @@ Result<UplinkResult> ensure_uplink(LinkTable& links, const UplinkSpec& spec) {
             .id = spec.id,
             .port = spec.kind == SegmentKind::kVxlan ? kVxlanPort : 0,
             .learning = spec.kind == SegmentKind::kVxlan,
+            .group = spec.kind == SegmentKind::kVxlan ? spec.group : "",
             .device = spec.device,
             .master = spec.bridge,
             .up = true};
@@ -133,10 +139,12 @@ struct NlFree {
   void operator()(nl_sock* p) const { nl_socket_free(p); }
   void operator()(nl_cache* p) const { nl_cache_free(p); }
   void operator()(rtnl_link* p) const { rtnl_link_put(p); }
+  void operator()(nl_addr* p) const { nl_addr_put(p); }
 };
 using Socket = std::unique_ptr<nl_sock, NlFree>;
 using Cache = std::unique_ptr<nl_cache, NlFree>;
 using LinkObject = std::unique_ptr<rtnl_link, NlFree>;
+using Address = std::unique_ptr<nl_addr, NlFree>;
 
 Status nl_status(int err, const std::string& what) {
   Code code = Code::kIo;
@@ -172,6 +180,9 @@ class NetlinkLinkTable : public LinkTable {
         link.port = static_cast<int>(port);
         link.learning = rtnl_link_vxlan_get_learning(l) > 0;
         link.device = name_of(cache->get(), static_cast<int>(lower));
+        nl_addr* group = nullptr;
+        if (rtnl_link_vxlan_get_group(l, &group) == 0 && group)
+          link.group = address_text(Address(group));
       }
       out.push_back(std::move(link));
     }
@@ -201,6 +212,14 @@ class NetlinkLinkTable : public LinkTable {
       rtnl_link_vxlan_set_id(link.get(), static_cast<uint32_t>(want.id));
       rtnl_link_vxlan_set_port(link.get(), static_cast<uint32_t>(want.port));
       rtnl_link_vxlan_set_learning(link.get(), want.learning ? 1 : 0);
+      if (!want.group.empty()) {
+        nl_addr* parsed = nullptr;
+        if (int err = nl_addr_parse(want.group.c_str(), AF_UNSPEC, &parsed); err < 0)
+          return nl_status(err, "link " + want.name + ": group " + want.group + ": ");
+        Address group(parsed);
+        if (int err = rtnl_link_vxlan_set_group(link.get(), group.get()); err < 0)
+          return nl_status(err, "link " + want.name + ": group " + want.group + ": ");
+      }
     }
     rtnl_link_set_master(link.get(), master);
     rtnl_link_set_flags(link.get(), IFF_UP);
@@ -261,6 +280,12 @@ class NetlinkLinkTable : public LinkTable {
     if (int err = rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache); err < 0)
       return nl_status(err, "listing links: ");
     return Cache(cache);
+  }
+  // inet_ntop's text, as the agent config's vxlanGroup is normalized to.
+  static std::string address_text(const Address& addr) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    int family = nl_addr_get_family(addr.get());
+    return inet_ntop(family, nl_addr_get_binary_addr(addr.get()), buf, sizeof buf) ? buf : "";
   }
   static std::string name_of(nl_cache* cache, int index) {
     if (index <= 0) return "";

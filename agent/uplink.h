@@ -28,6 +28,7 @@ struct Link {
   int64_t id = 0;         // VLAN id or VNI
   int port = 0;           // VXLAN UDP destination port
   bool learning = false;  // VXLAN source-address learning
+  std::string group{};    // VXLAN multicast group for flooding, as inet_ntop writes it; "" if none
   std::string device{};   // lower device (the uplink); "" if none
   std::string master{};   // bridge the link is enslaved to; "" if none
   bool up = false;
@@ -59,6 +60,9 @@ struct UplinkSpec {
   int64_t id = 0;
   std::string device;  // the uplink NIC, from the agent's config
   std::string bridge;  // the network's bridge
+  // VXLAN multicast group (agent config 'vxlanGroup', as inet_ntop writes
+  // it); "" floods nowhere, so the segment stays on this host.
+  std::string group{};
 };
 
 // The link xcloud names after a segment: "xv" + VLAN id, "xx" + VNI, at most
@@ -80,7 +84,8 @@ struct UplinkResult {
 
 // Makes the segment's link exist on spec.device, enslaved to spec.bridge and
 // up. A correct link is left alone; a link of that name with another kind,
-// id, port, device or bridge is a kConflict naming it, never replaced.
+// id, port, device, bridge or (when spec.group is set) group is a kConflict
+// naming it, never replaced.
 Result<UplinkResult> ensure_uplink(LinkTable& links, const UplinkSpec& spec);
 
 // Deletes the xcloud segment links enslaved to `bridge` (named after their

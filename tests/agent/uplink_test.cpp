@@ -54,6 +54,11 @@ FakeLinkTable host_with_uplink() {
 }
 
 const UplinkSpec kVxlan{"education/app", SegmentKind::kVxlan, 5001, "eth1", "xcbr0123456789"};
+const UplinkSpec kVxlanGroup = [] {
+  UplinkSpec spec = kVxlan;
+  spec.group = "239.1.1.1";
+  return spec;
+}();
 const UplinkSpec kVlan{"education/app", SegmentKind::kVlan, 101, "eth1", "xcbr0123456789"};
 
 std::string describe(const Result<UplinkResult>& r) {
@@ -61,7 +66,8 @@ std::string describe(const Result<UplinkResult>& r) {
   const Link& l = r->link;
   std::ostringstream out;
   out << r->action << " " << l.name << " " << l.kind << " " << l.id << " port " << l.port << " dev "
-      << l.device << " master " << l.master << (l.up ? " up" : " down");
+      << l.device << (l.group.empty() ? "" : " group " + l.group) << " master " << l.master
+      << (l.up ? " up" : " down");
   return out.str();
 }
 
@@ -121,6 +127,48 @@ TEST_CASE("ensure_uplink creates the link once and then leaves it alone") {
   CHECK(describe(ensure_uplink(t, kVlan)) ==
         "created xv101 vlan 101 port 0 dev eth1 master xcbr0123456789 up");
   CHECK(t.calls_ == std::vector<std::string>{"create xx5001", "create xv101"});
+}
+
+TEST_CASE("ensure_uplink creates a VXLAN link with the host's multicast group and keeps it") {
+  FakeLinkTable t = host_with_uplink();
+  CHECK(describe(ensure_uplink(t, kVxlanGroup)) ==
+        "created xx5001 vxlan 5001 port 4789 dev eth1 group 239.1.1.1 master xcbr0123456789 up");
+  CHECK(t.links.back().group == "239.1.1.1");
+  CHECK(describe(ensure_uplink(t, kVxlanGroup)) ==
+        "unchanged xx5001 vxlan 5001 port 4789 dev eth1 group 239.1.1.1 master xcbr0123456789 up");
+  // A VLAN has no group, whatever the spec says.
+  UplinkSpec vlan = kVlan;
+  vlan.group = "239.1.1.1";
+  CHECK(describe(ensure_uplink(t, vlan)) ==
+        "created xv101 vlan 101 port 0 dev eth1 master xcbr0123456789 up");
+  CHECK(t.calls_ == std::vector<std::string>{"create xx5001", "create xv101"});
+}
+
+TEST_CASE("ensure_uplink refuses a VXLAN link of its name with another multicast group") {
+  const std::string p = "conflict: network education/app: link xx5001 ";
+  Link have{.name = "xx5001",
+            .kind = "vxlan",
+            .id = 5001,
+            .port = 4789,
+            .learning = true,
+            .group = "239.1.1.2",
+            .device = "eth1",
+            .master = "xcbr0123456789",
+            .up = true};
+  FakeLinkTable t = host_with_uplink();
+  t.links.push_back(have);
+  CHECK(describe(ensure_uplink(t, kVxlanGroup)) ==
+        p + "has multicast group 239.1.1.2, not 239.1.1.1; xcloud leaves it alone");
+  t.links.back().group = "";
+  CHECK(describe(ensure_uplink(t, kVxlanGroup)) ==
+        p + "has no multicast group, not 239.1.1.1; xcloud leaves it alone");
+  CHECK(t.calls_.empty());
+  CHECK(t.links.back().name == "xx5001");
+  // Without a configured group the agent does not judge the link's group, as before.
+  t.links.back().group = "239.1.1.2";
+  CHECK(describe(ensure_uplink(t, kVxlan)) ==
+        "unchanged xx5001 vxlan 5001 port 4789 dev eth1 group 239.1.1.2 master xcbr0123456789 up");
+  CHECK(t.calls_.empty());
 }
 
 TEST_CASE("ensure_uplink reattaches its own link that lost its bridge") {
@@ -251,8 +299,8 @@ std::string find(LinkTable& t, const std::string& name) {
   for (const auto& l : *all)
     if (l.name == name)
       return l.kind + " " + std::to_string(l.id) + " port " + std::to_string(l.port) + " dev " +
-             l.device + " master " + l.master + (l.learning ? " learning" : "") +
-             (l.up ? " up" : " down");
+             l.device + (l.group.empty() ? "" : " group " + l.group) + " master " + l.master +
+             (l.learning ? " learning" : "") + (l.up ? " up" : " down");
   return "absent";
 }
 
@@ -286,12 +334,21 @@ TEST_CASE("netlink: a VXLAN link is created on the uplink, enslaved, left alone,
                                : removed.status().message());
     log.push_back(find(*links, "xx5001"));
     log.push_back(find(*links, "up0"));
+    // With the host's multicast group: created with it, read back, and another group refused.
+    UplinkSpec grouped{"education/app", SegmentKind::kVxlan, 5002, "up0", "xcbr0123456789"};
+    grouped.group = "239.1.1.1";
+    log.push_back(describe(ensure_uplink(*links, grouped)));
+    log.push_back(find(*links, "xx5002"));
+    log.push_back(describe(ensure_uplink(*links, grouped)));
+    grouped.group = "239.1.1.2";
+    log.push_back(describe(ensure_uplink(*links, grouped)));
+    log.push_back(find(*links, "xx5002"));
   });
   if (!ran) {
     MESSAGE("skipped: cannot make a network namespace here");
     return;
   }
-  REQUIRE(log.size() == 12);
+  REQUIRE(log.size() == 17);
   CHECK(log[0] == "veth 0");
   CHECK(log[1] == "bridge 0");
   CHECK(log[2] == "created xx5001 vxlan 5001 port 4789 dev up0 master xcbr0123456789 up");
@@ -311,4 +368,14 @@ TEST_CASE("netlink: a VXLAN link is created on the uplink, enslaved, left alone,
   }
   CHECK(log[10] == "absent");
   CHECK(log[11] == "veth 0 port 0 dev  master  up");  // the uplink itself is untouched
+  CHECK(log[12] ==
+        "created xx5002 vxlan 5002 port 4789 dev up0 group 239.1.1.1 master xcbr0123456789 up");
+  CHECK(log[13] ==
+        "vxlan 5002 port 4789 dev up0 group 239.1.1.1 master xcbr0123456789 learning up");
+  CHECK(log[14] ==
+        "unchanged xx5002 vxlan 5002 port 4789 dev up0 group 239.1.1.1 master xcbr0123456789 up");
+  CHECK(log[15] ==
+        "conflict: network education/app: link xx5002 has multicast group 239.1.1.1, "
+        "not 239.1.1.2; xcloud leaves it alone");
+  CHECK(log[16] == log[13]);
 }

@@ -1,5 +1,6 @@
 # network.ensure joins a tenant network's bridge to the uplink through a real
-# kernel link: a VXLAN device (checked with `ip -d link`), then an 802.1Q
+# kernel link: a VXLAN device (checked with `ip -d link`), without and with a
+# multicast group (vxlanGroup), then an 802.1Q
 # sub-interface (or, on kernels without 8021q, its clear error). The uplink is
 # a veth pair this script creates; it touches no interface it did not create.
 source "$(dirname "$0")/../support/e2e.sh"
@@ -51,7 +52,7 @@ MADE_VETH=yes
 ip link set "$UPLINK" up
 ip link set "$PEER" up
 
-configure() {  # MODE
+configure() {  # MODE [VXLAN_GROUP]
   mkdir -p "$TMP/disks"
   cat >"$TMP/agent.yaml" <<EOF
 libvirt: qemu:///system
@@ -60,6 +61,7 @@ storagePool: xctest-uplink
 uplink: $UPLINK
 networkMode: $1
 EOF
+  [ -z "${2:-}" ] || echo "vxlanGroup: $2" >>"$TMP/agent.yaml"
 }
 
 # rpc METHOD PARAMS: one request through `xcloud-agent rpc`; the reply is in $TMP/reply.
@@ -100,6 +102,37 @@ reply_is .result.action '"deleted"'
 ip link show "xx$VNI" >/dev/null 2>&1 && fail "network.delete left link xx$VNI"
 virsh -c qemu:///system net-info "$NETWORK" >/dev/null 2>&1 && fail "network.delete left network $NETWORK"
 ip link show "$UPLINK" >/dev/null 2>&1 || fail "network.delete removed the uplink"
+
+# ---- VXLAN flooding to a multicast group ----
+configure vxlan 239.1.1.1
+rpc network.ensure "{\"tenant\":\"$TENANT\",\"name\":\"$NAME\",\"vxlan\":$VNI}"
+reply_is .result.uplink "{\"link\":\"xx$VNI\",\"kind\":\"vxlan\",\"id\":$VNI,\"device\":\"$UPLINK\",\"group\":\"239.1.1.1\",\"action\":\"created\"}"
+link_has "xx$VNI" "vxlan id $VNI group 239.1.1.1 dev $UPLINK "
+link_has "xx$VNI" "dstport 4789"
+IFINDEX=$(ip -j link show "xx$VNI" | jq .[0].ifindex)
+
+rpc network.ensure "{\"tenant\":\"$TENANT\",\"name\":\"$NAME\",\"vxlan\":$VNI}"
+reply_is .result.uplink.action '"unchanged"'
+reply_is .result.uplink.group '"239.1.1.1"'
+
+# Another group on the host is a conflict; the link is left as it is.
+configure vxlan 239.1.1.2
+rpc network.ensure "{\"tenant\":\"$TENANT\",\"name\":\"$NAME\",\"vxlan\":$VNI}"
+reply_is .error.code '"conflict"'
+reply_is .error.message "\"network $TENANT/$NAME: link xx$VNI has multicast group 239.1.1.1, not 239.1.1.2; xcloud leaves it alone\""
+[ "$(ip -j link show "xx$VNI" | jq .[0].ifindex)" = "$IFINDEX" ] || fail "xx$VNI was recreated"
+link_has "xx$VNI" "group 239.1.1.1 "
+
+# A group that is not multicast is refused when the config is loaded.
+configure vxlan 10.0.0.1
+rpc network.ensure "{\"tenant\":\"$TENANT\",\"name\":\"$NAME\",\"vxlan\":$VNI}" 2>"$TMP/stderr" &&
+  fail "the agent accepted vxlanGroup 10.0.0.1"
+expect_contains "$TMP/stderr" "$TMP/agent.yaml:6:13: vxlanGroup \"10.0.0.1\": expected a multicast address (224.0.0.0/4 or ff00::/8)"
+
+configure vxlan 239.1.1.1
+rpc network.delete "{\"tenant\":\"$TENANT\",\"name\":\"$NAME\"}"
+reply_is .result.action '"deleted"'
+ip link show "xx$VNI" >/dev/null 2>&1 && fail "network.delete left link xx$VNI"
 
 # ---- VLAN ----
 configure vlan

@@ -1,0 +1,48 @@
+#include "agent/agent_config.h"
+
+#include <doctest/doctest.h>
+
+using namespace xc;
+
+TEST_CASE("the documented agent config parses") {
+  auto c = load_agent_config(std::string(XC_SOURCE_DIR) + "/packaging/agent.yaml");
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  CHECK(c->uplink == "eth1");
+  CHECK(c->vxlan_group == "239.1.1.1");
+}
+
+TEST_CASE("vxlanGroup is unset by default, so VXLAN stays on the host") {
+  auto c = parse_agent_config("networkMode: vxlan\n", "agent.yaml");
+  REQUIRE(c.ok());
+  CHECK(c->vxlan_group == "");
+}
+
+TEST_CASE("vxlanGroup takes an IPv4 or IPv6 multicast address, written as the kernel reports it") {
+  auto group = [](const std::string& text) {
+    auto c = parse_agent_config("vxlanGroup: \"" + text + "\"\n", "agent.yaml");
+    return c.ok() ? c->vxlan_group : c.status().message();
+  };
+  CHECK(group("239.1.1.1") == "239.1.1.1");
+  CHECK(group("224.0.0.0") == "224.0.0.0");
+  CHECK(group("239.255.255.255") == "239.255.255.255");
+  CHECK(group("ff05::1") == "ff05::1");
+  CHECK(group("FF05:0:0::0001") == "ff05::1");
+}
+
+TEST_CASE("vxlanGroup that is not a multicast address is refused naming the file and field") {
+  auto message = [](const std::string& value) {
+    auto c =
+        parse_agent_config("uplink: eth1\nvxlanGroup: " + value + "\n", "/etc/xcloud/agent.yaml");
+    CHECK(c.status().code() == Code::kInvalidArgument);
+    return c.status().message();
+  };
+  const std::string tail = ": expected a multicast address (224.0.0.0/4 or ff00::/8)";
+  CHECK(message("10.0.0.1") == "/etc/xcloud/agent.yaml:2:13: vxlanGroup \"10.0.0.1\"" + tail);
+  CHECK(message("240.0.0.1") == "/etc/xcloud/agent.yaml:2:13: vxlanGroup \"240.0.0.1\"" + tail);
+  CHECK(message("223.255.255.255") ==
+        "/etc/xcloud/agent.yaml:2:13: vxlanGroup \"223.255.255.255\"" + tail);
+  CHECK(message("fe80::1") == "/etc/xcloud/agent.yaml:2:13: vxlanGroup \"fe80::1\"" + tail);
+  CHECK(message("239.1.1") == "/etc/xcloud/agent.yaml:2:13: vxlanGroup \"239.1.1\"" + tail);
+  CHECK(message("239.1.1.1/8") == "/etc/xcloud/agent.yaml:2:13: vxlanGroup \"239.1.1.1/8\"" + tail);
+  CHECK(message("multicast") == "/etc/xcloud/agent.yaml:2:13: vxlanGroup \"multicast\"" + tail);
+}
