@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "common/digest.h"
+#include "tests/support/local_io.h"
 #include "tests/support/string_lists.h"
 #include "tests/support/test_pki.h"
 
@@ -32,31 +33,13 @@ namespace xc {
 namespace {
 
 namespace fs = std::filesystem;
+using test::free_loopback_port;
+using test::read_text;
 
 // Debian's python3 has python3-aiosmtpd; a pyenv python3 on PATH does not.
 const std::string kPython = "/usr/bin/python3";
 const std::string kSupport = std::string(XC_SOURCE_DIR) + "/tests/support";
 constexpr int64_t kTestDateMs = 1795938600000;  // 2026-11-29T07:50:00Z
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-int free_loopback_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 class TempDir {
  public:

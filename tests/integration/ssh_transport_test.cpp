@@ -18,40 +18,23 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/local_io.h"
 #include "tests/support/test_host.h"
 
 namespace xc {
 namespace {
 
 namespace fs = std::filesystem;
+using test::free_loopback_port;
+using test::read_text;
 
 const std::string kAgent = std::string(XC_BINARY_DIR) + "/agent/xcloud-agent";
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
 bool run(const std::string& command) { return std::system(command.c_str()) == 0; }
-
-int free_loopback_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // A throwaway sshd on loopback with a generated host key and one authorized
 // client key (the steps of tests/support/sshd.sh). Stopped by the destructor.
