@@ -156,7 +156,8 @@ json web_spec(int cpus, int64_t generation) {
            {{{"network", "education/app"},
              {"mac", "52:54:00:0a:0b:0c"},
              {"vlan", 120},
-             {"ipv4", "10.0.0.5"}}}},
+             {"ipv4", "10.0.0.5"},
+             {"security_groups", {"web"}}}}},
           {"accelerators", {{{"type", "gpu-16g"}, {"pci_address", "0000:3b:00.0"}}}}};
 }
 
