@@ -90,20 +90,9 @@ for dir in /run/libvirt /etc/libvirt /var/lib/libvirt /var/cache/libvirt /var/lo
   mount -t tmpfs xcloud-bench "$dir"
 done
 mkdir -p /var/lib/libvirt/qemu /var/cache/libvirt/qemu
-# libvirt resolves its default QEMU user and group even when qemu.conf
-# overrides them, so they must exist.
-getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
-getent passwd libvirt-qemu >/dev/null ||
-  useradd --system --no-create-home --shell /usr/sbin/nologin -g libvirt-qemu libvirt-qemu
-getent group kvm >/dev/null || groupadd --system kvm
-cat >/etc/libvirt/qemu.conf <<'CONF'
-user = "root"
-group = "root"
-dynamic_ownership = 0
-security_driver = "none"
-swtpm_user = "root"
-swtpm_group = "root"
-CONF
+source "$ROOT/tests/support/libvirtd.sh"  # prepare_test_qemu, write_test_qemu_conf
+prepare_test_qemu
+write_test_qemu_conf /etc/libvirt/qemu.conf
 : >/etc/libvirt/libvirtd.conf
 libvirtd --pid-file "$TMP/libvirtd.pid" >"$TMP/libvirtd.log" 2>&1 &
 libvirtd_pid=$!

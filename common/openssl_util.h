@@ -3,22 +3,19 @@
 // Thread-safe (OpenSSL's error queue is per thread).
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <memory>
+#include <string>
+
+#include "common/free_with.h"
+
 namespace xc::ossl {
 
 template <auto F>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    F(p);
-  }
-};
+using Deleter = FreeWith<F>;
 
 using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -91,14 +93,20 @@ Status write_file(const std::string& path, const std::string& content) {
   std::string temp = path + ".tmp";
   {
     std::ofstream f(temp, std::ios::binary | std::ios::trunc);
+    if (!f)
+      return error(Code::kUnavailable,
+                   "--out " + path + ": cannot create " + temp + ": " + std::strerror(errno));
     f << content;
     f.close();
-    if (!f) return error(Code::kUnavailable, "cannot write " + temp);
+    if (!f)
+      return error(Code::kUnavailable,
+                   "--out " + path + ": cannot write " + temp + ": " + std::strerror(errno));
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
   if (ec)
-    return error(Code::kUnavailable, "cannot rename " + temp + " to " + path + ": " + ec.message());
+    return error(Code::kUnavailable,
+                 "--out " + path + ": cannot rename " + temp + ": " + ec.message());
   return Status::ok_status();
 }
 
@@ -241,6 +249,25 @@ std::string footer(const std::string& extra, const std::string& examples) {
   return kSections + extra + kFormats + examples;
 }
 
+struct PeriodOption {
+  const char* flag;
+  const char* help;
+};
+
+// `report weekly` or `report monthly`: the period option, the formats, the
+// mail options and the callback.
+void add_report_kind(CLI::App& report, CliContext& ctx, ReportKind kind, const char* description,
+                     PeriodOption period, const std::string& footer_text) {
+  auto o = std::make_shared<ReportOptions>();
+  o->kind = kind;
+  auto* cmd = report.add_subcommand(report_kind_name(kind), description);
+  cmd->add_option(period.flag, kind == ReportKind::kWeekly ? o->week : o->month, period.help);
+  add_output_option(*cmd, o->format, {"md", "html", "csv", "json"});
+  add_options(*cmd, *o);
+  cmd->footer(footer_text);
+  cmd->callback([&ctx, o, cmd] { run_report(ctx, *o, cmd->count("--output") > 0); });
+}
+
 }  // namespace
 
 void add_report_command(CLI::App& app, CliContext& ctx) {
@@ -253,34 +280,23 @@ void add_report_command(CLI::App& app, CliContext& ctx) {
       "  xcloudctl report monthly --month 2026-11 --mail-to it@bureau.gov.cn --smtp "
       "smtp://mail:25");
 
-  auto w = std::make_shared<ReportOptions>();
-  auto* weekly = report->add_subcommand(
-      "weekly", "The report of one ISO week, Monday to Sunday (Asia/Shanghai)");
-  weekly->add_option("--week", w->week, "The week, YYYY-Www; default the last complete week");
-  add_output_option(*weekly, w->format, {"md", "html", "csv", "json"});
-  add_options(*weekly, *w);
-  weekly->footer(footer(
-      "",
-      "  xcloudctl report weekly\n"
-      "  xcloudctl report weekly --week 2026-W48 -o html --out 2026-W48.html\n"
-      "  xcloudctl report weekly --mail-to a@bureau.gov.cn,b@bureau.gov.cn --smtp smtp://mail:25"));
-  weekly->callback([&ctx, w, weekly] { run_report(ctx, *w, weekly->count("--output") > 0); });
-
-  auto m = std::make_shared<ReportOptions>();
-  m->kind = ReportKind::kMonthly;
-  auto* monthly =
-      report->add_subcommand("monthly", "The report of one calendar month, with its bill");
-  monthly->add_option("--month", m->month, "The month, YYYY-MM; default the last complete month");
-  add_output_option(*monthly, m->format, {"md", "html", "csv", "json"});
-  add_options(*monthly, *m);
-  monthly->footer(
+  add_report_kind(*report, ctx, ReportKind::kWeekly,
+                  "The report of one ISO week, Monday to Sunday (Asia/Shanghai)",
+                  {"--week", "The week, YYYY-Www; default the last complete week"},
+                  footer("",
+                         "  xcloudctl report weekly\n"
+                         "  xcloudctl report weekly --week 2026-W48 -o html --out 2026-W48.html\n"
+                         "  xcloudctl report weekly --mail-to a@bureau.gov.cn,b@bureau.gov.cn "
+                         "--smtp smtp://mail:25"));
+  add_report_kind(
+      *report, ctx, ReportKind::kMonthly, "The report of one calendar month, with its bill",
+      {"--month", "The month, YYYY-MM; default the last complete month"},
       footer("The monthly report adds the month's bill per tenant (with sub-tenant totals and\n"
              "its lines per item) and a section for incidents and alarms, which is empty\n"
              "until xcloud collects them and says so.\n",
              "  xcloudctl report monthly --month 2026-11 -o csv --out 2026-11.csv\n"
              "  xcloudctl report monthly --mail-to it@bureau.gov.cn --smtp smtp://mail:587 \\\n"
              "      --smtp-user reports --smtp-password-file /etc/xcloud/smtp-password"));
-  monthly->callback([&ctx, m, monthly] { run_report(ctx, *m, monthly->count("--output") > 0); });
 }
 
 }  // namespace xc

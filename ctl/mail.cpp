@@ -16,20 +16,15 @@
 #include <mutex>
 #include <sstream>
 
+#include "common/free_with.h"
+
 namespace xc {
 namespace {
 
-template <auto F>
-struct CurlDeleter {
-  template <typename T>
-  void operator()(T* p) const {
-    F(p);
-  }
-};
-using CurlPtr = std::unique_ptr<CURL, CurlDeleter<curl_easy_cleanup>>;
-using MimePtr = std::unique_ptr<curl_mime, CurlDeleter<curl_mime_free>>;
-using SlistPtr = std::unique_ptr<curl_slist, CurlDeleter<curl_slist_free_all>>;
-using UrlPtr = std::unique_ptr<CURLU, CurlDeleter<curl_url_cleanup>>;
+using CurlPtr = std::unique_ptr<CURL, FreeWith<curl_easy_cleanup>>;
+using MimePtr = std::unique_ptr<curl_mime, FreeWith<curl_mime_free>>;
+using SlistPtr = std::unique_ptr<curl_slist, FreeWith<curl_slist_free_all>>;
+using UrlPtr = std::unique_ptr<CURLU, FreeWith<curl_url_cleanup>>;
 
 bool is_control(unsigned char c) {
   return c < 0x20 || c == 0x7f;
