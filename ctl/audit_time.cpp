@@ -1,9 +1,9 @@
 #include "ctl/audit_time.h"
 
-#include "ctl/civil_time.h"
-
 #include <chrono>
 #include <cstdio>
+
+#include "ctl/civil_time.h"
 
 namespace xc {
 namespace {
@@ -20,26 +20,15 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   d = static_cast<unsigned>(date.day);
 }
 
-// Reads exactly `width` digits at `pos`.
-bool digits(const std::string& s, size_t& pos, size_t width, int& out) {
-  if (pos + width > s.size()) return false;
-  out = 0;
-  for (size_t i = 0; i < width; ++i) {
-    char c = s[pos + i];
-    if (c < '0' || c > '9') return false;
-    out = out * 10 + (c - '0');
-  }
-  pos += width;
-  return true;
-}
-
 bool expect(const std::string& s, size_t& pos, char c) {
   if (pos >= s.size() || s[pos] != c) return false;
   ++pos;
   return true;
 }
 
-unsigned days_in_month(int y, int m) { return static_cast<unsigned>(civil::days_in_month(y, m)); }
+unsigned days_in_month(int y, int m) {
+  return static_cast<unsigned>(civil::days_in_month(y, m));
+}
 
 }  // namespace
 
@@ -65,8 +54,9 @@ Result<int64_t> parse_time_ms(const std::string& text) {
   };
   size_t pos = 0;
   int y, mo, d, h = 0, mi = 0, sec = 0, milli = 0;
-  if (!digits(text, pos, 4, y) || !expect(text, pos, '-') || !digits(text, pos, 2, mo) ||
-      !expect(text, pos, '-') || !digits(text, pos, 2, d)) {
+  if (!civil::read_digits(text, pos, 4, y) || !expect(text, pos, '-') ||
+      !civil::read_digits(text, pos, 2, mo) || !expect(text, pos, '-') ||
+      !civil::read_digits(text, pos, 2, d)) {
     return bad();
   }
   if (mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo)) return bad();
@@ -74,15 +64,16 @@ Result<int64_t> parse_time_ms(const std::string& text) {
   if (pos < text.size()) {
     if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return bad();
     ++pos;
-    if (!digits(text, pos, 2, h) || !expect(text, pos, ':') || !digits(text, pos, 2, mi)) {
+    if (!civil::read_digits(text, pos, 2, h) || !expect(text, pos, ':') ||
+        !civil::read_digits(text, pos, 2, mi)) {
       return bad();
     }
     if (pos < text.size() && text[pos] == ':') {
       ++pos;
-      if (!digits(text, pos, 2, sec)) return bad();
+      if (!civil::read_digits(text, pos, 2, sec)) return bad();
       if (pos < text.size() && text[pos] == '.') {
         ++pos;
-        if (!digits(text, pos, 3, milli)) return bad();
+        if (!civil::read_digits(text, pos, 3, milli)) return bad();
       }
     }
     if (h > 23 || mi > 59 || sec > 59) return bad();
@@ -92,8 +83,8 @@ Result<int64_t> parse_time_ms(const std::string& text) {
       int sign = text[pos] == '-' ? -1 : 1;
       ++pos;
       int oh, om;
-      if (!digits(text, pos, 2, oh) || !expect(text, pos, ':') || !digits(text, pos, 2, om) ||
-          oh > 23 || om > 59) {
+      if (!civil::read_digits(text, pos, 2, oh) || !expect(text, pos, ':') ||
+          !civil::read_digits(text, pos, 2, om) || oh > 23 || om > 59) {
         return bad();
       }
       offset_min = sign * (oh * 60 + om);

@@ -13,19 +13,6 @@ int64_t floor_div(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-// Reads exactly `width` decimal digits at `pos`.
-bool read_digits(const std::string& s, size_t& pos, size_t width, int& out) {
-  if (pos + width > s.size()) return false;
-  out = 0;
-  for (size_t i = 0; i < width; ++i) {
-    char c = s[pos + i];
-    if (c < '0' || c > '9') return false;
-    out = out * 10 + (c - '0');
-  }
-  pos += width;
-  return true;
-}
-
 // "+HH:MM" or "-HH:MM" at `pos`, the offset east of UTC in ms.
 bool read_offset(const std::string& s, size_t& pos, int64_t& offset_ms) {
   if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return false;
@@ -47,6 +34,18 @@ std::string two(int64_t v) {
 }
 
 }  // namespace
+
+bool read_digits(const std::string& s, size_t& pos, size_t width, int& out) {
+  if (pos + width > s.size()) return false;
+  out = 0;
+  for (size_t i = 0; i < width; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += width;
+  return true;
+}
 
 bool is_leap_year(int64_t year) {
   return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);

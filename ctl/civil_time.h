@@ -40,6 +40,10 @@ Date local_date(int64_t instant_ms, int64_t offset_ms);
 // "Z" or "±HH:MM" (an exact instant; the zone is then ignored).
 Result<int64_t> parse_instant(const std::string& text, int64_t offset_ms);
 
+// Reads exactly `width` decimal digits at `pos` into `out` and moves `pos`
+// past them; false (pos unchanged) when they are not all digits.
+bool read_digits(const std::string& text, size_t& pos, size_t width, int& out);
+
 // "2027-03-15T00:00:00+08:00": the instant as local time in the zone.
 std::string format_local(int64_t instant_ms, int64_t offset_ms);
 
