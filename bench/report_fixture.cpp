@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "ctl/audit_log.h"
-#include "ctl/civil_time.h"
-#include "ctl/store.h"
+#include "ctl/audit/audit_log.h"
+#include "common/time.h"
+#include "ctl/store/store.h"
 
 namespace {
 

@@ -42,6 +42,21 @@ struct ObjectMeta {
   std::map<std::string, std::string> labels;
 };
 
+// Names one object of a kind: its tenant (VDC path; empty for global kinds)
+// and name. Ordered, so it keys maps.
+struct ObjectKey {
+  std::string tenant;
+  std::string name;
+
+  std::string str() const { return tenant.empty() ? name : tenant + "/" + name; }
+  auto operator<=>(const ObjectKey&) const = default;
+};
+
+// "education/web-1" style key.
+inline std::string object_key(const std::string& tenant, const std::string& name) {
+  return ObjectKey{tenant, name}.str();
+}
+
 struct ZoneSpec {
   std::string display_name;
   std::string description;

@@ -1,5 +1,5 @@
 #include <iostream>
 
-#include "ctl/cli.h"
+#include "ctl/cli/cli.h"
 
 int main(int argc, char** argv) { return xc::run_xcloudctl(argc, argv, std::cout, std::cerr); }

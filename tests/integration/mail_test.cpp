@@ -2,7 +2,8 @@
 // on loopback, plain and with STARTTLS + AUTH on a certificate generated at
 // test time; what arrived is read back by tests/support/mail_inspect.py
 // (Python's email package), the way a mail reader would see it.
-#include "ctl/mail.h"
+#include "tests/support/temp_dir.h"
+#include "ctl/report/mail.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
@@ -41,30 +42,13 @@ const std::string kPython = "/usr/bin/python3";
 const std::string kSupport = std::string(XC_SOURCE_DIR) + "/tests/support";
 constexpr int64_t kTestDateMs = 1795938600000;  // 2026-11-29T07:50:00Z
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/xc-mail-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using xc::test::TempDir;
 
 // smtp_sink.py as a child process on a free port; SIGTERM in the destructor.
 class SmtpSink {
  public:
   explicit SmtpSink(std::vector<std::string> options = {}) {
-    std::vector<std::string> args = {kPython, kSupport + "/smtp_sink.py", dir_.path() + "/out"};
+    std::vector<std::string> args = {kPython, kSupport + "/smtp_sink.py", dir_.root() + "/out"};
     args.insert(args.end(), options.begin(), options.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -76,7 +60,7 @@ class SmtpSink {
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, out[0]);
     posix_spawn_file_actions_addclose(&actions, out[1]);
-    std::string log = dir_.path() + "/sink.log";
+    std::string log = dir_.root() + "/sink.log";
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int rc = posix_spawn(&pid_, kPython.c_str(), &actions, nullptr, argv.data(), environ);
@@ -109,7 +93,7 @@ class SmtpSink {
   std::string message_path(int n, const std::string& ext) const {
     char name[16];
     std::snprintf(name, sizeof name, "%03d.", n);
-    return dir_.path() + "/out/" + name + ext;
+    return dir_.root() + "/out/" + name + ext;
   }
   nlohmann::json envelope(int n) const {
     return nlohmann::json::parse(read_text(message_path(n, "json")));

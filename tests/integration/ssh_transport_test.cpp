@@ -1,7 +1,7 @@
 // SshTransport (xcloudctl's side) against a real sshd on loopback running the
 // real `xcloud-agent rpc` on a simulated test:/// host. Needs root, /usr/sbin/sshd
 // and ssh-keygen (as tests/support/sshd.sh does), and the xcloud-agent binary.
-#include "ctl/ssh_transport.h"
+#include "ctl/hosts/ssh_transport.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>

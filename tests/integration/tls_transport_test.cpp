@@ -1,6 +1,6 @@
 // TlsTransport (xcloudctl's side) against a real TlsServer (the agent's side)
 // over mutual TLS on loopback.
-#include "ctl/tls_transport.h"
+#include "ctl/hosts/tls_transport.h"
 
 #include <doctest/doctest.h>
 

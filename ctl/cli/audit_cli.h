@@ -1,0 +1,27 @@
+// Helpers shared by the audit command files (audit_commands.cpp,
+// audit_key_commands.cpp); not for other commands. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ctl/cli/cli.h"
+#include "ctl/store/store.h"
+
+namespace xc::audit_cli {
+
+// Prints "xcloudctl: MESSAGE" and sets the exit code.
+void fail(CliContext& ctx, const Status& status, int exit_code = kExitFailure);
+
+// The SM self-test; on failure reports it and returns false.
+bool self_test_passes(CliContext& ctx);
+
+
+// <state dir>/audit-checkpoints.jsonl: where checkpoints go by default.
+Result<std::string> default_checkpoint_path(const CliContext& ctx);
+
+Result<std::string> read_text_file(const std::string& path, const std::string& what);
+
+void add_chain_commands(CLI::App& audit, CliContext& ctx);  // verify, checkpoint, keygen
+
+}  // namespace xc::audit_cli

@@ -1,0 +1,67 @@
+#include "ctl/cli/cli.h"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "ctl/cli/audit_commands.h"
+
+namespace xc {
+
+void add_output_option(CLI::App& cmd, std::string& format, const std::vector<std::string>& formats) {
+  format = formats.front();
+  std::string list;
+  for (const auto& f : formats) list += (list.empty() ? "" : "|") + f;
+  cmd.add_option("-o,--output", format, "Output format: " + list)
+      ->check(CLI::IsMember(formats))
+      ->capture_default_str();
+}
+
+int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "xcloudctl: manage an xcloud private cloud from declarative YAML manifests."};
+  app.footer("Examples:\n  xcloudctl init\n  xcloudctl validate -f examples/\n\n"
+             "Run 'xcloudctl COMMAND --help' for a command's options.");
+  app.name("xcloudctl");
+  app.require_subcommand(1);
+  app.fallthrough();  // --state, --as and --reason work after the command too
+  app.set_version_flag("--version", std::string("xcloudctl ") + XCLOUD_VERSION);
+  CliContext ctx{out, err, kExitOk, ""};
+  app.add_option("--state", ctx.state_path,
+                 "State database (default: $XCLOUD_STATE, else /var/lib/xcloud/state.db for "
+                 "root, ${XDG_STATE_HOME:-~/.local/state}/xcloud/state.db otherwise)");
+  add_validate_command(app, ctx);
+  add_init_command(app, ctx);
+  add_pki_commands(app, ctx);
+  add_reconcile_commands(app, ctx);
+  add_get_command(app, ctx);
+  add_describe_command(app, ctx);
+  add_delete_command(app, ctx);
+  add_audit_commands(app, ctx);
+  add_quota_command(app, ctx);
+  add_bill_command(app, ctx);
+  add_report_command(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp& e) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::CallForVersion& e) {
+    out << e.what() << "\n";
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    // Subcommand help arrives here too, as a ParseError with exit code 0.
+    if (e.get_exit_code() == 0) {
+      app.exit(e, out, err);
+      return kExitOk;
+    }
+    err << "xcloudctl: " << e.what() << "\nRun 'xcloudctl --help' for usage.\n";
+    return kExitUsage;
+  }
+  return ctx.exit_code;
+}
+
+}  // namespace xc

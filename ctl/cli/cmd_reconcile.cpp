@@ -1,0 +1,196 @@
+// xcloudctl diff and xcloudctl apply: make the hosts match the manifests.
+#include <unistd.h>
+
+#include <iostream>
+#include <set>
+
+#include <CLI/CLI.hpp>
+
+#include "ctl/cli/audit_commands.h"
+#include "ctl/cli/cli.h"
+#include "ctl/cli/plan_printer.h"
+#include "ctl/cli/price_caps_option.h"
+#include "ctl/hosts/pki_files.h"
+#include "ctl/reconcile/reconcile.h"
+#include "ctl/store/state_path.h"
+
+namespace xc {
+namespace {
+
+struct Options {
+  std::vector<std::string> paths;
+  std::string caps_file;
+  ReconcileOptions reconcile;
+  int per_host = 4;
+  std::string format;
+  bool dry_run = false;
+  bool yes = false;
+};
+
+void add_common(CLI::App* cmd, Options& o) {
+  cmd->add_option("-f,--filename", o.paths, "Manifest file or folder (repeatable)")->required();
+  cmd->add_flag("--prune", o.reconcile.plan.prune, "Also delete what this manifest set created and no longer declares");
+  cmd->add_option("--set", o.reconcile.plan.manifest_set, "Name of this manifest set (what --prune may delete)")
+      ->capture_default_str();
+  cmd->add_option("--parallel", o.reconcile.parallel, "Hosts worked on at once")->capture_default_str();
+  cmd->add_flag("--allow-recreate", o.reconcile.plan.allow_recreate,
+                "Recreate a VM that must change host instead of refusing the move: DESTROYS its disks");
+  add_price_caps_option(*cmd, o.caps_file);
+}
+
+// Validates, opens the store and the hosts, and plans. Prints what went wrong
+// and returns the exit code (0 with `r` ready).
+int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
+  auto caps = load_price_caps_option(o.caps_file);
+  if (!caps.ok()) {
+    ctx.err << "xcloudctl: " << caps.status().message() << "\n";
+    return kExitUsage;
+  }
+  r.manifests = load_manifest_set(o.paths, *caps);
+  if (!r.manifests.ok()) {
+    for (const auto& d : r.manifests.errors) ctx.err << format_diagnostic(d) << "\n";
+    ctx.err << r.manifests.errors.size() << " error(s); nothing was changed\n";
+    return kExitUsage;
+  }
+  auto state = resolve_state_path(ctx);
+  if (!state.ok()) {
+    ctx.err << "xcloudctl: " << state.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto store = open_store(*state, OpenMode::kExisting);
+  if (!store.ok()) {
+    ctx.err << "xcloudctl: " << store.status().message() << "\n";
+    return kExitFailure;
+  }
+  r.store = std::move(*store);
+  r.clients = std::make_unique<HostClients>(pki_files_for_state(*state), o.per_host);
+  Status planned = plan_reconcile(r, o.reconcile);
+  if (std::getenv("XCLOUD_TIMING"))
+    for (const auto& [phase, seconds] : r.timings) ctx.err << "timing: " << phase << " " << seconds << " s\n";
+  if (!planned.ok()) {
+    ctx.err << "xcloudctl: " << planned.message() << "; nothing was changed\n";
+    return planned.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  if (!r.quota_violations.empty()) {
+    for (const auto& message : r.quota_violations) ctx.err << "error: " << message << "\n";
+    ctx.err << r.quota_violations.size() << " quota violation(s); nothing was changed\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+// Destructive steps run only with --yes or a typed "yes" on a terminal.
+bool confirmed(CliContext& ctx, const Plan& plan, bool yes) {
+  Destruction d = plan.destruction();
+  if (!d.any() || yes) return true;
+  if (!isatty(STDIN_FILENO)) {
+    ctx.err << "xcloudctl: the plan destroys data (" << destruction_line(d)
+            << ") and stdin is not a terminal; pass --yes to apply it. Nothing was changed\n";
+    return false;
+  }
+  ctx.out << "The plan destroys data. " << destruction_line(d) << ".\nType yes to continue: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "yes") return true;
+  ctx.err << "xcloudctl: not confirmed; nothing was changed\n";
+  return false;
+}
+
+}  // namespace
+
+void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
+  auto diff_opts = std::make_shared<Options>();
+  auto* diff = app.add_subcommand("diff", "Show what apply would change on the hosts");
+  diff->footer(
+      "Example:\n  xcloudctl diff -f examples/ --prune\n\n"
+      "Marks: + create, ~ change, - destroys data (with its GiB), > move.\n"
+      "Exit status: 0 no changes, 1 changes, 2 error.");
+  add_common(diff, *diff_opts);
+  add_output_option(*diff, diff_opts->format, {"text", "json"});
+  diff->callback([&ctx, diff_opts] {
+    Reconcile r;
+    int code = prepare(ctx, *diff_opts, r);
+    if (code != kExitOk) {
+      ctx.exit_code = code;
+      return;
+    }
+    if (diff_opts->format == "json") ctx.out << r.plan.to_json().dump(2) << "\n";
+    else print_plan(r.plan, ctx.out);
+    bool broken = !r.plan.errors.empty() || !r.plan.unplaceable.empty();
+    ctx.exit_code = broken ? kExitUsage : r.plan.has_changes() ? kExitFailure : kExitOk;
+  });
+
+  auto apply_opts = std::make_shared<Options>();
+  auto* apply = app.add_subcommand("apply", "Make the hosts match the manifests");
+  apply->footer(
+      "Examples:\n  xcloudctl apply -f examples/\n  xcloudctl apply -f manifests/ --prune --yes\n\n"
+      "A step that destroys data (a VM delete, a disk removed, a recreate, a prune) runs only\n"
+      "with --yes or after typing yes on a terminal; without a terminal apply refuses (exit 1).\n"
+      "A VM whose placement must change is a move; moves are refused (exit 1) until xcloud\n"
+      "migrates VMs, unless --allow-recreate deletes the VM and creates it blank.\n"
+      "Changes that need a guest restart are left pending unless --allow-restart is given.\n"
+      "Exit status: 0 done, 1 some step failed, was refused, or a VM could not be placed, 2 invalid input.");
+  add_common(apply, *apply_opts);
+  apply->add_flag("--dry-run", apply_opts->dry_run, "Plan and print, change nothing");
+  apply->add_flag("--yes,-y", apply_opts->yes, "Run steps that destroy data without asking");
+  apply->add_flag("--allow-restart", apply_opts->reconcile.plan.allow_restart, "Restart guests whose change needs it");
+  apply->callback([&ctx, apply_opts, apply] {
+    Reconcile r;
+    const Options& o = *apply_opts;
+    int code = prepare(ctx, o, r);
+    if (code != kExitOk) {
+      ctx.exit_code = code;
+      return;
+    }
+    print_plan(r.plan, ctx.out);
+    if (o.dry_run) {
+      ctx.exit_code = r.plan.has_changes() ? kExitFailure : kExitOk;
+      return;
+    }
+    if (!r.plan.moves().empty()) {
+      ctx.err << "xcloudctl: " << move_refusal(r.plan) << " Nothing was changed\n";
+      ctx.exit_code = kExitFailure;
+      return;
+    }
+    if (!confirmed(ctx, r.plan, o.yes)) {
+      ctx.exit_code = kExitFailure;
+      return;
+    }
+    // No change without its audit record: refuse before any host is touched.
+    AuditLog log(*r.store);
+    Status writable = log.check_writable();
+    AuditIdentity who = audit_identity_for(*apply);
+    const std::string& set = o.reconcile.plan.manifest_set;
+    Status recorded = writable.ok() ? record_objects(log, who, r.desired, set) : writable;
+    if (!recorded.ok()) {
+      ctx.err << "xcloudctl: " << recorded.message() << "; nothing was changed\n";
+      ctx.exit_code = kExitFailure;
+      return;
+    }
+    StoreRecorder recorder(log, who, set, r.stored);
+    ExecutorOptions exec;
+    exec.parallel_hosts = o.reconcile.parallel;
+    exec.per_host = o.per_host;
+    exec.allow_restart = o.reconcile.plan.allow_restart;
+    bool tty = isatty(STDOUT_FILENO) && &ctx.out == &std::cout;
+    LineStatus lines(ctx.out);
+    TerminalStatus terminal(ctx.out);
+    ExecutionResult result =
+        execute_plan(r.plan, *r.clients, recorder, exec, tty ? static_cast<ApplyStatus&>(terminal) : lines);
+    for (const auto& f : result.failures) ctx.err << "error: " << f << "\n";
+    for (const auto& w : recorder.warnings()) ctx.err << "warning: " << w << "\n";
+    // What the hosts run now, for get and describe.
+    std::set<std::string> touched;
+    for (const auto& s : r.plan.steps) touched.insert(s.host);
+    std::vector<std::string> hosts(touched.begin(), touched.end());
+    Status saved = save_observed(*r.store, r.desired, observe_hosts(*r.clients, hosts, o.reconcile.parallel));
+    if (!saved.ok()) ctx.err << "error: saving what the hosts run now: " << saved.message() << "\n";
+    ctx.out << "Applied: " << result.done << " done, " << result.failed << " failed";
+    if (!r.plan.unplaceable.empty()) ctx.out << ", " << r.plan.unplaceable.size() << " not placed";
+    ctx.out << ".\n";
+    bool incomplete = result.failed > 0 || !r.plan.unplaceable.empty() || !r.plan.errors.empty() || !saved.ok();
+    ctx.exit_code = incomplete ? kExitFailure : kExitOk;
+  });
+}
+
+}  // namespace xc

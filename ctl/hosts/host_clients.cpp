@@ -1,0 +1,108 @@
+#include "ctl/hosts/host_clients.h"
+
+#include <unistd.h>
+
+#include "ctl/hosts/ssh_transport.h"
+#include "ctl/hosts/tls_transport.h"
+
+namespace xc {
+
+Code code_from_name(const std::string& name) {
+  for (Code c : {Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists, Code::kFailedPrecondition,
+                 Code::kConflict, Code::kPermissionDenied, Code::kUnavailable, Code::kIo})
+    if (name == code_name(c)) return c;
+  return Code::kInternal;
+}
+
+namespace {
+
+Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, const HostSpec& spec) {
+  TlsTransportConfig c;
+  const std::string& a = spec.address;
+  size_t colon = a.rfind(':');
+  bool bracketed = !a.empty() && a[0] == '[';
+  if (colon != std::string::npos && (bracketed ? a.find(']') < colon : a.find(':') == colon)) {
+    c.host = bracketed ? a.substr(1, a.find(']') - 1) : a.substr(0, colon);
+    c.port = std::stoi(a.substr(colon + 1));
+  } else {
+    c.host = bracketed ? a.substr(1, a.size() - 2) : a;
+  }
+  if (spec.transport == Transport::kSsh) {
+    SshTransportConfig s;
+    s.host = c.host;  // the address without the agent's TLS port
+    s.port = spec.ssh_port;
+    s.user = spec.ssh_user;
+    s.known_hosts = spec.known_hosts.empty() ? pki_.dir + "/known_hosts" : spec.known_hosts;
+    s.identity_file = spec.identity_file;
+    if (s.identity_file.empty() && ::access((pki_.dir + "/ssh_key").c_str(), R_OK) == 0) s.identity_file = pki_.dir + "/ssh_key";
+    s.remote_command = spec.ssh_command;
+    auto t = SshTransport::create(s);
+    if (!t.ok()) return t.status();
+    return std::unique_ptr<AgentTransport>(std::move(*t));
+  }
+  c.cert_path = pki_.controller_cert();
+  c.key_path = pki_.controller_key();
+  c.ca_path = pki_.ca_cert();
+  auto t = TlsTransport::create(c);
+  if (!t.ok()) return t.status();
+  return std::unique_ptr<AgentTransport>(std::move(*t));
+}
+
+}  // namespace
+
+HostClients::HostClients(PkiFiles pki, int per_host_limit)
+    : HostClients([pki = std::move(pki)](const std::string&, const HostSpec& spec) { return connect_agent(pki, spec); },
+                  per_host_limit) {}
+
+HostClients::HostClients(Connector connector, int per_host_limit)
+    : connector_(std::move(connector)), per_host_limit_(per_host_limit < 1 ? 1 : per_host_limit) {}
+
+void HostClients::add_host(const Object& host) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pools_[host.meta.name].spec = host.as<HostSpec>();
+}
+
+Result<std::unique_ptr<AgentTransport>> HostClients::checkout(const std::string& host) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto it = pools_.find(host);
+  if (it == pools_.end()) return error(Code::kNotFound, "host " + host + ": not declared in the manifests");
+  Pool& pool = it->second;
+  available_.wait(lock, [&] { return !pool.idle.empty() || pool.open < per_host_limit_; });
+  if (!pool.idle.empty()) {
+    auto t = std::move(pool.idle.back());
+    pool.idle.pop_back();
+    return t;
+  }
+  ++pool.open;
+  HostSpec spec = pool.spec;
+  lock.unlock();
+  auto t = connector_(host, spec);
+  if (!t.ok()) {
+    std::lock_guard<std::mutex> again(mutex_);
+    --pools_[host].open;
+    available_.notify_one();
+  }
+  return t;
+}
+
+void HostClients::checkin(const std::string& host, std::unique_ptr<AgentTransport> t) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pools_[host].idle.push_back(std::move(t));
+  available_.notify_one();
+}
+
+Result<nlohmann::json> HostClients::call(const std::string& host, const std::string& method,
+                                         const nlohmann::json& params) {
+  auto t = checkout(host);
+  if (!t.ok()) return t.status();
+  auto reply = (*t)->call({{"id", 1}, {"method", method}, {"params", params}});
+  checkin(host, std::move(*t));
+  if (!reply.ok()) return error(reply.status().code(), "host " + host + ": " + reply.status().message());
+  if (reply->contains("error")) {
+    const auto& e = (*reply)["error"];
+    return error(code_from_name(e.value("code", "internal")), "host " + host + ": " + e.value("message", "error"));
+  }
+  return (*reply)["result"];
+}
+
+}  // namespace xc

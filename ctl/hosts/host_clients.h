@@ -1,0 +1,56 @@
+// Connections to every host's agent, made lazily from Host manifests: mutual
+// TLS with the certificates in <state dir>/pki, or SSH (libssh) running the
+// agent's rpc mode, with host keys checked against <state dir>/pki/known_hosts. Several
+// transports per host let a bounded number of requests run at once.
+// Thread-safe: call() may be used from many threads.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/model.h"
+#include "ctl/hosts/agent_transport.h"
+#include "ctl/hosts/pki_files.h"
+
+namespace xc {
+
+class HostClients {
+ public:
+  // Opens one transport to a host's agent (tests pass an in-process one).
+  using Connector =
+      std::function<Result<std::unique_ptr<AgentTransport>>(const std::string& host, const HostSpec& spec)>;
+
+  // Over the network: TLS or SSH as each Host says, with the state's PKI.
+  HostClients(PkiFiles pki, int per_host_limit);
+  HostClients(Connector connector, int per_host_limit);
+
+  void add_host(const Object& host);
+  // Sends one request to the host's agent; `method` and `params` form the request.
+  // Agent errors come back as a non-ok Status with the agent's code and message.
+  Result<nlohmann::json> call(const std::string& host, const std::string& method,
+                              const nlohmann::json& params);
+
+ private:
+  struct Pool {
+    HostSpec spec;
+    std::vector<std::unique_ptr<AgentTransport>> idle;
+    int open = 0;
+  };
+  Result<std::unique_ptr<AgentTransport>> checkout(const std::string& host);
+  void checkin(const std::string& host, std::unique_ptr<AgentTransport> t);
+  Connector connector_;
+  int per_host_limit_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::map<std::string, Pool> pools_;
+};
+
+// Maps an agent error code ("not_found") back to a Code.
+Code code_from_name(const std::string& name);
+
+}  // namespace xc

@@ -1,0 +1,125 @@
+// The report as JSON: the Report's figures with stable names, amounts in fen
+// and shares in per mille, so a script can use them without parsing text.
+#include <nlohmann/json.hpp>
+
+#include "common/time.h"
+#include "ctl/report/report_formats.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json allocation_json(const AllocatedResources& a) {
+  return {{"vms", a.vms},
+          {"vcpu", a.vcpu},
+          {"memory_gb", a.memory_gb},
+          {"storage_gb", a.storage_gb},
+          {"accelerators", a.accelerators}};
+}
+
+ordered_json counts_json(const ChangeCount& c) {
+  return {{"created", c.created},
+          {"resized", c.resized},
+          {"deleted", c.deleted},
+          {"updated", c.updated}};
+}
+
+}  // namespace
+
+std::string report_json(const Report& r) {
+  const int64_t zone = r.period.offset_ms;
+  auto when = [&](int64_t ms) { return civil::format_local(ms, zone); };
+  ordered_json out;
+  out["report"] = report_kind_name(r.kind);
+  out["period"] = r.period.label();
+  out["time_zone"] = "Asia/Shanghai";
+  out["from"] = when(r.period.start_ms);
+  out["to"] = when(r.period.end_ms);
+  out["generated_at"] = when(r.generated_at_ms);
+  out["allocation_as_of"] = when(r.as_of_ms);
+
+  ordered_json changes = ordered_json::array();
+  for (const ReportChange& c : r.changes) {
+    changes.push_back({{"time", when(c.time_ms)},
+                       {"tenant", c.tenant},
+                       {"system", c.system},
+                       {"kind", c.kind},
+                       {"name", c.name},
+                       {"action", c.action},
+                       {"by", c.actor},
+                       {"result", c.result},
+                       {"message", c.message}});
+  }
+  ordered_json counts = ordered_json::array();
+  for (const ChangeCount& c : r.change_counts) {
+    ordered_json row = {{"tenant", c.tenant}, {"system", c.system}};
+    row.update(counts_json(c));
+    counts.push_back(std::move(row));
+  }
+  out["changes"] = {
+      {"total", counts_json(r.change_total)}, {"by_tenant_system", counts}, {"log", changes}};
+
+  ordered_json allocation = ordered_json::array();
+  for (const AllocatedResources& a : r.allocation) {
+    ordered_json row = {{"tenant", a.tenant}, {"system", a.system}};
+    row.update(allocation_json(a));
+    allocation.push_back(std::move(row));
+  }
+  ordered_json series = ordered_json::array();
+  for (const AllocationPoint& p : r.series) {
+    ordered_json point = {{"time", when(p.time_ms)}};
+    point.update(allocation_json(p.total));
+    series.push_back(std::move(point));
+  }
+  out["allocation"] = {{"total", allocation_json(r.allocation_total)},
+                       {"by_tenant_system", allocation},
+                       {"series", series}};
+
+  ordered_json cost = {{"currency", "CNY"}};
+  if (!r.bill_error.empty()) {
+    cost["error"] = r.bill_error;
+  } else {
+    ordered_json lines = ordered_json::array();
+    for (const BillLine& l : r.bill.lines) {
+      lines.push_back({{"tenant", l.tenant},
+                       {"item", l.item},
+                       {"quantity_months", l.quantity_months},
+                       {"amount_fen", l.amount_fen}});
+    }
+    ordered_json tenants = ordered_json::array();
+    for (const TenantTotal& t : r.tenant_totals)
+      tenants.push_back({{"tenant", t.tenant}, {"own_fen", t.own_fen}, {"total_fen", t.total_fen}});
+    ordered_json top = ordered_json::array();
+    for (const TenantCost& t : r.top_tenants)
+      top.push_back({{"tenant", t.tenant}, {"amount_fen", t.amount_fen}});
+    cost["total_fen"] = r.bill.total_fen;
+    cost["top_tenants"] = top;
+    cost["tenants"] = tenants;
+    cost["lines"] = lines;
+  }
+  out["cost"] = cost;
+
+  ordered_json capacity = ordered_json::array();
+  for (const CapacityRow& c : r.capacity) {
+    capacity.push_back({{"scope", c.scope},
+                        {"name", c.name},
+                        {"hosts", c.hosts},
+                        {"vcpu",
+                         {{"allocated", c.vcpu_allocated},
+                          {"total", c.vcpu_total},
+                          {"permille", c.vcpu_permille}}},
+                        {"memory_gb",
+                         {{"allocated", c.memory_gib_allocated},
+                          {"total", c.memory_gib_total},
+                          {"permille", c.memory_permille}}},
+                        {"flagged", c.flagged}});
+  }
+  out["capacity"] = {{"flag_permille", kCapacityFlagPermille}, {"rows", capacity}};
+  out["tenant_names"] = r.tenant_names;
+  if (r.kind == ReportKind::kMonthly)
+    out["incidents"] = {{"collected", false}, {"items", ordered_json::array()}};
+  return out.dump(2) + "\n";
+}
+
+}  // namespace xc

@@ -1,0 +1,76 @@
+// The report as CSV and as Markdown: the sections' tables, one after another.
+#include <sstream>
+
+#include "ctl/report/csv.h"
+#include "ctl/report/report_formats.h"
+#include "ctl/report/report_sections.h"
+
+namespace xc {
+
+std::string report_csv(const Report& report) {
+  std::ostringstream out;
+  out << kCsvBom << csv_field(report_title(report)) << "\r\n\r\n";
+  for (const ReportSection& s : report_sections(report)) {
+    out << csv_field(s.title + " " + s.title_zh) << "\r\n";
+    if (!s.note.empty()) out << csv_field(s.note) << "\r\n";
+    if (s.rows.empty()) {
+      out << "\r\n";
+      continue;
+    }
+    for (size_t i = 0; i < s.headers.size(); ++i) out << (i ? "," : "") << csv_field(s.headers[i]);
+    out << "\r\n";
+    for (const ReportRow& row : s.rows) {
+      for (size_t i = 0; i < row.cells.size(); ++i)
+        out << (i ? "," : "") << csv_field(row.cells[i]);
+      out << "\r\n";
+    }
+    out << "\r\n";
+  }
+  return out.str();
+}
+
+namespace {
+
+// A Markdown table cell: pipes escaped, line breaks flattened.
+std::string md_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
+  }
+  return out.empty() ? " " : out;
+}
+
+}  // namespace
+
+std::string report_markdown(const Report& report) {
+  std::ostringstream out;
+  out << "# " << report_title(report) << "\n";
+  for (const ReportSection& s : report_sections(report)) {
+    out << "\n## " << s.title << " · " << s.title_zh << "\n";
+    if (!s.note.empty()) out << "\n" << s.note << "\n";
+    if (s.rows.empty()) continue;
+    out << "\n";
+    out << "|";
+    for (const std::string& h : s.headers) out << " " << md_cell(h) << " |";
+    out << "\n|";
+    for (size_t i = 0; i < s.headers.size(); ++i)
+      out << (i < s.numeric.size() && s.numeric[i] ? " ---: |" : " --- |");
+    out << "\n";
+    for (const ReportRow& row : s.rows) {
+      out << "|";
+      for (const std::string& c : row.cells)
+        out << " "
+            << (c.empty() || !(row.total || row.flagged) ? md_cell(c) : "**" + md_cell(c) + "**")
+            << " |";
+      out << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace xc

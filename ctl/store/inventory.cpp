@@ -1,0 +1,100 @@
+#include "ctl/store/inventory.h"
+
+#include "common/model.h"
+
+namespace xc {
+
+using nlohmann::json;
+
+json VmView::to_json() const {
+  return {{"tenant", tenant}, {"name", name}, {"host", host}, {"state", state}, {"id", uuid},
+          {"system", system}, {"arch", arch}, {"cpus", cpus}, {"memoryMiB", memory_mib},
+          {"generation", generation}, {"ipv4", ipv4}, {"disks", disks}, {"labels", labels}};
+}
+
+json HostView::to_json() const {
+  json acc = json::object();
+  for (const auto& [type, ut] : accelerators) acc[type] = {{"used", ut.first}, {"total", ut.second}};
+  return {{"name", record.name}, {"address", record.address}, {"transport", record.transport},
+          {"pool", record.pool}, {"zone", record.zone}, {"arch", record.arch},
+          {"vcpu", {{"allocated", cpus_allocated}, {"total", cpus_total}}},
+          {"memoryMiB", {{"allocated", memory_mib_allocated}, {"total", memory_mib_total}}},
+          {"vms", vms}, {"accelerators", acc}, {"contactedAtMs", contacted_at_ms}};
+}
+
+Result<Inventory> load_inventory(Store& store) {
+  Inventory inv;
+  auto hosts = store.list_hosts();
+  auto resources = store.list_resources(std::string("VirtualMachine"));
+  auto placements = store.list_placements();
+  if (!hosts.ok()) return hosts.status();
+  if (!resources.ok()) return resources.status();
+  if (!placements.ok()) return placements.status();
+  std::map<std::string, std::string> host_of;
+  for (const auto& p : *placements) host_of[object_key(p.tenant, p.name)] = p.host;
+  std::map<std::string, json> observed;  // "host|tenant/name" -> domain snapshot
+  std::map<std::string, size_t> host_index;
+  for (const auto& h : *hosts) {
+    HostView v;
+    v.record = h;
+    json snapshot = json::parse(h.facts_json, nullptr, false);
+    if (snapshot.is_object() && snapshot.contains("facts")) {
+      v.facts = snapshot["facts"];
+      v.cpus_total = v.facts["cpu"].value("count", int64_t{0});
+      v.memory_mib_total = v.facts.value("memoryKiB", int64_t{0}) / 1024;
+      v.contacted_at_ms = snapshot.value("contactedAtMs", int64_t{0});
+      v.unmanaged = snapshot.value("unmanaged", json::array());
+      for (const auto& a : v.facts.value("accelerators", json::array())) {
+        std::string type = a.value("type", "");
+        if (type.empty()) continue;
+        auto& ut = v.accelerators[type];
+        ++ut.second;
+        if (!a["usedBy"].is_null()) ++ut.first;
+      }
+      for (const auto& d : snapshot.value("domains", json::array()))
+        observed[h.name + "|" + object_key(d.value("tenant", ""), d.value("vmName", ""))] = d;
+    }
+    host_index[h.name] = inv.hosts.size();
+    inv.hosts.push_back(std::move(v));
+  }
+  for (const auto& r : *resources) {
+    VmView vm;
+    vm.tenant = r.tenant;
+    vm.name = r.name;
+    vm.generation = r.generation;
+    vm.host = host_of[object_key(r.tenant, r.name)];
+    json record = json::parse(r.spec_json, nullptr, false);
+    if (record.is_discarded()) record = json::object();
+    const json domain = record.value("domain", json::object());
+    vm.manifest = record.value("manifest", json::object());
+    vm.cpus = domain.value("cpus", int64_t{0});
+    vm.memory_mib = domain.value("memory_mib", int64_t{0});
+    vm.arch = domain.value("arch", "");
+    for (const auto& n : domain.value("nics", json::array()))
+      if (!n.value("ipv4", "").empty()) vm.ipv4.push_back(n["ipv4"]);
+    for (const auto& d : domain.value("disks", json::array()))
+      vm.disks.push_back(d.value("name", "") + ":" + std::to_string(d.value("size_gib", 0)) + "G/" + d.value("tier", ""));
+    const json labels = vm.manifest["metadata"].value("labels", json::object());
+    for (const auto& [k, v] : labels.items())
+      if (v.is_string()) vm.labels[k] = v;
+    vm.system = vm.labels.count("system") ? vm.labels["system"] : "";
+    auto o = observed.find(vm.host + "|" + object_key(r.tenant, r.name));
+    if (o != observed.end()) {
+      vm.state = o->second.value("state", "unknown");
+      vm.uuid = o->second.value("uuid", "");
+      if (o->second.value("restartPending", false)) vm.state += " (restart pending)";
+    } else if (host_index.count(vm.host) && inv.hosts[host_index[vm.host]].contacted_at_ms > 0) {
+      vm.state = "missing";
+    }
+    if (host_index.count(vm.host)) {
+      HostView& h = inv.hosts[host_index[vm.host]];
+      h.cpus_allocated += vm.cpus;
+      h.memory_mib_allocated += vm.memory_mib;
+      ++h.vms;
+    }
+    inv.vms.push_back(std::move(vm));
+  }
+  return inv;
+}
+
+}  // namespace xc

@@ -1,0 +1,42 @@
+// The inventory as xcloudctl last saw it: VMs, hosts and other objects from
+// the store, joined with each host's last reported state. Read-only; built
+// per command.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ctl/store/store.h"
+
+namespace xc {
+
+struct VmView {
+  std::string tenant, name, host, state = "unknown", uuid, system, arch;
+  int64_t cpus = 0, memory_mib = 0, generation = 0;
+  std::vector<std::string> ipv4, disks;
+  std::map<std::string, std::string> labels;
+  nlohmann::json manifest;
+  nlohmann::json to_json() const;
+};
+
+struct HostView {
+  HostRecord record;
+  nlohmann::json facts;  // last host.facts, or null
+  int64_t cpus_total = 0, memory_mib_total = 0, cpus_allocated = 0, memory_mib_allocated = 0, vms = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> accelerators;  // type -> (used, total)
+  int64_t contacted_at_ms = 0;
+  nlohmann::json unmanaged = nlohmann::json::array();
+  nlohmann::json to_json() const;
+};
+
+struct Inventory {
+  std::vector<VmView> vms;
+  std::vector<HostView> hosts;
+};
+
+Result<Inventory> load_inventory(Store& store);
+
+}  // namespace xc

@@ -1,0 +1,118 @@
+// The rows the store keeps: hosts, resources, placements, audit records and
+// meter intervals. Plain value types, shared by the store and the concerns
+// above it (audit, billing) so the store depends on none of them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace xc {
+
+// A host as last seen: the inventory the scheduler works from.
+struct HostRecord {
+  std::string name;
+  std::string address;    // "host" or "host:port"
+  std::string transport;  // "tls" or "ssh"
+  std::string pool;
+  std::string zone;
+  std::string arch;  // as the agent reports it: "x86_64", "aarch64"
+  std::string facts_json = "{}";
+  int64_t updated_at_ms = 0;
+
+  bool operator==(const HostRecord&) const = default;
+};
+
+// Names one desired object. `kind` is kind_name() ("VirtualMachine"); `tenant`
+// is empty for global kinds.
+struct ResourceKey {
+  std::string kind;
+  std::string tenant;
+  std::string name;
+
+  bool operator==(const ResourceKey&) const = default;
+};
+
+// `VirtualMachine "education/web-1"`: how messages name a resource.
+inline std::string to_string(const ResourceKey& key) {
+  return key.kind + " \"" + (key.tenant.empty() ? "" : key.tenant + "/") + key.name + "\"";
+}
+
+// A desired object as applied from manifests.
+struct ResourceRecord {
+  std::string kind;
+  std::string tenant;
+  std::string name;
+  std::string spec_json;
+  std::string spec_hash;
+  int64_t generation = 0;     // kept by the store: 1, then +1 per spec_hash change
+  std::string manifest_set;   // which apply owns it, for --prune
+  int64_t updated_at_ms = 0;  // when the generation last changed
+
+  ResourceKey key() const { return {kind, tenant, name}; }
+  bool operator==(const ResourceRecord&) const = default;
+};
+
+// Which host a resource lives on.
+struct PlacementRecord {
+  std::string kind;
+  std::string tenant;
+  std::string name;
+  std::string host;
+
+  ResourceKey key() const { return {kind, tenant, name}; }
+  bool operator==(const PlacementRecord&) const = default;
+};
+
+// Which audit records to read. Empty fields match everything.
+struct AuditFilter {
+  int64_t after_seq = 0;            // seq > after_seq
+  std::optional<int64_t> since_ms;  // time_ms >= since_ms
+  std::optional<int64_t> until_ms;  // time_ms < until_ms
+  std::string actor;                // the OS user or the --as user
+  std::string tenant;               // this tenant and the tenants below it
+  std::string kind;                 // with `object`: one object
+  std::string object;               // NAME or TENANT/NAME (for Tenant: its path)
+};
+
+// One change xcloudctl made or tried to make. `seq`, `time_ms`,
+// `prev_digest` and `digest` are set by AuditLog::append (ctl/audit/audit_log.h).
+struct AuditRecord {
+  int64_t seq = 0;
+  int64_t time_ms = 0;      // UTC, milliseconds since the epoch
+  std::string actor;        // the OS user running xcloudctl
+  std::string as_user;      // --as USER, else ""
+  std::string reason;       // --reason TICKET, else ""
+  std::string origin_host;  // the machine xcloudctl ran on
+  std::string command;      // argv joined, secrets redacted (redact_command)
+  std::string kind;         // the object changed: kind, tenant (may be ""), name
+  std::string tenant;
+  std::string name;
+  std::string action;       // "create", "update", "delete", "power-on", "enroll", "prune", ...
+  std::string hash_before;  // spec hash before and after; "" when there was none
+  std::string hash_after;
+  std::string result;       // "ok" or "error"
+  std::string message;      // the error, or a note; may be ""
+  std::string prev_digest;  // 32 raw bytes: the previous record's digest
+  std::string digest;       // 32 raw bytes: SM3(prev_digest || canonical_encoding(*this))
+
+  bool operator==(const AuditRecord&) const = default;
+};
+
+inline constexpr const char* kAuditOk = "ok";
+inline constexpr const char* kAuditError = "error";
+
+// One resource allocated to a VM over [start_ms, end_ms); end_ms is empty
+// while the allocation is still open. Instants are ms since the Unix epoch.
+struct MeterInterval {
+  std::string tenant;  // VDC path, e.g. "education/schools"
+  std::string system;  // the VM's `system` label, may be empty
+  std::string vm;
+  std::string item;  // price item: vcpu, memory (GB), storage-normal (GB), gpu-16g, ...
+  int64_t quantity = 0;
+  int64_t start_ms = 0;
+  std::optional<int64_t> end_ms;
+  bool running = true;  // false: the VM was stopped during this interval
+};
+
+}  // namespace xc

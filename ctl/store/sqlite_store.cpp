@@ -1,0 +1,651 @@
+#include "ctl/store/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace xc {
+namespace {
+
+Code code_for(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Code::kUnavailable;
+    case SQLITE_CONSTRAINT:
+      return Code::kFailedPrecondition;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      return Code::kIo;
+    default:
+      return Code::kInternal;
+  }
+}
+
+// One prepared statement; values go in through bind() only. Bind errors are
+// kept and reported by step(), so call sites stay linear.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(const std::string& value) {
+    if (rc_ == SQLITE_OK) {
+      rc_ = sqlite3_bind_text(stmt_, ++index_, value.data(), static_cast<int>(value.size()),
+                              SQLITE_TRANSIENT);
+    }
+    return *this;
+  }
+  Statement& bind(int64_t value) {
+    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_int64(stmt_, ++index_, value);
+    return *this;
+  }
+  Statement& bind(const ResourceKey& key) { return bind(key.kind).bind(key.tenant).bind(key.name); }
+  Statement& bind_blob(const std::string& value) {
+    if (rc_ == SQLITE_OK) {
+      rc_ = sqlite3_bind_blob(stmt_, ++index_, value.data(), static_cast<int>(value.size()),
+                              SQLITE_TRANSIENT);
+    }
+    return *this;
+  }
+
+  Statement& bind_null() {
+    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_null(stmt_, ++index_);
+    return *this;
+  }
+
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() {
+    if (rc_ == SQLITE_OK || rc_ == SQLITE_ROW) rc_ = sqlite3_step(stmt_);
+    return rc_;
+  }
+  std::string text(int column) {
+    const unsigned char* p = sqlite3_column_text(stmt_, column);
+    if (p == nullptr) return "";
+    return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, column));
+  }
+  int64_t int64(int column) { return sqlite3_column_int64(stmt_, column); }
+  bool is_null(int column) { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  std::string blob(int column) {
+    const void* p = sqlite3_column_blob(stmt_, column);
+    if (p == nullptr) return "";
+    return std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, column));
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_OK;
+  int index_ = 0;
+};
+
+constexpr const char* kHostColumns =
+    "name, address, transport, pool, zone, arch, facts_json, updated_at_ms";
+constexpr const char* kResourceColumns =
+    "kind, tenant, name, spec_json, spec_hash, generation, manifest_set, updated_at_ms";
+
+HostRecord read_host(Statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.int64(7)};
+}
+ResourceRecord read_resource(Statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6), s.int64(7)};
+}
+PlacementRecord read_placement(Statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3)};
+}
+
+constexpr const char* kAuditColumns =
+    "seq, time_ms, actor, as_user, reason, origin_host, command, kind, tenant, name, action, "
+    "hash_before, hash_after, result, message, prev_digest, digest";
+
+AuditRecord read_audit(Statement& s) {
+  AuditRecord r;
+  r.seq = s.int64(0);
+  r.time_ms = s.int64(1);
+  int column = 2;
+  for (std::string* f :
+       {&r.actor, &r.as_user, &r.reason, &r.origin_host, &r.command, &r.kind, &r.tenant, &r.name,
+        &r.action, &r.hash_before, &r.hash_after, &r.result, &r.message}) {
+    *f = s.text(column++);
+  }
+  r.prev_digest = s.blob(column++);
+  r.digest = s.blob(column);
+  return r;
+}
+
+std::string select(const char* columns, const char* rest) {
+  return std::string("SELECT ") + columns + " " + rest;
+}
+
+// Creates the missing directories above `path` with mode 0700: the state
+// directory will hold the CA key too.
+Status make_parent_dirs(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::filesystem::path partial;
+  for (const auto& part : dir) {
+    partial /= part;
+    if (::mkdir(partial.c_str(), 0700) == 0 || errno == EEXIST) continue;
+    return error(Code::kIo, "state database " + path + ": cannot create directory " +
+                                partial.string() + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  ~SqliteStore() override { sqlite3_close_v2(db_); }
+
+  Status open(const std::vector<Migration>& migrations, int target_version);
+
+  Result<int> schema_version() override;
+  Status transact(const std::function<Status()>& body) override;
+  Status upsert_host(const HostRecord& host) override;
+  Result<HostRecord> get_host(const std::string& name) override;
+  Result<std::vector<HostRecord>> list_hosts() override;
+  Result<ResourceRecord> put_resource(const ResourceRecord& resource) override;
+  Result<ResourceRecord> get_resource(const ResourceKey& key) override;
+  Result<std::vector<ResourceRecord>> list_resources(
+      const std::optional<std::string>& kind) override;
+  Status delete_resource(const ResourceKey& key) override;
+  Status set_placement(const ResourceKey& key, const std::string& host) override;
+  Result<PlacementRecord> get_placement(const ResourceKey& key) override;
+  Result<std::vector<PlacementRecord>> list_placements() override;
+  Result<std::optional<std::string>> get_meta(const std::string& key) override;
+  Status put_meta(const std::string& key, const std::string& value) override;
+  Status insert_audit_record(const AuditRecord& record) override;
+  Result<std::optional<AuditRecord>> last_audit_record() override;
+  Status scan_audit_records(const AuditFilter& filter,
+                            const std::function<bool(const AuditRecord&)>& visit) override;
+  Status delete_audit_records_through(int64_t seq) override;
+  Status open_meter_interval(const MeterInterval& interval) override;
+  Status close_meter_intervals(const std::string& tenant, const std::string& vm,
+                               int64_t end_ms) override;
+  Result<std::vector<MeterInterval>> list_meter_intervals(int64_t from_ms, int64_t to_ms) override;
+  Result<int64_t> last_meter_instant_ms() override;
+  Result<std::vector<MeterInterval>> list_open_meter_intervals(const std::string& tenant,
+                                                               const std::string& vm) override;
+
+ private:
+  // "state database PATH: [context: ]sqlite's message", coded by `rc`.
+  Status fail(int rc, const std::string& context = "") const {
+    std::string prefix = "state database " + path_ + ": ";
+    if (!context.empty()) prefix += context + ": ";
+    return error(code_for(rc), prefix + sqlite3_errmsg(db_));
+  }
+  // For constant SQL only (pragmas, transaction control, migrations).
+  Status exec(const std::string& sql, const std::string& context = "") {
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+    return rc == SQLITE_OK ? Status{} : fail(rc, context);
+  }
+  void rollback_quietly(const char* sql) {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  }
+  Status newer_schema(int version, int latest) const {
+    return error(Code::kFailedPrecondition, "state database " + path_ + " has schema version " +
+                                                std::to_string(version) +
+                                                ", newer than this xcloudctl supports (" +
+                                                std::to_string(latest) + "); upgrade xcloudctl");
+  }
+  Status apply(const Migration& migration, int latest);
+  template <typename Record, typename Read>
+  Result<std::vector<Record>> list(Statement& s, Read read);
+
+  std::string path_;
+  sqlite3* db_;
+  int depth_ = 0;  // transact() nesting
+};
+
+Result<int> SqliteStore::schema_version() {
+  Statement s(db_, "PRAGMA user_version");
+  if (int rc = s.step(); rc != SQLITE_ROW) return fail(rc);
+  return static_cast<int>(s.int64(0));
+}
+
+Status SqliteStore::open(const std::vector<Migration>& migrations, int target_version) {
+  // Wait for other processes first: everything below may need a lock.
+  if (Status st = exec("PRAGMA busy_timeout=10000"); !st.ok()) return st;
+  Result<int> version = schema_version();
+  if (!version.ok()) return version.status();
+  int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (*version > latest) return newer_schema(*version, latest);
+
+  {
+    Statement wal(db_, "PRAGMA journal_mode=WAL");
+    if (int rc = wal.step(); rc != SQLITE_ROW) return fail(rc, "cannot enable WAL mode");
+    if (std::string mode = wal.text(0); mode != "wal") {
+      return error(Code::kIo, "state database " + path_ +
+                                  ": cannot enable WAL mode (journal mode is " + mode + ")");
+    }
+  }  // finalized here: a pending statement would block the migrations' COMMIT
+  if (Status st = exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
+  // Off while migrating, as SQLite's ALTER TABLE procedure asks; apply()
+  // checks the keys itself before each commit.
+  if (Status st = exec("PRAGMA foreign_keys=OFF"); !st.ok()) return st;
+  for (const Migration& m : migrations) {
+    if (m.version > target_version) break;
+    if (m.version <= *version) continue;
+    if (Status st = apply(m, latest); !st.ok()) return st;
+  }
+  return exec("PRAGMA foreign_keys=ON");
+}
+
+// One migration, one transaction. The version is read again under the write
+// lock: another process may have migrated since we looked.
+Status SqliteStore::apply(const Migration& m, int latest) {
+  if (Status st = exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  Status result = [&]() -> Status {
+    Result<int> now = schema_version();
+    if (!now.ok()) return now.status();
+    if (*now > latest) return newer_schema(*now, latest);
+    if (*now >= m.version) return {};
+    std::string context =
+        "migration " + std::to_string(m.version) + " (" + m.description + ") failed";
+    if (Status st = exec(m.sql, context); !st.ok()) return st;
+    Statement check(db_, "PRAGMA foreign_key_check");
+    int rc = check.step();
+    if (rc == SQLITE_ROW) {
+      return error(Code::kInternal, "state database " + path_ + ": " + context +
+                                        ": it breaks a foreign key in table " + check.text(0));
+    }
+    if (rc != SQLITE_DONE) return fail(rc, context);
+    return exec("PRAGMA user_version=" + std::to_string(m.version), context);
+  }();
+  if (result.ok()) result = exec("COMMIT");
+  if (!result.ok()) rollback_quietly("ROLLBACK");
+  return result;
+}
+
+Status SqliteStore::transact(const std::function<Status()>& body) {
+  const bool nested = depth_ > 0;
+  if (Status st = exec(nested ? "SAVEPOINT xc_nested" : "BEGIN IMMEDIATE"); !st.ok()) return st;
+  ++depth_;
+  // Rolls back if the body returns an error or throws.
+  struct Guard {
+    SqliteStore* store;
+    bool nested;
+    bool done = false;
+    ~Guard() {
+      --store->depth_;
+      if (done) return;
+      if (nested) {
+        sqlite3_exec(store->db_, "ROLLBACK TO xc_nested; RELEASE xc_nested", nullptr, nullptr,
+                     nullptr);
+      } else {
+        store->rollback_quietly("ROLLBACK");
+      }
+    }
+  } guard{this, nested};
+  Status result = body();
+  if (!result.ok()) return result;
+  result = exec(nested ? "RELEASE xc_nested" : "COMMIT");
+  guard.done = result.ok();
+  return result;
+}
+
+Status SqliteStore::upsert_host(const HostRecord& h) {
+  Statement s(db_,
+              "INSERT INTO hosts (name, address, transport, pool, zone, arch, facts_json, "
+              "updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+              "ON CONFLICT (name) DO UPDATE SET address = excluded.address, "
+              "transport = excluded.transport, pool = excluded.pool, zone = excluded.zone, "
+              "arch = excluded.arch, facts_json = excluded.facts_json, "
+              "updated_at_ms = excluded.updated_at_ms");
+  s.bind(h.name).bind(h.address).bind(h.transport).bind(h.pool).bind(h.zone).bind(h.arch);
+  s.bind(h.facts_json).bind(h.updated_at_ms);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, "host \"" + h.name + "\"");
+  return {};
+}
+
+Result<HostRecord> SqliteStore::get_host(const std::string& name) {
+  Statement s(db_, select(kHostColumns, "FROM hosts WHERE name = ?1").c_str());
+  s.bind(name);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return read_host(s);
+  if (rc == SQLITE_DONE) {
+    return error(Code::kNotFound, "host \"" + name + "\": not found in the state database");
+  }
+  return fail(rc, "host \"" + name + "\"");
+}
+
+template <typename Record, typename Read>
+Result<std::vector<Record>> SqliteStore::list(Statement& s, Read read) {
+  std::vector<Record> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read(s));
+  if (rc != SQLITE_DONE) return fail(rc);
+  return out;
+}
+
+Result<std::vector<HostRecord>> SqliteStore::list_hosts() {
+  Statement s(db_, select(kHostColumns, "FROM hosts ORDER BY name").c_str());
+  return list<HostRecord>(s, read_host);
+}
+
+Result<ResourceRecord> SqliteStore::put_resource(const ResourceRecord& r) {
+  // Old column values on the right of SET: the generation moves only when
+  // the hash does.
+  Statement s(db_,
+              "INSERT INTO resources (kind, tenant, name, spec_json, spec_hash, generation, "
+              "manifest_set, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7) "
+              "ON CONFLICT (kind, tenant, name) DO UPDATE SET "
+              "generation = CASE WHEN spec_hash = excluded.spec_hash THEN generation "
+              "ELSE generation + 1 END, "
+              "updated_at_ms = CASE WHEN spec_hash = excluded.spec_hash THEN updated_at_ms "
+              "ELSE excluded.updated_at_ms END, "
+              "spec_json = excluded.spec_json, spec_hash = excluded.spec_hash, "
+              "manifest_set = excluded.manifest_set "
+              "RETURNING kind, tenant, name, spec_json, spec_hash, generation, manifest_set, "
+              "updated_at_ms");
+  s.bind(r.key()).bind(r.spec_json).bind(r.spec_hash).bind(r.manifest_set).bind(r.updated_at_ms);
+  if (int rc = s.step(); rc != SQLITE_ROW) return fail(rc, to_string(r.key()));
+  ResourceRecord stored = read_resource(s);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, to_string(r.key()));
+  return stored;
+}
+
+Result<ResourceRecord> SqliteStore::get_resource(const ResourceKey& key) {
+  Statement s(
+      db_, select(kResourceColumns, "FROM resources WHERE kind = ?1 AND tenant = ?2 AND name = ?3")
+               .c_str());
+  s.bind(key);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return read_resource(s);
+  if (rc == SQLITE_DONE) {
+    return error(Code::kNotFound, to_string(key) + ": not found in the state database");
+  }
+  return fail(rc, to_string(key));
+}
+
+Result<std::vector<ResourceRecord>> SqliteStore::list_resources(
+    const std::optional<std::string>& kind) {
+  if (!kind) {
+    Statement s(db_,
+                select(kResourceColumns, "FROM resources ORDER BY kind, tenant, name").c_str());
+    return list<ResourceRecord>(s, read_resource);
+  }
+  Statement s(
+      db_,
+      select(kResourceColumns, "FROM resources WHERE kind = ?1 ORDER BY tenant, name").c_str());
+  s.bind(*kind);
+  return list<ResourceRecord>(s, read_resource);
+}
+
+Status SqliteStore::delete_resource(const ResourceKey& key) {
+  Statement s(db_, "DELETE FROM resources WHERE kind = ?1 AND tenant = ?2 AND name = ?3");
+  s.bind(key);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, to_string(key));
+  if (sqlite3_changes(db_) == 0) {
+    return error(Code::kNotFound, to_string(key) + ": not found in the state database");
+  }
+  return {};
+}
+
+Status SqliteStore::set_placement(const ResourceKey& key, const std::string& host) {
+  Statement s(db_,
+              "INSERT INTO placements (kind, tenant, name, host) VALUES (?1, ?2, ?3, ?4) "
+              "ON CONFLICT (kind, tenant, name) DO UPDATE SET host = excluded.host");
+  s.bind(key).bind(host);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return {};
+  if (rc != SQLITE_CONSTRAINT_FOREIGNKEY) return fail(rc, to_string(key));
+  // The key constraint does the refusing; say which side is missing.
+  std::string what = to_string(key) + ": cannot place on host \"" + host + "\": ";
+  if (Result<ResourceRecord> r = get_resource(key); !r.ok()) {
+    if (r.status().code() != Code::kNotFound) return r.status();
+    return error(Code::kFailedPrecondition, what + "the resource is not in the state database");
+  }
+  if (Result<HostRecord> h = get_host(host); !h.ok() && h.status().code() != Code::kNotFound) {
+    return h.status();
+  }
+  return error(Code::kFailedPrecondition, what + "no such host in the state database");
+}
+
+Result<PlacementRecord> SqliteStore::get_placement(const ResourceKey& key) {
+  Statement s(db_,
+              "SELECT kind, tenant, name, host FROM placements "
+              "WHERE kind = ?1 AND tenant = ?2 AND name = ?3");
+  s.bind(key);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return read_placement(s);
+  if (rc == SQLITE_DONE) return error(Code::kNotFound, to_string(key) + ": not placed on any host");
+  return fail(rc, to_string(key));
+}
+
+Result<std::vector<PlacementRecord>> SqliteStore::list_placements() {
+  Statement s(db_, "SELECT kind, tenant, name, host FROM placements ORDER BY kind, tenant, name");
+  return list<PlacementRecord>(s, read_placement);
+}
+
+Result<std::optional<std::string>> SqliteStore::get_meta(const std::string& key) {
+  Statement s(db_, "SELECT value FROM meta WHERE key = ?1");
+  s.bind(key);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<std::string>(s.text(0));
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  return fail(rc, "meta \"" + key + "\"");
+}
+
+Status SqliteStore::put_meta(const std::string& key, const std::string& value) {
+  Statement s(db_,
+              "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+              "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  s.bind(key).bind(value);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, "meta \"" + key + "\"");
+  return {};
+}
+
+Status SqliteStore::insert_audit_record(const AuditRecord& r) {
+  Statement s(db_, (std::string("INSERT INTO audit_log (") + kAuditColumns +
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                    "?16, ?17)")
+                       .c_str());
+  s.bind(r.seq).bind(r.time_ms).bind(r.actor).bind(r.as_user).bind(r.reason).bind(r.origin_host);
+  s.bind(r.command).bind(r.kind).bind(r.tenant).bind(r.name).bind(r.action).bind(r.hash_before);
+  s.bind(r.hash_after).bind(r.result).bind(r.message).bind_blob(r.prev_digest).bind_blob(r.digest);
+  std::string what = "audit record seq " + std::to_string(r.seq);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return {};
+  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    return error(Code::kConflict, "state database " + path_ + ": " + what + " already exists");
+  return fail(rc, what);
+}
+
+Result<std::optional<AuditRecord>> SqliteStore::last_audit_record() {
+  Statement s(db_, select(kAuditColumns, "FROM audit_log ORDER BY seq DESC LIMIT 1").c_str());
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<AuditRecord>(read_audit(s));
+  if (rc == SQLITE_DONE) return std::optional<AuditRecord>();
+  return fail(rc, "audit log");
+}
+
+Status SqliteStore::scan_audit_records(const AuditFilter& f,
+                                       const std::function<bool(const AuditRecord&)>& visit) {
+  std::string where = "WHERE seq > ?";
+  if (f.since_ms) where += " AND time_ms >= ?";
+  if (f.until_ms) where += " AND time_ms < ?";
+  if (!f.actor.empty()) where += " AND (actor = ? OR as_user = ?)";
+  // A tenant's own records, those of tenants below it, and the Tenant
+  // objects themselves (named by their path, with an empty tenant).
+  if (!f.tenant.empty()) {
+    where +=
+        " AND (tenant = ? OR substr(tenant, 1, length(?) + 1) = ? || '/'"
+        " OR (kind = 'Tenant' AND (name = ? OR substr(name, 1, length(?) + 1) = ? || '/')))";
+  }
+  if (!f.kind.empty()) where += " AND kind = ?";
+  if (!f.object.empty()) where += " AND (name = ? OR tenant || '/' || name = ?)";
+  Statement s(db_,
+              select(kAuditColumns, ("FROM audit_log " + where + " ORDER BY seq").c_str()).c_str());
+  s.bind(f.after_seq);
+  if (f.since_ms) s.bind(*f.since_ms);
+  if (f.until_ms) s.bind(*f.until_ms);
+  if (!f.actor.empty()) s.bind(f.actor).bind(f.actor);
+  if (!f.tenant.empty()) {
+    for (int i = 0; i < 6; ++i) s.bind(f.tenant);
+  }
+  if (!f.kind.empty()) s.bind(f.kind);
+  if (!f.object.empty()) s.bind(f.object).bind(f.object);
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (!visit(read_audit(s))) return {};
+  }
+  if (rc != SQLITE_DONE) return fail(rc, "audit log");
+  return {};
+}
+
+Status SqliteStore::delete_audit_records_through(int64_t seq) {
+  if (sqlite3_get_autocommit(db_)) {
+    return error(
+        Code::kFailedPrecondition,
+        "state database " + path_ + ": audit records are deleted only inside a transaction");
+  }
+  // Restored from its own definition, so the trigger comes back exactly as
+  // the migration made it.
+  std::string trigger;
+  {
+    Statement def(db_,
+                  "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = "
+                  "'audit_log_no_delete'");
+    int rc = def.step();
+    if (rc == SQLITE_DONE) {
+      return error(Code::kFailedPrecondition,
+                   "state database " + path_ +
+                       ": the trigger audit_log_no_delete is missing; the database was altered "
+                       "outside xcloud");
+    }
+    if (rc != SQLITE_ROW) return fail(rc, "audit log");
+    trigger = def.text(0);
+  }  // finalized: a running statement would block the DROP
+  if (Status st = exec("DROP TRIGGER audit_log_no_delete", "audit log"); !st.ok()) return st;
+  {
+    Statement del(db_, "DELETE FROM audit_log WHERE seq <= ?1");
+    del.bind(seq);
+    if (int rc = del.step(); rc != SQLITE_DONE) return fail(rc, "audit log");
+  }
+  return exec(trigger, "audit log");
+}
+
+constexpr const char* kMeterColumns =
+    "tenant, system, vm, item, quantity, start_ms, end_ms, running";
+
+MeterInterval read_meter(Statement& s) {
+  MeterInterval m;
+  m.tenant = s.text(0);
+  m.system = s.text(1);
+  m.vm = s.text(2);
+  m.item = s.text(3);
+  m.quantity = s.int64(4);
+  m.start_ms = s.int64(5);
+  if (!s.is_null(6)) m.end_ms = s.int64(6);
+  m.running = s.int64(7) != 0;
+  return m;
+}
+
+Status SqliteStore::open_meter_interval(const MeterInterval& m) {
+  Statement s(db_, (std::string("INSERT INTO meter_intervals (") + kMeterColumns +
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+                       .c_str());
+  s.bind(m.tenant).bind(m.system).bind(m.vm).bind(m.item).bind(m.quantity).bind(m.start_ms);
+  if (m.end_ms) {
+    s.bind(*m.end_ms);
+  } else {
+    s.bind_null();
+  }
+  s.bind(int64_t{m.running ? 1 : 0});
+  std::string what = "meter interval " + m.tenant + "/" + m.vm + " " + m.item;
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, what);
+  return {};
+}
+
+Status SqliteStore::close_meter_intervals(const std::string& tenant, const std::string& vm,
+                                          int64_t end_ms) {
+  Statement s(db_,
+              "UPDATE meter_intervals SET end_ms = ?1 "
+              "WHERE tenant = ?2 AND vm = ?3 AND end_ms IS NULL");
+  s.bind(end_ms).bind(tenant).bind(vm);
+  if (int rc = s.step(); rc != SQLITE_DONE) {
+    return fail(rc, "meter intervals of " + tenant + "/" + vm);
+  }
+  return {};
+}
+
+Result<std::vector<MeterInterval>> SqliteStore::list_meter_intervals(int64_t from_ms,
+                                                                     int64_t to_ms) {
+  Statement s(db_, select(kMeterColumns,
+                          "FROM meter_intervals WHERE start_ms < ?1 AND "
+                          "(end_ms IS NULL OR end_ms > ?2) ORDER BY tenant, vm, start_ms, item, id")
+                       .c_str());
+  s.bind(to_ms).bind(from_ms);
+  return list<MeterInterval>(s, read_meter);
+}
+
+Result<int64_t> SqliteStore::last_meter_instant_ms() {
+  Statement s(db_, "SELECT max(coalesce((SELECT max(start_ms) FROM meter_intervals), 0), "
+                   "coalesce((SELECT max(end_ms) FROM meter_intervals), 0))");
+  if (int rc = s.step(); rc != SQLITE_ROW) return fail(rc, "meter intervals");
+  return s.int64(0);
+}
+
+Result<std::vector<MeterInterval>> SqliteStore::list_open_meter_intervals(const std::string& tenant,
+                                                                          const std::string& vm) {
+  Statement s(db_, select(kMeterColumns,
+                          "FROM meter_intervals WHERE tenant = ?1 AND vm = ?2 AND end_ms IS NULL "
+                          "ORDER BY item, id")
+                       .c_str());
+  s.bind(tenant).bind(vm);
+  return list<MeterInterval>(s, read_meter);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, OpenMode mode,
+                                                 const std::vector<Migration>& migrations,
+                                                 int target_version) {
+  struct stat st;
+  if (mode == OpenMode::kExisting && ::stat(path.c_str(), &st) != 0) {
+    return error(Code::kNotFound,
+                 "state database " + path + " does not exist; run 'xcloudctl init' first");
+  }
+  if (mode == OpenMode::kCreate) {
+    if (Status s = make_parent_dirs(path); !s.ok()) return s;
+    // Create it ourselves so it is private from the start; SQLite gives the
+    // -wal and -shm files the same mode.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+    } else if (errno != EEXIST) {
+      return error(Code::kIo,
+                   "state database " + path + ": cannot create: " + std::strerror(errno));
+    }
+  }
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return error(code_for(rc), "state database " + path + ": " + message);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  auto store = std::make_unique<SqliteStore>(path, db);
+  if (Status s = store->open(migrations, target_version); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> open_store(const std::string& path, OpenMode mode) {
+  return open_sqlite_store(path, mode, schema_migrations(), latest_schema_version());
+}
+
+}  // namespace xc

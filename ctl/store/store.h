@@ -1,0 +1,113 @@
+// The state store: hosts, desired resources and placements behind one
+// interface, so callers never see SQL and a PostgreSQL backend can be added.
+// A Store object is used by one thread at a time; separate processes
+// coordinate through the database's own locking.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "ctl/store/records.h"
+
+namespace xc {
+
+enum class OpenMode {
+  kCreate,    // `xcloudctl init`: create the file and its directories if missing
+  kExisting,  // every other command: the database must already exist
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The schema version of the open database (PRAGMA user_version for SQLite).
+  virtual Result<int> schema_version() = 0;
+
+  // Runs `body` as one transaction: committed if it returns ok, rolled back
+  // otherwise (its Status is returned). Takes the write lock up front so a
+  // logical step never fails half-way on a lock. Nested calls become
+  // savepoints: an inner failure undoes only the inner body.
+  virtual Status transact(const std::function<Status()>& body) = 0;
+
+  virtual Status upsert_host(const HostRecord& host) = 0;
+  virtual Result<HostRecord> get_host(const std::string& name) = 0;  // kNotFound if absent
+  virtual Result<std::vector<HostRecord>> list_hosts() = 0;          // by name
+
+  // Inserts or replaces and returns the stored record. The input's
+  // `generation` is ignored: a new resource gets 1, and the generation and
+  // updated_at_ms change only when spec_hash differs from the stored one
+  // (spec_json and manifest_set are always replaced).
+  virtual Result<ResourceRecord> put_resource(const ResourceRecord& resource) = 0;
+  virtual Result<ResourceRecord> get_resource(const ResourceKey& key) = 0;  // kNotFound if absent
+  // All resources, or those of one kind; ordered by kind, tenant, name.
+  virtual Result<std::vector<ResourceRecord>> list_resources(
+      const std::optional<std::string>& kind) = 0;
+  // kNotFound if absent; its placement goes with it.
+  virtual Status delete_resource(const ResourceKey& key) = 0;
+
+  // Both the resource and the host must exist (kFailedPrecondition otherwise).
+  virtual Status set_placement(const ResourceKey& key, const std::string& host) = 0;
+  virtual Result<PlacementRecord> get_placement(const ResourceKey& key) = 0;  // kNotFound if none
+  virtual Result<std::vector<PlacementRecord>> list_placements() = 0;  // by kind, tenant, name
+
+  // Small named values (the audit chain's prune anchor, export cursors).
+  virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;
+  virtual Status put_meta(const std::string& key, const std::string& value) = 0;
+
+  // The audit table. Callers go through AuditLog (ctl/audit_log.h), which
+  // computes the digests and keeps the chain; these only move rows.
+  // Inserts `record` as given; kConflict if its seq is taken.
+  virtual Status insert_audit_record(const AuditRecord& record) = 0;
+  // The record with the highest seq, or nullopt when the table is empty.
+  virtual Result<std::optional<AuditRecord>> last_audit_record() = 0;
+  // Calls `visit` with each matching record in seq order until it returns
+  // false. The records come from one snapshot of the table.
+  virtual Status scan_audit_records(const AuditFilter& filter,
+                                    const std::function<bool(const AuditRecord&)>& visit) = 0;
+  // The one way audit rows leave: deletes those with seq <= `seq`, lifting
+  // the database's no-delete trigger for that statement only. Must run inside
+  // transact(), so the trigger is back before anything commits.
+  virtual Status delete_audit_records_through(int64_t seq) = 0;
+
+  // Meter intervals (metering issue). The defaults refuse, so test doubles
+  // that do not meter need not implement them.
+  // Inserts `interval` (open when end_ms is empty).
+  virtual Status open_meter_interval(const MeterInterval& interval) {
+    (void)interval;
+    return error(Code::kInternal, "this store does not keep meter intervals");
+  }
+  // Ends every open interval of the VM at `end_ms`.
+  virtual Status close_meter_intervals(const std::string& tenant, const std::string& vm,
+                                       int64_t end_ms) {
+    (void)tenant, (void)vm, (void)end_ms;
+    return error(Code::kInternal, "this store does not keep meter intervals");
+  }
+  // Intervals overlapping [from_ms, to_ms), open ones included; ordered by
+  // tenant, vm, start_ms, item.
+  virtual Result<std::vector<MeterInterval>> list_meter_intervals(int64_t from_ms, int64_t to_ms) {
+    (void)from_ms, (void)to_ms;
+    return error(Code::kInternal, "this store does not keep meter intervals");
+  }
+  // The latest instant any interval starts or ends at (0 when there are
+  // none): meter instants never go back before it.
+  virtual Result<int64_t> last_meter_instant_ms() {
+    return error(Code::kInternal, "this store does not keep meter intervals");
+  }
+  // The VM's open intervals, ordered by item.
+  virtual Result<std::vector<MeterInterval>> list_open_meter_intervals(const std::string& tenant,
+                                                                       const std::string& vm) {
+    (void)tenant, (void)vm;
+    return error(Code::kInternal, "this store does not keep meter intervals");
+  }
+};
+
+// Opens the state database at `path` and migrates it to the latest schema.
+// kExisting refuses a missing file; both refuse a schema newer than this binary.
+Result<std::unique_ptr<Store>> open_store(const std::string& path, OpenMode mode);
+
+}  // namespace xc

@@ -1,0 +1,112 @@
+#include "ctl/store/store_migrations.h"
+
+namespace xc {
+
+const std::vector<Migration>& schema_migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "hosts, resources, placements, meta", R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE hosts (
+  name          TEXT PRIMARY KEY,
+  address       TEXT NOT NULL,
+  transport     TEXT NOT NULL,
+  pool          TEXT NOT NULL,
+  zone          TEXT NOT NULL,
+  arch          TEXT NOT NULL,
+  facts_json    TEXT NOT NULL DEFAULT '{}',
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE TABLE resources (
+  kind          TEXT NOT NULL,
+  tenant        TEXT NOT NULL DEFAULT '',
+  name          TEXT NOT NULL,
+  spec_json     TEXT NOT NULL,
+  spec_hash     TEXT NOT NULL,
+  generation    INTEGER NOT NULL,
+  manifest_set  TEXT NOT NULL DEFAULT '',
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (kind, tenant, name)
+);
+CREATE TABLE placements (
+  kind   TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  name   TEXT NOT NULL,
+  host   TEXT NOT NULL REFERENCES hosts (name),
+  PRIMARY KEY (kind, tenant, name),
+  FOREIGN KEY (kind, tenant, name) REFERENCES resources (kind, tenant, name) ON DELETE CASCADE
+);
+CREATE INDEX placements_by_host ON placements (host);
+)sql"},
+      // Append-only by construction: the triggers refuse any change, and the
+      // digest chain (audit issue) reveals a dropped or rebuilt table.
+      {2, "audit_log, append-only", R"sql(
+CREATE TABLE audit_log (
+  seq         INTEGER PRIMARY KEY,
+  time_ms     INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  as_user     TEXT NOT NULL DEFAULT '',
+  reason      TEXT NOT NULL DEFAULT '',
+  origin_host TEXT NOT NULL DEFAULT '',
+  command     TEXT NOT NULL DEFAULT '',
+  kind        TEXT NOT NULL DEFAULT '',
+  tenant      TEXT NOT NULL DEFAULT '',
+  name        TEXT NOT NULL DEFAULT '',
+  action      TEXT NOT NULL DEFAULT '',
+  hash_before TEXT NOT NULL DEFAULT '',
+  hash_after  TEXT NOT NULL DEFAULT '',
+  result      TEXT NOT NULL DEFAULT '',
+  message     TEXT NOT NULL DEFAULT '',
+  prev_digest BLOB,
+  digest      BLOB
+);
+CREATE INDEX audit_log_by_object ON audit_log (kind, tenant, name);
+CREATE INDEX audit_log_by_time ON audit_log (time_ms);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit records cannot be changed');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit records cannot be deleted');
+END;
+)sql"},
+      // Allocation intervals for billing: one row per VM and item, closed
+      // (end_ms set) when the VM is resized, stopped, started or deleted.
+      {3, "meter_intervals", R"sql(
+CREATE TABLE meter_intervals (
+  id       INTEGER PRIMARY KEY,
+  tenant   TEXT NOT NULL,
+  system   TEXT NOT NULL DEFAULT '',
+  vm       TEXT NOT NULL,
+  item     TEXT NOT NULL,
+  quantity INTEGER NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms   INTEGER,
+  running  INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX meter_intervals_by_vm ON meter_intervals (tenant, vm, end_ms);
+)sql"},
+      // A clock that stepped back once closed intervals before they began,
+      // and every later bill failed. Such an interval billed nothing real:
+      // it ends where it starts. From now on the database refuses them.
+      {4, "meter intervals never end before they start", R"sql(
+UPDATE meter_intervals SET end_ms = start_ms WHERE end_ms IS NOT NULL AND end_ms < start_ms;
+CREATE TRIGGER meter_intervals_end_after_start_insert BEFORE INSERT ON meter_intervals
+  WHEN NEW.end_ms IS NOT NULL AND NEW.end_ms < NEW.start_ms
+  BEGIN SELECT RAISE(ABORT, 'meter interval ends before it starts'); END;
+CREATE TRIGGER meter_intervals_end_after_start_update BEFORE UPDATE OF end_ms ON meter_intervals
+  WHEN NEW.end_ms IS NOT NULL AND NEW.end_ms < NEW.start_ms
+  BEGIN SELECT RAISE(ABORT, 'meter interval ends before it starts'); END;
+)sql"},
+  };
+  return migrations;
+}
+
+int latest_schema_version() {
+  return schema_migrations().back().version;
+}
+
+}  // namespace xc

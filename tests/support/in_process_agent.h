@@ -1,0 +1,40 @@
+// Simulated hosts reached in-process: each host is a libvirt test:/// driver
+// behind a real RpcService, and HostClients talks to it through a transport
+// that calls the service's handler directly (no sockets, no TLS). Apply, the
+// executor and the planner run through it exactly as through the network.
+// The fleet must outlive the HostClients it connects; calls are thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "agent/rpc_service.h"
+#include "ctl/hosts/host_clients.h"
+#include "tests/support/test_host.h"
+
+namespace xc::testing {
+
+class InProcessFleet {
+ public:
+  // Adds a simulated host named `name` (its Host manifest must use that name).
+  void add(const std::string& name, const TestHostOptions& options = {});
+  // Marks a host unreachable: connecting to it fails like a dead network.
+  void set_down(const std::string& name, bool down);
+  // A connector for HostClients(connector, per_host).
+  HostClients::Connector connector();
+  // Calls the host's agent directly (to look at or change a host behind xcloud's back).
+  nlohmann::json call(const std::string& name, const std::string& method, const nlohmann::json& params = {});
+
+ private:
+  struct Host {
+    std::unique_ptr<TestHost> libvirt;
+    std::unique_ptr<RpcService> service;
+    bool down = false;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Host> hosts_;
+};
+
+}  // namespace xc::testing
