@@ -26,7 +26,7 @@ enum class Code {
 // Stable text for each code, used in JSON errors and by scripts.
 const char* code_name(Code code);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -43,12 +43,16 @@ class Status {
 
 inline Status error(Code code, std::string message) { return {code, std::move(message)}; }
 
-// Either a value or a non-ok Status.
+// Either a value or a non-ok Status: never neither. An OK Status given where
+// a value belongs becomes an internal error, so ok() is false exactly when
+// status() says why.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}
-  Result(Status status) : status_(std::move(status)) {}
+  Result(Status status)
+      : status_(status.ok() ? Status(Code::kInternal, "internal error: a result without a value or an error")
+                            : std::move(status)) {}
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }

@@ -90,12 +90,12 @@ std::vector<MeterInterval> intervals_for(const std::string& tenant, const std::s
   return out;
 }
 
-Status close_metering(Store& store, const std::string& tenant, const std::string& vm,
+Status close_metering(MeterStore& store, const std::string& tenant, const std::string& vm,
                       int64_t now_ms) {
   return store.close_meter_intervals(tenant, vm, now_ms);
 }
 
-Status meter_allocation(Store& store, const std::string& tenant, const std::string& vm,
+Status meter_allocation(MeterStore& store, const std::string& tenant, const std::string& vm,
                         const json& record, int64_t now_ms) {
   std::vector<MeterInterval> wanted = intervals_for(tenant, vm, record, now_ms);
   Result<std::vector<MeterInterval>> open = store.list_open_meter_intervals(tenant, vm);

@@ -30,11 +30,11 @@ std::vector<MeterInterval> intervals_for(const std::string& tenant, const std::s
 // from the VM's open intervals, they are closed at `now_ms` and the new ones
 // opened at `now_ms`; otherwise nothing is written (a move or a cosmetic
 // change is not a new interval).
-Status meter_allocation(Store& store, const std::string& tenant, const std::string& vm,
+Status meter_allocation(MeterStore& store, const std::string& tenant, const std::string& vm,
                         const nlohmann::json& record, int64_t now_ms);
 
 // Closes the VM's open intervals: it was deleted for good.
-Status close_metering(Store& store, const std::string& tenant, const std::string& vm,
+Status close_metering(MeterStore& store, const std::string& tenant, const std::string& vm,
                       int64_t now_ms);
 
 }  // namespace xc

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <sstream>
 
+#include <set>
+
 #include <CLI/CLI.hpp>
 
 #include "ctl/cli/cli.h"
@@ -148,6 +150,19 @@ void get_objects(CliContext& ctx, const GetOptions& o, Store& store, const std::
     ctx.exit_code = kExitFailure;
     return;
   }
+  // A Volume exists on a host only as a disk of the VM it is attached to:
+  // one whose VM no host holds is not listed.
+  std::set<std::string> placed_vms;
+  if (kind == "Volume") {
+    auto placements = store.list_placements();
+    if (!placements.ok()) {
+      ctx.err << "xcloudctl: " << placements.status().message() << "\n";
+      ctx.exit_code = kExitFailure;
+      return;
+    }
+    for (const auto& p : *placements)
+      if (p.kind == "VirtualMachine") placed_vms.insert(object_key(p.tenant, p.name));
+  }
   Table table({"TENANT", "NAME", "DISPLAY NAME", "GENERATION", "SET"});
   json items = json::array();
   for (const auto& r : *resources) {
@@ -155,6 +170,10 @@ void get_objects(CliContext& ctx, const GetOptions& o, Store& store, const std::
     if (!in_tenant(kind == "Tenant" ? r.name : r.tenant, o.tenant)) continue;
     json record = json::parse(r.spec_json, nullptr, false);
     json manifest = record.is_object() ? record.value("manifest", json::object()) : json::object();
+    if (kind == "Volume") {
+      const json& spec = manifest.contains("spec") ? manifest["spec"] : json::object();
+      if (!spec.is_object() || !placed_vms.count(object_key(r.tenant, spec.value("attachTo", "")))) continue;
+    }
     std::string display = manifest.contains("spec") ? manifest["spec"].value("displayName", "") : "";
     table.add({r.tenant.empty() ? "-" : r.tenant, r.name, display.empty() ? "-" : display, std::to_string(r.generation), r.manifest_set});
     items.push_back(manifest);

@@ -21,6 +21,20 @@ ObservedDomain observed_domain_from_json(const nlohmann::json& d) {
   return o;
 }
 
+HostFacts host_facts_from_json(const nlohmann::json& f) {
+  HostFacts out;
+  if (!f.is_object()) return out;
+  out.arch = f.value("arch", "");
+  if (f.contains("cpu") && f["cpu"].is_object()) out.cpus = f["cpu"].value("count", int64_t{0});
+  out.memory_mib = f.value("memoryKiB", int64_t{0}) / 1024;
+  for (const auto& a : f.value("accelerators", nlohmann::json::array())) {
+    if (!a.is_object()) continue;
+    out.accelerators.push_back({a.value("type", ""), a.value("address", ""),
+                                a.contains("usedBy") && a["usedBy"].is_string() ? a["usedBy"].get<std::string>() : ""});
+  }
+  return out;
+}
+
 namespace {
 
 ObservedHost observe(HostClients& clients, const std::string& name) {
@@ -38,6 +52,7 @@ ObservedHost observe(HostClients& clients, const std::string& name) {
   }
   h.reachable = true;
   h.facts = *facts;
+  h.parsed = host_facts_from_json(h.facts);
   for (const auto& d : (*domains)["managed"]) h.domains.push_back(observed_domain_from_json(d));
   h.unmanaged = (*domains)["unmanaged"];
   for (const auto& n : h.facts.value("networks", nlohmann::json::array())) h.networks.insert(n.value("name", ""));

@@ -20,11 +20,26 @@ struct ObservedDomain {
   bool definition_drift = false;  // edited outside xcloud (virsh edit, setvcpus --config)
 };
 
+// What the planner needs of host.facts, read once per host.
+struct HostFacts {
+  std::string arch;  // "x86_64", "aarch64"
+  int64_t cpus = 0;
+  int64_t memory_mib = 0;
+  struct Accelerator {
+    std::string type, address;
+    std::string used_by;  // the domain using it, "" when free
+  };
+  std::vector<Accelerator> accelerators;
+};
+
+HostFacts host_facts_from_json(const nlohmann::json& facts);
+
 struct ObservedHost {
   std::string name;
   bool reachable = false;
   std::string error;
-  nlohmann::json facts;
+  nlohmann::json facts;  // as the agent sent it (the store keeps it)
+  HostFacts parsed;
   std::vector<ObservedDomain> domains;  // xcloud-owned
   nlohmann::json unmanaged = nlohmann::json::array();
   std::set<std::string> networks;  // libvirt network names

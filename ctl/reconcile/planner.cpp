@@ -48,16 +48,16 @@ std::vector<HostCapacity> capacities(const DesiredState& desired, const std::map
   for (const Object* h : desired.hosts) {
     auto it = seen.find(h->meta.name);
     if (it == seen.end() || !it->second->reachable) continue;  // never place on a host we cannot see
-    const json& f = it->second->facts;
+    const HostFacts& f = it->second->parsed;
     HostCapacity c;
     c.name = h->meta.name;
     c.pool = h->as<HostSpec>().pool;
     c.zone = pool_zone[c.pool];
-    c.arch = arch_from_name(f.value("arch", "")).value_or(Arch::kX86_64);
-    c.cpus = f["cpu"].value("count", int64_t{0});
-    c.memory_mib = f.value("memoryKiB", int64_t{0}) / 1024;
-    for (const auto& a : f.value("accelerators", json::array()))
-      if (!a.value("type", "").empty() && a["usedBy"].is_null()) ++c.accelerators[a["type"].get<std::string>()];  // free ones
+    c.arch = arch_from_name(f.arch).value_or(Arch::kX86_64);
+    c.cpus = f.cpus;
+    c.memory_mib = f.memory_mib;
+    for (const auto& a : f.accelerators)
+      if (!a.type.empty() && a.used_by.empty()) ++c.accelerators[a.type];  // free ones
     c.maintenance = h->as<HostSpec>().maintenance;
     out.push_back(c);
   }
@@ -70,10 +70,11 @@ std::vector<DomainAccelerator> pick_accelerators(const DesiredVm& vm, const Obse
   std::vector<DomainAccelerator> out;
   std::map<std::string, int64_t> want = vm.demand.accelerators;
   for (int pass = 0; pass < 2; ++pass) {
-    for (const auto& a : host.facts.value("accelerators", json::array())) {
-      std::string type = a.value("type", ""), address = a.value("address", "");
-      bool mine = a["usedBy"].is_string() && a["usedBy"] == domain;
-      bool free = a["usedBy"].is_null() && !taken.count(address);
+    for (const auto& a : host.parsed.accelerators) {
+      const std::string& type = a.type;
+      const std::string& address = a.address;
+      bool mine = a.used_by == domain;
+      bool free = a.used_by.empty() && !taken.count(address);
       if (want[type] > 0 && (pass == 0 ? mine : free)) {
         out.push_back({type, address});
         taken.insert(address);

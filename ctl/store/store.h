@@ -21,19 +21,13 @@ enum class OpenMode {
   kExisting,  // every other command: the database must already exist
 };
 
-class Store {
+// What the store keeps, one interface per concern, so code that needs only
+// one asks for only one (billing reads the meter, the audit log its rows).
+
+// Hosts, desired resources, placements and small named values.
+class InventoryStore {
  public:
-  virtual ~Store() = default;
-
-  // The schema version of the open database (PRAGMA user_version for SQLite).
-  virtual Result<int> schema_version() = 0;
-
-  // Runs `body` as one transaction: committed if it returns ok, rolled back
-  // otherwise (its Status is returned). Takes the write lock up front so a
-  // logical step never fails half-way on a lock. Nested calls become
-  // savepoints: an inner failure undoes only the inner body.
-  virtual Status transact(const std::function<Status()>& body) = 0;
-
+  virtual ~InventoryStore() = default;
   virtual Status upsert_host(const HostRecord& host) = 0;
   virtual Result<HostRecord> get_host(const std::string& name) = 0;  // kNotFound if absent
   virtual Result<std::vector<HostRecord>> list_hosts() = 0;          // by name
@@ -59,6 +53,12 @@ class Store {
   virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;
   virtual Status put_meta(const std::string& key, const std::string& value) = 0;
 
+};
+
+// The audit table's rows.
+class AuditRowStore {
+ public:
+  virtual ~AuditRowStore() = default;
   // The audit table. Callers go through AuditLog (ctl/audit_log.h), which
   // computes the digests and keeps the chain; these only move rows.
   // Inserts `record` as given; kConflict if its seq is taken.
@@ -74,6 +74,12 @@ class Store {
   // transact(), so the trigger is back before anything commits.
   virtual Status delete_audit_records_through(int64_t seq) = 0;
 
+};
+
+// Meter intervals.
+class MeterStore {
+ public:
+  virtual ~MeterStore() = default;
   // Meter intervals (metering issue). The defaults refuse, so test doubles
   // that do not meter need not implement them.
   // Inserts `interval` (open when end_ms is empty).
@@ -104,6 +110,22 @@ class Store {
     (void)tenant, (void)vm;
     return error(Code::kInternal, "this store does not keep meter intervals");
   }
+};
+
+// The whole state database: every concern, plus transactions spanning them
+// (a step's resource, meter and audit record commit together).
+class Store : public InventoryStore, public AuditRowStore, public MeterStore {
+ public:
+  ~Store() override = default;
+
+  // The schema version of the open database (PRAGMA user_version for SQLite).
+  virtual Result<int> schema_version() = 0;
+
+  // Runs `body` as one transaction: committed if it returns ok, rolled back
+  // otherwise (its Status is returned). Takes the write lock up front so a
+  // logical step never fails half-way on a lock. Nested calls become
+  // savepoints: an inner failure undoes only the inner body.
+  virtual Status transact(const std::function<Status()>& body) = 0;
 };
 
 // Opens the state database at `path` and migrates it to the latest schema.

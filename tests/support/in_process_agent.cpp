@@ -26,6 +26,7 @@ void InProcessFleet::add(const std::string& name, const TestHostOptions& options
   REQUIRE_MESSAGE(config.ok(), config.status().message());
   auto conn = open_libvirt(host.libvirt->uri());
   REQUIRE_MESSAGE(conn.ok(), conn.status().message());
+  host.conn = conn->get();
   host.service = std::make_unique<RpcService>(std::move(*conn), *config);
   std::lock_guard<std::mutex> lock(mutex_);
   hosts_[name] = std::move(host);
@@ -44,6 +45,11 @@ HostClients::Connector InProcessFleet::connector() {
     if (it->second.down) return error(Code::kUnavailable, "host " + name + ": connection refused");
     return std::unique_ptr<AgentTransport>(std::make_unique<InProcessTransport>(it->second.service->handler()));
   };
+}
+
+virConnectPtr InProcessFleet::libvirt(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return hosts_.at(name).conn;
 }
 
 nlohmann::json InProcessFleet::call(const std::string& name, const std::string& method, const nlohmann::json& params) {

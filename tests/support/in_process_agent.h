@@ -24,6 +24,9 @@ class InProcessFleet {
   void set_down(const std::string& name, bool down);
   // A connector for HostClients(connector, per_host).
   HostClients::Connector connector();
+  // The host's own libvirt connection (a test:/// driver's state is private to
+  // its connection): to change a domain behind xcloud's back, as virsh would.
+  virConnectPtr libvirt(const std::string& name);
   // Calls the host's agent directly (to look at or change a host behind xcloud's back).
   nlohmann::json call(const std::string& name, const std::string& method, const nlohmann::json& params = {});
 
@@ -31,6 +34,7 @@ class InProcessFleet {
   struct Host {
     std::unique_ptr<TestHost> libvirt;
     std::unique_ptr<RpcService> service;
+    virConnectPtr conn = nullptr;  // owned by the service
     bool down = false;
   };
   std::mutex mutex_;

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -28,8 +29,20 @@ class TlsTestServer {
     return {"127.0.0.1", 0, server_files.cert, server_files.key, pki.ca_path()};
   }
 
+  // Steps 3 ms per reading. With per_thread_clock, each thread steps its own
+  // count from the same start: a request's two readings (start, log line)
+  // happen on its worker thread, so its ms is 3 whatever other connections'
+  // handshakes read meanwhile. Otherwise one count for all threads, for tests
+  // that check the order of stamps.
+  bool per_thread_clock = false;
+
   TlsServer::Clock clock() {
     return [this] {
+      if (per_thread_clock) {
+        thread_local std::map<const TlsTestServer*, int64_t> readings;
+        int64_t n = readings[this]++;
+        return std::chrono::system_clock::time_point(std::chrono::milliseconds(kTestNow * 1000 + 3 * n));
+      }
       return std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms_.fetch_add(3)));
     };
   }

@@ -1,4 +1,5 @@
 #include "tests/support/temp_dir.h"
+#include "tests/support/vm_records.h"
 #include "ctl/billing/metering.h"
 
 #include <doctest/doctest.h>
@@ -10,36 +11,13 @@
 
 using namespace xc;
 using nlohmann::json;
+using xc::test::disk;
+using xc::test::vm_record;
 
 namespace {
 
 using xc::test::TempDir;
 
-// A stored VM record as the planner writes it: {"manifest", "domain"}.
-json vm_record(int64_t cpus, int64_t memory_mib, const json& disks, const json& accelerators,
-               const std::string& power = "running", const std::string& system = "edu-portal") {
-  json labels = json::object();
-  if (!system.empty()) labels["system"] = system;
-  return {{"manifest",
-           {{"apiVersion", "xcloud/v1"},
-            {"kind", "VirtualMachine"},
-            {"metadata", {{"name", "web-1"}, {"tenant", "education"}, {"labels", labels}}},
-            {"spec", {{"cpus", cpus}}}}},
-          {"domain",
-           {{"tenant", "education"},
-            {"name", "web-1"},
-            {"cpus", cpus},
-            {"memory_mib", memory_mib},
-            {"disks", disks},
-            {"nics", json::array()},
-            {"accelerators", accelerators},
-            {"power", power}}}};
-}
-
-json disk(const std::string& name, int64_t gib, const std::string& tier) {
-  return {{"name", name}, {"size_gib", gib}, {"tier", tier},
-          {"iops", 3000}, {"image", ""},     {"bus", "virtio"}};
-}
 
 // "item=quantity@start-end[/stopped]" per interval, for exact comparisons.
 std::vector<std::string> describe(const std::vector<MeterInterval>& intervals) {

@@ -114,6 +114,7 @@ struct ApplyResult {
   Plan plan;
   ExecutionResult executed;
   std::vector<std::string> warnings;
+  bool quota_refused = false;  // the plan took a tenant past a quota: nothing ran
 };
 
 class ApplyHarness {
@@ -167,7 +168,8 @@ class ApplyHarness {
     ro.now = [this] { return now; };
     result.planned = plan_reconcile(r, ro);
     result.plan = r.plan;
-    if (!execute || !result.planned.ok()) return result;
+    result.quota_refused = !r.quota_violations.empty();
+    if (!execute || !result.planned.ok() || result.quota_refused) return result;
     AuditLog log(*r.store, [this] { return now; });
     AuditIdentity who{"ops", "", "", "test", "xcloudctl apply"};
     Status recorded = record_objects(log, who, r.desired, options.manifest_set, ro.now);

@@ -31,6 +31,7 @@ struct ExampleCloud {
                  {"cpu", {{"count", 256}}},
                  {"memoryKiB", int64_t{1} << 31},
                  {"accelerators", json::array()}};
+      o.parsed = host_facts_from_json(o.facts);
       hosts.push_back(o);
     }
   }
