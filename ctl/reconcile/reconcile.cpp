@@ -152,18 +152,25 @@ AuditRecord StoreRecorder::record_for(const PlanStep& step) const {
 // began and break every later bill.
 Result<int64_t> StoreRecorder::meter_now(const PlanStep& step) {
   int64_t now = now_();
-  auto last = log_.store().last_meter_instant_ms();
-  if (!last.ok()) return last.status();
-  if (now >= *last) return now;
-  std::string message = "clock is " + std::to_string(*last - now) + " ms behind the last meter instant " +
-                        format_time_ms(*last) + "; metering " + step.key().str() + " at that instant";
+  if (!last_meter_ms_) {
+    auto last = log_.store().last_meter_instant_ms();
+    if (!last.ok()) return last.status();
+    last_meter_ms_ = *last;
+  }
+  int64_t last = *last_meter_ms_;
+  if (now >= last) {
+    last_meter_ms_ = now;
+    return now;
+  }
+  std::string message = "clock is " + std::to_string(last - now) + " ms behind the last meter instant " +
+                        format_time_ms(last) + "; metering " + step.key().str() + " at that instant";
   warnings_.push_back(message);
   AuditRecord clamp = who_.record("Meter", step.tenant, step.name, "clock-clamped");
   clamp.result = kAuditOk;
   clamp.message = message;
   auto appended = log_.append(clamp);
   if (!appended.ok()) return appended.status();
-  return *last;
+  return last;
 }
 
 Status StoreRecorder::completed(const PlanStep& step, const nlohmann::json& reply) {

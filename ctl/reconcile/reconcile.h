@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,6 +71,7 @@ class StoreRecorder : public StepRecorder {
   std::string set_;
   const std::map<std::string, StoredVm>& before_;
   Clock now_;
+  std::optional<int64_t> last_meter_ms_;  // read from the store once, then kept
   std::vector<std::string> warnings_;
 };
 

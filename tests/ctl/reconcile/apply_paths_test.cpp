@@ -94,6 +94,20 @@ TEST_CASE("a definition changed outside xcloud is repaired as definition drift")
   CHECK(h.diff(cloud).plan.steps.empty());
 }
 
+TEST_CASE("a VM resized outside xcloud is resized back as resize drift") {
+  ApplyHarness h;
+  std::string cloud = base_cloud() + vm("web-1", "p1", 2);
+  REQUIRE(h.apply(cloud).executed.failed == 0);
+  set_vcpus(h, host_of(h, "web-1"), "xc-education.web-1", 1, VIR_DOMAIN_AFFECT_LIVE);
+  auto plan = h.diff(cloud);
+  REQUIRE(plan.planned.ok());
+  const PlanStep* step = only_vm_step(plan.plan);
+  REQUIRE(step != nullptr);
+  CHECK(step->action == StepAction::kUpdate);
+  CHECK(step->reason_text() == "drift: resized outside xcloud (1 vCPU, 4096 MiB)");
+  CHECK_FALSE(step->destructive());
+}
+
 TEST_CASE("an unreachable host is reported, and its VMs are neither moved nor touched") {
   ApplyHarness h;
   std::string cloud = base_cloud() + vm("web-1") + vm("web-2");
