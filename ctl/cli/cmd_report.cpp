@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "ctl/billing/billing_inputs.h"
+#include "ctl/billing/month_bill.h"
 #include "ctl/cli/cli.h"
 #include "ctl/store/inventory.h"
 #include "ctl/report/mail.h"
@@ -60,6 +61,13 @@ Result<ReportInput> read_input(Store& store, ReportKind kind, const BillPeriod& 
   auto prices = stored_price_history(store);
   if (!prices.ok()) return prices.status();
   in.prices = std::move(*prices);
+  if (kind == ReportKind::kMonthly) {
+    auto m = month_bill(store, period, GroupBy::kTenant, now);
+    // A closed month that cannot be read is an error; any other failure
+    // build_report notes as the period's bill_error.
+    if (!m.ok() && m.status().code() == Code::kFailedPrecondition) return m.status();
+    if (m.ok()) in.month_bill = std::move(m->bill);
+  }
   AuditFilter filter;
   filter.since_ms = period.start_ms;
   filter.until_ms = period.end_ms;

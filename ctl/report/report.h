@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct ReportInput {
   int64_t now_ms = 0;                    // open intervals run to now, never past the period
   std::vector<MeterInterval> intervals;  // those overlapping the period
   std::vector<PriceVersion> prices;
+  // Monthly: the month's bill as it stands (ctl/billing/month_bill.h: frozen
+  // when closed, with its adjustments), used instead of pricing `intervals`.
+  std::optional<Bill> month_bill;
   std::vector<AuditRecord> audit;  // the period's records, in seq order
   std::vector<ReportHost> hosts;
   // "tenant/vm" -> the VM's system label, for VMs no interval names (a VM

@@ -98,9 +98,14 @@ ReportSection bill_lines(const Report& r) {
                   {},
                   {false, false, true, true}};
   if (!r.bill_error.empty()) s.note = "The period cannot be billed: " + r.bill_error;
-  for (const BillLine& l : r.bill.lines)
-    s.rows.push_back(
-        {{tenant_text(r, l.tenant), l.item, l.quantity_months, yuan_text(l.amount_fen)}});
+  for (const BillLine& l : r.bill.lines) {
+    std::string item = l.adjustment_id == 0 ? l.item
+                                            : l.item + " (adjustment #" +
+                                                  std::to_string(l.adjustment_id) + ": " +
+                                                  l.adjustment_reason + ")";
+    s.rows.push_back({{tenant_text(r, l.tenant), item,
+                       l.adjustment_id == 0 ? l.quantity_months : "-", yuan_text(l.amount_fen)}});
+  }
   if (r.bill_error.empty())
     s.rows.push_back({{"TOTAL", "", "", yuan_text(r.bill.total_fen)}, false, true});
   return s;
