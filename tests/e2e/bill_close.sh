@@ -134,6 +134,9 @@ assert adj == [{"item": "memory", "quantity_months": "", "amount_fen": -1250, "t
                 "adjustment": {"id": 1, "reason": "INC-1: memory billed twice"}}], adj
 assert b["total_fen"] == -734 and "closed" not in b, b
 PY
+# The year settlement carries the adjustments of its months.
+expect_status 0 ctl bill --year 2026 --by item -o json
+python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); assert [(l["item"], l["amount_fen"]) for l in b["lines"]] == [("memory", 2258), ("memory", -1250), ("vcpu", 2258)] and b["total_fen"] == 3266, b' "$TMP/out"
 expect_status 0 ctl report monthly --month 2026-12 -o json --out "$TMP/report.json"
 python3 - "$TMP/report.json" <<'PY'
 import json, sys
