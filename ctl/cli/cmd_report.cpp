@@ -11,6 +11,8 @@
 #include <fstream>
 #include <memory>
 
+#include "common/sm_crypto.h"
+#include "common/time.h"
 #include "ctl/billing/billing_inputs.h"
 #include "ctl/billing/month_bill.h"
 #include "ctl/cli/cli.h"
@@ -66,6 +68,11 @@ Result<ReportInput> read_input(Store& store, ReportKind kind, const BillPeriod& 
     // A closed month that cannot be read is an error; any other failure
     // build_report notes as the period's bill_error.
     if (!m.ok() && m.status().code() == Code::kFailedPrecondition) return m.status();
+    if (m.ok() && m->closed) {
+      in.bill_note = "Month closed " +
+                     civil::format_local(m->closed->closed_at_ms, kShanghaiOffsetMs) +
+                     ": the frozen bill (SM3 " + to_hex(m->closed->digest) + ").";
+    }
     if (m.ok()) in.month_bill = std::move(m->bill);
   }
   AuditFilter filter;

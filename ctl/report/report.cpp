@@ -159,6 +159,7 @@ void add_costs(const ReportInput& in, Report& out) {
     return;
   }
   out.bill = std::move(*b);
+  out.bill_note = in.bill_note;
   out.tenant_totals = std::move(*rollup);
   for (const TenantTotal& t : out.tenant_totals) {
     if (t.own_fen > 0) out.top_tenants.push_back({t.tenant, t.own_fen});

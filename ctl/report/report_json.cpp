@@ -80,6 +80,7 @@ std::string report_json(const Report& r) {
   if (!r.bill_error.empty()) {
     cost["error"] = r.bill_error;
   } else {
+    if (!r.bill_note.empty()) cost["note"] = r.bill_note;
     ordered_json lines = ordered_json::array();
     for (const BillLine& l : r.bill.lines) {
       ordered_json line = {{"tenant", l.tenant},

@@ -81,6 +81,7 @@ ReportSection tenant_bill(const Report& r) {
       {},
       {false, true, true}};
   if (!r.bill_error.empty()) s.note = "The period cannot be billed: " + r.bill_error;
+  if (!r.bill_note.empty()) s.note = r.bill_note;
   for (const TenantTotal& t : r.tenant_totals)
     s.rows.push_back({{tenant_text(r, t.tenant), yuan_text(t.own_fen), yuan_text(t.total_fen)}});
   if (r.bill_error.empty())

@@ -145,6 +145,13 @@ text = json.dumps(r, ensure_ascii=False)
 assert '"adjustment": {"id": 1, "reason": "INC-1: memory billed twice"}' in text, text[:2000]
 PY
 
+expect_status 0 ctl report monthly --month 2026-11 -o json --out "$TMP/closed.json"
+python3 - "$TMP/closed.json" "$DIGEST" <<'PY'
+import json, sys
+cost = json.load(open(sys.argv[1]))["cost"]
+assert cost["note"] == "Month closed 2026-12-05T00:00:00+08:00: the frozen bill (SM3 %s)." % sys.argv[2], cost
+PY
+
 # Both are audited.
 expect_status 0 ctl audit list -o json
 python3 - "$TMP/out" "$DIGEST" <<'PY'
