@@ -18,6 +18,12 @@ Result<int64_t> parse_adjustment_fen(const std::string& text) {
   return amount->micros() / Money::kMicrosPerFen;
 }
 
+std::string line_item_text(const BillLine& line) {
+  if (line.adjustment_id == 0) return line.item;
+  return line.item + " (adjustment #" + std::to_string(line.adjustment_id) + ": " +
+         line.adjustment_reason + ")";
+}
+
 Status add_adjustments(Bill& bill, const std::vector<BillAdjustmentRecord>& adjustments,
                        const std::string& tenant) {
   for (const BillAdjustmentRecord& a : adjustments) {

@@ -17,6 +17,10 @@ namespace xc {
 // two decimals, not zero; negative is a credit. Errors name the text.
 Result<int64_t> parse_adjustment_fen(const std::string& text);
 
+// How bills and reports name a line's item: "memory", or for an adjustment
+// "memory (adjustment #3: late resize)".
+std::string line_item_text(const BillLine& line);
+
 // Adds each adjustment of `tenant`'s subtree (all when empty) to `bill` as
 // its own line, keyed as the bill's grouping keys a tenant (system and vm
 // empty; no tenant when grouped by item), after the metered line of the same

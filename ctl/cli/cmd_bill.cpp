@@ -60,11 +60,8 @@ std::vector<std::string> key_cells(GroupBy by, const BillLine& line) {
   return {};
 }
 
-// An adjustment line names itself: "memory (adjustment #3: late resize)".
 std::string item_cell(const BillLine& line) {
-  if (line.adjustment_id == 0) return line.item;
-  return line.item + " (adjustment #" + std::to_string(line.adjustment_id) + ": " +
-         line.adjustment_reason + ")";
+  return line_item_text(line);
 }
 
 std::string quantity_cell(const BillLine& line) {

@@ -4,6 +4,7 @@
 #include "ctl/report/report_sections.h"
 
 #include "common/time.h"
+#include "ctl/billing/bill_adjustments.h"
 
 namespace xc {
 
@@ -100,11 +101,7 @@ ReportSection bill_lines(const Report& r) {
                   {false, false, true, true}};
   if (!r.bill_error.empty()) s.note = "The period cannot be billed: " + r.bill_error;
   for (const BillLine& l : r.bill.lines) {
-    std::string item = l.adjustment_id == 0 ? l.item
-                                            : l.item + " (adjustment #" +
-                                                  std::to_string(l.adjustment_id) + ": " +
-                                                  l.adjustment_reason + ")";
-    s.rows.push_back({{tenant_text(r, l.tenant), item,
+    s.rows.push_back({{tenant_text(r, l.tenant), line_item_text(l),
                        l.adjustment_id == 0 ? l.quantity_months : "-", yuan_text(l.amount_fen)}});
   }
   if (r.bill_error.empty())
