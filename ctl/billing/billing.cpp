@@ -61,11 +61,6 @@ struct Exact {
   Int128 quantity = 0;  // quantity-months × kUnitsPerMicro
 };
 
-bool in_subtree(const std::string& tenant, const std::string& root) {
-  return root.empty() || tenant == root ||
-         (tenant.size() > root.size() && tenant.compare(0, root.size(), root) == 0 &&
-          tenant[root.size()] == '/');
-}
 
 // n / d rounded half away from zero; d > 0.
 Int128 round_div(Int128 n, Int128 d) {
@@ -153,7 +148,7 @@ Result<Bill> bill(const std::vector<MeterInterval>& intervals,
   const std::vector<Month> months = months_of(period);
   std::map<LineKey, Exact> exact;
   for (const MeterInterval& iv : intervals) {
-    if (!in_subtree(iv.tenant, tenant)) continue;
+    if (!in_tenant_subtree(iv.tenant, tenant)) continue;
     if (iv.quantity < 0) {
       return error(Code::kInvalidArgument,
                    who(iv) + ": negative quantity " + std::to_string(iv.quantity));
@@ -197,6 +192,12 @@ Result<Bill> bill(const std::vector<MeterInterval>& intervals,
     out.lines.push_back(std::move(line));
   }
   return out;
+}
+
+bool in_tenant_subtree(const std::string& tenant, const std::string& root) {
+  return root.empty() || tenant == root ||
+         (tenant.size() > root.size() && tenant.compare(0, root.size(), root) == 0 &&
+          tenant[root.size()] == '/');
 }
 
 }  // namespace xc

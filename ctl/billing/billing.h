@@ -84,7 +84,14 @@ struct BillLine {
   // decimals, for reading only: the amount never derives from it.
   std::string quantity_months;
   int64_t amount_fen = 0;  // exact amount rounded once, half away from zero
+  // Set on a late correction (bill_adjustments.h): its own line, after the
+  // metered line of the same key; quantity_months is then "".
+  int64_t adjustment_id = 0;
+  std::string adjustment_reason;
 };
+
+// True when `tenant` is `root` or below it; an empty root holds every tenant.
+bool in_tenant_subtree(const std::string& tenant, const std::string& root);
 
 struct Bill {
   BillPeriod period;

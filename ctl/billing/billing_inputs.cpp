@@ -34,8 +34,10 @@ namespace {
 
 constexpr const char* kDefaultZone = "Asia/Shanghai";
 
-// The stored PriceList records as the engine's input. Prices are read from
-// their exact text: a JSON string as is, a number as JSON writes it.
+}  // namespace
+
+// Prices are read from their exact text: a JSON string as is, a number as
+// JSON writes it.
 Result<std::vector<PriceListInput>> stored_price_lists(Store& store) {
   auto records = store.list_resources(std::string("PriceList"));
   if (!records.ok()) return records.status();
@@ -72,8 +74,6 @@ Result<std::vector<PriceListInput>> stored_price_lists(Store& store) {
   }
   return out;
 }
-
-}  // namespace
 
 Result<std::vector<PriceVersion>> stored_price_history(Store& store) {
   auto lists = stored_price_lists(store);

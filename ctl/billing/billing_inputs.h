@@ -15,8 +15,10 @@ namespace xc {
 // reproduced bills see a fixed instant; else the system clock.
 Result<int64_t> clock_now_ms();
 
-// The stored PriceList records, read from their exact decimal text, as a
-// price history (billing.h: price_history).
+// The stored PriceList records, read from their exact decimal text.
+Result<std::vector<PriceListInput>> stored_price_lists(Store& store);
+
+// The same as a price history (billing.h: price_history).
 Result<std::vector<PriceVersion>> stored_price_history(Store& store);
 
 }  // namespace xc

@@ -43,6 +43,8 @@ void add_describe_command(CLI::App& app, CliContext& ctx);
 void add_delete_command(CLI::App& app, CliContext& ctx);
 void add_quota_command(CLI::App& app, CliContext& ctx);
 void add_bill_command(CLI::App& app, CliContext& ctx);
+// `bill close` and `bill adjust`, under the `bill` command.
+void add_bill_close_commands(CLI::App& bill, CliContext& ctx);
 void add_report_command(CLI::App& app, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.

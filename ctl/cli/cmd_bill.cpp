@@ -10,6 +10,9 @@
 
 #include "ctl/billing/billing.h"
 #include "ctl/billing/billing_inputs.h"
+#include "ctl/billing/bill_adjustments.h"
+#include "ctl/billing/month_bill.h"
+#include "common/sm_crypto.h"
 #include "common/time.h"
 #include "ctl/cli/cli.h"
 #include "ctl/report/csv.h"
@@ -50,23 +53,40 @@ std::vector<std::string> key_cells(GroupBy by, const BillLine& line) {
     case GroupBy::kSystem:
       return {line.tenant, line.system.empty() ? "-" : line.system};
     case GroupBy::kVm:
-      return {line.tenant, line.vm};
+      return {line.tenant, line.vm.empty() ? "-" : line.vm};
     case GroupBy::kItem:
       return {};
   }
   return {};
 }
 
-void print_table(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup) {
+std::string item_cell(const BillLine& line) {
+  return line_item_text(line);
+}
+
+std::string quantity_cell(const BillLine& line) {
+  return line.adjustment_id == 0 ? line.quantity_months : "-";
+}
+
+// "closed 2026-12-02T09:00:00+08:00, frozen bill SM3 1a2b..." for a closed month.
+std::string closed_note(const std::optional<ClosedMonthRecord>& closed) {
+  if (!closed) return "";
+  return "closed " + civil::format_local(closed->closed_at_ms, kShanghaiOffsetMs) +
+         ", frozen bill SM3 " + to_hex(closed->digest);
+}
+
+void print_table(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup,
+                 const std::string& note) {
   ctx.out << "Bill " << b.period.label() << " (" << kBillZone << "), CNY, by "
           << group_by_name(b.group_by) << "\n";
+  if (!note.empty()) ctx.out << "Month " << note << "\n";
   std::vector<std::string> headers = key_headers(b.group_by);
   for (const char* h : {"ITEM", "QUANTITY (UNIT-MONTHS)", "AMOUNT (CNY)"}) headers.push_back(h);
   Table table(headers);
   for (const BillLine& line : b.lines) {
     std::vector<std::string> row = key_cells(b.group_by, line);
-    row.push_back(line.item);
-    row.push_back(line.quantity_months);
+    row.push_back(item_cell(line));
+    row.push_back(quantity_cell(line));
     row.push_back(yuan_text(line.amount_fen));
     table.add(std::move(row));
   }
@@ -85,7 +105,8 @@ void print_table(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>&
 
 // The bill as a self-contained HTML page: the largest groups as bars, the
 // lines, and the tenant totals when billed by tenant.
-void print_html(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup) {
+void print_html(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup,
+                const std::string& note) {
   constexpr size_t kBars = 20;
   std::vector<GroupTotal> groups = group_totals(b);
   std::stable_sort(groups.begin(), groups.end(), [](const GroupTotal& x, const GroupTotal& y) {
@@ -115,7 +136,7 @@ void print_html(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& 
   lines.numeric[lines.headers.size() - 1] = lines.numeric[lines.headers.size() - 2] = true;
   for (const BillLine& line : b.lines) {
     std::vector<std::string> row = key_cells(b.group_by, line);
-    for (const std::string& cell : {line.item, line.quantity_months, yuan_text(line.amount_fen)})
+    for (const std::string& cell : {item_cell(line), quantity_cell(line), yuan_text(line.amount_fen)})
       row.push_back(cell);
     lines.rows.push_back({row});
   }
@@ -137,7 +158,8 @@ void print_html(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& 
     sections.push_back(tenants);
   }
   ctx.out << tables_html("xcloud bill " + b.period.label() + " 账单",
-                         "CNY, Asia/Shanghai, by " + std::string(group_by_name(b.group_by)) + ".",
+                         "CNY, Asia/Shanghai, by " + std::string(group_by_name(b.group_by)) + "." +
+                             (note.empty() ? "" : " Month " + note + "."),
                          {{"Largest amounts (CNY), top " + std::to_string(kBars), bars}}, sections);
 }
 
@@ -145,13 +167,14 @@ void print_csv(CliContext& ctx, const Bill& b) {
   ctx.out << kCsvBom << "period,tenant,system,vm,item,quantity_months,amount_cny\r\n";
   for (const BillLine& line : b.lines) {
     ctx.out << b.period.label() << ',' << csv_field(line.tenant) << ',' << csv_field(line.system)
-            << ',' << csv_field(line.vm) << ',' << csv_field(line.item) << ','
+            << ',' << csv_field(line.vm) << ',' << csv_field(item_cell(line)) << ','
             << line.quantity_months << ',' << yuan_text(line.amount_fen) << "\r\n";
   }
   ctx.out << b.period.label() << ",TOTAL,,,,," << yuan_text(b.total_fen) << "\r\n";
 }
 
-void print_json(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup) {
+void print_json(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& rollup,
+                const std::optional<ClosedMonthRecord>& closed) {
   json lines = json::array();
   for (const BillLine& line : b.lines) {
     json l = {{"item", line.item},
@@ -160,6 +183,8 @@ void print_json(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& 
     if (b.group_by != GroupBy::kItem) l["tenant"] = line.tenant;
     if (b.group_by == GroupBy::kSystem) l["system"] = line.system;
     if (b.group_by == GroupBy::kVm) l["vm"] = line.vm;
+    if (line.adjustment_id != 0)
+      l["adjustment"] = {{"id", line.adjustment_id}, {"reason", line.adjustment_reason}};
     lines.push_back(std::move(l));
   }
   json out = {{"period", b.period.label()}, {"time_zone", kBillZone},
@@ -170,6 +195,10 @@ void print_json(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& 
     for (const TenantTotal& t : rollup)
       tenants.push_back({{"tenant", t.tenant}, {"own_fen", t.own_fen}, {"total_fen", t.total_fen}});
     out["tenants"] = std::move(tenants);
+  }
+  if (closed) {
+    out["closed"] = {{"closed_at", civil::format_local(closed->closed_at_ms, kShanghaiOffsetMs)},
+                     {"sm3", to_hex(closed->digest)}};
   }
   ctx.out << out.dump(2) << "\n";
 }
@@ -197,12 +226,30 @@ void run_bill(CliContext& ctx, const BillOptions& o) {
   if (!now.ok()) return fail(kExitUsage, now.status().message());
   auto store = open_state_store(ctx);
   if (!store) return;
-  auto history = stored_price_history(*store);
-  if (!history.ok()) return fail(kExitFailure, history.status().message());
-  auto intervals = store->list_meter_intervals(period->start_ms, period->end_ms);
-  if (!intervals.ok()) return fail(kExitFailure, intervals.status().message());
-  auto b = bill(*intervals, *history, *period, *by, *now, o.tenant);
-  if (!b.ok()) return fail(kExitFailure, b.status().message());
+  // A month is frozen once closed and carries its adjustments; a year is
+  // priced from the meter intervals, with its months' adjustments.
+  std::optional<ClosedMonthRecord> closed;
+  Result<Bill> b = error(Code::kInternal, "not billed");
+  if (period->month != 0) {
+    auto m = month_bill(*store, *period, *by, *now, o.tenant);
+    if (!m.ok()) return fail(kExitFailure, m.status().message());
+    closed = std::move(m->closed);
+    b = std::move(m->bill);
+  } else {
+    auto history = stored_price_history(*store);
+    if (!history.ok()) return fail(kExitFailure, history.status().message());
+    auto intervals = store->list_meter_intervals(period->start_ms, period->end_ms);
+    if (!intervals.ok()) return fail(kExitFailure, intervals.status().message());
+    b = bill(*intervals, *history, *period, *by, *now, o.tenant);
+    if (!b.ok()) return fail(kExitFailure, b.status().message());
+    for (int m = 1; m <= 12; ++m) {
+      std::string label = period->label() + (m < 10 ? "-0" : "-") + std::to_string(m);
+      auto adjustments = store->list_bill_adjustments(label);
+      if (!adjustments.ok()) return fail(kExitFailure, adjustments.status().message());
+      if (Status s = add_adjustments(*b, *adjustments, o.tenant); !s.ok())
+        return fail(kExitFailure, s.message());
+    }
+  }
   std::vector<TenantTotal> rollup;
   if (*by == GroupBy::kTenant) {
     auto r = rollup_by_tenant(b->lines);
@@ -212,11 +259,11 @@ void run_bill(CliContext& ctx, const BillOptions& o) {
   if (o.format == "csv")
     print_csv(ctx, *b);
   else if (o.format == "json")
-    print_json(ctx, *b, rollup);
+    print_json(ctx, *b, rollup, closed);
   else if (o.format == "html")
-    print_html(ctx, *b, rollup);
+    print_html(ctx, *b, rollup, closed_note(closed));
   else
-    print_table(ctx, *b, rollup);
+    print_table(ctx, *b, rollup, closed_note(closed));
 }
 
 struct PricesOptions {
@@ -310,7 +357,9 @@ void add_bill_command(CLI::App& app, CliContext& ctx) {
       "change to the next) is priced pro rata by the milliseconds of the calendar month it falls\n"
       "in (Asia/Shanghai), under the PriceList in effect at each instant, and rounded to the fen\n"
       "once per bill line, half away from zero. The TOTAL is the sum of the lines. --year gives\n"
-      "the year-end settlement by actual use. An allocation still open is billed up to now.\n\n"
+      "the year-end settlement by actual use. An allocation still open is billed up to now.\n"
+      "A closed month (bill close) prints its frozen bill and says so; adjustments (bill adjust)\n"
+      "are lines of their own.\n\n"
       "Environment: XCLOUD_NOW_MS, milliseconds since 1970-01-01 UTC, replaces the clock as\n"
       "\"now\" (for tests and for reproducing a bill).\n\n"
       "Exit codes: 0 billed; 1 the bill cannot be made (no price list in effect, an item the\n"
@@ -328,7 +377,13 @@ void add_bill_command(CLI::App& app, CliContext& ctx) {
       ->check(CLI::IsMember({"tenant", "system", "vm", "item"}))
       ->capture_default_str();
   add_output_option(*cmd, o->format, {"table", "csv", "json", "html"});
-  cmd->callback([&ctx, o] { run_bill(ctx, *o); });
+  cmd->require_subcommand(0, 1);
+  add_bill_close_commands(*cmd, ctx);
+  cmd->callback([&ctx, o, cmd] {
+    for (const CLI::App* sub : cmd->get_subcommands())
+      if (sub->parsed()) return;
+    run_bill(ctx, *o);
+  });
 
   auto p = std::make_shared<PricesOptions>();
   auto* prices = app.add_subcommand("prices", "The prices in effect, or one item's price history");

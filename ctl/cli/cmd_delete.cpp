@@ -17,6 +17,7 @@
 #include "ctl/reconcile/reconcile.h"
 #include "ctl/cli/kind_names.h"
 #include "ctl/billing/metering.h"
+#include "ctl/billing/price_list_checks.h"
 #include "ctl/reconcile/desired_state.h"
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/pki_files.h"
@@ -85,6 +86,7 @@ Status forget_observed(Store& store, const std::string& host, const ResourceReco
 
 // Why `r` may not be deleted now, or "" when it may.
 Result<std::string> blocker(Store& store, const ResourceRecord& r) {
+  if (r.kind == "PriceList") return price_list_delete_blocker(store, r.name);
   if (r.kind == "Host") {
     auto placements = store.list_placements();
     if (!placements.ok()) return placements.status();

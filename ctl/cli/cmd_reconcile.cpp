@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ctl/billing/price_list_checks.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/plan_printer.h"
@@ -63,6 +64,18 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
     return kExitFailure;
   }
   r.store = std::move(*store);
+  // Before any host is contacted: PriceLists against closed months and the
+  // items in use.
+  auto priced = check_price_lists(*r.store, r.manifests);
+  if (!priced.ok()) {
+    ctx.err << "xcloudctl: " << priced.status().message() << "; nothing was changed\n";
+    return kExitFailure;
+  }
+  if (!priced->empty()) {
+    for (const auto& d : *priced) ctx.err << format_diagnostic(d) << "\n";
+    ctx.err << priced->size() << " error(s); nothing was changed\n";
+    return kExitUsage;
+  }
   r.clients = std::make_unique<HostClients>(pki_files_for_state(*state), o.per_host);
   Status planned = plan_reconcile(r, o.reconcile);
   if (std::getenv("XCLOUD_TIMING"))

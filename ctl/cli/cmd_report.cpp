@@ -11,7 +11,10 @@
 #include <fstream>
 #include <memory>
 
+#include "common/sm_crypto.h"
+#include "common/time.h"
 #include "ctl/billing/billing_inputs.h"
+#include "ctl/billing/month_bill.h"
 #include "ctl/cli/cli.h"
 #include "ctl/store/inventory.h"
 #include "ctl/report/mail.h"
@@ -60,6 +63,18 @@ Result<ReportInput> read_input(Store& store, ReportKind kind, const BillPeriod& 
   auto prices = stored_price_history(store);
   if (!prices.ok()) return prices.status();
   in.prices = std::move(*prices);
+  if (kind == ReportKind::kMonthly) {
+    auto m = month_bill(store, period, GroupBy::kTenant, now);
+    // A closed month that cannot be read is an error; any other failure
+    // build_report notes as the period's bill_error.
+    if (!m.ok() && m.status().code() == Code::kFailedPrecondition) return m.status();
+    if (m.ok() && m->closed) {
+      in.bill_note = "Month closed " +
+                     civil::format_local(m->closed->closed_at_ms, kShanghaiOffsetMs) +
+                     ": the frozen bill (SM3 " + to_hex(m->closed->digest) + ").";
+    }
+    if (m.ok()) in.month_bill = std::move(m->bill);
+  }
   AuditFilter filter;
   filter.since_ms = period.start_ms;
   filter.until_ms = period.end_ms;

@@ -1,10 +1,13 @@
 // xcloudctl validate: check manifests without touching any host.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "common/manifest_validator.h"
+#include "ctl/billing/price_list_checks.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/price_caps_option.h"
+#include "ctl/store/store.h"
 
 namespace xc {
 
@@ -13,7 +16,10 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       "validate", "Check manifests against the schemas and each other; print every error");
   cmd->footer(
       "Example:\n  xcloudctl validate -f examples/ -f extra.yaml\n\n"
-      "Exit status: 0 valid, 2 errors found (each printed as FILE:LINE:COL: error: MESSAGE).");
+      "When the state database exists (--state, XCLOUD_STATE), PriceLists are also checked\n"
+      "against it: one may not price a closed month, and must price every item in use.\n\n"
+      "Exit status: 0 valid, 2 errors found (each printed as FILE:LINE:COL: error: MESSAGE),\n"
+      "1 the state database cannot be read.");
   struct Options {
     std::vector<std::string> paths;
     std::string format;
@@ -32,6 +38,21 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       return;
     }
     ManifestSet set = load_manifest_set(opts->paths, *caps);
+    // PriceLists against closed months and items in use: known only when
+    // the state database exists.
+    auto state = resolve_state_path(ctx);
+    if (state.ok() && std::filesystem::exists(*state)) {
+      auto store = open_store(*state, OpenMode::kExisting);
+      auto found = store.ok() ? check_price_lists(**store, set)
+                              : Result<std::vector<Diagnostic>>(store.status());
+      if (!found.ok()) {
+        ctx.err << "xcloudctl: " << found.status().message() << "\n";
+        ctx.exit_code = kExitFailure;
+        return;
+      }
+      set.errors.insert(set.errors.end(), found->begin(), found->end());
+      sort_diagnostics(set.errors);
+    }
     if (opts->format == "json") {
       ctx.out << diagnostics_to_json(set.errors).dump(2) << "\n";
     } else {

@@ -147,7 +147,8 @@ void count_changes(const ReportInput& in, Report& out,
 }
 
 void add_costs(const ReportInput& in, Report& out) {
-  Result<Bill> b = bill(in.intervals, in.prices, in.period, GroupBy::kTenant, in.now_ms);
+  Result<Bill> b = in.month_bill ? Result<Bill>(*in.month_bill)
+                                 : bill(in.intervals, in.prices, in.period, GroupBy::kTenant, in.now_ms);
   if (!b.ok()) {
     out.bill_error = b.status().message();
     return;
@@ -158,6 +159,7 @@ void add_costs(const ReportInput& in, Report& out) {
     return;
   }
   out.bill = std::move(*b);
+  out.bill_note = in.bill_note;
   out.tenant_totals = std::move(*rollup);
   for (const TenantTotal& t : out.tenant_totals) {
     if (t.own_fen > 0) out.top_tenants.push_back({t.tenant, t.own_fen});

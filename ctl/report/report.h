@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct ReportInput {
   int64_t now_ms = 0;                    // open intervals run to now, never past the period
   std::vector<MeterInterval> intervals;  // those overlapping the period
   std::vector<PriceVersion> prices;
+  // Monthly: the month's bill as it stands (ctl/billing/month_bill.h: frozen
+  // when closed, with its adjustments), used instead of pricing `intervals`.
+  std::optional<Bill> month_bill;
+  std::string bill_note;  // "Month closed ..." when month_bill is a frozen one
   std::vector<AuditRecord> audit;  // the period's records, in seq order
   std::vector<ReportHost> hosts;
   // "tenant/vm" -> the VM's system label, for VMs no interval names (a VM
@@ -101,6 +106,7 @@ struct Report {
   // an item without a price), bill_error says why and the costs are empty:
   // the rest of the report is still worth sending.
   std::string bill_error;
+  std::string bill_note;  // ReportInput::bill_note: says a month's bill is frozen
   Bill bill;                               // by tenant and item
   std::vector<TenantTotal> tenant_totals;  // rolled up the VDC tree
   std::vector<TenantCost> top_tenants;     // up to 10 by their own cost, highest first

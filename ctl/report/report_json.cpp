@@ -80,12 +80,16 @@ std::string report_json(const Report& r) {
   if (!r.bill_error.empty()) {
     cost["error"] = r.bill_error;
   } else {
+    if (!r.bill_note.empty()) cost["note"] = r.bill_note;
     ordered_json lines = ordered_json::array();
     for (const BillLine& l : r.bill.lines) {
-      lines.push_back({{"tenant", l.tenant},
-                       {"item", l.item},
-                       {"quantity_months", l.quantity_months},
-                       {"amount_fen", l.amount_fen}});
+      ordered_json line = {{"tenant", l.tenant},
+                           {"item", l.item},
+                           {"quantity_months", l.quantity_months},
+                           {"amount_fen", l.amount_fen}};
+      if (l.adjustment_id != 0)
+        line["adjustment"] = {{"id", l.adjustment_id}, {"reason", l.adjustment_reason}};
+      lines.push_back(std::move(line));
     }
     ordered_json tenants = ordered_json::array();
     for (const TenantTotal& t : r.tenant_totals)

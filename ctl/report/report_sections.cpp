@@ -4,6 +4,7 @@
 #include "ctl/report/report_sections.h"
 
 #include "common/time.h"
+#include "ctl/billing/bill_adjustments.h"
 
 namespace xc {
 
@@ -81,6 +82,7 @@ ReportSection tenant_bill(const Report& r) {
       {},
       {false, true, true}};
   if (!r.bill_error.empty()) s.note = "The period cannot be billed: " + r.bill_error;
+  if (!r.bill_note.empty()) s.note = r.bill_note;
   for (const TenantTotal& t : r.tenant_totals)
     s.rows.push_back({{tenant_text(r, t.tenant), yuan_text(t.own_fen), yuan_text(t.total_fen)}});
   if (r.bill_error.empty())
@@ -98,9 +100,10 @@ ReportSection bill_lines(const Report& r) {
                   {},
                   {false, false, true, true}};
   if (!r.bill_error.empty()) s.note = "The period cannot be billed: " + r.bill_error;
-  for (const BillLine& l : r.bill.lines)
-    s.rows.push_back(
-        {{tenant_text(r, l.tenant), l.item, l.quantity_months, yuan_text(l.amount_fen)}});
+  for (const BillLine& l : r.bill.lines) {
+    s.rows.push_back({{tenant_text(r, l.tenant), line_item_text(l),
+                       l.adjustment_id == 0 ? l.quantity_months : "-", yuan_text(l.amount_fen)}});
+  }
   if (r.bill_error.empty())
     s.rows.push_back({{"TOTAL", "", "", yuan_text(r.bill.total_fen)}, false, true});
   return s;

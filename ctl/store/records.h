@@ -1,5 +1,5 @@
-// The rows the store keeps: hosts, resources, placements, audit records and
-// meter intervals. Plain value types, shared by the store and the concerns
+// The rows the store keeps: hosts, resources, placements, audit records,
+// meter intervals, closed months and bill adjustments. Plain value types, shared by the store and the concerns
 // above it (audit, billing) so the store depends on none of them.
 #pragma once
 
@@ -113,6 +113,33 @@ struct MeterInterval {
   int64_t start_ms = 0;
   std::optional<int64_t> end_ms;
   bool running = true;  // false: the VM was stopped during this interval
+};
+
+// A month whose bill is frozen (`xcloudctl bill close`). bill_json holds the
+// bill's lines in fen (ctl/billing/closed_month.h); digest is SM3 over it,
+// 32 raw bytes, checked whenever the month is read.
+struct ClosedMonthRecord {
+  std::string month;  // "YYYY-MM", Asia/Shanghai
+  int64_t closed_at_ms = 0;
+  std::string bill_json;
+  std::string digest;
+
+  bool operator==(const ClosedMonthRecord&) const = default;
+};
+
+// A late correction (`xcloudctl bill adjust`): its own line in the bill of
+// `month`, the first open month when it was made. Negative for a credit.
+struct BillAdjustmentRecord {
+  int64_t id = 0;  // set by the store
+  std::string month;
+  std::string tenant;
+  std::string item;
+  int64_t amount_fen = 0;
+  std::string reason;
+  int64_t created_at_ms = 0;
+  std::string actor;
+
+  bool operator==(const BillAdjustmentRecord&) const = default;
 };
 
 }  // namespace xc

@@ -178,6 +178,12 @@ class SqliteStore final : public Store {
   Result<int64_t> last_meter_instant_ms() override;
   Result<std::vector<MeterInterval>> list_open_meter_intervals(const std::string& tenant,
                                                                const std::string& vm) override;
+  Status insert_closed_month(const ClosedMonthRecord& month) override;
+  Result<std::optional<ClosedMonthRecord>> get_closed_month(const std::string& month) override;
+  Result<std::vector<ClosedMonthRecord>> list_closed_months() override;
+  Result<BillAdjustmentRecord> insert_bill_adjustment(const BillAdjustmentRecord& a) override;
+  Result<std::vector<BillAdjustmentRecord>> list_bill_adjustments(
+      const std::string& month) override;
 
  private:
   // "state database PATH: [context: ]sqlite's message", coded by `rc`.
@@ -607,6 +613,67 @@ Result<std::vector<MeterInterval>> SqliteStore::list_open_meter_intervals(const 
                        .c_str());
   s.bind(tenant).bind(vm);
   return list<MeterInterval>(s, read_meter);
+}
+
+constexpr const char* kClosedMonthColumns = "month, closed_at_ms, bill_json, digest";
+
+ClosedMonthRecord read_closed_month(Statement& s) {
+  return {s.text(0), s.int64(1), s.text(2), s.blob(3)};
+}
+
+Status SqliteStore::insert_closed_month(const ClosedMonthRecord& m) {
+  Statement s(db_, (std::string("INSERT INTO closed_months (") + kClosedMonthColumns +
+                    ") VALUES (?1, ?2, ?3, ?4)")
+                       .c_str());
+  s.bind(m.month).bind(m.closed_at_ms).bind(m.bill_json).bind_blob(m.digest);
+  int rc = s.step();
+  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return error(Code::kAlreadyExists, "month " + m.month + " is already closed");
+  }
+  if (rc != SQLITE_DONE) return fail(rc, "closed month " + m.month);
+  return {};
+}
+
+Result<std::optional<ClosedMonthRecord>> SqliteStore::get_closed_month(const std::string& month) {
+  Statement s(db_, select(kClosedMonthColumns, "FROM closed_months WHERE month = ?1").c_str());
+  s.bind(month);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<ClosedMonthRecord>(read_closed_month(s));
+  if (rc == SQLITE_DONE) return std::optional<ClosedMonthRecord>();
+  return fail(rc, "closed month " + month);
+}
+
+Result<std::vector<ClosedMonthRecord>> SqliteStore::list_closed_months() {
+  Statement s(db_, select(kClosedMonthColumns, "FROM closed_months ORDER BY month").c_str());
+  return list<ClosedMonthRecord>(s, read_closed_month);
+}
+
+constexpr const char* kAdjustmentColumns =
+    "id, month, tenant, item, amount_fen, reason, created_at_ms, actor";
+
+BillAdjustmentRecord read_adjustment(Statement& s) {
+  return {s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.text(5), s.int64(6), s.text(7)};
+}
+
+Result<BillAdjustmentRecord> SqliteStore::insert_bill_adjustment(const BillAdjustmentRecord& a) {
+  Statement s(db_,
+              "INSERT INTO bill_adjustments (month, tenant, item, amount_fen, reason, "
+              "created_at_ms, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  s.bind(a.month).bind(a.tenant).bind(a.item).bind(a.amount_fen).bind(a.reason);
+  s.bind(a.created_at_ms).bind(a.actor);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, "bill adjustment in " + a.month);
+  BillAdjustmentRecord out = a;
+  out.id = sqlite3_last_insert_rowid(db_);
+  return out;
+}
+
+Result<std::vector<BillAdjustmentRecord>> SqliteStore::list_bill_adjustments(
+    const std::string& month) {
+  Statement s(db_,
+              select(kAdjustmentColumns, "FROM bill_adjustments WHERE month = ?1 ORDER BY id")
+                  .c_str());
+  s.bind(month);
+  return list<BillAdjustmentRecord>(s, read_adjustment);
 }
 
 }  // namespace

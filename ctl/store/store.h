@@ -110,6 +110,35 @@ class MeterStore {
     (void)tenant, (void)vm;
     return error(Code::kInternal, "this store does not keep meter intervals");
   }
+
+  // Closed months and bill adjustments (closed-months issue). The defaults
+  // refuse, as the meter ones do. A closed month is written once: closing it
+  // again is kAlreadyExists, and the database refuses updates and deletes.
+  virtual Status insert_closed_month(const ClosedMonthRecord& month) {
+    (void)month;
+    return error(Code::kInternal, "this store does not keep closed months");
+  }
+  // nullopt when `month` ("YYYY-MM") is open.
+  virtual Result<std::optional<ClosedMonthRecord>> get_closed_month(const std::string& month) {
+    (void)month;
+    return error(Code::kInternal, "this store does not keep closed months");
+  }
+  // Every closed month, oldest first.
+  virtual Result<std::vector<ClosedMonthRecord>> list_closed_months() {
+    return error(Code::kInternal, "this store does not keep closed months");
+  }
+  // Inserts `adjustment` and returns it with its id.
+  virtual Result<BillAdjustmentRecord> insert_bill_adjustment(
+      const BillAdjustmentRecord& adjustment) {
+    (void)adjustment;
+    return error(Code::kInternal, "this store does not keep bill adjustments");
+  }
+  // The adjustments of `month`, by id.
+  virtual Result<std::vector<BillAdjustmentRecord>> list_bill_adjustments(
+      const std::string& month) {
+    (void)month;
+    return error(Code::kInternal, "this store does not keep bill adjustments");
+  }
 };
 
 // The whole state database: every concern, plus transactions spanning them

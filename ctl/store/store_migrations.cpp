@@ -101,6 +101,36 @@ CREATE TRIGGER meter_intervals_end_after_start_update BEFORE UPDATE OF end_ms ON
   WHEN NEW.end_ms IS NOT NULL AND NEW.end_ms < NEW.start_ms
   BEGIN SELECT RAISE(ABORT, 'meter interval ends before it starts'); END;
 )sql"},
+      // A closed month's bill is frozen with its SM3 digest and never
+      // changes: the triggers refuse any update or delete. Adjustments are
+      // late corrections billed in the first open month.
+      {5, "closed_months, bill_adjustments", R"sql(
+CREATE TABLE closed_months (
+  month        TEXT PRIMARY KEY,
+  closed_at_ms INTEGER NOT NULL,
+  bill_json    TEXT NOT NULL,
+  digest       BLOB NOT NULL
+);
+CREATE TRIGGER closed_months_no_update BEFORE UPDATE ON closed_months
+BEGIN
+  SELECT RAISE(ABORT, 'a closed month cannot be changed');
+END;
+CREATE TRIGGER closed_months_no_delete BEFORE DELETE ON closed_months
+BEGIN
+  SELECT RAISE(ABORT, 'a closed month cannot be reopened');
+END;
+CREATE TABLE bill_adjustments (
+  id            INTEGER PRIMARY KEY,
+  month         TEXT NOT NULL,
+  tenant        TEXT NOT NULL,
+  item          TEXT NOT NULL,
+  amount_fen    INTEGER NOT NULL,
+  reason        TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  actor         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX bill_adjustments_by_month ON bill_adjustments (month, id);
+)sql"},
   };
   return migrations;
 }

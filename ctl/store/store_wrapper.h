@@ -52,6 +52,21 @@ class StoreWrapper : public Store {
                                                                const std::string& vm) override {
     return target_->list_open_meter_intervals(tenant, vm);
   }
+  Status insert_closed_month(const ClosedMonthRecord& month) override {
+    return target_->insert_closed_month(month);
+  }
+  Result<std::optional<ClosedMonthRecord>> get_closed_month(const std::string& month) override {
+    return target_->get_closed_month(month);
+  }
+  Result<std::vector<ClosedMonthRecord>> list_closed_months() override {
+    return target_->list_closed_months();
+  }
+  Result<BillAdjustmentRecord> insert_bill_adjustment(const BillAdjustmentRecord& a) override {
+    return target_->insert_bill_adjustment(a);
+  }
+  Result<std::vector<BillAdjustmentRecord>> list_bill_adjustments(const std::string& month) override {
+    return target_->list_bill_adjustments(month);
+  }
 
  private:
   std::unique_ptr<Store> target_;

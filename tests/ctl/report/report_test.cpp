@@ -280,3 +280,34 @@ TEST_CASE("report: the mail body has tables, no SVG, and a shortened change log"
         std::string::npos);
   CHECK(body.find("style=\"border-collapse:collapse;") != std::string::npos);
 }
+
+TEST_CASE("report: a month's bill as given is used, adjustments and a frozen note shown") {
+  ReportInput in = week48();
+  in.kind = ReportKind::kMonthly;
+  in.period = parse_bill_period("2026-11").value();
+  Bill frozen;
+  frozen.period = in.period;
+  BillLine metered;
+  metered.tenant = "education";
+  metered.item = "vcpu";
+  metered.quantity_months = "2";
+  metered.amount_fen = 2000;
+  BillLine adjustment = metered;
+  adjustment.quantity_months = "";
+  adjustment.amount_fen = -500;
+  adjustment.adjustment_id = 4;
+  adjustment.adjustment_reason = "INC-8 credit";
+  frozen.lines = {metered, adjustment};
+  frozen.total_fen = 1500;
+  in.month_bill = frozen;
+  in.bill_note = "Month closed 2026-12-02T00:00:00+08:00: the frozen bill (SM3 ab).";
+  Report r = build(in);
+  CHECK(r.bill.total_fen == 1500);
+  std::vector<ReportSection> sections = report_sections(r);
+  CHECK(sections[1].note == in.bill_note);
+  CHECK(sections[2].rows[1].cells ==
+        std::vector<std::string>{"education", "vcpu (adjustment #4: INC-8 credit)", "-", "-5.00"});
+  nlohmann::json cost = nlohmann::json::parse(report_json(r))["cost"];
+  CHECK(cost["note"] == in.bill_note);
+  CHECK(cost["lines"][1]["adjustment"] == nlohmann::json{{"id", 4}, {"reason", "INC-8 credit"}});
+}
