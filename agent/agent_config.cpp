@@ -1,12 +1,11 @@
 #include "agent/agent_config.h"
 
 #include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 namespace xc {
 namespace {
@@ -32,9 +31,9 @@ std::string multicast_group(const std::string& text) {
 }  // namespace
 
 Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::string& file) {
-  static const std::set<std::string> kKeys = {"listen", "port", "libvirt", "tls", "storageDir",
-                                              "storagePool", "uplink", "networkMode", "labels",
-                                              "accelerators", "domainType", "vxlanGroup"};
+  static const std::set<std::string> kKeys = {
+      "listen", "port",        "libvirt", "tls",          "storageDir", "storagePool",
+      "uplink", "networkMode", "labels",  "accelerators", "domainType", "vxlanGroup"};
   AgentConfig c;
   try {
     YAML::Node root = YAML::Load(yaml_text);
@@ -42,7 +41,8 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
     for (const auto& kv : root) {
       std::string key = kv.first.Scalar();
       if (!kKeys.count(key))
-        return error(Code::kInvalidArgument, at(kv.first, file) + ": unknown setting '" + key + "'");
+        return error(Code::kInvalidArgument,
+                     at(kv.first, file) + ": unknown setting '" + key + "'");
     }
     if (root["listen"]) c.listen = root["listen"].as<std::string>();
     if (root["port"]) c.port = root["port"].as<int>();
@@ -54,13 +54,15 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
     }
     if (root["domainType"]) c.domain_type = root["domainType"].as<std::string>();
     if (c.domain_type != "auto" && c.domain_type != "kvm" && c.domain_type != "qemu")
-      return error(Code::kInvalidArgument, at(root["domainType"], file) + ": domainType must be auto, kvm or qemu");
+      return error(Code::kInvalidArgument,
+                   at(root["domainType"], file) + ": domainType must be auto, kvm or qemu");
     if (root["storageDir"]) c.storage_dir = root["storageDir"].as<std::string>();
     if (root["storagePool"]) c.storage_pool = root["storagePool"].as<std::string>();
     if (root["uplink"]) c.uplink = root["uplink"].as<std::string>();
     if (root["networkMode"]) c.network_mode = root["networkMode"].as<std::string>();
     if (c.network_mode != "vlan" && c.network_mode != "vxlan")
-      return error(Code::kInvalidArgument, at(root["networkMode"], file) + ": networkMode must be vlan or vxlan");
+      return error(Code::kInvalidArgument,
+                   at(root["networkMode"], file) + ": networkMode must be vlan or vxlan");
     if (root["vxlanGroup"]) {
       std::string text = root["vxlanGroup"].as<std::string>();
       c.vxlan_group = multicast_group(text);
@@ -71,7 +73,8 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
     }
     if (c.port < 0 || c.port > 65535)
       return error(Code::kInvalidArgument, at(root["port"], file) + ": port must be 0-65535");
-    for (const auto& kv : root["labels"]) c.labels[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    for (const auto& kv : root["labels"])
+      c.labels[kv.first.as<std::string>()] = kv.second.as<std::string>();
     for (const auto& a : root["accelerators"]) {
       AcceleratorMapping m;
       m.vendor = a["vendor"].as<std::string>();

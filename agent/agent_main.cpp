@@ -1,22 +1,20 @@
 #include "agent/agent_main.h"
 
 #include <malloc.h>
-
-#include <chrono>
-#include <csignal>
-#include <thread>
-
 #include <pthread.h>
 #include <signal.h>
-#include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
 
 #include "agent/agent_config.h"
 #include "agent/rpc_service.h"
 #include "agent/stdio_server.h"
-#include "agent/tls_server.h"
 #include "agent/storage_pool.h"
+#include "agent/tls_server.h"
 
 namespace xc {
 namespace {
@@ -51,14 +49,18 @@ int run_agent(int argc, char** argv) {
   // glibc gives each worker thread its own malloc arena and never returns
   // them; two arenas keep the agent's memory flat under many connections.
   mallopt(M_ARENA_MAX, 2);
-  CLI::App app{"xcloud-agent: the per-host agent that manages VMs, disks, networks and accelerators through libvirt."};
+  CLI::App app{
+      "xcloud-agent: the per-host agent that manages VMs, disks, networks and accelerators through "
+      "libvirt."};
   app.name("xcloud-agent");
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("xcloud-agent ") + XCLOUD_VERSION);
-  app.footer("Examples:\n  xcloud-agent serve --config /etc/xcloud/agent.yaml\n"
-             "  echo '{\"id\":1,\"method\":\"host.facts\"}' | xcloud-agent rpc --config agent.yaml");
+  app.footer(
+      "Examples:\n  xcloud-agent serve --config /etc/xcloud/agent.yaml\n"
+      "  echo '{\"id\":1,\"method\":\"host.facts\"}' | xcloud-agent rpc --config agent.yaml");
   std::string config_path = "/etc/xcloud/agent.yaml";
-  auto* rpc = app.add_subcommand("rpc", "Serve line-delimited JSON requests on stdin/stdout (for SSH)");
+  auto* rpc =
+      app.add_subcommand("rpc", "Serve line-delimited JSON requests on stdin/stdout (for SSH)");
   rpc->add_option("-c,--config", config_path, "Agent configuration file")->capture_default_str();
   auto* serve = app.add_subcommand("serve", "Serve xcloudctl over HTTPS with mutual TLS");
   serve->add_option("-c,--config", config_path, "Agent configuration file")->capture_default_str();
@@ -67,7 +69,8 @@ int run_agent(int argc, char** argv) {
     auto config = load_agent_config(config_path);
     auto service = make_service(config_path);
     if (!config.ok() || !service.ok()) {
-      std::cerr << "xcloud-agent: " << (config.ok() ? service.status() : config.status()).message() << "\n";
+      std::cerr << "xcloud-agent: " << (config.ok() ? service.status() : config.status()).message()
+                << "\n";
       exit_code = 1;
       return;
     }
@@ -76,7 +79,8 @@ int run_agent(int argc, char** argv) {
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    TlsServerConfig tls{config->listen, config->port, config->tls_cert, config->tls_key, config->tls_ca};
+    TlsServerConfig tls{config->listen, config->port, config->tls_cert, config->tls_key,
+                        config->tls_ca};
     auto server = TlsServer::create(tls, (*service)->handler(), std::cerr,
                                     [] { return std::chrono::system_clock::now(); });
     if (!server.ok()) {

@@ -10,7 +10,8 @@ namespace xc {
 using nlohmann::json;
 
 std::optional<DomainSpec> applied_spec(virDomainPtr d) {
-  char* raw = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, kSpecNs, VIR_DOMAIN_AFFECT_CONFIG);
+  char* raw =
+      virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, kSpecNs, VIR_DOMAIN_AFFECT_CONFIG);
   if (!raw) {
     virResetLastError();
     return std::nullopt;
@@ -32,9 +33,12 @@ bool definition_drifted(virDomainPtr d, const DomainSpec& spec, const std::strin
   int64_t cpus = doc.select_node("/domain/vcpu").node().text().as_llong();
   int64_t mem_kib = doc.select_node("/domain/memory").node().text().as_llong();
   auto disks = doc.select_nodes("/domain/devices/disk/source");
-  if (cpus != spec.cpus || mem_kib != spec.memory_mib * 1024 || disks.size() != spec.disks.size()) return true;
+  if (cpus != spec.cpus || mem_kib != spec.memory_mib * 1024 || disks.size() != spec.disks.size())
+    return true;
   for (size_t i = 0; i < disks.size(); ++i)
-    if (disks[i].node().attribute("file").as_string() != disk_path(storage_dir, spec, spec.disks[i])) return true;
+    if (disks[i].node().attribute("file").as_string() !=
+        disk_path(storage_dir, spec, spec.disks[i]))
+      return true;
   return false;
 }
 

@@ -3,10 +3,10 @@
 // edited outside xcloud, e.g. with virsh). Thread-safe (libvirt is).
 #pragma once
 
+#include <libvirt/libvirt.h>
+
 #include <optional>
 #include <string>
-
-#include <libvirt/libvirt.h>
 
 #include "common/domain_spec.h"
 

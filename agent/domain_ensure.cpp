@@ -2,26 +2,23 @@
 // The last applied spec is kept in the domain's own metadata (a second
 // element beside the xcloud instance element), so the agent stays stateless.
 #include <algorithm>
+#include <pugixml.hpp>
 #include <set>
 #include <sstream>
 
-#include <pugixml.hpp>
-
 #include "agent/applied_spec.h"
 #include "agent/domain_inventory.h"
-#include "common/domain_spec.h"
 #include "agent/domain_xml.h"
 #include "agent/nwfilter_xml.h"
-#include "common/network_naming.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
+#include "common/domain_spec.h"
+#include "common/network_naming.h"
 
 namespace xc {
 namespace {
 
 using nlohmann::json;
-
-
 
 // The running domain's copy of both metadata elements, once every change of an
 // update was applied live (so no restart is pending).
@@ -65,13 +62,16 @@ Result<HostContext> host_context(AgentContext& ctx, const DomainSpec& spec) {
     // KVM only for the host's own arch and when libvirt offers it; else TCG.
     pugi::xml_document caps;
     caps.load_string(basics.capabilities.c_str());
-    std::string xpath = std::string("/capabilities/guest/arch[@name='") + arch_name(spec.arch) + "']/domain[@type='kvm']";
-    host.domain_type = spec.arch == host.host_arch && caps.select_node(xpath.c_str()) ? "kvm" : "qemu";
+    std::string xpath = std::string("/capabilities/guest/arch[@name='") + arch_name(spec.arch) +
+                        "']/domain[@type='kvm']";
+    host.domain_type =
+        spec.arch == host.host_arch && caps.select_node(xpath.c_str()) ? "kvm" : "qemu";
   }
   for (const auto& nic : spec.nics) {
     size_t slash = nic.network.rfind('/');
     if (slash != std::string::npos)
-      host.bridges[nic.network] = network_bridge_name(nic.network.substr(0, slash), nic.network.substr(slash + 1));
+      host.bridges[nic.network] =
+          network_bridge_name(nic.network.substr(0, slash), nic.network.substr(slash + 1));
   }
   return host;
 }
@@ -118,14 +118,16 @@ Status ensure_set_filters(AgentContext& ctx, const DomainSpec& spec, json& resul
     std::string set = security_group_set_filter_name(spec.tenant, nic.security_groups);
     if (!done.insert(set).second) continue;
     std::vector<std::string> groups;
-    for (const std::string& g : std::set<std::string>(nic.security_groups.begin(), nic.security_groups.end())) {
+    for (const std::string& g :
+         std::set<std::string>(nic.security_groups.begin(), nic.security_groups.end())) {
       groups.push_back(security_group_filter_name(spec.tenant, g));
       virNWFilterPtr found = virNWFilterLookupByName(ctx.conn, groups.back().c_str());
       if (!found) {
         virResetLastError();
-        return error(Code::kFailedPrecondition, "domain " + domain_name(spec) + ": nic " + nic.mac +
-                                                    ": security group " + spec.tenant + "/" + g +
-                                                    " is not defined on this host (securitygroup.ensure it first)");
+        return error(Code::kFailedPrecondition,
+                     "domain " + domain_name(spec) + ": nic " + nic.mac + ": security group " +
+                         spec.tenant + "/" + g +
+                         " is not defined on this host (securitygroup.ensure it first)");
       }
       NwFilter keep(found);
     }
@@ -136,7 +138,8 @@ Status ensure_set_filters(AgentContext& ctx, const DomainSpec& spec, json& resul
     // Redefining re-instantiates the filter on every NIC using it: only when
     // it is missing, was edited, or an older agent wrote other rules.
     std::string xml = set_filter_xml(set, groups);
-    if (current && filter_content(take_string(virNWFilterGetXMLDesc(current.get(), 0))) == filter_content(xml))
+    if (current &&
+        filter_content(take_string(virNWFilterGetXMLDesc(current.get(), 0))) == filter_content(xml))
       continue;
     virNWFilterPtr defined = virNWFilterDefineXML(ctx.conn, xml.c_str());
     if (!defined) return libvirt_error("domain " + domain_name(spec) + ": filter " + set + ": ");
@@ -166,15 +169,20 @@ Status apply_live(AgentContext& ctx, virDomainPtr d, const DomainSpec& old, cons
                   const std::string& name, const std::string& xml) {
   // A NIC's security groups: libvirt swaps the <filterref> of a running interface.
   for (const DomainNic& nic : now.nics) {
-    auto before = std::find_if(old.nics.begin(), old.nics.end(), [&](const auto& o) { return o.mac == nic.mac; });
-    if (before == old.nics.end() || before->security_groups == nic.security_groups || ctx.test_driver) continue;
+    auto before = std::find_if(old.nics.begin(), old.nics.end(),
+                               [&](const auto& o) { return o.mac == nic.mac; });
+    if (before == old.nics.end() || before->security_groups == nic.security_groups ||
+        ctx.test_driver)
+      continue;
     std::string device = interface_xml(xml, nic.mac);
-    if (!device.empty() && virDomainUpdateDeviceFlags(d, device.c_str(), VIR_DOMAIN_AFFECT_LIVE) < 0)
+    if (!device.empty() &&
+        virDomainUpdateDeviceFlags(d, device.c_str(), VIR_DOMAIN_AFFECT_LIVE) < 0)
       return libvirt_error("domain " + name + ": nic " + nic.mac + ": ");
   }
   for (size_t i = 0; i < now.disks.size(); ++i) {
     const DomainDisk& disk = now.disks[i];
-    auto before = std::find_if(old.disks.begin(), old.disks.end(), [&](const auto& o) { return o.name == disk.name; });
+    auto before = std::find_if(old.disks.begin(), old.disks.end(),
+                               [&](const auto& o) { return o.name == disk.name; });
     if (before == old.disks.end()) continue;  // new disks arrive with the next boot
     std::string target = "vd" + std::string(1, static_cast<char>('a' + i));
     if (before->iops != disk.iops && !ctx.test_driver) {
@@ -186,7 +194,8 @@ Status apply_live(AgentContext& ctx, virDomainPtr d, const DomainSpec& old, cons
       if (rc < 0) return libvirt_error("domain " + name + ": disk " + disk.name + ": ");
     }
     if (before->size_gib < disk.size_gib && !ctx.test_driver &&
-        virDomainBlockResize(d, target.c_str(), static_cast<unsigned long long>(disk.size_gib) << 30,
+        virDomainBlockResize(d, target.c_str(),
+                             static_cast<unsigned long long>(disk.size_gib) << 30,
                              VIR_DOMAIN_BLOCK_RESIZE_BYTES) < 0)
       return libvirt_error("domain " + name + ": disk " + disk.name + ": ");
   }
@@ -223,7 +232,6 @@ Status reach_power(virDomainPtr d, Power power, const std::string& name, json& r
   return {};
 }
 
-
 Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   auto parsed = domain_spec_from_json(params.value("spec", params));
   if (!parsed.ok()) return parsed.status();
@@ -245,10 +253,13 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   std::optional<DomainSpec> old;
   if (existing) {
     if (xcloud_metadata_xml(existing.get()).empty())
-      return error(Code::kPermissionDenied, "domain " + name + ": exists but is not managed by xcloud; refusing to touch it");
+      return error(
+          Code::kPermissionDenied,
+          "domain " + name + ": exists but is not managed by xcloud; refusing to touch it");
     old = applied_spec(existing.get());
   }
-  bool drifted = existing && old && definition_drifted(existing.get(), *old, ctx.config.storage_dir);
+  bool drifted =
+      existing && old && definition_drifted(existing.get(), *old, ctx.config.storage_dir);
   if (existing && old && *old == spec && !drifted) {
     result["action"] = "unchanged";
     if (restart_pending(existing.get())) {
@@ -265,7 +276,8 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   }
   DomainDiff diff = old ? diff_live_vs_restart(*old, spec) : DomainDiff{};
   if (!diff.refused.empty())
-    return error(Code::kFailedPrecondition, "domain " + name + ": cannot apply: " + diff.refused.front());
+    return error(Code::kFailedPrecondition,
+                 "domain " + name + ": cannot apply: " + diff.refused.front());
   Status disks = ensure_disks(ctx, spec);
   if (!disks.ok()) return disks;
   std::string definition = existing ? with_uuid(*xml, existing.get()) : *xml;
@@ -304,6 +316,8 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
 
 }  // namespace
 
-void add_domain_ensure(MethodTable& table) { table["domain.ensure"] = domain_ensure; }
+void add_domain_ensure(MethodTable& table) {
+  table["domain.ensure"] = domain_ensure;
+}
 
 }  // namespace xc

@@ -2,10 +2,9 @@
 // metadata element) and their state and size. Thread-safe (libvirt is).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/rpc_service.h"
 

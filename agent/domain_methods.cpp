@@ -1,9 +1,8 @@
 // domains.list, domain.power, domain.delete, domain.console, metrics.sample.
 // (domain.ensure lives in domain_ensure.cpp.)
 #include <chrono>
-#include <thread>
-
 #include <pugixml.hpp>
+#include <thread>
 
 #include "agent/domain_inventory.h"
 #include "agent/rpc_service.h"
@@ -63,10 +62,14 @@ Result<json> domain_power(AgentContext& ctx, const json& params) {
   } else if (*action == "destroy") {
     rc = before == VIR_DOMAIN_SHUTOFF ? 0 : virDomainDestroy(d);
   } else {
-    return error(Code::kInvalidArgument, "domain " + *name + ": params.action: expected start, shutdown, reboot or destroy");
+    return error(
+        Code::kInvalidArgument,
+        "domain " + *name + ": params.action: expected start, shutdown, reboot or destroy");
   }
   if (rc < 0) return libvirt_error("domain " + *name + ": " + *action + " failed: ");
-  return json{{"domain", *name}, {"before", domain_state_name(before)}, {"state", domain_state_name(state_of(d))}};
+  return json{{"domain", *name},
+              {"before", domain_state_name(before)},
+              {"state", domain_state_name(state_of(d))}};
 }
 
 // Volumes of our pool that back a domain's disks, by volume name.
@@ -77,7 +80,8 @@ std::vector<std::string> owned_volumes(AgentContext& ctx, virDomainPtr d) {
   const std::string prefix = ctx.config.storage_dir + "/";
   for (auto src : doc.select_nodes("/domain/devices/disk/source[@file]")) {
     std::string file = src.node().attribute("file").as_string();
-    if (file.rfind(prefix, 0) != 0 || file.size() < 6 || file.substr(file.size() - 6) != ".qcow2") continue;
+    if (file.rfind(prefix, 0) != 0 || file.size() < 6 || file.substr(file.size() - 6) != ".qcow2")
+      continue;
     out.push_back(file.substr(prefix.size(), file.size() - prefix.size() - 6));
   }
   return out;
@@ -95,12 +99,14 @@ Result<json> domain_delete(AgentContext& ctx, const json& params) {
   }
   Domain found(raw);
   if (xcloud_metadata_xml(found.get()).empty())
-    return error(Code::kPermissionDenied, "domain " + *name + ": not managed by xcloud; refusing to touch it");
+    return error(Code::kPermissionDenied,
+                 "domain " + *name + ": not managed by xcloud; refusing to touch it");
   std::vector<std::string> volumes = owned_volumes(ctx, found.get());
   if (state_of(found.get()) != VIR_DOMAIN_SHUTOFF && virDomainDestroy(found.get()) < 0)
     return libvirt_error("domain " + *name + ": ");
   // The test driver knows no NVRAM or managed save.
-  unsigned flags = ctx.test_driver ? 0 : VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
+  unsigned flags =
+      ctx.test_driver ? 0 : VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
   if (virDomainUndefineFlags(found.get(), flags) < 0)
     return libvirt_error("domain " + *name + ": ");
   json removed = json::array();
@@ -124,8 +130,13 @@ Result<json> domain_console(AgentContext& ctx, const json& params) {
   pugi::xml_node g = doc.select_node("/domain/devices/graphics[@type='vnc']").node();
   if (!g) return error(Code::kNotFound, "domain " + *name + ": has no VNC console");
   int port = g.attribute("port").as_int(-1);
-  if (port < 0) return error(Code::kFailedPrecondition, "domain " + *name + ": VNC console is not listening (is it running?)");
-  return json{{"domain", *name}, {"type", "vnc"}, {"listen", g.attribute("listen").as_string("127.0.0.1")}, {"port", port}};
+  if (port < 0)
+    return error(Code::kFailedPrecondition,
+                 "domain " + *name + ": VNC console is not listening (is it running?)");
+  return json{{"domain", *name},
+              {"type", "vnc"},
+              {"listen", g.attribute("listen").as_string("127.0.0.1")},
+              {"port", port}};
 }
 
 // One all-domain stats call; fields as libvirt names them.
@@ -141,12 +152,23 @@ Result<json> metrics_sample(AgentContext& ctx, const json&) {
     for (int k = 0; k < records[i]->nparams; ++k) {
       const virTypedParameter& p = records[i]->params[k];
       switch (p.type) {
-        case VIR_TYPED_PARAM_INT: values[p.field] = p.value.i; break;
-        case VIR_TYPED_PARAM_UINT: values[p.field] = p.value.ui; break;
-        case VIR_TYPED_PARAM_LLONG: values[p.field] = p.value.l; break;
-        case VIR_TYPED_PARAM_ULLONG: values[p.field] = p.value.ul; break;
-        case VIR_TYPED_PARAM_STRING: values[p.field] = p.value.s ? p.value.s : ""; break;
-        default: break;
+        case VIR_TYPED_PARAM_INT:
+          values[p.field] = p.value.i;
+          break;
+        case VIR_TYPED_PARAM_UINT:
+          values[p.field] = p.value.ui;
+          break;
+        case VIR_TYPED_PARAM_LLONG:
+          values[p.field] = p.value.l;
+          break;
+        case VIR_TYPED_PARAM_ULLONG:
+          values[p.field] = p.value.ul;
+          break;
+        case VIR_TYPED_PARAM_STRING:
+          values[p.field] = p.value.s ? p.value.s : "";
+          break;
+        default:
+          break;
       }
     }
     out.push_back({{"domain", virDomainGetName(records[i]->dom)}, {"stats", values}});

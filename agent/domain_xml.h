@@ -74,6 +74,4 @@ std::string xcloud_metadata_fragment(const XcloudMetadata& metadata);
 // not xcloud's ("unmanaged"), including when owner is not "xcloud".
 std::optional<XcloudMetadata> parse_xcloud_metadata(const std::string& xml);
 
-
-
 }  // namespace xc

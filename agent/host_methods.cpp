@@ -12,7 +12,8 @@ namespace {
 using nlohmann::json;
 
 std::string version_string(unsigned long v) {
-  return std::to_string(v / 1000000) + "." + std::to_string(v / 1000 % 1000) + "." + std::to_string(v % 1000);
+  return std::to_string(v / 1000000) + "." + std::to_string(v / 1000 % 1000) + "." +
+         std::to_string(v % 1000);
 }
 
 json numa_cells(const pugi::xml_document& caps) {
@@ -40,9 +41,9 @@ json accelerators(AgentContext& ctx, const std::map<std::string, std::string>& u
     std::string cls = cap.child("class").text().as_string();
     if (cls.rfind("0x03", 0) != 0 && cls.rfind("0x12", 0) != 0) continue;
     char address[32];
-    std::snprintf(address, sizeof address, "%04x:%02x:%02x.%x", cap.child("domain").text().as_uint(),
-                  cap.child("bus").text().as_uint(), cap.child("slot").text().as_uint(),
-                  cap.child("function").text().as_uint());
+    std::snprintf(address, sizeof address, "%04x:%02x:%02x.%x",
+                  cap.child("domain").text().as_uint(), cap.child("bus").text().as_uint(),
+                  cap.child("slot").text().as_uint(), cap.child("function").text().as_uint());
     std::string vendor = cap.child("vendor").attribute("id").as_string();
     std::string product = cap.child("product").attribute("id").as_string();
     std::string type;
@@ -75,11 +76,12 @@ std::map<std::string, std::string> hostdev_users(AgentContext& ctx) {
     for (auto a : doc.select_nodes("/domain/devices/hostdev[@type='pci']/source/address")) {
       pugi::xml_node x = a.node();
       char address[32];
-      std::snprintf(address, sizeof address, "%04x:%02x:%02x.%x",
-                    static_cast<unsigned>(std::stoul(x.attribute("domain").as_string("0"), nullptr, 16)),
-                    static_cast<unsigned>(std::stoul(x.attribute("bus").as_string("0"), nullptr, 16)),
-                    static_cast<unsigned>(std::stoul(x.attribute("slot").as_string("0"), nullptr, 16)),
-                    static_cast<unsigned>(std::stoul(x.attribute("function").as_string("0"), nullptr, 16)));
+      std::snprintf(
+          address, sizeof address, "%04x:%02x:%02x.%x",
+          static_cast<unsigned>(std::stoul(x.attribute("domain").as_string("0"), nullptr, 16)),
+          static_cast<unsigned>(std::stoul(x.attribute("bus").as_string("0"), nullptr, 16)),
+          static_cast<unsigned>(std::stoul(x.attribute("slot").as_string("0"), nullptr, 16)),
+          static_cast<unsigned>(std::stoul(x.attribute("function").as_string("0"), nullptr, 16)));
       out[address] = virDomainGetName(d.get());
     }
   }
@@ -116,14 +118,15 @@ Result<json> host_facts(AgentContext& ctx, const json&) {
   json facts = {
       {"hostname", hostname},
       {"arch", arch},
-      {"cpu", {{"model", ctx.test_driver ? std::string("simulated-") + info.model
-                                          : cpu.child("model").text().as_string()},
-               {"vendor", cpu.child("vendor").text().as_string()},
-               {"sockets", info.sockets},
-               {"cores", info.cores},
-               {"threads", info.threads},
-               {"count", info.cpus},
-               {"mhz", info.mhz}}},
+      {"cpu",
+       {{"model", ctx.test_driver ? std::string("simulated-") + info.model
+                                  : cpu.child("model").text().as_string()},
+        {"vendor", cpu.child("vendor").text().as_string()},
+        {"sockets", info.sockets},
+        {"cores", info.cores},
+        {"threads", info.threads},
+        {"count", info.cpus},
+        {"mhz", info.mhz}}},
       {"memoryKiB", info.memory},
       {"numaCells", numa_cells(caps)},
       {"libvirtVersion", version_string(lib)},
@@ -133,13 +136,17 @@ Result<json> host_facts(AgentContext& ctx, const json&) {
       {"labels", ctx.config.labels},
   };
   auto storage = storage_pool_info(ctx);
-  if (storage.ok()) facts["storage"] = *storage;
-  else facts["storage"] = {{"error", storage.status().message()}};
+  if (storage.ok())
+    facts["storage"] = *storage;
+  else
+    facts["storage"] = {{"error", storage.status().message()}};
   return facts;
 }
 
 }  // namespace
 
-void add_host_methods(MethodTable& table) { table["host.facts"] = host_facts; }
+void add_host_methods(MethodTable& table) {
+  table["host.facts"] = host_facts;
+}
 
 }  // namespace xc

@@ -21,8 +21,10 @@ bool last_error_is_not_found() {
     case VIR_ERR_NO_STORAGE_VOL:
     case VIR_ERR_NO_NWFILTER:
     case VIR_ERR_NO_NODE_DEVICE:
-    case VIR_ERR_NO_DOMAIN_METADATA: return true;
-    default: return false;
+    case VIR_ERR_NO_DOMAIN_METADATA:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -2,11 +2,11 @@
 // Status. libvirt connections are thread-safe; these wrappers add no locking.
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include <memory>
+#include <string>
 
 #include "common/status.h"
 

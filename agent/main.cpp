@@ -1,3 +1,5 @@
 #include "agent/agent_main.h"
 
-int main(int argc, char** argv) { return xc::run_agent(argc, argv); }
+int main(int argc, char** argv) {
+  return xc::run_agent(argc, argv);
+}

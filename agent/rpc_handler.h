@@ -5,10 +5,9 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace xc {
 
@@ -27,7 +26,9 @@ class RpcReply {
   // The response as one line of JSON text.
   std::string dump() && { return serialized_ ? std::move(text_) : value_.dump(); }
   std::string dump() const& { return serialized_ ? text_ : value_.dump(); }
-  nlohmann::json json() && { return serialized_ ? nlohmann::json::parse(text_) : std::move(value_); }
+  nlohmann::json json() && {
+    return serialized_ ? nlohmann::json::parse(text_) : std::move(value_);
+  }
 
  private:
   nlohmann::json value_;

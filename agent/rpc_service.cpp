@@ -22,20 +22,23 @@ const AgentContext::HostBasics& AgentContext::basics() {
     } else {
       size_t at = basics_.capabilities.find("<arch>");
       size_t end = basics_.capabilities.find("</arch>", at);
-      basics_.arch = at == std::string::npos ? model : basics_.capabilities.substr(at + 6, end - at - 6);
+      basics_.arch =
+          at == std::string::npos ? model : basics_.capabilities.substr(at + 6, end - at - 6);
     }
   });
   return basics_;
 }
 
 nlohmann::json error_response(const nlohmann::json& id, const Status& status) {
-  return {{"id", id}, {"error", {{"code", code_name(status.code())}, {"message", status.message()}}}};
+  return {{"id", id},
+          {"error", {{"code", code_name(status.code())}, {"message", status.message()}}}};
 }
 
 Result<std::string> param_string(const nlohmann::json& params, const char* key) {
   if (!params.is_object() || !params.contains(key) || !params[key].is_string() ||
       params[key].get<std::string>().empty())
-    return error(Code::kInvalidArgument, std::string("params.") + key + ": expected a non-empty string");
+    return error(Code::kInvalidArgument,
+                 std::string("params.") + key + ": expected a non-empty string");
   return params[key].get<std::string>();
 }
 
@@ -51,9 +54,11 @@ RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(co
 }
 
 nlohmann::json RpcService::handle(const nlohmann::json& request) {
-  nlohmann::json id = request.is_object() && request.contains("id") ? request["id"] : nlohmann::json();
+  nlohmann::json id =
+      request.is_object() && request.contains("id") ? request["id"] : nlohmann::json();
   if (!request.is_object() || !request.contains("method") || !request["method"].is_string())
-    return error_response(id, error(Code::kInvalidArgument, "request: expected {\"id\", \"method\", \"params\"}"));
+    return error_response(
+        id, error(Code::kInvalidArgument, "request: expected {\"id\", \"method\", \"params\"}"));
   std::string method = request["method"];
   auto it = methods_.find(method);
   if (it == methods_.end())
@@ -66,15 +71,17 @@ nlohmann::json RpcService::handle(const nlohmann::json& request) {
     response["result"] = std::move(*result);  // replies can be megabytes: no copy
     return response;
   } catch (const nlohmann::json::exception& e) {
-    return error_response(id, error(Code::kInvalidArgument, "method " + method + ": bad params: " + e.what()));
+    return error_response(
+        id, error(Code::kInvalidArgument, "method " + method + ": bad params: " + e.what()));
   }
 }
 
 RpcReply RpcService::reply(const nlohmann::json& request) {
   if (request.is_object()) {
     auto m = request.find("method");
-    auto it = m != request.end() && m->is_string() ? text_methods_.find(m->get_ref<const std::string&>())
-                                                   : text_methods_.end();
+    auto it = m != request.end() && m->is_string()
+                  ? text_methods_.find(m->get_ref<const std::string&>())
+                  : text_methods_.end();
     if (it != text_methods_.end()) {
       nlohmann::json id = request.contains("id") ? request["id"] : nlohmann::json();
       nlohmann::json params = request.value("params", nlohmann::json::object());
@@ -87,7 +94,8 @@ RpcReply RpcService::reply(const nlohmann::json& request) {
         text += '}';
         return RpcReply::serialized(std::move(text));
       } catch (const nlohmann::json::exception& e) {
-        return error_response(id, error(Code::kInvalidArgument, "method " + it->first + ": bad params: " + e.what()));
+        return error_response(
+            id, error(Code::kInvalidArgument, "method " + it->first + ": bad params: " + e.what()));
       }
     }
   }

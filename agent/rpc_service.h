@@ -6,9 +6,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "agent/agent_config.h"
 #include "agent/libvirt_handle.h"

@@ -12,9 +12,11 @@ int serve_stdio(const RpcHandler& handler, std::istream& in, std::ostream& out) 
     std::string response;
     auto request = nlohmann::json::parse(line, nullptr, false);
     if (request.is_discarded()) {
-      response = nlohmann::json{{"id", nullptr},
-                                {"error", {{"code", "invalid_argument"}, {"message", "request: not valid JSON"}}}}
-                     .dump();
+      response =
+          nlohmann::json{
+              {"id", nullptr},
+              {"error", {{"code", "invalid_argument"}, {"message", "request: not valid JSON"}}}}
+              .dump();
     } else {
       response = handler(request).dump();
     }

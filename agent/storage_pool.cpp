@@ -1,9 +1,8 @@
 #include "agent/storage_pool.h"
 
+#include <pugixml.hpp>
 #include <regex>
 #include <sstream>
-
-#include <pugixml.hpp>
 
 namespace xc {
 namespace {
@@ -15,7 +14,9 @@ constexpr int64_t kGiB = 1024LL * 1024 * 1024;
 // so a simulated host can hold a real host's disks. Real hosts use 1.
 constexpr int64_t kSimulatedScale = 1024;
 
-int64_t scale(const AgentContext& ctx) { return ctx.test_driver ? kSimulatedScale : 1; }
+int64_t scale(const AgentContext& ctx) {
+  return ctx.test_driver ? kSimulatedScale : 1;
+}
 
 std::string to_xml(const pugi::xml_document& doc) {
   std::ostringstream out;
@@ -80,7 +81,8 @@ Result<json> storage_pool_info(AgentContext& ctx) {
 Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
   if (!valid_volume_name(req.name))
     return error(Code::kInvalidArgument, "volume " + json(req.name).dump() + ": invalid name");
-  if (req.size_gib < 1) return error(Code::kInvalidArgument, "volume " + req.name + ": size_gib must be >= 1");
+  if (req.size_gib < 1)
+    return error(Code::kInvalidArgument, "volume " + req.name + ": size_gib must be >= 1");
   auto pool = open_pool(ctx);
   if (!pool.ok()) return pool.status();
   auto lock = ctx.lock_object("volume/" + req.name);
@@ -110,9 +112,10 @@ Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
   virStorageVolInfo info;
   if (virStorageVolGetInfo(vol.get(), &info) < 0) return libvirt_error("volume " + req.name + ": ");
   if (info.capacity > want) {
-    return error(Code::kFailedPrecondition,
-                 "volume " + req.name + ": cannot shrink from " + std::to_string(info.capacity * scale(ctx) / kGiB) +
-                     " GiB to " + std::to_string(req.size_gib) + " GiB (volumes only grow)");
+    return error(Code::kFailedPrecondition, "volume " + req.name + ": cannot shrink from " +
+                                                std::to_string(info.capacity * scale(ctx) / kGiB) +
+                                                " GiB to " + std::to_string(req.size_gib) +
+                                                " GiB (volumes only grow)");
   }
   if (info.capacity < want) {
     if (ctx.test_driver) {
@@ -139,7 +142,8 @@ Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
 }
 
 Result<json> delete_volume(AgentContext& ctx, const std::string& name, bool wipe) {
-  if (!valid_volume_name(name)) return error(Code::kInvalidArgument, "volume " + json(name).dump() + ": invalid name");
+  if (!valid_volume_name(name))
+    return error(Code::kInvalidArgument, "volume " + json(name).dump() + ": invalid name");
   auto pool = open_pool(ctx);
   if (!pool.ok()) return pool.status();
   auto lock = ctx.lock_object("volume/" + name);
@@ -149,9 +153,11 @@ Result<json> delete_volume(AgentContext& ctx, const std::string& name, bool wipe
   StorageVol vol(raw);
   // The test driver has no data to wipe and no wipe call; say so rather than pretend.
   bool wiped = wipe && !ctx.test_driver;
-  if (wiped && virStorageVolWipe(vol.get(), 0) < 0) return libvirt_error("volume " + name + ": wipe failed: ");
+  if (wiped && virStorageVolWipe(vol.get(), 0) < 0)
+    return libvirt_error("volume " + name + ": wipe failed: ");
   if (virStorageVolDelete(vol.get(), 0) < 0) return libvirt_error("volume " + name + ": ");
-  json out = {{"name", name}, {"action", wiped ? "wiped and deleted" : "deleted"}, {"wiped", wiped}};
+  json out = {
+      {"name", name}, {"action", wiped ? "wiped and deleted" : "deleted"}, {"wiped", wiped}};
   if (wipe && !wiped) out["note"] = "simulated host: nothing to wipe";
   return out;
 }

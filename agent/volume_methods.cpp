@@ -11,10 +11,14 @@ Result<VolumeRequest> volume_request(const json& params) {
   auto name = param_string(params, "name");
   if (!name.ok()) return name.status();
   if (!params.contains("size_gib") || !params["size_gib"].is_number_integer())
-    return error(Code::kInvalidArgument, "volume " + *name + ": params.size_gib: expected an integer");
-  VolumeRequest req{*name, params["size_gib"].get<int64_t>(), params.value("backing", std::string())};
-  if (!req.backing.empty() && (req.backing[0] != '/' || req.backing.find("..") != std::string::npos))
-    return error(Code::kInvalidArgument, "volume " + *name + ": params.backing: expected an absolute path");
+    return error(Code::kInvalidArgument,
+                 "volume " + *name + ": params.size_gib: expected an integer");
+  VolumeRequest req{*name, params["size_gib"].get<int64_t>(),
+                    params.value("backing", std::string())};
+  if (!req.backing.empty() &&
+      (req.backing[0] != '/' || req.backing.find("..") != std::string::npos))
+    return error(Code::kInvalidArgument,
+                 "volume " + *name + ": params.backing: expected an absolute path");
   return req;
 }
 

@@ -30,10 +30,13 @@ int main(int argc, char** argv) {
     f >> name >> arch >> cpus >> mem;
     std::string dir = workdir + "/" + name;
     std::ofstream(dir + ".xml") << "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>" << cpus
-                                << "</cores><threads>1</threads><active>" << cpus << "</active><mhz>2600</mhz><model>"
-                                << arch << "</model></cpu><memory>" << mem * 1024 * 1024 << "</memory></node>";
+                                << "</cores><threads>1</threads><active>" << cpus
+                                << "</active><mhz>2600</mhz><model>" << arch
+                                << "</model></cpu><memory>" << mem * 1024 * 1024
+                                << "</memory></node>";
     virConnectPtr c = virConnectOpen(("test://" + dir + ".xml").c_str());
-    std::string pool_xml = "<pool type='dir'><name>raw</name><target><path>" + dir + "</path></target></pool>";
+    std::string pool_xml =
+        "<pool type='dir'><name>raw</name><target><path>" + dir + "</path></target></pool>";
     virStoragePoolPtr p = virStoragePoolDefineXML(c, pool_xml.c_str(), 0);
     virStoragePoolBuild(p, 0);
     virStoragePoolCreate(p, 0);
@@ -46,15 +49,22 @@ int main(int argc, char** argv) {
     std::string name = "raw-" + std::to_string(i);
     for (const char* disk : {"root", "data"}) {
       std::string vol = "<volume><name>" + name + "." + disk +
-                        ".qcow2</name><capacity unit='MiB'>100</capacity><target><format type='qcow2'/></target></volume>";
+                        ".qcow2</name><capacity unit='MiB'>100</capacity><target><format "
+                        "type='qcow2'/></target></volume>";
       virStorageVolPtr v = virStorageVolCreateXML(pools[h], vol.c_str(), 0);
       if (v) virStorageVolFree(v);
     }
-    std::string xml = "<domain type='test'><name>" + name + "</name><memory unit='MiB'>4096</memory><vcpu>2</vcpu>"
-                      "<os><type arch='x86_64'>hvm</type></os><devices><disk type='file' device='disk'>"
-                      "<source file='/raw/" + name + ".root.qcow2'/><target dev='vda' bus='virtio'/></disk>"
-                      "<disk type='file' device='disk'><source file='/raw/" + name + ".data.qcow2'/>"
-                      "<target dev='vdb' bus='virtio'/></disk></devices></domain>";
+    std::string xml =
+        "<domain type='test'><name>" + name +
+        "</name><memory unit='MiB'>4096</memory><vcpu>2</vcpu>"
+        "<os><type arch='x86_64'>hvm</type></os><devices><disk type='file' device='disk'>"
+        "<source file='/raw/" +
+        name +
+        ".root.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+        "<disk type='file' device='disk'><source file='/raw/" +
+        name +
+        ".data.qcow2'/>"
+        "<target dev='vdb' bus='virtio'/></disk></devices></domain>";
     virDomainPtr d = virDomainDefineXML(conns[h], xml.c_str());
     if (!d || virDomainCreate(d) < 0) {
       std::cerr << "raw_define: " << name << " failed\n";

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "ctl/audit/audit_log.h"
 #include "common/time.h"
+#include "ctl/audit/audit_log.h"
 #include "ctl/store/store.h"
 
 namespace {

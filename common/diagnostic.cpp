@@ -1,9 +1,8 @@
 #include "common/diagnostic.h"
 
 #include <algorithm>
-#include <tuple>
-
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 namespace xc {
 

@@ -2,10 +2,9 @@
 // Formatted like a compiler's message so editors can jump to it.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace xc {
 

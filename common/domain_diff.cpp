@@ -1,7 +1,7 @@
 // Which spec changes a running domain takes live and which wait for a restart.
-#include <algorithm>
-
 #include "common/domain_diff.h"
+
+#include <algorithm>
 
 namespace xc {
 namespace {

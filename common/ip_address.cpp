@@ -18,8 +18,12 @@ std::optional<IpAddress> parse_ip(const std::string& text) {
 
 namespace {
 
-bool bit(const IpAddress& a, int i) { return (a.bytes[i / 8] >> (7 - i % 8)) & 1; }
-int width(const IpAddress& a) { return a.v6 ? 128 : 32; }
+bool bit(const IpAddress& a, int i) {
+  return (a.bytes[i / 8] >> (7 - i % 8)) & 1;
+}
+int width(const IpAddress& a) {
+  return a.v6 ? 128 : 32;
+}
 
 }  // namespace
 

@@ -41,8 +41,8 @@ ManifestFiles read_manifests(const std::vector<std::string>& paths) {
     }
     std::vector<std::string> files;
     if (fs::is_directory(status)) {
-      for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec)) {
+      for (auto it = fs::recursive_directory_iterator(path, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (it->is_regular_file() && is_manifest(it->path())) files.push_back(it->path().string());
       }
       if (ec) out.errors.push_back({path, {}, "cannot read directory: " + ec.message(), ""});

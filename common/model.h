@@ -101,7 +101,7 @@ struct Quota {
 };
 
 struct TenantSpec {
-  std::string display_name;  // any language
+  std::string display_name;        // any language
   std::vector<std::string> zones;  // allowed; empty means all
   std::vector<std::string> pools;  // allowed; empty means all
   Quota quota;
@@ -221,9 +221,9 @@ struct VolumeSpec {
   PlacementSpec placement;
 };
 
-using Spec = std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec,
-                          NetworkSpec, SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec,
-                          VolumeSpec>;
+using Spec =
+    std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec, NetworkSpec,
+                 SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec, VolumeSpec>;
 
 // Where an object was declared, for messages.
 struct Origin {
@@ -238,7 +238,9 @@ struct Object {
   Origin origin;
 
   template <typename T>
-  const T& as() const { return std::get<T>(spec); }
+  const T& as() const {
+    return std::get<T>(spec);
+  }
 };
 
 }  // namespace xc

@@ -37,7 +37,9 @@ const json& child(const json& j, const char* key) {
   return j.contains(key) && j[key].is_object() ? j[key] : kEmpty;
 }
 
-DiskTier tier_of(const json& j) { return str(j, "tier") == "high" ? DiskTier::kHigh : DiskTier::kNormal; }
+DiskTier tier_of(const json& j) {
+  return str(j, "tier") == "high" ? DiskTier::kHigh : DiskTier::kNormal;
+}
 
 PlacementSpec placement_of(const json& j) {
   const json& p = child(j, "placement");
@@ -84,7 +86,8 @@ std::optional<SubnetSpec> subnet_of(const json& spec, const char* key) {
 
 Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
   switch (kind) {
-    case Kind::kZone: return ZoneSpec{str(s, "displayName"), str(s, "description")};
+    case Kind::kZone:
+      return ZoneSpec{str(s, "displayName"), str(s, "description")};
     case Kind::kPool: {
       PoolSpec p;
       p.zone = str(s, "zone");
@@ -163,7 +166,8 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       n.dns = strings(s, "dns");
       return n;
     }
-    case Kind::kSecurityGroup: return SecurityGroupSpec{rules(s, "ingress"), rules(s, "egress")};
+    case Kind::kSecurityGroup:
+      return SecurityGroupSpec{rules(s, "ingress"), rules(s, "egress")};
     case Kind::kPlacementGroup:
       return PlacementGroupSpec{
           str(s, "policy") == "affinity" ? GroupPolicy::kAffinity : GroupPolicy::kAntiAffinity,
@@ -187,7 +191,8 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
                             strings(n, "securityGroups")});
       }
       if (s.contains("accelerators")) {
-        for (const auto& a : s["accelerators"]) v.accelerators.push_back({str(a, "type"), int_or(a, "count", 1)});
+        for (const auto& a : s["accelerators"])
+          v.accelerators.push_back({str(a, "type"), int_or(a, "count", 1)});
       }
       v.placement = placement_of(s);
       v.power = str(s, "power") == "stopped" ? Power::kStopped : Power::kRunning;

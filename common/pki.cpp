@@ -19,7 +19,6 @@
 #include <memory>
 
 #include "common/ip_address.h"
-
 #include "common/openssl_util.h"
 
 namespace xc {
@@ -27,15 +26,17 @@ namespace {
 
 using ossl::Deleter;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using ossl::KeyPtr;
 using ossl::BioPtr;
+using ossl::KeyPtr;
 using BnPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
 using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
 using NamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
 using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
 
-std::string openssl_error() { return ossl::last_error(); }
+std::string openssl_error() {
+  return ossl::last_error();
+}
 
 Status ssl_failure(const std::string& what) {
   return error(Code::kInternal, what + ": " + openssl_error());

@@ -35,7 +35,8 @@ Result<PriceCaps> parse_price_caps(const std::string& yaml_text, const std::stri
 const PriceCaps& builtin_price_caps() {
   static const PriceCaps caps = [] {
     const auto& files = embedded_files();
-    auto parsed = parse_price_caps(std::string(files.at("data/price-caps.yaml")), "price-caps.yaml");
+    auto parsed =
+        parse_price_caps(std::string(files.at("data/price-caps.yaml")), "price-caps.yaml");
     return parsed.ok() ? *parsed : PriceCaps{};
   }();
   return caps;

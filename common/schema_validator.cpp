@@ -4,7 +4,6 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
-
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -32,7 +31,8 @@ std::vector<std::string> split_pointer(const std::string& pointer) {
   size_t i = 0;
   while (i < pointer.size()) {
     size_t next = pointer.find('/', i + 1);
-    std::string seg = pointer.substr(i + 1, next == std::string::npos ? std::string::npos : next - i - 1);
+    std::string seg =
+        pointer.substr(i + 1, next == std::string::npos ? std::string::npos : next - i - 1);
     std::string unescaped;
     for (size_t k = 0; k < seg.size(); ++k) {
       if (seg[k] == '~' && k + 1 < seg.size()) {
@@ -51,15 +51,23 @@ std::vector<std::string> split_pointer(const std::string& pointer) {
 
 std::string describe_value(const nlohmann::json& v) {
   switch (v.type()) {
-    case nlohmann::json::value_t::string: return "string '" + v.get<std::string>() + "'";
+    case nlohmann::json::value_t::string:
+      return "string '" + v.get<std::string>() + "'";
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return "integer " + v.dump();
-    case nlohmann::json::value_t::number_float: return "number " + v.dump();
-    case nlohmann::json::value_t::boolean: return "boolean " + v.dump();
-    case nlohmann::json::value_t::null: return "nothing";
-    case nlohmann::json::value_t::array: return "a list";
-    case nlohmann::json::value_t::object: return "a mapping";
-    default: return v.dump();
+    case nlohmann::json::value_t::number_unsigned:
+      return "integer " + v.dump();
+    case nlohmann::json::value_t::number_float:
+      return "number " + v.dump();
+    case nlohmann::json::value_t::boolean:
+      return "boolean " + v.dump();
+    case nlohmann::json::value_t::null:
+      return "nothing";
+    case nlohmann::json::value_t::array:
+      return "a list";
+    case nlohmann::json::value_t::object:
+      return "a mapping";
+    default:
+      return v.dump();
   }
 }
 
@@ -82,7 +90,8 @@ std::string join_values(const nlohmann::json& values) {
 }
 
 std::string number_text(double v) {
-  if (v == static_cast<double>(static_cast<int64_t>(v))) return std::to_string(static_cast<int64_t>(v));
+  if (v == static_cast<double>(static_cast<int64_t>(v)))
+    return std::to_string(static_cast<int64_t>(v));
   return nlohmann::json(v).dump();
 }
 
@@ -92,8 +101,10 @@ std::string field_path(const std::string& pointer) {
   std::string out;
   for (const auto& seg : split_pointer(pointer)) {
     bool index = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
-    if (index) out += "[" + seg + "]";
-    else out += (out.empty() ? "" : ".") + seg;
+    if (index)
+      out += "[" + seg + "]";
+    else
+      out += (out.empty() ? "" : ".") + seg;
   }
   return out;
 }
@@ -131,7 +142,8 @@ struct SchemaValidator::Impl {
 
   // Follows "$ref" ("#/definitions/x" or "file.json#/definitions/x").
   const nlohmann::json* deref(const nlohmann::json* schema, const nlohmann::json* root) const {
-    for (int hops = 0; schema && schema->is_object() && schema->contains("$ref") && hops < 10; ++hops) {
+    for (int hops = 0; schema && schema->is_object() && schema->contains("$ref") && hops < 10;
+         ++hops) {
       std::string ref = (*schema)["$ref"];
       size_t hash = ref.find('#');
       std::string file = ref.substr(0, hash);
@@ -244,11 +256,16 @@ struct SchemaValidator::Impl {
       return "field " + field + " must be one of " + join_values((*schema)["enum"]) + ", got " +
              shown + did_you_mean(word, options);
     }
-    if (description.rfind("Expected number greater than or equal", 0) == 0 && schema->contains("minimum"))
-      return "field " + field + " must be at least " + number_text((*schema)["minimum"]) + ", got " + got;
-    if (description.rfind("Expected number less than or equal", 0) == 0 && schema->contains("maximum"))
-      return "field " + field + " must be at most " + number_text((*schema)["maximum"]) + ", got " + got;
-    if (description.rfind("Failed to match regex", 0) == 0 || description.find("format") != std::string::npos ||
+    if (description.rfind("Expected number greater than or equal", 0) == 0 &&
+        schema->contains("minimum"))
+      return "field " + field + " must be at least " + number_text((*schema)["minimum"]) +
+             ", got " + got;
+    if (description.rfind("Expected number less than or equal", 0) == 0 &&
+        schema->contains("maximum"))
+      return "field " + field + " must be at most " + number_text((*schema)["maximum"]) + ", got " +
+             got;
+    if (description.rfind("Failed to match regex", 0) == 0 ||
+        description.find("format") != std::string::npos ||
         description.rfind("String should be", 0) == 0) {
       std::string expected = schema->value("description", std::string());
       if (expected.empty() && schema->contains("pattern"))
@@ -271,14 +288,15 @@ SchemaValidator::~SchemaValidator() = default;
 bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>& errors) const {
   const size_t before = errors.size();
   if (!doc.tree.is_object()) {
-    errors.push_back(doc.error_at("", "a manifest must be a mapping with apiVersion, kind, "
-                                      "metadata and spec"));
+    errors.push_back(doc.error_at("",
+                                  "a manifest must be a mapping with apiVersion, kind, "
+                                  "metadata and spec"));
     return false;
   }
   const auto& tree = doc.tree;
   if (!tree.contains("apiVersion")) {
-    errors.push_back(doc.error_at("", "missing required field 'apiVersion' (expected '" +
-                                          std::string(kApiVersion) + "')"));
+    errors.push_back(doc.error_at(
+        "", "missing required field 'apiVersion' (expected '" + std::string(kApiVersion) + "')"));
   } else if (tree["apiVersion"] != kApiVersion) {
     errors.push_back(doc.error_at("/apiVersion", "unsupported apiVersion " +
                                                      describe_value(tree["apiVersion"]) +
@@ -288,8 +306,7 @@ bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>&
     errors.push_back(doc.error_at("", "missing required field 'kind'"));
     return false;
   }
-  std::optional<Kind> kind =
-      tree["kind"].is_string() ? kind_from_name(tree["kind"]) : std::nullopt;
+  std::optional<Kind> kind = tree["kind"].is_string() ? kind_from_name(tree["kind"]) : std::nullopt;
   if (!kind) {
     std::vector<std::string> names;
     for (Kind k : all_kinds()) names.push_back(kind_name(k));
@@ -321,19 +338,23 @@ bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>&
     }
     // Context is ["<root>", "[spec]", "[disks]", "[0]", ...]; map it to a JSON pointer.
     std::string pointer;
-    if (e.context.size() > 1 && (e.context[1] == "[apiVersion]" || e.context[1] == "[kind]")) continue;
-    if (e.context.size() == 1 && (d == "Missing required property 'apiVersion'." || d == "Missing required property 'kind'.")) continue;
+    if (e.context.size() > 1 && (e.context[1] == "[apiVersion]" || e.context[1] == "[kind]"))
+      continue;
+    if (e.context.size() == 1 && (d == "Missing required property 'apiVersion'." ||
+                                  d == "Missing required property 'kind'."))
+      continue;
     for (size_t i = 1; i < e.context.size(); ++i) {
       std::string seg = e.context[i];
-      if (seg.size() >= 2 && seg.front() == '[' && seg.back() == ']') seg = seg.substr(1, seg.size() - 2);
+      if (seg.size() >= 2 && seg.front() == '[' && seg.back() == ']')
+        seg = seg.substr(1, seg.size() - 2);
       pointer = pointer_child(pointer, seg);
     }
     errors.push_back(doc.error_at(pointer, impl_->rewrite(*kind, doc, pointer, d)));
   }
   if (!schema_ok && errors.size() == before) {
     // Every message was a wrapper we drop; never let the document pass.
-    errors.push_back(doc.error_at("", std::string("document does not match the ") + kind_name(*kind) +
-                                          " schema"));
+    errors.push_back(doc.error_at(
+        "", std::string("document does not match the ") + kind_name(*kind) + " schema"));
   }
   return errors.size() == before;
 }

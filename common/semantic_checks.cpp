@@ -60,8 +60,7 @@ class Checker {
   std::vector<std::string> names_of(Kind kind, const std::optional<std::string>& tenant) const {
     std::vector<std::string> out;
     for (const auto& o : objects_)
-      if (o.kind == kind && (!tenant || o.meta.tenant == *tenant))
-        out.push_back(o.meta.name);
+      if (o.kind == kind && (!tenant || o.meta.tenant == *tenant)) out.push_back(o.meta.name);
     return out;
   }
 
@@ -74,8 +73,9 @@ class Checker {
                         const std::string& name, const char* what) {
     if (name.empty()) return nullptr;
     if (const Object* o = find(kind, "", name)) return o;
-    error(doc, pointer, std::string("unknown ") + what + " '" + name + "'" +
-                            did_you_mean(name, names_of(kind, "")));
+    error(doc, pointer,
+          std::string("unknown ") + what + " '" + name + "'" +
+              did_you_mean(name, names_of(kind, "")));
     return nullptr;
   }
 
@@ -85,28 +85,47 @@ class Checker {
                                   const char* what) {
     if (name.empty()) return nullptr;
     if (const Object* o = find(kind, tenant, name)) return o;
-    error(doc, pointer, std::string("unknown ") + what + " '" + name + "' in tenant " + tenant +
-                            did_you_mean(name, names_of(kind, tenant)));
+    error(doc, pointer,
+          std::string("unknown ") + what + " '" + name + "' in tenant " + tenant +
+              did_you_mean(name, names_of(kind, tenant)));
     return nullptr;
   }
 
   void check(const Object& o, const YamlDocument& doc) {
-    if (!o.meta.tenant.empty()) require(doc, "/metadata/tenant", Kind::kTenant, o.meta.tenant, "tenant");
+    if (!o.meta.tenant.empty())
+      require(doc, "/metadata/tenant", Kind::kTenant, o.meta.tenant, "tenant");
     switch (o.kind) {
-      case Kind::kPool: require(doc, "/spec/zone", Kind::kZone, o.as<PoolSpec>().zone, "zone"); break;
-      case Kind::kHost: check_host(o, doc); break;
-      case Kind::kTenant: check_tenant(o, doc); break;
-      case Kind::kPriceList: check_prices(o, doc); break;
+      case Kind::kPool:
+        require(doc, "/spec/zone", Kind::kZone, o.as<PoolSpec>().zone, "zone");
+        break;
+      case Kind::kHost:
+        check_host(o, doc);
+        break;
+      case Kind::kTenant:
+        check_tenant(o, doc);
+        break;
+      case Kind::kPriceList:
+        check_prices(o, doc);
+        break;
       case Kind::kImage:
         for (size_t i = 0; i < o.as<ImageSpec>().shared_with.size(); ++i)
           require(doc, "/spec/sharedWith/" + std::to_string(i), Kind::kTenant,
                   o.as<ImageSpec>().shared_with[i], "tenant");
         break;
-      case Kind::kNetwork: check_network(o, doc); break;
-      case Kind::kSecurityGroup: check_security_group(o, doc); break;
-      case Kind::kVirtualMachine: check_vm(o, doc); break;
-      case Kind::kVolume: check_volume(o, doc); break;
-      default: break;
+      case Kind::kNetwork:
+        check_network(o, doc);
+        break;
+      case Kind::kSecurityGroup:
+        check_security_group(o, doc);
+        break;
+      case Kind::kVirtualMachine:
+        check_vm(o, doc);
+        break;
+      case Kind::kVolume:
+        check_volume(o, doc);
+        break;
+      default:
+        break;
     }
   }
 
@@ -120,11 +139,13 @@ class Checker {
       std::string port = spec.address.substr(colon + 1);
       long n = port.empty() || port.size() > 5 ? 0 : std::atol(port.c_str());
       if (n < 1 || n > 65535)
-        error(doc, "/spec/address", "port '" + port + "' of address " + spec.address + " is not in 1-65535");
+        error(doc, "/spec/address",
+              "port '" + port + "' of address " + spec.address + " is not in 1-65535");
     }
     auto [it, inserted] = host_addresses_.emplace(spec.address, &o);
     if (!inserted)
-      error(doc, "/spec/address", "address " + spec.address + " is already used by host " + it->second->meta.name);
+      error(doc, "/spec/address",
+            "address " + spec.address + " is already used by host " + it->second->meta.name);
   }
 
   void check_tenant(const Object& o, const YamlDocument& doc) {
@@ -135,8 +156,8 @@ class Checker {
       std::string parent_name = o.meta.name.substr(0, slash);
       parent = find(Kind::kTenant, "", parent_name);
       if (!parent)
-        error(doc, "/metadata/name", "parent tenant '" + parent_name + "' of '" + o.meta.name +
-                                         "' is not declared");
+        error(doc, "/metadata/name",
+              "parent tenant '" + parent_name + "' of '" + o.meta.name + "' is not declared");
     }
     for (size_t i = 0; i < spec.zones.size(); ++i)
       require(doc, "/spec/zones/" + std::to_string(i), Kind::kZone, spec.zones[i], "zone");
@@ -146,10 +167,12 @@ class Checker {
     std::string refused_by;
     for (size_t i = 0; i < spec.zones.size(); ++i)
       if (!tenant_allows(parent->meta.name, spec.zones[i], true, refused_by))
-        error(doc, "/spec/zones/" + std::to_string(i), "zone '" + spec.zones[i] + "' is not allowed for parent tenant " + refused_by);
+        error(doc, "/spec/zones/" + std::to_string(i),
+              "zone '" + spec.zones[i] + "' is not allowed for parent tenant " + refused_by);
     for (size_t i = 0; i < spec.pools.size(); ++i)
       if (!tenant_allows(parent->meta.name, spec.pools[i], false, refused_by))
-        error(doc, "/spec/pools/" + std::to_string(i), "pool '" + spec.pools[i] + "' is not allowed for parent tenant " + refused_by);
+        error(doc, "/spec/pools/" + std::to_string(i),
+              "pool '" + spec.pools[i] + "' is not allowed for parent tenant " + refused_by);
     const Quota& q = spec.quota;
     // Each limit is compared with the nearest ancestor that sets the same one.
     auto within = [&](const std::optional<int64_t>& mine, auto get, const std::string& pointer,
@@ -159,37 +182,51 @@ class Checker {
         std::optional<int64_t> theirs = get(a->as<TenantSpec>().quota);
         if (!theirs) continue;
         if (*mine > *theirs)
-          error(doc, pointer, "quota " + resource + " " + std::to_string(*mine) + " exceeds " +
-                                  (a == parent ? "parent" : "ancestor") + " tenant " + a->meta.name +
-                                  "'s " + std::to_string(*theirs));
+          error(doc, pointer,
+                "quota " + resource + " " + std::to_string(*mine) + " exceeds " +
+                    (a == parent ? "parent" : "ancestor") + " tenant " + a->meta.name + "'s " +
+                    std::to_string(*theirs));
         return;
       }
     };
-    within(q.vcpu, [](const Quota& x) { return x.vcpu; }, "/spec/quota/vcpu", "vcpu");
-    within(q.memory_gib, [](const Quota& x) { return x.memory_gib; }, "/spec/quota/memoryGiB", "memoryGiB");
-    within(q.storage_normal_gib, [](const Quota& x) { return x.storage_normal_gib; }, "/spec/quota/storageGiB/normal", "storageGiB.normal");
-    within(q.storage_high_gib, [](const Quota& x) { return x.storage_high_gib; }, "/spec/quota/storageGiB/high", "storageGiB.high");
-    within(q.vms, [](const Quota& x) { return x.vms; }, "/spec/quota/vms", "vms");
-    within(q.networks, [](const Quota& x) { return x.networks; }, "/spec/quota/networks", "networks");
+    within(
+        q.vcpu, [](const Quota& x) { return x.vcpu; }, "/spec/quota/vcpu", "vcpu");
+    within(
+        q.memory_gib, [](const Quota& x) { return x.memory_gib; }, "/spec/quota/memoryGiB",
+        "memoryGiB");
+    within(
+        q.storage_normal_gib, [](const Quota& x) { return x.storage_normal_gib; },
+        "/spec/quota/storageGiB/normal", "storageGiB.normal");
+    within(
+        q.storage_high_gib, [](const Quota& x) { return x.storage_high_gib; },
+        "/spec/quota/storageGiB/high", "storageGiB.high");
+    within(
+        q.vms, [](const Quota& x) { return x.vms; }, "/spec/quota/vms", "vms");
+    within(
+        q.networks, [](const Quota& x) { return x.networks; }, "/spec/quota/networks", "networks");
     for (const auto& [type, n] : q.accelerators) {
-      within(std::optional<int64_t>(n),
-             [type = type](const Quota& x) {
-               auto it = x.accelerators.find(type);
-               return it == x.accelerators.end() ? std::optional<int64_t>() : std::optional<int64_t>(it->second);
-             },
-             "/spec/quota/accelerators/" + type, "accelerators." + type);
+      within(
+          std::optional<int64_t>(n),
+          [type = type](const Quota& x) {
+            auto it = x.accelerators.find(type);
+            return it == x.accelerators.end() ? std::optional<int64_t>()
+                                              : std::optional<int64_t>(it->second);
+          },
+          "/spec/quota/accelerators/" + type, "accelerators." + type);
     }
   }
 
   const Object* parent_of(const Object& tenant) const {
     size_t slash = tenant.meta.name.rfind('/');
-    return slash == std::string::npos ? nullptr : find(Kind::kTenant, "", tenant.meta.name.substr(0, slash));
+    return slash == std::string::npos ? nullptr
+                                      : find(Kind::kTenant, "", tenant.meta.name.substr(0, slash));
   }
 
   void check_prices(const Object& o, const YamlDocument& doc) {
     const auto& spec = o.as<PriceListSpec>();
     if (spec.currency != caps_.currency)
-      error(doc, "/spec/currency", "currency " + spec.currency + " differs from the caps' " + caps_.currency);
+      error(doc, "/spec/currency",
+            "currency " + spec.currency + " differs from the caps' " + caps_.currency);
     std::vector<std::string> items;
     for (const auto& [item, _] : caps_.items) items.push_back(item);
     if (doc.tree.contains("spec") && doc.tree["spec"].contains("prices")) {
@@ -197,20 +234,22 @@ class Checker {
         std::string pointer = pointer_child("/spec/prices", item);
         auto text = doc.scalar_text.find(pointer);
         if (text != doc.scalar_text.end() && !Money::parse(text->second))
-          error(doc, pointer, "price '" + text->second + "' for " + item +
-                                  " is not a decimal number with at most 6 decimals");
+          error(doc, pointer,
+                "price '" + text->second + "' for " + item +
+                    " is not a decimal number with at most 6 decimals");
       }
     }
     for (const auto& [item, price] : spec.prices) {
       std::string pointer = pointer_child("/spec/prices", item);
       auto cap = caps_.items.find(item);
       if (cap == caps_.items.end()) {
-        errors_.push_back(doc.error_at_key(pointer, "unknown price item '" + item + "'" +
-                                                        did_you_mean(item, items)));
+        errors_.push_back(doc.error_at_key(
+            pointer, "unknown price item '" + item + "'" + did_you_mean(item, items)));
       } else if (price > cap->second.cap) {
-        error(doc, pointer, "price " + price.to_exact_string() + " for " + item +
-                                " exceeds the tender cap " + cap->second.cap.to_exact_string() +
-                                " CNY per " + cap->second.unit + " per " + cap->second.period);
+        error(doc, pointer,
+              "price " + price.to_exact_string() + " for " + item + " exceeds the tender cap " +
+                  cap->second.cap.to_exact_string() + " CNY per " + cap->second.unit + " per " +
+                  cap->second.period);
       }
     }
     const std::string& d = spec.effective_from;
@@ -226,8 +265,8 @@ class Checker {
     }
     auto [it, inserted] = price_dates_.emplace(d, &o);
     if (!inserted)
-      error(doc, "/spec/effectiveFrom", "PriceList '" + it->second->meta.name +
-                                            "' already takes effect at " + d);
+      error(doc, "/spec/effectiveFrom",
+            "PriceList '" + it->second->meta.name + "' already takes effect at " + d);
   }
 
   void check_subnet(const YamlDocument& doc, const std::optional<SubnetSpec>& s, const char* key,
@@ -236,15 +275,16 @@ class Checker {
     std::string base = std::string("/spec/") + key;
     auto subnet = parse_subnet(s->subnet);
     if (!subnet || subnet->base.v6 != v6) {
-      error(doc, base + "/subnet", std::string("invalid ") + (v6 ? "IPv6" : "IPv4") + " subnet '" +
-                                       s->subnet + "' (expected CIDR such as " +
-                                       (v6 ? "fd00:1::/64" : "10.0.1.0/24") + ")");
+      error(doc, base + "/subnet",
+            std::string("invalid ") + (v6 ? "IPv6" : "IPv4") + " subnet '" + s->subnet +
+                "' (expected CIDR such as " + (v6 ? "fd00:1::/64" : "10.0.1.0/24") + ")");
       return;
     }
     subnets_[{&doc, v6}] = *subnet;
     if (s->gateway.empty()) return;
     auto gw = parse_ip(s->gateway);
-    if (!gw || gw->v6 != v6) error(doc, base + "/gateway", "invalid gateway address '" + s->gateway + "'");
+    if (!gw || gw->v6 != v6)
+      error(doc, base + "/gateway", "invalid gateway address '" + s->gateway + "'");
     else if (!subnet_contains(*subnet, *gw))
       error(doc, base + "/gateway", "gateway " + s->gateway + " is outside subnet " + s->subnet);
   }
@@ -256,11 +296,13 @@ class Checker {
     if (zone && !tenant_allows(o.meta.tenant, spec.zone, true, refused_by))
       error(doc, "/spec/zone", "zone '" + spec.zone + "' is not allowed for tenant " + refused_by);
     if (spec.vlan.has_value() == spec.vxlan.has_value()) {
-      error(doc, spec.vlan ? "/spec/vlan" : "/spec", "network '" + o.meta.name + "' needs exactly one of 'vlan' or 'vxlan'");
+      error(doc, spec.vlan ? "/spec/vlan" : "/spec",
+            "network '" + o.meta.name + "' needs exactly one of 'vlan' or 'vxlan'");
     } else if (zone || spec.vxlan) {
       // Two networks on one segment would join their tenants at layer 2.
-      std::string segment = spec.vlan ? "vlan " + std::to_string(*spec.vlan) + " in zone " + spec.zone
-                                       : "vxlan " + std::to_string(*spec.vxlan);
+      std::string segment = spec.vlan
+                                ? "vlan " + std::to_string(*spec.vlan) + " in zone " + spec.zone
+                                : "vxlan " + std::to_string(*spec.vxlan);
       auto [it, inserted] = segments_.emplace(segment, &o);
       if (!inserted)
         error(doc, spec.vlan ? "/spec/vlan" : "/spec/vxlan",
@@ -270,7 +312,8 @@ class Checker {
     check_subnet(doc, spec.ipv6, "ipv6", true);
     for (size_t i = 0; i < spec.dns.size(); ++i)
       if (!parse_ip(spec.dns[i]))
-        error(doc, "/spec/dns/" + std::to_string(i), "invalid DNS server address '" + spec.dns[i] + "'");
+        error(doc, "/spec/dns/" + std::to_string(i),
+              "invalid DNS server address '" + spec.dns[i] + "'");
   }
 
   void check_security_group(const Object& o, const YamlDocument& doc) {
@@ -299,9 +342,9 @@ class Checker {
                   bool explicit_iops) {
     IopsRange r = tier_iops(tier);
     if (explicit_iops && (iops < r.min || iops > r.max))
-      error(doc, pointer + "/iops", "iops " + std::to_string(iops) + " is outside tier " +
-                                        tier_name(tier) + "'s range " + std::to_string(r.min) +
-                                        "-" + std::to_string(r.max));
+      error(doc, pointer + "/iops",
+            "iops " + std::to_string(iops) + " is outside tier " + tier_name(tier) + "'s range " +
+                std::to_string(r.min) + "-" + std::to_string(r.max));
   }
 
   // Zones and pools a tenant may use: every ancestor with a list must allow it.
@@ -327,17 +370,20 @@ class Checker {
     const Object* zone = require(doc, "/spec/placement/zone", Kind::kZone, p.zone, "zone");
     const Object* pool = require(doc, "/spec/placement/pool", Kind::kPool, p.pool, "pool");
     if (zone && pool && pool->as<PoolSpec>().zone != p.zone)
-      error(doc, "/spec/placement/pool", "pool '" + p.pool + "' is in zone " +
-                                             pool->as<PoolSpec>().zone + ", not " + p.zone);
+      error(doc, "/spec/placement/pool",
+            "pool '" + p.pool + "' is in zone " + pool->as<PoolSpec>().zone + ", not " + p.zone);
     std::string refused_by;
     if (zone && !tenant_allows(o.meta.tenant, p.zone, true, refused_by))
-      error(doc, "/spec/placement/zone", "zone '" + p.zone + "' is not allowed for tenant " + refused_by);
+      error(doc, "/spec/placement/zone",
+            "zone '" + p.zone + "' is not allowed for tenant " + refused_by);
     if (pool && !tenant_allows(o.meta.tenant, p.pool, false, refused_by))
-      error(doc, "/spec/placement/pool", "pool '" + p.pool + "' is not allowed for tenant " + refused_by);
+      error(doc, "/spec/placement/pool",
+            "pool '" + p.pool + "' is not allowed for tenant " + refused_by);
     zone_out = zone ? p.zone : pool ? pool->as<PoolSpec>().zone : "";
     if (!zone && pool && !tenant_allows(o.meta.tenant, zone_out, true, refused_by))
-      error(doc, "/spec/placement/pool", "pool '" + p.pool + "' is in zone " + zone_out +
-                                             ", which is not allowed for tenant " + refused_by);
+      error(doc, "/spec/placement/pool",
+            "pool '" + p.pool + "' is in zone " + zone_out + ", which is not allowed for tenant " +
+                refused_by);
   }
 
   void check_vm(const Object& o, const YamlDocument& doc) {
@@ -349,7 +395,8 @@ class Checker {
       std::string p = "/spec/disks/" + std::to_string(i);
       if (!disk_names.insert(spec.disks[i].name).second)
         error(doc, p + "/name", "disk name '" + spec.disks[i].name + "' is used twice in this VM");
-      check_iops(doc, p, spec.disks[i].tier, spec.disks[i].iops, doc.value_pos.count(p + "/iops") > 0);
+      check_iops(doc, p, spec.disks[i].tier, spec.disks[i].iops,
+                 doc.value_pos.count(p + "/iops") > 0);
     }
     std::string zone;
     check_placement(o, doc, spec.placement, zone);
@@ -366,20 +413,26 @@ class Checker {
     for (const auto& other : objects_) {
       if (image || other.kind != Kind::kImage || other.meta.name != spec.image) continue;
       const auto& is = other.as<ImageSpec>();
-      bool shared = std::find(is.shared_with.begin(), is.shared_with.end(), o.meta.tenant) != is.shared_with.end();
-      if (is.visibility == "global" || shared) image = &other;
-      else hidden = &other;
+      bool shared = std::find(is.shared_with.begin(), is.shared_with.end(), o.meta.tenant) !=
+                    is.shared_with.end();
+      if (is.visibility == "global" || shared)
+        image = &other;
+      else
+        hidden = &other;
     }
     if (!image) {
       error(doc, "/spec/image",
-            hidden ? "image '" + spec.image + "' of tenant " + hidden->meta.tenant + " is not shared with tenant " + o.meta.tenant
-                   : "unknown image '" + spec.image + "'" + did_you_mean(spec.image, names_of(Kind::kImage, std::nullopt)));
+            hidden ? "image '" + spec.image + "' of tenant " + hidden->meta.tenant +
+                         " is not shared with tenant " + o.meta.tenant
+                   : "unknown image '" + spec.image + "'" +
+                         did_you_mean(spec.image, names_of(Kind::kImage, std::nullopt)));
       return;
     }
     Arch image_arch = image->as<ImageSpec>().arch;
     if (spec.arch && *spec.arch != image_arch)
-      error(doc, "/spec/arch", std::string("arch ") + arch_name(*spec.arch) + " does not match image '" +
-                                   spec.image + "' (" + arch_name(image_arch) + ")");
+      error(doc, "/spec/arch",
+            std::string("arch ") + arch_name(*spec.arch) + " does not match image '" + spec.image +
+                "' (" + arch_name(image_arch) + ")");
   }
 
   void check_nic(const Object& o, const YamlDocument& doc, const NicSpec& nic, size_t i,
@@ -388,22 +441,23 @@ class Checker {
     auto [net_tenant, net_name] = split_qualified(nic.network, o.meta.tenant);
     if (net_tenant != o.meta.tenant) {
       if (find(Kind::kNetwork, net_tenant, net_name)) {
-        error(doc, p + "/network", "network '" + nic.network + "' belongs to tenant " + net_tenant +
-                                       "; a VM of tenant " + o.meta.tenant +
-                                       " cannot attach to it (tenant isolation)");
+        error(doc, p + "/network",
+              "network '" + nic.network + "' belongs to tenant " + net_tenant +
+                  "; a VM of tenant " + o.meta.tenant + " cannot attach to it (tenant isolation)");
         return;
       }
     }
-    const Object* net = require_in_tenant(doc, p + "/network", Kind::kNetwork, net_tenant, net_name, "network");
+    const Object* net =
+        require_in_tenant(doc, p + "/network", Kind::kNetwork, net_tenant, net_name, "network");
     for (size_t k = 0; k < nic.security_groups.size(); ++k)
       require_in_tenant(doc, p + "/securityGroups/" + std::to_string(k), Kind::kSecurityGroup,
                         o.meta.tenant, nic.security_groups[k], "security group");
     if (!net) return;
     const auto& ns = net->as<NetworkSpec>();
     if (!vm_zone.empty() && ns.zone != vm_zone)
-      error(doc, p + "/network", "network '" + nic.network + "' is in zone " + ns.zone +
-                                     " but the VM is placed in zone " + vm_zone +
-                                     " (placement never crosses zones)");
+      error(doc, p + "/network",
+            "network '" + nic.network + "' is in zone " + ns.zone +
+                " but the VM is placed in zone " + vm_zone + " (placement never crosses zones)");
     check_address(o, doc, p + "/ipv4", nic.ipv4, *net, false);
     if (nic.ipv6 != "auto") check_address(o, doc, p + "/ipv6", nic.ipv6, *net, true);
   }
@@ -419,14 +473,16 @@ class Checker {
     }
     auto subnet = subnets_.find({doc_of(&net), v6});
     if (subnet == subnets_.end()) {
-      error(doc, pointer, "network '" + qualified(net) + "' has no " + family + " subnet for address " + text);
+      error(doc, pointer,
+            "network '" + qualified(net) + "' has no " + family + " subnet for address " + text);
       return;
     }
     const auto& spec = net.as<NetworkSpec>();
     const std::string& cidr = v6 ? spec.ipv6->subnet : spec.ipv4->subnet;
     const std::string& gateway = v6 ? spec.ipv6->gateway : spec.ipv4->gateway;
     if (!subnet_contains(subnet->second, *ip)) {
-      error(doc, pointer, "address " + text + " is outside network " + qualified(net) + "'s subnet " + cidr);
+      error(doc, pointer,
+            "address " + text + " is outside network " + qualified(net) + "'s subnet " + cidr);
     } else if (is_network_or_broadcast(subnet->second, *ip)) {
       error(doc, pointer, "address " + text + " is the network or broadcast address of " + cidr);
     } else if (!gateway.empty() && parse_ip(gateway) == ip) {
@@ -436,8 +492,9 @@ class Checker {
       auto [it, inserted] = addresses_.emplace(std::make_pair(qualified(net), bytes),
                                                std::make_pair(&o, where(doc, pointer)));
       if (!inserted)
-        error(doc, pointer, "address " + text + " is already used by VirtualMachine " +
-                                qualified(*it->second.first) + " (" + it->second.second + ")");
+        error(doc, pointer,
+              "address " + text + " is already used by VirtualMachine " +
+                  qualified(*it->second.first) + " (" + it->second.second + ")");
     }
   }
 

@@ -24,7 +24,9 @@ using ossl::BioPtr;
 
 constexpr const char* kMissing = "this OpenSSL has no SM3/SM4 (needs OpenSSL 3 with SM algorithms)";
 
-std::string openssl_error() { return ossl::last_error(); }
+std::string openssl_error() {
+  return ossl::last_error();
+}
 
 Status ssl_failure(const std::string& what) {
   return error(Code::kInternal, what + ": " + openssl_error());

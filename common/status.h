@@ -12,13 +12,13 @@ namespace xc {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,   // bad input from a user or a peer
+  kInvalidArgument,  // bad input from a user or a peer
   kNotFound,
   kAlreadyExists,
   kFailedPrecondition,
   kConflict,
   kPermissionDenied,
-  kUnavailable,       // a host or service could not be reached
+  kUnavailable,  // a host or service could not be reached
   kIo,
   kInternal,
 };
@@ -41,7 +41,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status error(Code code, std::string message) { return {code, std::move(message)}; }
+inline Status error(Code code, std::string message) {
+  return {code, std::move(message)};
+}
 
 // Either a value or a non-ok Status: never neither. An OK Status given where
 // a value belongs becomes an internal error, so ok() is false exactly when
@@ -51,7 +53,8 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}
   Result(Status status)
-      : status_(status.ok() ? Status(Code::kInternal, "internal error: a result without a value or an error")
+      : status_(status.ok() ? Status(Code::kInternal,
+                                     "internal error: a result without a value or an error")
                             : std::move(status)) {}
 
   bool ok() const { return value_.has_value(); }

@@ -57,7 +57,6 @@ namespace xc {
 // so tests pass a fixed or stepping clock and never read the wall clock.
 using Clock = std::function<int64_t()>;
 
-
 inline constexpr int64_t kMsPerDay = 86'400'000;
 
 // "2026-01-02T03:04:05.006Z".

@@ -1,12 +1,11 @@
 #include "common/yaml_document.h"
 
+#include <yaml.h>
+
 #include <charconv>
+#include <map>
 #include <regex>
 #include <set>
-
-#include <map>
-
-#include <yaml.h>
 
 namespace xc {
 namespace {
@@ -49,7 +48,8 @@ class EventReader {
   EventReader(std::string_view text, const std::string& file, std::vector<Diagnostic>& errors)
       : text_(text), file_(file), errors_(errors) {
     yaml_parser_initialize(&parser_);
-    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
+                                 text.size());
   }
   ~EventReader() {
     if (has_event_) yaml_event_delete(&event_);
@@ -85,7 +85,8 @@ class EventReader {
     if (has_event_) yaml_event_delete(&event_);
     has_event_ = yaml_parser_parse(&parser_, &event_) == 1;
     if (!has_event_) {
-      SourcePos pos{static_cast<int>(parser_.problem_mark.line) + 1, static_cast<int>(parser_.problem_mark.column) + 1};
+      SourcePos pos{static_cast<int>(parser_.problem_mark.line) + 1,
+                    static_cast<int>(parser_.problem_mark.column) + 1};
       if (parser_.error == YAML_READER_ERROR) pos = position_of_offset(parser_.problem_offset);
       std::string message = "invalid YAML: ";
       message += parser_.problem ? parser_.problem : "syntax error";
@@ -111,7 +112,8 @@ class EventReader {
   }
 
   SourcePos mark() const {
-    return {static_cast<int>(event_.start_mark.line) + 1, static_cast<int>(event_.start_mark.column) + 1};
+    return {static_cast<int>(event_.start_mark.line) + 1,
+            static_cast<int>(event_.start_mark.column) + 1};
   }
 
   std::string anchor_of() const {
@@ -136,7 +138,9 @@ class EventReader {
         }
         return it->second;
       }
-      case YAML_SCALAR_EVENT: out = scalar(pointer, key_pos); break;
+      case YAML_SCALAR_EVENT:
+        out = scalar(pointer, key_pos);
+        break;
       case YAML_SEQUENCE_START_EVENT: {
         out = nlohmann::json::array();
         size_t i = 0;
@@ -144,22 +148,27 @@ class EventReader {
           out.push_back(value(pointer_child(pointer, i++), {}));
         break;
       }
-      case YAML_MAPPING_START_EVENT: out = mapping(pointer); break;
-      default: break;
+      case YAML_MAPPING_START_EVENT:
+        out = mapping(pointer);
+        break;
+      default:
+        break;
     }
     if (!anchor.empty()) anchors_[anchor] = out;
     return out;
   }
 
   nlohmann::json scalar(const std::string& pointer, SourcePos key_pos) {
-    std::string text(reinterpret_cast<const char*>(event_.data.scalar.value), event_.data.scalar.length);
+    std::string text(reinterpret_cast<const char*>(event_.data.scalar.value),
+                     event_.data.scalar.length);
     if (!valid_utf8(text)) {
       errors_.push_back({file_, mark(), "text is not valid UTF-8", pointer});
       return "";
     }
     doc_->scalar_text[pointer] = text;
     const char* tag = reinterpret_cast<const char*>(event_.data.scalar.tag);
-    bool plain = event_.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !(tag && std::string(tag) == YAML_STR_TAG);
+    bool plain = event_.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                 !(tag && std::string(tag) == YAML_STR_TAG);
     // An empty value has no useful mark of its own: point at its key.
     if (plain && text.empty() && key_pos.line > 0) doc_->value_pos[pointer] = key_pos;
     return plain ? plain_scalar(text) : nlohmann::json(text);
@@ -176,7 +185,8 @@ class EventReader {
         value(pointer + "/?", {});
         continue;
       }
-      std::string name(reinterpret_cast<const char*>(event_.data.scalar.value), event_.data.scalar.length);
+      std::string name(reinterpret_cast<const char*>(event_.data.scalar.value),
+                       event_.data.scalar.length);
       std::string child = pointer_child(pointer, name);
       next();
       if (out.contains(name)) {
@@ -208,9 +218,12 @@ std::string escape_segment(std::string_view key) {
   std::string out;
   out.reserve(key.size());
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }

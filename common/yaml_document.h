@@ -2,12 +2,11 @@
 // from, so later checks can point at file:line:col. Pure; thread-compatible.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/diagnostic.h"
 

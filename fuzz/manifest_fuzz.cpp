@@ -10,8 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   xc::YamlParse parsed = xc::parse_yaml(text, "fuzz.yaml");
-  xc::ManifestSet set = xc::validate_documents(std::move(parsed.documents), std::move(parsed.errors),
-                                               xc::builtin_price_caps());
+  xc::ManifestSet set = xc::validate_documents(std::move(parsed.documents),
+                                               std::move(parsed.errors), xc::builtin_price_caps());
   for (const auto& e : set.errors) {
     if (e.message.empty()) __builtin_trap();
   }

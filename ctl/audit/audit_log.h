@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ctl/audit/audit_record.h"
 #include "common/time.h"
+#include "ctl/audit/audit_record.h"
 #include "ctl/store/store.h"
 
 namespace xc {
@@ -36,7 +36,6 @@ struct PruneResult {
 
 class AuditLog {
  public:
-
   explicit AuditLog(Store& store, Clock now = system_now_ms);
 
   // Stamps time_ms from the clock, sets seq to the head's + 1 and

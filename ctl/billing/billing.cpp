@@ -61,7 +61,6 @@ struct Exact {
   Int128 quantity = 0;  // quantity-months × kUnitsPerMicro
 };
 
-
 // n / d rounded half away from zero; d > 0.
 Int128 round_div(Int128 n, Int128 d) {
   Int128 q = n / d;

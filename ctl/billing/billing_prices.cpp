@@ -1,8 +1,8 @@
 // Price history, bill periods and grouping names for billing.h.
 #include <algorithm>
 
-#include "ctl/billing/billing.h"
 #include "common/time.h"
+#include "ctl/billing/billing.h"
 
 namespace xc {
 namespace {
@@ -93,8 +93,10 @@ BillPeriod week_containing(int64_t instant_ms, int64_t offset_ms) {
   int64_t year = civil::civil_from_days(day).year;
   // The ISO year is the calendar year, or its neighbour in the first and
   // last days of January and December.
-  if (day < iso_week_one_monday(year)) --year;
-  else if (day >= iso_week_one_monday(year + 1)) ++year;
+  if (day < iso_week_one_monday(year))
+    --year;
+  else if (day >= iso_week_one_monday(year + 1))
+    ++year;
   int week = static_cast<int>((day - iso_week_one_monday(year)) / 7) + 1;
   return week_period(year, week, offset_ms);
 }

@@ -16,7 +16,6 @@ void fail(CliContext& ctx, const Status& status, int exit_code = kExitFailure);
 // The SM self-test; on failure reports it and returns false.
 bool self_test_passes(CliContext& ctx);
 
-
 // <state dir>/audit-checkpoints.jsonl: where checkpoints go by default.
 Result<std::string> default_checkpoint_path(const CliContext& ctx);
 

@@ -8,13 +8,13 @@
 #include <sstream>
 
 #include "common/sm_crypto.h"
-#include "ctl/cli/audit_cli.h"
+#include "common/time.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/audit/audit_syslog.h"
-#include "common/time.h"
+#include "ctl/cli/audit_cli.h"
+#include "ctl/cli/table.h"
 #include "ctl/report/csv.h"
 #include "ctl/store/state_path.h"
-#include "ctl/cli/table.h"
 
 namespace xc {
 
@@ -30,7 +30,6 @@ bool self_test_passes(CliContext& ctx) {
   if (!st.ok()) fail(ctx, st);
   return st.ok();
 }
-
 
 Result<std::string> default_checkpoint_path(const CliContext& ctx) {
   Result<std::string> path = resolve_state_path(ctx);

@@ -6,10 +6,10 @@
 
 #include "common/pki.h"
 #include "common/sm_crypto.h"
-#include "ctl/audit/audit_checkpoint.h"
-#include "ctl/cli/audit_cli.h"
 #include "common/time.h"
+#include "ctl/audit/audit_checkpoint.h"
 #include "ctl/audit/audit_verify.h"
+#include "ctl/cli/audit_cli.h"
 
 namespace xc::audit_cli {
 namespace {

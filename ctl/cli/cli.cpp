@@ -1,14 +1,14 @@
 #include "ctl/cli/cli.h"
 
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "ctl/cli/audit_commands.h"
 
 namespace xc {
 
-void add_output_option(CLI::App& cmd, std::string& format, const std::vector<std::string>& formats) {
+void add_output_option(CLI::App& cmd, std::string& format,
+                       const std::vector<std::string>& formats) {
   format = formats.front();
   std::string list;
   for (const auto& f : formats) list += (list.empty() ? "" : "|") + f;
@@ -18,10 +18,10 @@ void add_output_option(CLI::App& cmd, std::string& format, const std::vector<std
 }
 
 int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{
-      "xcloudctl: manage an xcloud private cloud from declarative YAML manifests."};
-  app.footer("Examples:\n  xcloudctl init\n  xcloudctl validate -f examples/\n\n"
-             "Run 'xcloudctl COMMAND --help' for a command's options.");
+  CLI::App app{"xcloudctl: manage an xcloud private cloud from declarative YAML manifests."};
+  app.footer(
+      "Examples:\n  xcloudctl init\n  xcloudctl validate -f examples/\n\n"
+      "Run 'xcloudctl COMMAND --help' for a command's options.");
   app.name("xcloudctl");
   app.require_subcommand(1);
   app.fallthrough();  // --state, --as and --reason work after the command too

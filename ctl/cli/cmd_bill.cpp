@@ -8,17 +8,17 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "ctl/billing/billing.h"
-#include "ctl/billing/billing_inputs.h"
-#include "ctl/billing/bill_adjustments.h"
-#include "ctl/billing/month_bill.h"
 #include "common/sm_crypto.h"
 #include "common/time.h"
+#include "ctl/billing/bill_adjustments.h"
+#include "ctl/billing/billing.h"
+#include "ctl/billing/billing_inputs.h"
+#include "ctl/billing/month_bill.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/table.h"
 #include "ctl/report/csv.h"
 #include "ctl/report/report_formats.h"
 #include "ctl/store/store.h"
-#include "ctl/cli/table.h"
 
 namespace xc {
 
@@ -136,7 +136,8 @@ void print_html(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& 
   lines.numeric[lines.headers.size() - 1] = lines.numeric[lines.headers.size() - 2] = true;
   for (const BillLine& line : b.lines) {
     std::vector<std::string> row = key_cells(b.group_by, line);
-    for (const std::string& cell : {item_cell(line), quantity_cell(line), yuan_text(line.amount_fen)})
+    for (const std::string& cell :
+         {item_cell(line), quantity_cell(line), yuan_text(line.amount_fen)})
       row.push_back(cell);
     lines.rows.push_back({row});
   }

@@ -4,23 +4,22 @@
 // following record_change() in ctl/audit_log.h.
 #include <unistd.h>
 
-#include <chrono>
-
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 
 #include "common/domain_spec.h"
 #include "common/model.h"
-#include "ctl/cli/audit_commands.h"
 #include "ctl/audit/audit_log.h"
-#include "ctl/cli/cli.h"
-#include "ctl/reconcile/reconcile.h"
-#include "ctl/cli/kind_names.h"
 #include "ctl/billing/metering.h"
 #include "ctl/billing/price_list_checks.h"
-#include "ctl/reconcile/desired_state.h"
+#include "ctl/cli/audit_commands.h"
+#include "ctl/cli/cli.h"
+#include "ctl/cli/kind_names.h"
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/reconcile/desired_state.h"
+#include "ctl/reconcile/reconcile.h"
 
 namespace xc {
 namespace {
@@ -36,7 +35,6 @@ void fail(CliContext& ctx, const std::string& message, int code) {
   ctx.err << "xcloudctl: " << message << "\n";
   ctx.exit_code = code;
 }
-
 
 // The libvirt domain name of a stored VM: from its stored DomainSpec, else
 // from its tenant and name (the same rule).
@@ -123,7 +121,8 @@ int64_t vm_disk_gib(const ResourceRecord& r) {
   auto record = json::parse(r.spec_json, nullptr, false);
   if (record.is_discarded() || !record.contains("domain")) return 0;
   int64_t gib = 0;
-  for (const auto& d : record["domain"].value("disks", json::array())) gib += d.value("size_gib", int64_t{0});
+  for (const auto& d : record["domain"].value("disks", json::array()))
+    gib += d.value("size_gib", int64_t{0});
   return gib;
 }
 
@@ -135,7 +134,8 @@ bool destruction_confirmed(CliContext& ctx, const std::string& what, int64_t gib
             << " GiB and stdin is not a terminal; pass --yes. Nothing was changed\n";
     return false;
   }
-  ctx.out << "Delete " << what << "? This DESTROYS " << gib << " GiB.\nType yes to continue: " << std::flush;
+  ctx.out << "Delete " << what << "? This DESTROYS " << gib
+          << " GiB.\nType yes to continue: " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   if (answer == "yes") return true;
@@ -229,7 +229,8 @@ void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
     if (!s.ok()) return s;
     if (r.kind == "VirtualMachine") {  // billing stops with the VM
       int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count();
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
       s = close_metering(store, r.tenant, r.name, now);
       if (!s.ok()) return s;
       s = forget_attached_volumes(store, r.tenant, r.name);  // domain.delete removed them

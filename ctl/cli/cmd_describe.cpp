@@ -9,11 +9,11 @@
 #include "common/model.h"
 #include "common/time.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/json_yaml.h"
 #include "ctl/cli/kind_names.h"
+#include "ctl/cli/table.h"
 #include "ctl/reconcile/desired_state.h"
 #include "ctl/store/inventory.h"
-#include "ctl/cli/json_yaml.h"
-#include "ctl/cli/table.h"
 
 namespace xc {
 namespace {
@@ -31,7 +31,6 @@ void fail(CliContext& ctx, const std::string& message, int code) {
   ctx.err << "xcloudctl: " << message << "\n";
   ctx.exit_code = code;
 }
-
 
 std::string gib(int64_t mib) {
   return mib % 1024 == 0 ? std::to_string(mib / 1024) + "Gi" : std::to_string(mib) + "Mi";

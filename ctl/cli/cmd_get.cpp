@@ -1,17 +1,15 @@
 // xcloudctl get: list hosts, VMs, other objects and unmanaged domains from
 // the state xcloudctl last saw, with filters and table/wide/json/yaml output.
+#include <CLI/CLI.hpp>
 #include <chrono>
+#include <set>
 #include <sstream>
 
-#include <set>
-
-#include <CLI/CLI.hpp>
-
 #include "ctl/cli/cli.h"
-#include "ctl/reconcile/desired_state.h"
-#include "ctl/store/inventory.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/table.h"
+#include "ctl/reconcile/desired_state.h"
+#include "ctl/store/inventory.h"
 
 namespace xc {
 namespace {
@@ -44,29 +42,52 @@ Result<std::map<std::string, std::string>> parse_selector(const std::string& tex
   while (std::getline(in, pair, ',')) {
     size_t eq = pair.find('=');
     if (eq == std::string::npos || eq == 0)
-      return error(Code::kInvalidArgument, "-l: expected key=value[,key=value...], got '" + pair + "'");
+      return error(Code::kInvalidArgument,
+                   "-l: expected key=value[,key=value...], got '" + pair + "'");
     out[pair.substr(0, eq)] = pair.substr(eq + 1);
   }
   return out;
 }
 
 void print(CliContext& ctx, const std::string& format, const json& items, const Table& table) {
-  if (format == "json") ctx.out << items.dump(2) << "\n";
-  else if (format == "yaml") ctx.out << json_to_yaml(items);
-  else if (table.size() == 0) ctx.err << "No resources found.\n";
-  else table.print(ctx.out);
+  if (format == "json")
+    ctx.out << items.dump(2) << "\n";
+  else if (format == "yaml")
+    ctx.out << json_to_yaml(items);
+  else if (table.size() == 0)
+    ctx.err << "No resources found.\n";
+  else
+    table.print(ctx.out);
 }
 
 std::string canonical_kind(const std::string& k) {
-  static const std::map<std::string, std::string> kAliases = {
-      {"vm", "vms"}, {"vms", "vms"}, {"virtualmachine", "vms"}, {"virtualmachines", "vms"},
-      {"host", "hosts"}, {"hosts", "hosts"}, {"unmanaged", "unmanaged"},
-      {"zone", "Zone"}, {"zones", "Zone"}, {"pool", "Pool"}, {"pools", "Pool"},
-      {"tenant", "Tenant"}, {"tenants", "Tenant"}, {"vdc", "Tenant"}, {"pricelist", "PriceList"},
-      {"pricelists", "PriceList"}, {"image", "Image"}, {"images", "Image"}, {"network", "Network"},
-      {"networks", "Network"}, {"securitygroup", "SecurityGroup"}, {"securitygroups", "SecurityGroup"},
-      {"sg", "SecurityGroup"}, {"placementgroup", "PlacementGroup"}, {"placementgroups", "PlacementGroup"},
-      {"volume", "Volume"}, {"volumes", "Volume"}};
+  static const std::map<std::string, std::string> kAliases = {{"vm", "vms"},
+                                                              {"vms", "vms"},
+                                                              {"virtualmachine", "vms"},
+                                                              {"virtualmachines", "vms"},
+                                                              {"host", "hosts"},
+                                                              {"hosts", "hosts"},
+                                                              {"unmanaged", "unmanaged"},
+                                                              {"zone", "Zone"},
+                                                              {"zones", "Zone"},
+                                                              {"pool", "Pool"},
+                                                              {"pools", "Pool"},
+                                                              {"tenant", "Tenant"},
+                                                              {"tenants", "Tenant"},
+                                                              {"vdc", "Tenant"},
+                                                              {"pricelist", "PriceList"},
+                                                              {"pricelists", "PriceList"},
+                                                              {"image", "Image"},
+                                                              {"images", "Image"},
+                                                              {"network", "Network"},
+                                                              {"networks", "Network"},
+                                                              {"securitygroup", "SecurityGroup"},
+                                                              {"securitygroups", "SecurityGroup"},
+                                                              {"sg", "SecurityGroup"},
+                                                              {"placementgroup", "PlacementGroup"},
+                                                              {"placementgroups", "PlacementGroup"},
+                                                              {"volume", "Volume"},
+                                                              {"volumes", "Volume"}};
   std::string lower = k;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto it = kAliases.find(lower);
@@ -81,8 +102,10 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
     return;
   }
   bool wide = o.format == "wide";
-  Table table(wide ? std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IPV4", "SYSTEM", "ARCH", "DISKS", "GEN", "ID"}
-                   : std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IPV4"});
+  Table table(
+      wide ? std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IPV4",
+                                      "SYSTEM", "ARCH", "DISKS", "GEN", "ID"}
+           : std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IPV4"});
   json items = json::array();
   for (const auto& vm : inv.vms) {
     if (!o.name.empty() && vm.name != o.name) continue;
@@ -93,9 +116,13 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
     bool match = true;
     for (const auto& [k, v] : *selector) match &= vm.labels.count(k) && vm.labels.at(k) == v;
     if (!match) continue;
-    std::vector<std::string> row = {vm.tenant, vm.name, vm.host, vm.state, std::to_string(vm.cpus), gib(vm.memory_mib), join(vm.ipv4)};
+    std::vector<std::string> row = {
+        vm.tenant,          vm.name,      vm.host, vm.state, std::to_string(vm.cpus),
+        gib(vm.memory_mib), join(vm.ipv4)};
     if (wide) {
-      for (const auto& extra : {vm.system, vm.arch, join(vm.disks), std::to_string(vm.generation), vm.uuid}) row.push_back(extra);
+      for (const auto& extra :
+           {vm.system, vm.arch, join(vm.disks), std::to_string(vm.generation), vm.uuid})
+        row.push_back(extra);
     }
     table.add(row);
     items.push_back(vm.to_json());
@@ -105,17 +132,26 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
 
 void get_hosts(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
   bool wide = o.format == "wide";
-  Table table(wide ? std::vector<std::string>{"NAME", "ARCH", "POOL", "ZONE", "VCPU", "MEMORY", "VMS", "ACCELERATORS", "ADDRESS", "TRANSPORT", "CPU MODEL"}
-                   : std::vector<std::string>{"NAME", "ARCH", "POOL", "ZONE", "VCPU", "MEMORY", "VMS", "ACCELERATORS"});
+  Table table(wide ? std::vector<std::string>{"NAME", "ARCH", "POOL", "ZONE", "VCPU", "MEMORY",
+                                              "VMS", "ACCELERATORS", "ADDRESS", "TRANSPORT",
+                                              "CPU MODEL"}
+                   : std::vector<std::string>{"NAME", "ARCH", "POOL", "ZONE", "VCPU", "MEMORY",
+                                              "VMS", "ACCELERATORS"});
   json items = json::array();
   for (const auto& h : inv.hosts) {
     if (!o.name.empty() && h.record.name != o.name) continue;
     std::vector<std::string> acc;
-    for (const auto& [type, ut] : h.accelerators) acc.push_back(type + " " + std::to_string(ut.first) + "/" + std::to_string(ut.second));
-    std::vector<std::string> row = {h.record.name, h.record.arch.empty() ? "?" : h.record.arch, h.record.pool, h.record.zone,
-                                    std::to_string(h.cpus_allocated) + "/" + std::to_string(h.cpus_total),
-                                    gib(h.memory_mib_allocated) + "/" + gib(h.memory_mib_total), std::to_string(h.vms),
-                                    acc.empty() ? "-" : join(acc, ", ")};
+    for (const auto& [type, ut] : h.accelerators)
+      acc.push_back(type + " " + std::to_string(ut.first) + "/" + std::to_string(ut.second));
+    std::vector<std::string> row = {
+        h.record.name,
+        h.record.arch.empty() ? "?" : h.record.arch,
+        h.record.pool,
+        h.record.zone,
+        std::to_string(h.cpus_allocated) + "/" + std::to_string(h.cpus_total),
+        gib(h.memory_mib_allocated) + "/" + gib(h.memory_mib_total),
+        std::to_string(h.vms),
+        acc.empty() ? "-" : join(acc, ", ")};
     if (wide) {
       row.push_back(h.record.address);
       row.push_back(h.record.transport);
@@ -133,8 +169,8 @@ void get_unmanaged(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
   for (const auto& h : inv.hosts) {
     for (const auto& d : h.unmanaged) {
       if (!o.name.empty() && d.value("domain", "") != o.name) continue;
-      table.add({h.record.name, d.value("domain", ""), d.value("state", ""), std::to_string(d.value("cpus", 0)),
-                 gib(d.value("memoryMiB", int64_t{0}))});
+      table.add({h.record.name, d.value("domain", ""), d.value("state", ""),
+                 std::to_string(d.value("cpus", 0)), gib(d.value("memoryMiB", int64_t{0}))});
       json item = d;
       item["host"] = h.record.name;
       items.push_back(item);
@@ -172,10 +208,13 @@ void get_objects(CliContext& ctx, const GetOptions& o, Store& store, const std::
     json manifest = record.is_object() ? record.value("manifest", json::object()) : json::object();
     if (kind == "Volume") {
       const json& spec = manifest.contains("spec") ? manifest["spec"] : json::object();
-      if (!spec.is_object() || !placed_vms.count(object_key(r.tenant, spec.value("attachTo", "")))) continue;
+      if (!spec.is_object() || !placed_vms.count(object_key(r.tenant, spec.value("attachTo", ""))))
+        continue;
     }
-    std::string display = manifest.contains("spec") ? manifest["spec"].value("displayName", "") : "";
-    table.add({r.tenant.empty() ? "-" : r.tenant, r.name, display.empty() ? "-" : display, std::to_string(r.generation), r.manifest_set});
+    std::string display =
+        manifest.contains("spec") ? manifest["spec"].value("displayName", "") : "";
+    table.add({r.tenant.empty() ? "-" : r.tenant, r.name, display.empty() ? "-" : display,
+               std::to_string(r.generation), r.manifest_set});
     items.push_back(manifest);
   }
   print(ctx, o.format, items, table);
@@ -189,7 +228,8 @@ void add_get_command(CLI::App& app, CliContext& ctx) {
   cmd->footer(
       "Kinds: hosts, vms, unmanaged, tenants, zones, pools, images, networks, securitygroups,\n"
       "placementgroups, volumes, pricelists.\n\nExamples:\n  xcloudctl get hosts\n"
-      "  xcloudctl get vms -o wide --tenant education -l system=edu-portal\n  xcloudctl get vms --ip 10.20.1.11 -o json\n"
+      "  xcloudctl get vms -o wide --tenant education -l system=edu-portal\n  xcloudctl get vms "
+      "--ip 10.20.1.11 -o json\n"
       "  xcloudctl get unmanaged");
   cmd->add_option("KIND", o->kind, "What to list")->required();
   cmd->add_option("NAME", o->name, "Only the object with this name");
@@ -208,16 +248,20 @@ void add_get_command(CLI::App& app, CliContext& ctx) {
     }
     auto store = open_state_store(ctx);
     if (!store) return;
-    if (kind != "vms" && kind != "hosts" && kind != "unmanaged") return get_objects(ctx, *o, *store, kind);
+    if (kind != "vms" && kind != "hosts" && kind != "unmanaged")
+      return get_objects(ctx, *o, *store, kind);
     auto inv = load_inventory(*store);
     if (!inv.ok()) {
       ctx.err << "xcloudctl: " << inv.status().message() << "\n";
       ctx.exit_code = kExitFailure;
       return;
     }
-    if (kind == "vms") get_vms(ctx, *o, *inv);
-    else if (kind == "hosts") get_hosts(ctx, *o, *inv);
-    else get_unmanaged(ctx, *o, *inv);
+    if (kind == "vms")
+      get_vms(ctx, *o, *inv);
+    else if (kind == "hosts")
+      get_hosts(ctx, *o, *inv);
+    else
+      get_unmanaged(ctx, *o, *inv);
   });
 }
 

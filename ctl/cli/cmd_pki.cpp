@@ -2,20 +2,19 @@
 // P-256) and the certificates agents and the controller use for mutual TLS.
 #include <sys/stat.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <regex>
 
-#include <CLI/CLI.hpp>
-
 #include "common/pki.h"
-#include "ctl/cli/audit_commands.h"
 #include "ctl/audit/audit_log.h"
+#include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
-#include "ctl/store/store.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/store/store.h"
 
 namespace xc {
 namespace {
@@ -24,7 +23,9 @@ namespace fs = std::filesystem;
 constexpr int64_t kDay = 86400;
 
 int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 Result<std::string> read_file(const std::string& path) {
@@ -45,7 +46,8 @@ Result<TlsIdentity> load_ca(const PkiFiles& pki) {
   auto cert = read_file(pki.ca_cert());
   auto key = read_file(pki.ca_key());
   if (!cert.ok() || !key.ok())
-    return error(Code::kFailedPrecondition, "no CA in " + pki.dir + "; run 'xcloudctl ca init' first");
+    return error(Code::kFailedPrecondition,
+                 "no CA in " + pki.dir + "; run 'xcloudctl ca init' first");
   return TlsIdentity{*cert, *key};
 }
 
@@ -53,8 +55,9 @@ Result<TlsIdentity> load_ca(const PkiFiles& pki) {
 std::string host_part(const std::string& address) {
   if (!address.empty() && address[0] == '[') return address.substr(1, address.find(']') - 1);
   size_t colon = address.find(':');
-  return colon == std::string::npos || address.find(':', colon + 1) != std::string::npos ? address
-                                                                                       : address.substr(0, colon);
+  return colon == std::string::npos || address.find(':', colon + 1) != std::string::npos
+             ? address
+             : address.substr(0, colon);
 }
 
 void fail(CliContext& ctx, const Status& s, int code = kExitFailure) {
@@ -65,7 +68,8 @@ void fail(CliContext& ctx, const Status& s, int code = kExitFailure) {
 // Runs `change` with its one audit record (see record_change): the state
 // database must exist, and the change is not made if the record cannot be.
 Status audited(const std::string& state, const CLI::App& cmd, const std::string& kind,
-               const std::string& name, const std::string& action, const std::function<Status()>& change) {
+               const std::string& name, const std::string& action,
+               const std::function<Status()>& change) {
   auto store = open_store(state, OpenMode::kExisting);
   if (!store.ok()) return store.status();
   AuditLog log(**store);
@@ -87,37 +91,46 @@ Status audited(const std::string& state, const CLI::App& cmd, const std::string&
 void add_pki_commands(CLI::App& app, CliContext& ctx) {
   auto* ca = app.add_subcommand("ca", "The cloud's certificate authority");
   ca->require_subcommand(1);
-  auto* init = ca->add_subcommand("init", "Create the CA (ECDSA P-256, 10 years) under the state directory");
-  init->footer("Example:\n  xcloudctl ca init\n\nThe CA key stays in <state dir>/pki/ca.key (mode 0600).");
+  auto* init =
+      ca->add_subcommand("init", "Create the CA (ECDSA P-256, 10 years) under the state directory");
+  init->footer(
+      "Example:\n  xcloudctl ca init\n\nThe CA key stays in <state dir>/pki/ca.key (mode 0600).");
   init->callback([&ctx, init] {
     auto state = resolve_state_path(ctx);
     if (!state.ok()) return fail(ctx, state.status(), kExitUsage);
     PkiFiles pki = pki_files_for_state(*state);
     if (fs::exists(pki.ca_key()))
-      return fail(ctx, error(Code::kAlreadyExists, "a CA already exists in " + pki.dir + "; refusing to replace it"));
-    Status s = audited(*state, *init, "CertificateAuthority", "xcloud CA", "create", [&]() -> Status {
-      std::error_code ec;
-      fs::create_directories(pki.dir, ec);
-      ::chmod(pki.dir.c_str(), 0700);
-      int64_t now = now_seconds();
-      auto id = create_ca("xcloud CA", now - 300, now + 3650 * kDay);
-      if (!id.ok()) return id.status();
-      Status w = write_identity(*id, pki.ca_cert(), pki.ca_key());
-      if (!w.ok()) return w;
-      auto controller = issue_certificate(*id, "xcloudctl", {}, CertificateUsage::kClient, now - 300, now + 730 * kDay);
-      if (!controller.ok()) return controller.status();
-      return write_identity(*controller, pki.controller_cert(), pki.controller_key());
-    });
+      return fail(ctx, error(Code::kAlreadyExists,
+                             "a CA already exists in " + pki.dir + "; refusing to replace it"));
+    Status s =
+        audited(*state, *init, "CertificateAuthority", "xcloud CA", "create", [&]() -> Status {
+          std::error_code ec;
+          fs::create_directories(pki.dir, ec);
+          ::chmod(pki.dir.c_str(), 0700);
+          int64_t now = now_seconds();
+          auto id = create_ca("xcloud CA", now - 300, now + 3650 * kDay);
+          if (!id.ok()) return id.status();
+          Status w = write_identity(*id, pki.ca_cert(), pki.ca_key());
+          if (!w.ok()) return w;
+          auto controller = issue_certificate(*id, "xcloudctl", {}, CertificateUsage::kClient,
+                                              now - 300, now + 730 * kDay);
+          if (!controller.ok()) return controller.status();
+          return write_identity(*controller, pki.controller_cert(), pki.controller_key());
+        });
     if (!s.ok()) return fail(ctx, s);
-    ctx.out << "created CA " << pki.ca_cert() << " and controller certificate " << pki.controller_cert() << "\n";
+    ctx.out << "created CA " << pki.ca_cert() << " and controller certificate "
+            << pki.controller_cert() << "\n";
   });
 
   auto* host = app.add_subcommand("host", "Hosts: enroll");
   host->require_subcommand(1);
-  auto* enroll = host->add_subcommand("enroll", "Issue an agent certificate and write the bundle to copy to the host");
+  auto* enroll = host->add_subcommand(
+      "enroll", "Issue an agent certificate and write the bundle to copy to the host");
   enroll->footer(
-      "Example:\n  xcloudctl host enroll kp-01 --address 10.8.0.13:7701\n  scp -r <state dir>/pki/hosts/kp-01/* root@10.8.0.13:/etc/xcloud/\n\n"
-      "The bundle holds agent.crt (with the address as a subject alternative name),\nagent.key and ca.crt.");
+      "Example:\n  xcloudctl host enroll kp-01 --address 10.8.0.13:7701\n  scp -r <state "
+      "dir>/pki/hosts/kp-01/* root@10.8.0.13:/etc/xcloud/\n\n"
+      "The bundle holds agent.crt (with the address as a subject alternative name),\nagent.key and "
+      "ca.crt.");
   auto name = std::make_shared<std::string>();
   auto address = std::make_shared<std::string>();
   enroll->add_option("NAME", *name, "Host name, as in its Host manifest")->required();
@@ -125,18 +138,24 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
   enroll->callback([&ctx, name, address, enroll] {
     static const std::regex kLabel("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     if (!std::regex_match(*name, kLabel))
-      return fail(ctx, error(Code::kInvalidArgument, "host name '" + *name + "' is not a lowercase DNS label"), kExitUsage);
+      return fail(
+          ctx,
+          error(Code::kInvalidArgument, "host name '" + *name + "' is not a lowercase DNS label"),
+          kExitUsage);
     auto state = resolve_state_path(ctx);
     if (!state.ok()) return fail(ctx, state.status(), kExitUsage);
     PkiFiles pki = pki_files_for_state(*state);
     auto ca = load_ca(pki);
     if (!ca.ok()) return fail(ctx, ca.status());
     std::string san = host_part(*address);
-    if (san.empty()) return fail(ctx, error(Code::kInvalidArgument, "--address: no host in '" + *address + "'"), kExitUsage);
+    if (san.empty())
+      return fail(ctx, error(Code::kInvalidArgument, "--address: no host in '" + *address + "'"),
+                  kExitUsage);
     std::string dir = pki.host_dir(*name);
     Status s = audited(*state, *enroll, "Host", *name, "enroll", [&]() -> Status {
       int64_t now = now_seconds();
-      auto id = issue_certificate(*ca, *name, {san}, CertificateUsage::kServer, now - 300, now + 730 * kDay);
+      auto id = issue_certificate(*ca, *name, {san}, CertificateUsage::kServer, now - 300,
+                                  now + 730 * kDay);
       if (!id.ok()) return id.status();
       std::error_code ec;
       fs::create_directories(dir, ec);

@@ -4,20 +4,19 @@
 // terminal.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
-
 #include "ctl/cli/cli.h"
-#include "ctl/report/csv.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/price_caps_option.h"
-#include "ctl/reconcile/quota.h"
 #include "ctl/cli/table.h"
+#include "ctl/reconcile/quota.h"
+#include "ctl/report/csv.h"
 
 namespace xc {
 
@@ -51,9 +50,13 @@ std::string tree_key(std::string tenant) {
   return tenant;
 }
 
-int depth_of(const std::string& tenant) { return static_cast<int>(std::count(tenant.begin(), tenant.end(), '/')); }
+int depth_of(const std::string& tenant) {
+  return static_cast<int>(std::count(tenant.begin(), tenant.end(), '/'));
+}
 
-bool above_threshold(int64_t used, int64_t limit) { return used * 100 > limit * 80; }
+bool above_threshold(int64_t used, int64_t limit) {
+  return used * 100 > limit * 80;
+}
 
 json percent_json(int64_t used, int64_t limit) {
   if (limit == 0) return used == 0 ? json(0) : json(nullptr);
@@ -66,9 +69,12 @@ std::string percent_text(int64_t used, int64_t limit) {
 }
 
 std::string column_title(const std::string& resource) {
-  static const std::map<std::string, std::string> kTitles = {
-      {"vcpu", "VCPU"},     {"memoryGiB", "MEMORY GiB"}, {"storageGiB.normal", "NORMAL GiB"},
-      {"storageGiB.high", "HIGH GiB"}, {"vms", "VMS"}, {"networks", "NETWORKS"}};
+  static const std::map<std::string, std::string> kTitles = {{"vcpu", "VCPU"},
+                                                             {"memoryGiB", "MEMORY GiB"},
+                                                             {"storageGiB.normal", "NORMAL GiB"},
+                                                             {"storageGiB.high", "HIGH GiB"},
+                                                             {"vms", "VMS"},
+                                                             {"networks", "NETWORKS"}};
   auto it = kTitles.find(resource);
   if (it != kTitles.end()) return it->second;
   std::string type = resource.rfind("accelerators.", 0) == 0 ? resource.substr(13) : resource;
@@ -82,21 +88,24 @@ bool stdout_is_terminal(const CliContext& ctx) {
          !(term && std::string(term) == "dumb");
 }
 
-void print_table(CliContext& ctx, const std::vector<Row>& rows, const std::vector<std::string>& resources) {
+void print_table(CliContext& ctx, const std::vector<Row>& rows,
+                 const std::vector<std::string>& resources) {
   std::vector<std::string> headers = {"TENANT", "DISPLAY NAME"};
   for (const auto& r : resources) headers.push_back(column_title(r));
   Table table(headers);
   for (const Row& row : rows) {
-    std::vector<std::string> cells = {std::string(2 * row.depth, ' ') +
-                                          (row.depth == 0 ? row.tenant : row.tenant.substr(row.tenant.rfind('/') + 1)),
-                                      row.display_name.empty() ? "-" : row.display_name};
+    std::vector<std::string> cells = {
+        std::string(2 * row.depth, ' ') +
+            (row.depth == 0 ? row.tenant : row.tenant.substr(row.tenant.rfind('/') + 1)),
+        row.display_name.empty() ? "-" : row.display_name};
     for (const auto& r : resources) {
       auto u = row.used.find(r);
       int64_t used = u == row.used.end() ? 0 : u->second;
       auto l = row.limits.find(r);
-      cells.push_back(l == row.limits.end() ? std::to_string(used) + "/-"
-                                            : std::to_string(used) + "/" + std::to_string(l->second) + " " +
-                                                  percent_text(used, l->second));
+      cells.push_back(l == row.limits.end()
+                          ? std::to_string(used) + "/-"
+                          : std::to_string(used) + "/" + std::to_string(l->second) + " " +
+                                percent_text(used, l->second));
     }
     table.add(cells);
   }
@@ -135,7 +144,8 @@ json rows_json(const std::vector<Row>& rows, const std::vector<std::string>& res
   return items;
 }
 
-void print_csv(CliContext& ctx, const std::vector<Row>& rows, const std::vector<std::string>& resources) {
+void print_csv(CliContext& ctx, const std::vector<Row>& rows,
+               const std::vector<std::string>& resources) {
   ctx.out << kCsvBom << "TENANT,DISPLAY NAME,RESOURCE,USED,LIMIT,PERCENT\r\n";
   for (const Row& row : rows) {
     for (const auto& r : resources) {
@@ -146,8 +156,9 @@ void print_csv(CliContext& ctx, const std::vector<Row>& rows, const std::vector<
       std::string limit = l == row.limits.end() ? "" : std::to_string(l->second);
       std::string percent = l == row.limits.end() ? "" : percent_text(used, l->second);
       if (percent == "-") percent.clear();
-      ctx.out << csv_field(row.tenant) << "," << csv_field(row.display_name) << "," << r << "," << used << ","
-              << limit << "," << (percent.empty() ? "" : percent.substr(0, percent.size() - 1)) << "\r\n";
+      ctx.out << csv_field(row.tenant) << "," << csv_field(row.display_name) << "," << r << ","
+              << used << "," << limit << ","
+              << (percent.empty() ? "" : percent.substr(0, percent.size() - 1)) << "\r\n";
     }
   }
 }
@@ -183,7 +194,8 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
     auto store = open_state_store(ctx);
     if (!store) return;
     auto stored = stored_tenants(*store);
-    auto allocs = stored.ok() ? stored_allocations(*store, &warnings) : Result<Allocations>(stored.status());
+    auto allocs =
+        stored.ok() ? stored_allocations(*store, &warnings) : Result<Allocations>(stored.status());
     if (!allocs.ok()) {
       ctx.err << "xcloudctl: " << allocs.status().message() << "\n";
       ctx.exit_code = kExitFailure;
@@ -223,7 +235,8 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
     return;
   }
 
-  std::vector<std::string> resources = {"vcpu", "memoryGiB", "storageGiB.normal", "storageGiB.high", "vms", "networks"};
+  std::vector<std::string> resources = {"vcpu", "memoryGiB", "storageGiB.normal", "storageGiB.high",
+                                        "vms",  "networks"};
   std::vector<Row> rows;
   for (auto& [key, row] : by_key) {
     for (const auto& [r, amount] : row.used)
@@ -237,26 +250,34 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
   }
   resources = quota_resource_order(resources);
 
-  if (o.format == "json") ctx.out << rows_json(rows, resources).dump(2) << "\n";
-  else if (o.format == "yaml") ctx.out << json_to_yaml(rows_json(rows, resources));
-  else if (o.format == "csv") print_csv(ctx, rows, resources);
-  else if (rows.empty()) ctx.err << "No tenants found.\n";
-  else print_table(ctx, rows, resources);
+  if (o.format == "json")
+    ctx.out << rows_json(rows, resources).dump(2) << "\n";
+  else if (o.format == "yaml")
+    ctx.out << json_to_yaml(rows_json(rows, resources));
+  else if (o.format == "csv")
+    print_csv(ctx, rows, resources);
+  else if (rows.empty())
+    ctx.err << "No tenants found.\n";
+  else
+    print_table(ctx, rows, resources);
 }
 
 }  // namespace
 
 void add_quota_command(CLI::App& app, CliContext& ctx) {
   auto o = std::make_shared<QuotaOptions>();
-  auto* cmd = app.add_subcommand("quota", "Show each tenant's quotas and usage, rolled up the tenant tree");
+  auto* cmd =
+      app.add_subcommand("quota", "Show each tenant's quotas and usage, rolled up the tenant tree");
   cmd->footer(
-      "Usage counts allocated resources (stopped VMs hold theirs) and includes every sub-tenant's.\n"
+      "Usage counts allocated resources (stopped VMs hold theirs) and includes every "
+      "sub-tenant's.\n"
       "Each cell is use/limit and percent; '-' means no limit. Tenants above 80% of a limit\n"
       "are highlighted on a terminal. Without -f the state store is read.\n\n"
       "Examples:\n  xcloudctl quota\n  xcloudctl quota education -o json\n"
       "  xcloudctl quota -f examples/cloud -o csv > quota.csv");
   cmd->add_option("TENANT", o->tenant, "Only this tenant and its sub-tenants");
-  cmd->add_option("-f,--filename", o->paths, "Manifest file or folder to count instead of the store (repeatable)")
+  cmd->add_option("-f,--filename", o->paths,
+                  "Manifest file or folder to count instead of the store (repeatable)")
       ->allow_extra_args(false);
   add_price_caps_option(*cmd, o->caps_file);
   add_output_option(*cmd, o->format, {"table", "json", "yaml", "csv"});

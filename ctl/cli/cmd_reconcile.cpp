@@ -1,10 +1,9 @@
 // xcloudctl diff and xcloudctl apply: make the hosts match the manifests.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <set>
-
-#include <CLI/CLI.hpp>
 
 #include "ctl/billing/price_list_checks.h"
 #include "ctl/cli/audit_commands.h"
@@ -30,12 +29,16 @@ struct Options {
 
 void add_common(CLI::App* cmd, Options& o) {
   cmd->add_option("-f,--filename", o.paths, "Manifest file or folder (repeatable)")->required();
-  cmd->add_flag("--prune", o.reconcile.plan.prune, "Also delete what this manifest set created and no longer declares");
-  cmd->add_option("--set", o.reconcile.plan.manifest_set, "Name of this manifest set (what --prune may delete)")
+  cmd->add_flag("--prune", o.reconcile.plan.prune,
+                "Also delete what this manifest set created and no longer declares");
+  cmd->add_option("--set", o.reconcile.plan.manifest_set,
+                  "Name of this manifest set (what --prune may delete)")
       ->capture_default_str();
-  cmd->add_option("--parallel", o.reconcile.parallel, "Hosts worked on at once")->capture_default_str();
-  cmd->add_flag("--allow-recreate", o.reconcile.plan.allow_recreate,
-                "Recreate a VM that must change host instead of refusing the move: DESTROYS its disks");
+  cmd->add_option("--parallel", o.reconcile.parallel, "Hosts worked on at once")
+      ->capture_default_str();
+  cmd->add_flag(
+      "--allow-recreate", o.reconcile.plan.allow_recreate,
+      "Recreate a VM that must change host instead of refusing the move: DESTROYS its disks");
   add_price_caps_option(*cmd, o.caps_file);
 }
 
@@ -79,7 +82,8 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
   r.clients = std::make_unique<HostClients>(pki_files_for_state(*state), o.per_host);
   Status planned = plan_reconcile(r, o.reconcile);
   if (std::getenv("XCLOUD_TIMING"))
-    for (const auto& [phase, seconds] : r.timings) ctx.err << "timing: " << phase << " " << seconds << " s\n";
+    for (const auto& [phase, seconds] : r.timings)
+      ctx.err << "timing: " << phase << " " << seconds << " s\n";
   if (!planned.ok()) {
     ctx.err << "xcloudctl: " << planned.message() << "; nothing was changed\n";
     return planned.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
@@ -101,7 +105,8 @@ bool confirmed(CliContext& ctx, const Plan& plan, bool yes) {
             << ") and stdin is not a terminal; pass --yes to apply it. Nothing was changed\n";
     return false;
   }
-  ctx.out << "The plan destroys data. " << destruction_line(d) << ".\nType yes to continue: " << std::flush;
+  ctx.out << "The plan destroys data. " << destruction_line(d)
+          << ".\nType yes to continue: " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   if (answer == "yes") return true;
@@ -127,8 +132,10 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = code;
       return;
     }
-    if (diff_opts->format == "json") ctx.out << r.plan.to_json().dump(2) << "\n";
-    else print_plan(r.plan, ctx.out);
+    if (diff_opts->format == "json")
+      ctx.out << r.plan.to_json().dump(2) << "\n";
+    else
+      print_plan(r.plan, ctx.out);
     bool broken = !r.plan.errors.empty() || !r.plan.unplaceable.empty();
     ctx.exit_code = broken ? kExitUsage : r.plan.has_changes() ? kExitFailure : kExitOk;
   });
@@ -142,11 +149,13 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
       "A VM whose placement must change is a move; moves are refused (exit 1) until xcloud\n"
       "migrates VMs, unless --allow-recreate deletes the VM and creates it blank.\n"
       "Changes that need a guest restart are left pending unless --allow-restart is given.\n"
-      "Exit status: 0 done, 1 some step failed, was refused, or a VM could not be placed, 2 invalid input.");
+      "Exit status: 0 done, 1 some step failed, was refused, or a VM could not be placed, 2 "
+      "invalid input.");
   add_common(apply, *apply_opts);
   apply->add_flag("--dry-run", apply_opts->dry_run, "Plan and print, change nothing");
   apply->add_flag("--yes,-y", apply_opts->yes, "Run steps that destroy data without asking");
-  apply->add_flag("--allow-restart", apply_opts->reconcile.plan.allow_restart, "Restart guests whose change needs it");
+  apply->add_flag("--allow-restart", apply_opts->reconcile.plan.allow_restart,
+                  "Restart guests whose change needs it");
   apply->callback([&ctx, apply_opts, apply] {
     Reconcile r;
     const Options& o = *apply_opts;
@@ -188,20 +197,22 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
     bool tty = isatty(STDOUT_FILENO) && &ctx.out == &std::cout;
     LineStatus lines(ctx.out);
     TerminalStatus terminal(ctx.out);
-    ExecutionResult result =
-        execute_plan(r.plan, *r.clients, recorder, exec, tty ? static_cast<ApplyStatus&>(terminal) : lines);
+    ExecutionResult result = execute_plan(r.plan, *r.clients, recorder, exec,
+                                          tty ? static_cast<ApplyStatus&>(terminal) : lines);
     for (const auto& f : result.failures) ctx.err << "error: " << f << "\n";
     for (const auto& w : recorder.warnings()) ctx.err << "warning: " << w << "\n";
     // What the hosts run now, for get and describe.
     std::set<std::string> touched;
     for (const auto& s : r.plan.steps) touched.insert(s.host);
     std::vector<std::string> hosts(touched.begin(), touched.end());
-    Status saved = save_observed(*r.store, r.desired, observe_hosts(*r.clients, hosts, o.reconcile.parallel));
+    Status saved =
+        save_observed(*r.store, r.desired, observe_hosts(*r.clients, hosts, o.reconcile.parallel));
     if (!saved.ok()) ctx.err << "error: saving what the hosts run now: " << saved.message() << "\n";
     ctx.out << "Applied: " << result.done << " done, " << result.failed << " failed";
     if (!r.plan.unplaceable.empty()) ctx.out << ", " << r.plan.unplaceable.size() << " not placed";
     ctx.out << ".\n";
-    bool incomplete = result.failed > 0 || !r.plan.unplaceable.empty() || !r.plan.errors.empty() || !saved.ok();
+    bool incomplete =
+        result.failed > 0 || !r.plan.unplaceable.empty() || !r.plan.errors.empty() || !saved.ok();
     ctx.exit_code = incomplete ? kExitFailure : kExitOk;
   });
 }

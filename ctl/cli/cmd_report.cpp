@@ -16,12 +16,12 @@
 #include "ctl/billing/billing_inputs.h"
 #include "ctl/billing/month_bill.h"
 #include "ctl/cli/cli.h"
-#include "ctl/store/inventory.h"
-#include "ctl/report/mail.h"
 #include "ctl/reconcile/quota.h"
+#include "ctl/report/mail.h"
 #include "ctl/report/report.h"
 #include "ctl/report/report_formats.h"
 #include "ctl/report/report_sections.h"
+#include "ctl/store/inventory.h"
 
 namespace xc {
 namespace {

@@ -57,8 +57,10 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       ctx.out << diagnostics_to_json(set.errors).dump(2) << "\n";
     } else {
       for (const auto& d : set.errors) ctx.err << format_diagnostic(d) << "\n";
-      if (set.ok()) ctx.out << "valid: " << set.objects.size() << " objects\n";
-      else ctx.err << set.errors.size() << " error(s)\n";
+      if (set.ok())
+        ctx.out << "valid: " << set.objects.size() << " objects\n";
+      else
+        ctx.err << set.errors.size() << " error(s)\n";
     }
     ctx.exit_code = set.ok() ? kExitOk : kExitUsage;
   });

@@ -29,9 +29,15 @@ void emit(YAML::Emitter& out, const nlohmann::json& v) {
       out << s;
       break;
     }
-    case nlohmann::json::value_t::null: out << YAML::Null; break;
-    case nlohmann::json::value_t::boolean: out << v.get<bool>(); break;
-    default: out << v.dump(); break;
+    case nlohmann::json::value_t::null:
+      out << YAML::Null;
+      break;
+    case nlohmann::json::value_t::boolean:
+      out << v.get<bool>();
+      break;
+    default:
+      out << v.dump();
+      break;
   }
 }
 

@@ -1,9 +1,8 @@
 // Writes a JSON value as YAML (for -o yaml), via yaml-cpp's emitter.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace xc {
 

@@ -11,15 +11,16 @@ std::string plural(int64_t n, const char* one, const char* many) {
 
 std::string disk_list(const PlanStep& s) {
   std::string out;
-  for (const auto& d : s.disks) out += (out.empty() ? "" : ", ") + d.name + " " + std::to_string(d.size_gib) + " GiB";
+  for (const auto& d : s.disks)
+    out += (out.empty() ? "" : ", ") + d.name + " " + std::to_string(d.size_gib) + " GiB";
   return out;
 }
 
 }  // namespace
 
 std::string destruction_line(const Destruction& d) {
-  return "Destroys: " + plural(d.vms, "VM", "VMs") + ", " + plural(d.disks, "disk", "disks") + ", " +
-         std::to_string(d.gib) + " GiB";
+  return "Destroys: " + plural(d.vms, "VM", "VMs") + ", " + plural(d.disks, "disk", "disks") +
+         ", " + std::to_string(d.gib) + " GiB";
 }
 
 void print_plan(const Plan& plan, std::ostream& out) {
@@ -29,28 +30,34 @@ void print_plan(const Plan& plan, std::ostream& out) {
     char mark = s.destructive() ? '-' : action_info(s.action).mark;
     if (s.action == StepAction::kEnsureSecurityGroup && s.reason == StepReason::kNew) mark = '+';
     out << mark << " " << describe_step(s);
-    if (s.action == StepAction::kMove) out << " (pool " << s.from_pool << " -> " << s.to_pool << ")";
-    else if (s.reason != StepReason::kNone) out << " (" << s.reason_text() << ")";
+    if (s.action == StepAction::kMove)
+      out << " (pool " << s.from_pool << " -> " << s.to_pool << ")";
+    else if (s.reason != StepReason::kNone)
+      out << " (" << s.reason_text() << ")";
     out << "\n";
     if (s.destructive())
-      out << "      DESTROYS " << s.destroyed_gib() << " GiB" << (s.disks.empty() ? "" : ": " + disk_list(s)) << "\n";
-    if (s.action == StepAction::kMove && !s.detail.empty()) out << "      why: " << s.detail << "\n";
+      out << "      DESTROYS " << s.destroyed_gib() << " GiB"
+          << (s.disks.empty() ? "" : ": " + disk_list(s)) << "\n";
+    if (s.action == StepAction::kMove && !s.detail.empty())
+      out << "      why: " << s.detail << "\n";
     for (const auto& c : s.changes) out << "      " << c << "\n";
     for (const auto& c : s.live) out << "      live: " << c << "\n";
     for (const auto& c : s.restart) out << "      restart: " << c << "\n";
   }
   for (const auto& u : plan.unplaceable)
-    out << "! cannot place VirtualMachine " << object_key(u.tenant, u.name) << ": " << u.reason << "\n";
-  for (const auto& o : plan.orphans) out << "? orphan " << o << " (not declared; --prune deletes it)\n";
+    out << "! cannot place VirtualMachine " << object_key(u.tenant, u.name) << ": " << u.reason
+        << "\n";
+  for (const auto& o : plan.orphans)
+    out << "? orphan " << o << " (not declared; --prune deletes it)\n";
   for (const auto& w : plan.warnings) out << "warning: " << w << "\n";
   for (const auto& e : plan.errors) out << "error: " << e << "\n";
-  out << "Plan: " << counts[StepAction::kCreate] << " to create, " << counts[StepAction::kUpdate] << " to update, "
-      << counts[StepAction::kStart] << " to start, " << counts[StepAction::kMove] << " to move, "
-      << counts[StepAction::kDelete] + counts[StepAction::kForget] << " to delete, "
+  out << "Plan: " << counts[StepAction::kCreate] << " to create, " << counts[StepAction::kUpdate]
+      << " to update, " << counts[StepAction::kStart] << " to start, " << counts[StepAction::kMove]
+      << " to move, " << counts[StepAction::kDelete] + counts[StepAction::kForget] << " to delete, "
       << counts[StepAction::kCreateNetwork] << " network changes, "
       << counts[StepAction::kEnsureSecurityGroup] + counts[StepAction::kDeleteSecurityGroup]
-      << " security group changes, " << counts[StepAction::kRecord] << " to record, " << plan.unchanged.size()
-      << " unchanged.\n";
+      << " security group changes, " << counts[StepAction::kRecord] << " to record, "
+      << plan.unchanged.size() << " unchanged.\n";
   Destruction d = plan.destruction();
   if (d.any()) out << destruction_line(d) << "\n";
 }
@@ -58,19 +65,21 @@ void print_plan(const Plan& plan, std::ostream& out) {
 std::string move_refusal(const Plan& plan) {
   std::string out;
   for (const PlanStep* s : plan.moves()) {
-    out += "VirtualMachine " + s->key().str() + " must move from " + s->from_host + " to " + s->host + " (pool " +
-           s->from_pool + " -> " + s->to_pool + "), and xcloud cannot migrate VMs yet.\n";
-    out += "  Recreating it on " + s->host + " would lose its disks: " +
-           (s->disks.empty() ? std::string("(none)") : disk_list(*s)) + " (" + std::to_string(s->destroyed_gib()) +
-           " GiB).\n";
+    out += "VirtualMachine " + s->key().str() + " must move from " + s->from_host + " to " +
+           s->host + " (pool " + s->from_pool + " -> " + s->to_pool +
+           "), and xcloud cannot migrate VMs yet.\n";
+    out += "  Recreating it on " + s->host +
+           " would lose its disks: " + (s->disks.empty() ? std::string("(none)") : disk_list(*s)) +
+           " (" + std::to_string(s->destroyed_gib()) + " GiB).\n";
   }
-  out += "Keep the old placement, or pass --allow-recreate to delete these VMs and create them blank.";
+  out +=
+      "Keep the old placement, or pass --allow-recreate to delete these VMs and create them blank.";
   return out;
 }
 
 void LineStatus::step_finished(const PlanStep& step, const Status& status) {
-  out_ << (status.ok() ? "done: " : "FAILED: ") << describe_step(step) << (status.ok() ? "" : ": " + status.message())
-       << std::endl;
+  out_ << (status.ok() ? "done: " : "FAILED: ") << describe_step(step)
+       << (status.ok() ? "" : ": " + status.message()) << std::endl;
 }
 
 void TerminalStatus::step_finished(const PlanStep& step, const Status& status) {

@@ -1,10 +1,9 @@
 #include "ctl/cli/price_caps_option.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <CLI/CLI.hpp>
 
 namespace xc {
 

@@ -8,8 +8,9 @@
 namespace xc {
 
 Code code_from_name(const std::string& name) {
-  for (Code c : {Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists, Code::kFailedPrecondition,
-                 Code::kConflict, Code::kPermissionDenied, Code::kUnavailable, Code::kIo})
+  for (Code c :
+       {Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists, Code::kFailedPrecondition,
+        Code::kConflict, Code::kPermissionDenied, Code::kUnavailable, Code::kIo})
     if (name == code_name(c)) return c;
   return Code::kInternal;
 }
@@ -34,7 +35,8 @@ Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, cons
     s.user = spec.ssh_user;
     s.known_hosts = spec.known_hosts.empty() ? pki_.dir + "/known_hosts" : spec.known_hosts;
     s.identity_file = spec.identity_file;
-    if (s.identity_file.empty() && ::access((pki_.dir + "/ssh_key").c_str(), R_OK) == 0) s.identity_file = pki_.dir + "/ssh_key";
+    if (s.identity_file.empty() && ::access((pki_.dir + "/ssh_key").c_str(), R_OK) == 0)
+      s.identity_file = pki_.dir + "/ssh_key";
     s.remote_command = spec.ssh_command;
     auto t = SshTransport::create(s);
     if (!t.ok()) return t.status();
@@ -51,7 +53,8 @@ Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, cons
 }  // namespace
 
 HostClients::HostClients(PkiFiles pki, int per_host_limit)
-    : HostClients([pki = std::move(pki)](const std::string&, const HostSpec& spec) { return connect_agent(pki, spec); },
+    : HostClients([pki = std::move(pki)](const std::string&,
+                                         const HostSpec& spec) { return connect_agent(pki, spec); },
                   per_host_limit) {}
 
 HostClients::HostClients(Connector connector, int per_host_limit)
@@ -65,7 +68,8 @@ void HostClients::add_host(const Object& host) {
 Result<std::unique_ptr<AgentTransport>> HostClients::checkout(const std::string& host) {
   std::unique_lock<std::mutex> lock(mutex_);
   auto it = pools_.find(host);
-  if (it == pools_.end()) return error(Code::kNotFound, "host " + host + ": not declared in the manifests");
+  if (it == pools_.end())
+    return error(Code::kNotFound, "host " + host + ": not declared in the manifests");
   Pool& pool = it->second;
   available_.wait(lock, [&] { return !pool.idle.empty() || pool.open < per_host_limit_; });
   if (!pool.idle.empty()) {
@@ -97,10 +101,12 @@ Result<nlohmann::json> HostClients::call(const std::string& host, const std::str
   if (!t.ok()) return t.status();
   auto reply = (*t)->call({{"id", 1}, {"method", method}, {"params", params}});
   checkin(host, std::move(*t));
-  if (!reply.ok()) return error(reply.status().code(), "host " + host + ": " + reply.status().message());
+  if (!reply.ok())
+    return error(reply.status().code(), "host " + host + ": " + reply.status().message());
   if (reply->contains("error")) {
     const auto& e = (*reply)["error"];
-    return error(code_from_name(e.value("code", "internal")), "host " + host + ": " + e.value("message", "error"));
+    return error(code_from_name(e.value("code", "internal")),
+                 "host " + host + ": " + e.value("message", "error"));
   }
   return (*reply)["result"];
 }

@@ -22,8 +22,8 @@ namespace xc {
 class HostClients {
  public:
   // Opens one transport to a host's agent (tests pass an in-process one).
-  using Connector =
-      std::function<Result<std::unique_ptr<AgentTransport>>(const std::string& host, const HostSpec& spec)>;
+  using Connector = std::function<Result<std::unique_ptr<AgentTransport>>(const std::string& host,
+                                                                          const HostSpec& spec)>;
 
   // Over the network: TLS or SSH as each Host says, with the state's PKI.
   HostClients(PkiFiles pki, int per_host_limit);

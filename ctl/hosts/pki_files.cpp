@@ -4,6 +4,8 @@
 
 namespace xc {
 
-PkiFiles pki_files_for_state(const std::string& state_path) { return {state_dir(state_path) + "/pki"}; }
+PkiFiles pki_files_for_state(const std::string& state_path) {
+  return {state_dir(state_path) + "/pki"};
+}
 
 }  // namespace xc

@@ -31,7 +31,7 @@ struct SshTransport::Session {
 
 namespace {
 
-constexpr size_t kStderrTail = 4096;              // bytes of agent stderr kept for messages
+constexpr size_t kStderrTail = 4096;                // bytes of agent stderr kept for messages
 constexpr size_t kMaxReply = 256ull * 1024 * 1024;  // a reply line longer than this is refused
 
 // "SHA256:<base64>" of the key the server presented, as ssh-keygen -l prints it.
@@ -156,8 +156,8 @@ Status SshTransport::open() {
   int auth = s->key != nullptr ? ssh_userauth_publickey(session, nullptr, s->key)
                                : ssh_userauth_publickey_auto(session, nullptr, nullptr);
   if (auth == SSH_AUTH_DENIED || auth == SSH_AUTH_PARTIAL) {
-    std::string which = config_.identity_file.empty() ? "the default keys"
-                                                      : "key " + config_.identity_file;
+    std::string which =
+        config_.identity_file.empty() ? "the default keys" : "key " + config_.identity_file;
     return error(Code::kPermissionDenied, prefix + "authentication refused for " + which);
   }
   if (auth != SSH_AUTH_SUCCESS)
@@ -216,7 +216,8 @@ Result<nlohmann::json> SshTransport::call(const nlohmann::json& request) {
     int n = ssh_channel_write(channel, line.data() + sent, chunk);
     if (n < 0) {
       drain_stderr();
-      return fail(Code::kUnavailable, std::string("sending the request: ") + ssh_get_error(session));
+      return fail(Code::kUnavailable,
+                  std::string("sending the request: ") + ssh_get_error(session));
     }
     sent += static_cast<size_t>(n);
   }

@@ -17,10 +17,10 @@ struct SshTransportConfig {
   std::string host;  // IP address or DNS name, as recorded in the known-hosts file
   int port = 22;
   std::string user = "root";
-  std::string identity_file;  // private key; empty means ssh-agent and ~/.ssh defaults
-  std::string known_hosts;    // required: the only file trusted for host keys
-  std::string remote_command;  // e.g. "xcloud-agent rpc --config /etc/xcloud/agent.yaml"
-  int timeout_seconds = 300;   // per call, including the agent's work
+  std::string identity_file;         // private key; empty means ssh-agent and ~/.ssh defaults
+  std::string known_hosts;           // required: the only file trusted for host keys
+  std::string remote_command;        // e.g. "xcloud-agent rpc --config /etc/xcloud/agent.yaml"
+  int timeout_seconds = 300;         // per call, including the agent's work
   int connect_timeout_seconds = 10;  // TCP connect and each step of the handshake
 };
 

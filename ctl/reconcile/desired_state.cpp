@@ -26,7 +26,8 @@ std::string disk_name_for_volume(const std::string& volume) {
 
 // securitygroup.ensure's rules. A rule naming a peer group becomes one rule
 // per address of that group's member NICs (none while it has no members).
-json security_group_ingress(const Object& o, const std::map<std::string, std::vector<std::string>>& members) {
+json security_group_ingress(const Object& o,
+                            const std::map<std::string, std::vector<std::string>>& members) {
   json ingress = json::array();
   for (const SecurityRule& r : o.as<SecurityGroupSpec>().ingress) {
     json base = {{"protocol", r.protocol}};
@@ -41,7 +42,8 @@ json security_group_ingress(const Object& o, const std::map<std::string, std::ve
     }
     auto peers = members.find(object_key(o.meta.tenant, r.from_group));
     if (peers == members.end()) continue;
-    for (const std::string& address : std::set<std::string>(peers->second.begin(), peers->second.end())) {
+    for (const std::string& address :
+         std::set<std::string>(peers->second.begin(), peers->second.end())) {
       json rule = base;
       rule["from"] = address;
       ingress.push_back(rule);
@@ -56,12 +58,13 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
   DesiredState out;
   std::map<std::pair<std::string, std::string>, const Object*> images;
   std::map<std::pair<std::string, std::string>, std::vector<size_t>> volumes_of_vm;
-  std::map<std::string, std::string> network_zone;  // "tenant/name" -> zone
+  std::map<std::string, std::string> network_zone;                // "tenant/name" -> zone
   std::map<std::string, std::vector<std::string>> group_members;  // "tenant/group" -> NIC addresses
   for (size_t i = 0; i < set.objects.size(); ++i) {
     const Object& o = set.objects[i];
     if (o.kind == Kind::kImage) images[{o.meta.tenant, o.meta.name}] = &o;
-    if (o.kind == Kind::kNetwork) network_zone[object_key(o.meta.tenant, o.meta.name)] = o.as<NetworkSpec>().zone;
+    if (o.kind == Kind::kNetwork)
+      network_zone[object_key(o.meta.tenant, o.meta.name)] = o.as<NetworkSpec>().zone;
     if (o.kind == Kind::kVolume && !o.as<VolumeSpec>().attach_to.empty())
       volumes_of_vm[{o.meta.tenant, o.as<VolumeSpec>().attach_to}].push_back(i);
   }
@@ -70,7 +73,9 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
     const json& manifest = set.documents[i].tree;
     out.records.push_back({&o, manifest, sha256_hex(manifest.dump())});
     switch (o.kind) {
-      case Kind::kHost: out.hosts.push_back(&o); break;
+      case Kind::kHost:
+        out.hosts.push_back(&o);
+        break;
       case Kind::kPool: {
         const auto& p = o.as<PoolSpec>();
         out.pools.push_back({o.meta.name, p.zone, p.cpu_overcommit_milli, p.policy});
@@ -89,7 +94,8 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
         out.networks.push_back({&o, params});
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   for (size_t i = 0; i < set.objects.size(); ++i) {
@@ -100,7 +106,8 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
     d.object = &o;
     d.manifest = set.documents[i].tree;
     const Object* image = nullptr;
-    for (const auto& key : {std::make_pair(std::string(), vm.image), std::make_pair(o.meta.tenant, vm.image)})
+    for (const auto& key :
+         {std::make_pair(std::string(), vm.image), std::make_pair(o.meta.tenant, vm.image)})
       if (!image && images.count(key)) image = images[key];
     for (const auto& [key, img] : images)
       if (!image && key.second == vm.image) image = img;  // shared from another tenant (validated)
@@ -121,17 +128,23 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
     for (size_t vi : volumes_of_vm[{o.meta.tenant, o.meta.name}]) {
       const Object& v = set.objects[vi];
       const auto& vs = v.as<VolumeSpec>();
-      s.disks.push_back({disk_name_for_volume(v.meta.name), vs.size_gib, vs.tier, vs.iops, "", "virtio"});
+      s.disks.push_back(
+          {disk_name_for_volume(v.meta.name), vs.size_gib, vs.tier, vs.iops, "", "virtio"});
       hash_input += set.documents[vi].tree.dump();
     }
     bool filtered = false;
     for (size_t k = 0; k < vm.nics.size(); ++k) {
       const auto& nic = vm.nics[k];
       size_t slash = nic.network.rfind('/');
-      std::string network = slash == std::string::npos ? object_key(o.meta.tenant, nic.network) : nic.network;
+      std::string network =
+          slash == std::string::npos ? object_key(o.meta.tenant, nic.network) : nic.network;
       std::set<std::string> groups(nic.security_groups.begin(), nic.security_groups.end());
-      s.nics.push_back({network, nic.mac.empty() ? mac_for(o.meta.tenant, o.meta.name, k) : nic.mac,
-                        std::nullopt, nic.ipv4, nic.ipv6, {groups.begin(), groups.end()}});
+      s.nics.push_back({network,
+                        nic.mac.empty() ? mac_for(o.meta.tenant, o.meta.name, k) : nic.mac,
+                        std::nullopt,
+                        nic.ipv4,
+                        nic.ipv6,
+                        {groups.begin(), groups.end()}});
       filtered = filtered || !groups.empty();
       for (const std::string& g : groups)
         if (!nic.ipv4.empty()) group_members[object_key(o.meta.tenant, g)].push_back(nic.ipv4);
@@ -158,7 +171,8 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
   for (size_t i = 0; i < set.objects.size(); ++i) {
     const Object& o = set.objects[i];
     if (o.kind != Kind::kSecurityGroup) continue;
-    json params = {{"tenant", o.meta.tenant}, {"name", o.meta.name},
+    json params = {{"tenant", o.meta.tenant},
+                   {"name", o.meta.name},
                    {"ingress", security_group_ingress(o, group_members)}};
     std::string hash = sha256_hex(set.documents[i].tree.dump() + params.dump());
     out.security_groups.push_back({&o, params, hash});

@@ -28,12 +28,16 @@ ExecutionResult execute_plan(const Plan& plan, HostClients& clients, StepRecorde
       if (std::string(method) == "domain.ensure")
         params = {{"spec", step.params}, {"allow_restart", options.allow_restart}};
       auto r = clients.call(step.host, method, params);
-      if (r.ok()) reply = *r;
-      else outcome = r.status();
+      if (r.ok())
+        reply = *r;
+      else
+        outcome = r.status();
     }
     std::lock_guard<std::mutex> lock(result_mutex);
-    if (outcome.ok()) outcome = recorder.completed(step, reply);
-    else recorder.failed(step, outcome);
+    if (outcome.ok())
+      outcome = recorder.completed(step, reply);
+    else
+      recorder.failed(step, outcome);
     if (outcome.ok()) {
       ++result.done;
     } else {

@@ -29,8 +29,9 @@ HostFacts host_facts_from_json(const nlohmann::json& f) {
   out.memory_mib = f.value("memoryKiB", int64_t{0}) / 1024;
   for (const auto& a : f.value("accelerators", nlohmann::json::array())) {
     if (!a.is_object()) continue;
-    out.accelerators.push_back({a.value("type", ""), a.value("address", ""),
-                                a.contains("usedBy") && a["usedBy"].is_string() ? a["usedBy"].get<std::string>() : ""});
+    out.accelerators.push_back(
+        {a.value("type", ""), a.value("address", ""),
+         a.contains("usedBy") && a["usedBy"].is_string() ? a["usedBy"].get<std::string>() : ""});
   }
   return out;
 }
@@ -55,7 +56,8 @@ ObservedHost observe(HostClients& clients, const std::string& name) {
   h.parsed = host_facts_from_json(h.facts);
   for (const auto& d : (*domains)["managed"]) h.domains.push_back(observed_domain_from_json(d));
   h.unmanaged = (*domains)["unmanaged"];
-  for (const auto& n : h.facts.value("networks", nlohmann::json::array())) h.networks.insert(n.value("name", ""));
+  for (const auto& n : h.facts.value("networks", nlohmann::json::array()))
+    h.networks.insert(n.value("name", ""));
   return h;
 }
 

@@ -20,28 +20,48 @@ static_assert(std::size(kActions) == static_cast<size_t>(StepAction::kDeleteSecu
 
 }  // namespace
 
-const ActionInfo& action_info(StepAction a) { return kActions[static_cast<size_t>(a)]; }
+const ActionInfo& action_info(StepAction a) {
+  return kActions[static_cast<size_t>(a)];
+}
 
-const char* step_action_name(StepAction a) { return action_info(a).name; }
+const char* step_action_name(StepAction a) {
+  return action_info(a).name;
+}
 
 const char* step_reason_text(StepReason r) {
   switch (r) {
-    case StepReason::kNone: return "";
-    case StepReason::kNew: return "new";
-    case StepReason::kRulesChanged: return "rules changed";
-    case StepReason::kNeededByVm: return "needed by a VM on this host";
-    case StepReason::kPruned: return "pruned: no longer declared";
-    case StepReason::kOrphan: return "pruned: orphan";
-    case StepReason::kGoneFromHost: return "pruned: already gone from the host";
-    case StepReason::kDuplicate: return "duplicate";
-    case StepReason::kRecreate: return "recreated elsewhere (--allow-recreate)";
-    case StepReason::kPlacementChanged: return "placement no longer valid";
-    case StepReason::kDefinitionDrift: return "drift: definition changed outside xcloud";
-    case StepReason::kResizeDrift: return "drift: resized outside xcloud";
-    case StepReason::kPowerDrift: return "drift: stopped outside xcloud";
-    case StepReason::kRestartPending: return "restart pending: applying it";
-    case StepReason::kAlreadyOnHost: return "already on the host; recording it";
-    case StepReason::kRestartApplied: return "restart applied: billing the new size";
+    case StepReason::kNone:
+      return "";
+    case StepReason::kNew:
+      return "new";
+    case StepReason::kRulesChanged:
+      return "rules changed";
+    case StepReason::kNeededByVm:
+      return "needed by a VM on this host";
+    case StepReason::kPruned:
+      return "pruned: no longer declared";
+    case StepReason::kOrphan:
+      return "pruned: orphan";
+    case StepReason::kGoneFromHost:
+      return "pruned: already gone from the host";
+    case StepReason::kDuplicate:
+      return "duplicate";
+    case StepReason::kRecreate:
+      return "recreated elsewhere (--allow-recreate)";
+    case StepReason::kPlacementChanged:
+      return "placement no longer valid";
+    case StepReason::kDefinitionDrift:
+      return "drift: definition changed outside xcloud";
+    case StepReason::kResizeDrift:
+      return "drift: resized outside xcloud";
+    case StepReason::kPowerDrift:
+      return "drift: stopped outside xcloud";
+    case StepReason::kRestartPending:
+      return "restart pending: applying it";
+    case StepReason::kAlreadyOnHost:
+      return "already on the host; recording it";
+    case StepReason::kRestartApplied:
+      return "restart applied: billing the new size";
   }
   return "";
 }
@@ -49,7 +69,8 @@ const char* step_reason_text(StepReason r) {
 bool PlanStep::ends_vm() const {
   if (kind != Kind::kVirtualMachine) return false;
   if (action == StepAction::kForget) return true;
-  return action == StepAction::kDelete && (reason == StepReason::kPruned || reason == StepReason::kOrphan);
+  return action == StepAction::kDelete &&
+         (reason == StepReason::kPruned || reason == StepReason::kOrphan);
 }
 
 bool PlanStep::destructive() const {
@@ -65,8 +86,10 @@ int64_t PlanStep::destroyed_gib() const {
 
 std::string PlanStep::reason_text() const {
   std::string text = step_reason_text(reason);
-  if (reason == StepReason::kPowerDrift && !detail.empty()) return "drift: " + detail + " outside xcloud";
-  if (reason == StepReason::kDuplicate && !detail.empty()) return text + " (also on " + detail + ")";
+  if (reason == StepReason::kPowerDrift && !detail.empty())
+    return "drift: " + detail + " outside xcloud";
+  if (reason == StepReason::kDuplicate && !detail.empty())
+    return text + " (also on " + detail + ")";
   if (!detail.empty()) return text.empty() ? detail : text + " (" + detail + ")";
   return text;
 }
@@ -90,7 +113,8 @@ std::vector<const PlanStep*> Plan::moves() const {
 }
 
 std::string describe_step(const PlanStep& step) {
-  std::string text = std::string(step_action_name(step.action)) + " " + kind_name(step.kind) + " " + step.key().str();
+  std::string text = std::string(step_action_name(step.action)) + " " + kind_name(step.kind) + " " +
+                     step.key().str();
   if (step.action == StepAction::kMove) return text + " " + step.from_host + " -> " + step.host;
   return text + " on " + step.host;
 }
@@ -98,8 +122,11 @@ std::string describe_step(const PlanStep& step) {
 nlohmann::json Plan::to_json() const {
   auto steps_json = nlohmann::json::array();
   for (const auto& s : steps) {
-    nlohmann::json j = {{"action", step_action_name(s.action)}, {"kind", kind_name(s.kind)},
-                        {"tenant", s.tenant}, {"name", s.name}, {"host", s.host}};
+    nlohmann::json j = {{"action", step_action_name(s.action)},
+                        {"kind", kind_name(s.kind)},
+                        {"tenant", s.tenant},
+                        {"name", s.name},
+                        {"host", s.host}};
     if (s.action == StepAction::kMove)
       j.update({{"fromHost", s.from_host}, {"fromPool", s.from_pool}, {"toPool", s.to_pool}});
     if (!s.changes.empty()) j["changes"] = s.changes;

@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/model.h"
 #include "ctl/reconcile/scheduler.h"
@@ -30,27 +29,27 @@ enum class StepAction {
 // meters (a pruned VM is forgotten, a duplicate is not), so it is typed.
 enum class StepReason {
   kNone,
-  kNew,                // security group first seen
-  kRulesChanged,       // security group changed
-  kNeededByVm,         // security group needed by a VM ensured on this host
-  kPruned,             // declared before by this set, no longer
-  kOrphan,             // xcloud's domain that no set declares (deleted with --prune)
-  kGoneFromHost,       // pruned, and no host holds it any more
-  kDuplicate,          // a second copy of a VM on another host
-  kRecreate,           // --allow-recreate: the old copy of a VM recreated elsewhere
-  kPlacementChanged,   // a move, or the new copy of a recreate
-  kDefinitionDrift,    // domain XML edited outside xcloud
-  kResizeDrift,        // vCPUs or memory changed outside xcloud
-  kPowerDrift,         // stopped outside xcloud
-  kRestartPending,     // --allow-restart applies a waiting change
-  kAlreadyOnHost,      // the host matches; the store did not
-  kRestartApplied,     // the guest restarted into a pending resize: bill the new size
+  kNew,               // security group first seen
+  kRulesChanged,      // security group changed
+  kNeededByVm,        // security group needed by a VM ensured on this host
+  kPruned,            // declared before by this set, no longer
+  kOrphan,            // xcloud's domain that no set declares (deleted with --prune)
+  kGoneFromHost,      // pruned, and no host holds it any more
+  kDuplicate,         // a second copy of a VM on another host
+  kRecreate,          // --allow-recreate: the old copy of a VM recreated elsewhere
+  kPlacementChanged,  // a move, or the new copy of a recreate
+  kDefinitionDrift,   // domain XML edited outside xcloud
+  kResizeDrift,       // vCPUs or memory changed outside xcloud
+  kPowerDrift,        // stopped outside xcloud
+  kRestartPending,    // --allow-restart applies a waiting change
+  kAlreadyOnHost,     // the host matches; the store did not
+  kRestartApplied,    // the guest restarted into a pending resize: bill the new size
 };
 
 // One row per action: everything that differs between actions lives here.
 struct ActionInfo {
-  const char* name;    // "create", as printed and audited
-  int phase;           // executor order per host: 0 networks/groups, 1 deletes, 2 VMs, 3 group deletes
+  const char* name;  // "create", as printed and audited
+  int phase;  // executor order per host: 0 networks/groups, 1 deletes, 2 VMs, 3 group deletes
   const char* method;  // the agent method, or nullptr for store-only steps
   char mark;           // the plan printer's first column: + - ~ >
 };
@@ -69,16 +68,16 @@ struct PlanStep {
   StepAction action = StepAction::kCreate;
   Kind kind = Kind::kVirtualMachine;
   std::string tenant, name, host;
-  std::string from_host;                  // kMove: where the VM runs now
-  std::string from_pool, to_pool;         // kMove: the pools of the two hosts
-  nlohmann::json params;                  // the agent request's params
-  std::vector<std::string> changes;       // field-level, "spec.cpus: 2 -> 4"
+  std::string from_host;             // kMove: where the VM runs now
+  std::string from_pool, to_pool;    // kMove: the pools of the two hosts
+  nlohmann::json params;             // the agent request's params
+  std::vector<std::string> changes;  // field-level, "spec.cpus: 2 -> 4"
   std::vector<std::string> live, restart;
   StepReason reason = StepReason::kNone;
-  std::string detail;                     // what the reason refers to: "x86-03", "2 vCPU, 4096 MiB"
-  std::string hash;                       // desired spec hash (VMs)
+  std::string detail;  // what the reason refers to: "x86-03", "2 vCPU, 4096 MiB"
+  std::string hash;    // desired spec hash (VMs)
   int64_t generation = 0;
-  nlohmann::json record;                  // what the store keeps for this object
+  nlohmann::json record;  // what the store keeps for this object
   // Data this step destroys (a delete or a disk removed by an update), or
   // that a move's recreate would lose. Empty for a step that destroys nothing.
   std::vector<StepDisk> disks;

@@ -10,7 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-void diff_json(const json& a, const json& b, const std::string& path, std::vector<std::string>& out) {
+void diff_json(const json& a, const json& b, const std::string& path,
+               std::vector<std::string>& out) {
   if (a.is_object() && b.is_object()) {
     std::set<std::string> keys;
     for (const auto& [k, _] : a.items()) keys.insert(k);
@@ -20,7 +21,8 @@ void diff_json(const json& a, const json& b, const std::string& path, std::vecto
       diff_json(a.contains(k) ? a[k] : json(), b.contains(k) ? b[k] : json(), p, out);
     }
   } else if (a.is_array() && b.is_array() && a.size() == b.size()) {
-    for (size_t i = 0; i < a.size(); ++i) diff_json(a[i], b[i], path + "[" + std::to_string(i) + "]", out);
+    for (size_t i = 0; i < a.size(); ++i)
+      diff_json(a[i], b[i], path + "[" + std::to_string(i) + "]", out);
   } else if (a != b) {
     auto show = [](const json& v) { return v.is_null() ? std::string("(none)") : v.dump(); };
     out.push_back(path + ": " + show(a) + " -> " + show(b));
@@ -41,13 +43,15 @@ PlanStep object_step(StepAction action, Kind kind, const ObjectMeta& meta, const
 }
 
 // Hosts as the scheduler sees them, from their facts and manifests.
-std::vector<HostCapacity> capacities(const DesiredState& desired, const std::map<std::string, const ObservedHost*>& seen) {
+std::vector<HostCapacity> capacities(const DesiredState& desired,
+                                     const std::map<std::string, const ObservedHost*>& seen) {
   std::map<std::string, std::string> pool_zone;
   for (const auto& p : desired.pools) pool_zone[p.name] = p.zone;
   std::vector<HostCapacity> out;
   for (const Object* h : desired.hosts) {
     auto it = seen.find(h->meta.name);
-    if (it == seen.end() || !it->second->reachable) continue;  // never place on a host we cannot see
+    if (it == seen.end() || !it->second->reachable)
+      continue;  // never place on a host we cannot see
     const HostFacts& f = it->second->parsed;
     HostCapacity c;
     c.name = h->meta.name;
@@ -66,7 +70,8 @@ std::vector<HostCapacity> capacities(const DesiredState& desired, const std::map
 
 // PCI devices for a VM's accelerators on `host`: its current ones first, then free ones.
 std::vector<DomainAccelerator> pick_accelerators(const DesiredVm& vm, const ObservedHost& host,
-                                                 const std::string& domain, std::set<std::string>& taken) {
+                                                 const std::string& domain,
+                                                 std::set<std::string>& taken) {
   std::vector<DomainAccelerator> out;
   std::map<std::string, int64_t> want = vm.demand.accelerators;
   for (int pass = 0; pass < 2; ++pass) {
@@ -85,7 +90,9 @@ std::vector<DomainAccelerator> pick_accelerators(const DesiredVm& vm, const Obse
   return out;
 }
 
-std::string domain_name_of(const DomainSpec& s) { return domain_name(s); }
+std::string domain_name_of(const DomainSpec& s) {
+  return domain_name(s);
+}
 
 std::vector<StepDisk> disks_of(const DomainSpec& spec) {
   std::vector<StepDisk> out;
@@ -94,7 +101,8 @@ std::vector<StepDisk> disks_of(const DomainSpec& spec) {
 }
 
 // The disks a VM had by the store's record, or none when it has no record.
-std::vector<StepDisk> stored_disks(const std::map<std::string, StoredVm>& stored, const std::string& key) {
+std::vector<StepDisk> stored_disks(const std::map<std::string, StoredVm>& stored,
+                                   const std::string& key) {
   auto s = stored.find(key);
   if (s == stored.end() || !s->second.record.contains("domain")) return {};
   auto spec = domain_spec_from_json(s->second.record["domain"]);
@@ -113,7 +121,8 @@ std::vector<StepDisk> removed_disks(const DomainSpec& before, const DomainSpec& 
 }
 
 PlanStep vm_delete(const std::string& tenant, const std::string& name, const std::string& host,
-                   const std::string& domain, StepReason reason, std::string detail, std::vector<StepDisk> disks) {
+                   const std::string& domain, StepReason reason, std::string detail,
+                   std::vector<StepDisk> disks) {
   PlanStep del;
   del.action = StepAction::kDelete;
   del.tenant = tenant;
@@ -142,7 +151,8 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
   std::map<std::string, const ObservedHost*> seen;
   for (const auto& h : observed) {
     seen[h.name] = &h;
-    if (!h.reachable) plan.errors.push_back(h.error + " (host unreachable; its VMs were not checked)");
+    if (!h.reachable)
+      plan.errors.push_back(h.error + " (host unreachable; its VMs were not checked)");
   }
   // Where each xcloud VM runs now: key -> [(host, domain)].
   std::map<std::string, std::vector<std::pair<std::string, const ObservedDomain*>>> running;
@@ -162,15 +172,18 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
       d.current_host = r->second.front().first;
       for (const auto& [host, _] : r->second)
         if (s != stored.end() && host == s->second.host) d.current_host = host;
-    } else if (s != stored.end() && seen.count(s->second.host) && !seen[s->second.host]->reachable) {
+    } else if (s != stored.end() && seen.count(s->second.host) &&
+               !seen[s->second.host]->reachable) {
       blind.insert(key);
-      plan.errors.push_back("VirtualMachine " + key + ": its host " + s->second.host + " is unreachable; not checked");
+      plan.errors.push_back("VirtualMachine " + key + ": its host " + s->second.host +
+                            " is unreachable; not checked");
       continue;
     }
     if (!d.current_host.empty()) current_host_of[key] = d.current_host;
     demands.push_back(d);
   }
-  ScheduleResult placed = schedule(capacities(desired, seen), desired.pools, desired.groups, demands);
+  ScheduleResult placed =
+      schedule(capacities(desired, seen), desired.pools, desired.groups, demands);
   plan.unplaceable = placed.failures;
   std::string unreachable;  // hosts left out of scheduling, named so a reason is not misread
   for (const auto& h : observed)
@@ -181,9 +194,9 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
   std::map<std::string, const Placement*> placement_of;
   for (const auto& p : placed.placements) placement_of[object_key(p.tenant, p.name)] = &p;
 
-  std::map<std::string, std::set<std::string>> taken_devices;  // host -> PCI addresses
-  std::set<std::pair<std::string, std::string>> networks_needed;  // (host, "tenant/name")
-  std::set<std::pair<std::string, std::string>> groups_needed;    // (host, "tenant/group")
+  std::map<std::string, std::set<std::string>> taken_devices;      // host -> PCI addresses
+  std::set<std::pair<std::string, std::string>> networks_needed;   // (host, "tenant/name")
+  std::set<std::pair<std::string, std::string>> groups_needed;     // (host, "tenant/group")
   std::set<std::pair<std::string, std::string>> groups_for_steps;  // ... of VMs domain.ensure'd now
   std::set<std::string> declared;
   for (const auto& vm : desired.vms) {
@@ -194,8 +207,10 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
     const std::string& host = p->second->host;
     auto s = stored.find(key);
     DomainSpec spec = vm.spec;
-    spec.generation = s == stored.end() ? 1 : s->second.generation + (s->second.hash == vm.hash ? 0 : 1);
-    spec.accelerators = pick_accelerators(vm, *seen[host], domain_name_of(spec), taken_devices[host]);
+    spec.generation =
+        s == stored.end() ? 1 : s->second.generation + (s->second.hash == vm.hash ? 0 : 1);
+    spec.accelerators =
+        pick_accelerators(vm, *seen[host], domain_name_of(spec), taken_devices[host]);
     std::set<std::pair<std::string, std::string>> groups;
     for (const auto& nic : spec.nics) {
       networks_needed.insert({host, nic.network});
@@ -217,6 +232,12 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
 
     // Where the VM runs now and must leave: a move, never delete + create
     // unless the operator allowed a recreate.
+    // What the VM holds: its stored record's disks (what a delete destroys),
+    // else the declared ones. Read only when a copy must go or move.
+    auto held = [&] {
+      std::vector<StepDisk> disks = stored_disks(stored, key);
+      return disks.empty() ? disks_of(spec) : disks;
+    };
     const std::string* leaving = nullptr;
     const ObservedDomain* here = nullptr;
     auto r = running.find(key);
@@ -227,11 +248,11 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
         } else if (p->second->moved && h == current_host_of[key] && !leaving) {
           leaving = &h;
           if (options.allow_recreate)
-            plan.steps.push_back(vm_delete(spec.tenant, spec.name, h, d->domain, StepReason::kRecreate, "now on " + host,
-                                           disks_of(spec)));
+            plan.steps.push_back(vm_delete(spec.tenant, spec.name, h, d->domain,
+                                           StepReason::kRecreate, "now on " + host, held()));
         } else {  // a second copy on another host
-          plan.steps.push_back(
-              vm_delete(spec.tenant, spec.name, h, d->domain, StepReason::kDuplicate, host, disks_of(spec)));
+          plan.steps.push_back(vm_delete(spec.tenant, spec.name, h, d->domain,
+                                         StepReason::kDuplicate, host, held()));
         }
       }
     }
@@ -242,7 +263,7 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
       step.to_pool = pool_of_host[host];
       step.reason = StepReason::kPlacementChanged;
       step.detail = p->second->reason;
-      step.disks = disks_of(spec);
+      step.disks = held();
       plan.steps.push_back(step);
       continue;
     }
@@ -278,7 +299,8 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
     } else if (here->cpus != spec.cpus || here->memory_mib != spec.memory_mib) {
       step.action = StepAction::kUpdate;
       step.reason = StepReason::kResizeDrift;
-      step.detail = std::to_string(here->cpus) + " vCPU, " + std::to_string(here->memory_mib) + " MiB";
+      step.detail =
+          std::to_string(here->cpus) + " vCPU, " + std::to_string(here->memory_mib) + " MiB";
     } else if (spec.power == Power::kRunning && here->state != "running") {
       step.action = StepAction::kStart;
       step.reason = StepReason::kPowerDrift;
@@ -300,16 +322,18 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
 
   // Networks the placed VMs need, on each of their hosts.
   std::map<std::string, const DesiredNetwork*> networks;
-  for (const auto& n : desired.networks) networks[object_key(n.object->meta.tenant, n.object->meta.name)] = &n;
+  for (const auto& n : desired.networks)
+    networks[object_key(n.object->meta.tenant, n.object->meta.name)] = &n;
   std::set<std::string> wanted_network_names;
   for (const auto& [host, key] : networks_needed) {
     auto n = networks.find(key);
     if (n == networks.end()) continue;
-    std::string lv = network_libvirt_name(n->second->object->meta.tenant, n->second->object->meta.name);
+    std::string lv =
+        network_libvirt_name(n->second->object->meta.tenant, n->second->object->meta.name);
     wanted_network_names.insert(host + "|" + lv);
     if (seen[host]->networks.count(lv)) continue;
-    plan.steps.push_back(
-        object_step(StepAction::kCreateNetwork, Kind::kNetwork, n->second->object->meta, host, n->second->params));
+    plan.steps.push_back(object_step(StepAction::kCreateNetwork, Kind::kNetwork,
+                                     n->second->object->meta, host, n->second->params));
   }
 
   // Security groups where their VMs run: ensured when the group changed since
@@ -317,19 +341,24 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
   // (its set filter references the group's filter, which must exist first).
   // The executor runs them with the networks, before any VM step.
   std::map<std::string, const DesiredSecurityGroup*> groups;
-  for (const auto& g : desired.security_groups) groups[object_key(g.object->meta.tenant, g.object->meta.name)] = &g;
+  for (const auto& g : desired.security_groups)
+    groups[object_key(g.object->meta.tenant, g.object->meta.name)] = &g;
   for (const auto& [host, key] : groups_needed) {
     auto g = groups.find(key);
     if (g == groups.end()) continue;
     auto stored_group = options.stored_groups.find(key);
-    bool changed = stored_group == options.stored_groups.end() || stored_group->second.hash != g->second->hash;
+    bool changed =
+        stored_group == options.stored_groups.end() || stored_group->second.hash != g->second->hash;
     if (!changed && !groups_for_steps.count({host, key})) continue;
-    PlanStep step = object_step(StepAction::kEnsureSecurityGroup, Kind::kSecurityGroup, g->second->object->meta,
-                                host, g->second->params);
+    PlanStep step = object_step(StepAction::kEnsureSecurityGroup, Kind::kSecurityGroup,
+                                g->second->object->meta, host, g->second->params);
     step.hash = g->second->hash;
-    if (stored_group == options.stored_groups.end()) step.reason = StepReason::kNew;
-    else if (changed) step.reason = StepReason::kRulesChanged;
-    else step.reason = StepReason::kNeededByVm;
+    if (stored_group == options.stored_groups.end())
+      step.reason = StepReason::kNew;
+    else if (changed)
+      step.reason = StepReason::kRulesChanged;
+    else
+      step.reason = StepReason::kNeededByVm;
     plan.steps.push_back(step);
   }
   // Pruned groups: off every reachable host, after the VMs that used them.
@@ -362,14 +391,16 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
       std::string what = "VirtualMachine " + key + " on " + h.name;
       if (s == stored.end()) plan.orphans.push_back(what);
       if (!options.prune || (s != stored.end() && !ours)) continue;
-      plan.steps.push_back(vm_delete(d.tenant, d.vm, h.name, d.domain, ours ? StepReason::kPruned : StepReason::kOrphan, "",
+      plan.steps.push_back(vm_delete(d.tenant, d.vm, h.name, d.domain,
+                                     ours ? StepReason::kPruned : StepReason::kOrphan, "",
                                      stored_disks(stored, key)));
     }
   }
   // Stored VMs of this set whose host shows no domain: forget them on prune.
   if (options.prune) {
     for (const auto& [key, s] : stored) {
-      if (declared.count(key) || s.manifest_set != options.manifest_set || running.count(key)) continue;
+      if (declared.count(key) || s.manifest_set != options.manifest_set || running.count(key))
+        continue;
       auto h = seen.find(s.host);
       if (h != seen.end() && !h->second->reachable) continue;
       PlanStep forget;

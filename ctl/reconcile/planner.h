@@ -31,8 +31,9 @@ struct PlanOptions {
   // ensured on every host running a VM that uses it; a stored group of this
   // set that is no longer declared is deleted from every reachable host on prune.
   std::map<std::string, StoredGroup> stored_groups;
-  bool allow_restart = false;   // restart guests whose definition waits for a reboot
-  bool allow_recreate = false;  // a VM that must change host is deleted and created blank, not moved
+  bool allow_restart = false;  // restart guests whose definition waits for a reboot
+  bool allow_recreate =
+      false;  // a VM that must change host is deleted and created blank, not moved
   std::string manifest_set = "default";
 };
 
@@ -40,6 +41,7 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
                const std::map<std::string, StoredVm>& stored, const PlanOptions& options);
 
 // Field-level differences between two manifests: "spec.cpus: 2 -> 4".
-std::vector<std::string> manifest_changes(const nlohmann::json& before, const nlohmann::json& after);
+std::vector<std::string> manifest_changes(const nlohmann::json& before,
+                                          const nlohmann::json& after);
 
 }  // namespace xc

@@ -8,7 +8,9 @@ namespace {
 
 using nlohmann::json;
 
-const char* storage_key(DiskTier tier) { return tier == DiskTier::kHigh ? "storageGiB.high" : "storageGiB.normal"; }
+const char* storage_key(DiskTier tier) {
+  return tier == DiskTier::kHigh ? "storageGiB.high" : "storageGiB.normal";
+}
 
 int64_t int_or(const json& j, const char* key, int64_t fallback) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_number_integer()) return fallback;
@@ -16,7 +18,8 @@ int64_t int_or(const json& j, const char* key, int64_t fallback) {
 }
 
 int resource_rank(const std::string& key) {
-  static const std::vector<std::string> kHead = {"vcpu", "memoryGiB", "storageGiB.normal", "storageGiB.high"};
+  static const std::vector<std::string> kHead = {"vcpu", "memoryGiB", "storageGiB.normal",
+                                                 "storageGiB.high"};
   for (size_t i = 0; i < kHead.size(); ++i)
     if (key == kHead[i]) return static_cast<int>(i);
   if (key.rfind("accelerators.", 0) == 0) {
@@ -32,11 +35,13 @@ int resource_rank(const std::string& key) {
 
 }  // namespace
 
-std::string allocation_key(const std::string& kind, const std::string& tenant, const std::string& name) {
+std::string allocation_key(const std::string& kind, const std::string& tenant,
+                           const std::string& name) {
   return kind + " " + object_key(tenant, name);
 }
 
-Allocation vm_allocation(const DomainSpec& spec, const std::map<std::string, int64_t>& accelerators) {
+Allocation vm_allocation(const DomainSpec& spec,
+                         const std::map<std::string, int64_t>& accelerators) {
   Allocation a;
   a.tenant = spec.tenant;
   a.used["vcpu"] = spec.cpus;
@@ -54,7 +59,8 @@ Allocation vm_allocation(const DomainSpec& spec, const std::map<std::string, int
 Allocations desired_allocations(const DesiredState& desired) {
   Allocations out;
   for (const auto& vm : desired.vms)
-    out[allocation_key("VirtualMachine", vm.spec.tenant, vm.spec.name)] = vm_allocation(vm.spec, vm.demand.accelerators);
+    out[allocation_key("VirtualMachine", vm.spec.tenant, vm.spec.name)] =
+        vm_allocation(vm.spec, vm.demand.accelerators);
   for (const auto& rec : desired.records) {
     const Object& o = *rec.object;
     if (o.kind == Kind::kVolume && o.as<VolumeSpec>().attach_to.empty()) {
@@ -64,7 +70,8 @@ Allocations desired_allocations(const DesiredState& desired) {
     }
   }
   for (const auto& n : desired.networks)
-    out[allocation_key("Network", n.object->meta.tenant, n.object->meta.name)] = {n.object->meta.tenant, {{"networks", 1}}};
+    out[allocation_key("Network", n.object->meta.tenant, n.object->meta.name)] = {
+        n.object->meta.tenant, {{"networks", 1}}};
   return out;
 }
 
@@ -75,10 +82,12 @@ Result<Allocations> stored_allocations(Store& store, std::vector<std::string>* w
   for (const auto& r : *vms) {
     json record = json::parse(r.spec_json, nullptr, false);
     Result<DomainSpec> spec = error(Code::kInvalidArgument, "no domain spec stored");
-    if (record.is_object() && record.contains("domain")) spec = domain_spec_from_json(record["domain"]);
+    if (record.is_object() && record.contains("domain"))
+      spec = domain_spec_from_json(record["domain"]);
     if (!spec.ok()) {
       if (warnings)
-        warnings->push_back("VirtualMachine " + object_key(r.tenant, r.name) + ": " + spec.status().message());
+        warnings->push_back("VirtualMachine " + object_key(r.tenant, r.name) + ": " +
+                            spec.status().message());
       continue;
     }
     spec->tenant = r.tenant;
@@ -98,12 +107,15 @@ Result<Allocations> stored_allocations(Store& store, std::vector<std::string>* w
     if (!record.is_object() || !record.contains("manifest")) continue;
     const json spec = record["manifest"].value("spec", json::object());
     if (!spec.value("attachTo", std::string()).empty()) continue;  // counted with its VM
-    DiskTier tier = spec.value("tier", std::string("normal")) == "high" ? DiskTier::kHigh : DiskTier::kNormal;
-    out[allocation_key("Volume", r.tenant, r.name)] = {r.tenant, {{storage_key(tier), int_or(spec, "sizeGiB", 0)}}};
+    DiskTier tier =
+        spec.value("tier", std::string("normal")) == "high" ? DiskTier::kHigh : DiskTier::kNormal;
+    out[allocation_key("Volume", r.tenant, r.name)] = {
+        r.tenant, {{storage_key(tier), int_or(spec, "sizeGiB", 0)}}};
   }
   auto networks = store.list_resources(std::string("Network"));
   if (!networks.ok()) return networks.status();
-  for (const auto& r : *networks) out[allocation_key("Network", r.tenant, r.name)] = {r.tenant, {{"networks", 1}}};
+  for (const auto& r : *networks)
+    out[allocation_key("Network", r.tenant, r.name)] = {r.tenant, {{"networks", 1}}};
   return out;
 }
 
@@ -117,7 +129,9 @@ UsageMap own_usage(const Allocations& allocations) {
   return out;
 }
 
-UsageMap compute_usage(const DesiredState& desired) { return own_usage(desired_allocations(desired)); }
+UsageMap compute_usage(const DesiredState& desired) {
+  return own_usage(desired_allocations(desired));
+}
 
 std::string parent_tenant(const std::string& tenant) {
   size_t slash = tenant.rfind('/');
@@ -136,7 +150,9 @@ UsageMap roll_up(const UsageMap& own) {
   return out;
 }
 
-UsageMap rolled_up_usage(const DesiredState& desired) { return roll_up(compute_usage(desired)); }
+UsageMap rolled_up_usage(const DesiredState& desired) {
+  return roll_up(compute_usage(desired));
+}
 
 std::vector<std::string> quota_resource_order(std::vector<std::string> keys) {
   std::stable_sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
@@ -155,7 +171,8 @@ std::vector<std::pair<std::string, int64_t>> quota_limits(const Quota& q) {
   if (q.storage_high_gib) out.emplace_back("storageGiB.high", *q.storage_high_gib);
   std::vector<std::string> types;
   for (const auto& [type, limit] : q.accelerators) types.push_back("accelerators." + type);
-  for (const auto& key : quota_resource_order(types)) out.emplace_back(key, q.accelerators.at(key.substr(13)));
+  for (const auto& key : quota_resource_order(types))
+    out.emplace_back(key, q.accelerators.at(key.substr(13)));
   if (q.vms) out.emplace_back("vms", *q.vms);
   if (q.networks) out.emplace_back("networks", *q.networks);
   return out;
@@ -163,11 +180,13 @@ std::vector<std::pair<std::string, int64_t>> quota_limits(const Quota& q) {
 
 Quota quota_from_manifest(const json& manifest) {
   Quota q;
-  if (!manifest.is_object() || !manifest.contains("spec") || !manifest["spec"].is_object()) return q;
+  if (!manifest.is_object() || !manifest.contains("spec") || !manifest["spec"].is_object())
+    return q;
   const json quota = manifest["spec"].value("quota", json::object());
   if (!quota.is_object()) return q;
   auto opt = [](const json& j, const char* key) -> std::optional<int64_t> {
-    if (j.is_object() && j.contains(key) && j[key].is_number_integer()) return j[key].get<int64_t>();
+    if (j.is_object() && j.contains(key) && j[key].is_number_integer())
+      return j[key].get<int64_t>();
     return std::nullopt;
   };
   q.vcpu = opt(quota, "vcpu");
@@ -191,7 +210,8 @@ std::vector<TenantQuota> manifest_tenants(const ManifestSet& set) {
     const auto& t = o.as<TenantSpec>();
     out.push_back({o.meta.name, t.display_name, t.quota});
   }
-  std::sort(out.begin(), out.end(), [](const TenantQuota& a, const TenantQuota& b) { return a.tenant < b.tenant; });
+  std::sort(out.begin(), out.end(),
+            [](const TenantQuota& a, const TenantQuota& b) { return a.tenant < b.tenant; });
   return out;
 }
 
@@ -203,16 +223,19 @@ Result<std::vector<TenantQuota>> stored_tenants(Store& store) {
     json record = json::parse(r.spec_json, nullptr, false);
     json manifest = record.is_object() ? record.value("manifest", json::object()) : json::object();
     std::string display;
-    if (manifest.contains("spec") && manifest["spec"].is_object()) display = manifest["spec"].value("displayName", "");
+    if (manifest.contains("spec") && manifest["spec"].is_object())
+      display = manifest["spec"].value("displayName", "");
     out.push_back({r.name, display, quota_from_manifest(manifest)});
   }
-  std::sort(out.begin(), out.end(), [](const TenantQuota& a, const TenantQuota& b) { return a.tenant < b.tenant; });
+  std::sort(out.begin(), out.end(),
+            [](const TenantQuota& a, const TenantQuota& b) { return a.tenant < b.tenant; });
   return out;
 }
 
-std::vector<std::string> quota_violations(const std::vector<TenantQuota>& tenants, const UsageMap& after,
-                                          const UsageMap& before) {
-  auto amount = [](const UsageMap& m, const std::string& tenant, const std::string& resource) -> int64_t {
+std::vector<std::string> quota_violations(const std::vector<TenantQuota>& tenants,
+                                          const UsageMap& after, const UsageMap& before) {
+  auto amount = [](const UsageMap& m, const std::string& tenant,
+                   const std::string& resource) -> int64_t {
     auto t = m.find(tenant);
     if (t == m.end()) return 0;
     auto r = t->second.used.find(resource);
@@ -220,34 +243,36 @@ std::vector<std::string> quota_violations(const std::vector<TenantQuota>& tenant
   };
   std::vector<const TenantQuota*> sorted;
   for (const auto& t : tenants) sorted.push_back(&t);
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const TenantQuota* a, const TenantQuota* b) { return a->tenant < b->tenant; });
+  std::stable_sort(sorted.begin(), sorted.end(), [](const TenantQuota* a, const TenantQuota* b) {
+    return a->tenant < b->tenant;
+  });
   std::vector<std::string> out;
   for (const TenantQuota* t : sorted) {
     for (const auto& [resource, limit] : quota_limits(t->quota)) {
       int64_t now = amount(before, t->tenant, resource);
       int64_t then = amount(after, t->tenant, resource);
       if (then > limit && then > now)
-        out.push_back("tenant " + t->tenant + ": quota exceeded for " + resource + ": using " + std::to_string(now) +
-                      ", plan adds " + std::to_string(then - now) + ", limit " + std::to_string(limit));
+        out.push_back("tenant " + t->tenant + ": quota exceeded for " + resource + ": using " +
+                      std::to_string(now) + ", plan adds " + std::to_string(then - now) +
+                      ", limit " + std::to_string(limit));
     }
   }
   return out;
 }
 
-std::vector<std::string> quota_violations(const ManifestSet& set, const UsageMap& after, const UsageMap& before) {
+std::vector<std::string> quota_violations(const ManifestSet& set, const UsageMap& after,
+                                          const UsageMap& before) {
   return quota_violations(manifest_tenants(set), after, before);
 }
 
-Result<std::vector<std::string>> check_plan_quotas(Store& store, const ManifestSet& set, const DesiredState& desired,
-                                                   const Plan& plan) {
+Result<std::vector<std::string>> check_plan_quotas(Store& store, const ManifestSet& set,
+                                                   const DesiredState& desired, const Plan& plan) {
   auto current = stored_allocations(store);
   if (!current.ok()) return current.status();
   Allocations after = *current;
   for (auto& [key, a] : desired_allocations(desired)) after[key] = std::move(a);
   for (const auto& step : plan.steps)
-    if (step.ends_vm())
-      after.erase(allocation_key("VirtualMachine", step.tenant, step.name));
+    if (step.ends_vm()) after.erase(allocation_key("VirtualMachine", step.tenant, step.name));
   std::vector<TenantQuota> tenants = manifest_tenants(set);
   auto stored = stored_tenants(store);
   if (!stored.ok()) return stored.status();

@@ -6,10 +6,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/manifest_validator.h"
 #include "common/model.h"
@@ -40,12 +39,14 @@ struct Allocation {
 using Allocations = std::map<std::string, Allocation>;
 
 // "VirtualMachine education/web-1": the Allocations key of an object.
-std::string allocation_key(const std::string& kind, const std::string& tenant, const std::string& name);
+std::string allocation_key(const std::string& kind, const std::string& tenant,
+                           const std::string& name);
 
 // What a VM holds: vcpu = cpus, memoryGiB = memory_mib / 1024 rounded up,
 // every disk (attached volumes included) by tier, one vm, and `accelerators`
 // (type -> count; when empty, the spec's own accelerators are counted).
-Allocation vm_allocation(const DomainSpec& spec, const std::map<std::string, int64_t>& accelerators);
+Allocation vm_allocation(const DomainSpec& spec,
+                         const std::map<std::string, int64_t>& accelerators);
 
 // Every allocation the manifests ask for: each VM (from its DomainSpec and
 // demand.accelerators), each Volume not attached to a VM, each Network.
@@ -99,16 +100,17 @@ Result<std::vector<TenantQuota>> stored_tenants(Store& store);
 // adds to it (a plan that only shrinks an over-quota tenant is allowed, so it
 // can be brought back under). Both maps rolled up (roll_up). Ordered by
 // tenant, then resource in quota_resource_order().
-std::vector<std::string> quota_violations(const std::vector<TenantQuota>& tenants, const UsageMap& after,
+std::vector<std::string> quota_violations(const std::vector<TenantQuota>& tenants,
+                                          const UsageMap& after, const UsageMap& before);
+std::vector<std::string> quota_violations(const ManifestSet& set, const UsageMap& after,
                                           const UsageMap& before);
-std::vector<std::string> quota_violations(const ManifestSet& set, const UsageMap& after, const UsageMap& before);
 
 // The whole check for diff/apply, to run after planning and before any host
 // is touched. before = the store's allocations; after = those overlaid with
 // the manifests' (object by object) less the VMs the plan prunes. Limits are
 // the manifests' Tenants, then stored Tenants the manifests do not declare.
 // Returns the refusal messages (empty: the plan fits), or the store's error.
-Result<std::vector<std::string>> check_plan_quotas(Store& store, const ManifestSet& set, const DesiredState& desired,
-                                                   const Plan& plan);
+Result<std::vector<std::string>> check_plan_quotas(Store& store, const ManifestSet& set,
+                                                   const DesiredState& desired, const Plan& plan);
 
 }  // namespace xc

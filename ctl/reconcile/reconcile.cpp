@@ -18,7 +18,12 @@ Result<std::map<std::string, StoredVm>> stored_vms(Store& store) {
   for (const auto& r : *resources) {
     std::string key = object_key(r.tenant, r.name);
     auto record = nlohmann::json::parse(r.spec_json, nullptr, false);
-    out[key] = {r.tenant, r.name, host_of[key], r.spec_hash, r.manifest_set, r.generation,
+    out[key] = {r.tenant,
+                r.name,
+                host_of[key],
+                r.spec_hash,
+                r.manifest_set,
+                r.generation,
                 record.is_discarded() ? nlohmann::json() : record};
   }
   return out;
@@ -28,12 +33,13 @@ Result<std::map<std::string, StoredGroup>> stored_security_groups(Store& store) 
   auto resources = store.list_resources(std::string("SecurityGroup"));
   if (!resources.ok()) return resources.status();
   std::map<std::string, StoredGroup> out;
-  for (const auto& r : *resources) out[object_key(r.tenant, r.name)] = {r.spec_hash, r.manifest_set};
+  for (const auto& r : *resources)
+    out[object_key(r.tenant, r.name)] = {r.spec_hash, r.manifest_set};
   return out;
 }
 
-Status save_observed(Store& store, const DesiredState& desired, const std::vector<ObservedHost>& observed,
-                     const Clock& now) {
+Status save_observed(Store& store, const DesiredState& desired,
+                     const std::vector<ObservedHost>& observed, const Clock& now) {
   std::map<std::string, std::string> pool_zone;
   for (const auto& p : desired.pools) pool_zone[p.name] = p.zone;
   std::map<std::string, const Object*> hosts;
@@ -52,12 +58,19 @@ Status save_observed(Store& store, const DesiredState& desired, const std::vecto
       r.zone = pool_zone[spec.pool];
       if (o.reachable) {
         r.arch = o.facts.value("arch", "");
-        nlohmann::json snapshot = {{"facts", o.facts}, {"unmanaged", o.unmanaged}, {"contactedAtMs", now()}};
+        nlohmann::json snapshot = {
+            {"facts", o.facts}, {"unmanaged", o.unmanaged}, {"contactedAtMs", now()}};
         snapshot["domains"] = nlohmann::json::array();
         for (const auto& d : o.domains)
-          snapshot["domains"].push_back({{"domain", d.domain}, {"uuid", d.uuid}, {"tenant", d.tenant}, {"vmName", d.vm},
-                                         {"state", d.state}, {"cpus", d.cpus}, {"memoryMiB", d.memory_mib},
-                                         {"specHash", d.spec_hash}, {"generation", d.generation},
+          snapshot["domains"].push_back({{"domain", d.domain},
+                                         {"uuid", d.uuid},
+                                         {"tenant", d.tenant},
+                                         {"vmName", d.vm},
+                                         {"state", d.state},
+                                         {"cpus", d.cpus},
+                                         {"memoryMiB", d.memory_mib},
+                                         {"specHash", d.spec_hash},
+                                         {"generation", d.generation},
                                          {"restartPending", d.restart_pending}});
         r.facts_json = snapshot.dump();
       } else if (previous.ok()) {
@@ -104,7 +117,8 @@ Status plan_reconcile(Reconcile& r, const ReconcileOptions& options) {
   timer.mark("desired state");
   r.observed = observe_hosts(*r.clients, names, options.parallel);
   timer.mark("observe hosts");
-  if (Status saved = save_observed(*r.store, r.desired, r.observed, options.now); !saved.ok()) return saved;
+  if (Status saved = save_observed(*r.store, r.desired, r.observed, options.now); !saved.ok())
+    return saved;
   timer.mark("store host facts");
   auto stored = stored_vms(*r.store);
   if (!stored.ok()) return stored.status();
@@ -136,9 +150,11 @@ nlohmann::json metered_record(const PlanStep& step, const nlohmann::json& reply)
 }
 
 AuditRecord StoreRecorder::record_for(const PlanStep& step) const {
-  AuditRecord r = who_.record(kind_name(step.kind), step.tenant, step.name, step_action_name(step.action));
+  AuditRecord r =
+      who_.record(kind_name(step.kind), step.tenant, step.name, step_action_name(step.action));
   auto before = before_.find(object_key(step.tenant, step.name));
-  if (before != before_.end() && step.kind == Kind::kVirtualMachine) r.hash_before = before->second.hash;
+  if (before != before_.end() && step.kind == Kind::kVirtualMachine)
+    r.hash_before = before->second.hash;
   bool removes = step.action == StepAction::kDelete || step.action == StepAction::kForget ||
                  step.action == StepAction::kDeleteSecurityGroup;
   r.hash_after = removes ? "" : step.hash;
@@ -162,8 +178,9 @@ Result<int64_t> StoreRecorder::meter_now(const PlanStep& step) {
     last_meter_ms_ = now;
     return now;
   }
-  std::string message = "clock is " + std::to_string(last - now) + " ms behind the last meter instant " +
-                        format_time_ms(last) + "; metering " + step.key().str() + " at that instant";
+  std::string message = "clock is " + std::to_string(last - now) +
+                        " ms behind the last meter instant " + format_time_ms(last) +
+                        "; metering " + step.key().str() + " at that instant";
   warnings_.push_back(message);
   AuditRecord clamp = who_.record("Meter", step.tenant, step.name, "clock-clamped");
   clamp.result = kAuditOk;
@@ -185,7 +202,8 @@ Status StoreRecorder::completed(const PlanStep& step, const nlohmann::json& repl
         auto at = meter_now(step);
         if (!at.ok()) return at.status();
         if (Status m = close_metering(store, step.tenant, step.name, *at); !m.ok()) return m;
-      } else if (step.action != StepAction::kDelete) {  // a duplicate's delete keeps the VM's record and meter
+      } else if (step.action !=
+                 StepAction::kDelete) {  // a duplicate's delete keeps the VM's record and meter
         nlohmann::json metered = metered_record(step, reply);
         ResourceRecord r;
         r.kind = "VirtualMachine";
@@ -203,7 +221,8 @@ Status StoreRecorder::completed(const PlanStep& step, const nlohmann::json& repl
         if (!s.ok()) return s;
         auto at = meter_now(step);
         if (!at.ok()) return at.status();
-        if (Status m = meter_allocation(store, step.tenant, step.name, metered, *at); !m.ok()) return m;
+        if (Status m = meter_allocation(store, step.tenant, step.name, metered, *at); !m.ok())
+          return m;
       }
     }
     // The group's record (record_objects) outlives its filters until a prune removed them.
@@ -234,7 +253,9 @@ Status record_objects(AuditLog& log, const AuditIdentity& who, const DesiredStat
       ResourceKey key{kind_name(rec.object->kind), rec.object->meta.tenant, rec.object->meta.name};
       auto previous = store.get_resource(key);
       if (!previous.ok() && previous.status().code() != Code::kNotFound) return previous.status();
-      if (previous.ok() && previous->spec_hash == rec.hash && previous->manifest_set == manifest_set) continue;
+      if (previous.ok() && previous->spec_hash == rec.hash &&
+          previous->manifest_set == manifest_set)
+        continue;
       ResourceRecord r;
       r.kind = key.kind;
       r.tenant = key.tenant;
@@ -245,7 +266,8 @@ Status record_objects(AuditLog& log, const AuditIdentity& who, const DesiredStat
       r.updated_at_ms = now();
       auto put = store.put_resource(r);
       if (!put.ok()) return put.status();
-      AuditRecord a = who.record(key.kind, key.tenant, key.name, previous.ok() ? "update" : "create");
+      AuditRecord a =
+          who.record(key.kind, key.tenant, key.name, previous.ok() ? "update" : "create");
       a.hash_before = previous.ok() ? previous->spec_hash : "";
       a.hash_after = rec.hash;
       a.result = kAuditOk;

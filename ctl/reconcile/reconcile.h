@@ -34,7 +34,7 @@ struct Reconcile {
   std::vector<ObservedHost> observed;
   std::map<std::string, StoredVm> stored;
   Plan plan;
-  std::vector<std::string> quota_violations;  // non-empty: the plan is refused whole
+  std::vector<std::string> quota_violations;            // non-empty: the plan is refused whole
   std::vector<std::pair<std::string, double>> timings;  // phase, seconds
 };
 
@@ -58,7 +58,11 @@ class StoreRecorder : public StepRecorder {
  public:
   StoreRecorder(AuditLog& log, AuditIdentity who, std::string manifest_set,
                 const std::map<std::string, StoredVm>& before, Clock now = system_now_ms)
-      : log_(log), who_(std::move(who)), set_(std::move(manifest_set)), before_(before), now_(std::move(now)) {}
+      : log_(log),
+        who_(std::move(who)),
+        set_(std::move(manifest_set)),
+        before_(before),
+        now_(std::move(now)) {}
   Status completed(const PlanStep& step, const nlohmann::json& result) override;
   void failed(const PlanStep& step, const Status& status) override;
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -84,8 +88,8 @@ Result<std::map<std::string, StoredVm>> stored_vms(Store& store);
 Result<std::map<std::string, StoredGroup>> stored_security_groups(Store& store);
 
 // Stores each host's facts and domains as last seen (on every contact).
-Status save_observed(Store& store, const DesiredState& desired, const std::vector<ObservedHost>& observed,
-                     const Clock& now = system_now_ms);
+Status save_observed(Store& store, const DesiredState& desired,
+                     const std::vector<ObservedHost>& observed, const Clock& now = system_now_ms);
 
 // Deletes the store records of the tenant's Volumes attached to `vm`: they
 // were deleted with it (domain.delete removes a VM's volumes).

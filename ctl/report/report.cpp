@@ -147,8 +147,9 @@ void count_changes(const ReportInput& in, Report& out,
 }
 
 void add_costs(const ReportInput& in, Report& out) {
-  Result<Bill> b = in.month_bill ? Result<Bill>(*in.month_bill)
-                                 : bill(in.intervals, in.prices, in.period, GroupBy::kTenant, in.now_ms);
+  Result<Bill> b = in.month_bill
+                       ? Result<Bill>(*in.month_bill)
+                       : bill(in.intervals, in.prices, in.period, GroupBy::kTenant, in.now_ms);
   if (!b.ok()) {
     out.bill_error = b.status().message();
     return;

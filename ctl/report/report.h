@@ -38,7 +38,7 @@ struct ReportInput {
   // Monthly: the month's bill as it stands (ctl/billing/month_bill.h: frozen
   // when closed, with its adjustments), used instead of pricing `intervals`.
   std::optional<Bill> month_bill;
-  std::string bill_note;  // "Month closed ..." when month_bill is a frozen one
+  std::string bill_note;           // "Month closed ..." when month_bill is a frozen one
   std::vector<AuditRecord> audit;  // the period's records, in seq order
   std::vector<ReportHost> hosts;
   // "tenant/vm" -> the VM's system label, for VMs no interval names (a VM
@@ -106,7 +106,7 @@ struct Report {
   // an item without a price), bill_error says why and the costs are empty:
   // the rest of the report is still worth sending.
   std::string bill_error;
-  std::string bill_note;  // ReportInput::bill_note: says a month's bill is frozen
+  std::string bill_note;                   // ReportInput::bill_note: says a month's bill is frozen
   Bill bill;                               // by tenant and item
   std::vector<TenantTotal> tenant_totals;  // rolled up the VDC tree
   std::vector<TenantCost> top_tenants;     // up to 10 by their own cost, highest first

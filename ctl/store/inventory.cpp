@@ -7,19 +7,36 @@ namespace xc {
 using nlohmann::json;
 
 json VmView::to_json() const {
-  return {{"tenant", tenant}, {"name", name}, {"host", host}, {"state", state}, {"id", uuid},
-          {"system", system}, {"arch", arch}, {"cpus", cpus}, {"memoryMiB", memory_mib},
-          {"generation", generation}, {"ipv4", ipv4}, {"disks", disks}, {"labels", labels}};
+  return {{"tenant", tenant},
+          {"name", name},
+          {"host", host},
+          {"state", state},
+          {"id", uuid},
+          {"system", system},
+          {"arch", arch},
+          {"cpus", cpus},
+          {"memoryMiB", memory_mib},
+          {"generation", generation},
+          {"ipv4", ipv4},
+          {"disks", disks},
+          {"labels", labels}};
 }
 
 json HostView::to_json() const {
   json acc = json::object();
-  for (const auto& [type, ut] : accelerators) acc[type] = {{"used", ut.first}, {"total", ut.second}};
-  return {{"name", record.name}, {"address", record.address}, {"transport", record.transport},
-          {"pool", record.pool}, {"zone", record.zone}, {"arch", record.arch},
+  for (const auto& [type, ut] : accelerators)
+    acc[type] = {{"used", ut.first}, {"total", ut.second}};
+  return {{"name", record.name},
+          {"address", record.address},
+          {"transport", record.transport},
+          {"pool", record.pool},
+          {"zone", record.zone},
+          {"arch", record.arch},
           {"vcpu", {{"allocated", cpus_allocated}, {"total", cpus_total}}},
           {"memoryMiB", {{"allocated", memory_mib_allocated}, {"total", memory_mib_total}}},
-          {"vms", vms}, {"accelerators", acc}, {"contactedAtMs", contacted_at_ms}};
+          {"vms", vms},
+          {"accelerators", acc},
+          {"contactedAtMs", contacted_at_ms}};
 }
 
 Result<Inventory> load_inventory(Store& store) {
@@ -73,7 +90,8 @@ Result<Inventory> load_inventory(Store& store) {
     for (const auto& n : domain.value("nics", json::array()))
       if (!n.value("ipv4", "").empty()) vm.ipv4.push_back(n["ipv4"]);
     for (const auto& d : domain.value("disks", json::array()))
-      vm.disks.push_back(d.value("name", "") + ":" + std::to_string(d.value("size_gib", 0)) + "G/" + d.value("tier", ""));
+      vm.disks.push_back(d.value("name", "") + ":" + std::to_string(d.value("size_gib", 0)) + "G/" +
+                         d.value("tier", ""));
     const json labels = vm.manifest["metadata"].value("labels", json::object());
     for (const auto& [k, v] : labels.items())
       if (v.is_string()) vm.labels[k] = v;

@@ -4,10 +4,9 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/store/store.h"
 
@@ -25,7 +24,8 @@ struct VmView {
 struct HostView {
   HostRecord record;
   nlohmann::json facts;  // last host.facts, or null
-  int64_t cpus_total = 0, memory_mib_total = 0, cpus_allocated = 0, memory_mib_allocated = 0, vms = 0;
+  int64_t cpus_total = 0, memory_mib_total = 0, cpus_allocated = 0, memory_mib_allocated = 0,
+          vms = 0;
   std::map<std::string, std::pair<int64_t, int64_t>> accelerators;  // type -> (used, total)
   int64_t contacted_at_ms = 0;
   nlohmann::json unmanaged = nlohmann::json::array();

@@ -1,6 +1,6 @@
 // The rows the store keeps: hosts, resources, placements, audit records,
-// meter intervals, closed months and bill adjustments. Plain value types, shared by the store and the concerns
-// above it (audit, billing) so the store depends on none of them.
+// meter intervals, closed months and bill adjustments. Plain value types, shared by the store and
+// the concerns above it (audit, billing) so the store depends on none of them.
 #pragma once
 
 #include <cstdint>

@@ -599,8 +599,9 @@ Result<std::vector<MeterInterval>> SqliteStore::list_meter_intervals(int64_t fro
 }
 
 Result<int64_t> SqliteStore::last_meter_instant_ms() {
-  Statement s(db_, "SELECT max(coalesce((SELECT max(start_ms) FROM meter_intervals), 0), "
-                   "coalesce((SELECT max(end_ms) FROM meter_intervals), 0))");
+  Statement s(db_,
+              "SELECT max(coalesce((SELECT max(start_ms) FROM meter_intervals), 0), "
+              "coalesce((SELECT max(end_ms) FROM meter_intervals), 0))");
   if (int rc = s.step(); rc != SQLITE_ROW) return fail(rc, "meter intervals");
   return s.int64(0);
 }
@@ -652,7 +653,8 @@ constexpr const char* kAdjustmentColumns =
     "id, month, tenant, item, amount_fen, reason, created_at_ms, actor";
 
 BillAdjustmentRecord read_adjustment(Statement& s) {
-  return {s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.text(5), s.int64(6), s.text(7)};
+  return {s.int64(0), s.text(1), s.text(2),  s.text(3),
+          s.int64(4), s.text(5), s.int64(6), s.text(7)};
 }
 
 Result<BillAdjustmentRecord> SqliteStore::insert_bill_adjustment(const BillAdjustmentRecord& a) {
@@ -669,9 +671,9 @@ Result<BillAdjustmentRecord> SqliteStore::insert_bill_adjustment(const BillAdjus
 
 Result<std::vector<BillAdjustmentRecord>> SqliteStore::list_bill_adjustments(
     const std::string& month) {
-  Statement s(db_,
-              select(kAdjustmentColumns, "FROM bill_adjustments WHERE month = ?1 ORDER BY id")
-                  .c_str());
+  Statement s(
+      db_,
+      select(kAdjustmentColumns, "FROM bill_adjustments WHERE month = ?1 ORDER BY id").c_str());
   s.bind(month);
   return list<BillAdjustmentRecord>(s, read_adjustment);
 }

@@ -52,7 +52,6 @@ class InventoryStore {
   // Small named values (the audit chain's prune anchor, export cursors).
   virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;
   virtual Status put_meta(const std::string& key, const std::string& value) = 0;
-
 };
 
 // The audit table's rows.
@@ -73,7 +72,6 @@ class AuditRowStore {
   // the database's no-delete trigger for that statement only. Must run inside
   // transact(), so the trigger is back before anything commits.
   virtual Status delete_audit_records_through(int64_t seq) = 0;
-
 };
 
 // Meter intervals.

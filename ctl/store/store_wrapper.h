@@ -20,28 +20,50 @@ class StoreWrapper : public Store {
   Status upsert_host(const HostRecord& host) override { return target_->upsert_host(host); }
   Result<HostRecord> get_host(const std::string& name) override { return target_->get_host(name); }
   Result<std::vector<HostRecord>> list_hosts() override { return target_->list_hosts(); }
-  Result<ResourceRecord> put_resource(const ResourceRecord& r) override { return target_->put_resource(r); }
-  Result<ResourceRecord> get_resource(const ResourceKey& key) override { return target_->get_resource(key); }
-  Result<std::vector<ResourceRecord>> list_resources(const std::optional<std::string>& kind) override {
+  Result<ResourceRecord> put_resource(const ResourceRecord& r) override {
+    return target_->put_resource(r);
+  }
+  Result<ResourceRecord> get_resource(const ResourceKey& key) override {
+    return target_->get_resource(key);
+  }
+  Result<std::vector<ResourceRecord>> list_resources(
+      const std::optional<std::string>& kind) override {
     return target_->list_resources(kind);
   }
   Status delete_resource(const ResourceKey& key) override { return target_->delete_resource(key); }
   Status set_placement(const ResourceKey& key, const std::string& host) override {
     return target_->set_placement(key, host);
   }
-  Result<PlacementRecord> get_placement(const ResourceKey& key) override { return target_->get_placement(key); }
-  Result<std::vector<PlacementRecord>> list_placements() override { return target_->list_placements(); }
-  Result<std::optional<std::string>> get_meta(const std::string& key) override { return target_->get_meta(key); }
-  Status put_meta(const std::string& key, const std::string& value) override { return target_->put_meta(key, value); }
-  Status insert_audit_record(const AuditRecord& record) override { return target_->insert_audit_record(record); }
-  Result<std::optional<AuditRecord>> last_audit_record() override { return target_->last_audit_record(); }
+  Result<PlacementRecord> get_placement(const ResourceKey& key) override {
+    return target_->get_placement(key);
+  }
+  Result<std::vector<PlacementRecord>> list_placements() override {
+    return target_->list_placements();
+  }
+  Result<std::optional<std::string>> get_meta(const std::string& key) override {
+    return target_->get_meta(key);
+  }
+  Status put_meta(const std::string& key, const std::string& value) override {
+    return target_->put_meta(key, value);
+  }
+  Status insert_audit_record(const AuditRecord& record) override {
+    return target_->insert_audit_record(record);
+  }
+  Result<std::optional<AuditRecord>> last_audit_record() override {
+    return target_->last_audit_record();
+  }
   Status scan_audit_records(const AuditFilter& filter,
                             const std::function<bool(const AuditRecord&)>& visit) override {
     return target_->scan_audit_records(filter, visit);
   }
-  Status delete_audit_records_through(int64_t seq) override { return target_->delete_audit_records_through(seq); }
-  Status open_meter_interval(const MeterInterval& interval) override { return target_->open_meter_interval(interval); }
-  Status close_meter_intervals(const std::string& tenant, const std::string& vm, int64_t end_ms) override {
+  Status delete_audit_records_through(int64_t seq) override {
+    return target_->delete_audit_records_through(seq);
+  }
+  Status open_meter_interval(const MeterInterval& interval) override {
+    return target_->open_meter_interval(interval);
+  }
+  Status close_meter_intervals(const std::string& tenant, const std::string& vm,
+                               int64_t end_ms) override {
     return target_->close_meter_intervals(tenant, vm, end_ms);
   }
   Result<std::vector<MeterInterval>> list_meter_intervals(int64_t from_ms, int64_t to_ms) override {
@@ -64,7 +86,8 @@ class StoreWrapper : public Store {
   Result<BillAdjustmentRecord> insert_bill_adjustment(const BillAdjustmentRecord& a) override {
     return target_->insert_bill_adjustment(a);
   }
-  Result<std::vector<BillAdjustmentRecord>> list_bill_adjustments(const std::string& month) override {
+  Result<std::vector<BillAdjustmentRecord>> list_bill_adjustments(
+      const std::string& month) override {
     return target_->list_bill_adjustments(month);
   }
 

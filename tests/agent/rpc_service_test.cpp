@@ -1,9 +1,10 @@
+#include "agent/rpc_service.h"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
 
 #include "agent/agent_config.h"
-#include "agent/rpc_service.h"
 #include "agent/stdio_server.h"
 #include "tests/support/test_host.h"
 
@@ -55,13 +56,18 @@ TEST_CASE("volumes grow but never shrink, and names cannot escape the pool") {
   REQUIRE(r.contains("result"));
   CHECK(r["result"]["action"] == "created");
   CHECK(r["result"]["path"] == agent.host.dir() + "/disks/data-1.qcow2");
-  CHECK(agent.call("volume.ensure", {{"name", "data-1"}, {"size_gib", 10}})["result"]["action"] == "unchanged");
-  CHECK(agent.call("volume.resize", {{"name", "data-1"}, {"size_gib", 20}})["result"]["action"] == "resized");
+  CHECK(agent.call("volume.ensure", {{"name", "data-1"}, {"size_gib", 10}})["result"]["action"] ==
+        "unchanged");
+  CHECK(agent.call("volume.resize", {{"name", "data-1"}, {"size_gib", 20}})["result"]["action"] ==
+        "resized");
   json shrink = agent.call("volume.resize", {{"name", "data-1"}, {"size_gib", 5}});
   CHECK(shrink["error"]["code"] == "failed_precondition");
-  CHECK(shrink["error"]["message"] == "volume data-1: cannot shrink from 20 GiB to 5 GiB (volumes only grow)");
-  CHECK(agent.call("volume.resize", {{"name", "nope"}, {"size_gib", 5}})["error"]["message"] == "volume nope: no such volume");
-  CHECK(agent.call("volume.ensure", {{"name", "../../etc/passwd"}, {"size_gib", 1}})["error"]["code"] == "invalid_argument");
+  CHECK(shrink["error"]["message"] ==
+        "volume data-1: cannot shrink from 20 GiB to 5 GiB (volumes only grow)");
+  CHECK(agent.call("volume.resize", {{"name", "nope"}, {"size_gib", 5}})["error"]["message"] ==
+        "volume nope: no such volume");
+  CHECK(agent.call("volume.ensure", {{"name", "../../etc/passwd"},
+                                     {"size_gib", 1}})["error"]["code"] == "invalid_argument");
   CHECK(agent.call("volume.delete", {{"name", "data-1"}})["result"]["action"] == "deleted");
   CHECK(agent.call("volume.delete", {{"name", "data-1"}})["result"]["action"] == "absent");
 }
@@ -75,9 +81,13 @@ TEST_CASE("each tenant network gets its own bridge") {
   CHECK(a["result"]["network"] == "xcn-education-app");
   CHECK(a["result"]["bridge"] != b["result"]["bridge"]);
   CHECK(a["result"]["bridge"].get<std::string>().size() <= 15);
-  CHECK(agent.call("network.ensure", {{"tenant", "education"}, {"name", "app"}, {"vlan", 120}})["result"]["action"] == "unchanged");
-  CHECK(agent.call("network.ensure", {{"tenant", "Edu<x>"}, {"name", "app"}})["error"]["code"] == "invalid_argument");
-  CHECK(agent.call("network.delete", {{"tenant", "education"}, {"name", "app"}})["result"]["action"] == "deleted");
+  CHECK(agent.call("network.ensure",
+                   {{"tenant", "education"}, {"name", "app"}, {"vlan", 120}})["result"]["action"] ==
+        "unchanged");
+  CHECK(agent.call("network.ensure", {{"tenant", "Edu<x>"}, {"name", "app"}})["error"]["code"] ==
+        "invalid_argument");
+  CHECK(agent.call("network.delete",
+                   {{"tenant", "education"}, {"name", "app"}})["result"]["action"] == "deleted");
 }
 
 TEST_CASE("domains xcloud does not own are listed apart and never touched") {
@@ -93,24 +103,29 @@ TEST_CASE("domains xcloud does not own are listed apart and never touched") {
   for (const char* action : {"destroy", "shutdown", "reboot", "start"}) {
     json r = agent.call("domain.power", {{"name", "legacy-erp"}, {"action", action}});
     CHECK(r["error"]["code"] == "permission_denied");
-    CHECK(r["error"]["message"] == "domain legacy-erp: not managed by xcloud; refusing to touch it");
+    CHECK(r["error"]["message"] ==
+          "domain legacy-erp: not managed by xcloud; refusing to touch it");
   }
-  CHECK(agent.call("domain.delete", {{"name", "legacy-erp"}})["error"]["code"] == "permission_denied");
+  CHECK(agent.call("domain.delete", {{"name", "legacy-erp"}})["error"]["code"] ==
+        "permission_denied");
   CHECK(agent.call("domains.list")["result"]["unmanaged"][0]["state"] == "running");
-  CHECK(agent.call("domain.power", {{"name", "nope"}, {"action", "start"}})["error"]["code"] == "not_found");
+  CHECK(agent.call("domain.power", {{"name", "nope"}, {"action", "start"}})["error"]["code"] ==
+        "not_found");
 }
 
 TEST_CASE("errors carry a stable code and name the object") {
   Agent agent;
   CHECK(agent.call("no.such")["error"]["code"] == "not_found");
-  CHECK(agent.call("domain.power", {{"name", "x"}})["error"]["message"] == "params.action: expected a non-empty string");
+  CHECK(agent.call("domain.power", {{"name", "x"}})["error"]["message"] ==
+        "params.action: expected a non-empty string");
   json bad = agent.service->handle(json::array());
   CHECK(bad["error"]["code"] == "invalid_argument");
 }
 
 TEST_CASE("rpc mode answers one JSON line per request line") {
   Agent agent;
-  std::istringstream in("{\"id\":1,\"method\":\"domains.list\"}\nnot json\n\n{\"id\":2,\"method\":\"x\"}\n");
+  std::istringstream in(
+      "{\"id\":1,\"method\":\"domains.list\"}\nnot json\n\n{\"id\":2,\"method\":\"x\"}\n");
   std::ostringstream out;
   CHECK(serve_stdio(agent.service->handler(), in, out) == 0);
   std::istringstream lines(out.str());

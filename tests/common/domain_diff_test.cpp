@@ -1,6 +1,7 @@
+#include "common/domain_diff.h"
+
 #include <doctest/doctest.h>
 
-#include "common/domain_diff.h"
 #include "tests/support/string_lists.h"
 
 using namespace xc;

@@ -204,8 +204,9 @@ TEST_CASE("a NIC's security groups round-trip; the JSON of a NIC without groups 
         "params.nics[0].security_groups: expected an array");
   CHECK(refusal("/nics/0/security_groups", json{"web", 7}) ==
         "params.nics[0].security_groups[1]: expected a string");
-  CHECK(refusal("/nics/0/security_groups", json::array({"Web"})) ==
-        "params.nics[0].security_groups[0]: expected a security group name (a lowercase DNS label)");
+  CHECK(
+      refusal("/nics/0/security_groups", json::array({"Web"})) ==
+      "params.nics[0].security_groups[0]: expected a security group name (a lowercase DNS label)");
   CHECK(refusal("/nics/0/security_groups", json{"web", "web"}) ==
         "params.nics[0].security_groups[1]: duplicate security group web");
 }

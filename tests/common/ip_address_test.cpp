@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/ip_address.h"
+
+#include <doctest/doctest.h>
 
 using namespace xc;
 

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/money.h"
+
+#include <doctest/doctest.h>
 
 using namespace xc;
 
@@ -17,7 +17,7 @@ TEST_CASE("money parses decimals exactly") {
 }
 
 TEST_CASE("money rounds to the fen half away from zero") {
-  CHECK(Money::from_micros(5000).round_to_fen() == 1);     // 0.005 -> 0.01
+  CHECK(Money::from_micros(5000).round_to_fen() == 1);  // 0.005 -> 0.01
   CHECK(Money::from_micros(4999).round_to_fen() == 0);
   CHECK(Money::from_micros(-5000).round_to_fen() == -1);
   CHECK(Money::from_micros(123456789).to_yuan_string() == "123.46");

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/spelling.h"
+
+#include <doctest/doctest.h>
 
 using namespace xc;
 

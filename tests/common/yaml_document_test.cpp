@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/yaml_document.h"
+
+#include <doctest/doctest.h>
 
 using namespace xc;
 
@@ -19,7 +19,8 @@ TEST_CASE("yaml documents keep the line and column of every key and value") {
 }
 
 TEST_CASE("plain scalars are typed as YAML 1.2 core; quoted scalars stay strings") {
-  auto parsed = parse_yaml("i: 42\nf: 0.5\nb: true\nn: ~\ns: '42'\nt: text\nbig: 99999999999999999999\n", "f.yaml");
+  auto parsed = parse_yaml(
+      "i: 42\nf: 0.5\nb: true\nn: ~\ns: '42'\nt: text\nbig: 99999999999999999999\n", "f.yaml");
   const auto& t = parsed.documents.at(0).tree;
   CHECK(t["i"].is_number_integer());
   CHECK(t["f"].is_number_float());

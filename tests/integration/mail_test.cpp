@@ -2,7 +2,6 @@
 // on loopback, plain and with STARTTLS + AUTH on a certificate generated at
 // test time; what arrived is read back by tests/support/mail_inspect.py
 // (Python's email package), the way a mail reader would see it.
-#include "tests/support/temp_dir.h"
 #include "ctl/report/mail.h"
 
 #include <arpa/inet.h>
@@ -26,6 +25,7 @@
 #include "common/digest.h"
 #include "tests/support/local_io.h"
 #include "tests/support/string_lists.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
 extern char** environ;

@@ -34,7 +34,9 @@ void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-bool run(const std::string& command) { return std::system(command.c_str()) == 0; }
+bool run(const std::string& command) {
+  return std::system(command.c_str()) == 0;
+}
 
 // A throwaway sshd on loopback with a generated host key and one authorized
 // client key (the steps of tests/support/sshd.sh). Stopped by the destructor.
@@ -158,11 +160,15 @@ TEST_CASE("ssh transport: an unknown host key is refused with its fingerprint") 
   std::string address = "127.0.0.1:" + std::to_string(sshd.port());
   std::string expected = "ssh " + address + ": host key is not known (" +
                          sshd.fingerprint("host_key.pub") + "); add it to " + sshd.known_hosts();
-  SUBCASE("empty known-hosts file") { write_text(sshd.known_hosts(), ""); }
+  SUBCASE("empty known-hosts file") {
+    write_text(sshd.known_hosts(), "");
+  }
   SUBCASE("only other hosts listed") {
     write_text(sshd.known_hosts(), "[127.0.0.1]:1 " + read_text(sshd.path("host_key.pub")));
   }
-  SUBCASE("missing known-hosts file") { fs::remove(sshd.known_hosts()); }
+  SUBCASE("missing known-hosts file") {
+    fs::remove(sshd.known_hosts());
+  }
   auto transport = SshTransport::create(sshd.config("/nonexistent.yaml"));
   REQUIRE_FALSE(transport.ok());
   CHECK(transport.status().code() == Code::kPermissionDenied);
@@ -175,10 +181,9 @@ TEST_CASE("ssh transport: a changed host key is refused with the new fingerprint
   auto transport = SshTransport::create(sshd.config("/nonexistent.yaml"));
   REQUIRE_FALSE(transport.ok());
   CHECK(transport.status().code() == Code::kPermissionDenied);
-  CHECK(transport.status().message() == "ssh 127.0.0.1:" + std::to_string(sshd.port()) +
-                                            ": HOST KEY CHANGED (now " +
-                                            sshd.fingerprint("host_key.pub") +
-                                            "); refusing to connect");
+  CHECK(transport.status().message() ==
+        "ssh 127.0.0.1:" + std::to_string(sshd.port()) + ": HOST KEY CHANGED (now " +
+            sshd.fingerprint("host_key.pub") + "); refusing to connect");
 }
 
 TEST_CASE("ssh transport: a client key the server does not accept is refused") {

@@ -38,13 +38,17 @@ void InProcessFleet::set_down(const std::string& name, bool down) {
 }
 
 HostClients::Connector InProcessFleet::connector() {
-  return [this](const std::string& name, const HostSpec&) -> Result<std::unique_ptr<AgentTransport>> {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = hosts_.find(name);
-    if (it == hosts_.end()) return error(Code::kUnavailable, "host " + name + ": no such simulated host");
-    if (it->second.down) return error(Code::kUnavailable, "host " + name + ": connection refused");
-    return std::unique_ptr<AgentTransport>(std::make_unique<InProcessTransport>(it->second.service->handler()));
-  };
+  return
+      [this](const std::string& name, const HostSpec&) -> Result<std::unique_ptr<AgentTransport>> {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = hosts_.find(name);
+        if (it == hosts_.end())
+          return error(Code::kUnavailable, "host " + name + ": no such simulated host");
+        if (it->second.down)
+          return error(Code::kUnavailable, "host " + name + ": connection refused");
+        return std::unique_ptr<AgentTransport>(
+            std::make_unique<InProcessTransport>(it->second.service->handler()));
+      };
 }
 
 virConnectPtr InProcessFleet::libvirt(const std::string& name) {
@@ -52,7 +56,8 @@ virConnectPtr InProcessFleet::libvirt(const std::string& name) {
   return hosts_.at(name).conn;
 }
 
-nlohmann::json InProcessFleet::call(const std::string& name, const std::string& method, const nlohmann::json& params) {
+nlohmann::json InProcessFleet::call(const std::string& name, const std::string& method,
+                                    const nlohmann::json& params) {
   RpcService* service;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -28,7 +28,8 @@ class InProcessFleet {
   // its connection): to change a domain behind xcloud's back, as virsh would.
   virConnectPtr libvirt(const std::string& name);
   // Calls the host's agent directly (to look at or change a host behind xcloud's back).
-  nlohmann::json call(const std::string& name, const std::string& method, const nlohmann::json& params = {});
+  nlohmann::json call(const std::string& name, const std::string& method,
+                      const nlohmann::json& params = {});
 
  private:
   struct Host {

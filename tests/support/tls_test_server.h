@@ -41,7 +41,8 @@ class TlsTestServer {
       if (per_thread_clock) {
         thread_local std::map<const TlsTestServer*, int64_t> readings;
         int64_t n = readings[this]++;
-        return std::chrono::system_clock::time_point(std::chrono::milliseconds(kTestNow * 1000 + 3 * n));
+        return std::chrono::system_clock::time_point(
+            std::chrono::milliseconds(kTestNow * 1000 + 3 * n));
       }
       return std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms_.fetch_add(3)));
     };

@@ -3,9 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace xc::test {
 
@@ -13,7 +12,8 @@ using nlohmann::json;
 
 // A stored VM record as the planner writes it: {"manifest", "domain"}.
 inline json vm_record(int64_t cpus, int64_t memory_mib, const json& disks, const json& accelerators,
-               const std::string& power = "running", const std::string& system = "edu-portal") {
+                      const std::string& power = "running",
+                      const std::string& system = "edu-portal") {
   json labels = json::object();
   if (!system.empty()) labels["system"] = system;
   return {{"manifest",

@@ -1,5 +1,3 @@
-#include "tests/support/temp_dir.h"
-#include "tests/support/vm_records.h"
 #include "ctl/billing/metering.h"
 
 #include <doctest/doctest.h>
@@ -8,6 +6,8 @@
 #include <filesystem>
 
 #include "ctl/store/store.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/vm_records.h"
 
 using namespace xc;
 using nlohmann::json;
@@ -17,7 +17,6 @@ using xc::test::vm_record;
 namespace {
 
 using xc::test::TempDir;
-
 
 // "item=quantity@start-end[/stopped]" per interval, for exact comparisons.
 std::vector<std::string> describe(const std::vector<MeterInterval>& intervals) {
@@ -29,7 +28,6 @@ std::vector<std::string> describe(const std::vector<MeterInterval>& intervals) {
   }
   return out;
 }
-
 
 std::unique_ptr<Store> fresh_store(const TempDir& dir) {
   auto store = open_store(dir.path("state.db"), OpenMode::kCreate);
@@ -120,4 +118,3 @@ TEST_CASE("store: meter intervals open, close per VM, and list by overlap") {
   CHECK(describe(*store->list_meter_intervals(250, 1000)) ==
         std::vector<std::string>{"education/b [portal] vcpu=2@300-open"});
 }
-

@@ -58,7 +58,8 @@ metadata: {name: education}
 spec:
   displayName: Education
   zones: [gov]
-  pools: )" + tenant_pools + R"(
+  pools: )" +
+         tenant_pools + R"(
   quota: {vcpu: 64, memoryGiB: 256, storageGiB: {normal: 4000, high: 1000}, vms: 20, networks: 4}
 ---
 apiVersion: xcloud/v1
@@ -78,7 +79,8 @@ spec:
 }
 
 // A VM of tenant education with a 40 GiB root disk, in `pool`.
-inline std::string vm(const std::string& name, const std::string& pool = "p1", int cpus = 2, int memory_gib = 4) {
+inline std::string vm(const std::string& name, const std::string& pool = "p1", int cpus = 2,
+                      int memory_gib = 4) {
   return "---\napiVersion: xcloud/v1\nkind: VirtualMachine\nmetadata: {name: " + name +
          ", tenant: education, labels: {system: portal}}\nspec:\n  cpus: " + std::to_string(cpus) +
          "\n  memoryGiB: " + std::to_string(memory_gib) +
@@ -91,8 +93,8 @@ inline std::string vm(const std::string& name, const std::string& pool = "p1", i
 inline std::string volume(const std::string& name, const std::string& vm_name, int size_gib,
                           const std::string& pool = "p1") {
   return "---\napiVersion: xcloud/v1\nkind: Volume\nmetadata: {name: " + name +
-         ", tenant: education}\nspec: {sizeGiB: " + std::to_string(size_gib) + ", tier: normal, attachTo: " + vm_name +
-         ", placement: {zone: gov, pool: " + pool + "}}\n";
+         ", tenant: education}\nspec: {sizeGiB: " + std::to_string(size_gib) +
+         ", tier: normal, attachTo: " + vm_name + ", placement: {zone: gov, pool: " + pool + "}}\n";
 }
 
 // Records what an apply reported.
@@ -127,13 +129,18 @@ class ApplyHarness {
   }
 
   // The store a run uses; tests may wrap it (a StoreWrapper that fails reads).
-  std::function<std::unique_ptr<Store>(std::unique_ptr<Store>)> wrap_store = [](std::unique_ptr<Store> s) { return s; };
+  std::function<std::unique_ptr<Store>(std::unique_ptr<Store>)> wrap_store =
+      [](std::unique_ptr<Store> s) { return s; };
 
   // Plans `yaml` as `diff` does.
-  ApplyResult diff(const std::string& yaml, PlanOptions options = {}) { return run(yaml, options, false); }
+  ApplyResult diff(const std::string& yaml, PlanOptions options = {}) {
+    return run(yaml, options, false);
+  }
   // Plans and executes everything, as `apply --yes` does (moves excluded: the
   // CLI refuses them before this point).
-  ApplyResult apply(const std::string& yaml, PlanOptions options = {}) { return run(yaml, options, true); }
+  ApplyResult apply(const std::string& yaml, PlanOptions options = {}) {
+    return run(yaml, options, true);
+  }
 
   std::unique_ptr<Store> open() {
     auto opened = open_store(dir.path("state.db"), OpenMode::kExisting);
@@ -143,7 +150,8 @@ class ApplyHarness {
   std::vector<std::string> domains(const std::string& host) {
     std::vector<std::string> out;
     auto reply = fleet.call(host, "domains.list");
-    for (const auto& d : reply["result"]["managed"]) out.push_back(d.value("vmName", d.value("name", "")));
+    for (const auto& d : reply["result"]["managed"])
+      out.push_back(d.value("vmName", d.value("name", "")));
     return out;
   }
 
@@ -160,7 +168,8 @@ class ApplyHarness {
     ApplyResult result;
     Reconcile r;
     r.manifests = load_manifest_set({dir.path("cloud.yaml")}, builtin_price_caps());
-    REQUIRE_MESSAGE(r.manifests.ok(), (r.manifests.errors.empty() ? "" : r.manifests.errors.front().message));
+    REQUIRE_MESSAGE(r.manifests.ok(),
+                    (r.manifests.errors.empty() ? "" : r.manifests.errors.front().message));
     r.store = wrap_store(open());
     r.clients = std::make_unique<HostClients>(fleet.connector(), 4);
     ReconcileOptions ro;

@@ -1,7 +1,6 @@
 // What apply meters, in-process: instants never go back, and a resize that
 // waits for a restart is billed at the size the VM runs.
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
 
 #include "ctl/store/store_migrations.h"
@@ -27,11 +26,12 @@ std::vector<std::string> vcpu_intervals(Store& store) {
 
 }  // namespace
 
-TEST_CASE("a clock that steps back is clamped to the last meter instant, warned about and audited") {
+TEST_CASE(
+    "a clock that steps back is clamped to the last meter instant, warned about and audited") {
   ApplyHarness h;
   h.now = 1'790'000'600'000;
   REQUIRE(h.apply(base_cloud() + vm("web-1", "p1", 2, 4)).executed.failed == 0);
-  h.now -= 60'000;  // an NTP step back by a minute
+  h.now -= 60'000;                                                 // an NTP step back by a minute
   auto resized = h.apply(base_cloud() + vm("web-1", "p1", 2, 2));  // memory shrinks live
   REQUIRE(resized.executed.failed == 0);
   REQUIRE(resized.warnings.size() == 1);
@@ -41,10 +41,12 @@ TEST_CASE("a clock that steps back is clamped to the last meter instant, warned 
   CHECK(got == std::vector<std::string>{"2@1790000600000-1790000600000", "2@1790000600000-open"});
   bool audited = false;
   REQUIRE(store
-              ->scan_audit_records({}, [&](const AuditRecord& r) {
-                audited |= r.kind == "Meter" && r.action == "clock-clamped" && r.name == "web-1";
-                return true;
-              })
+              ->scan_audit_records({},
+                                   [&](const AuditRecord& r) {
+                                     audited |= r.kind == "Meter" && r.action == "clock-clamped" &&
+                                                r.name == "web-1";
+                                     return true;
+                                   })
               .ok());
   CHECK(audited);
 }
@@ -64,7 +66,9 @@ TEST_CASE("the store refuses an interval that ends before it starts") {
   CHECK(s.message().find("meter interval ends before it starts") != std::string::npos);
 }
 
-TEST_CASE("a resize that waits for a restart is billed at the running size until the restart applies it") {
+TEST_CASE(
+    "a resize that waits for a restart is billed at the running size until the restart applies "
+    "it") {
   ApplyHarness h;
   REQUIRE(h.apply(base_cloud() + vm("web-1", "p1", 2, 4)).executed.failed == 0);
   h.now += 1000;

@@ -32,7 +32,8 @@ std::string host_of(ApplyHarness& h, const std::string& vm_name) {
   return p->host;
 }
 
-void set_vcpus(ApplyHarness& h, const std::string& host, const std::string& domain, unsigned cpus, unsigned flags) {
+void set_vcpus(ApplyHarness& h, const std::string& host, const std::string& domain, unsigned cpus,
+               unsigned flags) {
   virDomainPtr d = virDomainLookupByName(h.fleet.libvirt(host), domain.c_str());
   REQUIRE(d != nullptr);
   int rc = virDomainSetVcpusFlags(d, cpus, flags);
@@ -83,7 +84,8 @@ TEST_CASE("a definition changed outside xcloud is repaired as definition drift")
   std::string cloud = base_cloud() + vm("web-1", "p1", 2);
   REQUIRE(h.apply(cloud).executed.failed == 0);
   std::string home = host_of(h, "web-1");
-  set_vcpus(h, home, "xc-education.web-1", 4, unsigned{VIR_DOMAIN_AFFECT_CONFIG} | unsigned{VIR_DOMAIN_VCPU_MAXIMUM});
+  set_vcpus(h, home, "xc-education.web-1", 4,
+            unsigned{VIR_DOMAIN_AFFECT_CONFIG} | unsigned{VIR_DOMAIN_VCPU_MAXIMUM});
   auto plan = h.diff(cloud);
   REQUIRE(plan.planned.ok());
   const PlanStep* step = only_vm_step(plan.plan);
@@ -121,7 +123,8 @@ TEST_CASE("an unreachable host is reported, and its VMs are neither moved nor to
   CHECK_FALSE(plan.plan.destruction().any());
   bool named = false;
   for (const auto& e : plan.plan.errors)
-    named |= e == "VirtualMachine education/web-1: its host " + home + " is unreachable; not checked";
+    named |=
+        e == "VirtualMachine education/web-1: its host " + home + " is unreachable; not checked";
   CHECK(named);
 }
 
@@ -143,7 +146,8 @@ class FailingSecondVmRecord : public StoreWrapper {
  public:
   using StoreWrapper::StoreWrapper;
   Result<ResourceRecord> put_resource(const ResourceRecord& r) override {
-    if (r.kind == "VirtualMachine" && ++vm_puts_ == 2) return error(Code::kIo, "state database: disk I/O error");
+    if (r.kind == "VirtualMachine" && ++vm_puts_ == 2)
+      return error(Code::kIo, "state database: disk I/O error");
     return StoreWrapper::put_resource(r);
   }
 
@@ -153,7 +157,8 @@ class FailingSecondVmRecord : public StoreWrapper {
 
 }  // namespace
 
-TEST_CASE("an apply that fails in the middle leaves the store consistent, and the next apply converges") {
+TEST_CASE(
+    "an apply that fails in the middle leaves the store consistent, and the next apply converges") {
   ApplyHarness h;
   std::string cloud = base_cloud() + vm("web-1") + vm("web-2") + vm("web-3");
   h.wrap_store = [](std::unique_ptr<Store> s) -> std::unique_ptr<Store> {

@@ -16,13 +16,15 @@ namespace {
 std::vector<std::string> step_lines(const Plan& plan) {
   std::vector<std::string> out;
   for (const auto& s : plan.steps)
-    if (s.kind == Kind::kVirtualMachine) out.push_back(describe_step(s) + (s.destructive() ? " !" : ""));
+    if (s.kind == Kind::kVirtualMachine)
+      out.push_back(describe_step(s) + (s.destructive() ? " !" : ""));
   return out;
 }
 
 }  // namespace
 
-TEST_CASE("a placement change is a move, never delete + create, and names what a recreate would lose") {
+TEST_CASE(
+    "a placement change is a move, never delete + create, and names what a recreate would lose") {
   ApplyHarness h;
   std::string before = base_cloud() + vm("db-1", "p1") + volume("db-1-data", "db-1", 500);
   auto first = h.apply(before);
@@ -32,15 +34,16 @@ TEST_CASE("a placement change is a move, never delete + create, and names what a
 
   auto moved = h.diff(base_cloud() + vm("db-1", "p2") + volume("db-1-data", "db-1", 500, "p2"));
   REQUIRE(moved.planned.ok());
-  CHECK(step_lines(moved.plan) == std::vector<std::string>{"move VirtualMachine education/db-1 " +
-                                                           first.plan.steps[0].host + " -> x86-03"});
+  CHECK(step_lines(moved.plan) ==
+        std::vector<std::string>{"move VirtualMachine education/db-1 " + first.plan.steps[0].host +
+                                 " -> x86-03"});
   REQUIRE(moved.plan.moves().size() == 1);
   const PlanStep& m = *moved.plan.moves().front();
   CHECK(m.from_pool == "p1");
   CHECK(m.to_pool == "p2");
   CHECK(m.disks == std::vector<StepDisk>{{"root", 40}, {"db-1-data", 500}});
   CHECK(m.destroyed_gib() == 540);
-  CHECK_FALSE(m.destructive());            // a move destroys nothing
+  CHECK_FALSE(m.destructive());  // a move destroys nothing
   CHECK_FALSE(moved.plan.destruction().any());
 }
 
@@ -50,7 +53,8 @@ TEST_CASE("--allow-recreate plans the old copy's delete as destructive, with its
   REQUIRE(first.executed.failed == 0);
   PlanOptions options;
   options.allow_recreate = true;
-  auto plan = h.diff(base_cloud() + vm("db-1", "p2") + volume("db-1-data", "db-1", 500, "p2"), options);
+  auto plan =
+      h.diff(base_cloud() + vm("db-1", "p2") + volume("db-1-data", "db-1", 500, "p2"), options);
   REQUIRE(plan.planned.ok());
   CHECK(plan.plan.moves().empty());
   Destruction d = plan.plan.destruction();
@@ -76,14 +80,17 @@ TEST_CASE("prune marks the VM delete destructive and forgets the Volume deleted 
   CHECK(d.vms == 1);
   CHECK(d.gib == 540);
   auto store = h.open();
-  CHECK(store->get_resource({"VirtualMachine", "education", "db-1"}).status().code() == Code::kNotFound);
-  CHECK(store->get_resource({"Volume", "education", "db-1-data"}).status().code() == Code::kNotFound);
+  CHECK(store->get_resource({"VirtualMachine", "education", "db-1"}).status().code() ==
+        Code::kNotFound);
+  CHECK(store->get_resource({"Volume", "education", "db-1-data"}).status().code() ==
+        Code::kNotFound);
   CHECK(store->get_resource({"VirtualMachine", "education", "web-1"}).ok());
 }
 
 TEST_CASE("a disk removed from a VM is a destructive update") {
   ApplyHarness h;
-  REQUIRE(h.apply(base_cloud() + vm("db-1") + volume("db-1-data", "db-1", 500)).executed.failed == 0);
+  REQUIRE(h.apply(base_cloud() + vm("db-1") + volume("db-1-data", "db-1", 500)).executed.failed ==
+          0);
   auto plan = h.diff(base_cloud() + vm("db-1"));
   REQUIRE(plan.planned.ok());
   REQUIRE(plan.plan.steps.size() >= 1);
@@ -99,15 +106,18 @@ namespace {
 class FailingResourceReads : public StoreWrapper {
  public:
   using StoreWrapper::StoreWrapper;
-  Result<std::vector<ResourceRecord>> list_resources(const std::optional<std::string>& kind) override {
-    if (kind && *kind == "VirtualMachine") return error(Code::kIo, "state database: disk I/O error");
+  Result<std::vector<ResourceRecord>> list_resources(
+      const std::optional<std::string>& kind) override {
+    if (kind && *kind == "VirtualMachine")
+      return error(Code::kIo, "state database: disk I/O error");
     return StoreWrapper::list_resources(kind);
   }
 };
 
 }  // namespace
 
-TEST_CASE("a failed store read fails the plan instead of making other sets' VMs look like orphans") {
+TEST_CASE(
+    "a failed store read fails the plan instead of making other sets' VMs look like orphans") {
   ApplyHarness h;
   PlanOptions other;
   other.manifest_set = "other";

@@ -1,7 +1,6 @@
 #include "ctl/reconcile/quota.h"
 
 #include <doctest/doctest.h>
-
 #include <stdlib.h>
 
 #include <filesystem>
@@ -38,7 +37,9 @@ DomainDisk disk(const std::string& name, int64_t size_gib, DiskTier tier = DiskT
   return d;
 }
 
-TenantQuota tenant(const std::string& path, Quota quota) { return {path, "", std::move(quota)}; }
+TenantQuota tenant(const std::string& path, Quota quota) {
+  return {path, "", std::move(quota)};
+}
 
 int64_t used(const UsageMap& m, const std::string& tenant, const std::string& resource) {
   auto t = m.find(tenant);
@@ -51,7 +52,8 @@ int64_t used(const UsageMap& m, const std::string& tenant, const std::string& re
 
 TEST_CASE("quota: a VM's usage counts cpus, memory, every disk by tier, accelerators and itself") {
   DesiredState d;
-  d.vms.push_back(vm("edu", "db", 8, 32, {disk("root", 100, DiskTier::kHigh), disk("data", 500)}, {{"gpu-16g", 2}}));
+  d.vms.push_back(vm("edu", "db", 8, 32, {disk("root", 100, DiskTier::kHigh), disk("data", 500)},
+                     {{"gpu-16g", 2}}));
   UsageMap own = compute_usage(d);
   CHECK(used(own, "edu", "vcpu") == 8);
   CHECK(used(own, "edu", "memoryGiB") == 32);
@@ -100,7 +102,8 @@ TEST_CASE("quota: usage rolls up across three levels") {
   CHECK(parent_tenant("a").empty());
 }
 
-TEST_CASE("quota: refusal messages name tenant, resource, current use, increase and limit exactly") {
+TEST_CASE(
+    "quota: refusal messages name tenant, resource, current use, increase and limit exactly") {
   Quota schools;
   schools.vcpu = 400;
   schools.memory_gib = 1000;
@@ -108,12 +111,17 @@ TEST_CASE("quota: refusal messages name tenant, resource, current use, increase 
   edu.vcpu = 1000;
   edu.accelerators = {{"gpu-16g", 2}};
   edu.vms = 3;
-  std::vector<TenantQuota> tenants = {tenant("education/schools", schools), tenant("education", edu)};
+  std::vector<TenantQuota> tenants = {tenant("education/schools", schools),
+                                      tenant("education", edu)};
 
-  UsageMap before = roll_up({{"education/schools", {"education/schools", {{"vcpu", 392}, {"memoryGiB", 100}, {"vms", 2}}}},
-                             {"education", {"education", {{"accelerators.gpu-16g", 1}}}}});
-  UsageMap after = roll_up({{"education/schools", {"education/schools", {{"vcpu", 408}, {"memoryGiB", 132}, {"vms", 4}}}},
-                            {"education", {"education", {{"accelerators.gpu-16g", 3}}}}});
+  UsageMap before =
+      roll_up({{"education/schools",
+                {"education/schools", {{"vcpu", 392}, {"memoryGiB", 100}, {"vms", 2}}}},
+               {"education", {"education", {{"accelerators.gpu-16g", 1}}}}});
+  UsageMap after =
+      roll_up({{"education/schools",
+                {"education/schools", {{"vcpu", 408}, {"memoryGiB", 132}, {"vms", 4}}}},
+               {"education", {"education", {{"accelerators.gpu-16g", 3}}}}});
   std::vector<std::string> v = quota_violations(tenants, after, before);
   std::vector<std::string> want = {
       "tenant education: quota exceeded for accelerators.gpu-16g: using 1, plan adds 2, limit 2",
@@ -133,8 +141,8 @@ TEST_CASE("quota: a plan within limits passes, and reaching a limit exactly is a
   q.networks = 1;
   q.accelerators = {{"gpu-16g", 1}};
   DesiredState d;
-  d.vms.push_back(vm("education/schools", "a", 8, 32, {disk("root", 100, DiskTier::kHigh), disk("data", 1000)},
-                     {{"gpu-16g", 1}}));
+  d.vms.push_back(vm("education/schools", "a", 8, 32,
+                     {disk("root", 100, DiskTier::kHigh), disk("data", 1000)}, {{"gpu-16g", 1}}));
   d.vms.push_back(vm("education/schools", "b", 8, 32, {disk("root", 100, DiskTier::kHigh)}));
   UsageMap after = rolled_up_usage(d);
   CHECK(quota_violations({tenant("education/schools", q)}, after, UsageMap{}).empty());
@@ -142,8 +150,9 @@ TEST_CASE("quota: a plan within limits passes, and reaching a limit exactly is a
   CHECK(quota_violations({tenant("education", Quota{})}, after, UsageMap{}).empty());
   d.vms.push_back(vm("education/schools", "c", 1, 0));
   auto v = quota_violations({tenant("education/schools", q)}, rolled_up_usage(d), after);
-  CHECK(v == std::vector<std::string>{
-                 "tenant education/schools: quota exceeded for vcpu: using 16, plan adds 1, limit 16"});
+  CHECK(v ==
+        std::vector<std::string>{
+            "tenant education/schools: quota exceeded for vcpu: using 16, plan adds 1, limit 16"});
 }
 
 TEST_CASE("quota: a child's usage is refused by its parent's limit") {
@@ -152,9 +161,10 @@ TEST_CASE("quota: a child's usage is refused by its parent's limit") {
   DesiredState d;
   d.vms.push_back(vm("edu/schools/primary", "a", 8, 1));
   d.vms.push_back(vm("edu", "b", 4, 1));
-  auto v = quota_violations({tenant("edu", parent), tenant("edu/schools/primary", Quota{})}, rolled_up_usage(d),
-                            UsageMap{});
-  CHECK(v == std::vector<std::string>{"tenant edu: quota exceeded for vcpu: using 0, plan adds 12, limit 10"});
+  auto v = quota_violations({tenant("edu", parent), tenant("edu/schools/primary", Quota{})},
+                            rolled_up_usage(d), UsageMap{});
+  CHECK(v == std::vector<std::string>{
+                 "tenant edu: quota exceeded for vcpu: using 0, plan adds 12, limit 10"});
 }
 
 TEST_CASE("quota: a plan that shrinks an over-quota tenant is not refused") {
@@ -171,15 +181,21 @@ TEST_CASE("quota: limits in resource order and quotas read from stored manifests
     "vms":20,"networks":4,"accelerators":{"npu-24g":1,"gpu-16g":2}}}})");
   Quota q = quota_from_manifest(manifest);
   auto limits = quota_limits(q);
-  std::vector<std::pair<std::string, int64_t>> want = {
-      {"vcpu", 64}, {"memoryGiB", 256}, {"storageGiB.normal", 4000}, {"storageGiB.high", 1000},
-      {"accelerators.gpu-16g", 2}, {"accelerators.npu-24g", 1}, {"vms", 20}, {"networks", 4}};
+  std::vector<std::pair<std::string, int64_t>> want = {{"vcpu", 64},
+                                                       {"memoryGiB", 256},
+                                                       {"storageGiB.normal", 4000},
+                                                       {"storageGiB.high", 1000},
+                                                       {"accelerators.gpu-16g", 2},
+                                                       {"accelerators.npu-24g", 1},
+                                                       {"vms", 20},
+                                                       {"networks", 4}};
   CHECK(limits == want);
   CHECK(quota_limits(quota_from_manifest(nlohmann::json::object())).empty());
 }
 
 TEST_CASE("quota: the example cloud's usage counts attached volumes and networks, rolled up") {
-  ManifestSet set = load_manifest_set({std::string(XC_SOURCE_DIR) + "/examples/cloud"}, builtin_price_caps());
+  ManifestSet set =
+      load_manifest_set({std::string(XC_SOURCE_DIR) + "/examples/cloud"}, builtin_price_caps());
   REQUIRE(set.ok());
   auto desired = build_desired_state(set);
   REQUIRE(desired.ok());
@@ -218,7 +234,9 @@ TEST_CASE("quota: an unattached volume counts in its tenant's storage") {
   CHECK(used(compute_usage(d), "edu", "storageGiB.high") == 300);
 }
 
-TEST_CASE("quota: the store's VMs (stopped ones and attached volumes too), volumes, networks and tenants") {
+TEST_CASE(
+    "quota: the store's VMs (stopped ones and attached volumes too), volumes, networks and "
+    "tenants") {
   char pattern[] = "/tmp/xc-quota-XXXXXX";
   const char* made = mkdtemp(pattern);
   REQUIRE(made != nullptr);
@@ -226,7 +244,8 @@ TEST_CASE("quota: the store's VMs (stopped ones and attached volumes too), volum
   {
     auto store = open_store(dir + "/state.db", OpenMode::kCreate);
     REQUIRE(store.ok());
-    auto put = [&](const std::string& kind, const std::string& tenant, const std::string& name, const nlohmann::json& j) {
+    auto put = [&](const std::string& kind, const std::string& tenant, const std::string& name,
+                   const nlohmann::json& j) {
       ResourceRecord r;
       r.kind = kind;
       r.tenant = tenant;
@@ -235,7 +254,8 @@ TEST_CASE("quota: the store's VMs (stopped ones and attached volumes too), volum
       r.spec_hash = "00";
       REQUIRE((*store)->put_resource(r).ok());
     };
-    put("Tenant", "", "edu", {{"manifest", {{"spec", {{"displayName", "教育局"}, {"quota", {{"vcpu", 8}}}}}}}});
+    put("Tenant", "", "edu",
+        {{"manifest", {{"spec", {{"displayName", "教育局"}, {"quota", {{"vcpu", 8}}}}}}}});
     put("Tenant", "", "edu/schools", {{"manifest", {{"spec", {{"displayName", "中小学科"}}}}}});
     DomainSpec spec;
     spec.tenant = "edu/schools";
@@ -248,10 +268,12 @@ TEST_CASE("quota: the store's VMs (stopped ones and attached volumes too), volum
     spec.disks = {disk("root", 60), disk("data", 200), disk("fast", 50, DiskTier::kHigh)};
     for (auto& d : spec.disks) d.iops = tier_iops(d.tier).max;
     nlohmann::json manifest = {{"spec", {{"accelerators", {{{"type", "gpu-16g"}, {"count", 1}}}}}}};
-    put("VirtualMachine", "edu/schools", "app", {{"manifest", manifest}, {"domain", to_json(spec)}});
+    put("VirtualMachine", "edu/schools", "app",
+        {{"manifest", manifest}, {"domain", to_json(spec)}});
     put("VirtualMachine", "edu", "broken", {{"manifest", nlohmann::json::object()}});
     put("Volume", "edu", "spare", {{"manifest", {{"spec", {{"sizeGiB", 30}, {"tier", "high"}}}}}});
-    put("Volume", "edu/schools", "data", {{"manifest", {{"spec", {{"sizeGiB", 200}, {"attachTo", "app"}}}}}});
+    put("Volume", "edu/schools", "data",
+        {{"manifest", {{"spec", {{"sizeGiB", 200}, {"attachTo", "app"}}}}}});
     put("Network", "edu", "app", {{"manifest", nlohmann::json::object()}});
 
     std::vector<std::string> warnings;
@@ -261,7 +283,8 @@ TEST_CASE("quota: the store's VMs (stopped ones and attached volumes too), volum
     UsageMap up = roll_up(own_usage(*allocations));
     CHECK(used(up, "edu/schools", "vcpu") == 2);
     CHECK(used(up, "edu/schools", "memoryGiB") == 4);
-    CHECK(used(up, "edu/schools", "storageGiB.normal") == 260);  // the attached volume once, via the VM
+    CHECK(used(up, "edu/schools", "storageGiB.normal") ==
+          260);  // the attached volume once, via the VM
     CHECK(used(up, "edu/schools", "accelerators.gpu-16g") == 1);
     CHECK(used(up, "edu", "storageGiB.high") == 80);
     CHECK(used(up, "edu", "vms") == 1);
@@ -287,7 +310,8 @@ TEST_CASE("quota: check_plan_quotas compares the store with the plan, less what 
   {
     auto store = open_store(dir + "/state.db", OpenMode::kCreate);
     REQUIRE(store.ok());
-    auto put = [&](const std::string& kind, const std::string& tenant, const std::string& name, const nlohmann::json& j) {
+    auto put = [&](const std::string& kind, const std::string& tenant, const std::string& name,
+                   const nlohmann::json& j) {
       ResourceRecord r;
       r.kind = kind;
       r.tenant = tenant;
@@ -297,7 +321,8 @@ TEST_CASE("quota: check_plan_quotas compares the store with the plan, less what 
       REQUIRE((*store)->put_resource(r).ok());
     };
     put("Tenant", "", "education", {{"manifest", {{"spec", {{"displayName", "教育局"}}}}}});
-    put("Tenant", "", "education/schools", {{"manifest", {{"spec", {{"quota", {{"vcpu", 400}}}}}}}});
+    put("Tenant", "", "education/schools",
+        {{"manifest", {{"spec", {{"quota", {{"vcpu", 400}}}}}}}});
     auto stored_vm = [&](const std::string& name, int64_t cpus) {
       DomainSpec spec;
       spec.tenant = "education/schools";
@@ -319,8 +344,8 @@ TEST_CASE("quota: check_plan_quotas compares the store with the plan, less what 
     Plan plan;
     auto kept = check_plan_quotas(**store, none, d, plan);
     REQUIRE(kept.ok());
-    CHECK(*kept == std::vector<std::string>{
-                       "tenant education/schools: quota exceeded for vcpu: using 400, plan adds 16, limit 400"});
+    CHECK(*kept == std::vector<std::string>{"tenant education/schools: quota exceeded for vcpu: "
+                                            "using 400, plan adds 16, limit 400"});
 
     PlanStep prune;
     prune.action = StepAction::kDelete;
@@ -331,8 +356,8 @@ TEST_CASE("quota: check_plan_quotas compares the store with the plan, less what 
     plan.steps.push_back(prune);
     auto pruned = check_plan_quotas(**store, none, d, plan);
     REQUIRE(pruned.ok());
-    CHECK(*pruned == std::vector<std::string>{
-                         "tenant education/schools: quota exceeded for vcpu: using 400, plan adds 8, limit 400"});
+    CHECK(*pruned == std::vector<std::string>{"tenant education/schools: quota exceeded for vcpu: "
+                                              "using 400, plan adds 8, limit 400"});
 
     // Without the new VM the plan fits.
     d.vms.pop_back();

@@ -9,8 +9,8 @@
 
 using namespace xc;
 using nlohmann::json;
-using xc::test::TempDir;
 using xc::test::disk;
+using xc::test::TempDir;
 using xc::test::vm_record;
 
 namespace {
@@ -30,9 +30,9 @@ PlanStep vm_step(StepAction action, const json& record, StepReason reason = Step
 std::vector<std::string> describe(const std::vector<MeterInterval>& intervals) {
   std::vector<std::string> out;
   for (const auto& m : intervals)
-    out.push_back(m.tenant + "/" + m.vm + " [" + m.system + "] " + m.item + "=" + std::to_string(m.quantity) + "@" +
-                  std::to_string(m.start_ms) + "-" + (m.end_ms ? std::to_string(*m.end_ms) : "open") +
-                  (m.running ? "" : "/stopped"));
+    out.push_back(m.tenant + "/" + m.vm + " [" + m.system + "] " + m.item + "=" +
+                  std::to_string(m.quantity) + "@" + std::to_string(m.start_ms) + "-" +
+                  (m.end_ms ? std::to_string(*m.end_ms) : "open") + (m.running ? "" : "/stopped"));
   return out;
 }
 
@@ -53,8 +53,9 @@ struct Recording {
     host.name = "x86-01";
     REQUIRE(store->upsert_host(host).ok());
     log = std::make_unique<AuditLog>(*store, [this] { return now; });
-    recorder = std::make_unique<StoreRecorder>(*log, AuditIdentity{"ops", "", "", "test", "xcloudctl apply"}, "default",
-                                               before, [this] { return now; });
+    recorder = std::make_unique<StoreRecorder>(
+        *log, AuditIdentity{"ops", "", "", "test", "xcloudctl apply"}, "default", before,
+        [this] { return now; });
   }
   void record(const PlanStep& step, int64_t at, const json& reply = json::object()) {
     now = at;
@@ -104,21 +105,20 @@ TEST_CASE("recorder meters create, no-op, resize, stop, duplicate and prune thro
   record(vm_step(StepAction::kDelete, json(), StepReason::kPruned), 5000);
   CHECK(store->list_open_meter_intervals("education", "web-1")->empty());
 
-  CHECK(r.intervals() ==
-        std::vector<std::string>{
-            "education/web-1 [edu-portal] memory=4@1000-2000",
-            "education/web-1 [edu-portal] storage-normal=40@1000-2000",
-            "education/web-1 [edu-portal] vcpu=2@1000-2000",
-            "education/web-1 [edu-portal] memory=4@2000-3000",
-            "education/web-1 [edu-portal] storage-normal=40@2000-3000",
-            "education/web-1 [edu-portal] vcpu=4@2000-3000",
-            "education/web-1 [edu-portal] memory=4@3000-4000/stopped",
-            "education/web-1 [edu-portal] storage-normal=40@3000-4000/stopped",
-            "education/web-1 [edu-portal] vcpu=4@3000-4000/stopped",
-            "education/web-1 [edu-portal] memory=4@4000-5000",
-            "education/web-1 [edu-portal] storage-normal=40@4000-5000",
-            "education/web-1 [edu-portal] vcpu=4@4000-5000",
-        });
+  CHECK(r.intervals() == std::vector<std::string>{
+                             "education/web-1 [edu-portal] memory=4@1000-2000",
+                             "education/web-1 [edu-portal] storage-normal=40@1000-2000",
+                             "education/web-1 [edu-portal] vcpu=2@1000-2000",
+                             "education/web-1 [edu-portal] memory=4@2000-3000",
+                             "education/web-1 [edu-portal] storage-normal=40@2000-3000",
+                             "education/web-1 [edu-portal] vcpu=4@2000-3000",
+                             "education/web-1 [edu-portal] memory=4@3000-4000/stopped",
+                             "education/web-1 [edu-portal] storage-normal=40@3000-4000/stopped",
+                             "education/web-1 [edu-portal] vcpu=4@3000-4000/stopped",
+                             "education/web-1 [edu-portal] memory=4@4000-5000",
+                             "education/web-1 [edu-portal] storage-normal=40@4000-5000",
+                             "education/web-1 [edu-portal] vcpu=4@4000-5000",
+                         });
 
   // Re-created with the same name: new intervals, the old ones untouched.
   record(vm_step(StepAction::kCreate, v1), 6000);

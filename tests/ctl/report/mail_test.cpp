@@ -1,6 +1,5 @@
 // The checks in front of send_mail: address lists, SMTP URLs, password files
 // and messages refused before any connection is made.
-#include "tests/support/temp_dir.h"
 #include "ctl/report/mail.h"
 
 #include <doctest/doctest.h>
@@ -11,6 +10,7 @@
 #include <fstream>
 
 #include "tests/support/string_lists.h"
+#include "tests/support/temp_dir.h"
 
 namespace xc {
 namespace {

@@ -1,4 +1,3 @@
-#include "tests/support/temp_dir.h"
 #include "ctl/store/store.h"
 
 #include <doctest/doctest.h>
@@ -13,6 +12,7 @@
 
 #include "ctl/store/sqlite_store.h"
 #include "ctl/store/store_migrations.h"
+#include "tests/support/temp_dir.h"
 
 using namespace xc;
 
