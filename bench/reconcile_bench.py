@@ -77,11 +77,11 @@ class Cloud:
         log = open(os.path.join(d, "agent.log"), "w")
         self.procs.append(subprocess.Popen([self.agent, "serve", "--config", os.path.join(d, "agent.yaml")],
                                            stderr=log))
-        for _ in range(200):
+        for _ in range(500):  # 10 s: a loaded machine starting the 120th agent
             if "serving" in open(os.path.join(d, "agent.log")).read():
                 return
             time.sleep(0.02)
-        sys.exit(f"agent {name} did not start")
+        sys.exit(f"agent {name} did not start: {open(os.path.join(d, 'agent.log')).read()[-2000:]}")
 
     def xcloudctl(self, *args, expect=(0,)):
         return timed([self.ctl, "--state", self.state, *args], expect)

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <set>
 
@@ -45,6 +46,13 @@ void add_common(CLI::App* cmd, Options& o) {
 // Validates, opens the store and the hosts, and plans. Prints what went wrong
 // and returns the exit code (0 with `r` ready).
 int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
+  std::vector<std::pair<std::string, double>> timings;
+  auto last = std::chrono::steady_clock::now();
+  auto mark = [&](const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    timings.emplace_back(phase, std::chrono::duration<double>(now - last).count());
+    last = now;
+  };
   auto caps = load_price_caps_option(o.caps_file);
   if (!caps.ok()) {
     ctx.err << "xcloudctl: " << caps.status().message() << "\n";
@@ -56,6 +64,7 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
     ctx.err << r.manifests.errors.size() << " error(s); nothing was changed\n";
     return kExitUsage;
   }
+  mark("validate");
   auto state = resolve_state_path(ctx);
   if (!state.ok()) {
     ctx.err << "xcloudctl: " << state.status().message() << "\n";
@@ -79,10 +88,12 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
     ctx.err << priced->size() << " error(s); nothing was changed\n";
     return kExitUsage;
   }
+  mark("open store, check price lists");
   r.clients = std::make_unique<HostClients>(pki_files_for_state(*state), o.per_host);
   Status planned = plan_reconcile(r, o.reconcile);
+  timings.insert(timings.end(), r.timings.begin(), r.timings.end());
   if (std::getenv("XCLOUD_TIMING"))
-    for (const auto& [phase, seconds] : r.timings)
+    for (const auto& [phase, seconds] : timings)
       ctx.err << "timing: " << phase << " " << seconds << " s\n";
   if (!planned.ok()) {
     ctx.err << "xcloudctl: " << planned.message() << "; nothing was changed\n";
