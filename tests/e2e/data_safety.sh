@@ -1,7 +1,8 @@
 # Nothing destroys data unasked, through the real binaries and three agents
 # over mutual TLS: the issue's scenario of a placement change (a move, refused
 # until migration exists), destructive steps refused without --yes when stdin
-# is not a terminal, --allow-recreate, and delete under the same rule.
+# is not a terminal, the typed "yes" on a terminal, --allow-recreate, and
+# delete under the same rule.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
 STATE="$TMP/state/state.db"
@@ -89,7 +90,16 @@ expect_status 1 ctl apply -f "$M" --prune
 expect_contains "$TMP/err" "the plan destroys data (Destroys: 1 VM, 2 disks, 600 GiB)"
 expect_status 0 ctl get volumes
 expect_contains "$TMP/out" "edu-portal-db-1-data"
-expect_status 0 ctl apply -f "$M" --prune --yes
+# On a terminal (script(1) gives one) apply asks; anything but "yes" changes nothing.
+on_tty() { printf '%s\n' "$1" | script -qec "$XCLOUDCTL --state $STATE apply -f $M --prune" /dev/null >"$TMP/tty" 2>&1; }
+on_tty y && fail "a plain y confirmed a destructive apply"
+expect_contains "$TMP/tty" "Destroys: 1 VM, 2 disks, 600 GiB."
+expect_contains "$TMP/tty" "Type yes to continue:"
+expect_contains "$TMP/tty" "not confirmed; nothing was changed"
+expect_status 0 ctl get volumes
+expect_contains "$TMP/out" "edu-portal-db-1-data"
+on_tty yes || fail "typed yes did not apply: $(cat "$TMP/tty")"
+expect_contains "$TMP/tty" "Applied: "
 # The Volume went with its VM.
 expect_status 0 ctl get volumes
 grep -q "edu-portal-db-1-data" "$TMP/out" && fail "pruned VM's volume still listed: $(cat "$TMP/out")"
