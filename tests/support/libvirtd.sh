@@ -34,7 +34,8 @@ start_libvirtd() {
   fi
   STARTED_LIBVIRTD=""
   if ! virsh -c qemu:///system version >/dev/null 2>&1; then
-    pgrep -x virtlogd >/dev/null || virtlogd -d
+    # A virtlogd without its socket cannot serve QEMU: start one.
+    { pgrep -x virtlogd >/dev/null && [ -S /run/libvirt/virtlogd-sock ]; } || virtlogd -d
     libvirtd -d
     STARTED_LIBVIRTD=yes
     for _ in $(seq 100); do
@@ -45,9 +46,15 @@ start_libvirtd() {
   virsh -c qemu:///system version >/dev/null 2>&1 || fail "libvirtd did not start"
 }
 
+# Stops what start_libvirtd started, and returns only when it has exited, so
+# the next test never meets a daemon that is going away.
 stop_libvirtd() {
   if [ -n "${STARTED_LIBVIRTD:-}" ]; then
     pkill -x libvirtd || true
     pkill -x virtlogd || true
+    for _ in $(seq 100); do
+      pgrep -x libvirtd >/dev/null || pgrep -x virtlogd >/dev/null || return 0
+      sleep 0.1
+    done
   fi
 }
