@@ -1,5 +1,7 @@
 #include "ctl/cli/cli.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -62,6 +64,21 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   return ctx.exit_code;
+}
+
+bool confirm_destruction(CliContext& ctx, const std::string& what, bool yes) {
+  if (yes) return true;
+  if (!isatty(STDIN_FILENO)) {
+    ctx.err << "xcloudctl: " << what
+            << " and stdin is not a terminal; pass --yes. Nothing was changed\n";
+    return false;
+  }
+  ctx.out << what << ".\nType yes to continue: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "yes") return true;
+  ctx.err << "xcloudctl: not confirmed; nothing was changed\n";
+  return false;
 }
 
 }  // namespace xc

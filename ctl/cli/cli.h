@@ -54,6 +54,12 @@ Result<std::string> resolve_state_path(const CliContext& ctx);
 // (2 when no path can be chosen, 1 when it cannot be opened) and returns null.
 std::unique_ptr<Store> open_state_store(CliContext& ctx);
 
+// Consent to a step that destroys data: true with --yes (`yes`) or when the
+// operator types "yes" on a terminal; without a terminal it refuses. `what`
+// says what would be destroyed ("the plan destroys data (Destroys: ...)").
+// On refusal it prints why; the caller changes nothing and exits 1.
+bool confirm_destruction(CliContext& ctx, const std::string& what, bool yes);
+
 // Adds "-o/--output" restricted to `formats`; the first is the default.
 void add_output_option(CLI::App& cmd, std::string& format, const std::vector<std::string>& formats);
 

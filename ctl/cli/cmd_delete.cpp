@@ -126,23 +126,6 @@ int64_t vm_disk_gib(const ResourceRecord& r) {
   return gib;
 }
 
-// Deleting a VM destroys its disks: as apply, only with --yes or a typed "yes".
-bool destruction_confirmed(CliContext& ctx, const std::string& what, int64_t gib, bool yes) {
-  if (yes) return true;
-  if (!isatty(STDIN_FILENO)) {
-    ctx.err << "xcloudctl: deleting " << what << " destroys " << gib
-            << " GiB and stdin is not a terminal; pass --yes. Nothing was changed\n";
-    return false;
-  }
-  ctx.out << "Delete " << what << "? This DESTROYS " << gib
-          << " GiB.\nType yes to continue: " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  if (answer == "yes") return true;
-  ctx.err << "xcloudctl: not confirmed; nothing was changed\n";
-  return false;
-}
-
 void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
   std::string kind = stored_kind(o.kind);
   if (kind.empty())
@@ -191,7 +174,9 @@ void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
   std::string what = to_string(r.key()) + (host.empty() ? "" : " from host " + host) +
                      (o.wipe ? " and wipe its disks" : "");
   if (kind == "VirtualMachine" && !host.empty()) {
-    if (!destruction_confirmed(ctx, what, vm_disk_gib(r), o.yes)) {
+    std::string destroys =
+        "deleting " + what + " destroys " + std::to_string(vm_disk_gib(r)) + " GiB";
+    if (!confirm_destruction(ctx, destroys, o.yes)) {
       ctx.exit_code = kExitFailure;
       return;
     }

@@ -107,24 +107,6 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
   return kExitOk;
 }
 
-// Destructive steps run only with --yes or a typed "yes" on a terminal.
-bool confirmed(CliContext& ctx, const Plan& plan, bool yes) {
-  Destruction d = plan.destruction();
-  if (!d.any() || yes) return true;
-  if (!isatty(STDIN_FILENO)) {
-    ctx.err << "xcloudctl: the plan destroys data (" << destruction_line(d)
-            << ") and stdin is not a terminal; pass --yes to apply it. Nothing was changed\n";
-    return false;
-  }
-  ctx.out << "The plan destroys data. " << destruction_line(d)
-          << ".\nType yes to continue: " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  if (answer == "yes") return true;
-  ctx.err << "xcloudctl: not confirmed; nothing was changed\n";
-  return false;
-}
-
 }  // namespace
 
 void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
@@ -185,7 +167,10 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = kExitFailure;
       return;
     }
-    if (!confirmed(ctx, r.plan, o.yes)) {
+    Destruction destroys = r.plan.destruction();
+    if (destroys.any() &&
+        !confirm_destruction(ctx, "the plan destroys data (" + destruction_line(destroys) + ")",
+                             o.yes)) {
       ctx.exit_code = kExitFailure;
       return;
     }

@@ -198,7 +198,13 @@ Status StoreRecorder::completed(const PlanStep& step, const nlohmann::json& repl
       if (step.ends_vm()) {
         Status s = store.delete_resource(key);
         if (!s.ok() && s.code() != Code::kNotFound) return s;
-        if (Status v = forget_attached_volumes(store, step.tenant, step.name); !v.ok()) return v;
+        if (!volumes_) {  // read once per apply, not once per pruned VM
+          auto index = volumes_by_vm(store);
+          if (!index.ok()) return index.status();
+          volumes_ = std::move(*index);
+        }
+        if (auto it = volumes_->find(step.key()); it != volumes_->end())
+          if (Status v = forget_volumes(store, it->second); !v.ok()) return v;
         auto at = meter_now(step);
         if (!at.ok()) return at.status();
         if (Status m = close_metering(store, step.tenant, step.name, *at); !m.ok()) return m;
@@ -278,19 +284,33 @@ Status record_objects(AuditLog& log, const AuditIdentity& who, const DesiredStat
   });
 }
 
-Status forget_attached_volumes(Store& store, const std::string& tenant, const std::string& vm) {
+Result<VolumesByVm> volumes_by_vm(Store& store) {
   auto volumes = store.list_resources(std::string("Volume"));
   if (!volumes.ok()) return volumes.status();
+  VolumesByVm out;
   for (const auto& v : *volumes) {
-    if (v.tenant != tenant) continue;
     auto record = nlohmann::json::parse(v.spec_json, nullptr, false);
-    if (record.is_discarded()) continue;
-    const auto& spec = record["manifest"]["spec"];
-    if (!spec.is_object() || spec.value("attachTo", "") != vm) continue;
-    Status s = store.delete_resource(v.key());
+    if (record.is_discarded() || !record.contains("manifest")) continue;
+    const auto& spec = record["manifest"].value("spec", nlohmann::json::object());
+    std::string vm = spec.is_object() ? spec.value("attachTo", "") : "";
+    if (!vm.empty()) out[{v.tenant, vm}].push_back(v.key());
+  }
+  return out;
+}
+
+Status forget_volumes(Store& store, const std::vector<ResourceKey>& volumes) {
+  for (const auto& key : volumes) {
+    Status s = store.delete_resource(key);
     if (!s.ok() && s.code() != Code::kNotFound) return s;
   }
   return {};
+}
+
+Status forget_attached_volumes(Store& store, const std::string& tenant, const std::string& vm) {
+  auto index = volumes_by_vm(store);
+  if (!index.ok()) return index.status();
+  auto it = index->find({tenant, vm});
+  return it == index->end() ? Status{} : forget_volumes(store, it->second);
 }
 
 }  // namespace xc

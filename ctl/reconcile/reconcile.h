@@ -50,6 +50,9 @@ struct ReconcileOptions {
 // is never planned as "nothing stored".
 Status plan_reconcile(Reconcile& r, const ReconcileOptions& options);
 
+// The stored Volumes by the VM they are attached to.
+using VolumesByVm = std::map<ObjectKey, std::vector<ResourceKey>>;
+
 // Writes each completed step to the store and its audit record in the same
 // transaction; a failed step gets an "error" record. Meter instants never go
 // back: a clock behind the last recorded instant is clamped to it, audited,
@@ -76,6 +79,7 @@ class StoreRecorder : public StepRecorder {
   const std::map<std::string, StoredVm>& before_;
   Clock now_;
   std::optional<int64_t> last_meter_ms_;  // read from the store once, then kept
+  std::optional<VolumesByVm> volumes_;    // read at the first pruned VM
   std::vector<std::string> warnings_;
 };
 
@@ -91,8 +95,12 @@ Result<std::map<std::string, StoredGroup>> stored_security_groups(Store& store);
 Status save_observed(Store& store, const DesiredState& desired,
                      const std::vector<ObservedHost>& observed, const Clock& now = system_now_ms);
 
-// Deletes the store records of the tenant's Volumes attached to `vm`: they
-// were deleted with it (domain.delete removes a VM's volumes).
+Result<VolumesByVm> volumes_by_vm(Store& store);
+
+// Deletes the store records of `volumes` (absent ones are fine): they were
+// deleted with their VM (domain.delete removes a VM's volumes).
+Status forget_volumes(Store& store, const std::vector<ResourceKey>& volumes);
+// The same for the tenant's Volumes attached to `vm`.
 Status forget_attached_volumes(Store& store, const std::string& tenant, const std::string& vm);
 
 // The VM's metered record for a completed step: what the host holds now. A

@@ -93,7 +93,7 @@ expect_contains "$TMP/out" "edu-portal-db-1-data"
 # On a terminal (script(1) gives one) apply asks; anything but "yes" changes nothing.
 on_tty() { printf '%s\n' "$1" | script -qec "$XCLOUDCTL --state $STATE apply -f $M --prune" /dev/null >"$TMP/tty" 2>&1; }
 on_tty y && fail "a plain y confirmed a destructive apply"
-expect_contains "$TMP/tty" "Destroys: 1 VM, 2 disks, 600 GiB."
+expect_contains "$TMP/tty" "the plan destroys data (Destroys: 1 VM, 2 disks, 600 GiB)."
 expect_contains "$TMP/tty" "Type yes to continue:"
 expect_contains "$TMP/tty" "not confirmed; nothing was changed"
 expect_status 0 ctl get volumes
