@@ -100,4 +100,22 @@ Result<std::vector<Checkpoint>> read_checkpoints(const std::string& path,
   return out;
 }
 
+Result<std::optional<Checkpoint>> read_last_checkpoint(const std::string& path,
+                                                       const std::string& public_pem) {
+  std::ifstream in(path);
+  if (!in) return std::optional<Checkpoint>();
+  std::string line, last;
+  int number = 0, last_number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    last = line;
+    last_number = number;
+  }
+  if (last_number == 0) return std::optional<Checkpoint>();
+  Result<Checkpoint> c = parse_line(last, path + ":" + std::to_string(last_number), public_pem);
+  if (!c.ok()) return c.status();
+  return std::optional<Checkpoint>(*c);
+}
+
 }  // namespace xc

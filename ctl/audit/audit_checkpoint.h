@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,11 @@ Status append_checkpoint_line(const std::string& path, const std::string& line);
 // file is kNotFound.
 Result<std::vector<Checkpoint>> read_checkpoints(const std::string& path,
                                                  const std::string& public_pem);
+
+// The last checkpoint in `path`, its signature checked as read_checkpoints
+// does; nullopt when the file is missing or has none. For routine sealing,
+// which needs only the newest: it covers the earlier ones through the chain.
+Result<std::optional<Checkpoint>> read_last_checkpoint(const std::string& path,
+                                                       const std::string& public_pem);
 
 }  // namespace xc

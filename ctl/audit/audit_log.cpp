@@ -78,7 +78,8 @@ Status AuditLog::check_writable() {
   return {};
 }
 
-Result<PruneResult> AuditLog::prune(int64_t before_ms, AuditRecord record) {
+Result<PruneResult> AuditLog::prune(int64_t before_ms, AuditRecord record,
+                                    const std::function<Status(const AuditRecord&)>& seal) {
   record.action = "prune";
   auto refuse = [&](const Status& failure) -> Status {
     record.result = kAuditError;
@@ -127,7 +128,8 @@ Result<PruneResult> AuditLog::prune(int64_t before_ms, AuditRecord record) {
                      format_time_ms(before_ms) + ")";
     Result<AuditRecord> written = append(record);
     append_failed = !written.ok();
-    return written.status();
+    if (!written.ok() || !seal) return written.status();
+    return seal(*written);
   });
   if (!st.ok()) return append_failed ? st : refuse(st);
   return result;

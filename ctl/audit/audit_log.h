@@ -64,8 +64,12 @@ class AuditLog {
   // (asked for records before T1; the latest allowed now is T2)". A refused
   // or failed prune is recorded too (result "error"): attempts to remove
   // audit records are what auditors look for. Nothing old enough:
-  // removed == 0 and no record is written.
-  Result<PruneResult> prune(int64_t before_ms, AuditRecord record);
+  // removed == 0 and no record is written. `seal` (may be null) runs inside
+  // the transaction with the prune record as written, before the commit:
+  // prune_sealed (audit_seal.h) signs it into a checkpoint there, and its
+  // failure undoes the prune.
+  Result<PruneResult> prune(int64_t before_ms, AuditRecord record,
+                            const std::function<Status(const AuditRecord&)>& seal = nullptr);
 
   Store& store() { return store_; }
 

@@ -50,6 +50,8 @@ Result<AuditVerification> verify_audit_chain(Store& store, std::vector<Checkpoin
 
   bool anchor_accounted = anchor->seq == 0;
   const std::string anchor_text = format_anchor(*anchor);
+  int64_t last_prune = 0;  // the last successful prune record on the chain
+  int64_t vouched_ms = 0;
   Status scan = store.scan_audit_records({}, [&](const AuditRecord& r) {
     int64_t expected = v.head.seq + 1;
     if (r.seq > expected) {
@@ -71,6 +73,7 @@ Result<AuditVerification> verify_audit_chain(Store& store, std::vector<Checkpoin
     if (*digest != r.digest) return bad(r.seq, "its contents do not match its digest");
     ++v.records;
     v.head = {r.seq, r.digest};
+    if (r.action == "prune" && r.result == kAuditOk) last_prune = r.seq;
     if (r.action == "prune" && r.hash_after == anchor_text) anchor_accounted = true;
     for (; next < checkpoints.size() && checkpoints[next].seq == r.seq; ++next) {
       if (checkpoints[next].digest != r.digest) {
@@ -80,6 +83,7 @@ Result<AuditVerification> verify_audit_chain(Store& store, std::vector<Checkpoin
                        ": the chain was rewritten after seq " + std::to_string(vouched));
       }
       vouched = r.seq;
+      vouched_ms = std::max(vouched_ms, checkpoints[next].time_ms);
       ++v.checkpoints;
     }
     return true;
@@ -94,7 +98,15 @@ Result<AuditVerification> verify_audit_chain(Store& store, std::vector<Checkpoin
   } else if (!anchor_accounted) {
     bad(anchor->seq + 1, "the chain starts after seq " + std::to_string(anchor->seq) +
                              " but no prune record accounts for the records before it");
+  } else if (!checkpoints.empty() && last_prune > vouched) {
+    bad(last_prune, "the prune at seq " + std::to_string(last_prune) +
+                        " is not covered by any checkpoint (a prune signs one as it is made): "
+                        "records were removed without the signing key");
   }
+  v.sealed_through = vouched;
+  v.unsealed = v.head.seq - vouched;
+  v.last_sealed_ms = vouched_ms;
+  v.last_prune_seq = last_prune;
   return v;
 }
 

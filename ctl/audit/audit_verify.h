@@ -19,6 +19,14 @@ struct AuditVerification {
   int64_t first_bad_seq = 0;
   std::string why;  // when !ok
   AuditHead head;   // the last record checked: what a new checkpoint signs
+  // The last seq a matching checkpoint covers (the anchor's when none does)
+  // and the records after it: intact, but nothing yet proves they were not
+  // cut off or rewritten by someone with write access to the database.
+  int64_t sealed_through = 0;
+  int64_t unsealed = 0;
+  // When the last matching checkpoint was signed (0 when none matched).
+  int64_t last_sealed_ms = 0;
+  int64_t last_prune_seq = 0;  // the last successful prune record (0: none)
 };
 
 // The chain must run from anchor + 1 without gaps; each record's
@@ -27,6 +35,11 @@ struct AuditVerification {
 // signatures already checked, see read_checkpoints) must each equal the
 // chain's digest at their seq, and none may lie beyond the chain's end.
 // A prune anchor must be accounted for by a "prune" record on the chain.
+// Every row of the table takes part: one with seq <= the anchor (or <= 0)
+// is an error, not skipped.
+// With checkpoints, every "prune" record on the chain must be covered by a
+// matching checkpoint (prune signs one as it commits): a prune nobody
+// signed is how a chain is shortened by someone without the key.
 //
 // first_bad_seq is the first record the evidence condemns:
 //   - a changed, inserted or reordered record: its own seq (a row inserted
@@ -36,7 +49,8 @@ struct AuditVerification {
 //     checkpoint covers more records than the chain has);
 //   - a chain rewritten consistently (digests recomputed, no key to re-sign):
 //     the first record after the last checkpoint that still matches, since
-//     every record from there up to the mismatching checkpoint is suspect.
+//     every record from there up to the mismatching checkpoint is suspect;
+//   - a prune no checkpoint covers: the prune record.
 // Errors are for failures to read; tampering is reported in the result.
 Result<AuditVerification> verify_audit_chain(Store& store, std::vector<Checkpoint> checkpoints);
 

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "ctl/audit/audit_seal.h"
 #include "ctl/cli/cli.h"
 #include "ctl/store/store.h"
 
@@ -16,8 +18,13 @@ void fail(CliContext& ctx, const Status& status, int exit_code = kExitFailure);
 // The SM self-test; on failure reports it and returns false.
 bool self_test_passes(CliContext& ctx);
 
-// <state dir>/audit-checkpoints.jsonl: where checkpoints go by default.
+// $XCLOUD_AUDIT_CHECKPOINTS, else <state dir>/audit-checkpoints.jsonl: where
+// checkpoints go by default.
 Result<std::string> default_checkpoint_path(const CliContext& ctx);
+
+// The controller's signing key from $XCLOUD_AUDIT_KEY (an SM2 private key
+// PEM) with the default checkpoint file; nullopt when it is not set.
+std::optional<Result<SealKey>> configured_seal_key(const CliContext& ctx);
 
 Result<std::string> read_text_file(const std::string& path, const std::string& what);
 

@@ -10,6 +10,7 @@
 #include "common/sm_crypto.h"
 #include "common/time.h"
 #include "ctl/audit/audit_log.h"
+#include "ctl/audit/audit_seal.h"
 #include "ctl/audit/audit_syslog.h"
 #include "ctl/cli/audit_cli.h"
 #include "ctl/cli/table.h"
@@ -32,6 +33,9 @@ bool self_test_passes(CliContext& ctx) {
 }
 
 Result<std::string> default_checkpoint_path(const CliContext& ctx) {
+  if (const char* env = std::getenv("XCLOUD_AUDIT_CHECKPOINTS"); env != nullptr && *env != '\0') {
+    return std::string(env);
+  }
   Result<std::string> path = resolve_state_path(ctx);
   if (!path.ok()) return path.status();
   return state_dir(*path) + "/audit-checkpoints.jsonl";
@@ -180,10 +184,10 @@ void add_export(CLI::App& audit, CliContext& ctx) {
       "/etc/xcloud/supervision-ca.pem\n"
       "  xcloudctl audit export --syslog logs.example:601\n\n"
       "Each run sends the records added since the last run to that receiver; run it from cron.");
-  cmd->callback([&ctx, o] {
+  cmd->callback([&ctx, o, cmd] {
     Result<SyslogTarget> target = parse_syslog_target(o->destination);
     if (!target.ok()) return fail(ctx, target.status(), kExitUsage);
-    auto store = open_state_store(ctx);
+    auto store = open_state_for_change(ctx, *cmd);
     if (!store) return;
     Result<std::unique_ptr<SyslogSink>> sink = connect_syslog(*target, {o->tls, o->ca});
     if (!sink.ok()) return fail(ctx, sink.status());
@@ -195,23 +199,46 @@ void add_export(CLI::App& audit, CliContext& ctx) {
 }
 
 void add_prune(CLI::App& audit, CliContext& ctx) {
-  auto before = std::make_shared<std::string>();
+  struct Options {
+    std::string before, key;
+  };
+  auto o = std::make_shared<Options>();
   auto* cmd = audit.add_subcommand(
       "prune", "Remove audit records older than a date (at least 365 days ago)");
-  cmd->add_option("--before", *before, "Remove records before this date (UTC)")->required();
+  cmd->add_option("--before", o->before, "Remove records before this date (UTC)")->required();
+  cmd->add_option("--key", o->key,
+                  "SM2 private key (PEM) that seals the prune (default: $XCLOUD_AUDIT_KEY)");
   cmd->footer(
-      "Example:\n  xcloudctl audit prune --before 2024-01-01 --reason CHG-2041\n\n"
+      "Example:\n  xcloudctl audit prune --before 2024-01-01 --reason CHG-2041 --key "
+      "/media/token/audit-sm2.pem\n\n"
       "Records younger than 365 days are never removed. The chain stays verifiable: the last\n"
-      "removed record's digest becomes its anchor, and the prune itself is recorded.");
-  cmd->callback([&ctx, before, cmd] {
-    Result<int64_t> t = parse_time_ms(*before);
+      "removed record's digest becomes its anchor, and the prune itself is recorded and signed\n"
+      "into a checkpoint before it commits, so verify tells it from a forged one.");
+  cmd->callback([&ctx, o, cmd] {
+    Result<int64_t> t = parse_time_ms(o->before);
     if (!t.ok()) return fail(ctx, t.status(), kExitUsage);
     if (!self_test_passes(ctx)) return;
-    auto store = open_state_store(ctx);
+    std::optional<Result<SealKey>> key;
+    if (!o->key.empty()) {
+      Result<std::string> checkpoints = default_checkpoint_path(ctx);
+      if (!checkpoints.ok()) return fail(ctx, checkpoints.status(), kExitUsage);
+      key = load_seal_key(o->key, *checkpoints);
+    } else {
+      key = configured_seal_key(ctx);
+    }
+    if (!key) {
+      return fail(ctx,
+                  error(Code::kInvalidArgument,
+                        "audit prune: a prune is sealed with the audit signing key; give --key "
+                        "or set XCLOUD_AUDIT_KEY"),
+                  kExitUsage);
+    }
+    if (!key->ok()) return fail(ctx, key->status());
+    auto store = open_state_for_change(ctx, *cmd);
     if (!store) return;
     AuditLog log(*store);
     AuditRecord record = audit_identity_for(*cmd).record("AuditLog", "", "audit_log", "prune");
-    Result<PruneResult> pruned = log.prune(*t, record);
+    Result<PruneResult> pruned = prune_sealed(log, **key, *t, record, system_now_ms());
     if (!pruned.ok()) {
       return fail(ctx, pruned.status(),
                   pruned.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
@@ -249,7 +276,7 @@ void add_note(CLI::App& audit, CliContext& ctx) {
         kind == "Tenant" || slash == std::string::npos ? "" : path.substr(0, slash);
     std::string name = tenant.empty() ? path : path.substr(slash + 1);
     if (!self_test_passes(ctx)) return;
-    auto store = open_state_store(ctx);
+    auto store = open_state_for_change(ctx, *cmd);
     if (!store) return;
     AuditRecord record = audit_identity_for(*cmd).record(kind, tenant, name, "note");
     record.result = kAuditOk;

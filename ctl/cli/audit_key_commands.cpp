@@ -19,10 +19,23 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// Prints the verdict; true when the chain is intact.
-bool report(CliContext& ctx, const AuditVerification& v) {
-  if (v.ok) {
+// Prints the verdict; true when the chain is intact. Intact with records
+// after the last checkpoint is not "ok": they could have been cut off or
+// rewritten, and only a checkpoint would show it (exit kExitUnsealed).
+bool report(CliContext& ctx, const AuditVerification& v, bool checkpoints_given = true) {
+  if (v.ok && v.unsealed == 0) {
     ctx.out << "ok: " << v.records << " records, " << v.checkpoints << " checkpoints\n";
+    return true;
+  }
+  if (v.ok) {
+    ctx.out << "intact: " << v.records << " records, " << v.checkpoints
+            << " checkpoints; not yet sealed: " << v.unsealed << " records (seq "
+            << v.sealed_through + 1 << ".." << v.head.seq << ")"
+            << (checkpoints_given ? ""
+                                  : "; no checkpoints checked: give --pubkey or set "
+                                    "XCLOUD_AUDIT_KEY")
+            << "\n";
+    ctx.exit_code = kExitUnsealed;
     return true;
   }
   ctx.out << "tampered: first bad record seq " << v.first_bad_seq << ": " << v.why << "\n";
@@ -59,9 +72,11 @@ void add_verify(CLI::App& audit, CliContext& ctx) {
       "Examples:\n  xcloudctl audit verify\n"
       "  xcloudctl audit verify --checkpoints /mnt/offsite/audit-checkpoints.jsonl --pubkey "
       "audit-sm2.pem.pub\n\n"
-      "Prints 'ok: N records, M checkpoints' and exits 0, or 'tampered: first bad record seq N: "
-      "why'\n"
-      "and exits 1.");
+      "Without --pubkey, $XCLOUD_AUDIT_KEY's public half checks the checkpoints when it is set.\n"
+      "Exit status: 0 'ok: N records, M checkpoints' (every record sealed by a checkpoint);\n"
+      "3 'intact: ...; not yet sealed: K records (seq A..B)' (the chain holds, but nothing yet\n"
+      "proves the records after the last checkpoint were not cut off or rewritten);\n"
+      "1 'tampered: first bad record seq N: why'.");
   cmd->callback([&ctx, o] {
     if (!o->checkpoints.empty() && o->pubkey.empty()) {
       return fail(ctx,
@@ -71,16 +86,24 @@ void add_verify(CLI::App& audit, CliContext& ctx) {
     }
     if (!self_test_passes(ctx)) return;
     std::vector<Checkpoint> checkpoints;
+    std::string pem;
+    std::string path = o->checkpoints;
     if (!o->pubkey.empty()) {
-      Result<std::string> pem = read_text_file(o->pubkey, "public key");
-      if (!pem.ok()) return fail(ctx, pem.status());
-      std::string path = o->checkpoints;
+      Result<std::string> read = read_text_file(o->pubkey, "public key");
+      if (!read.ok()) return fail(ctx, read.status());
+      pem = *read;
+    } else if (auto key = configured_seal_key(ctx)) {
+      // The controller's own key: its public half checks its checkpoints.
+      if (!key->ok()) return fail(ctx, key->status());
+      pem = (*key)->public_pem;
+    }
+    if (!pem.empty()) {
       if (path.empty()) {
         Result<std::string> fallback = default_checkpoint_path(ctx);
         if (!fallback.ok()) return fail(ctx, fallback.status(), kExitUsage);
         path = *fallback;
       }
-      auto loaded = load(ctx, path, *pem);
+      auto loaded = load(ctx, path, pem);
       if (!loaded) return;
       checkpoints = std::move(*loaded);
     }
@@ -88,7 +111,7 @@ void add_verify(CLI::App& audit, CliContext& ctx) {
     if (!store) return;
     Result<AuditVerification> v = verify_audit_chain(*store, std::move(checkpoints));
     if (!v.ok()) return fail(ctx, v.status());
-    report(ctx, *v);
+    report(ctx, *v, !pem.empty());
   });
 }
 
@@ -108,7 +131,7 @@ void add_checkpoint(CLI::App& audit, CliContext& ctx) {
       "--checkpoints /mnt/offsite/audit-checkpoints.jsonl\n\n"
       "The chain and the file's earlier checkpoints are verified first: a tampered chain is never\n"
       "signed. Ship the checkpoint file off the machine.");
-  cmd->callback([&ctx, o] {
+  cmd->callback([&ctx, o, cmd] {
     if (!self_test_passes(ctx)) return;
     std::string path = o->checkpoints;
     if (path.empty()) {
@@ -123,14 +146,14 @@ void add_checkpoint(CLI::App& audit, CliContext& ctx) {
       return fail(ctx, error(public_pem.status().code(),
                              "private key " + o->key + ": " + public_pem.status().message()));
     }
+    auto store = open_state_for_change(ctx, *cmd);
+    if (!store) return;
     std::vector<Checkpoint> earlier;
     if (exists(path)) {
       auto loaded = load(ctx, path, *public_pem);
       if (!loaded) return;
       earlier = std::move(*loaded);
     }
-    auto store = open_state_store(ctx);
-    if (!store) return;
     Result<AuditVerification> v = verify_audit_chain(*store, std::move(earlier));
     if (!v.ok()) return fail(ctx, v.status());
     if (!v->ok) {

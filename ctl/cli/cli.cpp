@@ -28,10 +28,13 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   app.require_subcommand(1);
   app.fallthrough();  // --state, --as and --reason work after the command too
   app.set_version_flag("--version", std::string("xcloudctl ") + XCLOUD_VERSION);
-  CliContext ctx{out, err, kExitOk, ""};
+  CliContext ctx(out, err);
   app.add_option("--state", ctx.state_path,
                  "State database (default: $XCLOUD_STATE, else /var/lib/xcloud/state.db for "
                  "root, ${XDG_STATE_HOME:-~/.local/state}/xcloud/state.db otherwise)");
+  app.add_flag("--no-wait", ctx.no_wait,
+               "Fail at once (exit 75) when another command is changing the state, instead of "
+               "waiting for it");
   add_validate_command(app, ctx);
   add_init_command(app, ctx);
   add_pki_commands(app, ctx);
@@ -63,6 +66,8 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
     err << "xcloudctl: " << e.what() << "\nRun 'xcloudctl --help' for usage.\n";
     return kExitUsage;
   }
+  // A command that changed the state leaves it sealed, still under its lock.
+  if (ctx.state_lock.held()) seal_after_change(ctx);
   return ctx.exit_code;
 }
 

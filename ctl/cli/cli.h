@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ctl/store/state_lock.h"
 
 namespace CLI {
 class App;
@@ -21,13 +22,27 @@ class Store;
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // failed, or `diff` found changes
 inline constexpr int kExitUsage = 2;    // bad usage or invalid input
+// `audit verify`: the chain is intact but records after the last checkpoint
+// are not yet sealed (nothing proves they were not cut off or rewritten).
+inline constexpr int kExitUnsealed = 3;
+// Another command is changing the state and --no-wait was given
+// (sysexits' EX_TEMPFAIL: try again later).
+inline constexpr int kExitBusy = 75;
 inline constexpr int kExitInterrupted = 130;
 
 struct CliContext {
+  CliContext(std::ostream& out_stream, std::ostream& err_stream)
+      : out(out_stream), err(err_stream) {}
+
   std::ostream& out;
   std::ostream& err;
   int exit_code = kExitOk;
   std::string state_path;  // --state, else XCLOUD_STATE, else the default
+  bool no_wait = false;    // --no-wait: fail at once when the state is locked
+  // Held from open_state_for_change() until the process ends; the audit
+  // chain is sealed before it is released.
+  StateLock state_lock;
+  bool seal_always = false;  // apply: seal after every run, not only when due
 };
 
 // Parses argv, runs one command, returns the process exit code.
@@ -50,9 +65,24 @@ void add_report_command(CLI::App& app, CliContext& ctx);
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);
 
-// The existing state database; on failure prints why, sets the exit code
-// (2 when no path can be chosen, 1 when it cannot be opened) and returns null.
+// The existing state database, for a command that only reads it (read-only
+// when the file or its directory is). On failure prints why, sets the exit
+// code (2 when no path can be chosen, 1 when it cannot be opened) and
+// returns null.
 std::unique_ptr<Store> open_state_store(CliContext& ctx);
+
+// The existing state database for a command that changes it or the hosts
+// (`cmd` names it in the lock): takes the state's lock first, waiting for
+// another such command ("waiting for the apply by alice (pid 1234) started
+// 12:03:05") or, with --no-wait, failing with kExitBusy. Null after
+// printing why, as open_state_store.
+std::unique_ptr<Store> open_state_for_change(CliContext& ctx, const CLI::App& cmd);
+
+// After a command that changed the state, with the signing key configured
+// ($XCLOUD_AUDIT_KEY): appends a signed checkpoint of the audit chain's head
+// when one is due (always after apply; else every 1000 records or hourly).
+// A failure is a warning: the change itself is done.
+void seal_after_change(CliContext& ctx);
 
 // Consent to a step that destroys data: true with --yes (`yes`) or when the
 // operator types "yes" on a terminal; without a terminal it refuses. `what`

@@ -44,7 +44,7 @@ void run_close(CliContext& ctx, const CloseOptions& o, const CLI::App& cmd) {
   if (!now.ok()) return fail(ctx, kExitUsage, now.status().message());
   if (Status s = check_month_ended(*month, *now); !s.ok())
     return fail(ctx, kExitFailure, s.message());
-  auto store = open_state_store(ctx);
+  auto store = open_state_for_change(ctx, cmd);
   if (!store) return;
   auto already = store->get_closed_month(month->label());
   if (!already.ok()) return fail(ctx, kExitFailure, already.status().message());
@@ -85,7 +85,7 @@ void run_adjust(CliContext& ctx, const AdjustOptions& o, const CLI::App& cmd) {
   if (o.reason.empty()) return fail(ctx, kExitUsage, "--reason: say why the bill is corrected");
   auto now = clock_now_ms();
   if (!now.ok()) return fail(ctx, kExitUsage, now.status().message());
-  auto store = open_state_store(ctx);
+  auto store = open_state_for_change(ctx, cmd);
   if (!store) return;
   auto tenant = store->get_resource({"Tenant", "", o.tenant});
   if (!tenant.ok()) {

@@ -134,9 +134,9 @@ void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
     return fail(ctx, "--wipe applies to VMs only", kExitUsage);
   auto state = resolve_state_path(ctx);
   if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
-  auto opened = open_store(*state, OpenMode::kExisting);
-  if (!opened.ok()) return fail(ctx, opened.status().message(), kExitFailure);
-  Store& store = **opened;
+  auto opened = open_state_for_change(ctx, cmd);
+  if (!opened) return;
+  Store& store = *opened;
 
   auto all = store.list_resources(kind);
   if (!all.ok()) return fail(ctx, all.status().message(), kExitFailure);

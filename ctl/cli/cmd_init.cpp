@@ -32,25 +32,4 @@ void add_init_command(CLI::App& app, CliContext& ctx) {
   });
 }
 
-std::unique_ptr<Store> open_state_store(CliContext& ctx) {
-  auto path = resolve_state_path(ctx);
-  if (!path.ok()) {
-    ctx.err << "xcloudctl: " << path.status().message() << "\n";
-    ctx.exit_code = kExitUsage;
-    return nullptr;
-  }
-  auto store = open_store(*path, OpenMode::kExisting);
-  if (!store.ok()) {
-    ctx.err << "xcloudctl: " << store.status().message() << "\n";
-    ctx.exit_code = kExitFailure;
-    return nullptr;
-  }
-  return std::move(*store);
-}
-
-Result<std::string> resolve_state_path(const CliContext& ctx) {
-  if (!ctx.state_path.empty()) return ctx.state_path;
-  return default_state_path(current_state_env());
-}
-
 }  // namespace xc

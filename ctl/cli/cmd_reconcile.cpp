@@ -44,8 +44,10 @@ void add_common(CLI::App* cmd, Options& o) {
 }
 
 // Validates, opens the store and the hosts, and plans. Prints what went wrong
-// and returns the exit code (0 with `r` ready).
-int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
+// and returns the exit code (0 with `r` ready). With `changing` (apply), the
+// state's lock is taken before anything is read, so two applies never plan
+// from the same state.
+int prepare(CliContext& ctx, const Options& o, Reconcile& r, const CLI::App* changing) {
   std::vector<std::pair<std::string, double>> timings;
   auto last = std::chrono::steady_clock::now();
   auto mark = [&](const char* phase) {
@@ -70,12 +72,8 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
     ctx.err << "xcloudctl: " << state.status().message() << "\n";
     return kExitUsage;
   }
-  auto store = open_store(*state, OpenMode::kExisting);
-  if (!store.ok()) {
-    ctx.err << "xcloudctl: " << store.status().message() << "\n";
-    return kExitFailure;
-  }
-  r.store = std::move(*store);
+  r.store = changing ? open_state_for_change(ctx, *changing) : open_state_store(ctx);
+  if (!r.store) return ctx.exit_code;
   // Before any host is contacted: PriceLists against closed months and the
   // items in use.
   auto priced = check_price_lists(*r.store, r.manifests);
@@ -120,7 +118,7 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
   add_output_option(*diff, diff_opts->format, {"text", "json"});
   diff->callback([&ctx, diff_opts] {
     Reconcile r;
-    int code = prepare(ctx, *diff_opts, r);
+    int code = prepare(ctx, *diff_opts, r, nullptr);
     if (code != kExitOk) {
       ctx.exit_code = code;
       return;
@@ -152,7 +150,8 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
   apply->callback([&ctx, apply_opts, apply] {
     Reconcile r;
     const Options& o = *apply_opts;
-    int code = prepare(ctx, o, r);
+    ctx.seal_always = true;
+    int code = prepare(ctx, o, r, apply);
     if (code != kExitOk) {
       ctx.exit_code = code;
       return;

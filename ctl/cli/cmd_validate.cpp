@@ -42,7 +42,7 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
     // the state database exists.
     auto state = resolve_state_path(ctx);
     if (state.ok() && std::filesystem::exists(*state)) {
-      auto store = open_store(*state, OpenMode::kExisting);
+      auto store = open_store(*state, OpenMode::kRead);
       auto found = store.ok() ? check_price_lists(**store, set)
                               : Result<std::vector<Diagnostic>>(store.status());
       if (!found.ok()) {

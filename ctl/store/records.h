@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -66,7 +67,9 @@ struct PlacementRecord {
 
 // Which audit records to read. Empty fields match everything.
 struct AuditFilter {
-  int64_t after_seq = 0;            // seq > after_seq
+  // seq > after_seq; by default every row, those with seq <= 0 too: a row
+  // outside the chain must show, not hide.
+  int64_t after_seq = std::numeric_limits<int64_t>::min();
   std::optional<int64_t> since_ms;  // time_ms >= since_ms
   std::optional<int64_t> until_ms;  // time_ms < until_ms
   std::string actor;                // the OS user or the --as user

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "ctl/store/state_file.h"
+
 namespace xc {
 namespace {
 
@@ -144,12 +146,73 @@ Status make_parent_dirs(const std::string& path) {
   return {};
 }
 
+Result<sqlite3*> open_flags(const std::string& name, const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return error(code_for(rc), "state database " + path + ": " + message);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  return db;
+}
+
+Result<sqlite3*> open_db(const std::string& path) {
+  return open_flags(path, path, SQLITE_OPEN_READWRITE);
+}
+
+// "file:" URI text for `path`: the characters a URI gives meaning to escaped.
+std::string file_uri(const std::string& path, const char* query) {
+  std::string out = "file:";
+  for (unsigned char c : path) {
+    if (c == '?' || c == '#' || c == '%' || c < 0x20) {
+      const char* hex = "0123456789ABCDEF";
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "?" + query;
+}
+
+bool readable_schema(sqlite3* db) {
+  return sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) ==
+         SQLITE_OK;
+}
+
+// A WAL database needs its -shm file to be read. In a read-only directory
+// SQLite can use existing -wal and -shm files but cannot create them; when
+// there is no -wal (the last writer closed cleanly, so the file holds
+// everything) the database is opened as immutable instead. A -wal left by a
+// writer that died cannot be read there, and reading around it would show
+// old data: that is refused.
+Result<sqlite3*> open_read_only_db(const std::string& path) {
+  Result<sqlite3*> db =
+      open_flags(file_uri(path, "mode=ro"), path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  if (db.ok() && readable_schema(*db)) return db;
+  std::string why = db.ok() ? sqlite3_errmsg(*db) : db.status().message();
+  if (db.ok()) sqlite3_close_v2(*db);
+  struct stat wal;
+  if (::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
+    return error(Code::kIo, "state database " + path + " is read-only and its write-ahead log " +
+                                path + "-wal cannot be read without " + path + "-shm: " + why +
+                                "; open it once where it is writable");
+  }
+  return open_flags(file_uri(path, "mode=ro&immutable=1"), path,
+                    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+}
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
   ~SqliteStore() override { sqlite3_close_v2(db_); }
 
-  Status open(const std::vector<Migration>& migrations, int target_version);
+  Status open(const std::vector<Migration>& migrations, int target_version, OpenMode mode);
+  // For a database this process cannot write: no WAL switch, no migration.
+  Status open_read_only(int latest);
 
   Result<int> schema_version() override;
   Status transact(const std::function<Status()>& body) override;
@@ -206,6 +269,11 @@ class SqliteStore final : public Store {
                                                 ", newer than this xcloudctl supports (" +
                                                 std::to_string(latest) + "); upgrade xcloudctl");
   }
+  Status uninitialised() const {
+    return error(Code::kFailedPrecondition,
+                 "state database " + path_ +
+                     " is not an xcloud state (schema version 0); run 'xcloudctl init' first");
+  }
   Status apply(const Migration& migration, int latest);
   template <typename Record, typename Read>
   Result<std::vector<Record>> list(Statement& s, Read read);
@@ -221,13 +289,15 @@ Result<int> SqliteStore::schema_version() {
   return static_cast<int>(s.int64(0));
 }
 
-Status SqliteStore::open(const std::vector<Migration>& migrations, int target_version) {
+Status SqliteStore::open(const std::vector<Migration>& migrations, int target_version,
+                         OpenMode mode) {
   // Wait for other processes first: everything below may need a lock.
   if (Status st = exec("PRAGMA busy_timeout=10000"); !st.ok()) return st;
   Result<int> version = schema_version();
   if (!version.ok()) return version.status();
   int latest = migrations.empty() ? 0 : migrations.back().version;
   if (*version > latest) return newer_schema(*version, latest);
+  if (*version == 0 && mode != OpenMode::kCreate) return uninitialised();
 
   {
     Statement wal(db_, "PRAGMA journal_mode=WAL");
@@ -247,6 +317,22 @@ Status SqliteStore::open(const std::vector<Migration>& migrations, int target_ve
     if (Status st = apply(m, latest); !st.ok()) return st;
   }
   return exec("PRAGMA foreign_keys=ON");
+}
+
+Status SqliteStore::open_read_only(int latest) {
+  if (Status st = exec("PRAGMA busy_timeout=10000"); !st.ok()) return st;
+  Result<int> version = schema_version();
+  if (!version.ok()) return version.status();
+  if (*version > latest) return newer_schema(*version, latest);
+  if (*version == 0) return uninitialised();
+  if (*version < latest) {
+    return error(Code::kFailedPrecondition,
+                 "state database " + path_ + " has schema version " + std::to_string(*version) +
+                     " and must be migrated to " + std::to_string(latest) +
+                     ", which a read-only state cannot be; run 'xcloudctl init' where it is "
+                     "writable");
+  }
+  return exec("PRAGMA query_only=ON");
 }
 
 // One migration, one transaction. The version is read again under the write
@@ -683,10 +769,8 @@ Result<std::vector<BillAdjustmentRecord>> SqliteStore::list_bill_adjustments(
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, OpenMode mode,
                                                  const std::vector<Migration>& migrations,
                                                  int target_version) {
-  struct stat st;
-  if (mode == OpenMode::kExisting && ::stat(path.c_str(), &st) != 0) {
-    return error(Code::kNotFound,
-                 "state database " + path + " does not exist; run 'xcloudctl init' first");
+  if (mode != OpenMode::kCreate) {
+    if (Status s = check_state_file_exists(path); !s.ok()) return s;
   }
   if (mode == OpenMode::kCreate) {
     if (Status s = make_parent_dirs(path); !s.ok()) return s;
@@ -700,16 +784,19 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, OpenMo
                    "state database " + path + ": cannot create: " + std::strerror(errno));
     }
   }
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close_v2(db);
-    return error(code_for(rc), "state database " + path + ": " + message);
+  std::optional<std::string> read_only = why_state_read_only(path);
+  if (read_only && mode != OpenMode::kRead) {
+    return error(Code::kPermissionDenied, "state database " + path +
+                                              " cannot be changed: " + *read_only +
+                                              ". Commands that only read it still work");
   }
-  sqlite3_extended_result_codes(db, 1);
-  auto store = std::make_unique<SqliteStore>(path, db);
-  if (Status s = store->open(migrations, target_version); !s.ok()) return s;
+  int latest = migrations.empty() ? 0 : migrations.back().version;
+  Result<sqlite3*> db = read_only ? open_read_only_db(path) : open_db(path);
+  if (!db.ok()) return db.status();
+  auto store = std::make_unique<SqliteStore>(path, *db);
+  Status opened =
+      read_only ? store->open_read_only(latest) : store->open(migrations, target_version, mode);
+  if (!opened.ok()) return opened;
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -18,7 +18,9 @@ namespace xc {
 
 enum class OpenMode {
   kCreate,    // `xcloudctl init`: create the file and its directories if missing
-  kExisting,  // every other command: the database must already exist
+  kExisting,  // commands that change the state: it must exist and be writable
+  kRead,      // commands that only read: it must exist; opened read-only (and
+              // never migrated) when the file or its directory is read-only
 };
 
 // What the store keeps, one interface per concern, so code that needs only
@@ -156,7 +158,9 @@ class Store : public InventoryStore, public AuditRowStore, public MeterStore {
 };
 
 // Opens the state database at `path` and migrates it to the latest schema.
-// kExisting refuses a missing file; both refuse a schema newer than this binary.
+// kExisting and kRead refuse a missing, empty or uninitialised (schema
+// version 0) file; kCreate and kExisting refuse a read-only one, saying why
+// (kPermissionDenied); all refuse a schema newer than this binary.
 Result<std::unique_ptr<Store>> open_store(const std::string& path, OpenMode mode);
 
 }  // namespace xc

@@ -53,8 +53,8 @@ for row in rows:
     assert row[16] == prev, row
 PY
 
-expect_status 0 x audit verify
-[ "$(cat "$TMP/out")" = "ok: 3 records, 0 checkpoints" ] || fail "verify said: $(cat "$TMP/out")"
+expect_status 3 x audit verify
+[ "$(cat "$TMP/out")" = "intact: 3 records, 0 checkpoints; not yet sealed: 3 records (seq 1..3); no checkpoints checked: give --pubkey or set XCLOUD_AUDIT_KEY" ] || fail "verify said: $(cat "$TMP/out")"
 
 key="$TMP/keys/audit-sm2.pem"
 mkdir -p "$TMP/keys"
@@ -69,8 +69,8 @@ mkdir -p "$TMP/offsite"
 expect_status 0 x audit checkpoint --key "$key" --checkpoints "$cps"
 expect_contains "$TMP/out" "checkpoint: seq 3, digest "
 expect_status 0 x audit note "after the checkpoint"
-expect_status 0 x audit verify --checkpoints "$cps" --pubkey "$key.pub"
-[ "$(cat "$TMP/out")" = "ok: 4 records, 1 checkpoints" ] || fail "verify said: $(cat "$TMP/out")"
+expect_status 3 x audit verify --checkpoints "$cps" --pubkey "$key.pub"
+[ "$(cat "$TMP/out")" = "intact: 4 records, 1 checkpoints; not yet sealed: 1 records (seq 4..4)" ] || fail "verify said: $(cat "$TMP/out")"
 # The signature is a plain SM2/SM3 DER signature with the default ID: OpenSSL's own tool agrees.
 python3 - "$cps" "$TMP/msg" "$TMP/sig" <<'PY'
 import json, sys
@@ -106,11 +106,11 @@ sed 's/"seq":3/"seq":2/' "$cps" >"$TMP/edited.jsonl"
 expect_status 1 x audit verify --checkpoints "$TMP/edited.jsonl" --pubkey "$key.pub"
 expect_contains "$TMP/out" "tampered: checkpoint $TMP/edited.jsonl:1: signature does not verify"
 
-expect_status 2 x audit prune --before 2999-01-01
+expect_status 2 x audit prune --before 2999-01-01 --key "$key"
 expect_contains "$TMP/err" "refusing to prune records younger than 365 days"
-expect_status 0 x audit prune --before 2001-01-01
+expect_status 0 x audit prune --before 2001-01-01 --key "$key"
 expect_contains "$TMP/out" "nothing to prune"
-expect_status 2 x audit prune --before yesterday
+expect_status 2 x audit prune --before yesterday --key "$key"
 expect_status 0 x audit list --object AuditLog/audit_log -o json
 expect_contains "$TMP/out" '"result": "error"'
 

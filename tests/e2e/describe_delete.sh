@@ -97,7 +97,9 @@ json_check 'd[-1]["action"] == "delete" and d[-1]["result"] == "ok" and d[-1]["h
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[-1]["hash_before"] == sys.argv[2], d' "$TMP/out" "$hash" ||
   fail "the delete record's hash_before is not the stored hash"
 expect_status 1 ctl describe vm health-records-db-1
-expect_status 0 ctl audit verify
+# Intact; no signing key here, so nothing is sealed (exit 3).
+expect_status 3 ctl audit verify
+expect_contains "$TMP/out" "intact: "
 # Still declared: the next diff re-creates it.
 expect_status 1 ctl diff -f "$M"
 expect_contains "$TMP/out" "+ create VirtualMachine health/health-records-db-1"
@@ -116,5 +118,7 @@ expect_status 0 ctl get vms health-records-app-1
 expect_contains "$TMP/out" "health-records-app-1"
 expect_status 0 ctl audit list --object VirtualMachine/health/health-records-app-1 -o json
 json_check 'd[-1]["action"] == "delete" and d[-1]["result"] == "error" and "kp-01" in d[-1]["message"]'
-expect_status 0 ctl audit verify
+# Intact; no signing key here, so nothing is sealed (exit 3).
+expect_status 3 ctl audit verify
+expect_contains "$TMP/out" "intact: "
 echo "describe_delete: ok"

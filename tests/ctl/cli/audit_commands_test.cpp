@@ -121,7 +121,15 @@ TEST_CASE("audit keygen, checkpoint and verify through the command line") {
   CHECK(r.code == 0);
   CHECK(r.out == "ok: 7 records, 1 checkpoints\n");
   r = cli.run({"audit", "verify"});
-  CHECK(r.out == "ok: 7 records, 0 checkpoints\n");
+  CHECK(r.code == kExitUnsealed);
+  CHECK(r.out ==
+        "intact: 7 records, 0 checkpoints; not yet sealed: 7 records (seq 1..7); no checkpoints "
+        "checked: give --pubkey or set XCLOUD_AUDIT_KEY\n");
+  r = cli.run({"audit", "note", "after the checkpoint"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  r = cli.run({"audit", "verify", "--pubkey", key + ".pub"});
+  CHECK(r.code == kExitUnsealed);
+  CHECK(r.out == "intact: 8 records, 1 checkpoints; not yet sealed: 1 records (seq 8..8)\n");
   r = cli.run({"audit", "verify", "--checkpoints", cli.dir.path("audit-checkpoints.jsonl")});
   CHECK(r.code == 2);
   CHECK(r.err ==
@@ -143,14 +151,21 @@ TEST_CASE("audit keygen, checkpoint and verify through the command line") {
 
 TEST_CASE("audit prune refuses records younger than 365 days with exit code 2") {
   AuditCli cli;
+  std::string key = cli.dir.path("audit-sm2.pem");
+  REQUIRE(cli.run({"audit", "keygen", "--out", key}).code == 0);
   Run r = cli.run({"audit", "prune", "--before", "2999-01-01"});
+  CHECK(r.code == 2);
+  CHECK(r.err ==
+        "xcloudctl: audit prune: a prune is sealed with the audit signing key; give --key or set "
+        "XCLOUD_AUDIT_KEY\n");
+  r = cli.run({"audit", "prune", "--before", "2999-01-01", "--key", key});
   CHECK(r.code == 2);
   CHECK(r.err.rfind("xcloudctl: audit log: refusing to prune records younger than 365 days (asked "
                     "for records before 2999-01-01T00:00:00.000Z; the latest allowed now is ",
                     0) == 0);
   r = cli.run({"audit", "list", "--object", "AuditLog/audit_log", "-o", "json"});
   CHECK(r.out.find("\"result\": \"error\"") != std::string::npos);
-  r = cli.run({"audit", "prune", "--before", "2000-01-01"});
+  r = cli.run({"audit", "prune", "--before", "2000-01-01", "--key", key});
   CHECK(r.code == 0);
   CHECK(r.out == "nothing to prune: no record is older than 2000-01-01T00:00:00.000Z\n");
 }

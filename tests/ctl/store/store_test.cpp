@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "ctl/store/sqlite_store.h"
 #include "ctl/store/store_migrations.h"
@@ -145,6 +146,8 @@ TEST_CASE("migrating from every earlier schema version keeps the data") {
   const int latest = latest_schema_version();
   for (int k = 0; k < latest; ++k) {
     for (OpenMode mode : {OpenMode::kCreate, OpenMode::kExisting}) {
+      // Version 0 is no state at all: only init takes it (see below).
+      if (k == 0 && mode == OpenMode::kExisting) continue;
       CAPTURE(k);
       CAPTURE(mode == OpenMode::kCreate);
       TempDir dir;
@@ -174,6 +177,34 @@ TEST_CASE("migrating from every earlier schema version keeps the data") {
       }
     }
   }
+}
+
+TEST_CASE("an empty or uninitialised state file is refused by every mode but init") {
+  TempDir dir;
+  std::string path = dir.path("state.db");
+  { std::ofstream touch(path); }
+  for (OpenMode mode : {OpenMode::kExisting, OpenMode::kRead}) {
+    Result<std::unique_ptr<Store>> store = open_store(path, mode);
+    REQUIRE_FALSE(store.ok());
+    CHECK(store.status().code() == Code::kFailedPrecondition);
+    CHECK(store.status().message() == "state database " + path +
+                                          " is empty (not an xcloud state); run 'xcloudctl init' "
+                                          "first");
+  }
+  CHECK(std::filesystem::file_size(path) == 0);
+  {
+    RawDb raw(path);
+    REQUIRE(raw.exec("CREATE TABLE unrelated (x INTEGER)") == "");
+  }
+  for (OpenMode mode : {OpenMode::kExisting, OpenMode::kRead}) {
+    Result<std::unique_ptr<Store>> store = open_store(path, mode);
+    REQUIRE_FALSE(store.ok());
+    CHECK(store.status().message() ==
+          "state database " + path +
+              " is not an xcloud state (schema version 0); run 'xcloudctl init' first");
+  }
+  auto store = open_ok(path, OpenMode::kCreate);
+  CHECK(*store->schema_version() == latest_schema_version());
 }
 
 TEST_CASE("a database with a newer schema than this binary is refused") {
