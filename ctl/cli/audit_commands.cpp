@@ -226,18 +226,23 @@ void add_prune(CLI::App& audit, CliContext& ctx) {
     } else {
       key = configured_seal_key(ctx);
     }
-    if (!key) {
-      return fail(ctx,
-                  error(Code::kInvalidArgument,
-                        "audit prune: a prune is sealed with the audit signing key; give --key "
-                        "or set XCLOUD_AUDIT_KEY"),
-                  kExitUsage);
-    }
-    if (!key->ok()) return fail(ctx, key->status());
+    if (key && !key->ok()) return fail(ctx, key->status());
     auto store = open_state_for_change(ctx, *cmd);
     if (!store) return;
     AuditLog log(*store);
     AuditRecord record = audit_identity_for(*cmd).record("AuditLog", "", "audit_log", "prune");
+    if (!key) {
+      // Refused, and recorded as every refused prune is.
+      Status refusal = error(Code::kInvalidArgument,
+                             "audit prune: a prune is sealed with the audit signing key; give "
+                             "--key or set XCLOUD_AUDIT_KEY");
+      record.result = kAuditError;
+      record.message = refusal.message();
+      if (Result<AuditRecord> written = log.append(record); !written.ok()) {
+        return fail(ctx, written.status());
+      }
+      return fail(ctx, refusal, kExitUsage);
+    }
     Result<PruneResult> pruned = prune_sealed(log, **key, *t, record, system_now_ms());
     if (!pruned.ok()) {
       return fail(ctx, pruned.status(),

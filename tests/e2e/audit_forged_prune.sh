@@ -61,10 +61,13 @@ y() { "$XCLOUDCTL" --state "$old" "$@"; }
 expect_status 0 y audit note "recent change"
 expect_status 2 y audit prune --before "$(date -u -d '-400 days' +%Y-%m-%d)"
 expect_contains "$TMP/err" "a prune is sealed with the audit signing key; give --key or set XCLOUD_AUDIT_KEY"
+expect_status 0 y audit list --object AuditLog/audit_log -o json
+expect_contains "$TMP/out" '"result": "error"' 
 ocps="$TMP/old-checkpoints.jsonl"
 XCLOUD_AUDIT_CHECKPOINTS="$ocps" expect_status 0 y audit prune --before "$(date -u -d '-400 days' +%Y-%m-%d)" --key "$key"
 expect_contains "$TMP/out" "pruned 3 records; the chain now starts after seq 3"
 [ "$(wc -l <"$ocps")" = 1 ] || fail "the prune signed no checkpoint"
 expect_status 0 y audit verify --checkpoints "$ocps" --pubkey "$key.pub"
-[ "$(cat "$TMP/out")" = "ok: 2 records, 1 checkpoints" ] || fail "verify said: $(cat "$TMP/out")"
+# Left: the recent note, the refused (keyless) prune's record and the prune's.
+[ "$(cat "$TMP/out")" = "ok: 3 records, 1 checkpoints" ] || fail "verify said: $(cat "$TMP/out")"
 echo "audit forged prune: ok"

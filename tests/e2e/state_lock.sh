@@ -42,13 +42,14 @@ second=$!
 for _ in $(seq 600); do grep -q "waiting for" "$TMP/a2" && break; sleep 0.05; done
 expect_contains "$TMP/a2" "xcloudctl: waiting for the apply by $(id -un) (pid $first) started "
 expect_status 75 ctl --no-wait apply -f "$TMP/m"
-grep -Eq "^xcloudctl: state database $STATE is in use by the apply by $(id -un) \(pid $first\) started [0-9]{2}:[0-9]{2}:[0-9]{2}; not waiting \(--no-wait\)$" "$TMP/err" ||
+grep -Eq "^xcloudctl: state database $STATE is in use by the apply by $(id -un) \(pid $first\) started ([0-9]{4}-[0-9]{2}-[0-9]{2} )?[0-9]{2}:[0-9]{2}:[0-9]{2}; not waiting \(--no-wait\)$" "$TMP/err" ||
   fail "--no-wait said: $(cat "$TMP/err")"
 expect_status 75 ctl audit note --no-wait "while locked"
 expect_status 0 ctl get hosts
 kill -CONT "$first"
 wait "$first" || fail "the first apply failed: $(cat "$TMP/a1")"
 wait "$second" || fail "the second apply failed: $(cat "$TMP/a2")"
+grep -q "^done: create VirtualMachine" "$TMP/a1" || fail "the first apply created no VM: $(cat "$TMP/a1")"
 grep -q "^done: create VirtualMachine" "$TMP/a2" && fail "the second apply created VMs again: $(grep -c '^done: create' "$TMP/a2")"
 
 expect_status 0 ctl audit list -o json
