@@ -9,30 +9,11 @@
 #include <cstring>
 #include <filesystem>
 
+#include "ctl/store/sqlite_open.h"
 #include "ctl/store/state_file.h"
 
 namespace xc {
 namespace {
-
-Code code_for(int rc) {
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return Code::kUnavailable;
-    case SQLITE_CONSTRAINT:
-      return Code::kFailedPrecondition;
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-    case SQLITE_FULL:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      return Code::kIo;
-    default:
-      return Code::kInternal;
-  }
-}
 
 // One prepared statement; values go in through bind() only. Bind errors are
 // kept and reported by step(), so call sites stay linear.
@@ -146,65 +127,6 @@ Status make_parent_dirs(const std::string& path) {
   return {};
 }
 
-Result<sqlite3*> open_flags(const std::string& name, const std::string& path, int flags) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close_v2(db);
-    return error(code_for(rc), "state database " + path + ": " + message);
-  }
-  sqlite3_extended_result_codes(db, 1);
-  return db;
-}
-
-Result<sqlite3*> open_db(const std::string& path) {
-  return open_flags(path, path, SQLITE_OPEN_READWRITE);
-}
-
-// "file:" URI text for `path`: the characters a URI gives meaning to escaped.
-std::string file_uri(const std::string& path, const char* query) {
-  std::string out = "file:";
-  for (unsigned char c : path) {
-    if (c == '?' || c == '#' || c == '%' || c < 0x20) {
-      const char* hex = "0123456789ABCDEF";
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "?" + query;
-}
-
-bool readable_schema(sqlite3* db) {
-  return sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) ==
-         SQLITE_OK;
-}
-
-// A WAL database needs its -shm file to be read. In a read-only directory
-// SQLite can use existing -wal and -shm files but cannot create them; when
-// there is no -wal (the last writer closed cleanly, so the file holds
-// everything) the database is opened as immutable instead. A -wal left by a
-// writer that died cannot be read there, and reading around it would show
-// old data: that is refused.
-Result<sqlite3*> open_read_only_db(const std::string& path) {
-  Result<sqlite3*> db =
-      open_flags(file_uri(path, "mode=ro"), path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
-  if (db.ok() && readable_schema(*db)) return db;
-  std::string why = db.ok() ? sqlite3_errmsg(*db) : db.status().message();
-  if (db.ok()) sqlite3_close_v2(*db);
-  struct stat wal;
-  if (::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
-    return error(Code::kIo, "state database " + path + " is read-only and its write-ahead log " +
-                                path + "-wal cannot be read without " + path + "-shm: " + why +
-                                "; open it once where it is writable");
-  }
-  return open_flags(file_uri(path, "mode=ro&immutable=1"), path,
-                    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
-}
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
@@ -253,7 +175,7 @@ class SqliteStore final : public Store {
   Status fail(int rc, const std::string& context = "") const {
     std::string prefix = "state database " + path_ + ": ";
     if (!context.empty()) prefix += context + ": ";
-    return error(code_for(rc), prefix + sqlite3_errmsg(db_));
+    return error(sqlite_code(rc), prefix + sqlite3_errmsg(db_));
   }
   // For constant SQL only (pragmas, transaction control, migrations).
   Status exec(const std::string& sql, const std::string& context = "") {
@@ -791,7 +713,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, OpenMo
                                               ". Commands that only read it still work");
   }
   int latest = migrations.empty() ? 0 : migrations.back().version;
-  Result<sqlite3*> db = read_only ? open_read_only_db(path) : open_db(path);
+  Result<sqlite3*> db = read_only ? open_sqlite_read_only(path) : open_sqlite_read_write(path);
   if (!db.ok()) return db.status();
   auto store = std::make_unique<SqliteStore>(path, *db);
   Status opened =
