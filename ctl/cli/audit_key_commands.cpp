@@ -22,7 +22,8 @@ bool exists(const std::string& path) {
 // Prints the verdict; true when the chain is intact. Intact with records
 // after the last checkpoint is not "ok": they could have been cut off or
 // rewritten, and only a checkpoint would show it (exit kExitUnsealed).
-bool report(CliContext& ctx, const AuditVerification& v, bool checkpoints_given = true) {
+// `unsealed_note` says why nothing was checked, when that is so.
+bool report(CliContext& ctx, const AuditVerification& v, const std::string& unsealed_note = "") {
   if (v.ok && v.unsealed == 0) {
     ctx.out << "ok: " << v.records << " records, " << v.checkpoints << " checkpoints\n";
     return true;
@@ -31,10 +32,7 @@ bool report(CliContext& ctx, const AuditVerification& v, bool checkpoints_given 
     ctx.out << "intact: " << v.records << " records, " << v.checkpoints
             << " checkpoints; not yet sealed: " << v.unsealed << " records (seq "
             << v.sealed_through + 1 << ".." << v.head.seq << ")"
-            << (checkpoints_given ? ""
-                                  : "; no checkpoints checked: give --pubkey or set "
-                                    "XCLOUD_AUDIT_KEY")
-            << "\n";
+            << (unsealed_note.empty() ? "" : "; " + unsealed_note) << "\n";
     ctx.exit_code = kExitUnsealed;
     return true;
   }
@@ -88,6 +86,7 @@ void add_verify(CLI::App& audit, CliContext& ctx) {
     std::vector<Checkpoint> checkpoints;
     std::string pem;
     std::string path = o->checkpoints;
+    std::string note;
     if (!o->pubkey.empty()) {
       Result<std::string> read = read_text_file(o->pubkey, "public key");
       if (!read.ok()) return fail(ctx, read.status());
@@ -103,15 +102,22 @@ void add_verify(CLI::App& audit, CliContext& ctx) {
         if (!fallback.ok()) return fail(ctx, fallback.status(), kExitUsage);
         path = *fallback;
       }
-      auto loaded = load(ctx, path, pem);
-      if (!loaded) return;
-      checkpoints = std::move(*loaded);
+      if (o->pubkey.empty() && o->checkpoints.empty() && !exists(path)) {
+        // The controller's key before its first seal: nothing to check yet.
+        note = "no checkpoint file " + path + " yet";
+      } else {
+        auto loaded = load(ctx, path, pem);
+        if (!loaded) return;
+        checkpoints = std::move(*loaded);
+      }
+    } else {
+      note = "no checkpoints checked: give --pubkey or set XCLOUD_AUDIT_KEY";
     }
     auto store = open_state_store(ctx);
     if (!store) return;
     Result<AuditVerification> v = verify_audit_chain(*store, std::move(checkpoints));
     if (!v.ok()) return fail(ctx, v.status());
-    report(ctx, *v, !pem.empty());
+    report(ctx, *v, note);
   });
 }
 

@@ -45,6 +45,8 @@ db2="$TMP/sealed/state.db"
 z() { "$XCLOUDCTL" --state "$db2" "$@"; }
 expect_status 0 z init
 export XCLOUD_AUDIT_KEY="$key"
+expect_status 0 z audit verify  # no checkpoint file before the first seal: nothing to check
+[ "$(cat "$TMP/out")" = "ok: 0 records, 0 checkpoints" ] || fail "verify said: $(cat "$TMP/out")"
 expect_status 0 z audit note "first"
 [ -s "$TMP/sealed/audit-checkpoints.jsonl" ] || fail "the first change was not sealed"
 expect_status 0 z audit verify
