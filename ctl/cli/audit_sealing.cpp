@@ -26,7 +26,7 @@ void seal_after_change(CliContext& ctx) {
   auto key = audit_cli::configured_seal_key(ctx);
   if (!key) return;
   auto warn = [&](const std::string& why) {
-    ctx.err << "xcloudctl: warning: the audit trail was not sealed: " << why << "\n";
+    print_error(ctx, "warning: the audit trail was not sealed: " + why);
   };
   if (!key->ok()) return warn(key->status().message());
   Result<std::string> path = resolve_state_path(ctx);

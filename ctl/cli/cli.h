@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -83,6 +84,10 @@ std::unique_ptr<Store> open_state_for_change(CliContext& ctx, const CLI::App& cm
 // when one is due (always after apply; else every 1000 records or hourly).
 // A failure is a warning: the change itself is done.
 void seal_after_change(CliContext& ctx);
+
+// Prints "xcloudctl: MESSAGE" on stderr. Messages carry users' text (names,
+// file names, hosts' answers), so it is escaped: one error stays one line.
+void print_error(CliContext& ctx, std::string_view message);
 
 // Consent to a step that destroys data: true with --yes (`yes`) or when the
 // operator types "yes" on a terminal; without a terminal it refuses. `what`

@@ -16,7 +16,7 @@ namespace {
 std::unique_ptr<Store> open_or_report(CliContext& ctx, const std::string& path, OpenMode mode) {
   auto store = open_store(path, mode);
   if (!store.ok()) {
-    ctx.err << "xcloudctl: " << store.status().message() << "\n";
+    print_error(ctx, store.status().message());
     ctx.exit_code = kExitFailure;
     return nullptr;
   }
@@ -43,7 +43,7 @@ Result<std::string> resolve_state_path(const CliContext& ctx) {
 std::unique_ptr<Store> open_state_store(CliContext& ctx) {
   auto path = resolve_state_path(ctx);
   if (!path.ok()) {
-    ctx.err << "xcloudctl: " << path.status().message() << "\n";
+    print_error(ctx, path.status().message());
     ctx.exit_code = kExitUsage;
     return nullptr;
   }
@@ -53,7 +53,7 @@ std::unique_ptr<Store> open_state_store(CliContext& ctx) {
 std::unique_ptr<Store> open_state_for_change(CliContext& ctx, const CLI::App& cmd) {
   auto path = resolve_state_path(ctx);
   if (!path.ok()) {
-    ctx.err << "xcloudctl: " << path.status().message() << "\n";
+    print_error(ctx, path.status().message());
     ctx.exit_code = kExitUsage;
     return nullptr;
   }
@@ -66,14 +66,13 @@ std::unique_ptr<Store> open_state_for_change(CliContext& ctx, const CLI::App& cm
     LockHolder me{command_words(cmd), current_identity({}, "", "").actor, ::getpid(),
                   system_now_ms()};
     auto on_wait = [&](const LockHolder& holder) {
-      ctx.err << "xcloudctl: waiting for " << holder.describe(system_now_ms()) << "\n"
-              << std::flush;
+      print_error(ctx, "waiting for " + holder.describe(system_now_ms()));
+      ctx.err << std::flush;
     };
     auto lock = StateLock::acquire(*path, me, !ctx.no_wait, on_wait, system_now_ms());
     if (!lock.ok()) {
       bool busy = lock.status().code() == Code::kUnavailable;
-      ctx.err << "xcloudctl: " << lock.status().message()
-              << (busy ? "; not waiting (--no-wait)" : "") << "\n";
+      print_error(ctx, lock.status().message() + (busy ? "; not waiting (--no-wait)" : ""));
       ctx.exit_code = busy ? kExitBusy : kExitFailure;
       return nullptr;
     }

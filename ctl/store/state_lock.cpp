@@ -10,8 +10,6 @@
 #include <ctime>
 #include <sstream>
 
-#include "common/printable.h"
-
 namespace xc {
 namespace {
 
@@ -69,10 +67,11 @@ Status write_holder(int fd, const LockHolder& me, const std::string& path) {
 
 std::string LockHolder::describe(int64_t now_ms) const {
   if (pid == 0) return "another xcloudctl";
-  // The file is ours, but whoever can write the state directory can edit it.
-  std::string text = "the " + (command.empty() ? std::string("command") : printable(command)) +
-                     " by " + (user.empty() ? std::string("an unknown user") : printable(user)) +
-                     " (pid " + std::to_string(pid) + ")";
+  // Raw text: the CLI prints it escaped (whoever can write the state
+  // directory can edit the file).
+  std::string text = "the " + (command.empty() ? std::string("command") : command) + " by " +
+                     (user.empty() ? std::string("an unknown user") : user) + " (pid " +
+                     std::to_string(pid) + ")";
   if (started_ms <= 0) return text;
   std::tm started = local_tm(started_ms), now = local_tm(now_ms);
   bool today = started.tm_year == now.tm_year && started.tm_yday == now.tm_yday;

@@ -20,7 +20,8 @@ struct LockHolder {
   int64_t started_ms = 0;
 
   // "the apply by alice (pid 1234) started 12:03:05" (local time; the date
-  // too when not today). `now_ms` decides "today".
+  // too when not today). `now_ms` decides "today". Unescaped: print it with
+  // printable().
   std::string describe(int64_t now_ms) const;
 };
 

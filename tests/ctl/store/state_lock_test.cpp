@@ -56,8 +56,8 @@ TEST_CASE("a lock file left by a dead holder is taken over") {
   CHECK(read_all(d.state() + ".lock") == "command=apply\nuser=bob\npid=42\nstarted_ms=5\n");
 }
 
-TEST_CASE("the holder is described with the time it started, and escaped") {
-  LockHolder h{"apply", "ev\nil", 7, 0};
-  CHECK(h.describe(0) == "the apply by ev\\nil (pid 7)");
+TEST_CASE("the holder is described by command, user and pid") {
+  LockHolder h{"bill close", "alice", 7, 0};
+  CHECK(h.describe(0) == "the bill close by alice (pid 7)");
   CHECK(LockHolder{}.describe(0) == "another xcloudctl");
 }
