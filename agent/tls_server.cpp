@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <optional>
@@ -211,6 +212,11 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(const TlsServerConfig& conf
   }
   server->routes_ = std::make_unique<HttpRoutes>();
   server->install_routes();
+  // What the replies' Keep-Alive header announces; the acceptor enforces it.
+  auto keep_alive = std::chrono::duration_cast<std::chrono::seconds>(config.timing.keep_alive);
+  server->routes_->set_keep_alive_timeout(std::max<time_t>(1, keep_alive.count()));
+  server->routes_->set_keep_alive_max_count(kRequestsPerConnection);
+  server->routes_->set_payload_max_length(kMaxRequestBytes);
   auto fd = listen_on(config.listen_address, config.port, server->port_);
   if (!fd.ok()) return fd.status();
   server->listen_fd_ = *fd;
