@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "agent/on_demand_pool.h"
 
@@ -96,7 +97,11 @@ void TlsAcceptor::run() {
     }
     if (now < accept_paused_until_) wake_at = std::min(wake_at, accept_paused_until_);
     int ready = ::poll(fds.data(), fds.size(), poll_timeout_ms(now, wake_at));
-    if (ready < 0 && errno != EINTR) break;
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      log_(std::string("stopped serving: poll: ") + std::strerror(errno));
+      break;
+    }
     now = Steady::now();
     if (ready > 0) last_activity = now;
     if (fds[0].revents & POLLIN) {

@@ -65,8 +65,9 @@ class TlsTestServer {
     return TlsServer::create(config, handler(), log_, clock());
   }
 
-  void start() {
-    auto created = create(config());
+  void start() { start(config()); }
+  void start(const TlsServerConfig& config) {
+    auto created = create(config);
     REQUIRE_MESSAGE(created.ok(), created.status().message());
     server_ = std::move(*created);
     thread_ = std::thread([this] { server_->run(); });
