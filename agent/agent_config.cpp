@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/domain_spec.h"
+
 namespace xc {
 namespace {
 
@@ -32,8 +34,8 @@ std::string multicast_group(const std::string& text) {
 
 Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::string& file) {
   static const std::set<std::string> kKeys = {
-      "listen", "port",        "libvirt", "tls",          "storageDir", "storagePool",
-      "uplink", "networkMode", "labels",  "accelerators", "domainType", "vxlanGroup"};
+      "listen",      "port",   "libvirt",      "tls",        "storageDir", "storagePool", "uplink",
+      "networkMode", "labels", "accelerators", "domainType", "vxlanGroup", "imageDir"};
   AgentConfig c;
   try {
     YAML::Node root = YAML::Load(yaml_text);
@@ -58,6 +60,7 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
                    at(root["domainType"], file) + ": domainType must be auto, kvm or qemu");
     if (root["storageDir"]) c.storage_dir = root["storageDir"].as<std::string>();
     if (root["storagePool"]) c.storage_pool = root["storagePool"].as<std::string>();
+    if (root["imageDir"]) c.image_dir = root["imageDir"].as<std::string>();
     if (root["uplink"]) c.uplink = root["uplink"].as<std::string>();
     if (root["networkMode"]) c.network_mode = root["networkMode"].as<std::string>();
     if (c.network_mode != "vlan" && c.network_mode != "vxlan")
@@ -88,6 +91,8 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
   }
   if (c.storage_dir.empty() || c.storage_dir[0] != '/')
     return error(Code::kInvalidArgument, file + ": storageDir must be an absolute path");
+  if (!is_safe_absolute_path(c.image_dir))
+    return error(Code::kInvalidArgument, file + ": imageDir must be an absolute path");
   return c;
 }
 

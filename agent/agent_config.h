@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/image_source.h"
 #include "common/status.h"
 
 namespace xc {
@@ -29,8 +30,11 @@ struct AgentConfig {
   std::string domain_type = "auto";
   std::string storage_dir = "/var/lib/xcloud/disks";
   std::string storage_pool = "xcloud";  // the libvirt dir pool over storage_dir
-  std::string uplink;                   // NIC carrying tenant VLANs/VXLANs
-  std::string network_mode = "vlan";    // vlan or vxlan
+  // Base images (Image sources) must be files in this directory; checked
+  // after resolving symbolic links.
+  std::string image_dir = kDefaultImageDir;
+  std::string uplink;                 // NIC carrying tenant VLANs/VXLANs
+  std::string network_mode = "vlan";  // vlan or vxlan
   // VXLAN devices flood to this multicast group (inet_ntop's text); "" keeps
   // VXLAN traffic on the host.
   std::string vxlan_group;

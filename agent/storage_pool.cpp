@@ -4,6 +4,8 @@
 #include <regex>
 #include <sstream>
 
+#include "agent/image_file.h"
+
 namespace xc {
 namespace {
 
@@ -83,6 +85,10 @@ Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
     return error(Code::kInvalidArgument, "volume " + json(req.name).dump() + ": invalid name");
   if (req.size_gib < 1)
     return error(Code::kInvalidArgument, "volume " + req.name + ": size_gib must be >= 1");
+  if (!req.backing.empty()) {
+    Status inside = check_image_file(req.backing, ctx.config.image_dir);
+    if (!inside.ok()) return error(inside.code(), "volume " + req.name + ": " + inside.message());
+  }
   auto pool = open_pool(ctx);
   if (!pool.ok()) return pool.status();
   auto lock = ctx.lock_object("volume/" + req.name);

@@ -15,10 +15,6 @@ Result<VolumeRequest> volume_request(const json& params) {
                  "volume " + *name + ": params.size_gib: expected an integer");
   VolumeRequest req{*name, params["size_gib"].get<int64_t>(),
                     params.value("backing", std::string())};
-  if (!req.backing.empty() &&
-      (req.backing[0] != '/' || req.backing.find("..") != std::string::npos))
-    return error(Code::kInvalidArgument,
-                 "volume " + *name + ": params.backing: expected an absolute path");
   return req;
 }
 

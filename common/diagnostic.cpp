@@ -4,14 +4,18 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "common/printable.h"
+
 namespace xc {
 
+// File names and messages carry users' text: escaped, one diagnostic stays
+// one line whatever a manifest holds.
 std::string format_diagnostic(const Diagnostic& d) {
-  std::string out = d.file;
+  std::string out = printable(d.file);
   if (d.pos.line > 0) {
     out += ":" + std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column);
   }
-  out += ": error: " + d.message;
+  out += ": error: " + printable(d.message);
   return out;
 }
 

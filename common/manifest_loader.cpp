@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace xc {
 namespace {
@@ -16,10 +15,29 @@ bool is_manifest(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml";
 }
 
-void read_one(const std::string& file, std::istream& in, ManifestFiles& out) {
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  YamlParse parsed = parse_yaml(buffer.str(), file);
+std::string megabytes(size_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
+}
+
+// Reads at most the limit plus one byte, so an endless stream or a huge file
+// costs no more memory than the limit.
+void read_one(const std::string& file, std::istream& in, size_t& total_bytes, ManifestFiles& out) {
+  const size_t room = std::min(YamlLimits::kMaxFileBytes, YamlLimits::kMaxTotalBytes - total_bytes);
+  std::string text;
+  char chunk[1 << 16];
+  while (text.size() <= room && in.read(chunk, sizeof chunk).gcount() > 0)
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+  if (text.size() > room) {
+    std::string what =
+        room == YamlLimits::kMaxFileBytes
+            ? "the file is larger than " + megabytes(YamlLimits::kMaxFileBytes)
+            : "the manifests together are larger than " + megabytes(YamlLimits::kMaxTotalBytes);
+    out.errors.push_back({file, {}, what + "; a manifest never needs that much", ""});
+    total_bytes = YamlLimits::kMaxTotalBytes;
+    return;
+  }
+  total_bytes += text.size();
+  YamlParse parsed = parse_yaml(text, file);
   for (auto& d : parsed.documents) out.documents.push_back(std::move(d));
   for (auto& e : parsed.errors) out.errors.push_back(std::move(e));
 }
@@ -28,9 +46,11 @@ void read_one(const std::string& file, std::istream& in, ManifestFiles& out) {
 
 ManifestFiles read_manifests(const std::vector<std::string>& paths) {
   ManifestFiles out;
+  size_t total_bytes = 0;
+  size_t file_count = 0;
   for (const auto& path : paths) {
     if (path == "-") {
-      read_one("<stdin>", std::cin, out);
+      read_one("<stdin>", std::cin, total_bytes, out);
       continue;
     }
     std::error_code ec;
@@ -44,6 +64,7 @@ ManifestFiles read_manifests(const std::vector<std::string>& paths) {
       for (auto it = fs::recursive_directory_iterator(path, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (it->is_regular_file() && is_manifest(it->path())) files.push_back(it->path().string());
+        if (files.size() > YamlLimits::kMaxFiles) break;
       }
       if (ec) out.errors.push_back({path, {}, "cannot read directory: " + ec.message(), ""});
       std::sort(files.begin(), files.end());
@@ -51,12 +72,20 @@ ManifestFiles read_manifests(const std::vector<std::string>& paths) {
       files.push_back(path);
     }
     for (const auto& file : files) {
+      if (++file_count > YamlLimits::kMaxFiles) {
+        out.errors.push_back({path,
+                              {},
+                              "more than " + std::to_string(YamlLimits::kMaxFiles) +
+                                  " manifest files; a cloud never needs that many",
+                              ""});
+        return out;
+      }
       std::ifstream in(file, std::ios::binary);
       if (!in) {
         out.errors.push_back({file, {}, "cannot open file", ""});
         continue;
       }
-      read_one(file, in, out);
+      read_one(file, in, total_bytes, out);
     }
   }
   return out;

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/image_source.h"
 #include "common/money.h"
 
 namespace xc {
@@ -85,6 +86,7 @@ struct HostSpec {
   std::string identity_file;  // path; empty means <state dir>/pki/ssh_key, else the defaults
   std::string ssh_command = "xcloud-agent rpc --config /etc/xcloud/agent.yaml";
   bool maintenance = false;
+  std::string image_dir = kDefaultImageDir;  // the agent's imageDir
 };
 
 inline const std::vector<std::string> kAcceleratorTypes = {"gpu-8g", "gpu-12g", "gpu-16g",

@@ -112,6 +112,7 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       h.identity_file = str(ssh, "identityFile");
       h.ssh_command = str(ssh, "command", h.ssh_command);
       h.maintenance = bool_or(s, "maintenance", false);
+      h.image_dir = str(s, "imageDir", kDefaultImageDir);
       return h;
     }
     case Kind::kTenant: {

@@ -77,6 +77,15 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string excerpt(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;  // whole characters
+  return std::string(text.substr(0, cut)) + "...(" + std::to_string(text.size() - cut) +
+         " more bytes)";
+}
+
 bool is_printable(std::string_view text) {
   return printable(text) == text;
 }

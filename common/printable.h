@@ -14,6 +14,11 @@ namespace xc {
 // `\xNN`. Everything else, Chinese included, passes unchanged.
 std::string printable(std::string_view text);
 
+// `text` cut after at most `max_bytes` (whole UTF-8 characters) with how
+// much was left out, for values echoed inside a message. Not escaped: the
+// message is escaped where it is printed.
+std::string excerpt(std::string_view text, size_t max_bytes = 80);
+
 // True when printable(text) == text, i.e. there is nothing to escape.
 bool is_printable(std::string_view text);
 

@@ -12,6 +12,7 @@
 
 #include "common/embedded_files.h"
 #include "common/model.h"
+#include "common/printable.h"
 #include "common/spelling.h"
 
 namespace xc {
@@ -52,7 +53,7 @@ std::vector<std::string> split_pointer(const std::string& pointer) {
 std::string describe_value(const nlohmann::json& v) {
   switch (v.type()) {
     case nlohmann::json::value_t::string:
-      return "string '" + v.get<std::string>() + "'";
+      return "string '" + excerpt(v.get<std::string>()) + "'";
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned:
       return "integer " + v.dump();
@@ -227,7 +228,8 @@ struct SchemaValidator::Impl {
     std::string field = "'" + field_path(pointer) + "'";
     std::string got = value ? describe_value(*value) : "nothing";
     // Outside type errors the type is known; show the value as written.
-    std::string shown = value && value->is_string() ? "'" + value->get<std::string>() + "'" : got;
+    std::string shown =
+        value && value->is_string() ? "'" + excerpt(value->get<std::string>()) + "'" : got;
 
     const std::string kMissing = "Missing required property '";
     if (description.rfind(kMissing, 0) == 0) {
@@ -311,7 +313,8 @@ bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>&
     std::vector<std::string> names;
     for (Kind k : all_kinds()) names.push_back(kind_name(k));
     std::string word = tree["kind"].is_string() ? tree["kind"].get<std::string>() : "";
-    std::string shown = tree["kind"].is_string() ? "'" + word + "'" : describe_value(tree["kind"]);
+    std::string shown =
+        tree["kind"].is_string() ? "'" + excerpt(word) + "'" : describe_value(tree["kind"]);
     errors.push_back(doc.error_at("/kind", "unknown kind " + shown + did_you_mean(word, names)));
     return false;
   }

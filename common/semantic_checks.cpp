@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/image_source.h"
 #include "common/ip_address.h"
 #include "common/spelling.h"
 
@@ -111,6 +112,7 @@ class Checker {
         for (size_t i = 0; i < o.as<ImageSpec>().shared_with.size(); ++i)
           require(doc, "/spec/sharedWith/" + std::to_string(i), Kind::kTenant,
                   o.as<ImageSpec>().shared_with[i], "tenant");
+        check_image_source(o, doc);
         break;
       case Kind::kNetwork:
         check_network(o, doc);
@@ -146,6 +148,26 @@ class Checker {
     if (!inserted)
       error(doc, "/spec/address",
             "address " + spec.address + " is already used by host " + it->second->meta.name);
+  }
+
+  // The source must be inside the image directory of every host declared
+  // (the default directory when none is): any of them may run the image.
+  void check_image_source(const Object& o, const YamlDocument& doc) {
+    const std::string& source = o.as<ImageSpec>().source;
+    bool any_host = false;
+    std::set<std::string> reported;
+    for (const auto& h : objects_) {
+      if (h.kind != Kind::kHost) continue;
+      any_host = true;
+      const std::string& dir = h.as<HostSpec>().image_dir;
+      std::string problem = image_source_problem(source, dir);
+      if (!problem.empty() && reported.insert(dir).second)
+        error(doc, "/spec/source",
+              "source '" + source + "' " + problem + " (host " + h.meta.name + ")");
+    }
+    if (any_host) return;
+    if (std::string problem = image_source_problem(source, kDefaultImageDir); !problem.empty())
+      error(doc, "/spec/source", "source '" + source + "' " + problem);
   }
 
   void check_tenant(const Object& o, const YamlDocument& doc) {

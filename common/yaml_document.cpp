@@ -4,27 +4,62 @@
 
 #include <charconv>
 #include <map>
-#include <regex>
+#include <optional>
 #include <set>
+
+#include "common/printable.h"
 
 namespace xc {
 namespace {
 
-nlohmann::json plain_scalar(const std::string& s) {
-  static const std::regex kInt("[-+]?[0-9]+");
-  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// YAML 1.2 core schema integers and floats, checked by hand: std::regex
+// recurses per character and overflows the stack on long scalars.
+bool is_int_text(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  return all_digits(s);
+}
+
+bool is_float_text(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  size_t exponent = s.find_first_of("eE");
+  std::string_view mantissa = s.substr(0, exponent);
+  if (exponent != std::string_view::npos) {
+    std::string_view e = s.substr(exponent + 1);
+    if (!e.empty() && (e[0] == '-' || e[0] == '+')) e.remove_prefix(1);
+    if (!all_digits(e)) return false;
+  }
+  size_t dot = mantissa.find('.');
+  if (dot == std::string_view::npos) return all_digits(mantissa);
+  std::string_view whole = mantissa.substr(0, dot), fraction = mantissa.substr(dot + 1);
+  if (whole.empty()) return all_digits(fraction);
+  return all_digits(whole) && (fraction.empty() || all_digits(fraction));
+}
+
+// The typed value of a plain scalar, or nothing for a number that does not
+// fit an int64 or a double (1e400, 1e-400, 2^63).
+std::optional<nlohmann::json> plain_scalar(const std::string& s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
-  if (std::regex_match(s, kInt)) {
+  const char* begin = s.data() + (!s.empty() && s[0] == '+' ? 1 : 0);
+  const char* end = s.data() + s.size();
+  if (is_int_text(s)) {
     int64_t v = 0;
-    const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
-    auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), v);
-    if (ec == std::errc() && ptr == s.data() + s.size()) return v;
-    return s;  // out of range: keep the text; the schema reports the type
+    auto [ptr, ec] = std::from_chars(begin, end, v);
+    if (ec == std::errc() && ptr == end) return nlohmann::json(v);
+    return std::nullopt;
   }
-  if (std::regex_match(s, kFloat)) return std::stod(s);
-  return s;
+  if (is_float_text(s)) {
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(begin, end, v);
+    if (ec == std::errc() && ptr == end) return nlohmann::json(v);
+    return std::nullopt;
+  }
+  return nlohmann::json(s);
 }
 
 bool valid_utf8(const std::string& s) {
@@ -68,6 +103,7 @@ class EventReader {
         doc.index = index++;
         doc_ = &doc;
         anchors_.clear();
+        nodes_ = 0;
         if (!next()) break;
         doc.tree = value("", {});
         if (!next()) break;  // DOCUMENT_END
@@ -124,10 +160,25 @@ class EventReader {
     return a ? reinterpret_cast<const char*>(a) : "";
   }
 
+  // Stops reading at a limit, with the position where it was crossed.
+  [[noreturn]] void limit_reached(const std::string& pointer, std::string message) {
+    errors_.push_back({file_, mark(), std::move(message), pointer});
+    throw SyntaxError{};
+  }
+
+  void count_nodes(const std::string& pointer, size_t count) {
+    nodes_ += count;
+    if (nodes_ > YamlLimits::kMaxNodes)
+      limit_reached(pointer, "the document has more than " + std::to_string(YamlLimits::kMaxNodes) +
+                                 " values (aliases count once per use); a manifest never needs "
+                                 "that many: split it into documents");
+  }
+
   // The node starting at the current event; leaves the current event at its end.
-  nlohmann::json value(const std::string& pointer, SourcePos key_pos) {
+  nlohmann::json value(const std::string& pointer, SourcePos key_pos, int depth = 0) {
     doc_->value_pos[pointer] = mark();
     std::string anchor = anchor_of();
+    const size_t nodes_before = nodes_;
     nlohmann::json out;
     switch (event_.type) {
       case YAML_ALIAS_EVENT: {
@@ -136,26 +187,38 @@ class EventReader {
           errors_.push_back({file_, mark(), "unknown alias", pointer});
           return nullptr;
         }
-        return it->second;
+        count_nodes(pointer, it->second.nodes);
+        return it->second.value;
       }
       case YAML_SCALAR_EVENT:
+        count_nodes(pointer, 1);
         out = scalar(pointer, key_pos);
         break;
       case YAML_SEQUENCE_START_EVENT: {
+        enter(pointer, depth);
         out = nlohmann::json::array();
         size_t i = 0;
         while (next() && event_.type != YAML_SEQUENCE_END_EVENT)
-          out.push_back(value(pointer_child(pointer, i++), {}));
+          out.push_back(value(pointer_child(pointer, i++), {}, depth + 1));
         break;
       }
       case YAML_MAPPING_START_EVENT:
-        out = mapping(pointer);
+        enter(pointer, depth);
+        out = mapping(pointer, depth);
         break;
       default:
         break;
     }
-    if (!anchor.empty()) anchors_[anchor] = out;
+    if (!anchor.empty()) anchors_[anchor] = {out, nodes_ - nodes_before};
     return out;
+  }
+
+  // A mapping or sequence: one node, one level deeper.
+  void enter(const std::string& pointer, int depth) {
+    if (depth >= YamlLimits::kMaxDepth)
+      limit_reached(pointer, "nesting deeper than " + std::to_string(YamlLimits::kMaxDepth) +
+                                 " levels; a manifest never needs that many");
+    count_nodes(pointer, 1);
   }
 
   nlohmann::json scalar(const std::string& pointer, SourcePos key_pos) {
@@ -171,18 +234,27 @@ class EventReader {
                  !(tag && std::string(tag) == YAML_STR_TAG);
     // An empty value has no useful mark of its own: point at its key.
     if (plain && text.empty() && key_pos.line > 0) doc_->value_pos[pointer] = key_pos;
-    return plain ? plain_scalar(text) : nlohmann::json(text);
+    if (!plain) return text;
+    std::optional<nlohmann::json> typed = plain_scalar(text);
+    if (!typed) {
+      errors_.push_back(
+          {file_, mark(),
+           "number " + excerpt(text) + " is out of range; quote it if it is meant as text",
+           pointer});
+      return text;
+    }
+    return *typed;
   }
 
-  nlohmann::json mapping(const std::string& pointer) {
+  nlohmann::json mapping(const std::string& pointer, int depth) {
     auto out = nlohmann::json::object();
     while (next() && event_.type != YAML_MAPPING_END_EVENT) {
       SourcePos key_pos = mark();
       if (event_.type != YAML_SCALAR_EVENT) {
         errors_.push_back({file_, key_pos, "mapping keys must be plain strings", pointer});
-        value(pointer + "/?", {});
+        value(pointer + "/?", {}, depth + 1);
         next();
-        value(pointer + "/?", {});
+        value(pointer + "/?", {}, depth + 1);
         continue;
       }
       std::string name(reinterpret_cast<const char*>(event_.data.scalar.value),
@@ -194,12 +266,12 @@ class EventReader {
         YamlDocument* real = doc_;
         YamlDocument scratch;  // parse and drop the duplicate's value
         doc_ = &scratch;
-        value(child, key_pos);
+        value(child, key_pos, depth + 1);
         doc_ = real;
         continue;
       }
       doc_->key_pos[child] = key_pos;
-      out[name] = value(child, key_pos);
+      out[name] = value(child, key_pos, depth + 1);
     }
     return out;
   }
@@ -211,7 +283,12 @@ class EventReader {
   yaml_event_t event_;
   bool has_event_ = false;
   YamlDocument* doc_ = nullptr;
-  std::map<std::string, nlohmann::json> anchors_;
+  struct Anchored {
+    nlohmann::json value;
+    size_t nodes = 0;  // what one use of its alias adds to the document
+  };
+  std::map<std::string, Anchored> anchors_;
+  size_t nodes_ = 0;
 };
 
 std::string escape_segment(std::string_view key) {

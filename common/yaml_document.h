@@ -32,6 +32,19 @@ struct YamlDocument {
   Diagnostic error_at_key(std::string_view pointer, std::string message) const;
 };
 
+// Limits no real manifest reaches; past them the reader stops with an error
+// at the position where the limit was crossed, so hostile input can neither
+// exhaust memory nor the stack.
+struct YamlLimits {
+  static constexpr int kMaxDepth = 64;  // nested mappings and sequences
+  // Nodes of one document, every alias counted at the size of what it names
+  // (a "billion laughs" document stops here instead of filling memory).
+  static constexpr size_t kMaxNodes = 100'000;
+  static constexpr size_t kMaxFileBytes = 16u << 20;   // one file, or stdin
+  static constexpr size_t kMaxTotalBytes = 64u << 20;  // all files of one command
+  static constexpr size_t kMaxFiles = 10'000;          // files under the paths given
+};
+
 struct YamlParse {
   std::vector<YamlDocument> documents;  // empty documents are skipped
   std::vector<Diagnostic> errors;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/printable.h"
 #include "common/sm_crypto.h"
 #include "common/time.h"
 #include "ctl/audit/audit_log.h"
@@ -21,7 +22,7 @@ namespace xc {
 namespace audit_cli {
 
 void fail(CliContext& ctx, const Status& status, int exit_code) {
-  ctx.err << "xcloudctl: " << status.message() << "\n";
+  print_error(ctx, status.message());
   ctx.exit_code = exit_code;
 }
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/pki.h"
+#include "common/printable.h"
 #include "common/sm_crypto.h"
 #include "common/time.h"
 #include "ctl/audit/audit_checkpoint.h"
@@ -37,7 +38,7 @@ std::optional<std::vector<Checkpoint>> load(CliContext& ctx, const std::string& 
   Result<std::vector<Checkpoint>> read = read_checkpoints(path, public_pem);
   if (read.ok()) return *read;
   if (read.status().code() == Code::kPermissionDenied) {
-    ctx.out << "tampered: " << read.status().message() << "\n";
+    ctx.out << "tampered: " << printable(read.status().message()) << "\n";
     ctx.exit_code = kExitFailure;
   } else {
     fail(ctx, read.status());

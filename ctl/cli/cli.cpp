@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "common/printable.h"
 #include "ctl/cli/audit_commands.h"
 
 namespace xc {
@@ -60,10 +61,14 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
       app.exit(e, out, err);
       return kExitOk;
     }
-    err << "xcloudctl: " << e.what() << "\nRun 'xcloudctl --help' for usage.\n";
+    err << "xcloudctl: " << printable(e.what()) << "\nRun 'xcloudctl --help' for usage.\n";
     return kExitUsage;
   }
   return ctx.exit_code;
+}
+
+void print_error(CliContext& ctx, std::string_view message) {
+  ctx.err << "xcloudctl: " << printable(message) << "\n";
 }
 
 bool confirm_destruction(CliContext& ctx, const std::string& what, bool yes) {

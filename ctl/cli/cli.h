@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -53,6 +54,10 @@ Result<std::string> resolve_state_path(const CliContext& ctx);
 // The existing state database; on failure prints why, sets the exit code
 // (2 when no path can be chosen, 1 when it cannot be opened) and returns null.
 std::unique_ptr<Store> open_state_store(CliContext& ctx);
+
+// Prints "xcloudctl: MESSAGE" on stderr. Messages carry users' text (names,
+// file names, hosts' answers), so it is escaped: one error stays one line.
+void print_error(CliContext& ctx, std::string_view message);
 
 // Consent to a step that destroys data: true with --yes (`yes`) or when the
 // operator types "yes" on a terminal; without a terminal it refuses. `what`

@@ -15,6 +15,7 @@
 #include "ctl/billing/billing_inputs.h"
 #include "ctl/billing/month_bill.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/json_yaml.h"
 #include "ctl/cli/table.h"
 #include "ctl/report/csv.h"
 #include "ctl/report/report_formats.h"
@@ -201,7 +202,7 @@ void print_json(CliContext& ctx, const Bill& b, const std::vector<TenantTotal>& 
     out["closed"] = {{"closed_at", civil::format_local(closed->closed_at_ms, kShanghaiOffsetMs)},
                      {"sm3", to_hex(closed->digest)}};
   }
-  ctx.out << out.dump(2) << "\n";
+  ctx.out << json_text(out) << "\n";
 }
 
 struct BillOptions {
@@ -210,7 +211,7 @@ struct BillOptions {
 
 void run_bill(CliContext& ctx, const BillOptions& o) {
   auto fail = [&](int code, const std::string& message) {
-    ctx.err << "xcloudctl: " << message << "\n";
+    print_error(ctx, message);
     ctx.exit_code = code;
   };
   if (o.month.empty() == o.year.empty())
@@ -277,7 +278,7 @@ std::string local_text(int64_t instant_ms, int64_t offset_ms) {
 
 void run_prices(CliContext& ctx, const PricesOptions& o) {
   auto fail = [&](int code, const std::string& message) {
-    ctx.err << "xcloudctl: " << message << "\n";
+    print_error(ctx, message);
     ctx.exit_code = code;
   };
   int64_t at = 0;
@@ -302,12 +303,11 @@ void run_prices(CliContext& ctx, const PricesOptions& o) {
   if (o.format == "json") {
     json prices = json::object();
     for (const auto& [item, price] : v->prices) prices[item] = price.to_exact_string();
-    ctx.out << json{{"price_list", v->name},
-                    {"effective_from", local_text(v->effective_from_ms, v->offset_ms)},
-                    {"currency", "CNY"},
-                    {"charge_when_stopped", v->charge_when_stopped},
-                    {"prices", prices}}
-                   .dump(2)
+    ctx.out << json_text(json{{"price_list", v->name},
+                              {"effective_from", local_text(v->effective_from_ms, v->offset_ms)},
+                              {"currency", "CNY"},
+                              {"charge_when_stopped", v->charge_when_stopped},
+                              {"prices", prices}})
             << "\n";
     return;
   }
@@ -321,7 +321,7 @@ void run_prices(CliContext& ctx, const PricesOptions& o) {
 
 void run_price_history(CliContext& ctx, const PricesOptions& o) {
   auto fail = [&](int code, const std::string& message) {
-    ctx.err << "xcloudctl: " << message << "\n";
+    print_error(ctx, message);
     ctx.exit_code = code;
   };
   auto store = open_state_store(ctx);
@@ -343,7 +343,7 @@ void run_price_history(CliContext& ctx, const PricesOptions& o) {
                      {"price", price.empty() ? json(nullptr) : json(price)}});
   }
   if (o.format == "json")
-    ctx.out << json{{"item", o.item}, {"history", items}}.dump(2) << "\n";
+    ctx.out << json_text(json{{"item", o.item}, {"history", items}}) << "\n";
   else
     table.print(ctx.out);
 }

@@ -14,6 +14,7 @@
 #include "ctl/billing/month_bill.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/json_yaml.h"
 #include "ctl/report/report_sections.h"
 #include "ctl/store/store.h"
 
@@ -31,7 +32,7 @@ struct AdjustOptions {
 };
 
 void fail(CliContext& ctx, int code, const std::string& message) {
-  ctx.err << "xcloudctl: " << message << "\n";
+  print_error(ctx, message);
   ctx.exit_code = code;
 }
 
@@ -67,11 +68,10 @@ void run_close(CliContext& ctx, const CloseOptions& o, const CLI::App& cmd) {
       record_change(log, record, nullptr, [&] { return store->insert_closed_month(*frozen); });
   if (!st.ok()) return fail(ctx, kExitFailure, st.message());
   if (o.format == "json") {
-    ctx.out << nlohmann::json{{"month", frozen->month},
-                              {"closed_at", civil::format_local(*now, month->offset_ms)},
-                              {"total_fen", bills.front().total_fen},
-                              {"sm3", to_hex(frozen->digest)}}
-                   .dump(2)
+    ctx.out << json_text(nlohmann::json{{"month", frozen->month},
+                                        {"closed_at", civil::format_local(*now, month->offset_ms)},
+                                        {"total_fen", bills.front().total_fen},
+                                        {"sm3", to_hex(frozen->digest)}})
             << "\n";
     return;
   }
@@ -116,9 +116,12 @@ void run_adjust(CliContext& ctx, const AdjustOptions& o, const CLI::App& cmd) {
   });
   if (!st.ok()) return fail(ctx, kExitFailure, st.message());
   if (o.format == "json") {
-    ctx.out << nlohmann::json{{"id", a.id},     {"month", a.month},           {"tenant", a.tenant},
-                              {"item", a.item}, {"amount_fen", a.amount_fen}, {"reason", a.reason}}
-                   .dump(2)
+    ctx.out << json_text(nlohmann::json{{"id", a.id},
+                                        {"month", a.month},
+                                        {"tenant", a.tenant},
+                                        {"item", a.item},
+                                        {"amount_fen", a.amount_fen},
+                                        {"reason", a.reason}})
             << "\n";
     return;
   }

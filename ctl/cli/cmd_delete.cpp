@@ -32,7 +32,7 @@ struct DeleteOptions {
 };
 
 void fail(CliContext& ctx, const std::string& message, int code) {
-  ctx.err << "xcloudctl: " << message << "\n";
+  print_error(ctx, message);
   ctx.exit_code = code;
 }
 

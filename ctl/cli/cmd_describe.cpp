@@ -7,6 +7,7 @@
 
 #include "common/domain_spec.h"
 #include "common/model.h"
+#include "common/printable.h"
 #include "common/time.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
@@ -28,7 +29,7 @@ struct DescribeOptions {
 };
 
 void fail(CliContext& ctx, const std::string& message, int code) {
-  ctx.err << "xcloudctl: " << message << "\n";
+  print_error(ctx, message);
   ctx.exit_code = code;
 }
 
@@ -53,7 +54,9 @@ std::string labels_text(const json& labels) {
 class Section {
  public:
   explicit Section(std::string title) : title_(std::move(title)) {}
-  void add(const std::string& key, const std::string& value) { rows_.emplace_back(key, value); }
+  void add(const std::string& key, const std::string& value) {
+    rows_.emplace_back(printable(key), printable(value));
+  }
   void print(std::ostream& out) const {
     size_t width = 0;
     for (const auto& [k, _] : rows_) width = std::max(width, display_width(k));

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/printable.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/table.h"
@@ -51,7 +52,7 @@ Result<std::map<std::string, std::string>> parse_selector(const std::string& tex
 
 void print(CliContext& ctx, const std::string& format, const json& items, const Table& table) {
   if (format == "json")
-    ctx.out << items.dump(2) << "\n";
+    ctx.out << json_text(items) << "\n";
   else if (format == "yaml")
     ctx.out << json_to_yaml(items);
   else if (table.size() == 0)
@@ -97,7 +98,7 @@ std::string canonical_kind(const std::string& k) {
 void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
   auto selector = parse_selector(o.labels);
   if (!selector.ok()) {
-    ctx.err << "xcloudctl: " << selector.status().message() << "\n";
+    print_error(ctx, selector.status().message());
     ctx.exit_code = kExitUsage;
     return;
   }
@@ -182,7 +183,7 @@ void get_unmanaged(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
 void get_objects(CliContext& ctx, const GetOptions& o, Store& store, const std::string& kind) {
   auto resources = store.list_resources(kind);
   if (!resources.ok()) {
-    ctx.err << "xcloudctl: " << resources.status().message() << "\n";
+    print_error(ctx, resources.status().message());
     ctx.exit_code = kExitFailure;
     return;
   }
@@ -192,7 +193,7 @@ void get_objects(CliContext& ctx, const GetOptions& o, Store& store, const std::
   if (kind == "Volume") {
     auto placements = store.list_placements();
     if (!placements.ok()) {
-      ctx.err << "xcloudctl: " << placements.status().message() << "\n";
+      print_error(ctx, placements.status().message());
       ctx.exit_code = kExitFailure;
       return;
     }
@@ -252,7 +253,7 @@ void add_get_command(CLI::App& app, CliContext& ctx) {
       return get_objects(ctx, *o, *store, kind);
     auto inv = load_inventory(*store);
     if (!inv.ok()) {
-      ctx.err << "xcloudctl: " << inv.status().message() << "\n";
+      print_error(ctx, inv.status().message());
       ctx.exit_code = kExitFailure;
       return;
     }

@@ -1,6 +1,7 @@
 // xcloudctl init: create the state database, or migrate an older one.
 #include <CLI/CLI.hpp>
 
+#include "common/printable.h"
 #include "ctl/cli/cli.h"
 #include "ctl/store/state_path.h"
 #include "ctl/store/store.h"
@@ -16,13 +17,13 @@ void add_init_command(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx] {
     auto path = resolve_state_path(ctx);
     if (!path.ok()) {
-      ctx.err << "xcloudctl: " << path.status().message() << "\n";
+      print_error(ctx, path.status().message());
       ctx.exit_code = kExitUsage;
       return;
     }
     auto store = open_store(*path, OpenMode::kCreate);
     if (!store.ok()) {
-      ctx.err << "xcloudctl: " << store.status().message() << "\n";
+      print_error(ctx, store.status().message());
       ctx.exit_code = kExitFailure;
       return;
     }
@@ -35,13 +36,13 @@ void add_init_command(CLI::App& app, CliContext& ctx) {
 std::unique_ptr<Store> open_state_store(CliContext& ctx) {
   auto path = resolve_state_path(ctx);
   if (!path.ok()) {
-    ctx.err << "xcloudctl: " << path.status().message() << "\n";
+    print_error(ctx, path.status().message());
     ctx.exit_code = kExitUsage;
     return nullptr;
   }
   auto store = open_store(*path, OpenMode::kExisting);
   if (!store.ok()) {
-    ctx.err << "xcloudctl: " << store.status().message() << "\n";
+    print_error(ctx, store.status().message());
     ctx.exit_code = kExitFailure;
     return nullptr;
   }

@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "common/pki.h"
+#include "common/printable.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
@@ -61,7 +62,7 @@ std::string host_part(const std::string& address) {
 }
 
 void fail(CliContext& ctx, const Status& s, int code = kExitFailure) {
-  ctx.err << "xcloudctl: " << s.message() << "\n";
+  print_error(ctx, s.message());
   ctx.exit_code = code;
 }
 

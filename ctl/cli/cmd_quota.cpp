@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/printable.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/price_caps_option.h"
@@ -171,7 +172,7 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
   if (!o.paths.empty()) {
     auto caps = load_price_caps_option(o.caps_file);
     if (!caps.ok()) {
-      ctx.err << "xcloudctl: " << caps.status().message() << "\n";
+      print_error(ctx, caps.status().message());
       ctx.exit_code = kExitUsage;
       return;
     }
@@ -184,7 +185,7 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
     }
     auto desired = build_desired_state(set);
     if (!desired.ok()) {
-      ctx.err << "xcloudctl: " << desired.status().message() << "\n";
+      print_error(ctx, desired.status().message());
       ctx.exit_code = kExitUsage;
       return;
     }
@@ -197,7 +198,7 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
     auto allocs =
         stored.ok() ? stored_allocations(*store, &warnings) : Result<Allocations>(stored.status());
     if (!allocs.ok()) {
-      ctx.err << "xcloudctl: " << allocs.status().message() << "\n";
+      print_error(ctx, allocs.status().message());
       ctx.exit_code = kExitFailure;
       return;
     }
@@ -251,7 +252,7 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
   resources = quota_resource_order(resources);
 
   if (o.format == "json")
-    ctx.out << rows_json(rows, resources).dump(2) << "\n";
+    ctx.out << json_text(rows_json(rows, resources)) << "\n";
   else if (o.format == "yaml")
     ctx.out << json_to_yaml(rows_json(rows, resources));
   else if (o.format == "csv")

@@ -6,9 +6,11 @@
 #include <iostream>
 #include <set>
 
+#include "common/printable.h"
 #include "ctl/billing/price_list_checks.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/json_yaml.h"
 #include "ctl/cli/plan_printer.h"
 #include "ctl/cli/price_caps_option.h"
 #include "ctl/hosts/pki_files.h"
@@ -55,7 +57,7 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
   };
   auto caps = load_price_caps_option(o.caps_file);
   if (!caps.ok()) {
-    ctx.err << "xcloudctl: " << caps.status().message() << "\n";
+    print_error(ctx, caps.status().message());
     return kExitUsage;
   }
   r.manifests = load_manifest_set(o.paths, *caps);
@@ -67,12 +69,12 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
   mark("validate");
   auto state = resolve_state_path(ctx);
   if (!state.ok()) {
-    ctx.err << "xcloudctl: " << state.status().message() << "\n";
+    print_error(ctx, state.status().message());
     return kExitUsage;
   }
   auto store = open_store(*state, OpenMode::kExisting);
   if (!store.ok()) {
-    ctx.err << "xcloudctl: " << store.status().message() << "\n";
+    print_error(ctx, store.status().message());
     return kExitFailure;
   }
   r.store = std::move(*store);
@@ -80,7 +82,7 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
   // items in use.
   auto priced = check_price_lists(*r.store, r.manifests);
   if (!priced.ok()) {
-    ctx.err << "xcloudctl: " << priced.status().message() << "; nothing was changed\n";
+    ctx.err << "xcloudctl: " << printable(priced.status().message()) << "; nothing was changed\n";
     return kExitFailure;
   }
   if (!priced->empty()) {
@@ -96,7 +98,7 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r) {
     for (const auto& [phase, seconds] : timings)
       ctx.err << "timing: " << phase << " " << seconds << " s\n";
   if (!planned.ok()) {
-    ctx.err << "xcloudctl: " << planned.message() << "; nothing was changed\n";
+    ctx.err << "xcloudctl: " << printable(planned.message()) << "; nothing was changed\n";
     return planned.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   if (!r.quota_violations.empty()) {
@@ -126,7 +128,7 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
       return;
     }
     if (diff_opts->format == "json")
-      ctx.out << r.plan.to_json().dump(2) << "\n";
+      ctx.out << json_text(r.plan.to_json()) << "\n";
     else
       print_plan(r.plan, ctx.out);
     bool broken = !r.plan.errors.empty() || !r.plan.unplaceable.empty();
@@ -181,7 +183,7 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
     const std::string& set = o.reconcile.plan.manifest_set;
     Status recorded = writable.ok() ? record_objects(log, who, r.desired, set) : writable;
     if (!recorded.ok()) {
-      ctx.err << "xcloudctl: " << recorded.message() << "; nothing was changed\n";
+      ctx.err << "xcloudctl: " << printable(recorded.message()) << "; nothing was changed\n";
       ctx.exit_code = kExitFailure;
       return;
     }
@@ -203,7 +205,8 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
     std::vector<std::string> hosts(touched.begin(), touched.end());
     Status saved =
         save_observed(*r.store, r.desired, observe_hosts(*r.clients, hosts, o.reconcile.parallel));
-    if (!saved.ok()) ctx.err << "error: saving what the hosts run now: " << saved.message() << "\n";
+    if (!saved.ok())
+      ctx.err << "error: saving what the hosts run now: " << printable(saved.message()) << "\n";
     ctx.out << "Applied: " << result.done << " done, " << result.failed << " failed";
     if (!r.plan.unplaceable.empty()) ctx.out << ", " << r.plan.unplaceable.size() << " not placed";
     ctx.out << ".\n";

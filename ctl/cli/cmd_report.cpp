@@ -181,7 +181,7 @@ Status send_report(const MailPlan& plan, const Report& report) {
 
 void run_report(CliContext& ctx, const ReportOptions& o, bool format_given) {
   auto fail = [&](int code, const std::string& message) {
-    ctx.err << "xcloudctl: " << message << "\n";
+    print_error(ctx, message);
     ctx.exit_code = code;
   };
   auto now = clock_now_ms();

@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/manifest_validator.h"
+#include "common/printable.h"
 #include "ctl/billing/price_list_checks.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/json_yaml.h"
 #include "ctl/cli/price_caps_option.h"
 #include "ctl/store/store.h"
 
@@ -33,7 +35,7 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx, opts] {
     auto caps = load_price_caps_option(opts->caps_file);
     if (!caps.ok()) {
-      ctx.err << "xcloudctl: " << caps.status().message() << "\n";
+      print_error(ctx, caps.status().message());
       ctx.exit_code = kExitUsage;
       return;
     }
@@ -46,7 +48,7 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       auto found = store.ok() ? check_price_lists(**store, set)
                               : Result<std::vector<Diagnostic>>(store.status());
       if (!found.ok()) {
-        ctx.err << "xcloudctl: " << found.status().message() << "\n";
+        print_error(ctx, found.status().message());
         ctx.exit_code = kExitFailure;
         return;
       }
@@ -54,7 +56,7 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       sort_diagnostics(set.errors);
     }
     if (opts->format == "json") {
-      ctx.out << diagnostics_to_json(set.errors).dump(2) << "\n";
+      ctx.out << json_text(diagnostics_to_json(set.errors)) << "\n";
     } else {
       for (const auto& d : set.errors) ctx.err << format_diagnostic(d) << "\n";
       if (set.ok())

@@ -43,11 +43,19 @@ void emit(YAML::Emitter& out, const nlohmann::json& v) {
 
 }  // namespace
 
+std::string json_text(const nlohmann::json& value) {
+  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string json_text(const nlohmann::ordered_json& value) {
+  return value.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 std::string json_to_yaml(const nlohmann::json& value) {
   YAML::Emitter out;
   out.SetOutputCharset(YAML::EscapeNonAscii);
   out.SetOutputCharset(YAML::EmitNonAscii);
-  emit(out, value);
+  emit(out, nlohmann::json::parse(json_text(value)));  // valid UTF-8 only
   return std::string(out.c_str()) + "\n";
 }
 

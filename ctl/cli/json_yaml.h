@@ -1,4 +1,4 @@
-// Writes a JSON value as YAML (for -o yaml), via yaml-cpp's emitter.
+// Writes a JSON value for -o json and -o yaml (via yaml-cpp's emitter).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -7,5 +7,10 @@
 namespace xc {
 
 std::string json_to_yaml(const nlohmann::json& value);
+
+// Indented JSON for output. Text that is not UTF-8 (a name a host reported)
+// is written with U+FFFD instead of throwing.
+std::string json_text(const nlohmann::json& value);
+std::string json_text(const nlohmann::ordered_json& value);
 
 }  // namespace xc

@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include "common/printable.h"
+
 namespace xc {
 namespace {
 
@@ -29,28 +31,28 @@ void print_plan(const Plan& plan, std::ostream& out) {
     ++counts[s.action];
     char mark = s.destructive() ? '-' : action_info(s.action).mark;
     if (s.action == StepAction::kEnsureSecurityGroup && s.reason == StepReason::kNew) mark = '+';
-    out << mark << " " << describe_step(s);
+    out << mark << " " << printable(describe_step(s));
     if (s.action == StepAction::kMove)
       out << " (pool " << s.from_pool << " -> " << s.to_pool << ")";
     else if (s.reason != StepReason::kNone)
-      out << " (" << s.reason_text() << ")";
+      out << " (" << printable(s.reason_text()) << ")";
     out << "\n";
     if (s.destructive())
       out << "      DESTROYS " << s.destroyed_gib() << " GiB"
-          << (s.disks.empty() ? "" : ": " + disk_list(s)) << "\n";
+          << (s.disks.empty() ? "" : ": " + printable(disk_list(s))) << "\n";
     if (s.action == StepAction::kMove && !s.detail.empty())
-      out << "      why: " << s.detail << "\n";
-    for (const auto& c : s.changes) out << "      " << c << "\n";
-    for (const auto& c : s.live) out << "      live: " << c << "\n";
-    for (const auto& c : s.restart) out << "      restart: " << c << "\n";
+      out << "      why: " << printable(s.detail) << "\n";
+    for (const auto& c : s.changes) out << "      " << printable(c) << "\n";
+    for (const auto& c : s.live) out << "      live: " << printable(c) << "\n";
+    for (const auto& c : s.restart) out << "      restart: " << printable(c) << "\n";
   }
   for (const auto& u : plan.unplaceable)
-    out << "! cannot place VirtualMachine " << object_key(u.tenant, u.name) << ": " << u.reason
-        << "\n";
+    out << "! cannot place VirtualMachine " << printable(object_key(u.tenant, u.name)) << ": "
+        << printable(u.reason) << "\n";
   for (const auto& o : plan.orphans)
-    out << "? orphan " << o << " (not declared; --prune deletes it)\n";
-  for (const auto& w : plan.warnings) out << "warning: " << w << "\n";
-  for (const auto& e : plan.errors) out << "error: " << e << "\n";
+    out << "? orphan " << printable(o) << " (not declared; --prune deletes it)\n";
+  for (const auto& w : plan.warnings) out << "warning: " << printable(w) << "\n";
+  for (const auto& e : plan.errors) out << "error: " << printable(e) << "\n";
   out << "Plan: " << counts[StepAction::kCreate] << " to create, " << counts[StepAction::kUpdate]
       << " to update, " << counts[StepAction::kStart] << " to start, " << counts[StepAction::kMove]
       << " to move, " << counts[StepAction::kDelete] + counts[StepAction::kForget] << " to delete, "
@@ -78,8 +80,8 @@ std::string move_refusal(const Plan& plan) {
 }
 
 void LineStatus::step_finished(const PlanStep& step, const Status& status) {
-  out_ << (status.ok() ? "done: " : "FAILED: ") << describe_step(step)
-       << (status.ok() ? "" : ": " + status.message()) << std::endl;
+  out_ << (status.ok() ? "done: " : "FAILED: ") << printable(describe_step(step))
+       << (status.ok() ? "" : ": " + printable(status.message())) << std::endl;
 }
 
 void TerminalStatus::step_finished(const PlanStep& step, const Status& status) {

@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include "common/printable.h"
+
 namespace xc {
 namespace {
 
@@ -26,6 +28,11 @@ size_t display_width(const std::string& text) {
     i += len;
   }
   return width;
+}
+
+void Table::add(std::vector<std::string> row) {
+  for (auto& cell : row) cell = printable(cell);
+  rows_.push_back(std::move(row));
 }
 
 void Table::print(std::ostream& out) const {

@@ -14,7 +14,8 @@ size_t display_width(const std::string& text);
 class Table {
  public:
   explicit Table(std::vector<std::string> headers) : rows_{std::move(headers)} {}
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  // Cells are shown escaped (printable()): a name cannot break the table.
+  void add(std::vector<std::string> row);
   size_t size() const { return rows_.size() - 1; }
   void print(std::ostream& out) const;
 

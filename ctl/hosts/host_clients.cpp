@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <charconv>
+
 #include "ctl/hosts/ssh_transport.h"
 #include "ctl/hosts/tls_transport.h"
 
@@ -24,7 +26,10 @@ Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, cons
   bool bracketed = !a.empty() && a[0] == '[';
   if (colon != std::string::npos && (bracketed ? a.find(']') < colon : a.find(':') == colon)) {
     c.host = bracketed ? a.substr(1, a.find(']') - 1) : a.substr(0, colon);
-    c.port = std::stoi(a.substr(colon + 1));
+    // Validation allows only digits here; anything else keeps the default
+    // port rather than throwing.
+    std::string_view port = std::string_view(a).substr(colon + 1);
+    std::from_chars(port.data(), port.data() + port.size(), c.port);
   } else {
     c.host = bracketed ? a.substr(1, a.size() - 2) : a;
   }

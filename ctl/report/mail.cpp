@@ -118,7 +118,11 @@ std::string base64(const std::string& bytes) {
 // word carries at most 39 bytes (52 base64 characters, 64 with the wrapper,
 // 73 after "Subject: "), never splits a UTF-8 sequence, and continues on a
 // folded line.
-std::string encode_subject(const std::string& subject) {
+std::string encode_subject(const std::string& raw_subject) {
+  // One header line whatever the title holds: controls become spaces.
+  std::string subject = raw_subject;
+  for (char& c : subject)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
   constexpr size_t kMaxPlain = 66;  // "Subject: " + 66 stays within 78 columns
   if (is_ascii(subject) && subject.size() <= kMaxPlain && subject.find("=?") == std::string::npos) {
     return subject;

@@ -1,6 +1,7 @@
 // The report as CSV and as Markdown: the sections' tables, one after another.
 #include <sstream>
 
+#include "common/printable.h"
 #include "ctl/report/csv.h"
 #include "ctl/report/report_formats.h"
 #include "ctl/report/report_sections.h"
@@ -31,28 +32,51 @@ std::string report_csv(const Report& report) {
 
 namespace {
 
-// A Markdown table cell: pipes escaped, line breaks flattened.
-std::string md_cell(const std::string& text) {
+// Text from the data (names, labels, notes) as Markdown shows it literally:
+// control characters escaped, HTML and Markdown syntax characters escaped so
+// a name can neither inject markup nor break the table.
+std::string md_text(const std::string& text) {
   std::string out;
-  for (char c : text) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n' || c == '\r')
-      out += ' ';
-    else
-      out += c;
+  for (char c : printable(text)) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '|':
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+        out += '\\';
+        out += c;
+        break;
+      default:
+        out += c;
+    }
   }
-  return out.empty() ? " " : out;
+  return out;
+}
+
+std::string md_cell(const std::string& text) {
+  return text.empty() ? " " : md_text(text);
 }
 
 }  // namespace
 
 std::string report_markdown(const Report& report) {
   std::ostringstream out;
-  out << "# " << report_title(report) << "\n";
+  out << "# " << md_text(report_title(report)) << "\n";
   for (const ReportSection& s : report_sections(report)) {
-    out << "\n## " << s.title << " · " << s.title_zh << "\n";
-    if (!s.note.empty()) out << "\n" << s.note << "\n";
+    out << "\n## " << md_text(s.title) << " · " << md_text(s.title_zh) << "\n";
+    if (!s.note.empty()) out << "\n" << md_text(s.note) << "\n";
     if (s.rows.empty()) continue;
     out << "\n";
     out << "|";

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "agent/agent_config.h"
@@ -70,6 +71,31 @@ TEST_CASE("volumes grow but never shrink, and names cannot escape the pool") {
                                      {"size_gib", 1}})["error"]["code"] == "invalid_argument");
   CHECK(agent.call("volume.delete", {{"name", "data-1"}})["result"]["action"] == "deleted");
   CHECK(agent.call("volume.delete", {{"name", "data-1"}})["result"]["action"] == "absent");
+}
+
+TEST_CASE("a base image must be a file in imageDir, also after following symbolic links") {
+  testing::TestHost host;
+  const std::string images = host.dir() + "/images";
+  std::filesystem::create_directories(images);
+  std::filesystem::create_symlink("/etc/passwd", images + "/evil.qcow2");
+  auto config = load_agent_config(host.write_agent_config("imageDir: " + images + "\n"));
+  REQUIRE(config.ok());
+  auto conn = open_libvirt(config->libvirt_uri);
+  REQUIRE(conn.ok());
+  RpcService service(std::move(*conn), *config);
+  auto ensure = [&](const std::string& name, const std::string& backing) {
+    return service.handle({{"id", 1},
+                           {"method", "volume.ensure"},
+                           {"params", {{"name", name}, {"size_gib", 1}, {"backing", backing}}}});
+  };
+  CHECK(ensure("a", "/etc/shadow")["error"]["code"] == "invalid_argument");
+  CHECK(ensure("b", images + "/../../../etc/passwd")["error"]["code"] == "invalid_argument");
+  CHECK(ensure("c", "relative.qcow2")["error"]["code"] == "invalid_argument");
+  json link = ensure("d", images + "/evil.qcow2");
+  CHECK(link["error"]["code"] == "permission_denied");
+  CHECK(link["error"]["message"].get<std::string>().find("resolves to /etc/passwd") !=
+        std::string::npos);
+  CHECK(ensure("e", images + "/uos-20.qcow2")["result"]["action"] == "created");
 }
 
 TEST_CASE("each tenant network gets its own bridge") {

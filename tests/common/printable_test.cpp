@@ -37,3 +37,13 @@ TEST_CASE("printable shows bytes that are not UTF-8 one by one") {
 }
 
 }  // namespace xc
+
+namespace xc {
+
+TEST_CASE("excerpt cuts long values on a character boundary and says how much is left") {
+  CHECK(excerpt("short") == "short");
+  CHECK(excerpt(std::string(100, 'a'), 10) == "aaaaaaaaaa...(90 more bytes)");
+  CHECK(excerpt("教育局教育局", 4) == "教...(15 more bytes)");  // 3-byte characters
+}
+
+}  // namespace xc

@@ -64,3 +64,57 @@ TEST_CASE("Chinese text survives the round trip") {
   auto parsed = parse_yaml("displayName: 教育局\n", "zh.yaml");
   CHECK(parsed.documents.at(0).tree["displayName"] == "教育局");
 }
+
+TEST_CASE("numbers that no int64 or double holds are errors at their position") {
+  auto parsed = parse_yaml("a: 1e400\nb: -1e-400\nc: 9223372036854775808\nd: '1e400'\n", "n.yaml");
+  REQUIRE(parsed.errors.size() == 3);
+  CHECK(format_diagnostic(parsed.errors[0]) ==
+        "n.yaml:1:4: error: number 1e400 is out of range; quote it if it is meant as text");
+  CHECK(parsed.errors[1].pos.line == 2);
+  CHECK(parsed.errors[2].pos.line == 3);
+  auto ok = parse_yaml("a: 1.5e3\nb: -.5\nc: 5.\nd: +7\ne: 9223372036854775807\n", "ok.yaml");
+  REQUIRE(ok.errors.empty());
+  const auto& t = ok.documents.at(0).tree;
+  CHECK(t["a"] == 1500.0);
+  CHECK(t["b"] == -0.5);
+  CHECK(t["c"] == 5.0);
+  CHECK(t["d"] == 7);
+  CHECK(t["e"] == INT64_MAX);
+}
+
+TEST_CASE("a long plain scalar of digits is read without recursion") {
+  auto parsed = parse_yaml("a: " + std::string(1'000'000, '7') + "\n", "long.yaml");
+  REQUIRE(parsed.errors.size() == 1);
+  CHECK(parsed.errors[0].message.find("...(999920 more bytes) is out of range") !=
+        std::string::npos);
+}
+
+TEST_CASE("nesting stops at the depth limit with the position where it was crossed") {
+  const int limit = YamlLimits::kMaxDepth;
+  auto at_limit = parse_yaml(std::string(limit, '[') + std::string(limit, ']'), "ok.yaml");
+  CHECK(at_limit.errors.empty());
+  auto deep = parse_yaml(std::string(16000, '[') + std::string(16000, ']'), "deep.yaml");
+  REQUIRE(deep.errors.size() == 1);
+  CHECK(format_diagnostic(deep.errors[0]) ==
+        "deep.yaml:1:65: error: nesting deeper than 64 levels; a manifest never needs that many");
+  CHECK(deep.documents.empty());
+}
+
+TEST_CASE("aliases count at the size of what they name") {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  std::string prev = "a";
+  for (char name : std::string("bcdefghi")) {
+    bomb += std::string(1, name) + ": &" + name + " [";
+    for (int i = 0; i < 10; ++i) bomb += (i ? ", *" : "*") + prev;
+    bomb += "]\n";
+    prev = std::string(1, name);
+  }
+  auto parsed = parse_yaml(bomb, "laughs.yaml");
+  REQUIRE(parsed.errors.size() == 1);
+  CHECK(parsed.errors[0].message.rfind("the document has more than 100000 values", 0) == 0);
+  CHECK(parsed.errors[0].pos.line == 5);  // e, on line 5, would make 111,111 values
+  // A few aliases of a small anchor are fine.
+  auto fine = parse_yaml("base: &b {cpus: 2}\nx: *b\ny: *b\n", "fine.yaml");
+  CHECK(fine.errors.empty());
+  CHECK(fine.documents.at(0).tree["y"]["cpus"] == 2);
+}
