@@ -137,6 +137,15 @@ def cmd_slowloris(args):
     return result
 
 
+def cmd_drip(args):
+    """Only the attack, for `seconds` (so that a client measured elsewhere shares no process)."""
+    drip = Drippers(args.port, args.connections, "127.0.0.2", idle=args.idle)
+    time.sleep(args.seconds)
+    result = {"attack_open_at_end": drip.still_open()}
+    drip.stop()
+    return result
+
+
 def cmd_quiet(args):
     results = [post(args, FACTS, timeout=args.timeout) for _ in range(args.requests)]
     return {"statuses": [r[0] for r in results],
@@ -212,6 +221,11 @@ def main():
     s.add_argument("--hold", type=float, default=0.0)
     s.add_argument("--timeout", type=float, default=10.0)
     s.set_defaults(run=cmd_slowloris)
+    d = sub.add_parser("drip")
+    d.add_argument("--connections", type=int, default=40)
+    d.add_argument("--idle", action="store_true")
+    d.add_argument("--seconds", type=float, default=60)
+    d.set_defaults(run=cmd_drip)
     q = sub.add_parser("quiet")
     q.add_argument("--requests", type=int, default=20)
     q.add_argument("--timeout", type=float, default=10.0)
