@@ -79,8 +79,12 @@ int run_agent(int argc, char** argv) {
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    TlsServerConfig tls{config->listen, config->port, config->tls_cert, config->tls_key,
-                        config->tls_ca};
+    TlsServerConfig tls;
+    tls.listen_address = config->listen;
+    tls.port = config->port;
+    tls.cert_path = config->tls_cert;
+    tls.key_path = config->tls_key;
+    tls.ca_path = config->tls_ca;
     auto server = TlsServer::create(tls, (*service)->handler(), std::cerr,
                                     [] { return std::chrono::system_clock::now(); });
     if (!server.ok()) {

@@ -23,14 +23,19 @@ class RpcReply {
     return reply;
   }
 
-  // The response as one line of JSON text.
-  std::string dump() && { return serialized_ ? std::move(text_) : value_.dump(); }
-  std::string dump() const& { return serialized_ ? text_ : value_.dump(); }
+  // The response as one line of JSON text; invalid UTF-8 (say, from a libvirt
+  // name) becomes U+FFFD rather than an exception.
+  std::string dump() && { return serialized_ ? std::move(text_) : dump_value(); }
+  std::string dump() const& { return serialized_ ? text_ : dump_value(); }
   nlohmann::json json() && {
     return serialized_ ? nlohmann::json::parse(text_) : std::move(value_);
   }
 
  private:
+  std::string dump_value() const {
+    return value_.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
   nlohmann::json value_;
   std::string text_;
   bool serialized_ = false;

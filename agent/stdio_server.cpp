@@ -3,22 +3,62 @@
 #include <iostream>
 #include <string>
 
+#include "agent/request_limits.h"
+#include "common/status.h"
+
 namespace xc {
+namespace {
+
+enum class LineRead { kLine, kTooLong, kEnd };
+
+// Reads up to the next newline into `line`, keeping at most `limit` bytes: a
+// longer line is consumed to its end and reported as kTooLong.
+LineRead read_line(std::istream& in, std::string& line, size_t limit) {
+  line.clear();
+  std::streambuf* buf = in.rdbuf();
+  bool too_long = false;
+  for (;;) {
+    int c = buf->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      in.setstate(std::ios::eofbit);
+      if (too_long) return LineRead::kTooLong;
+      return line.empty() ? LineRead::kEnd : LineRead::kLine;
+    }
+    if (c == '\n') return too_long ? LineRead::kTooLong : LineRead::kLine;
+    if (too_long) continue;
+    if (line.size() == limit) {
+      too_long = true;
+      line.clear();
+      line.shrink_to_fit();
+      continue;
+    }
+    line += static_cast<char>(c);
+  }
+}
+
+std::string request_error(const std::string& message) {
+  nlohmann::json response = {
+      {"id", nullptr},
+      {"error", {{"code", code_name(Code::kInvalidArgument)}, {"message", "request: " + message}}}};
+  return dump_json(response);
+}
+
+}  // namespace
 
 int serve_stdio(const RpcHandler& handler, std::istream& in, std::ostream& out) {
   std::string line;
-  while (std::getline(in, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+  for (;;) {
+    LineRead read = read_line(in, line, kMaxRequestBytes);
+    if (read == LineRead::kEnd) break;
     std::string response;
-    auto request = nlohmann::json::parse(line, nullptr, false);
-    if (request.is_discarded()) {
-      response =
-          nlohmann::json{
-              {"id", nullptr},
-              {"error", {{"code", "invalid_argument"}, {"message", "request: not valid JSON"}}}}
-              .dump();
+    if (read == LineRead::kTooLong) {
+      response = request_error("longer than " + std::to_string(kMaxRequestBytes) + " bytes");
+    } else if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    } else if (auto request = parse_request(line); !request.ok()) {
+      response = request_error(request.status().message());
     } else {
-      response = handler(request).dump();
+      response = handler(*request).dump();
     }
     response += '\n';
     out.write(response.data(), static_cast<std::streamsize>(response.size()));

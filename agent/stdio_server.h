@@ -1,6 +1,8 @@
 // `xcloud-agent rpc`: line-delimited JSON requests on stdin, one response
 // line each on stdout, so xcloudctl can drive the agent over an SSH exec
-// channel. Single-threaded.
+// channel. A line is a request and is held to the limits of
+// agent/request_limits.h: a longer line is answered with an error and
+// skipped without being kept. Single-threaded.
 #pragma once
 
 #include <iosfwd>

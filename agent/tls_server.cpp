@@ -1,10 +1,7 @@
 #include "agent/tls_server.h"
 
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT 1
-#endif
-#include <httplib.h>
-#include <malloc.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -14,35 +11,35 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
+#include <charconv>
 #include <cstdio>
-#include <ctime>
-#include <deque>
 #include <optional>
-#include <system_error>
-#include <thread>
-#include <vector>
 
+#include "agent/on_demand_pool.h"
+#include "agent/private_key_mode.h"
+#include "agent/request_limits.h"
 #include "common/pki.h"
+#include "common/printable.h"
 
 namespace xc {
 namespace {
 
 constexpr size_t kWorkerThreads = 32;
-constexpr time_t kIdleSeconds = 2;
 constexpr auto kWorkerIdleExit = std::chrono::seconds(60);
-constexpr auto kQuietCheck = std::chrono::seconds(1);
+constexpr size_t kRequestsPerConnection = 1000;
+// Headers and chunked framing around a body of kMaxRequestBytes.
+constexpr size_t kRequestOverheadBytes = 256u << 10;
+constexpr size_t kLoggedFieldBytes = 128;
 
 using TimePoint = std::chrono::system_clock::time_point;
 
 constexpr char kSessionContext[] = "xcloud-agent";
-constexpr size_t kMaxBodyBytes = 64u << 20;
-constexpr size_t kRequestsPerConnection = 1000;
 
-// httplib serves a request start to finish on one pool thread, so the
-// routing handlers hand the logger what it needs through thread-locals.
+// A request is served start to finish on one worker, so the routing handlers
+// hand the logger and the connection loop what they need through thread-locals.
 thread_local std::optional<TimePoint> t_request_start;
 thread_local std::string t_rpc_method;
+thread_local bool t_close_connection = false;  // the request's body may be left unread
 
 std::string format_utc_ms(TimePoint t) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -53,11 +50,19 @@ std::string format_utc_ms(TimePoint t) {
   return text.substr(0, text.size() - 1) + fraction;
 }
 
-// Client-chosen text (path, method) cannot break a log line or fake another.
-std::string loggable(const std::string& text) {
-  std::string out = text.substr(0, 128);
-  for (char& c : out) {
-    if (c <= ' ' || c == '"' || c == 0x7f) c = '?';
+// Client-chosen text in a log line: escaped by printable() so it cannot end
+// the line, and without quotes (nor, unless quoted, spaces) so it cannot add
+// a field.
+std::string log_field(const std::string& text, bool quoted = false) {
+  std::string out;
+  for (char c : printable(text.substr(0, kLoggedFieldBytes))) {
+    if (c == ' ' && !quoted) {
+      out += "\\x20";
+    } else if (c == '"') {
+      out += "\\x22";
+    } else {
+      out += c;
+    }
   }
   return out.empty() ? "-" : out;
 }
@@ -73,14 +78,17 @@ std::string subject_of(X509* cert) {
   return subject;
 }
 
-std::string peer_subject(const httplib::Request& req) {
-  return subject_of(req.ssl ? SSL_get0_peer_certificate(req.ssl) : nullptr);
-}
-
 void reply_error(httplib::Response& res, int http_status, Code code, const std::string& message) {
   nlohmann::json body = {{"error", {{"code", code_name(code)}, {"message", message}}}};
   res.status = http_status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(dump_json(body), "application/json");
+}
+
+// For a refusal that leaves the request's body unread: the connection ends.
+void refuse(httplib::Response& res, int http_status, Code code, const std::string& message) {
+  reply_error(res, http_status, code, message);
+  res.set_header("Connection", "close");
+  t_close_connection = true;
 }
 
 std::string openssl_error() {
@@ -92,19 +100,20 @@ std::string openssl_error() {
 
 using VerifyCallback = int (*)(X509_STORE_CTX*, void*);
 
-bool setup_context(SSL_CTX& ctx, const TlsServerConfig& config, VerifyCallback verify,
-                   void* verify_arg, Status& status) {
+Status setup_context(SSL_CTX& ctx, const TlsServerConfig& config, VerifyCallback verify,
+                     void* verify_arg) {
   auto fail = [&](const std::string& what) {
-    status = error(Code::kFailedPrecondition, what + ": " + openssl_error());
-    return false;
+    return error(Code::kFailedPrecondition, what + ": " + openssl_error());
   };
   SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
   // No resumption: every connection gets a full client check at the current time.
-  SSL_CTX_set_options(&ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_num_tickets(&ctx, 0);
   SSL_CTX_set_session_cache_mode(&ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_session_id_context(&ctx, reinterpret_cast<const unsigned char*>(kSessionContext),
                                  sizeof(kSessionContext) - 1);
+  // Idle connections wait in the acceptor: release their buffers meanwhile.
+  SSL_CTX_set_mode(&ctx, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_use_certificate_chain_file(&ctx, config.cert_path.c_str()) != 1) {
     return fail("certificate " + config.cert_path);
   }
@@ -119,160 +128,106 @@ bool setup_context(SSL_CTX& ctx, const TlsServerConfig& config, VerifyCallback v
   }
   SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   SSL_CTX_set_cert_verify_callback(&ctx, verify, verify_arg);
-  return true;
+  return Status::ok_status();
 }
 
-// httplib's ThreadPool starts all its workers up front. This one starts a
-// worker when a connection finds none free (up to max_threads), lets one that
-// sat idle for idle_exit end, and, once every worker is idle, hands the heap
-// freed by finished requests back to the kernel (glibc keeps it otherwise: a
-// domains.list reply on a large host frees megabytes). httplib calls on_idle()
-// from its accept loop when no connection arrived for kQuietCheck.
-class OnDemandPool final : public httplib::TaskQueue {
- public:
-  OnDemandPool(size_t max_threads, std::chrono::seconds idle_exit)
-      : max_threads_(max_threads), idle_exit_(idle_exit) {}
-
-  void enqueue(std::function<void()> fn) override {
-    std::vector<std::thread> ended;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      jobs_.push_back(std::move(fn));
-      ended = take_ended();
-      if (jobs_.size() > idle_ && workers_.size() < max_threads_) {
-        try {
-          workers_.emplace_back([this] { work(); });
-        } catch (const std::system_error&) {
-          // No thread to be had: the job waits until a worker comes free or
-          // the next connection starts one.
-        }
-      }
-    }
-    cond_.notify_one();
-    for (std::thread& t : ended) t.join();
+// A listening socket on address:port (port 0: any free port), non-blocking.
+// No SO_REUSEPORT: that would let another process bind the agent's port and
+// take its connections.
+Result<int> listen_on(const std::string& address, int port, int& bound_port) {
+  std::string where = address + ":" + std::to_string(port);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
+    return error(Code::kUnavailable, "listen " + where + ": cannot bind the address");
   }
-
-  void shutdown() override {
-    std::vector<std::thread> all;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      shutdown_ = true;
-      all = std::move(workers_);
-      workers_.clear();
-      ended_.clear();
-    }
-    cond_.notify_all();
-    for (std::thread& t : all) t.join();
-  }
-
-  void on_idle() override {
-    std::vector<std::thread> ended;
-    bool trim = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ended = take_ended();
-      trim = served_ && jobs_.empty() && idle_ == workers_.size();
-      if (trim) served_ = false;
-    }
-    for (std::thread& t : ended) t.join();
-    if (trim) malloc_trim(0);
-  }
-
- private:
-  void work() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
-      ++idle_;
-      cond_.wait_for(lock, idle_exit_, [this] { return !jobs_.empty() || shutdown_; });
-      --idle_;
-      if (jobs_.empty()) {  // shut down, or idle for idle_exit_
-        if (!shutdown_) ended_.push_back(std::this_thread::get_id());
-        return;
-      }
-      std::function<void()> job = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      job();
-      job = nullptr;  // the connection's captures go before the lock is taken
-      lock.lock();
-      served_ = true;
+  int fd = -1;
+  for (addrinfo* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
+    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    // Accepted connections inherit this. Without it the tail of a large reply
+    // waits for the client's delayed ACK (tens of ms) behind Nagle's algorithm.
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+      ::close(fd);
+      fd = -1;
     }
   }
+  freeaddrinfo(found);
+  if (fd < 0) return error(Code::kUnavailable, "listen " + where + ": cannot bind the address");
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  bound_port = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(addr).sin6_port
+                                                : reinterpret_cast<sockaddr_in&>(addr).sin_port);
+  return fd;
+}
 
-  // Workers that ended on their own, to be joined outside the lock.
-  std::vector<std::thread> take_ended() {
-    std::vector<std::thread> ended;
-    for (std::thread::id id : ended_) {
-      auto it = std::find_if(workers_.begin(), workers_.end(),
-                             [id](const std::thread& t) { return t.get_id() == id; });
-      if (it == workers_.end()) continue;
-      ended.push_back(std::move(*it));
-      workers_.erase(it);
-    }
-    ended_.clear();
-    return ended;
-  }
-
-  const size_t max_threads_;
-  const std::chrono::seconds idle_exit_;
-  std::mutex mutex_;
-  std::condition_variable cond_;
-  std::deque<std::function<void()>> jobs_;
-  std::vector<std::thread> workers_;
-  std::vector<std::thread::id> ended_;  // workers that returned from work()
-  size_t idle_ = 0;                     // workers waiting for a job
-  bool served_ = false;                 // a job ran since the last trim
-  bool shutdown_ = false;
-};
+bool is_identity(const std::string& coding) {
+  return coding.empty() || strcasecmp(coding.c_str(), "identity") == 0;
+}
 
 }  // namespace
+
+// httplib's request handling (parsing, routing, replies) on a stream the
+// acceptor hands over, one request per call.
+class HttpRoutes final : public httplib::Server {
+ public:
+  bool serve(httplib::Stream& stream, SSL* ssl, bool last, bool& close) {
+    return process_request(stream, last, close, [ssl](httplib::Request& req) { req.ssl = ssl; });
+  }
+};
 
 TlsServer::TlsServer(RpcHandler handler, std::ostream& log, Clock clock)
     : handler_(std::move(handler)), log_(log), clock_(std::move(clock)) {}
 
 TlsServer::~TlsServer() {
-  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
-  if (!running_) close_unused_listener();
-}
-
-void TlsServer::close_unused_listener() {
-  if (listen_fd_ < 0) return;
-  ::shutdown(listen_fd_, SHUT_RDWR);
-  ::close(listen_fd_);
-  listen_fd_ = -1;
+  acceptor_.reset();
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  SSL_CTX_free(ctx_);
 }
 
 Result<std::unique_ptr<TlsServer>> TlsServer::create(const TlsServerConfig& config,
                                                      RpcHandler handler, std::ostream& log,
                                                      Clock clock) {
+  Status key_mode = check_private_key_mode(config.key_path);
+  if (!key_mode.ok()) return key_mode;
   auto now = std::chrono::system_clock::to_time_t(clock());
   Status own = check_own_certificate(config.cert_path, config.key_path, config.ca_path, now);
   if (!own.ok()) return own;
 
   std::unique_ptr<TlsServer> server(new TlsServer(std::move(handler), log, std::move(clock)));
-  Status setup;
-  TlsServer* self = server.get();
-  server->server_ = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
-    return setup_context(ctx, config, &TlsServer::verify_client, self, setup);
-  });
-  if (!server->server_->is_valid()) {
-    return setup.ok() ? error(Code::kInternal, "TLS context: " + openssl_error()) : setup;
+  server->ctx_ = SSL_CTX_new(TLS_server_method());
+  if (server->ctx_ == nullptr) return error(Code::kInternal, "TLS context: " + openssl_error());
+  Status setup = setup_context(*server->ctx_, config, &TlsServer::verify_client, server.get());
+  if (!setup.ok()) return setup;
+  server->stream_limits_ = config.stream;
+  if (server->stream_limits_.receive_bytes == 0) {
+    server->stream_limits_.receive_bytes = kMaxRequestBytes + kRequestOverheadBytes;
   }
+  server->routes_ = std::make_unique<HttpRoutes>();
   server->install_routes();
-  std::string where = config.listen_address + ":" + std::to_string(config.port);
-  server->binding_ = true;
-  if (config.port == 0) {
-    server->port_ = server->server_->bind_to_any_port(config.listen_address);
-  } else if (server->server_->bind_to_port(config.listen_address, config.port)) {
-    server->port_ = config.port;
-  } else {
-    server->port_ = -1;
-  }
-  server->binding_ = false;
-  if (server->port_ <= 0) {
-    server->listen_fd_ = -1;  // httplib closed every socket it tried
-    return error(Code::kUnavailable, "listen " + where + ": cannot bind the address");
-  }
+  // What the replies' Keep-Alive header announces; the acceptor enforces it.
+  auto keep_alive = std::chrono::duration_cast<std::chrono::seconds>(config.timing.keep_alive);
+  server->routes_->set_keep_alive_timeout(std::max<time_t>(1, keep_alive.count()));
+  server->routes_->set_keep_alive_max_count(kRequestsPerConnection);
+  server->routes_->set_payload_max_length(kMaxRequestBytes);
+  auto fd = listen_on(config.listen_address, config.port, server->port_);
+  if (!fd.ok()) return fd.status();
+  server->listen_fd_ = *fd;
+  TlsServer* self = server.get();
+  server->acceptor_ = std::make_unique<TlsAcceptor>(
+      server->listen_fd_, server->ctx_, config.limits, config.timing,
+      std::make_unique<OnDemandPool>(kWorkerThreads, kWorkerIdleExit),
+      [self](TlsConnection& c) { return self->serve_request(c); },
+      [self](const std::string& line) {
+        self->write_log(format_utc_ms(self->clock_()) + " " + line + "\n");
+      });
   return server;
 }
 
@@ -297,73 +252,114 @@ int TlsServer::verify_client(X509_STORE_CTX* ctx, void* arg) {
   if (X509_STORE_CTX_get_error(ctx) == X509_V_OK) {
     X509_STORE_CTX_set_error(ctx, X509_V_ERR_INVALID_PURPOSE);
   }
-  self->write_log(format_utc_ms(now) + " TLS refused client=\"" + subject_of(leaf) +
-                  "\" reason=\"" + reason + "\"\n");
+  // The subject of a certificate not (yet) verified is anyone's text.
+  self->write_log(format_utc_ms(now) + " TLS refused client=\"" +
+                  log_field(subject_of(leaf), true) + "\" reason=\"" + reason + "\"\n");
   return 0;
 }
 
+bool TlsServer::serve_request(TlsConnection& connection) {
+  TlsStream stream(connection.ssl, connection.fd, stream_limits_);
+  bool last = ++connection.requests >= kRequestsPerConnection;
+  bool closed = false;
+  t_close_connection = false;
+  bool written = routes_->serve(stream, connection.ssl, last, closed);
+  return written && !closed && !last && !t_close_connection && !stream.over_limits();
+}
+
 void TlsServer::install_routes() {
-  httplib::SSLServer& s = *server_;
-  // Replaces httplib's default, which also sets SO_REUSEPORT: that would let
-  // another process bind the agent's port and take its connections.
-  s.set_socket_options([this](int fd) {
-    int yes = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    // Accepted connections inherit this. Without it the tail of a large reply
-    // waits for the client's delayed ACK (tens of ms) behind Nagle's algorithm.
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-    if (binding_) listen_fd_ = fd;  // the last socket tried is the one bound
-  });
-  s.set_keep_alive_max_count(kRequestsPerConnection);
-  // httplib holds a worker thread per open connection. Controllers keep a few
-  // connections per host, and a killed controller's connections linger until
-  // the keep-alive timeout, so allow spare workers and a short idle timeout;
-  // they start only when needed, since each one costs memory (its stack).
-  s.new_task_queue = [] { return new OnDemandPool(kWorkerThreads, kWorkerIdleExit); };
-  s.set_idle_interval(kQuietCheck);
-  s.set_keep_alive_timeout(kIdleSeconds);
-  s.set_payload_max_length(kMaxBodyBytes);
-  s.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
+  HttpRoutes& s = *routes_;
+  // Before any body is read: only the two endpoints are served, and /v1/rpc
+  // only a body that can be counted as it arrives.
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_request_start = clock_();
     t_rpc_method = "-";
-    return httplib::Server::HandlerResponse::Unhandled;
+    bool rpc = req.method == "POST" && req.path == "/v1/rpc";
+    if (!rpc && !(req.method == "GET" && req.path == "/v1/health")) {
+      refuse(res, 404, Code::kNotFound,
+             printable(req.method) + " " + printable(req.path) + ": no such endpoint");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!rpc) return httplib::Server::HandlerResponse::Unhandled;
+    std::string coding = req.get_header_value("Content-Encoding");
+    std::string transfer = req.get_header_value("Transfer-Encoding");
+    std::string length = req.get_header_value("Content-Length");
+    uint64_t bytes = 0;
+    auto parsed = std::from_chars(length.data(), length.data() + length.size(), bytes);
+    if (!is_identity(coding)) {
+      refuse(res, 415, Code::kInvalidArgument,
+             "request body: Content-Encoding " + printable(coding) +
+                 " is not accepted; send the body uncompressed");
+    } else if (!transfer.empty() && strcasecmp(transfer.c_str(), "chunked") != 0) {
+      refuse(res, 400, Code::kInvalidArgument,
+             "request body: Transfer-Encoding " + printable(transfer) + " is not accepted");
+    } else if (transfer.empty() && length.empty()) {
+      refuse(res, 411, Code::kInvalidArgument, "request body: Content-Length is required");
+    } else if (transfer.empty() &&
+               (parsed.ec != std::errc() || parsed.ptr != length.data() + length.size())) {
+      refuse(res, 400, Code::kInvalidArgument, "request body: bad Content-Length");
+    } else if (bytes > kMaxRequestBytes) {
+      refuse(res, 413, Code::kInvalidArgument,
+             "request body: larger than " + std::to_string(kMaxRequestBytes) + " bytes");
+    } else {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    return httplib::Server::HandlerResponse::Handled;
   });
-  s.Post("/v1/rpc", [this](const httplib::Request& req, httplib::Response& res) {
-    nlohmann::json request;
-    try {
-      request = nlohmann::json::parse(req.body);
-    } catch (const nlohmann::json::exception& e) {
-      std::string what = e.what();
-      auto bracket = what.find("] ");
-      if (bracket != std::string::npos) what = what.substr(bracket + 2);
-      return reply_error(res, 400, Code::kInvalidArgument, "request body: invalid JSON: " + what);
+  s.Post("/v1/rpc", [this](const httplib::Request&, httplib::Response& res,
+                           const httplib::ContentReader& read_body) {
+    // Counted as it arrives, after any chunked framing: a body past the limit
+    // is never held whole.
+    std::string body;
+    bool too_large = false;
+    bool complete = read_body([&](const char* data, size_t size) {
+      if (body.size() + size > kMaxRequestBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, size);
+      return true;
+    });
+    if (too_large) {
+      return refuse(res, 413, Code::kInvalidArgument,
+                    "request body: larger than " + std::to_string(kMaxRequestBytes) + " bytes");
     }
-    if (!request.is_object()) {
-      return reply_error(res, 400, Code::kInvalidArgument, "request body: not a JSON object");
+    if (!complete) return refuse(res, 400, Code::kInvalidArgument, "request body: incomplete");
+    auto request = parse_request(body);
+    if (!request.ok()) {
+      return reply_error(res, 400, Code::kInvalidArgument,
+                         "request body: " + request.status().message());
     }
-    if (auto m = request.find("method"); m != request.end() && m->is_string()) {
+    body = std::string();
+    if (auto m = request->find("method"); m != request->end() && m->is_string()) {
       t_rpc_method = m->get<std::string>();
     }
     try {
       // set_content would copy the body, which can be a megabyte.
-      res.body = handler_(request).dump();
+      res.body = handler_(*request).dump();
       res.set_header("Content-Type", "application/json");
       res.status = 200;
     } catch (const std::exception& e) {
-      reply_error(res, 500, Code::kInternal, "method " + t_rpc_method + ": " + e.what());
+      reply_error(res, 500, Code::kInternal,
+                  "method " + printable(t_rpc_method) + ": " + printable(e.what()));
     }
   });
   s.Get("/v1/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"ok":true})", "application/json");
   });
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 404 && res.body.empty()) {
-      reply_error(res, 404, Code::kNotFound, req.method + " " + req.path + ": no such endpoint");
+    if (res.status >= 400 && res.body.empty()) {
+      // httplib's own refusals (a bad request line, headers too long).
+      reply_error(res, res.status, Code::kInvalidArgument,
+                  printable(req.method) + " " + printable(req.path) + ": bad request");
+      t_close_connection = true;
     }
   });
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     TimePoint start = t_request_start ? *t_request_start : clock_();
-    log_request(loggable(req.method), loggable(req.path), loggable(t_rpc_method), peer_subject(req),
+    const SSL* ssl = req.ssl;
+    log_request(log_field(req.method), log_field(req.path), log_field(t_rpc_method),
+                log_field(subject_of(ssl ? SSL_get0_peer_certificate(ssl) : nullptr), true),
                 res.status, start);
     t_request_start.reset();
     t_rpc_method.clear();
@@ -387,24 +383,11 @@ void TlsServer::write_log(const std::string& line) {
 }
 
 void TlsServer::run() {
-  {
-    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
-    if (stop_requested_ || running_) return;
-    running_ = true;
-  }
-  server_->listen_after_bind();  // from here on httplib owns the socket
-  run_finished_ = true;
+  acceptor_->run();
 }
 
 void TlsServer::stop() {
-  {
-    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
-    stop_requested_ = true;
-    if (!running_) return close_unused_listener();
-  }
-  // httplib ignores stop() until its accept loop runs.
-  while (!server_->is_running() && !run_finished_) std::this_thread::yield();
-  server_->stop();
+  acceptor_->stop();
 }
 
 }  // namespace xc

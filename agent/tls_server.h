@@ -1,9 +1,10 @@
 // Serves an RpcHandler over HTTPS with mutual TLS (`xcloud-agent serve`):
-// POST /v1/rpc and GET /v1/health, one log line per request. run() blocks on
-// one thread while a pool serves connections; stop() may come from any thread.
+// POST /v1/rpc and GET /v1/health, one log line per request. Handshakes run
+// on the acceptor's thread (agent/tls_acceptor.h) under a total deadline and
+// per-address limits; requests run on a pool of workers through httplib.
+// run() blocks on one thread; stop() may come from any thread.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -11,22 +12,27 @@
 #include <ostream>
 #include <string>
 
+#include "agent/connection_gate.h"
 #include "agent/rpc_handler.h"
+#include "agent/tls_acceptor.h"
+#include "agent/tls_stream.h"
 #include "common/status.h"
 
-namespace httplib {
-class SSLServer;
-}
 struct x509_store_ctx_st;  // OpenSSL's X509_STORE_CTX
 
 namespace xc {
+
+class HttpRoutes;
 
 struct TlsServerConfig {
   std::string listen_address = "127.0.0.1";
   int port = 0;  // 0 picks a free port; see TlsServer::port()
   std::string cert_path;
-  std::string key_path;
-  std::string ca_path;  // clients must present a certificate signed by this CA
+  std::string key_path;  // must be private to its owner (no group or other bits)
+  std::string ca_path;   // clients must present a certificate signed by this CA
+  ConnectionLimits limits;
+  AcceptorTiming timing;
+  StreamLimits stream;  // receive_bytes 0: derived from kMaxRequestBytes
 };
 
 class TlsServer {
@@ -34,8 +40,9 @@ class TlsServer {
   // Wall-clock time; called from the serving threads, so it must be thread safe.
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-  // Checks the server's own certificate (valid now, matches its key, signed by
-  // the CA), sets up TLS and binds the port. Nothing is served until run().
+  // Checks the server's own key (private to its owner) and certificate (valid
+  // now, matches its key, signed by the CA), sets up TLS and binds the port.
+  // Nothing is served until run().
   static Result<std::unique_ptr<TlsServer>> create(const TlsServerConfig& config,
                                                    RpcHandler handler, std::ostream& log,
                                                    Clock clock);
@@ -51,6 +58,7 @@ class TlsServer {
  private:
   TlsServer(RpcHandler handler, std::ostream& log, Clock clock);
   void install_routes();
+  bool serve_request(TlsConnection& connection);
   void log_request(const std::string& http_method, const std::string& path,
                    const std::string& rpc_method, const std::string& client, int status,
                    std::chrono::system_clock::time_point start);
@@ -61,18 +69,12 @@ class TlsServer {
   std::ostream& log_;
   std::mutex log_mutex_;
   Clock clock_;
-  std::unique_ptr<httplib::SSLServer> server_;
-  int port_ = 0;
-
-  // httplib neither stops nor closes a bound socket that never reached its
-  // accept loop, so the listening socket is tracked here for that case.
-  void close_unused_listener();  // requires lifecycle_mutex_
-  std::mutex lifecycle_mutex_;
-  bool stop_requested_ = false;
-  bool running_ = false;
-  std::atomic<bool> run_finished_{false};
+  StreamLimits stream_limits_;
+  SSL_CTX* ctx_ = nullptr;
   int listen_fd_ = -1;
-  bool binding_ = false;  // set only inside create()
+  int port_ = 0;
+  std::unique_ptr<HttpRoutes> routes_;
+  std::unique_ptr<TlsAcceptor> acceptor_;
 };
 
 }  // namespace xc

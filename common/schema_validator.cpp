@@ -278,6 +278,9 @@ struct SchemaValidator::Impl {
       return "field " + field + " needs at least " + (*schema)["minItems"].dump() + " item(s)";
     if (description.rfind("Array should contain no more", 0) == 0 && schema->contains("maxItems"))
       return "field " + field + " allows at most " + (*schema)["maxItems"].dump() + " item(s)";
+    if (description.rfind("Object should have no more than", 0) == 0 &&
+        schema->contains("maxProperties"))
+      return "field " + field + " allows at most " + (*schema)["maxProperties"].dump() + " entries";
     if (description.rfind("Elements at indexes", 0) == 0)
       return "field " + field + " lists the same value twice";
     return "field " + field + ": " + description;

@@ -6,6 +6,7 @@
 
 #include "common/image_source.h"
 #include "common/ip_address.h"
+#include "common/printable.h"
 #include "common/spelling.h"
 
 namespace xc {
@@ -19,6 +20,10 @@ std::string where(const YamlDocument& doc, const std::string& pointer) {
 std::string qualified(const Object& o) {
   return o.meta.tenant.empty() ? o.meta.name : o.meta.tenant + "/" + o.meta.name;
 }
+
+// The schema bounds label values and their count; JSON Schema cannot say
+// where a key is too long, so keys are checked here.
+constexpr size_t kMaxLabelKeyBytes = 63;
 
 class Checker {
  public:
@@ -93,6 +98,11 @@ class Checker {
   }
 
   void check(const Object& o, const YamlDocument& doc) {
+    for (const auto& [key, value] : o.meta.labels)
+      if (key.size() > kMaxLabelKeyBytes)
+        errors_.push_back(doc.error_at_key(pointer_child("/metadata/labels", key),
+                                           "label key '" + excerpt(key) + "' is longer than " +
+                                               std::to_string(kMaxLabelKeyBytes) + " characters"));
     if (!o.meta.tenant.empty())
       require(doc, "/metadata/tenant", Kind::kTenant, o.meta.tenant, "tenant");
     switch (o.kind) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/printable.h"
 #include "common/sm_crypto.h"
 #include "common/time.h"
 #include "ctl/audit/audit_log.h"
@@ -125,8 +126,9 @@ void run_adjust(CliContext& ctx, const AdjustOptions& o, const CLI::App& cmd) {
             << "\n";
     return;
   }
-  ctx.out << "adjustment #" << a.id << " in " << a.month << ": " << a.tenant << " " << a.item << " "
-          << yuan_text(a.amount_fen) << " CNY (" << a.reason << ")\n";
+  ctx.out << "adjustment #" << a.id << " in " << a.month << ": " << printable(a.tenant) << " "
+          << printable(a.item) << " " << yuan_text(a.amount_fen) << " CNY (" << printable(a.reason)
+          << ")\n";
 }
 
 }  // namespace

@@ -105,9 +105,8 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
                              "a CA already exists in " + pki.dir + "; refusing to replace it"));
     Status s =
         audited(*state, *init, "CertificateAuthority", "xcloud CA", "create", [&]() -> Status {
-          std::error_code ec;
-          fs::create_directories(pki.dir, ec);
-          ::chmod(pki.dir.c_str(), 0700);
+          Status made = make_private_dir(pki.dir);
+          if (!made.ok()) return made;
           int64_t now = now_seconds();
           auto id = create_ca("xcloud CA", now - 300, now + 3650 * kDay);
           if (!id.ok()) return id.status();
@@ -158,9 +157,10 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
       auto id = issue_certificate(*ca, *name, {san}, CertificateUsage::kServer, now - 300,
                                   now + 730 * kDay);
       if (!id.ok()) return id.status();
-      std::error_code ec;
-      fs::create_directories(dir, ec);
-      ::chmod(dir.c_str(), 0700);
+      for (const std::string& d : {pki.dir, pki.hosts_dir(), dir}) {
+        Status made = make_private_dir(d);
+        if (!made.ok()) return made;
+      }
       Status w = write_identity(*id, dir + "/agent.crt", dir + "/agent.key");
       if (w.ok()) w = write_pem_file(dir + "/ca.crt", ca->certificate_pem, kCertificateFileMode);
       return w;

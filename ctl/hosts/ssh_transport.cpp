@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "ctl/hosts/revoked_host_keys.h"
+
 namespace xc {
 
 struct SshTransport::Session {
@@ -134,6 +136,16 @@ Status SshTransport::open() {
 
   // The host key is checked before any credential is offered.
   const std::string host_prefix = "ssh " + host_address_ + ": ";
+  ssh_key server_key = nullptr;
+  if (ssh_get_server_publickey(session, &server_key) == SSH_OK) {
+    bool revoked = host_key_is_revoked(config_.known_hosts, server_key);
+    ssh_key_free(server_key);
+    if (revoked) {
+      return error(Code::kPermissionDenied,
+                   host_prefix + "host key " + server_fingerprint(session) +
+                       " is marked @revoked in " + config_.known_hosts + "; refusing to connect");
+    }
+  }
   switch (ssh_session_is_known_server(session)) {
     case SSH_KNOWN_HOSTS_OK:
       break;

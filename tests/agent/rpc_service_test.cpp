@@ -161,6 +161,8 @@ TEST_CASE("rpc mode answers one JSON line per request line") {
   REQUIRE(responses.size() == 3);
   CHECK(responses[0]["id"] == 1);
   CHECK(responses[0].contains("result"));
-  CHECK(responses[1]["error"]["message"] == "request: not valid JSON");
+  CHECK(responses[1]["error"]["message"] ==
+        "request: invalid JSON: parse error at line 1, column 2: syntax error while parsing value "
+        "- invalid literal; last read: 'no'");
   CHECK(responses[2]["error"]["code"] == "not_found");
 }

@@ -5,9 +5,14 @@
 #ifndef CPPHTTPLIB_OPENSSL_SUPPORT
 #define CPPHTTPLIB_OPENSSL_SUPPORT 1
 #endif
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <regex>
@@ -51,6 +56,59 @@ httplib::Result post_rpc(httplib::SSLClient& client) {
   return client.Post("/v1/rpc", R"({"id":7,"method":"domain.ensure","params":{}})",
                      "application/json");
 }
+
+// A plain TCP connection to the server from `source` (any 127.0.0.0/8 address).
+int connect_from(const char* source, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &addr.sin_addr);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  return fd;
+}
+
+// Whether the server closed `fd` within `limit` (reading finds the end).
+bool closed_within(int fd, std::chrono::milliseconds limit) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(limit.count())) <= 0) return false;
+  char byte;
+  return ::recv(fd, &byte, 1, MSG_DONTWAIT) <= 0;
+}
+
+// Connections from 127.0.0.2 that send the start of a TLS ClientHello (a
+// record header announcing 512 bytes) and then one byte every 100 ms, never
+// finishing, until the object goes.
+class TricklingClients {
+ public:
+  TricklingClients(int port, int count) {
+    for (int i = 0; i < count; ++i) {
+      fds_.push_back(connect_from("127.0.0.2", port));
+      const unsigned char header[] = {0x16, 0x03, 0x01, 0x02, 0x00};
+      ::send(fds_.back(), header, sizeof header, MSG_NOSIGNAL);
+    }
+    thread_ = std::thread([this] {
+      while (!done_) {
+        for (int fd : fds_) ::send(fd, "\x01", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
+  ~TricklingClients() {
+    done_ = true;
+    thread_.join();
+    for (int fd : fds_) ::close(fd);
+  }
+  int fd(size_t i) const { return fds_[i]; }
+
+ private:
+  std::vector<int> fds_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 TEST_CASE("tls server: serves rpc, health, 400 and 404 to a client signed by the CA") {
   TlsTestServer fixture;
@@ -138,7 +196,7 @@ TEST_CASE("tls server: logs one line per request with time, method, client, stat
   CHECK(std::regex_match(missing_line, std::regex(R"(\S+Z GET /nope method=- )"
                                                   R"(client="CN=xcloudctl" status=404 ms=3)")));
   // A client-chosen method cannot break the line or add a field.
-  CHECK(std::regex_match(forged_line, std::regex(R"(\S+Z POST /v1/rpc method=x\?y\?\?z )"
+  CHECK(std::regex_match(forged_line, std::regex(R"(\S+Z POST /v1/rpc method=x\\ny\\x20\\x22z )"
                                                  R"(client="CN=xcloudctl" status=200 ms=3)")));
 }
 
@@ -250,6 +308,135 @@ TEST_CASE("tls server: refuses to start with an expired, early or mismatched cer
   REQUIRE_FALSE(started.ok());
   CHECK(started.status().message() == "certificate " + fixture.server_files.cert +
                                           " does not match key " + fixture.client_files.key);
+}
+
+TEST_CASE("tls server: 40 clients trickling a ClientHello hold no worker; others are served") {
+  TlsTestServer fixture;
+  fixture.start();
+  TricklingClients trickling(fixture.port(), 40);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Before, each trickling handshake held one of the 32 workers for as long
+  // as bytes kept coming, and this request waited for the whole attack.
+  auto client = client_for(fixture, fixture.client_files);
+  client->set_read_timeout(10);
+  auto rpc = post_rpc(*client);
+  REQUIRE(rpc);
+  CHECK(rpc->status == 200);
+}
+
+TEST_CASE(
+    "tls server: a handshake still unfinished at its deadline is closed, however it trickles") {
+  TlsTestServer fixture;
+  TlsServerConfig config = fixture.config();
+  config.timing.handshake_deadline = std::chrono::milliseconds(300);
+  fixture.start(config);
+  TricklingClients trickling(fixture.port(), 1);
+  CHECK(closed_within(trickling.fd(0), std::chrono::seconds(10)));
+  int idle = connect_from("127.0.0.3", fixture.port());  // sends nothing at all
+  CHECK(closed_within(idle, std::chrono::seconds(10)));
+  ::close(idle);
+}
+
+TEST_CASE("tls server: a new handshake past an address's limit closes that address's oldest") {
+  TlsTestServer fixture;
+  TlsServerConfig config = fixture.config();
+  config.limits.handshakes_per_address = 4;
+  fixture.start(config);
+  std::vector<int> fds;
+  for (int i = 0; i < 5; ++i) fds.push_back(connect_from("127.0.0.2", fixture.port()));
+  CHECK(closed_within(fds[0], std::chrono::seconds(5)));
+  CHECK_FALSE(closed_within(fds[4], std::chrono::milliseconds(200)));
+  auto rpc = post_rpc(*client_for(fixture, fixture.client_files));  // from 127.0.0.1
+  REQUIRE(rpc);
+  CHECK(rpc->status == 200);
+  for (int fd : fds) ::close(fd);
+}
+
+TEST_CASE("tls server: connections past an address's limit are refused and the refusal logged") {
+  TlsTestServer fixture;
+  TlsServerConfig config = fixture.config();
+  config.limits.connections_per_address = 2;
+  config.timing.keep_alive = std::chrono::seconds(30);
+  fixture.start(config);
+  auto first = client_for(fixture, fixture.client_files);
+  auto second = client_for(fixture, fixture.client_files);
+  for (auto* c : {first.get(), second.get()}) {
+    c->set_keep_alive(true);
+    REQUIRE(post_rpc(*c));
+  }
+  CHECK_FALSE(post_rpc(*client_for(fixture, fixture.client_files)));
+  first.reset();  // its connection closes and frees a place
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    auto later = post_rpc(*client_for(fixture, fixture.client_files));
+    served = later && later->status == 200;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(served);
+  CHECK(fixture.log_after_stop().find(
+            " connection refused: 1 refused since the last report, the latest from 127.0.0.1 "
+            "(limits: 2 connections per address, 512 in all)\n") != std::string::npos);
+}
+
+TEST_CASE("tls server: a body past 4 MiB is refused with 413 and never held, chunked or not") {
+  TlsTestServer fixture;
+  fixture.start();
+  std::string block(1 << 16, ' ');
+  size_t sent = 0;
+  auto chunked = client_for(fixture, fixture.client_files);
+  chunked->Post(
+      "/v1/rpc",
+      [&](size_t, httplib::DataSink& sink) {
+        if (sent >= (200u << 20)) {
+          sink.done();
+          return true;
+        }
+        sent += block.size();
+        return sink.write(block.data(), block.size());
+      },
+      "application/json");
+  // The server stops reading at the limit: the client never got far.
+  CHECK(sent < (32u << 20));
+  auto declared = client_for(fixture, fixture.client_files);
+  declared->Post("/v1/rpc", std::string(5u << 20, ' '), "application/json");
+  auto after = post_rpc(*client_for(fixture, fixture.client_files));
+  REQUIRE(after);
+  CHECK(after->status == 200);
+  CHECK(fixture.handler_calls == 1);
+  std::string log = fixture.log_after_stop();
+  size_t refusals = 0;
+  for (size_t at = log.find("status=413"); at != std::string::npos;
+       at = log.find("status=413", at + 1)) {
+    ++refusals;
+  }
+  CHECK(refusals == 2);
+}
+
+TEST_CASE("tls server: compressed bodies are refused with 415, bad JSON with 400 and its reason") {
+  TlsTestServer fixture;
+  fixture.start();
+  auto client = client_for(fixture, fixture.client_files);
+  httplib::Headers gzip = {{"Content-Encoding", "gzip"}};
+  auto compressed = client->Post("/v1/rpc", gzip, "\x1f\x8b", "application/json");
+  REQUIRE(compressed);
+  CHECK(compressed->status == 415);
+  CHECK(nlohmann::json::parse(compressed->body)["error"]["message"] ==
+        "request body: Content-Encoding gzip is not accepted; send the body uncompressed");
+
+  client = client_for(fixture, fixture.client_files);
+  auto utf8 = client->Post("/v1/rpc", "{\"id\":1,\"method\":\"a\xff\"}", "application/json");
+  REQUIRE(utf8);
+  CHECK(utf8->status == 400);
+  CHECK(nlohmann::json::parse(utf8->body)["error"]["message"] ==
+        "request body: invalid JSON: parse error at line 1, column 20: syntax error while parsing "
+        "value - invalid string: ill-formed UTF-8 byte; last read: '\"a\\xff'");
+
+  auto deep = client->Post("/v1/rpc", std::string(100'000, '['), "application/json");
+  REQUIRE(deep);
+  CHECK(deep->status == 400);
+  CHECK(nlohmann::json::parse(deep->body)["error"]["message"] ==
+        "request body: JSON nested deeper than 64 levels");
+  CHECK(fixture.handler_calls == 0);
 }
 
 TEST_CASE("tls server: stop before run makes run return at once") {

@@ -186,6 +186,25 @@ TEST_CASE("ssh transport: a changed host key is refused with the new fingerprint
             sshd.fingerprint("host_key.pub") + "); refusing to connect");
 }
 
+TEST_CASE("ssh transport: a host key marked @revoked is refused whatever else the file says") {
+  TestSshd sshd;
+  std::string entry =
+      "[127.0.0.1]:" + std::to_string(sshd.port()) + " " + read_text(sshd.path("host_key.pub"));
+  SUBCASE("a plain entry for the same key follows") {
+    write_text(sshd.known_hosts(), "@revoked " + entry + entry);
+  }
+  SUBCASE("revoked for any host, after the plain entry") {
+    write_text(sshd.known_hosts(), entry + "@revoked * " + read_text(sshd.path("host_key.pub")));
+  }
+  auto transport = SshTransport::create(sshd.config("/nonexistent.yaml"));
+  REQUIRE_FALSE(transport.ok());
+  CHECK(transport.status().code() == Code::kPermissionDenied);
+  CHECK(transport.status().message() == "ssh 127.0.0.1:" + std::to_string(sshd.port()) +
+                                            ": host key " + sshd.fingerprint("host_key.pub") +
+                                            " is marked @revoked in " + sshd.known_hosts() +
+                                            "; refusing to connect");
+}
+
 TEST_CASE("ssh transport: a client key the server does not accept is refused") {
   TestSshd sshd;
   auto config = sshd.config("/nonexistent.yaml");

@@ -26,7 +26,12 @@ class TlsTestServer {
   ~TlsTestServer() { stop(); }
 
   TlsServerConfig config() const {
-    return {"127.0.0.1", 0, server_files.cert, server_files.key, pki.ca_path()};
+    TlsServerConfig config;
+    config.listen_address = "127.0.0.1";
+    config.cert_path = server_files.cert;
+    config.key_path = server_files.key;
+    config.ca_path = pki.ca_path();
+    return config;
   }
 
   // Steps 3 ms per reading. With per_thread_clock, each thread steps its own
@@ -60,8 +65,9 @@ class TlsTestServer {
     return TlsServer::create(config, handler(), log_, clock());
   }
 
-  void start() {
-    auto created = create(config());
+  void start() { start(config()); }
+  void start(const TlsServerConfig& config) {
+    auto created = create(config);
     REQUIRE_MESSAGE(created.ok(), created.status().message());
     server_ = std::move(*created);
     thread_ = std::thread([this] { server_->run(); });
