@@ -258,12 +258,32 @@ int TlsServer::verify_client(X509_STORE_CTX* ctx, void* arg) {
   return 0;
 }
 
+namespace {
+
+// A request refused before its body was read leaves the body in flight.
+// Closing then would make the kernel reset the connection, and the client
+// could lose the answer it has not read yet; so what is still coming is read
+// and dropped first, within a small budget of time and bytes.
+void drain_unread_body(TlsConnection& connection) {
+  StreamLimits linger;
+  linger.io_timeout = std::chrono::milliseconds(500);
+  linger.receive_deadline = std::chrono::milliseconds(2000);
+  linger.receive_bytes = kMaxRequestBytes;
+  TlsStream stream(connection.ssl, connection.fd, linger);
+  char discard[16 * 1024];
+  while (stream.read(discard, sizeof discard) > 0) {
+  }
+}
+
+}  // namespace
+
 bool TlsServer::serve_request(TlsConnection& connection) {
   TlsStream stream(connection.ssl, connection.fd, stream_limits_);
   bool last = ++connection.requests >= kRequestsPerConnection;
   bool closed = false;
   t_close_connection = false;
   bool written = routes_->serve(stream, connection.ssl, last, closed);
+  if (written && t_close_connection && !stream.over_limits()) drain_unread_body(connection);
   return written && !closed && !last && !t_close_connection && !stream.over_limits();
 }
 
