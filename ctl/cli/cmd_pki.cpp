@@ -66,14 +66,12 @@ void fail(CliContext& ctx, const Status& s, int code = kExitFailure) {
   ctx.exit_code = code;
 }
 
-// Runs `change` with its one audit record (see record_change): the state
-// database must exist, and the change is not made if the record cannot be.
-Status audited(const std::string& state, const CLI::App& cmd, const std::string& kind,
-               const std::string& name, const std::string& action,
-               const std::function<Status()>& change) {
-  auto store = open_store(state, OpenMode::kExisting);
-  if (!store.ok()) return store.status();
-  AuditLog log(**store);
+// Runs `change` with its one audit record (see record_change) in a state
+// opened for change (so under the state lock); the change is not made if the
+// record cannot be.
+Status audited(Store& store, const CLI::App& cmd, const std::string& kind, const std::string& name,
+               const std::string& action, const std::function<Status()>& change) {
+  AuditLog log(store);
   AuditIdentity who = audit_identity_for(cmd);
   AuditRecord r;
   r.actor = who.actor;
@@ -99,12 +97,14 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
   init->callback([&ctx, init] {
     auto state = resolve_state_path(ctx);
     if (!state.ok()) return fail(ctx, state.status(), kExitUsage);
+    auto store = open_state_for_change(ctx, *init);  // reports why it cannot
+    if (!store) return;
     PkiFiles pki = pki_files_for_state(*state);
     if (fs::exists(pki.ca_key()))
       return fail(ctx, error(Code::kAlreadyExists,
                              "a CA already exists in " + pki.dir + "; refusing to replace it"));
     Status s =
-        audited(*state, *init, "CertificateAuthority", "xcloud CA", "create", [&]() -> Status {
+        audited(*store, *init, "CertificateAuthority", "xcloud CA", "create", [&]() -> Status {
           Status made = make_private_dir(pki.dir);
           if (!made.ok()) return made;
           int64_t now = now_seconds();
@@ -144,6 +144,8 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
           kExitUsage);
     auto state = resolve_state_path(ctx);
     if (!state.ok()) return fail(ctx, state.status(), kExitUsage);
+    auto store = open_state_for_change(ctx, *enroll);  // reports why it cannot
+    if (!store) return;
     PkiFiles pki = pki_files_for_state(*state);
     auto ca = load_ca(pki);
     if (!ca.ok()) return fail(ctx, ca.status());
@@ -152,7 +154,7 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
       return fail(ctx, error(Code::kInvalidArgument, "--address: no host in '" + *address + "'"),
                   kExitUsage);
     std::string dir = pki.host_dir(*name);
-    Status s = audited(*state, *enroll, "Host", *name, "enroll", [&]() -> Status {
+    Status s = audited(*store, *enroll, "Host", *name, "enroll", [&]() -> Status {
       int64_t now = now_seconds();
       auto id = issue_certificate(*ca, *name, {san}, CertificateUsage::kServer, now - 300,
                                   now + 730 * kDay);

@@ -1,7 +1,7 @@
 # One change at a time per state (issue 12): two applies of the same 200 VMs
 # at once create each VM once and audit one "create" per VM (the second waits,
 # saying for whom); --no-wait fails at once with exit 75; the lock of a killed
-# apply is taken over; reads work while an apply holds the lock; with
+# apply is taken over; host enroll waits like any change; reads work while an apply holds the lock; with
 # $XCLOUD_AUDIT_KEY every apply seals the audit trail.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
@@ -45,6 +45,8 @@ expect_status 75 ctl --no-wait apply -f "$TMP/m"
 grep -Eq "^xcloudctl: state database $STATE is in use by the apply by $(id -un) \(pid $first\) started ([0-9]{4}-[0-9]{2}-[0-9]{2} )?[0-9]{2}:[0-9]{2}:[0-9]{2}; not waiting \(--no-wait\)$" "$TMP/err" ||
   fail "--no-wait said: $(cat "$TMP/err")"
 expect_status 75 ctl audit note --no-wait "while locked"
+expect_status 75 ctl --no-wait host enroll late-host --address 127.0.0.1:7799
+[ -e "$TMP/state/pki/hosts/late-host" ] && fail "host enroll changed the state while it was locked"
 expect_status 0 ctl get hosts
 kill -CONT "$first"
 wait "$first" || fail "the first apply failed: $(cat "$TMP/a1")"
