@@ -2,6 +2,7 @@
 #include <cstdint>
 
 #include "common/domain_spec.h"
+#include "common/utf8.h"
 
 namespace xc {
 namespace {
@@ -76,34 +77,11 @@ bool is_unicast_mac(std::string_view text) {
 }
 
 bool is_printable_utf8(std::string_view text) {
-  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-  size_t i = 0;
-  while (i < text.size()) {
-    auto lead = static_cast<unsigned char>(text[i]);
-    uint32_t cp = 0;
-    size_t length = 0;
-    if (lead < 0x80) {
-      cp = lead, length = 1;
-    } else if ((lead & 0xe0) == 0xc0) {
-      cp = lead & 0x1fu, length = 2;
-    } else if ((lead & 0xf0) == 0xe0) {
-      cp = lead & 0x0fu, length = 3;
-    } else if ((lead & 0xf8) == 0xf0) {
-      cp = lead & 0x07u, length = 4;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (next & 0x3fu);
-    }
-    if (cp < kMinForLength[length] || cp > 0x10ffff) return false;  // overlong, too large
-    if (cp >= 0xd800 && cp <= 0xdfff) return false;                 // surrogates
-    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return false;      // C0, DEL, C1
+  uint32_t cp = 0;
+  for (size_t i = 0, length = 0; i < text.size(); i += length) {
+    if ((length = decode_utf8(text, i, cp)) == 0) return false;
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return false;  // C0, DEL, C1
     if ((cp & 0xfffe) == 0xfffe || (cp >= 0xfdd0 && cp <= 0xfdef)) return false;
-    i += length;
   }
   return true;
 }

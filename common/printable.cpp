@@ -3,34 +3,10 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "common/utf8.h"
+
 namespace xc {
 namespace {
-
-// Length of the UTF-8 sequence starting at text[i] and its code point, or 0
-// when the bytes there are not well-formed UTF-8 (overlongs and surrogates
-// included).
-size_t decode_utf8(std::string_view text, size_t i, uint32_t& code) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char lead = byte(i);
-  size_t length = lead < 0x80         ? 1
-                  : (lead >> 5) == 6  ? 2
-                  : (lead >> 4) == 14 ? 3
-                  : (lead >> 3) == 30 ? 4
-                                      : 0;
-  if (length == 0 || i + length > text.size()) return 0;
-  if (length == 1) {
-    code = lead;
-    return 1;
-  }
-  code = lead & (0x7F >> length);
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) >> 6) != 2) return 0;
-    code = (code << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
 
 bool is_bidi_control(uint32_t code) {
   return (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069) ||

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/printable.h"
+#include "common/utf8.h"
 
 namespace xc {
 namespace {
@@ -60,19 +61,6 @@ std::optional<nlohmann::json> plain_scalar(const std::string& s) {
     return std::nullopt;
   }
   return nlohmann::json(s);
-}
-
-bool valid_utf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = s[i];
-    int extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-    if (extra < 0) return false;
-    for (int k = 1; k <= extra; ++k)
-      if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    i += extra + 1;
-  }
-  return true;
 }
 
 // Builds JSON from libyaml's event stream. libyaml rather than yaml-cpp:
@@ -224,7 +212,7 @@ class EventReader {
   nlohmann::json scalar(const std::string& pointer, SourcePos key_pos) {
     std::string text(reinterpret_cast<const char*>(event_.data.scalar.value),
                      event_.data.scalar.length);
-    if (!valid_utf8(text)) {
+    if (!is_valid_utf8(text)) {
       errors_.push_back({file_, mark(), "text is not valid UTF-8", pointer});
       return "";
     }

@@ -80,7 +80,7 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r, const CLI::App* cha
   // items in use.
   auto priced = check_price_lists(*r.store, r.manifests);
   if (!priced.ok()) {
-    ctx.err << "xcloudctl: " << printable(priced.status().message()) << "; nothing was changed\n";
+    print_error(ctx, priced.status().message() + "; nothing was changed");
     return kExitFailure;
   }
   if (!priced->empty()) {
@@ -96,11 +96,12 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r, const CLI::App* cha
     for (const auto& [phase, seconds] : timings)
       ctx.err << "timing: " << phase << " " << seconds << " s\n";
   if (!planned.ok()) {
-    ctx.err << "xcloudctl: " << printable(planned.message()) << "; nothing was changed\n";
+    print_error(ctx, planned.message() + "; nothing was changed");
     return planned.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   if (!r.quota_violations.empty()) {
-    for (const auto& message : r.quota_violations) ctx.err << "error: " << message << "\n";
+    for (const auto& message : r.quota_violations)
+      ctx.err << "error: " << printable(message) << "\n";
     ctx.err << r.quota_violations.size() << " quota violation(s); nothing was changed\n";
     return kExitFailure;
   }
@@ -182,7 +183,7 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
     const std::string& set = o.reconcile.plan.manifest_set;
     Status recorded = writable.ok() ? record_objects(log, who, r.desired, set) : writable;
     if (!recorded.ok()) {
-      ctx.err << "xcloudctl: " << printable(recorded.message()) << "; nothing was changed\n";
+      print_error(ctx, recorded.message() + "; nothing was changed");
       ctx.exit_code = kExitFailure;
       return;
     }

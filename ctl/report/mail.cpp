@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "common/free_with.h"
+#include "common/printable.h"
 
 namespace xc {
 namespace {
@@ -47,23 +48,7 @@ bool is_ascii(const std::string& text) {
 // Quoted for messages, with control characters made visible: a user must see
 // the "\r\n" that was refused, and a message must never carry a raw one.
 std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (is_control(c)) {
-      char hex[5];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  return "\"" + printable(text) + "\"";
 }
 
 std::string trim_blanks(const std::string& text) {
@@ -118,11 +103,7 @@ std::string base64(const std::string& bytes) {
 // word carries at most 39 bytes (52 base64 characters, 64 with the wrapper,
 // 73 after "Subject: "), never splits a UTF-8 sequence, and continues on a
 // folded line.
-std::string encode_subject(const std::string& raw_subject) {
-  // One header line whatever the title holds: controls become spaces.
-  std::string subject = raw_subject;
-  for (char& c : subject)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+std::string encode_subject(const std::string& subject) {
   constexpr size_t kMaxPlain = 66;  // "Subject: " + 66 stays within 78 columns
   if (is_ascii(subject) && subject.size() <= kMaxPlain && subject.find("=?") == std::string::npos) {
     return subject;
