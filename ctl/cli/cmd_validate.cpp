@@ -9,6 +9,8 @@
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/price_caps_option.h"
+#include "ctl/reconcile/desired_state.h"
+#include "ctl/reconcile/quota.h"
 #include "ctl/store/store.h"
 
 namespace xc {
@@ -18,6 +20,9 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       "validate", "Check manifests against the schemas and each other; print every error");
   cmd->footer(
       "Example:\n  xcloudctl validate -f examples/ -f extra.yaml\n\n"
+      "The set's own totals (its VMs, Volumes and Networks) are checked against its Tenants'\n"
+      "quotas, rolled up the tenant tree; diff and apply also count what the state holds.\n"
+      "A disk shrink can only be seen against the state: diff and apply refuse it.\n\n"
       "When the state database exists (--state, XCLOUD_STATE), PriceLists are also checked\n"
       "against it: one may not price a closed month, and must price every item in use.\n\n"
       "Exit status: 0 valid, 2 errors found (each printed as FILE:LINE:COL: error: MESSAGE),\n"
@@ -40,6 +45,15 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       return;
     }
     ManifestSet set = load_manifest_set(opts->paths, *caps);
+    // The set's own totals against its tenants' quotas (no hosts needed).
+    if (set.ok()) {
+      auto desired = build_desired_state(set);
+      if (desired.ok()) {
+        auto over = manifest_quota_errors(set, *desired);
+        set.errors.insert(set.errors.end(), over.begin(), over.end());
+        sort_diagnostics(set.errors);
+      }
+    }
     // PriceLists against closed months and items in use: known only when
     // the state database exists.
     auto state = resolve_state_path(ctx);

@@ -265,6 +265,28 @@ std::vector<std::string> quota_violations(const ManifestSet& set, const UsageMap
   return quota_violations(manifest_tenants(set), after, before);
 }
 
+std::vector<Diagnostic> manifest_quota_errors(const ManifestSet& set, const DesiredState& desired) {
+  UsageMap usage = rolled_up_usage(desired);
+  std::vector<Diagnostic> out;
+  for (size_t i = 0; i < set.objects.size(); ++i) {
+    const Object& o = set.objects[i];
+    if (o.kind != Kind::kTenant) continue;
+    auto u = usage.find(o.meta.name);
+    if (u == usage.end()) continue;
+    for (const auto& [resource, limit] : quota_limits(o.as<TenantSpec>().quota)) {
+      auto used = u->second.used.find(resource);
+      if (used == u->second.used.end() || used->second <= limit) continue;
+      std::string pointer = "/spec/quota/" + resource;
+      std::replace(pointer.begin() + 12, pointer.end(), '.', '/');
+      out.push_back(
+          set.documents[i].error_at(pointer, "tenant " + o.meta.name + ": the manifests total " +
+                                                 resource + " " + std::to_string(used->second) +
+                                                 ", above its quota of " + std::to_string(limit)));
+    }
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> check_plan_quotas(Store& store, const ManifestSet& set,
                                                    const DesiredState& desired, const Plan& plan) {
   auto current = stored_allocations(store);

@@ -105,6 +105,12 @@ std::vector<std::string> quota_violations(const std::vector<TenantQuota>& tenant
 std::vector<std::string> quota_violations(const ManifestSet& set, const UsageMap& after,
                                           const UsageMap& before);
 
+// validate's check of the manifest set on its own (no hosts, no store): each
+// declared tenant's rolled-up total over the set's VMs, Volumes and Networks
+// against its limits, one error at the limit per resource exceeded:
+// `tenant education: the manifests total vcpu 66, above its quota of 64`.
+std::vector<Diagnostic> manifest_quota_errors(const ManifestSet& set, const DesiredState& desired);
+
 // The whole check for diff/apply, to run after planning and before any host
 // is touched. before = the store's allocations; after = those overlaid with
 // the manifests' (object by object) less the VMs the plan prunes. Limits are

@@ -214,6 +214,7 @@ TEST_CASE("quota: the example cloud's usage counts attached volumes and networks
   CHECK(used(up, "health", "storageGiB.high") == 680);
   // The examples fit their quotas.
   CHECK(quota_violations(set, up, UsageMap{}).empty());
+  CHECK(manifest_quota_errors(set, *desired).empty());
   auto tenants = manifest_tenants(set);
   REQUIRE(tenants.size() == 3);
   CHECK(tenants[0].tenant == "education");
@@ -367,4 +368,22 @@ TEST_CASE("quota: check_plan_quotas compares the store with the plan, less what 
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
+}
+
+TEST_CASE("quota: validate's check of the set's own totals reports each limit at its position") {
+  ManifestSet set =
+      load_manifest_set({std::string(XC_SOURCE_DIR) + "/examples/cloud"}, builtin_price_caps());
+  REQUIRE(set.ok());
+  // Lower education's vCPU limit under what its VMs (18, rolled up) ask for.
+  for (auto& o : set.objects)
+    if (o.kind == Kind::kTenant && o.meta.name == "education")
+      std::get<TenantSpec>(o.spec).quota.vcpu = 16;
+  auto desired = build_desired_state(set);
+  REQUIRE(desired.ok());
+  std::vector<Diagnostic> errors = manifest_quota_errors(set, *desired);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message ==
+        "tenant education: the manifests total vcpu 18, above its quota of 16");
+  CHECK(errors[0].file.find("tenants.yaml") != std::string::npos);
+  CHECK(errors[0].pos.line > 0);
 }
