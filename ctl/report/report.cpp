@@ -85,11 +85,27 @@ std::map<std::string, int64_t> resizes_per_vm(const std::vector<MeterInterval>& 
   return out;
 }
 
-// A VM delete that only moves the VM to another host or removes a duplicate
-// copy leaves the VM in place: the planner names those reasons in the record.
+// A VM delete that only takes the old copy of a moved VM off its host, or
+// removes a duplicate copy, leaves the VM in place: the planner names those
+// reasons in the record ("host h1: recreated elsewhere (--allow-recreate)
+// (now on h2)", "host h1: duplicate (also on h2)"; older records said
+// "moved to h2").
+bool relocates_vm(const AuditRecord& r) {
+  return r.message.find(": moved to ") != std::string::npos ||
+         r.message.find(": recreated elsewhere") != std::string::npos;
+}
 bool removes_vm(const AuditRecord& r) {
-  return r.message.find(": moved to ") == std::string::npos &&
-         r.message.find(": duplicate (") == std::string::npos;
+  return !relocates_vm(r) && r.message.find(": duplicate (") == std::string::npos;
+}
+
+// A VM that changed host: its `move` record, or the create of its new copy
+// ("host h2: placement no longer valid ..."), or a create paired with a
+// relocating delete of the same VM in the period (`relocated`).
+bool moves_vm(const AuditRecord& r, const std::set<std::string>& relocated) {
+  if (r.action == "move") return true;
+  if (r.action != "create") return false;
+  return r.message.find(": placement no longer valid") != std::string::npos ||
+         relocated.count(vm_key(r.tenant, r.name)) > 0;
 }
 
 // Audit actions that are not changes to an object.
@@ -106,8 +122,16 @@ void count_changes(const ReportInput& in, Report& out,
     c.system = system;
     return c;
   };
+  auto in_period = [&](const AuditRecord& r) {
+    return is_change(r) && r.time_ms >= in.period.start_ms && r.time_ms < in.period.end_ms;
+  };
+  std::set<std::string> relocated;  // VMs whose old copy left a host in the period
+  for (const AuditRecord& r : in.audit)
+    if (in_period(r) && r.kind == "VirtualMachine" && r.result == kAuditOk &&
+        r.action == "delete" && relocates_vm(r))
+      relocated.insert(vm_key(r.tenant, r.name));
   for (const AuditRecord& r : in.audit) {
-    if (!is_change(r) || r.time_ms < in.period.start_ms || r.time_ms >= in.period.end_ms) continue;
+    if (!in_period(r)) continue;
     ReportChange c;
     c.time_ms = r.time_ms;
     c.tenant = r.tenant;
@@ -122,7 +146,10 @@ void count_changes(const ReportInput& in, Report& out,
       if (s != system_of.end()) c.system = s->second;
       if (r.result == kAuditOk) {
         ChangeCount& n = count_for(c.tenant, c.system);
-        if (r.action == "create") ++n.created;
+        if (moves_vm(r, relocated))
+          ++n.moved;
+        else if (r.action == "create")
+          ++n.created;
         if (r.action == "delete" && removes_vm(r)) ++n.deleted;
         if (r.action == "update") ++n.updated;
       }
@@ -137,6 +164,7 @@ void count_changes(const ReportInput& in, Report& out,
   for (auto& [key, c] : counts) {
     out.change_total.created += c.created;
     out.change_total.deleted += c.deleted;
+    out.change_total.moved += c.moved;
     out.change_total.resized += c.resized;
     out.change_total.updated += c.updated;
     out.change_counts.push_back(std::move(c));

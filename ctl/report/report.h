@@ -53,13 +53,14 @@ struct ReportChange {
   std::string tenant, system, kind, name, action, actor, result, message;
 };
 
-// VM changes of the period per tenant and business system. created, deleted
-// and updated count audit records (updated includes resizes; a delete that
-// only moves a VM or removes a duplicate is not counted); resized counts the
-// instants at which the VM's metered size changed.
+// VM changes of the period per tenant and business system. created, moved,
+// deleted and updated count audit records (updated includes resizes; moved
+// counts a VM that changed host, neither a creation nor a deletion; a delete
+// that removes a duplicate copy is not counted); resized counts the instants
+// at which the VM's metered size changed.
 struct ChangeCount {
   std::string tenant, system;
-  int64_t created = 0, deleted = 0, resized = 0, updated = 0;
+  int64_t created = 0, deleted = 0, resized = 0, updated = 0, moved = 0;
 };
 
 // What is allocated at one instant, per tenant and system or in total.

@@ -20,6 +20,7 @@ ordered_json allocation_json(const AllocatedResources& a) {
 
 ordered_json counts_json(const ChangeCount& c) {
   return {{"created", c.created},
+          {"moved", c.moved},
           {"resized", c.resized},
           {"deleted", c.deleted},
           {"updated", c.updated}};

@@ -64,6 +64,7 @@ ReportSection summary(const Report& r) {
       r.bill_error.empty() ? yuan_text(r.bill.total_fen) : "unavailable");
   add("VMs created", n(r.change_total.created));
   add("VMs resized", n(r.change_total.resized));
+  add("VMs moved", n(r.change_total.moved));
   add("VMs deleted", n(r.change_total.deleted));
   int64_t flagged = 0;
   for (const CapacityRow& c : r.capacity) flagged += c.flagged ? 1 : 0;
@@ -131,19 +132,22 @@ ReportSection change_counts(const Report& r) {
   ReportSection s{"changes",
                   "VM changes per tenant and business system",
                   "资源变更",
-                  "Created, deleted and updated count audit records (updates include resizes); "
+                  "Created, moved, deleted and updated count audit records (updates include "
+                  "resizes; a VM that changed host is moved, not created and deleted); "
                   "resized counts the changes of a VM's metered size.",
-                  {"TENANT", "SYSTEM", "CREATED", "RESIZED", "DELETED", "UPDATED"},
+                  {"TENANT", "SYSTEM", "CREATED", "MOVED", "RESIZED", "DELETED", "UPDATED"},
                   {},
-                  {false, false, true, true, true, true}};
-  if (r.change_counts.empty()) s.note = "No VM was created, resized, updated or deleted.";
+                  {false, false, true, true, true, true, true}};
+  if (r.change_counts.empty()) s.note = "No VM was created, moved, resized, updated or deleted.";
   for (const ChangeCount& c : r.change_counts)
-    s.rows.push_back({{tenant_text(r, c.tenant), or_dash(c.system), n(c.created), n(c.resized),
-                       n(c.deleted), n(c.updated)}});
+    s.rows.push_back({{tenant_text(r, c.tenant), or_dash(c.system), n(c.created), n(c.moved),
+                       n(c.resized), n(c.deleted), n(c.updated)}});
   const ChangeCount& t = r.change_total;
   if (!r.change_counts.empty())
     s.rows.push_back(
-        {{"TOTAL", "", n(t.created), n(t.resized), n(t.deleted), n(t.updated)}, false, true});
+        {{"TOTAL", "", n(t.created), n(t.moved), n(t.resized), n(t.deleted), n(t.updated)},
+         false,
+         true});
   return s;
 }
 

@@ -86,8 +86,9 @@ ReportInput week48() {
       audit("2026-11-24T09:00", "VirtualMachine", "health", "tmp-1", "create"),
       audit("2026-11-25T10:00", "VirtualMachine", "education", "web-1", "update"),
       audit("2026-11-25T11:00", "VirtualMachine", "education", "web-1", "delete",
-            "host h1: moved to h2"),
-      audit("2026-11-25T11:00", "VirtualMachine", "education", "web-1", "create"),
+            "host h1: recreated elsewhere (--allow-recreate) (now on h2)"),
+      audit("2026-11-25T11:00", "VirtualMachine", "education", "web-1", "create",
+            "host h2: placement no longer valid (host h1 left pool erlonglu)"),
       audit("2026-11-26T09:00", "VirtualMachine", "health", "tmp-1", "delete",
             "host h1: pruned: no longer declared"),
       audit("2026-11-27T12:00", "", "", "", "note"),
@@ -113,9 +114,10 @@ TEST_CASE("report: changes come from the audit trail, resizes from the meter") {
   const ChangeCount& edu = r.change_counts[0];
   CHECK(edu.tenant == "education");
   CHECK(edu.system == "portal");
-  // The move's delete and create are audit records too; only the create counts
-  // as a creation, the delete that moved the VM does not count as a deletion.
-  CHECK(edu.created == 1);
+  // The move's delete and create are audit records too; together they are
+  // one move, neither a creation nor a deletion.
+  CHECK(edu.created == 0);
+  CHECK(edu.moved == 1);
   CHECK(edu.deleted == 0);
   CHECK(edu.updated == 1);
   CHECK(edu.resized == 1);
@@ -123,7 +125,8 @@ TEST_CASE("report: changes come from the audit trail, resizes from the meter") {
   CHECK(health.created == 1);
   CHECK(health.deleted == 1);
   CHECK(health.resized == 0);  // db-1 was stopped and started, never resized
-  CHECK(r.change_total.created == 2);
+  CHECK(r.change_total.created == 1);
+  CHECK(r.change_total.moved == 1);
   CHECK(r.change_total.deleted == 1);
   // The log holds the week's changes only, without the note, in time order.
   REQUIRE(r.changes.size() == 5);
@@ -310,4 +313,25 @@ TEST_CASE("report: a month's bill as given is used, adjustments and a frozen not
   nlohmann::json cost = nlohmann::json::parse(report_json(r))["cost"];
   CHECK(cost["note"] == in.bill_note);
   CHECK(cost["lines"][1]["adjustment"] == nlohmann::json{{"id", 4}, {"reason", "INC-8 credit"}});
+}
+
+TEST_CASE("report: a VM that changed host is moved, whatever order its records come in") {
+  ReportInput in = week48();
+  in.audit = {
+      // The new copy's create can be recorded before the old copy's delete
+      // (hosts are worked on in parallel); records of older versions said
+      // "moved to" and the create carried no reason.
+      audit("2026-11-25T11:00", "VirtualMachine", "education", "web-1", "create", "host h2"),
+      audit("2026-11-25T11:01", "VirtualMachine", "education", "web-1", "delete",
+            "host h1: moved to h2"),
+      // A duplicate removed is neither a deletion nor a move.
+      audit("2026-11-26T08:00", "VirtualMachine", "health", "db-1", "delete",
+            "host h3: duplicate (also on h1)"),
+      audit("2026-11-26T09:00", "VirtualMachine", "health", "tmp-1", "delete",
+            "host h1: pruned: no longer declared"),
+  };
+  Report r = build(in);
+  CHECK(r.change_total.created == 0);
+  CHECK(r.change_total.moved == 1);
+  CHECK(r.change_total.deleted == 1);
 }
