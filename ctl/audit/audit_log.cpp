@@ -136,7 +136,8 @@ Result<PruneResult> AuditLog::prune(int64_t before_ms, AuditRecord record,
 }
 
 Status record_change(AuditLog& log, AuditRecord record, const std::function<Status()>& host_change,
-                     const std::function<Status()>& store_change) {
+                     const std::function<Status()>& store_change,
+                     const std::function<void(AuditRecord&)>& after_host) {
   if (Status st = log.check_writable(); !st.ok()) return st;
   auto record_failure = [&](const Status& failure) -> Status {
     record.result = kAuditError;
@@ -150,6 +151,7 @@ Status record_change(AuditLog& log, AuditRecord record, const std::function<Stat
   };
   if (host_change) {
     if (Status st = host_change(); !st.ok()) return record_failure(st);
+    if (after_host) after_host(record);
   }
   bool store_failed = false;
   Status st = log.store().transact([&]() -> Status {

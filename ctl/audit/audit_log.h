@@ -95,8 +95,10 @@ class AuditLog {
 //      failed attempt is thus recorded too; if even that append fails, the
 //      returned message says so.
 // `record` carries who, what and the hashes; result, message, seq, time and
-// digests are filled here.
+// digests are filled here. `after_host`, when given, runs once `host_change`
+// succeeded and may complete the record with what the host reported.
 Status record_change(AuditLog& log, AuditRecord record, const std::function<Status()>& host_change,
-                     const std::function<Status()>& store_change);
+                     const std::function<Status()>& store_change,
+                     const std::function<void(AuditRecord&)>& after_host = nullptr);
 
 }  // namespace xc

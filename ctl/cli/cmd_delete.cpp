@@ -16,6 +16,7 @@
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/kind_names.h"
+#include "ctl/cli/known_names.h"
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/reconcile/desired_state.h"
@@ -126,10 +127,25 @@ int64_t vm_disk_gib(const ResourceRecord& r) {
   return gib;
 }
 
+// What domain.delete's reply says happened: ", disks wiped", ", disks not
+// wiped (simulated host: nothing to wipe)", " was already gone".
+std::string deletion_report(const json& reply, bool wipe_asked) {
+  if (!reply.is_object()) return "";
+  if (reply.value("action", "") == "absent") return " was already gone";
+  if (!wipe_asked) return "";
+  if (reply.value("wiped", false)) return ", disks wiped";
+  std::string why;
+  for (const auto& v : reply.value("volumes", json::array()))
+    if (v.is_object() && v.contains("note") && v["note"].is_string()) why = v["note"];
+  return ", disks not wiped (" + (why.empty() ? "the agent reported no wipe" : why) + ")";
+}
+
 void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
   std::string kind = stored_kind(o.kind);
   if (kind.empty())
-    return fail(ctx, "unknown kind '" + o.kind + "' (see xcloudctl delete --help)", kExitUsage);
+    return fail(
+        ctx, check_known("kind", o.kind, kind_words()).message() + " (see xcloudctl delete --help)",
+        kExitUsage);
   if (o.wipe && kind != "VirtualMachine")
     return fail(ctx, "--wipe applies to VMs only", kExitUsage);
   auto state = resolve_state_path(ctx);
@@ -138,16 +154,22 @@ void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
   if (!opened) return;
   Store& store = *opened;
 
+  if (Status s = check_tenant(store, o.tenant); !s.ok())
+    return fail(ctx, s.message() + "; nothing was changed",
+                s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
   auto all = store.list_resources(kind);
   if (!all.ok()) return fail(ctx, all.status().message(), kExitFailure);
   std::vector<ResourceRecord> found;
-  for (const auto& r : *all)
-    if (r.name == o.name && (o.tenant.empty() || r.tenant == o.tenant)) found.push_back(r);
+  std::vector<std::string> names;
+  for (const auto& r : *all) {
+    if (!o.tenant.empty() && r.tenant != o.tenant) continue;
+    names.push_back(r.name);
+    if (r.name == o.name) found.push_back(r);
+  }
   if (found.empty()) {
     return fail(ctx,
-                kind + " \"" + object_key(o.tenant, o.name) + "\" not found" +
-                    (o.tenant.empty() ? "" : " in tenant " + o.tenant) + "; nothing was changed",
-                kExitFailure);
+                object_not_found(kind, o.name, o.tenant, names).message() + "; nothing was changed",
+                kExitUsage);
   }
   if (found.size() > 1) {
     std::string list;
@@ -190,7 +212,7 @@ void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
   record.hash_after = "";
   std::string domain = kind == "VirtualMachine" ? domain_of(r) : "";
   if (!host.empty())
-    record.message = "host " + host + ", domain " + domain + (o.wipe ? ", disks wiped" : "");
+    record.message = "host " + host + ", domain " + domain;
   else if (kind == "VirtualMachine")
     record.message = "not placed on any host";
 
@@ -223,15 +245,15 @@ void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
     }
     return host.empty() ? Status{} : forget_observed(store, host, r);
   };
-  Status st = record_change(log, record, host_change, store_change);
+  // The record says what the agent reported, not what was asked.
+  auto reported = [&](AuditRecord& rec) { rec.message += deletion_report(reply, o.wipe); };
+  Status st = record_change(log, record, host_change, store_change, reported);
   if (!st.ok()) return fail(ctx, st.message(), kExitFailure);
 
   ctx.out << "deleted " << to_string(r.key());
   if (!host.empty()) {
     std::string action = reply.is_object() ? reply.value("action", "") : "";
-    ctx.out << " from host " << host << " (domain " << domain
-            << (action == "absent" ? " was already gone" : "")
-            << (o.wipe && reply.is_object() && reply.value("wiped", false) ? ", disks wiped" : "")
+    ctx.out << " from host " << host << " (domain " << domain << deletion_report(reply, o.wipe)
             << ")";
   }
   ctx.out << "\n";
@@ -255,8 +277,8 @@ void add_delete_command(CLI::App& app, CliContext& ctx) {
       "Examples:\n  xcloudctl delete vm edu-portal-web-2 --tenant education --yes\n"
       "  xcloudctl delete vm scratch-1 --wipe --reason CHG-311\n\n"
       "Objects still declared in the manifests come back with the next apply: remove them there.\n"
-      "Exit codes: 0 deleted, 1 not found or failed, 2 bad usage or a name found in several "
-      "tenants.");
+      "Exit codes: 0 deleted, 1 failed, 2 bad usage, an unknown kind, tenant or name (with a\n"
+      "suggestion), or a name found in several tenants.");
   cmd->add_option("KIND", o->kind, "What to delete")->required();
   cmd->add_option("NAME", o->name, "Its name (for a tenant: its path)")->required();
   cmd->add_option("--tenant", o->tenant,
