@@ -1,5 +1,6 @@
 #include "ctl/reconcile/planner.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/domain_diff.h"
@@ -140,6 +141,33 @@ PlanStep vm_delete(const std::string& tenant, const std::string& name, const std
 std::vector<std::string> manifest_changes(const json& before, const json& after) {
   std::vector<std::string> out;
   diff_json(before, after, "", out);
+  return out;
+}
+
+// (host, "tenant/group") pairs whose filter the host already holds: a VM the
+// store records there, and that the host still runs, had the group on a NIC,
+// so the group was ensured there when that VM was.
+std::set<std::pair<std::string, std::string>> groups_on_hosts(
+    const std::map<std::string, StoredVm>& stored,
+    const std::map<std::string, std::vector<std::pair<std::string, const ObservedDomain*>>>&
+        running) {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const auto& [key, vm] : stored) {
+    auto r = running.find(key);
+    if (r == running.end() || !vm.record.is_object() || !vm.record.contains("domain")) continue;
+    bool here = std::any_of(r->second.begin(), r->second.end(),
+                            [&](const auto& hd) { return hd.first == vm.host; });
+    if (!here) continue;
+    const json& nics = vm.record["domain"].value("nics", json::array());
+    if (!nics.is_array()) continue;
+    for (const auto& nic : nics) {
+      if (!nic.is_object()) continue;
+      const json& groups = nic.value("security_groups", json::array());
+      if (!groups.is_array()) continue;
+      for (const auto& g : groups)
+        if (g.is_string()) out.insert({vm.host, object_key(vm.tenant, g.get<std::string>())});
+    }
+  }
   return out;
 }
 
@@ -337,9 +365,11 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
   }
 
   // Security groups where their VMs run: ensured when the group changed since
-  // the store recorded it, and wherever a VM using it is domain.ensure'd now
-  // (its set filter references the group's filter, which must exist first).
-  // The executor runs them with the networks, before any VM step.
+  // the store recorded it, and where a VM using it is domain.ensure'd now and
+  // the host does not hold it yet (the VM's filter references the group's,
+  // which must exist first). An unchanged group a host already holds is left
+  // alone. The executor runs them with the networks, before any VM step.
+  const auto already_there = groups_on_hosts(stored, running);
   std::map<std::string, const DesiredSecurityGroup*> groups;
   for (const auto& g : desired.security_groups)
     groups[object_key(g.object->meta.tenant, g.object->meta.name)] = &g;
@@ -349,7 +379,8 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
     auto stored_group = options.stored_groups.find(key);
     bool changed =
         stored_group == options.stored_groups.end() || stored_group->second.hash != g->second->hash;
-    if (!changed && !groups_for_steps.count({host, key})) continue;
+    if (!changed && (!groups_for_steps.count({host, key}) || already_there.count({host, key})))
+      continue;
     PlanStep step = object_step(StepAction::kEnsureSecurityGroup, Kind::kSecurityGroup,
                                 g->second->object->meta, host, g->second->params);
     step.hash = g->second->hash;

@@ -110,3 +110,51 @@ TEST_CASE("planner: a pruned group is deleted from every reachable host, only fo
       steps_of(make_plan(cloud.desired, cloud.hosts, {}, options), StepAction::kDeleteSecurityGroup)
           .empty());
 }
+
+TEST_CASE("planner: updating a VM does not re-ensure an unchanged group its host already holds") {
+  ExampleCloud cloud;
+  const DesiredSecurityGroup& web = cloud.desired.security_groups.at(0);
+  PlanOptions options;
+  options.stored_groups["education/web"] = {web.hash, "default"};
+  // Converged: every VM on the host the first plan chose, as the store records it.
+  Plan first = make_plan(cloud.desired, cloud.hosts, {}, options);
+  std::map<std::string, StoredVm> stored;
+  for (const PlanStep* s : steps_of(first, StepAction::kCreate)) {
+    std::string key = s->tenant + "/" + s->name;
+    stored[key] = {s->tenant, s->name, s->host, s->hash, "default", 1, s->record};
+    for (auto& h : cloud.hosts) {
+      if (h.name != s->host) continue;
+      ObservedDomain d;
+      d.domain = "xc-" + s->tenant + "." + s->name;
+      d.tenant = s->tenant;
+      d.vm = s->name;
+      d.spec_hash = s->hash;
+      d.state = "running";
+      d.generation = 1;
+      d.cpus = s->params.value("cpus", int64_t{0});
+      d.memory_mib = s->params.value("memory_mib", int64_t{0});
+      h.domains.push_back(d);
+    }
+  }
+  CHECK(make_plan(cloud.desired, cloud.hosts, stored, options).steps.empty());
+
+  // edu-portal-web-1 changes (a new manifest hash): its update is planned,
+  // but the web group, unchanged and on its host already, is not.
+  for (auto& vm : cloud.desired.vms)
+    if (vm.spec.name == "edu-portal-web-1") vm.hash = "changed";
+  Plan plan = make_plan(cloud.desired, cloud.hosts, stored, options);
+  REQUIRE(steps_of(plan, StepAction::kUpdate).size() == 1);
+  CHECK(steps_of(plan, StepAction::kEnsureSecurityGroup).empty());
+
+  // The same VM on a host that never held the group: ensured there.
+  const std::string& old_host = stored["education/edu-portal-web-1"].host;
+  stored["education/edu-portal-web-1"].record["domain"]["nics"][0]["security_groups"] =
+      json::array();
+  plan = make_plan(cloud.desired, cloud.hosts, stored, options);
+  // (web-2, the group's other VM, is anti-affine: on another host.)
+  CHECK(stored["education/edu-portal-web-2"].host != old_host);
+  auto ensures = steps_of(plan, StepAction::kEnsureSecurityGroup);
+  REQUIRE(ensures.size() == 1);
+  CHECK(ensures[0]->host == old_host);
+  CHECK(ensures[0]->reason_text() == "needed by a VM on this host");
+}
