@@ -80,6 +80,8 @@ Status ensure_disks(AgentContext& ctx, const DomainSpec& spec) {
   for (const auto& disk : spec.disks) {
     std::string file = disk_file_name(spec, disk);
     VolumeRequest req{file.substr(0, file.size() - 6), disk.size_gib, disk.image};
+    req.backing_format = disk.image_format;
+    req.backing_sha256 = disk.image_sha256;
     auto r = ensure_volume(ctx, req);
     if (!r.ok()) return r.status();
   }

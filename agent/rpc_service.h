@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agent/agent_config.h"
+#include "agent/image_digest.h"
 #include "agent/libvirt_handle.h"
 #include "agent/rpc_handler.h"
 #include "common/status.h"
@@ -32,6 +33,7 @@ struct AgentContext {
   };
   const HostBasics& basics();
   bool storage_pool_ready = false;  // guarded by the pool's object lock
+  ImageDigestCache image_digests;   // base images verified against their Image's sha256
 
  private:
   std::mutex locks_mutex_;

@@ -80,6 +80,24 @@ Result<json> storage_pool_info(AgentContext& ctx) {
               {"availableBytes", info.available * scale(ctx)}};
 }
 
+std::string volume_xml(const std::string& file, uint64_t capacity_bytes, const std::string& backing,
+                       const std::string& backing_format) {
+  pugi::xml_document doc;
+  auto vol = doc.append_child("volume");
+  vol.append_child("name").text() = file.c_str();
+  auto cap = vol.append_child("capacity");
+  cap.append_attribute("unit") = "bytes";
+  cap.text() = static_cast<unsigned long long>(capacity_bytes);
+  vol.append_child("target").append_child("format").append_attribute("type") = "qcow2";
+  if (!backing.empty()) {
+    auto store = vol.append_child("backingStore");
+    store.append_child("path").text() = backing.c_str();
+    // The overlay is always qcow2; its backing file is read in the Image's format.
+    store.append_child("format").append_attribute("type") = backing_format.c_str();
+  }
+  return to_xml(doc);
+}
+
 Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
   if (!valid_volume_name(req.name))
     return error(Code::kInvalidArgument, "volume " + json(req.name).dump() + ": invalid name");
@@ -97,20 +115,15 @@ Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
   virStorageVolPtr raw = virStorageVolLookupByName(pool->get(), file.c_str());
   std::string action = "unchanged";
   if (!raw && !req.create) return error(Code::kNotFound, "volume " + req.name + ": no such volume");
+  if (!raw && !req.backing.empty() && !req.backing_sha256.empty()) {
+    // Before the image's first use on this host (cached while unchanged).
+    Status verified = ctx.image_digests.verify(req.backing, req.backing_sha256);
+    if (!verified.ok())
+      return error(verified.code(), "volume " + req.name + ": " + verified.message());
+  }
   if (!raw) {
-    pugi::xml_document doc;
-    auto vol = doc.append_child("volume");
-    vol.append_child("name").text() = file.c_str();
-    auto cap = vol.append_child("capacity");
-    cap.append_attribute("unit") = "bytes";
-    cap.text() = static_cast<unsigned long long>(want);
-    vol.append_child("target").append_child("format").append_attribute("type") = "qcow2";
-    if (!req.backing.empty()) {
-      auto backing = vol.append_child("backingStore");
-      backing.append_child("path").text() = req.backing.c_str();
-      backing.append_child("format").append_attribute("type") = "qcow2";
-    }
-    raw = virStorageVolCreateXML(pool->get(), to_xml(doc).c_str(), 0);
+    std::string xml = volume_xml(file, want, req.backing, req.backing_format);
+    raw = virStorageVolCreateXML(pool->get(), xml.c_str(), 0);
     if (!raw) return libvirt_error("volume " + req.name + ": ");
     action = "created";
   }
@@ -128,13 +141,8 @@ Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {
       // The test driver cannot resize and holds no data: re-create at the new size.
       std::string path = take_string(virStorageVolGetPath(vol.get()));
       if (virStorageVolDelete(vol.get(), 0) < 0) return libvirt_error("volume " + req.name + ": ");
-      pugi::xml_document doc;
-      auto v = doc.append_child("volume");
-      v.append_child("name").text() = file.c_str();
-      auto cap = v.append_child("capacity");
-      cap.append_attribute("unit") = "bytes";
-      cap.text() = static_cast<unsigned long long>(want);
-      StorageVol grown(virStorageVolCreateXML(pool->get(), to_xml(doc).c_str(), 0));
+      std::string xml = volume_xml(file, want, "", "qcow2");
+      StorageVol grown(virStorageVolCreateXML(pool->get(), xml.c_str(), 0));
       if (!grown) return libvirt_error("volume " + req.name + ": ");
     } else if (virStorageVolResize(vol.get(), want, 0) < 0) {
       return libvirt_error("volume " + req.name + ": ");

@@ -2,6 +2,7 @@
 // volumes. All calls go through libvirt so test:/// hosts simulate storage.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "agent/rpc_service.h"
@@ -18,9 +19,16 @@ bool valid_volume_name(const std::string& name);
 struct VolumeRequest {
   std::string name;
   int64_t size_gib = 0;
-  std::string backing;  // absolute path of a base image, or empty
-  bool create = true;   // false: the volume must exist (resize)
+  std::string backing;                   // absolute path of a base image, or empty
+  bool create = true;                    // false: the volume must exist (resize)
+  std::string backing_format = "qcow2";  // of the backing file: qcow2 or raw
+  std::string backing_sha256;            // checked before the volume is created, when set
 };
+
+// The libvirt volume XML of a new qcow2 volume, over `backing` (read as
+// `backing_format`, qcow2 or raw) when it is not empty. Pure.
+std::string volume_xml(const std::string& file, uint64_t capacity_bytes, const std::string& backing,
+                       const std::string& backing_format);
 
 // Creates the volume if missing; grows it if smaller. Returns
 // {"name","path","capacityBytes","action":"created|resized|unchanged"}.

@@ -15,6 +15,11 @@ Result<VolumeRequest> volume_request(const json& params) {
                  "volume " + *name + ": params.size_gib: expected an integer");
   VolumeRequest req{*name, params["size_gib"].get<int64_t>(),
                     params.value("backing", std::string())};
+  req.backing_format = params.value("backing_format", std::string("qcow2"));
+  req.backing_sha256 = params.value("backing_sha256", std::string());
+  if (req.backing_format != "qcow2" && req.backing_format != "raw")
+    return error(Code::kInvalidArgument,
+                 "volume " + *name + ": params.backing_format: expected qcow2 or raw");
   return req;
 }
 

@@ -111,7 +111,9 @@ std::string item(const std::string& list, size_t i) {
 
 Status parse_disk(const json& j, const std::string& path, DomainDisk& disk) {
   if (!j.is_object()) return invalid(path, "expected an object");
-  XC_TRY(check_fields(j, path, {"name", "size_gib", "tier", "iops", "image", "bus"}));
+  XC_TRY(check_fields(
+      j, path,
+      {"name", "size_gib", "tier", "iops", "image", "image_format", "image_sha256", "bus"}));
   XC_TRY(read_string(j, path, "name", true, disk.name));
   XC_TRY(read_int(j, path, "size_gib", 1, kMaxDiskGib, disk.size_gib));
   std::string tier;
@@ -123,6 +125,8 @@ Status parse_disk(const json& j, const std::string& path, DomainDisk& disk) {
   XC_TRY(read_int(j, path, "iops", false, 1, 1000000, iops));  // the tier range: validate
   disk.iops = iops.value_or(range.max);
   XC_TRY(read_string(j, path, "image", false, disk.image));
+  XC_TRY(read_string(j, path, "image_format", false, disk.image_format));
+  XC_TRY(read_string(j, path, "image_sha256", false, disk.image_sha256));
   return read_string(j, path, "bus", false, disk.bus);
 }
 
@@ -209,6 +213,12 @@ Status validate_disks(const DomainSpec& spec) {
       return invalid(path + ".image",
                      "expected an absolute path without control characters or empty, '.' or "
                      "'..' components");
+    if (d.image_format != "qcow2" && d.image_format != "raw")
+      return invalid(path + ".image_format", "expected qcow2 or raw");
+    if (!d.image_sha256.empty() &&
+        (d.image_sha256.size() != 64 ||
+         d.image_sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
+      return invalid(path + ".image_sha256", "expected 64 lowercase hexadecimal digits");
     if (d.bus != "virtio" && d.bus != "scsi")
       return invalid(path + ".bus", "expected virtio or scsi");
   }

@@ -22,6 +22,8 @@ struct DomainDisk {
   int64_t iops = 0;            // within tier_iops(tier); absent in JSON means the tier's maximum
   std::string image;           // absolute path of a base image, or empty for a blank disk
   std::string bus = "virtio";  // virtio or scsi
+  std::string image_format = "qcow2";  // of the image file: qcow2 or raw
+  std::string image_sha256 = "";       // the digest the image must have, or empty
   bool operator==(const DomainDisk&) const = default;
 };
 

@@ -9,13 +9,14 @@ using nlohmann::json;
 
 json to_json(const DomainSpec& spec) {
   json disks = json::array(), nics = json::array(), accelerators = json::array();
-  for (const DomainDisk& d : spec.disks)
-    disks.push_back({{"name", d.name},
-                     {"size_gib", d.size_gib},
-                     {"tier", tier_name(d.tier)},
-                     {"iops", d.iops},
-                     {"image", d.image},
-                     {"bus", d.bus}});
+  for (const DomainDisk& d : spec.disks) {
+    json disk = {{"name", d.name}, {"size_gib", d.size_gib}, {"tier", tier_name(d.tier)},
+                 {"iops", d.iops}, {"image", d.image},       {"bus", d.bus}};
+    // Only when set, so the JSON of qcow2 images without a digest is unchanged.
+    if (d.image_format != "qcow2") disk["image_format"] = d.image_format;
+    if (!d.image_sha256.empty()) disk["image_sha256"] = d.image_sha256;
+    disks.push_back(std::move(disk));
+  }
   for (const DomainNic& n : spec.nics) {
     json nic = {{"network", n.network}, {"mac", n.mac}, {"ipv4", n.ipv4}, {"ipv6", n.ipv6}};
     if (n.vlan) nic["vlan"] = *n.vlan;

@@ -465,6 +465,14 @@ class Checker {
       error(doc, "/spec/arch",
             std::string("arch ") + arch_name(*spec.arch) + " does not match image '" + spec.image +
                 "' (" + arch_name(image_arch) + ")");
+    // The root disk (the first) holds the image: it may not be smaller.
+    const std::optional<int64_t>& image_gib = image->as<ImageSpec>().size_gib;
+    if (image_gib && !spec.disks.empty() && spec.disks.front().size_gib < *image_gib)
+      error(doc, "/spec/disks/0/sizeGiB",
+            "root disk '" + spec.disks.front().name + "' of " +
+                std::to_string(spec.disks.front().size_gib) + " GiB is smaller than image '" +
+                spec.image + "' (" + std::to_string(*image_gib) + " GiB, at " +
+                where(*doc_of(image), "/spec/sizeGiB") + ")");
   }
 
   void check_nic(const Object& o, const YamlDocument& doc, const NicSpec& nic, size_t i,

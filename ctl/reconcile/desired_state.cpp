@@ -122,8 +122,14 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
     std::string hash_input = d.manifest.dump();
     for (size_t k = 0; k < vm.disks.size(); ++k) {
       const auto& disk = vm.disks[k];
-      s.disks.push_back({disk.name, disk.size_gib, disk.tier, disk.iops,
-                         k == 0 && image ? image->as<ImageSpec>().source : "", "virtio"});
+      DomainDisk d{disk.name, disk.size_gib, disk.tier, disk.iops, ""};
+      if (k == 0 && image) {
+        const auto& is = image->as<ImageSpec>();
+        d.image = is.source;
+        d.image_format = is.format;
+        d.image_sha256 = is.sha256;
+      }
+      s.disks.push_back(std::move(d));
     }
     for (size_t vi : volumes_of_vm[{o.meta.tenant, o.meta.name}]) {
       const Object& v = set.objects[vi];

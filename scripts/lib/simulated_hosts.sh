@@ -1,7 +1,8 @@
 # Starts xcloud-agent serve processes on simulated hosts (libvirt's test:///
 # driver) with certificates from `xcloudctl host enroll`. Used by scripts/demo,
 # the tests and the benchmarks. Needs XCLOUDCTL, XCLOUD_AGENT, a state
-# database in $STATE and a work directory in $TMP.
+# database in $STATE and a work directory in $TMP; AGENT_EXTRA_YAML, when set,
+# is appended to each agent's configuration (e.g. "imageDir: DIR").
 
 type fail >/dev/null 2>&1 || fail() {
   echo "error: $*" >&2
@@ -49,6 +50,7 @@ tls: {cert: $bundle/agent.crt, key: $bundle/agent.key, ca: $bundle/ca.crt}
 labels: {simulated: "true"}
 accelerators:
   - {vendor: "0x10de", product: "0x1eb8", type: gpu-16g}
+${AGENT_EXTRA_YAML:-}
 YAML
   "$XCLOUD_AGENT" serve --config "$dir/agent.yaml" 2>"$dir/agent.log" &
   AGENT_PIDS+=($!)
