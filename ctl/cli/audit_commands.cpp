@@ -14,6 +14,7 @@
 #include "ctl/audit/audit_seal.h"
 #include "ctl/audit/audit_syslog.h"
 #include "ctl/cli/audit_cli.h"
+#include "ctl/cli/known_names.h"
 #include "ctl/cli/table.h"
 #include "ctl/report/csv.h"
 #include "ctl/store/state_path.h"
@@ -161,6 +162,12 @@ void add_list(CLI::App& audit, CliContext& ctx) {
     if (!store) return;
     Result<std::vector<AuditRecord>> records = AuditLog(*store).list(filter);
     if (!records.ok()) return fail(ctx, records.status());
+    // A deleted tenant keeps its records; one with none that the state does
+    // not know is a typo.
+    if (records->empty() && !o->tenant.empty()) {
+      if (Status s = check_tenant(*store, o->tenant); !s.ok())
+        return fail(ctx, s, s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
+    }
     print_records(ctx.out, *records, o->format);
   });
 }

@@ -16,6 +16,7 @@
 #include "ctl/billing/month_bill.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
+#include "ctl/cli/known_names.h"
 #include "ctl/cli/table.h"
 #include "ctl/report/csv.h"
 #include "ctl/report/report_formats.h"
@@ -252,6 +253,12 @@ void run_bill(CliContext& ctx, const BillOptions& o) {
         return fail(kExitFailure, s.message());
     }
   }
+  // A tenant deleted since still has its old bills; one that neither the
+  // state nor this bill knows is a typo.
+  if (!o.tenant.empty() && b->lines.empty()) {
+    if (Status s = check_tenant(*store, o.tenant); !s.ok())
+      return fail(s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure, s.message());
+  }
   std::vector<TenantTotal> rollup;
   if (*by == GroupBy::kTenant) {
     auto r = rollup_by_tenant(b->lines);
@@ -364,7 +371,8 @@ void add_bill_command(CLI::App& app, CliContext& ctx) {
       "Environment: XCLOUD_NOW_MS, milliseconds since 1970-01-01 UTC, replaces the clock as\n"
       "\"now\" (for tests and for reproducing a bill).\n\n"
       "Exit codes: 0 billed; 1 the bill cannot be made (no price list in effect, an item the\n"
-      "list does not price, ...); 2 bad usage.\n\n"
+      "list does not price, ...); 2 bad usage or a --tenant that neither the state nor the\n"
+      "period's bill knows.\n\n"
       "Examples:\n"
       "  xcloudctl bill --month 2026-11\n"
       "  xcloudctl bill --month 2026-11 --tenant education --by system\n"

@@ -16,6 +16,7 @@
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
+#include "ctl/cli/known_names.h"
 #include "ctl/report/report_sections.h"
 #include "ctl/store/store.h"
 
@@ -88,14 +89,9 @@ void run_adjust(CliContext& ctx, const AdjustOptions& o, const CLI::App& cmd) {
   if (!now.ok()) return fail(ctx, kExitUsage, now.status().message());
   auto store = open_state_for_change(ctx, cmd);
   if (!store) return;
-  auto tenant = store->get_resource({"Tenant", "", o.tenant});
-  if (!tenant.ok()) {
-    return fail(
-        ctx, kExitFailure,
-        tenant.status().code() == Code::kNotFound
-            ? "tenant \"" + o.tenant + "\" is not in the state database; nothing was changed"
-            : tenant.status().message());
-  }
+  if (Status s = check_tenant(*store, o.tenant); !s.ok())
+    return fail(ctx, s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure,
+                s.message() + "; nothing was changed");
   auto closed = store->list_closed_months();
   if (!closed.ok()) return fail(ctx, kExitFailure, closed.status().message());
   BillAdjustmentRecord a;
@@ -156,7 +152,7 @@ void add_bill_close_commands(CLI::App& bill, CliContext& ctx) {
       "to the first open month: the month after the last closed one, or the current month when\n"
       "none is closed. It shows as its own line in that month's bill and report, and is\n"
       "audited.\n\n"
-      "Exit codes: 0 recorded; 1 unknown tenant or a store error; 2 bad usage.\n\n"
+      "Exit codes: 0 recorded; 1 a store error; 2 bad usage or an unknown tenant.\n\n"
       "Example:\n"
       "  xcloudctl bill adjust --tenant education --item memory --amount -120.50 \\\n"
       "      --reason \"INC-2291: memory billed twice in November\"");

@@ -3,6 +3,7 @@
 // records. Read-only: it never contacts a host.
 #include <CLI/CLI.hpp>
 #include <deque>
+#include <optional>
 #include <sstream>
 
 #include "common/domain_spec.h"
@@ -12,6 +13,7 @@
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/kind_names.h"
+#include "ctl/cli/known_names.h"
 #include "ctl/cli/table.h"
 #include "ctl/reconcile/desired_state.h"
 #include "ctl/store/inventory.h"
@@ -235,9 +237,11 @@ void describe_vm(CliContext& ctx, const DescribeOptions& o, Store& store, const 
     s.name = r.name;
     domain = domain_name(s);
   }
-  std::string state = observed.is_object() ? observed.value("state", "unknown")
-                      : contacted          ? "missing"
-                                           : "unknown";
+  bool host_lost = hv && hv->unreachable_since_ms > 0;
+  std::string state = host_lost              ? "unknown"
+                      : observed.is_object() ? observed.value("state", "unknown")
+                      : contacted            ? "missing"
+                                             : "unknown";
 
   if (o.format != "text") {
     ordered_json doc = identity_json(r, id.manifest);
@@ -281,6 +285,9 @@ void describe_vm(CliContext& ctx, const DescribeOptions& o, Store& store, const 
   Section obs(std::string("Observed state") +
               (contacted ? " (host report of " + format_time_ms(hv->contacted_at_ms) + ")" : ""));
   obs.add("State", state);
+  if (host_lost)
+    obs.add("Host", host + " unreachable since " + format_time_ms(hv->unreachable_since_ms) +
+                        ": what follows is its last report");
   if (observed.is_object()) {
     obs.add("vCPU", std::to_string(observed.value("cpus", int64_t{0})));
     obs.add("Memory", gib(observed.value("memoryMiB", int64_t{0})));
@@ -312,8 +319,14 @@ void describe_host(CliContext& ctx, const DescribeOptions& o, Store& store,
   auto resource = store.get_resource({"Host", "", name});
   if (!resource.ok() && resource.status().code() != Code::kNotFound)
     return fail(ctx, resource.status().message(), kExitFailure);
-  if (!hv && !resource.ok())
-    return fail(ctx, "host \"" + name + "\" not found (see xcloudctl get hosts)", kExitFailure);
+  if (!hv && !resource.ok()) {
+    auto declared = store.list_resources(std::string("Host"));
+    std::vector<std::string> names;
+    for (const auto& h : inv->hosts) names.push_back(h.record.name);
+    if (declared.ok())
+      for (const auto& r : *declared) names.push_back(r.name);
+    return fail(ctx, object_not_found("host", name, "", names).message(), kExitUsage);
+  }
   auto changes = recent_changes(store, "Host", "", name);
   if (!changes.ok()) return fail(ctx, changes.status().message(), kExitFailure);
   json manifest = resource.ok() ? identity_of(*resource).manifest : json::object();
@@ -358,7 +371,11 @@ void describe_host(CliContext& ctx, const DescribeOptions& o, Store& store,
                 (hv->contacted_at_ms > 0
                      ? " (last contact " + format_time_ms(hv->contacted_at_ms) + ")"
                      : ""));
-    obs.add("Reachable", hv->contacted_at_ms > 0 ? "reported at least once" : "never contacted");
+    obs.add("State", hv->state == "unreachable"
+                         ? "unreachable since " + format_time_ms(hv->unreachable_since_ms)
+                         : hv->state);
+    if (!hv->last_error.empty())
+      obs.add("Last error", format_time_ms(hv->last_error_at_ms) + ": " + hv->last_error);
     obs.add("Arch", hv->record.arch.empty() ? "?" : hv->record.arch);
     if (hv->facts.is_object() && hv->facts.contains("cpu"))
       obs.add("CPU model", hv->facts["cpu"].value("model", "-"));
@@ -390,6 +407,18 @@ void describe_host(CliContext& ctx, const DescribeOptions& o, Store& store,
   print_changes(ctx.out, *changes);
 }
 
+// A PlacementGroup's members: the VMs of its tenant whose placement names it.
+std::vector<const VmView*> group_members(const Inventory& inv, const ResourceRecord& group) {
+  std::vector<const VmView*> out;
+  for (const auto& vm : inv.vms) {
+    if (vm.tenant != group.tenant || !vm.manifest.is_object()) continue;
+    const json& spec = vm.manifest.value("spec", json::object());
+    const json& placement = spec.is_object() ? spec.value("placement", json::object()) : json();
+    if (placement.is_object() && placement.value("group", "") == group.name) out.push_back(&vm);
+  }
+  return out;
+}
+
 void describe_other(CliContext& ctx, const DescribeOptions& o, Store& store,
                     const ResourceRecord& r) {
   auto changes = recent_changes(store, r.kind, r.tenant, r.name);
@@ -405,9 +434,25 @@ void describe_other(CliContext& ctx, const DescribeOptions& o, Store& store,
         if (vm.tenant == r.name || vm.tenant.rfind(r.name + "/", 0) == 0) ++vm_count;
     }
   }
+  std::optional<Inventory> inv;
+  std::vector<const VmView*> members;
+  if (r.kind == "PlacementGroup") {
+    auto loaded = load_inventory(store);
+    if (!loaded.ok()) return fail(ctx, loaded.status().message(), kExitFailure);
+    inv = std::move(*loaded);
+    members = group_members(*inv, r);
+  }
   if (o.format != "text") {
     ordered_json doc = identity_json(r, id.manifest);
     if (vm_count >= 0) doc["vms"] = vm_count;
+    if (r.kind == "PlacementGroup") {
+      ordered_json list = ordered_json::array();
+      for (const VmView* vm : members)
+        list.push_back({{"name", vm->name},
+                        {"host", vm->host.empty() ? ordered_json(nullptr) : ordered_json(vm->host)},
+                        {"state", vm->state}});
+      doc["members"] = list;
+    }
     doc["spec"] = ordered_json::parse(id.manifest.dump());
     doc["recentChanges"] = changes_json(*changes);
     return emit_structured(ctx, o.format, doc);
@@ -416,6 +461,20 @@ void describe_other(CliContext& ctx, const DescribeOptions& o, Store& store,
   add_identity(ident, r, id.manifest);
   if (vm_count >= 0) ident.add("VMs", std::to_string(vm_count) + " (this tenant and below)");
   ident.print(ctx.out);
+  if (r.kind == "PlacementGroup") {
+    ctx.out << "Members (" << members.size() << "):\n";
+    if (members.empty()) {
+      ctx.out << "  (none)\n";
+    } else {
+      Table t({"NAME", "HOST", "STATE"});
+      for (const VmView* vm : members)
+        t.add({vm->name, vm->host.empty() ? "(not placed)" : vm->host, vm->state});
+      std::stringstream s;
+      t.print(s);
+      print_indented(ctx.out, s.str());
+    }
+    ctx.out << "\n";
+  }
   print_spec(ctx.out, id.manifest);
   print_changes(ctx.out, *changes);
 }
@@ -432,7 +491,8 @@ void add_describe_command(CLI::App& app, CliContext& ctx) {
       "pricelist.\n\nExamples:\n  xcloudctl describe vm edu-portal-web-1\n"
       "  xcloudctl describe network app --tenant health -o yaml\n  xcloudctl describe host "
       "x86-01\n\n"
-      "Exit codes: 0 shown, 1 not found, 2 bad usage or a name found in several tenants.");
+      "Exit codes: 0 shown, 1 the state cannot be read, 2 bad usage, an unknown kind, tenant\n"
+      "or name (with a suggestion), or a name found in several tenants.");
   cmd->add_option("KIND", o->kind, "What to describe")->required();
   cmd->add_option("NAME", o->name, "Its name (for a tenant: its path, e.g. education/schools)")
       ->required();
@@ -442,20 +502,23 @@ void add_describe_command(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx, o] {
     std::string kind = stored_kind(o->kind);
     if (kind.empty())
-      return fail(ctx, "unknown kind '" + o->kind + "' (see xcloudctl describe --help)",
-                  kExitUsage);
+      return fail(
+          ctx,
+          check_known("kind", o->kind, kind_words()).message() + " (see xcloudctl describe --help)",
+          kExitUsage);
     auto store = open_state_store(ctx);
     if (!store) return;
+    if (Status s = check_tenant(*store, o->tenant); !s.ok())
+      return fail(ctx, s.message(), s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
     if (kind == "Host") return describe_host(ctx, *o, *store, o->name);
     auto all = store->list_resources(kind);
     if (!all.ok()) return fail(ctx, all.status().message(), kExitFailure);
     std::vector<ResourceRecord> found = matching(*all, o->name, o->tenant);
     if (found.empty()) {
-      return fail(ctx,
-                  kind + " \"" + object_key(o->tenant, o->name) + "\" not found" +
-                      (o->tenant.empty() ? "" : " in tenant " + o->tenant) +
-                      " (see xcloudctl get " + o->kind + ")",
-                  kExitFailure);
+      std::vector<std::string> names;
+      for (const auto& r : *all)
+        if (o->tenant.empty() || r.tenant == o->tenant) names.push_back(r.name);
+      return fail(ctx, object_not_found(kind, o->name, o->tenant, names).message(), kExitUsage);
     }
     if (found.size() > 1) {
       std::string list;

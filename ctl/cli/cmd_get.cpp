@@ -5,9 +5,12 @@
 #include <set>
 #include <sstream>
 
+#include "common/label_selector.h"
 #include "common/printable.h"
+#include "common/time.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
+#include "ctl/cli/known_names.h"
 #include "ctl/cli/table.h"
 #include "ctl/reconcile/desired_state.h"
 #include "ctl/store/inventory.h"
@@ -18,7 +21,8 @@ namespace {
 using nlohmann::json;
 
 struct GetOptions {
-  std::string kind, name, labels, tenant, ip, id, state, format;
+  std::string kind, name, labels, tenant, ip, id, status, format;
+  LabelSelector selector;  // parsed from `labels`
 };
 
 std::string gib(int64_t mib) {
@@ -35,18 +39,13 @@ bool in_tenant(const std::string& tenant, const std::string& filter) {
   return filter.empty() || tenant == filter || tenant.rfind(filter + "/", 0) == 0;
 }
 
-// "-l system=edu-portal,tier=web": every pair must match.
-Result<std::map<std::string, std::string>> parse_selector(const std::string& text) {
+std::map<std::string, std::string> manifest_labels(const json& manifest) {
   std::map<std::string, std::string> out;
-  std::stringstream in(text);
-  std::string pair;
-  while (std::getline(in, pair, ',')) {
-    size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return error(Code::kInvalidArgument,
-                   "-l: expected key=value[,key=value...], got '" + pair + "'");
-    out[pair.substr(0, eq)] = pair.substr(eq + 1);
-  }
+  if (!manifest.is_object() || !manifest.contains("metadata")) return out;
+  const json& labels = manifest["metadata"].value("labels", json::object());
+  if (labels.is_object())
+    for (const auto& [k, v] : labels.items())
+      if (v.is_string()) out[k] = v.get<std::string>();
   return out;
 }
 
@@ -96,12 +95,6 @@ std::string canonical_kind(const std::string& k) {
 }
 
 void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
-  auto selector = parse_selector(o.labels);
-  if (!selector.ok()) {
-    print_error(ctx, selector.status().message());
-    ctx.exit_code = kExitUsage;
-    return;
-  }
   bool wide = o.format == "wide";
   Table table(
       wide ? std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IPV4",
@@ -113,10 +106,8 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
     if (!in_tenant(vm.tenant, o.tenant)) continue;
     if (!o.ip.empty() && std::find(vm.ipv4.begin(), vm.ipv4.end(), o.ip) == vm.ipv4.end()) continue;
     if (!o.id.empty() && vm.uuid != o.id) continue;
-    if (!o.state.empty() && vm.state.rfind(o.state, 0) != 0) continue;
-    bool match = true;
-    for (const auto& [k, v] : *selector) match &= vm.labels.count(k) && vm.labels.at(k) == v;
-    if (!match) continue;
+    if (!o.status.empty() && vm.state.rfind(o.status, 0) != 0) continue;
+    if (!o.selector.matches(vm.labels)) continue;
     std::vector<std::string> row = {
         vm.tenant,          vm.name,      vm.host, vm.state, std::to_string(vm.cpus),
         gib(vm.memory_mib), join(vm.ipv4)};
@@ -131,21 +122,34 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
   print(ctx, o.format, items, table);
 }
 
-void get_hosts(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
+// "ready", "unreachable since 2026-12-03T14:00:00Z", "maintenance", "unknown".
+std::string host_state_text(const HostView& h) {
+  if (h.state == "unreachable")
+    return "unreachable since " + format_time_ms(h.unreachable_since_ms);
+  return h.state;
+}
+
+void get_hosts(CliContext& ctx, const GetOptions& o, const Inventory& inv,
+               const std::map<std::string, json>& manifests) {
   bool wide = o.format == "wide";
-  Table table(wide ? std::vector<std::string>{"NAME", "ARCH", "POOL", "ZONE", "VCPU", "MEMORY",
-                                              "VMS", "ACCELERATORS", "ADDRESS", "TRANSPORT",
-                                              "CPU MODEL"}
-                   : std::vector<std::string>{"NAME", "ARCH", "POOL", "ZONE", "VCPU", "MEMORY",
-                                              "VMS", "ACCELERATORS"});
+  Table table(wide ? std::vector<std::string>{"NAME", "STATE", "ARCH", "POOL", "ZONE", "VCPU",
+                                              "MEMORY", "VMS", "ACCELERATORS", "ADDRESS",
+                                              "TRANSPORT", "CPU MODEL", "LAST ERROR"}
+                   : std::vector<std::string>{"NAME", "STATE", "ARCH", "POOL", "ZONE", "VCPU",
+                                              "MEMORY", "VMS", "ACCELERATORS"});
   json items = json::array();
   for (const auto& h : inv.hosts) {
     if (!o.name.empty() && h.record.name != o.name) continue;
+    auto manifest = manifests.find(h.record.name);
+    if (!o.selector.matches(manifest == manifests.end() ? std::map<std::string, std::string>{}
+                                                        : manifest_labels(manifest->second)))
+      continue;
     std::vector<std::string> acc;
     for (const auto& [type, ut] : h.accelerators)
       acc.push_back(type + " " + std::to_string(ut.first) + "/" + std::to_string(ut.second));
     std::vector<std::string> row = {
         h.record.name,
+        host_state_text(h),
         h.record.arch.empty() ? "?" : h.record.arch,
         h.record.pool,
         h.record.zone,
@@ -157,6 +161,8 @@ void get_hosts(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
       row.push_back(h.record.address);
       row.push_back(h.record.transport);
       row.push_back(h.facts.is_object() ? h.facts["cpu"].value("model", "") : "");
+      row.push_back(
+          h.last_error.empty() ? "-" : format_time_ms(h.last_error_at_ms) + ": " + h.last_error);
     }
     table.add(row);
     items.push_back(h.to_json());
@@ -170,6 +176,7 @@ void get_unmanaged(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
   for (const auto& h : inv.hosts) {
     for (const auto& d : h.unmanaged) {
       if (!o.name.empty() && d.value("domain", "") != o.name) continue;
+      if (!o.selector.matches({})) continue;  // unmanaged domains carry no labels
       table.add({h.record.name, d.value("domain", ""), d.value("state", ""),
                  std::to_string(d.value("cpus", 0)), gib(d.value("memoryMiB", int64_t{0}))});
       json item = d;
@@ -207,6 +214,7 @@ void get_objects(CliContext& ctx, const GetOptions& o, Store& store, const std::
     if (!in_tenant(kind == "Tenant" ? r.name : r.tenant, o.tenant)) continue;
     json record = json::parse(r.spec_json, nullptr, false);
     json manifest = record.is_object() ? record.value("manifest", json::object()) : json::object();
+    if (!o.selector.matches(manifest_labels(manifest))) continue;
     if (kind == "Volume") {
       const json& spec = manifest.contains("spec") ? manifest["spec"] : json::object();
       if (!spec.is_object() || !placed_vms.count(object_key(r.tenant, spec.value("attachTo", ""))))
@@ -221,6 +229,64 @@ void get_objects(CliContext& ctx, const GetOptions& o, Store& store, const std::
   print(ctx, o.format, items, table);
 }
 
+// The names NAME may take for `kind`, to refuse an unknown one.
+Result<std::vector<std::string>> names_of(Store& store, const std::string& kind,
+                                          const Inventory* inv) {
+  if (kind == "vms") return stored_names(store, "VirtualMachine");
+  if (kind == "hosts" || kind == "unmanaged") {
+    std::vector<std::string> names;
+    for (const auto& h : inv->hosts) {
+      if (kind == "hosts") names.push_back(h.record.name);
+      for (const auto& d : h.unmanaged)
+        if (kind == "unmanaged") names.push_back(d.value("domain", ""));
+    }
+    if (kind == "hosts") {
+      auto declared = stored_names(store, "Host");
+      if (!declared.ok()) return declared.status();
+      names.insert(names.end(), declared->begin(), declared->end());
+    }
+    return names;
+  }
+  return stored_names(store, kind);
+}
+
+std::string noun_of(const std::string& kind) {
+  if (kind == "vms") return "VM";
+  if (kind == "hosts") return "host";
+  if (kind == "unmanaged") return "unmanaged domain";
+  return kind;
+}
+
+// Refuses (exit 2) a selector that does not parse, or a tenant or NAME the
+// state does not hold.
+bool check_get_arguments(CliContext& ctx, GetOptions& o, Store& store, const std::string& kind,
+                         const Inventory* inv) {
+  auto selector = LabelSelector::parse(o.labels);
+  Status s = selector.ok() ? Status()
+                           : error(Code::kInvalidArgument,
+                                   "-l '" + o.labels + "': " + selector.status().message());
+  if (selector.ok()) o.selector = *selector;
+  if (s.ok()) s = check_tenant(store, o.tenant);
+  if (s.ok() && !o.name.empty()) {
+    auto names = names_of(store, kind, inv);
+    s = names.ok() ? check_known(noun_of(kind), o.name, *names) : names.status();
+    if (!names.ok()) {
+      print_error(ctx, s.message());
+      ctx.exit_code = kExitFailure;
+      return false;
+    }
+  }
+  if (s.ok()) return true;
+  print_error(ctx, s.message());
+  ctx.exit_code = kExitUsage;
+  return false;
+}
+
+std::vector<std::string> kind_words() {
+  return {"hosts",  "vms",      "unmanaged",      "tenants",         "zones",   "pools",
+          "images", "networks", "securitygroups", "placementgroups", "volumes", "pricelists"};
+}
+
 }  // namespace
 
 void add_get_command(CLI::App& app, CliContext& ctx) {
@@ -228,41 +294,67 @@ void add_get_command(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("get", "List hosts, VMs and other objects as last seen");
   cmd->footer(
       "Kinds: hosts, vms, unmanaged, tenants, zones, pools, images, networks, securitygroups,\n"
-      "placementgroups, volumes, pricelists.\n\nExamples:\n  xcloudctl get hosts\n"
-      "  xcloudctl get vms -o wide --tenant education -l system=edu-portal\n  xcloudctl get vms "
-      "--ip 10.20.1.11 -o json\n"
+      "placementgroups, volumes, pricelists.\n\n"
+      "Selectors (-l) use kubectl's syntax, requirements separated by commas all hold:\n"
+      "  key=value, key==value, key!=value (also matches objects without the key),\n"
+      "  key in (v1,v2), key notin (v1,v2), key (has the label), !key (does not).\n\n"
+      "An unknown kind, tenant or NAME is an error (exit 2) with a suggestion.\n\n"
+      "Host STATE: ready (reached at the last diff or apply), unreachable since the first\n"
+      "failed contact (-o wide shows the last error), maintenance (its Host manifest says\n"
+      "so) or unknown (never contacted). A VM whose host is unreachable shows as unknown.\n\n"
+      "Examples:\n  xcloudctl get hosts\n"
+      "  xcloudctl get vms -o wide --tenant education -l system=edu-portal\n"
+      "  xcloudctl get vms -l 'tier!=db,env in (prod,staging)' --status running\n"
+      "  xcloudctl get vms --ip 10.20.1.11 -o json\n"
+      "  xcloudctl get networks -l '!legacy'\n"
       "  xcloudctl get unmanaged");
   cmd->add_option("KIND", o->kind, "What to list")->required();
   cmd->add_option("NAME", o->name, "Only the object with this name");
-  cmd->add_option("-l,--selector", o->labels, "Label filter, key=value[,key=value]");
+  cmd->add_option("-l,--selector", o->labels,
+                  "Label selector: key=value, key!=value, key in (a,b), key notin (a,b), key, "
+                  "!key; commas AND them");
   cmd->add_option("--tenant", o->tenant, "Only this tenant and its sub-tenants");
   cmd->add_option("--ip", o->ip, "VMs with this IPv4 address");
   cmd->add_option("--id", o->id, "The VM with this libvirt UUID");
-  cmd->add_option("--state", o->state, "VMs in this state (running, stopped, missing, ...)");
+  cmd->add_option("--status", o->status,
+                  "VMs whose observed state starts with this (running, stopped, missing, "
+                  "unknown, ...)");
   add_output_option(*cmd, o->format, {"table", "wide", "json", "yaml"});
   cmd->callback([&ctx, o] {
     std::string kind = canonical_kind(o->kind);
     if (kind.empty()) {
-      ctx.err << "xcloudctl: unknown kind '" << o->kind << "' (see xcloudctl get --help)\n";
+      print_error(ctx, check_known("kind", o->kind, kind_words()).message() +
+                           " (see xcloudctl get --help)");
       ctx.exit_code = kExitUsage;
       return;
     }
     auto store = open_state_store(ctx);
     if (!store) return;
-    if (kind != "vms" && kind != "hosts" && kind != "unmanaged")
+    if (kind != "vms" && kind != "hosts" && kind != "unmanaged") {
+      if (!check_get_arguments(ctx, *o, *store, kind, nullptr)) return;
       return get_objects(ctx, *o, *store, kind);
+    }
     auto inv = load_inventory(*store);
     if (!inv.ok()) {
       print_error(ctx, inv.status().message());
       ctx.exit_code = kExitFailure;
       return;
     }
-    if (kind == "vms")
-      get_vms(ctx, *o, *inv);
-    else if (kind == "hosts")
-      get_hosts(ctx, *o, *inv);
-    else
-      get_unmanaged(ctx, *o, *inv);
+    if (!check_get_arguments(ctx, *o, *store, kind, &*inv)) return;
+    if (kind == "vms") return get_vms(ctx, *o, *inv);
+    if (kind == "unmanaged") return get_unmanaged(ctx, *o, *inv);
+    auto hosts = store->list_resources(std::string("Host"));
+    if (!hosts.ok()) {
+      print_error(ctx, hosts.status().message());
+      ctx.exit_code = kExitFailure;
+      return;
+    }
+    std::map<std::string, json> manifests;
+    for (const auto& r : *hosts) {
+      json record = json::parse(r.spec_json, nullptr, false);
+      if (record.is_object()) manifests[r.name] = record.value("manifest", json::object());
+    }
+    get_hosts(ctx, *o, *inv, manifests);
   });
 }
 

@@ -90,6 +90,9 @@ Status audited(Store& store, const CLI::App& cmd, const std::string& kind, const
 void add_pki_commands(CLI::App& app, CliContext& ctx) {
   auto* ca = app.add_subcommand("ca", "The cloud's certificate authority");
   ca->require_subcommand(1);
+  ca->footer(
+      "Examples:\n  xcloudctl ca init\n  xcloudctl host enroll kp-01 --address 10.8.0.13:7701\n\n"
+      "Run 'xcloudctl ca init --help' for details.");
   auto* init =
       ca->add_subcommand("init", "Create the CA (ECDSA P-256, 10 years) under the state directory");
   init->footer(
@@ -124,6 +127,9 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
 
   auto* host = app.add_subcommand("host", "Hosts: enroll");
   host->require_subcommand(1);
+  host->footer(
+      "Example:\n  xcloudctl host enroll kp-01 --address 10.8.0.13:7701\n\n"
+      "Run 'xcloudctl host enroll --help' for details.");
   auto* enroll = host->add_subcommand(
       "enroll", "Issue an agent certificate and write the bundle to copy to the host");
   enroll->footer(

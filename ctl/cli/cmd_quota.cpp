@@ -14,6 +14,7 @@
 #include "common/printable.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
+#include "ctl/cli/known_names.h"
 #include "ctl/cli/price_caps_option.h"
 #include "ctl/cli/table.h"
 #include "ctl/reconcile/quota.h"
@@ -231,8 +232,10 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
     row_for(t).used = u.used;
   }
   if (!o.tenant.empty() && by_key.empty()) {
-    ctx.err << "xcloudctl: no tenant '" << o.tenant << "'\n";
-    ctx.exit_code = kExitFailure;
+    std::vector<std::string> known;
+    for (const auto& t : tenants) known.push_back(t.tenant);
+    print_error(ctx, check_known("tenant", o.tenant, known).message());
+    ctx.exit_code = kExitUsage;
     return;
   }
 

@@ -116,6 +116,8 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
   diff->footer(
       "Example:\n  xcloudctl diff -f examples/ --prune\n\n"
       "Marks: + create, ~ change, - destroys data (with its GiB), > move.\n"
+      "A change no host can make (a disk smaller than the state records, a disk's base image\n"
+      "changed) is refused with exit 2 before any plan is made; apply refuses it the same way.\n"
       "Exit status: 0 no changes, 1 changes, 2 error.");
   add_common(diff, *diff_opts);
   add_output_option(*diff, diff_opts->format, {"text", "json"});
@@ -143,6 +145,8 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
       "A VM whose placement must change is a move; moves are refused (exit 1) until xcloud\n"
       "migrates VMs, unless --allow-recreate deletes the VM and creates it blank.\n"
       "Changes that need a guest restart are left pending unless --allow-restart is given.\n"
+      "A disk smaller than the state records (a shrink) is refused (exit 2) before any host\n"
+      "is changed.\n"
       "Exit status: 0 done, 1 some step failed, was refused, or a VM could not be placed, 2 "
       "invalid input.");
   add_common(apply, *apply_opts);

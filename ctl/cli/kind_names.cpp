@@ -23,4 +23,15 @@ std::string stored_kind(const std::string& text) {
   return "";
 }
 
+std::vector<std::string> kind_words() {
+  std::vector<std::string> words = {"vm", "vdc", "sg", "pg"};
+  for (Kind k : all_kinds()) {
+    std::string lname;
+    for (char c : std::string(kind_name(k)))
+      lname += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    words.push_back(lname);
+  }
+  return words;
+}
+
 }  // namespace xc

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace xc {
 
@@ -9,5 +10,9 @@ namespace xc {
 // "vdc" -> "Tenant", "sg" -> "SecurityGroup", "pg" -> "PlacementGroup";
 // "" if unknown.
 std::string stored_kind(const std::string& text);
+
+// The lowercase kind names ("virtualmachine", "vm", "tenant", ...), for a
+// "did you mean" on an unknown one.
+std::vector<std::string> kind_words();
 
 }  // namespace xc

@@ -4,6 +4,7 @@
 
 #include "ctl/billing/metering.h"
 #include "ctl/reconcile/quota.h"
+#include "ctl/reconcile/refused_changes.h"
 
 namespace xc {
 
@@ -56,10 +57,19 @@ Status save_observed(Store& store, const DesiredState& desired,
       r.transport = spec.transport == Transport::kSsh ? "ssh" : "tls";
       r.pool = spec.pool;
       r.zone = pool_zone[spec.pool];
+      // The last error is kept after a success; unreachableSinceMs only
+      // while the host cannot be reached.
+      nlohmann::json before = nlohmann::json::object();
+      if (previous.ok()) {
+        before = nlohmann::json::parse(previous->facts_json, nullptr, false);
+        if (!before.is_object()) before = nlohmann::json::object();
+      }
       if (o.reachable) {
         r.arch = o.facts.value("arch", "");
         nlohmann::json snapshot = {
             {"facts", o.facts}, {"unmanaged", o.unmanaged}, {"contactedAtMs", now()}};
+        for (const char* kept : {"lastError", "lastErrorAtMs"})
+          if (before.contains(kept)) snapshot[kept] = before[kept];
         snapshot["domains"] = nlohmann::json::array();
         for (const auto& d : o.domains)
           snapshot["domains"].push_back({{"domain", d.domain},
@@ -73,9 +83,14 @@ Status save_observed(Store& store, const DesiredState& desired,
                                          {"generation", d.generation},
                                          {"restartPending", d.restart_pending}});
         r.facts_json = snapshot.dump();
-      } else if (previous.ok()) {
-        r.arch = previous->arch;
-        r.facts_json = previous->facts_json;
+      } else {
+        if (previous.ok()) r.arch = previous->arch;
+        nlohmann::json snapshot = before;
+        int64_t at = now();
+        snapshot["lastError"] = o.error;
+        snapshot["lastErrorAtMs"] = at;
+        if (!snapshot.contains("unreachableSinceMs")) snapshot["unreachableSinceMs"] = at;
+        r.facts_json = snapshot.dump();
       }
       r.updated_at_ms = now();
       Status s = store.upsert_host(r);
@@ -123,6 +138,13 @@ Status plan_reconcile(Reconcile& r, const ReconcileOptions& options) {
   auto stored = stored_vms(*r.store);
   if (!stored.ok()) return stored.status();
   r.stored = std::move(*stored);
+  // What no host can do (a disk shrink) is refused whole, before planning:
+  // the agent would refuse it only halfway through an apply.
+  if (auto refused = refused_changes(r.desired, r.stored); !refused.empty()) {
+    std::string message;
+    for (const auto& why : refused) message += (message.empty() ? "" : "; ") + why;
+    return error(Code::kInvalidArgument, message);
+  }
   PlanOptions plan_options = options.plan;
   auto groups = stored_security_groups(*r.store);
   if (!groups.ok()) return groups.status();

@@ -45,7 +45,8 @@ struct ReconcileOptions {
 };
 
 // Builds the desired state, observes the hosts, saves what they report,
-// reads the store and plans. kInvalidArgument when the manifests cannot be
+// reads the store and plans. kInvalidArgument when the manifests ask for a
+// change no host can make (a disk shrink: refused_changes) or cannot be
 // expressed on a host; any other error is a store that failed: a failed read
 // is never planned as "nothing stored".
 Status plan_reconcile(Reconcile& r, const ReconcileOptions& options);

@@ -1,5 +1,7 @@
 #include "ctl/store/inventory.h"
 
+#include <set>
+
 #include "common/model.h"
 
 namespace xc {
@@ -36,7 +38,11 @@ json HostView::to_json() const {
           {"memoryMiB", {{"allocated", memory_mib_allocated}, {"total", memory_mib_total}}},
           {"vms", vms},
           {"accelerators", acc},
-          {"contactedAtMs", contacted_at_ms}};
+          {"contactedAtMs", contacted_at_ms},
+          {"state", state},
+          {"unreachableSinceMs", unreachable_since_ms},
+          {"lastError", last_error},
+          {"lastErrorAtMs", last_error_at_ms}};
 }
 
 Result<Inventory> load_inventory(Store& store) {
@@ -44,6 +50,15 @@ Result<Inventory> load_inventory(Store& store) {
   auto hosts = store.list_hosts();
   auto resources = store.list_resources(std::string("VirtualMachine"));
   auto placements = store.list_placements();
+  auto declared_hosts = store.list_resources(std::string("Host"));
+  if (!declared_hosts.ok()) return declared_hosts.status();
+  std::set<std::string> in_maintenance;
+  for (const auto& h : *declared_hosts) {
+    json record = json::parse(h.spec_json, nullptr, false);
+    if (!record.is_object()) continue;
+    json spec = record.value("manifest", json::object()).value("spec", json::object());
+    if (spec.is_object() && spec.value("maintenance", false)) in_maintenance.insert(h.name);
+  }
   if (!hosts.ok()) return hosts.status();
   if (!resources.ok()) return resources.status();
   if (!placements.ok()) return placements.status();
@@ -55,11 +70,20 @@ Result<Inventory> load_inventory(Store& store) {
     HostView v;
     v.record = h;
     json snapshot = json::parse(h.facts_json, nullptr, false);
+    if (snapshot.is_object()) {
+      v.unreachable_since_ms = snapshot.value("unreachableSinceMs", int64_t{0});
+      v.last_error = snapshot.value("lastError", "");
+      v.last_error_at_ms = snapshot.value("lastErrorAtMs", int64_t{0});
+      v.contacted_at_ms = snapshot.value("contactedAtMs", int64_t{0});
+    }
+    v.state = in_maintenance.count(h.name) ? "maintenance"
+              : v.unreachable_since_ms > 0 ? "unreachable"
+              : v.contacted_at_ms > 0      ? "ready"
+                                           : "unknown";
     if (snapshot.is_object() && snapshot.contains("facts")) {
       v.facts = snapshot["facts"];
       v.cpus_total = v.facts["cpu"].value("count", int64_t{0});
       v.memory_mib_total = v.facts.value("memoryKiB", int64_t{0}) / 1024;
-      v.contacted_at_ms = snapshot.value("contactedAtMs", int64_t{0});
       v.unmanaged = snapshot.value("unmanaged", json::array());
       for (const auto& a : v.facts.value("accelerators", json::array())) {
         std::string type = a.value("type", "");
@@ -97,7 +121,12 @@ Result<Inventory> load_inventory(Store& store) {
       if (v.is_string()) vm.labels[k] = v;
     vm.system = vm.labels.count("system") ? vm.labels["system"] : "";
     auto o = observed.find(vm.host + "|" + object_key(r.tenant, r.name));
-    if (o != observed.end()) {
+    bool host_lost =
+        host_index.count(vm.host) && inv.hosts[host_index[vm.host]].unreachable_since_ms > 0;
+    if (host_lost) {
+      vm.state = "unknown";  // last seen on a host that cannot be reached now
+      if (o != observed.end()) vm.uuid = o->second.value("uuid", "");
+    } else if (o != observed.end()) {
       vm.state = o->second.value("state", "unknown");
       vm.uuid = o->second.value("uuid", "");
       if (o->second.value("restartPending", false)) vm.state += " (restart pending)";

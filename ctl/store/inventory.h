@@ -12,6 +12,8 @@
 
 namespace xc {
 
+// A VM's state is "unknown" when its host is unreachable: what the host last
+// reported may no longer be true.
 struct VmView {
   std::string tenant, name, host, state = "unknown", uuid, system, arch;
   int64_t cpus = 0, memory_mib = 0, generation = 0;
@@ -27,7 +29,14 @@ struct HostView {
   int64_t cpus_total = 0, memory_mib_total = 0, cpus_allocated = 0, memory_mib_allocated = 0,
           vms = 0;
   std::map<std::string, std::pair<int64_t, int64_t>> accelerators;  // type -> (used, total)
-  int64_t contacted_at_ms = 0;
+  int64_t contacted_at_ms = 0;                                      // the last successful contact
+  // "ready" (reached at the last contact), "unreachable" (the last contact
+  // failed, since unreachable_since_ms), "maintenance" (its Host manifest
+  // says so), or "unknown" (never contacted).
+  std::string state = "unknown";
+  int64_t unreachable_since_ms = 0;
+  std::string last_error;  // kept after the host is reached again
+  int64_t last_error_at_ms = 0;
   nlohmann::json unmanaged = nlohmann::json::array();
   nlohmann::json to_json() const;
 };

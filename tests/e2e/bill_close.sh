@@ -110,8 +110,8 @@ expect_status 0 ctl apply -f "$M"
 # A late correction lands in the first open month, as its own line.
 expect_status 2 ctl bill adjust --tenant education --item memory --amount 1.234 --reason x
 expect_err 'xcloudctl: --amount "1.234": at most two decimals (fen)'
-expect_status 1 ctl bill adjust --tenant nowhere --item memory --amount 1 --reason x
-expect_err 'xcloudctl: tenant "nowhere" is not in the state database; nothing was changed'
+expect_status 2 ctl bill adjust --tenant eduction --item memory --amount 1 --reason x
+expect_err "xcloudctl: unknown tenant 'eduction' (did you mean 'education'?); nothing was changed"
 expect_status 0 ctl bill adjust --tenant education --item memory --amount=-12.50 --reason "INC-1: memory billed twice"
 expect_out "adjustment #1 in 2026-12: education memory -12.50 CNY (INC-1: memory billed twice)"
 expect_status 0 ctl bill --month 2026-12

@@ -50,26 +50,45 @@ for s in "Identity:" "Placement:" "Observed state" "aarch64" "gpu-16g" "VMs (" "
 done
 expect_status 0 ctl describe host kp-01 -o json
 json_check 'd["name"] == "kp-01" and d["observed"]["arch"] == "aarch64" and len(d["vms"]) == 2'
+# A placement group: its members and the hosts they run on (anti-affinity: two hosts).
+expect_status 0 ctl describe placementgroup edu-portal-web
+expect_contains "$TMP/out" "Members (2):"
+expect_contains "$TMP/out" "edu-portal-web-1"
+expect_contains "$TMP/out" "edu-portal-web-2"
+expect_status 0 ctl describe pg edu-portal-web -o json
+json_check 'sorted(m["name"] for m in d["members"]) == ["edu-portal-web-1", "edu-portal-web-2"]'
+json_check 'sorted(m["host"] for m in d["members"]) == ["x86-01", "x86-02"] and all(m["state"] == "running" for m in d["members"])'
 expect_status 0 ctl describe tenant education
 expect_contains "$TMP/out" "Kind:"
 expect_contains "$TMP/out" "Tenant"
 expect_status 0 ctl describe network app --tenant health -o json
 json_check 'd["kind"] == "Network" and d["tenant"] == "health" and d["spec"]["spec"]["vxlan"] == 5001'
 
-# Ambiguous (exit 2, the candidates listed) and unknown (exit 1) names.
+# Ambiguous (exit 2, the candidates listed) and unknown (exit 2, with a suggestion) names.
 expect_status 2 ctl describe network app
 expect_contains "$TMP/err" 'Network "education/app"'
 expect_contains "$TMP/err" 'Network "health/app"'
 expect_contains "$TMP/err" "--tenant"
-expect_status 1 ctl describe vm no-such-vm
+expect_status 2 ctl describe vm no-such-vm
 expect_contains "$TMP/err" 'VirtualMachine "no-such-vm" not found'
-expect_status 1 ctl describe vm edu-portal-web-1 --tenant health
-expect_status 1 ctl describe host no-such-host
+expect_status 2 ctl describe vm edu-portal-web-l
+expect_contains "$TMP/err" "VirtualMachine \"edu-portal-web-l\" not found (did you mean 'edu-portal-web-1'?)"
+expect_status 2 ctl describe vm edu-portal-web-1 --tenant health
+expect_contains "$TMP/err" 'not found in tenant health'
+expect_status 2 ctl describe vm edu-portal-web-1 --tenant heath
+expect_contains "$TMP/err" "unknown tenant 'heath' (did you mean 'health'?)"
+expect_status 2 ctl describe host no-such-host
+expect_status 2 ctl describe host x86-1
+expect_contains "$TMP/err" "host \"x86-1\" not found (did you mean 'x86-01'?)"
+expect_status 2 ctl describe netwrok app
+expect_contains "$TMP/err" "unknown kind 'netwrok' (did you mean 'network'?)"
 expect_status 2 ctl describe gizmo x
 expect_status 2 ctl delete network app --yes
 expect_contains "$TMP/err" 'Network "health/app"'
-expect_status 1 ctl delete vm no-such-vm --yes
+expect_status 2 ctl delete vm no-such-vm --yes
 expect_contains "$TMP/err" "not found"
+expect_status 2 ctl delete vm edu-portal-web-1 --tenant eduction --yes
+expect_contains "$TMP/err" "unknown tenant 'eduction' (did you mean 'education'?); nothing was changed"
 
 # A host or tenant that still has VMs is refused, and nothing is recorded.
 seq_before=$(ctl audit list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
@@ -93,10 +112,12 @@ grep -q health-records-db-1 "$TMP/out" && fail "deleted VM still listed by get v
 agent "${port_of[$host]}" domains.list '{}' | grep -q "xc-health.health-records-db-1" && fail "agent still lists the deleted VM"
 expect_status 0 ctl audit list --object VirtualMachine/health/health-records-db-1 -o json
 json_check '[r["action"] for r in d].count("delete") == 1'
+# The record and the output say what the agent reported: a simulated host wipes nothing.
+json_check 'd[-1]["message"] == "host %s, domain xc-health.health-records-db-1, disks not wiped (simulated host: nothing to wipe)" % "'"$host"'"'
 json_check 'd[-1]["action"] == "delete" and d[-1]["result"] == "ok" and d[-1]["hash_after"] == "" and d[-1]["reason"] == "CHG-42"'
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[-1]["hash_before"] == sys.argv[2], d' "$TMP/out" "$hash" ||
   fail "the delete record's hash_before is not the stored hash"
-expect_status 1 ctl describe vm health-records-db-1
+expect_status 2 ctl describe vm health-records-db-1
 # Intact; no signing key here, so nothing is sealed (exit 3).
 expect_status 3 ctl audit verify
 expect_contains "$TMP/out" "intact: "
@@ -107,7 +128,7 @@ expect_contains "$TMP/out" "+ create VirtualMachine health/health-records-db-1"
 # A store-only kind: the record goes, the audit record says so, describe no longer finds it.
 expect_status 0 ctl delete securitygroup web --yes
 expect_contains "$TMP/out" 'deleted SecurityGroup "education/web"'
-expect_status 1 ctl describe securitygroup web
+expect_status 2 ctl describe securitygroup web
 expect_status 0 ctl audit list --object SecurityGroup/education/web -o json
 json_check 'd[-1]["action"] == "delete" and d[-1]["result"] == "ok"'
 # A host that cannot be reached: the delete fails, the store keeps the VM, the attempt is recorded.

@@ -47,8 +47,10 @@ expect_contains "$TMP/out" "  schools"
 if grep -q "health" "$TMP/out"; then fail "quota education shows health"; fi
 expect_status 0 "$XCLOUDCTL" quota -f "$CLOUD" education/schools -o json
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [t["tenant"] for t in r]==["education/schools"], r' "$TMP/out"
-expect_status 1 "$XCLOUDCTL" quota nosuch -f "$CLOUD"
-expect_contains "$TMP/err" "no tenant 'nosuch'"
+expect_status 2 "$XCLOUDCTL" quota nosuch -f "$CLOUD"
+expect_contains "$TMP/err" "unknown tenant 'nosuch'"
+expect_status 2 "$XCLOUDCTL" quota eduction -f "$CLOUD"
+expect_contains "$TMP/err" "unknown tenant 'eduction' (did you mean 'education'?)"
 
 # Above 80%: flagged in JSON; bold yellow on a terminal only.
 cp -r "$CLOUD" "$TMP/cloud"

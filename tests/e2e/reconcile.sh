@@ -37,7 +37,7 @@ python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); assert sorted(x["na
 expect_status 0 ctl get vms --ip 10.20.1.11
 expect_contains "$TMP/out" "edu-portal-web-1"
 expect_status 0 ctl get hosts
-expect_contains "$TMP/out" "kp-01    aarch64"
+grep -qE "^kp-01 +ready +aarch64" "$TMP/out" || fail "get hosts: $(cat "$TMP/out")"
 expect_status 0 ctl get unmanaged
 expect_contains "$TMP/out" "legacy-erp"
 expect_status 0 ctl get tenants
