@@ -22,7 +22,7 @@ struct VolumeRequest {
   std::string backing;                   // absolute path of a base image, or empty
   bool create = true;                    // false: the volume must exist (resize)
   std::string backing_format = "qcow2";  // of the backing file: qcow2 or raw
-  std::string backing_sha256;            // checked before the volume is created, when set
+  std::string backing_sha256 = "";       // checked before the volume is created, when set
 };
 
 // The libvirt volume XML of a new qcow2 volume, over `backing` (read as

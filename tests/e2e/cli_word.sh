@@ -95,14 +95,20 @@ expect_contains "$TMP/err" "unknown tenant 'helth' (did you mean 'health'?)"
 expect_status 0 ctl bill --month 2026-11 --tenant health
 
 # An update of one VM: the unchanged web group already on its host is not re-applied.
+ensures() {
+  ctl audit list --object SecurityGroup/education/web -o json |
+    python3 -c 'import json,sys; print(sum(r["action"] == "ensure-securitygroup" for r in json.load(sys.stdin)))'
+}
+[ "$(ensures)" = 2 ] || fail "the web group was not ensured on its two hosts: $(ensures)"
 sed -i '0,/system: edu-portal, tier: web/s//system: edu-portal, tier: web, owner: alice/' "$M/vms.yaml"
 expect_status 1 ctl diff -f "$M"
 expect_contains "$TMP/out" "~ update VirtualMachine education/edu-portal-web-1"
 grep -q "ensure-securitygroup" "$TMP/out" && fail "an unchanged group is re-applied: $(cat "$TMP/out")"
 expect_status 0 ctl apply -f "$M"
-expect_status 0 ctl audit list --object SecurityGroup/education/web -o json
-[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$TMP/out")" = 2 ] ||
-  fail "the web group was audited again: $(cat "$TMP/out")"
+[ "$(ensures)" = 2 ] || fail "the web group was ensured and audited again: $(ensures)"
+expect_status 0 ctl audit list --object VirtualMachine/education/edu-portal-web-1 -o json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[-1]["action"] == "update" and d[-1]["result"] == "ok", d' "$TMP/out" ||
+  fail "the VM update was not applied: $(cat "$TMP/out")"
 
 # A disk shrink is refused at diff and apply, exit 2, before any host changes.
 cp -r "$M" "$TMP/shrink"
