@@ -5,8 +5,11 @@ tier's IOPS in `virsh blkdeviotune`, see CPU time rise in metrics.sample, then
 domain.delete with wipe removes the disk. The x86_64 guest has a NIC on a
 tenant network in a security group: its group and set network filters are
 defined, the set filter references the group, the domain's interface has the
-<filterref>, and the guest still runs with the filter instantiated."""
+<filterref>, and the guest still runs with the filter instantiated. A raw
+image with a sha256 becomes the raw backing file of a qcow2 overlay, and a
+wrong digest is refused."""
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +24,8 @@ pool = f"xc-systest-{os.getpid()}"
 config = os.path.join(workdir, "agent.yaml")
 with open(config, "w") as f:
     # Software emulation: the machines this runs on may have no (or nested) KVM.
-    f.write(f"libvirt: qemu:///system\ndomainType: qemu\nstorageDir: {workdir}/disks\nstoragePool: {pool}\n")
+    f.write(f"libvirt: qemu:///system\ndomainType: qemu\nstorageDir: {workdir}/disks\nstoragePool: {pool}\n"
+            f"imageDir: {workdir}/images\n")
 
 
 def virsh(*args):
@@ -113,6 +117,30 @@ def exercise(agent, arch, iops, nics=()):
           + (f", filtered by {SET_FILTER} -> {GROUP_FILTER}" if nics else ""))
 
 
+def exercise_raw_image(agent):
+    """An Image with format: raw and sha256: a wrong digest is refused before
+    any disk exists; the right one gives a qcow2 overlay whose backing file
+    qemu-img reads as raw."""
+    images = os.path.join(workdir, "images")
+    os.makedirs(images, exist_ok=True)
+    base = os.path.join(images, "base.raw")
+    with open(base, "wb") as f:
+        f.write(b"xcloud raw image\n" + bytes(1 << 20))
+    good = hashlib.sha256(open(base, "rb").read()).hexdigest()
+    request = {"name": "systest-raw-root", "size_gib": 1, "backing": base, "backing_format": "raw"}
+    refused = agent.call("volume.ensure", {**request, "backing_sha256": "0" * 64})
+    assert refused["error"]["code"] == "failed_precondition", refused
+    assert f"SHA-256 is {good}, the Image says {'0' * 64}" in refused["error"]["message"], refused
+    created = agent.ok("volume.ensure", {**request, "backing_sha256": good})
+    assert created["action"] == "created", created
+    info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", "-U", created["path"]],
+                                     check=True, capture_output=True, text=True).stdout)
+    assert info["format"] == "qcow2", info
+    assert info["backing-filename"] == base and info["backing-filename-format"] == "raw", info
+    agent.ok("volume.delete", {"name": "systest-raw-root"})
+    print("raw image: digest checked, qcow2 overlay on a raw backing file")
+
+
 agent = Agent(agent_binary, config)
 names = ["xc-systest.vm-x86-64", "xc-systest.vm-aarch64"]
 for name in names:  # left by an interrupted earlier run
@@ -122,7 +150,9 @@ try:
     exercise(agent, "x86_64", 2500, [{"network": "systest/sgnet", "mac": "52:54:00:5e:00:01",
                                        "security_groups": ["ssh"]}])
     exercise(agent, "aarch64", 3000)
+    exercise_raw_image(agent)
 finally:
+    agent.call("volume.delete", {"name": "systest-raw-root"})
     for name in names:
         agent.call("domain.delete", {"name": name})
     subprocess.run(["virsh", "-c", "qemu:///system", "nwfilter-undefine", SET_FILTER], capture_output=True)
