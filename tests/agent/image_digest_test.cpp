@@ -85,11 +85,11 @@ TEST_CASE("volume.ensure checks the base image's digest before creating the disk
 
 TEST_CASE("a new volume is a qcow2 overlay reading its backing file in the image's format") {
   std::string raw = volume_xml("vm-root.qcow2", 1024, "/var/lib/xcloud/images/kylin.raw", "raw");
-  CHECK(raw.find("<target><format type=\"qcow2\" /></target>") != std::string::npos);
+  CHECK(raw.find("<target><format type=\"qcow2\"/></target>") != std::string::npos);
   CHECK(raw.find("<backingStore><path>/var/lib/xcloud/images/kylin.raw</path><format "
-                 "type=\"raw\" /></backingStore>") != std::string::npos);
+                 "type=\"raw\"/></backingStore>") != std::string::npos);
   std::string qcow2 =
       volume_xml("vm-root.qcow2", 1024, "/var/lib/xcloud/images/uos.qcow2", "qcow2");
-  CHECK(qcow2.find("<format type=\"qcow2\" /></backingStore>") != std::string::npos);
+  CHECK(qcow2.find("<format type=\"qcow2\"/></backingStore>") != std::string::npos);
   CHECK(volume_xml("data.qcow2", 1024, "", "qcow2").find("backingStore") == std::string::npos);
 }

@@ -136,7 +136,10 @@ TEST_CASE("planner: updating a VM does not re-ensure an unchanged group its host
       h.domains.push_back(d);
     }
   }
-  CHECK(make_plan(cloud.desired, cloud.hosts, stored, options).steps.empty());
+  Plan converged = make_plan(cloud.desired, cloud.hosts, stored, options);
+  CHECK(steps_of(converged, StepAction::kUpdate).empty());
+  CHECK(steps_of(converged, StepAction::kCreate).empty());
+  CHECK(steps_of(converged, StepAction::kEnsureSecurityGroup).empty());
 
   // edu-portal-web-1 changes (a new manifest hash): its update is planned,
   // but the web group, unchanged and on its host already, is not.

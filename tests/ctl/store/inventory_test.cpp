@@ -40,7 +40,7 @@ TEST_CASE("inventory: a host's state, and unknown for a VM last seen on an unrea
                                {"lastError", "host h-lost: connection refused"},
                                {"lastErrorAtMs", 3000}},
                               "web-2"));
-  put_host("h-maint", snapshot({}, ""));
+  put_host("h-maint", snapshot(json::object(), ""));
   put_host("h-never", "{}");
   REQUIRE(store
               .put_resource({"Host", "", "h-maint",
@@ -49,8 +49,13 @@ TEST_CASE("inventory: a host's state, and unknown for a VM last seen on an unrea
               .ok());
   for (const std::string host : {"h-ready", "h-lost"}) {
     std::string name = host == "h-ready" ? "web-1" : "web-2";
-    REQUIRE(
-        store.put_resource({"VirtualMachine", "education", name, "{}", "x", 0, "default", 0}).ok());
+    REQUIRE(store
+                .put_resource({"VirtualMachine", "education", name,
+                               json{{"manifest", {{"metadata", {{"name", name}}}}},
+                                    {"domain", {{"cpus", 2}, {"memory_mib", 4096}}}}
+                                   .dump(),
+                               "x", 0, "default", 0})
+                .ok());
     REQUIRE(store.set_placement({"VirtualMachine", "education", name}, host).ok());
   }
   auto inv = load_inventory(store);
