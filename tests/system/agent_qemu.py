@@ -48,6 +48,7 @@ def exercise(agent, arch, iops, nics=()):
     if nics:
         nic_filter_names.extend(nic_filters.names(domain))
         nic_filters.check(domain, created)
+        nic_filters.check_live_swap(agent, spec, domain)
 
     listed = {d["domain"]: d for d in agent.ok("domains.list")["managed"]}
     assert listed[domain]["state"] == "running", listed

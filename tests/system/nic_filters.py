@@ -1,9 +1,12 @@
 """The packet filter part of the system test: security groups (ingress and
 egress) and anti-spoofing on a real libvirtd. check() reads the rules libvirt
 instantiated on each guest tap device (iptables-save, ip6tables-save,
-ebtables-save) and asserts what each NIC may send and receive."""
+ebtables-save) and asserts what each NIC may send and receive;
+check_live_swap() shows a running guest gaining its filter at an update."""
+import hashlib
 import re
 import subprocess
+import tempfile
 from xml.etree import ElementTree
 
 TENANT = "systest"
@@ -158,9 +161,37 @@ def remove_leftovers():
 
 def cleanup(agent, nic_filters):
     for name in nic_filters + ["xcloud-no-ipv6-spoofing"] + [
-            "xcsgset-" + __import__("hashlib").sha256(f"{TENANT}:{groups}".encode()).hexdigest()[:16]
+            "xcsgset-" + hashlib.sha256(f"{TENANT}:{groups}".encode()).hexdigest()[:16]
             for groups in ("https-out,ssh", "ssh")]:
         subprocess.run(["virsh", "-c", "qemu:///system", "nwfilter-undefine", name], capture_output=True)
     for group in ("ssh", "https-out"):
         agent.call("securitygroup.delete", {"tenant": TENANT, "name": group})
     agent.call("network.delete", {"tenant": TENANT, "name": "sgnet"})
+
+
+def check_live_swap(agent, spec, domain):
+    """A running guest whose NIC still references the bare set filter (as an
+    older agent left it) gets its NIC filter at the next update, live: the
+    anti-spoofing rules appear on its tap device without a restart."""
+    live = ElementTree.fromstring(virsh("dumpxml", domain))
+    interface = live.find("./devices/interface")
+    tap = interface.find("target").get("dev")
+    want = interface.find("filterref").get("filter")
+    old = ElementTree.Element("interface", {"type": "bridge"})
+    for tag in ("mac", "source", "model"):
+        old.append(interface.find(tag))
+    ElementTree.SubElement(old, "filterref", {"filter": "xcsgset-" + hashlib.sha256(
+        f"{TENANT}:https-out,ssh".encode()).hexdigest()[:16]})
+    with tempfile.NamedTemporaryFile("w", suffix=".xml") as device:
+        device.write(ElementTree.tostring(old, encoding="unicode"))
+        device.flush()
+        virsh("update-device", domain, device.name, "--live")
+    assert not chain_rules(save(["ebtables-save"]), f"I-{tap}-"), "the old filter had anti-spoofing"
+    started = virsh("domid", domain)
+    updated = agent.ok("domain.ensure", dict(spec, spec_hash=spec["spec_hash"] + "0"))
+    assert updated["action"] == "updated" and "pending" not in updated, updated
+    ref = ElementTree.fromstring(virsh("dumpxml", domain)).find("./devices/interface/filterref")
+    assert ref.get("filter") == want, ElementTree.tostring(ref)
+    check_ebtables(tap, NICS[0], save(["ebtables-save"]))
+    assert virsh("domid", domain) == started, "the guest was restarted"
+    assert agent.ok("domain.ensure", spec)["action"] == "updated"
