@@ -104,9 +104,9 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
   }
   bool wide = o.format == "wide";
   Table table(
-      wide ? std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IPV4",
-                                      "SYSTEM", "ARCH", "DISKS", "GEN", "ID"}
-           : std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IPV4"});
+      wide ? std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IP",
+                                      "MAC", "SYSTEM", "ARCH", "DISKS", "GEN", "ID"}
+           : std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IP"});
   json items = json::array();
   for (const auto& vm : inv.vms) {
     if (!o.name.empty() && vm.name != o.name) continue;
@@ -117,12 +117,17 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
     bool match = true;
     for (const auto& [k, v] : *selector) match &= vm.labels.count(k) && vm.labels.at(k) == v;
     if (!match) continue;
+    std::vector<std::string> addresses, macs;
+    for (const NicView& n : vm.nics) {
+      if (!n.addresses().empty()) addresses.push_back(n.addresses());
+      macs.push_back(n.mac);
+    }
     std::vector<std::string> row = {
-        vm.tenant,          vm.name,      vm.host, vm.state, std::to_string(vm.cpus),
-        gib(vm.memory_mib), join(vm.ipv4)};
+        vm.tenant,          vm.name,        vm.host, vm.state, std::to_string(vm.cpus),
+        gib(vm.memory_mib), join(addresses)};
     if (wide) {
       for (const auto& extra :
-           {vm.system, vm.arch, join(vm.disks), std::to_string(vm.generation), vm.uuid})
+           {join(macs), vm.system, vm.arch, join(vm.disks), std::to_string(vm.generation), vm.uuid})
         row.push_back(extra);
     }
     table.add(row);
