@@ -180,8 +180,9 @@ Result<std::string> list_domains_text(AgentContext& ctx, bool deep) {
     if (out.back() == '}') out += ',';
     out += "{\"cpus\":";
     append_json_int(out, size.cpus);
+    std::optional<DomainSpec> spec;
     if (fields && deep && persistent) {
-      auto spec = applied_spec(d.get());
+      spec = applied_spec(d.get());
       out += ",\"definitionDrift\":";
       out += spec && definition_drifted(d.get(), *spec, ctx.config.storage_dir) ? "true" : "false";
     }
@@ -197,6 +198,20 @@ Result<std::string> list_domains_text(AgentContext& ctx, bool deep) {
       append_json_string(out, fields->kind);
       out += ",\"memoryMiB\":";
       append_json_int(out, size.memory_kib / 1024);
+      if (spec) {  // deep: the NICs' addresses as applied (declared or allocated)
+        out += ",\"nics\":[";
+        for (size_t k = 0; k < spec->nics.size(); ++k) {
+          const DomainNic& n = spec->nics[k];
+          out += k ? ",{\"ipv4\":" : "{\"ipv4\":";
+          append_json_string(out, n.ipv4);
+          out += ",\"ipv6\":";
+          append_json_string(out, n.ipv6);
+          out += ",\"mac\":";
+          append_json_string(out, n.mac);
+          out += '}';
+        }
+        out += ']';
+      }
       out += ",\"restartPending\":";
       out += restart_pending ? "true" : "false";
       out += ",\"specHash\":";

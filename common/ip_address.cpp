@@ -16,6 +16,12 @@ std::optional<IpAddress> parse_ip(const std::string& text) {
   return std::nullopt;
 }
 
+std::string format_ip(const IpAddress& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(address.v6 ? AF_INET6 : AF_INET, address.bytes.data(), text, sizeof text);
+  return text;
+}
+
 namespace {
 
 bool bit(const IpAddress& a, int i) {
@@ -55,6 +61,32 @@ bool is_network_or_broadcast(const Subnet& subnet, const IpAddress& address) {
   for (int i = subnet.prefix; i < 32; ++i)
     if (!bit(address, i)) return false;
   return true;
+}
+
+IpAddress subnet_last(const Subnet& subnet) {
+  IpAddress out = subnet.base;
+  for (int i = subnet.prefix; i < width(out); ++i) out.bytes[i / 8] |= uint8_t(1u << (7 - i % 8));
+  return out;
+}
+
+std::optional<IpAddress> next_ip(const IpAddress& address) {
+  IpAddress out = address;
+  for (int i = width(out) / 8 - 1; i >= 0; --i)
+    if (++out.bytes[i] != 0) return out;
+  return std::nullopt;  // wrapped: it was the family's last address
+}
+
+std::optional<IpRange> parse_ip_range(const std::string& text) {
+  if (text.find('/') != std::string::npos) {
+    auto subnet = parse_subnet(text);
+    if (!subnet) return std::nullopt;
+    return IpRange{subnet->base, subnet_last(*subnet)};
+  }
+  size_t dash = text.find('-');
+  auto first = parse_ip(text.substr(0, dash));
+  auto last = dash == std::string::npos ? first : parse_ip(text.substr(dash + 1));
+  if (!first || !last || first->v6 != last->v6 || *last < *first) return std::nullopt;
+  return IpRange{*first, *last};
 }
 
 }  // namespace xc

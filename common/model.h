@@ -144,6 +144,9 @@ struct NetworkSpec {
   std::optional<SubnetSpec> ipv4;
   std::optional<SubnetSpec> ipv6;
   std::vector<std::string> dns;
+  // Addresses the allocator never hands out: "a", "a-b" or a CIDR, inside
+  // one of the subnets. NICs may still declare them.
+  std::vector<std::string> reserved;
 };
 
 struct SecurityRule {

@@ -165,6 +165,7 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       n.ipv4 = subnet_of(s, "ipv4");
       n.ipv6 = subnet_of(s, "ipv6");
       n.dns = strings(s, "dns");
+      n.reserved = strings(s, "reserved");
       return n;
     }
     case Kind::kSecurityGroup:

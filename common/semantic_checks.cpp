@@ -342,10 +342,37 @@ class Checker {
     }
     check_subnet(doc, spec.ipv4, "ipv4", false);
     check_subnet(doc, spec.ipv6, "ipv6", true);
+    for (size_t i = 0; i < spec.reserved.size(); ++i)
+      check_reserved(o, doc, "/spec/reserved/" + std::to_string(i), spec.reserved[i]);
     for (size_t i = 0; i < spec.dns.size(); ++i)
       if (!parse_ip(spec.dns[i]))
         error(doc, "/spec/dns/" + std::to_string(i),
               "invalid DNS server address '" + spec.dns[i] + "'");
+  }
+
+  // A reserved entry: an address, a range or a CIDR inside the subnet of its family.
+  void check_reserved(const Object& o, const YamlDocument& doc, const std::string& pointer,
+                      const std::string& text) {
+    auto range = parse_ip_range(text);
+    if (!range) {
+      error(doc, pointer,
+            "invalid reserved address range '" + text +
+                "' (expected an address, a range such as 10.20.1.2-10.20.1.9, or a CIDR)");
+      return;
+    }
+    bool v6 = range->first.v6;
+    const char* family = v6 ? "IPv6" : "IPv4";
+    auto subnet = subnets_.find({&doc, v6});
+    if (subnet == subnets_.end()) {
+      error(doc, pointer,
+            "reserved " + text + ": network '" + qualified(o) + "' has no " + family + " subnet");
+      return;
+    }
+    const auto& spec = o.as<NetworkSpec>();
+    if (!subnet_contains(subnet->second, range->first) ||
+        !subnet_contains(subnet->second, range->last))
+      error(doc, pointer,
+            "reserved " + text + " is outside subnet " + (v6 ? spec.ipv6 : spec.ipv4)->subnet);
   }
 
   void check_security_group(const Object& o, const YamlDocument& doc) {
@@ -500,12 +527,13 @@ class Checker {
       error(doc, p + "/network",
             "network '" + nic.network + "' is in zone " + ns.zone +
                 " but the VM is placed in zone " + vm_zone + " (placement never crosses zones)");
-    check_address(o, doc, p + "/ipv4", nic.ipv4, *net, false);
-    if (nic.ipv6 != "auto") check_address(o, doc, p + "/ipv6", nic.ipv6, *net, true);
+    check_address(o, doc, i, "ipv4", nic.ipv4, *net, false);
+    if (nic.ipv6 != "auto") check_address(o, doc, i, "ipv6", nic.ipv6, *net, true);
   }
 
-  void check_address(const Object& o, const YamlDocument& doc, const std::string& pointer,
+  void check_address(const Object& o, const YamlDocument& doc, size_t nic, const char* key,
                      const std::string& text, const Object& net, bool v6) {
+    std::string pointer = "/spec/nics/" + std::to_string(nic) + "/" + key;
     if (text.empty()) return;
     const char* family = v6 ? "IPv6" : "IPv4";
     auto ip = parse_ip(text);
@@ -531,12 +559,13 @@ class Checker {
       error(doc, pointer, "address " + text + " is the gateway of network " + qualified(net));
     } else {
       std::string bytes(ip->bytes.begin(), ip->bytes.end());
+      std::string holder = "vm \"" + qualified(o) + "\" nic " + std::to_string(nic);
       auto [it, inserted] = addresses_.emplace(std::make_pair(qualified(net), bytes),
-                                               std::make_pair(&o, where(doc, pointer)));
+                                               std::make_pair(holder, where(doc, pointer)));
       if (!inserted)
         error(doc, pointer,
-              "address " + text + " is already used by VirtualMachine " +
-                  qualified(*it->second.first) + " (" + it->second.second + ")");
+              holder + ": address " + text + " is already held by " + it->second.first + " (" +
+                  it->second.second + ")");
     }
   }
 
@@ -558,8 +587,8 @@ class Checker {
   std::map<std::string, const Object*> price_dates_;
   std::map<std::string, const Object*> host_addresses_;
   std::map<std::pair<const YamlDocument*, bool>, Subnet> subnets_;
-  // (network, address bytes) -> first user and where it was declared.
-  std::map<std::pair<std::string, std::string>, std::pair<const Object*, std::string>> addresses_;
+  // (network, address bytes) -> the first NIC declaring it and where.
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> addresses_;
 };
 
 }  // namespace

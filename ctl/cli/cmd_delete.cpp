@@ -242,6 +242,8 @@ void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
       if (!s.ok()) return s;
       s = forget_attached_volumes(store, r.tenant, r.name);  // domain.delete removed them
       if (!s.ok()) return s;
+      s = store.delete_vm_address_allocations(r.tenant, r.name);  // free for the next VM
+      if (!s.ok()) return s;
     }
     return host.empty() ? Status{} : forget_observed(store, host, r);
   };

@@ -261,6 +261,10 @@ void describe_vm(CliContext& ctx, const DescribeOptions& o, Store& store, const 
       obs["generation"] = observed.value("generation", int64_t{0});
     }
     doc["observed"] = obs;
+    ordered_json nics = ordered_json::array();
+    for (const NicView& n : nics_of(id.domain, id.manifest))
+      nics.push_back(ordered_json::parse(n.to_json().dump()));
+    doc["nics"] = nics;
     doc["spec"] = ordered_json::parse(id.manifest.dump());
     doc["recentChanges"] = changes_json(*changes);
     return emit_structured(ctx, o.format, doc);
@@ -281,6 +285,20 @@ void describe_vm(CliContext& ctx, const DescribeOptions& o, Store& store, const 
     if (hv && !hv->record.arch.empty()) place.add("Arch", hv->record.arch);
   }
   place.print(ctx.out);
+
+  // What the VM was last applied with: declared and allocated addresses, MACs.
+  std::vector<NicView> nics = nics_of(id.domain, id.manifest);
+  if (!nics.empty()) {
+    Section nic_section("NICs");
+    for (size_t k = 0; k < nics.size(); ++k) {
+      const NicView& n = nics[k];
+      std::string line = n.network + "  mac " + n.mac;
+      if (!n.ipv4.empty()) line += "  ipv4 " + n.ipv4 + (n.ipv4_allocated ? " (allocated)" : "");
+      if (!n.ipv6.empty()) line += "  ipv6 " + n.ipv6 + (n.ipv6_allocated ? " (allocated)" : "");
+      nic_section.add("NIC " + std::to_string(k), line);
+    }
+    nic_section.print(ctx.out);
+  }
 
   Section obs(std::string("Observed state") +
               (contacted ? " (host report of " + format_time_ms(hv->contacted_at_ms) + ")" : ""));

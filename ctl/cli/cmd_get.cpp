@@ -97,9 +97,9 @@ std::string canonical_kind(const std::string& k) {
 void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
   bool wide = o.format == "wide";
   Table table(
-      wide ? std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IPV4",
-                                      "SYSTEM", "ARCH", "DISKS", "GEN", "ID"}
-           : std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IPV4"});
+      wide ? std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IP",
+                                      "MAC", "SYSTEM", "ARCH", "DISKS", "GEN", "ID"}
+           : std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IP"});
   json items = json::array();
   for (const auto& vm : inv.vms) {
     if (!o.name.empty() && vm.name != o.name) continue;
@@ -108,12 +108,17 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
     if (!o.id.empty() && vm.uuid != o.id) continue;
     if (!o.status.empty() && vm.state.rfind(o.status, 0) != 0) continue;
     if (!o.selector.matches(vm.labels)) continue;
+    std::vector<std::string> addresses, macs;
+    for (const NicView& n : vm.nics) {
+      if (!n.addresses().empty()) addresses.push_back(n.addresses());
+      macs.push_back(n.mac);
+    }
     std::vector<std::string> row = {
-        vm.tenant,          vm.name,      vm.host, vm.state, std::to_string(vm.cpus),
-        gib(vm.memory_mib), join(vm.ipv4)};
+        vm.tenant,          vm.name,        vm.host, vm.state, std::to_string(vm.cpus),
+        gib(vm.memory_mib), join(addresses)};
     if (wide) {
       for (const auto& extra :
-           {vm.system, vm.arch, join(vm.disks), std::to_string(vm.generation), vm.uuid})
+           {join(macs), vm.system, vm.arch, join(vm.disks), std::to_string(vm.generation), vm.uuid})
         row.push_back(extra);
     }
     table.add(row);

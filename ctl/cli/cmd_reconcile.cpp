@@ -186,6 +186,7 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
     AuditIdentity who = audit_identity_for(*apply);
     const std::string& set = o.reconcile.plan.manifest_set;
     Status recorded = writable.ok() ? record_objects(log, who, r.desired, set) : writable;
+    if (recorded.ok()) recorded = record_addresses(*r.store, r.addresses);
     if (!recorded.ok()) {
       print_error(ctx, recorded.message() + "; nothing was changed");
       ctx.exit_code = kExitFailure;

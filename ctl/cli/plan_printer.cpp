@@ -51,6 +51,13 @@ void print_plan(const Plan& plan, std::ostream& out) {
         << printable(u.reason) << "\n";
   for (const auto& o : plan.orphans)
     out << "? orphan " << printable(o) << " (not declared; --prune deletes it)\n";
+  for (const auto& a : plan.addresses_allocated)
+    out << "+ allocate " << a.family << " " << printable(a.address) << " to vm \""
+        << printable(object_key(a.tenant, a.vm)) << "\" nic " << a.nic << " (network "
+        << printable(a.network) << ")\n";
+  for (const auto& a : plan.addresses_released)
+    out << "~ release " << a.family << " " << printable(a.address) << " of vm \""
+        << printable(object_key(a.tenant, a.vm)) << "\" nic " << a.nic << "\n";
   for (const auto& w : plan.warnings) out << "warning: " << printable(w) << "\n";
   for (const auto& e : plan.errors) out << "error: " << printable(e) << "\n";
   out << "Plan: " << counts[StepAction::kCreate] << " to create, " << counts[StepAction::kUpdate]

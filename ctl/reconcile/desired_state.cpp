@@ -57,7 +57,8 @@ json security_group_rules(const Object& o, const std::vector<SecurityRule>& rule
 
 }  // namespace
 
-Result<DesiredState> build_desired_state(const ManifestSet& set) {
+Result<DesiredState> build_desired_state(const ManifestSet& set,
+                                         const AllocatedAddresses& addresses) {
   DesiredState out;
   std::map<std::pair<std::string, std::string>, const Object*> images;
   std::map<std::pair<std::string, std::string>, std::vector<size_t>> volumes_of_vm;
@@ -148,15 +149,25 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
       std::string network =
           slash == std::string::npos ? object_key(o.meta.tenant, nic.network) : nic.network;
       std::set<std::string> groups(nic.security_groups.begin(), nic.security_groups.end());
+      NicAddresses given;
+      if (auto a = addresses.find({o.meta.tenant, o.meta.name, static_cast<int64_t>(k)});
+          a != addresses.end())
+        given = a->second;
+      // The allocator gives only what the NIC leaves empty; the hash follows
+      // the address, so a VM's record changes when its address does.
+      std::string ipv4 = nic.ipv4.empty() ? given.ipv4 : nic.ipv4;
+      std::string ipv6 = nic.ipv6.empty() ? given.ipv6 : nic.ipv6;
+      if (ipv4 != nic.ipv4 || ipv6 != nic.ipv6)
+        hash_input += "\nnic " + std::to_string(k) + " allocated " + ipv4 + " " + ipv6;
       s.nics.push_back({network,
                         nic.mac.empty() ? mac_for(o.meta.tenant, o.meta.name, k) : nic.mac,
                         std::nullopt,
-                        nic.ipv4,
-                        nic.ipv6,
+                        ipv4,
+                        ipv6,
                         {groups.begin(), groups.end()}});
       filtered = filtered || !groups.empty();
       for (const std::string& g : groups)
-        for (const std::string& address : {nic.ipv4, nic.ipv6})
+        for (const std::string& address : {ipv4, ipv6})
           if (!address.empty() && address != "auto")  // SLAAC: not known here
             group_members[object_key(o.meta.tenant, g)].push_back(address);
     }

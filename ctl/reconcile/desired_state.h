@@ -10,6 +10,7 @@
 
 #include "common/domain_spec.h"
 #include "common/manifest_validator.h"
+#include "ctl/reconcile/ip_allocation.h"
 #include "ctl/reconcile/scheduler.h"
 
 namespace xc {
@@ -49,8 +50,11 @@ struct DesiredState {
   std::vector<const Object*> hosts;
 };
 
-// `set` must outlive the result. Fails when a VM cannot be expressed on a
-// host (e.g. a volume name too long to be a disk serial).
-Result<DesiredState> build_desired_state(const ManifestSet& set);
+// `set` must outlive the result. `addresses` are those the allocator gave
+// NICs that declare none (plan_addresses); they reach the DomainSpec, the
+// VM's hash and the security groups' peers. Fails when a VM cannot be
+// expressed on a host (e.g. a volume name too long to be a disk serial).
+Result<DesiredState> build_desired_state(const ManifestSet& set,
+                                         const AllocatedAddresses& addresses = {});
 
 }  // namespace xc

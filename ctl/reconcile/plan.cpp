@@ -144,8 +144,22 @@ nlohmann::json Plan::to_json() const {
   auto unplaceable_json = nlohmann::json::array();
   for (const auto& u : unplaceable)
     unplaceable_json.push_back({{"tenant", u.tenant}, {"name", u.name}, {"reason", u.reason}});
+  auto addresses = [](const std::vector<AddressAllocation>& list) {
+    auto out = nlohmann::json::array();
+    for (const auto& a : list)
+      out.push_back({{"tenant", a.tenant},
+                     {"vm", a.vm},
+                     {"nic", a.nic},
+                     {"family", a.family},
+                     {"network", a.network},
+                     {"address", a.address}});
+    return out;
+  };
   Destruction d = destruction();
   return {{"steps", steps_json},
+          {"addresses",
+           {{"allocated", addresses(addresses_allocated)},
+            {"released", addresses(addresses_released)}}},
           {"unchanged", unchanged},
           {"unplaceable", unplaceable_json},
           {"warnings", warnings},

@@ -9,6 +9,7 @@
 
 #include "common/model.h"
 #include "ctl/reconcile/scheduler.h"
+#include "ctl/store/records.h"
 
 namespace xc {
 
@@ -110,6 +111,10 @@ struct Plan {
   std::vector<std::string> warnings;
   std::vector<std::string> errors;   // unreachable hosts and what could not be checked
   std::vector<std::string> orphans;  // xcloud domains nobody declares (deleted with --prune)
+  // Addresses apply stores for NICs that declare none (ip_allocation.h):
+  // new ones, and stored ones the manifests let go.
+  std::vector<AddressAllocation> addresses_allocated;
+  std::vector<AddressAllocation> addresses_released;
 
   bool has_changes() const { return !steps.empty(); }
   Destruction destruction() const;

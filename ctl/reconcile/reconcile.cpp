@@ -117,11 +117,39 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
+// The addresses of stored VMs as last applied, declared ones included.
+std::vector<AddressAllocation> addresses_of(const std::map<std::string, StoredVm>& stored) {
+  std::vector<AddressAllocation> out;
+  for (const auto& [key, vm] : stored) {
+    if (!vm.record.is_object() || !vm.record.contains("domain")) continue;
+    const auto& nics = vm.record["domain"].value("nics", nlohmann::json::array());
+    for (size_t k = 0; k < nics.size(); ++k) {
+      if (!nics[k].is_object()) continue;
+      for (const char* family : {"ipv4", "ipv6"}) {
+        std::string address = nics[k].value(family, "");
+        if (address.empty() || address == "auto") continue;
+        out.push_back({vm.tenant, vm.name, static_cast<int64_t>(k), family,
+                       nics[k].value("network", ""), address});
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Status plan_reconcile(Reconcile& r, const ReconcileOptions& options) {
   PhaseTimer timer(r.timings);
-  auto desired = build_desired_state(r.manifests);
+  auto stored = stored_vms(*r.store);
+  if (!stored.ok()) return stored.status();
+  r.stored = std::move(*stored);
+  auto allocations = r.store->list_address_allocations();
+  if (!allocations.ok()) return allocations.status();
+  auto addresses = plan_addresses(r.manifests.objects, *allocations, addresses_of(r.stored));
+  if (!addresses.ok()) return addresses.status();
+  r.addresses = std::move(*addresses);
+  timer.mark("addresses");
+  auto desired = build_desired_state(r.manifests, r.addresses.nics);
   if (!desired.ok()) return error(Code::kInvalidArgument, desired.status().message());
   r.desired = std::move(*desired);
   std::vector<std::string> names;
@@ -135,9 +163,6 @@ Status plan_reconcile(Reconcile& r, const ReconcileOptions& options) {
   if (Status saved = save_observed(*r.store, r.desired, r.observed, options.now); !saved.ok())
     return saved;
   timer.mark("store host facts");
-  auto stored = stored_vms(*r.store);
-  if (!stored.ok()) return stored.status();
-  r.stored = std::move(*stored);
   // What no host can do (a disk shrink) is refused whole, before planning:
   // the agent would refuse it only halfway through an apply.
   if (auto refused = refused_changes(r.desired, r.stored); !refused.empty()) {
@@ -151,6 +176,8 @@ Status plan_reconcile(Reconcile& r, const ReconcileOptions& options) {
   plan_options.stored_groups = std::move(*groups);
   timer.mark("read store");
   r.plan = make_plan(r.desired, r.observed, r.stored, plan_options);
+  r.plan.addresses_allocated = r.addresses.added;
+  r.plan.addresses_released = r.addresses.released;
   timer.mark("plan");
   // Quotas: a plan that takes any tenant past a limit is refused whole,
   // before any host is touched.
@@ -227,6 +254,8 @@ Status StoreRecorder::completed(const PlanStep& step, const nlohmann::json& repl
         }
         if (auto it = volumes_->find(step.key()); it != volumes_->end())
           if (Status v = forget_volumes(store, it->second); !v.ok()) return v;
+        if (Status a = store.delete_vm_address_allocations(step.tenant, step.name); !a.ok())
+          return a;
         auto at = meter_now(step);
         if (!at.ok()) return at.status();
         if (Status m = close_metering(store, step.tenant, step.name, *at); !m.ok()) return m;
@@ -302,6 +331,18 @@ Status record_objects(AuditLog& log, const AuditIdentity& who, const DesiredStat
       auto appended = log.append(a);
       if (!appended.ok()) return appended.status();
     }
+    return Status{};
+  });
+}
+
+Status record_addresses(Store& store, const AddressPlan& addresses) {
+  if (!addresses.changes_store()) return {};
+  return store.transact([&]() -> Status {
+    for (const AddressAllocation& a : addresses.released)
+      if (Status s = store.delete_address_allocation(a.tenant, a.vm, a.nic, a.family); !s.ok())
+        return s;
+    for (const AddressAllocation& a : addresses.added)
+      if (Status s = store.put_address_allocation(a); !s.ok()) return s;
     return Status{};
   });
 }

@@ -33,6 +33,7 @@ struct Reconcile {
   std::unique_ptr<HostClients> clients;
   std::vector<ObservedHost> observed;
   std::map<std::string, StoredVm> stored;
+  AddressPlan addresses;  // allocated before the desired state is built; apply stores it
   Plan plan;
   std::vector<std::string> quota_violations;            // non-empty: the plan is refused whole
   std::vector<std::pair<std::string, double>> timings;  // phase, seconds
@@ -44,11 +45,13 @@ struct ReconcileOptions {
   Clock now = system_now_ms;
 };
 
-// Builds the desired state, observes the hosts, saves what they report,
-// reads the store and plans. kInvalidArgument when the manifests ask for a
-// change no host can make (a disk shrink: refused_changes) or cannot be
-// expressed on a host; any other error is a store that failed: a failed read
-// is never planned as "nothing stored".
+// Reads the store, allocates the addresses NICs leave empty, builds the
+// desired state, observes the hosts, saves what they report and plans.
+// kInvalidArgument when the manifests ask for a change no host can make (a
+// disk shrink: refused_changes), cannot be expressed on a host or declare an
+// address another NIC holds; kFailedPrecondition when a subnet is full; any
+// other error is a store that failed: a failed read is never planned as
+// "nothing stored".
 Status plan_reconcile(Reconcile& r, const ReconcileOptions& options);
 
 // The stored Volumes by the VM they are attached to.
@@ -88,6 +91,10 @@ class StoreRecorder : public StepRecorder {
 // record for each that is new or changed (one transaction).
 Status record_objects(AuditLog& log, const AuditIdentity& who, const DesiredState& desired,
                       const std::string& manifest_set, const Clock& now = system_now_ms);
+
+// Writes the plan's address allocations (releases first) in one transaction.
+// Apply calls it before any host is touched; diff never does.
+Status record_addresses(Store& store, const AddressPlan& addresses);
 
 Result<std::map<std::string, StoredVm>> stored_vms(Store& store);
 Result<std::map<std::string, StoredGroup>> stored_security_groups(Store& store);

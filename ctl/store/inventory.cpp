@@ -8,7 +8,45 @@ namespace xc {
 
 using nlohmann::json;
 
+json NicView::to_json() const {
+  json allocated = json::array();
+  if (ipv4_allocated) allocated.push_back("ipv4");
+  if (ipv6_allocated) allocated.push_back("ipv6");
+  return {
+      {"network", network}, {"mac", mac}, {"ipv4", ipv4}, {"ipv6", ipv6}, {"allocated", allocated}};
+}
+
+std::string NicView::addresses() const {
+  std::string out = ipv4;
+  if (!ipv6.empty() && ipv6 != "auto") out += (out.empty() ? "" : ",") + ipv6;
+  return out;
+}
+
+std::vector<NicView> nics_of(const json& domain, const json& manifest) {
+  std::vector<NicView> out;
+  if (!domain.is_object()) return out;
+  json declared = json::array();
+  if (manifest.is_object() && manifest.contains("spec") && manifest["spec"].is_object())
+    declared = manifest["spec"].value("nics", json::array());
+  const json nics = domain.value("nics", json::array());
+  for (size_t k = 0; k < nics.size(); ++k) {
+    if (!nics[k].is_object()) continue;
+    NicView n;
+    n.network = nics[k].value("network", "");
+    n.mac = nics[k].value("mac", "");
+    n.ipv4 = nics[k].value("ipv4", "");
+    n.ipv6 = nics[k].value("ipv6", "");
+    json mine = k < declared.size() && declared[k].is_object() ? declared[k] : json::object();
+    n.ipv4_allocated = !n.ipv4.empty() && mine.value("ipv4", "").empty();
+    n.ipv6_allocated = !n.ipv6.empty() && mine.value("ipv6", "").empty();
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
 json VmView::to_json() const {
+  json nic_list = json::array();
+  for (const NicView& n : nics) nic_list.push_back(n.to_json());
   return {{"tenant", tenant},
           {"name", name},
           {"host", host},
@@ -20,6 +58,7 @@ json VmView::to_json() const {
           {"memoryMiB", memory_mib},
           {"generation", generation},
           {"ipv4", ipv4},
+          {"nics", nic_list},
           {"disks", disks},
           {"labels", labels}};
 }
@@ -111,8 +150,9 @@ Result<Inventory> load_inventory(Store& store) {
     vm.cpus = domain.value("cpus", int64_t{0});
     vm.memory_mib = domain.value("memory_mib", int64_t{0});
     vm.arch = domain.value("arch", "");
-    for (const auto& n : domain.value("nics", json::array()))
-      if (!n.value("ipv4", "").empty()) vm.ipv4.push_back(n["ipv4"]);
+    vm.nics = nics_of(domain, vm.manifest);
+    for (const NicView& n : vm.nics)
+      if (!n.ipv4.empty()) vm.ipv4.push_back(n.ipv4);
     for (const auto& d : domain.value("disks", json::array()))
       vm.disks.push_back(d.value("name", "") + ":" + std::to_string(d.value("size_gib", 0)) + "G/" +
                          d.value("tier", ""));

@@ -12,12 +12,25 @@
 
 namespace xc {
 
+// One NIC as last applied: its addresses (declared or allocated) and MAC.
+struct NicView {
+  std::string network, mac, ipv4, ipv6;
+  bool ipv4_allocated = false, ipv6_allocated = false;  // given by IPAM, not declared
+  nlohmann::json to_json() const;
+  // "10.20.1.2,fd00:20:1::2": the addresses, without "auto".
+  std::string addresses() const;
+};
+
+// The NICs of a VM record's DomainSpec JSON (`domain`) and its manifest.
+std::vector<NicView> nics_of(const nlohmann::json& domain, const nlohmann::json& manifest);
+
 // A VM's state is "unknown" when its host is unreachable: what the host last
 // reported may no longer be true.
 struct VmView {
   std::string tenant, name, host, state = "unknown", uuid, system, arch;
   int64_t cpus = 0, memory_mib = 0, generation = 0;
   std::vector<std::string> ipv4, disks;
+  std::vector<NicView> nics;
   std::map<std::string, std::string> labels;
   nlohmann::json manifest;
   nlohmann::json to_json() const;

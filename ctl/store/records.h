@@ -1,6 +1,7 @@
 // The rows the store keeps: hosts, resources, placements, audit records,
-// meter intervals, closed months and bill adjustments. Plain value types, shared by the store and
-// the concerns above it (audit, billing) so the store depends on none of them.
+// meter intervals, closed months, bill adjustments and address allocations. Plain value types,
+// shared by the store and the concerns above it (audit, billing) so the store depends on none of
+// them.
 #pragma once
 
 #include <cstdint>
@@ -143,6 +144,20 @@ struct BillAdjustmentRecord {
   std::string actor;
 
   bool operator==(const BillAdjustmentRecord&) const = default;
+};
+
+// An address the allocator gave one NIC (ctl/reconcile/ip_allocation.h):
+// kept across applies and moves (not keyed by host), released when the VM or
+// the NIC goes. One per NIC and family.
+struct AddressAllocation {
+  std::string tenant;
+  std::string vm;
+  int64_t nic = 0;      // index in the VM's nics
+  std::string family;   // "ipv4" or "ipv6"
+  std::string network;  // "tenant/name"
+  std::string address;  // canonical text, e.g. "10.20.1.2"
+
+  bool operator==(const AddressAllocation&) const = default;
 };
 
 }  // namespace xc

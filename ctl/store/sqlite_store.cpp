@@ -169,6 +169,11 @@ class SqliteStore final : public Store {
   Result<BillAdjustmentRecord> insert_bill_adjustment(const BillAdjustmentRecord& a) override;
   Result<std::vector<BillAdjustmentRecord>> list_bill_adjustments(
       const std::string& month) override;
+  Result<std::vector<AddressAllocation>> list_address_allocations() override;
+  Status put_address_allocation(const AddressAllocation& allocation) override;
+  Status delete_address_allocation(const std::string& tenant, const std::string& vm, int64_t nic,
+                                   const std::string& family) override;
+  Status delete_vm_address_allocations(const std::string& tenant, const std::string& vm) override;
 
  private:
   // "state database PATH: [context: ]sqlite's message", coded by `rc`.
@@ -622,6 +627,54 @@ Result<std::vector<MeterInterval>> SqliteStore::list_open_meter_intervals(const 
                        .c_str());
   s.bind(tenant).bind(vm);
   return list<MeterInterval>(s, read_meter);
+}
+
+constexpr const char* kAllocationColumns = "tenant, vm, nic, family, network, address";
+
+AddressAllocation read_allocation(Statement& s) {
+  return {s.text(0), s.text(1), s.int64(2), s.text(3), s.text(4), s.text(5)};
+}
+
+Result<std::vector<AddressAllocation>> SqliteStore::list_address_allocations() {
+  Statement s(
+      db_, select(kAllocationColumns, "FROM address_allocations ORDER BY tenant, vm, nic, family")
+               .c_str());
+  return list<AddressAllocation>(s, read_allocation);
+}
+
+Status SqliteStore::put_address_allocation(const AddressAllocation& a) {
+  // An upsert, not INSERT OR REPLACE: that would quietly take the address
+  // from the NIC holding it.
+  Statement s(db_, (std::string("INSERT INTO address_allocations (") + kAllocationColumns +
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant, vm, nic, family) "
+                    "DO UPDATE SET network = excluded.network, address = excluded.address")
+                       .c_str());
+  s.bind(a.tenant).bind(a.vm).bind(a.nic).bind(a.family).bind(a.network).bind(a.address);
+  std::string what =
+      "address " + a.address + " of " + a.tenant + "/" + a.vm + " nic " + std::to_string(a.nic);
+  int rc = s.step();
+  if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    return error(Code::kConflict, what + ": another NIC of network " + a.network + " holds it");
+  if (rc != SQLITE_DONE) return fail(rc, what);
+  return {};
+}
+
+Status SqliteStore::delete_address_allocation(const std::string& tenant, const std::string& vm,
+                                              int64_t nic, const std::string& family) {
+  Statement s(db_,
+              "DELETE FROM address_allocations "
+              "WHERE tenant = ?1 AND vm = ?2 AND nic = ?3 AND family = ?4");
+  s.bind(tenant).bind(vm).bind(nic).bind(family);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, "addresses of " + tenant + "/" + vm);
+  return {};
+}
+
+Status SqliteStore::delete_vm_address_allocations(const std::string& tenant,
+                                                  const std::string& vm) {
+  Statement s(db_, "DELETE FROM address_allocations WHERE tenant = ?1 AND vm = ?2");
+  s.bind(tenant).bind(vm);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, "addresses of " + tenant + "/" + vm);
+  return {};
 }
 
 constexpr const char* kClosedMonthColumns = "month, closed_at_ms, bill_json, digest";

@@ -141,9 +141,40 @@ class MeterStore {
   }
 };
 
+// Addresses given to NICs that declare none. The defaults refuse, as the
+// meter ones do, so test doubles that do not allocate need not implement them.
+class AddressStore {
+ public:
+  virtual ~AddressStore() = default;
+  // Every allocation, ordered by tenant, vm, nic, family.
+  virtual Result<std::vector<AddressAllocation>> list_address_allocations() { return refused(); }
+  // Inserts or replaces the NIC's allocation of that family. kConflict when
+  // another NIC holds the address on that network.
+  virtual Status put_address_allocation(const AddressAllocation& allocation) {
+    (void)allocation;
+    return refused();
+  }
+  // Releases one NIC's allocation of one family (absent is fine).
+  virtual Status delete_address_allocation(const std::string& tenant, const std::string& vm,
+                                           int64_t nic, const std::string& family) {
+    (void)tenant, (void)vm, (void)nic, (void)family;
+    return refused();
+  }
+  // Releases every allocation of the VM (absent is fine).
+  virtual Status delete_vm_address_allocations(const std::string& tenant, const std::string& vm) {
+    (void)tenant, (void)vm;
+    return refused();
+  }
+
+ private:
+  static Status refused() {
+    return error(Code::kInternal, "this store does not keep address allocations");
+  }
+};
+
 // The whole state database: every concern, plus transactions spanning them
 // (a step's resource, meter and audit record commit together).
-class Store : public InventoryStore, public AuditRowStore, public MeterStore {
+class Store : public InventoryStore, public AuditRowStore, public MeterStore, public AddressStore {
  public:
   ~Store() override = default;
 

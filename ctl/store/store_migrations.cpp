@@ -131,6 +131,20 @@ CREATE TABLE bill_adjustments (
 );
 CREATE INDEX bill_adjustments_by_month ON bill_adjustments (month, id);
 )sql"},
+      // Addresses given to NICs that declare none: one per NIC and family,
+      // and never one address to two NICs of a network.
+      {6, "address_allocations", R"sql(
+CREATE TABLE address_allocations (
+  tenant  TEXT NOT NULL,
+  vm      TEXT NOT NULL,
+  nic     INTEGER NOT NULL,
+  family  TEXT NOT NULL CHECK (family IN ('ipv4', 'ipv6')),
+  network TEXT NOT NULL,
+  address TEXT NOT NULL,
+  PRIMARY KEY (tenant, vm, nic, family),
+  UNIQUE (network, address)
+);
+)sql"},
   };
   return migrations;
 }

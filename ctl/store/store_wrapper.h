@@ -46,6 +46,19 @@ class StoreWrapper : public Store {
   Status put_meta(const std::string& key, const std::string& value) override {
     return target_->put_meta(key, value);
   }
+  Result<std::vector<AddressAllocation>> list_address_allocations() override {
+    return target_->list_address_allocations();
+  }
+  Status put_address_allocation(const AddressAllocation& a) override {
+    return target_->put_address_allocation(a);
+  }
+  Status delete_address_allocation(const std::string& tenant, const std::string& vm, int64_t nic,
+                                   const std::string& family) override {
+    return target_->delete_address_allocation(tenant, vm, nic, family);
+  }
+  Status delete_vm_address_allocations(const std::string& tenant, const std::string& vm) override {
+    return target_->delete_vm_address_allocations(tenant, vm);
+  }
   Status insert_audit_record(const AuditRecord& record) override {
     return target_->insert_audit_record(record);
   }

@@ -167,8 +167,8 @@ TEST_CASE("addresses are checked for syntax, subnet, gateway and duplicates") {
         Lines{"case.yaml:10:28: error: invalid IPv4 address '10.20.1.300'",
               "case.yaml:11:28: error: address 10.30.1.5 is outside network education/app's subnet "
               "10.20.1.0/24",
-              "case.yaml:12:28: error: address 10.20.1.10 is already used by VirtualMachine "
-              "education/web-1 (base.yaml:107:31)",
+              "case.yaml:12:28: error: vm \"education/vm-1\" nic 2: address 10.20.1.10 is already "
+              "held by vm \"education/web-1\" nic 0 (base.yaml:107:31)",
               "case.yaml:13:28: error: address 10.20.1.1 is the gateway of network education/app",
               "case.yaml:13:45: error: address fd00:20:2::5 is outside network education/app's "
               "subnet fd00:20:1::/64"});

@@ -183,6 +183,8 @@ class ApplyHarness {
     AuditIdentity who{"ops", "", "", "test", "xcloudctl apply"};
     Status recorded = record_objects(log, who, r.desired, options.manifest_set, ro.now);
     REQUIRE_MESSAGE(recorded.ok(), recorded.message());
+    Status addressed = record_addresses(*r.store, r.addresses);
+    REQUIRE_MESSAGE(addressed.ok(), addressed.message());
     StoreRecorder recorder(log, who, options.manifest_set, r.stored, ro.now);
     RecordingStatus status;
     ExecutorOptions exec;
