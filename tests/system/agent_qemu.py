@@ -5,7 +5,9 @@ tier's IOPS in `virsh blkdeviotune`, see CPU time rise in metrics.sample, then
 domain.delete with wipe removes the disk. The x86_64 guest has a NIC on a
 tenant network in a security group: its group and set network filters are
 defined, the set filter references the group, the domain's interface has the
-<filterref>, and the guest still runs with the filter instantiated."""
+<filterref>, and the guest still runs with the filter instantiated. The x86_64
+guest also has a guest section: the running domain has the NoCloud seed as a
+read-only CD-ROM whose ISO 9660 volume label is cidata, removed with it."""
 import hashlib
 import os
 import subprocess
@@ -69,11 +71,36 @@ def check_filters(domain):
     assert not any("DROP" in r for r in from_guest), rules  # the guest's outbound is not filtered
 
 
-def exercise(agent, arch, iops, nics=()):
+def check_seed(domain):
+    """The running domain's CD-ROM is the seed file, labelled cidata."""
+    live = ElementTree.fromstring(virsh("dumpxml", domain))
+    cdroms = live.findall("./devices/disk[@device='cdrom']")
+    assert len(cdroms) == 1, virsh("dumpxml", domain)
+    iso = cdroms[0].find("source").get("file")
+    assert iso == os.path.join(workdir, "disks", f"{domain}.cidata.iso"), iso
+    assert cdroms[0].find("readonly") is not None and cdroms[0].find("target").get("bus") == "sata"
+    with open(iso, "rb") as f:
+        data = f.read()
+    assert data[32768:32774] == b"\x01CD001", data[32768:32774]  # primary volume descriptor
+    assert data[32768 + 40:32768 + 72].rstrip() == b"cidata", data[32768 + 40:32768 + 72]
+    assert b"10.0.0.5/24" in data and b"#cloud-config" in data and SEED_KEY.encode() in data
+    if os.path.exists("/usr/sbin/blkid") or os.path.exists("/sbin/blkid"):
+        label = subprocess.run(["blkid", "-o", "value", "-s", "LABEL", iso], capture_output=True,
+                               text=True).stdout.strip()
+        assert label == "cidata", label
+    return iso
+
+
+SEED_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKQig858ZtMmeRFsA+eWzR5DPfNDbAM+d6J2+ihKYxnu ops@example"
+
+
+def exercise(agent, arch, iops, nics=(), guest=None):
     spec = {"tenant": "systest", "name": f"vm-{arch.replace('_', '-')}", "spec_hash": "0a1b2c",
             "generation": 1, "arch": arch, "cpus": 1, "memory_mib": 512 if arch == "aarch64" else 256,
             "disks": [{"name": "root", "size_gib": 1, "tier": "normal", "iops": iops}],
             "nics": list(nics), "accelerators": [], "power": "running"}
+    if guest:
+        spec["guest"] = guest
     created = agent.ok("domain.ensure", spec)
     assert created["action"] == "created", created
     domain = created["domain"]
@@ -82,6 +109,10 @@ def exercise(agent, arch, iops, nics=()):
     if nics:
         assert created["filters"] == [SET_FILTER], created
         check_filters(domain)
+    seed = None
+    if guest:
+        assert created["seed"] == "created" and again["seed"] == "unchanged", (created, again)
+        seed = check_seed(domain)
 
     listed = {d["domain"]: d for d in agent.ok("domains.list")["managed"]}
     assert listed[domain]["state"] == "running", listed
@@ -108,9 +139,12 @@ def exercise(agent, arch, iops, nics=()):
     deleted = agent.ok("domain.delete", {"name": domain, "wipe": True})
     assert deleted["wiped"] and deleted["volumes"][0]["wiped"], deleted
     assert not os.path.exists(disk), disk
+    if seed:
+        assert deleted["seed"] == "deleted" and not os.path.exists(seed), deleted
     assert domain not in {d["domain"] for d in agent.ok("domains.list")["managed"]}
     print(f"{arch}: created, running, iops {iops}, cpu time {first} -> {second}, wiped and deleted"
-          + (f", filtered by {SET_FILTER} -> {GROUP_FILTER}" if nics else ""))
+          + (f", filtered by {SET_FILTER} -> {GROUP_FILTER}" if nics else "")
+          + (", seed CD-ROM labelled cidata" if seed else ""))
 
 
 agent = Agent(agent_binary, config)
@@ -120,7 +154,9 @@ for name in names:  # left by an interrupted earlier run
 try:
     ensure_security_group(agent)
     exercise(agent, "x86_64", 2500, [{"network": "systest/sgnet", "mac": "52:54:00:5e:00:01",
-                                       "security_groups": ["ssh"]}])
+                                       "security_groups": ["ssh"], "ipv4": "10.0.0.5", "ipv4_prefix": 24,
+                                       "ipv4_gateway": "10.0.0.1", "dns": ["10.0.0.53"]}],
+             {"hostname": "vm-x86-64", "ssh_authorized_keys": [SEED_KEY]})
     exercise(agent, "aarch64", 3000)
 finally:
     for name in names:
