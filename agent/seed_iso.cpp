@@ -1,6 +1,8 @@
 // Writes meta-data, user-data and network-config into an in-memory ISO image.
 #include "agent/seed_iso.h"
 
+// Without libburn, libisofs.h declares struct burn_source itself on request.
+#define LIBISOFS_WITHOUT_LIBBURN
 #include <libisofs/libisofs.h>
 
 #include <cstdlib>
@@ -97,6 +99,9 @@ Result<std::string> build_seed_iso(const NoCloudSeed& seed) {
   std::unique_ptr<IsoWriteOpts, OptsRef> opts(raw_opts);
   iso_write_opts_set_rockridge(opts.get(), 1);
   iso_write_opts_set_joliet(opts.get(), 1);
+  // The label stays lowercase "cidata" in the primary descriptor too (as
+  // genisoimage writes it), not the d-characters' "CIDATA".
+  iso_write_opts_set_relaxed_vol_atts(opts.get(), 1);
   iso_write_opts_set_replace_mode(opts.get(), 2, 2, 2, 2);
   iso_write_opts_set_default_dir_mode(opts.get(), 0555);
   iso_write_opts_set_default_file_mode(opts.get(), 0444);

@@ -27,6 +27,11 @@ std::vector<Diagnostic> check_guest_section(const YamlDocument& doc) {
   }
   if (guest.contains("sshAuthorizedKeys") && guest["sshAuthorizedKeys"].is_array()) {
     const nlohmann::json& keys = guest["sshAuthorizedKeys"];
+    if (keys.size() > kMaxSshKeys)
+      out.push_back(doc.error_at("/spec/guest/sshAuthorizedKeys",
+                                 "guest.sshAuthorizedKeys has " + std::to_string(keys.size()) +
+                                     " keys; at most " + std::to_string(kMaxSshKeys) +
+                                     " are allowed"));
     for (size_t i = 0; i < keys.size(); ++i)
       if (keys[i].is_string() && !is_ssh_public_key(keys[i].get<std::string>()))
         out.push_back(doc.error_at(

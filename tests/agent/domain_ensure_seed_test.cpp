@@ -97,7 +97,7 @@ TEST_CASE("domain.ensure writes the seed, attaches it as a CD-ROM, and delete re
   // The applied spec in the domain's metadata keeps only a redaction marker.
   std::string all = agent.xml("xc-education.web-1");
   CHECK(all.find(kHash) == std::string::npos);
-  CHECK(all.find(redacted_secret(kHash)) != std::string::npos);
+  CHECK(all.find(redacted_secret(kHash).substr(1, 25)) != std::string::npos);  // '<' is &lt;
 
   // The same spec again: nothing to do, the seed is not rewritten.
   json again = agent.call("domain.ensure", params());

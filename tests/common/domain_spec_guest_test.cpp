@@ -106,7 +106,7 @@ TEST_CASE("guest fields and NIC addressing are checked with limits") {
   CHECK(refusal("/nics/0/ipv4_prefix", 33) ==
         "params.nics[0].ipv4_prefix: expected at most 32, got 33");
   CHECK(refusal("/nics/0/ipv6_prefix", 0) ==
-        "params.nics[0].ipv6_prefix: expected an integer from 1 to 128");
+        "params.nics[0].ipv6_prefix: expected a positive integer");
   CHECK(refusal("/nics/0/ipv4_gateway", "fd00::1") ==
         "params.nics[0].ipv4_gateway: expected an IPv4 address");
   CHECK(refusal("/nics/0/dns/1", "dns.example") == "params.nics[0].dns[1]: expected an IP address");
