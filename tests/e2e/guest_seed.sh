@@ -81,7 +81,7 @@ open(path, "w").write(text.replace(old, new, 1))
 PY
 expect_status 1 ctl diff -f "$M"
 expect_contains "$TMP/out" "guest.password_hash changed"
-expect_contains "$TMP/out" "spec.guest.passwordHash: <redacted:"
+expect_contains "$TMP/out" "spec.guest.passwordHash: \"<redacted:"
 cp "$TMP/out" "$TMP/diff3.out"
 expect_status 0 ctl apply -f "$M" --allow-restart
 cp "$TMP/out" "$TMP/apply3.out"
