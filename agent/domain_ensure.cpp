@@ -8,12 +8,8 @@
 #include "agent/applied_spec.h"
 #include "agent/domain_inventory.h"
 #include "agent/domain_xml.h"
-<<<<<<< HEAD
 #include "agent/guest_seed.h"
-#include "agent/nwfilter_xml.h"
-=======
 #include "agent/nic_filters.h"
->>>>>>> main
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
 #include "common/domain_spec.h"

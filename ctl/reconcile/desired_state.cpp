@@ -164,12 +164,9 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
     }
     // VMs applied before groups reached the NIC change hash once, so they get their filter.
     if (filtered) hash_input += "\nsecurity groups on NICs";
-<<<<<<< HEAD
-    hash_input += add_guest_config(s, vm, network_specs);
-=======
     // And once more, so every NIC gets its anti-spoofing filter.
     if (!s.nics.empty()) hash_input += "\nanti-spoofing on NICs";
->>>>>>> main
+    hash_input += add_guest_config(s, vm, network_specs);
     d.hash = sha256_hex(hash_input);
     s.spec_hash = d.hash;
     VmDemand& dm = d.demand;
