@@ -32,13 +32,18 @@ bool definition_drifted(virDomainPtr d, const DomainSpec& spec, const std::strin
   doc.load_string(take_string(virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE)).c_str());
   int64_t cpus = doc.select_node("/domain/vcpu").node().text().as_llong();
   int64_t mem_kib = doc.select_node("/domain/memory").node().text().as_llong();
-  auto disks = doc.select_nodes("/domain/devices/disk/source");
+  auto disks = doc.select_nodes("/domain/devices/disk[@device='disk']/source");
   if (cpus != spec.cpus || mem_kib != spec.memory_mib * 1024 || disks.size() != spec.disks.size())
     return true;
   for (size_t i = 0; i < disks.size(); ++i)
     if (disks[i].node().attribute("file").as_string() !=
         disk_path(storage_dir, spec, spec.disks[i]))
       return true;
+  // The seed CD-ROM: present exactly when the spec has a guest section.
+  auto cdrom = doc.select_node("/domain/devices/disk[@device='cdrom']/source").node();
+  if (spec.guest.has_value() != bool(cdrom)) return true;
+  if (cdrom && cdrom.attribute("file").as_string() != storage_dir + "/" + seed_file_name(spec))
+    return true;
   return false;
 }
 

@@ -8,11 +8,13 @@
 #include "agent/applied_spec.h"
 #include "agent/domain_inventory.h"
 #include "agent/domain_xml.h"
+#include "agent/guest_seed.h"
 #include "agent/nic_filters.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
 #include "common/domain_spec.h"
 #include "common/network_naming.h"
+#include "common/secret_redaction.h"
 
 namespace xc {
 namespace {
@@ -176,10 +178,28 @@ Status reach_power(virDomainPtr d, Power power, const std::string& name, json& r
   return {};
 }
 
+// The seed file, when the spec has a guest section; its result goes in "seed".
+Status ensure_seed(AgentContext& ctx, const DomainSpec& spec, json& result) {
+  if (!spec.guest) return {};
+  auto written = ensure_seed_file(ctx.config.storage_dir, spec);
+  if (!written.ok())
+    return error(written.status().code(),
+                 "domain " + domain_name(spec) + ": " + written.status().message());
+  result["seed"] = seed_write_name(*written);
+  return {};
+}
+
 Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   auto parsed = domain_spec_from_json(params.value("spec", params));
   if (!parsed.ok()) return parsed.status();
   const DomainSpec& spec = *parsed;
+  // What the domain's metadata keeps and what is compared: the password
+  // hash only as its redaction marker (common/secret_redaction.h).
+  const DomainSpec kept = redact_secrets(spec);
+  if (spec.guest && is_redacted_secret(spec.guest->password_hash))
+    return error(Code::kInvalidArgument,
+                 "params.guest.password_hash: a redacted value cannot be applied; send the "
+                 "crypt(3) hash");
   const bool allow_restart = params.value("allow_restart", false);
   const std::string name = domain_name(spec);
   auto lock = ctx.lock_object("domain/" + name);
@@ -204,8 +224,10 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   }
   bool drifted =
       existing && old && definition_drifted(existing.get(), *old, ctx.config.storage_dir);
-  if (existing && old && *old == spec && !drifted) {
+  if (existing && old && *old == kept && !drifted) {
     result["action"] = "unchanged";
+    Status seed = ensure_seed(ctx, spec, result);  // a seed removed behind our back comes back
+    if (!seed.ok()) return seed;
     if (restart_pending(existing.get())) {
       if (allow_restart) {
         if (virDomainDestroy(existing.get()) < 0) return libvirt_error("domain " + name + ": ");
@@ -218,22 +240,24 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
     if (!s.ok()) return s;
     return result;
   }
-  DomainDiff diff = old ? diff_live_vs_restart(*old, spec) : DomainDiff{};
+  DomainDiff diff = old ? diff_live_vs_restart(*old, kept) : DomainDiff{};
   if (!diff.refused.empty())
     return error(Code::kFailedPrecondition,
                  "domain " + name + ": cannot apply: " + diff.refused.front());
   Status disks = ensure_disks(ctx, spec);
   if (!disks.ok()) return disks;
+  Status seed = ensure_seed(ctx, spec, result);
+  if (!seed.ok()) return seed;
   std::string definition = existing ? with_uuid(*xml, existing.get()) : *xml;
   virDomainPtr defined = virDomainDefineXML(ctx.conn, definition.c_str());
   if (!defined) return libvirt_error("domain " + name + ": ");
   Domain domain(defined);
-  Status recorded = record_spec(domain.get(), spec, name);
+  Status recorded = record_spec(domain.get(), kept, name);
   if (!recorded.ok()) return recorded;
   if (!existing) {
     result["action"] = "created";
   } else {
-    result["action"] = drifted && (!old || *old == spec) ? "repaired" : "updated";
+    result["action"] = drifted && (!old || *old == kept) ? "repaired" : "updated";
     result["live"] = diff.live;
     result["restart"] = diff.restart;
     bool running = power_state(domain.get()) == VIR_DOMAIN_RUNNING;
@@ -241,7 +265,7 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
       Status live = apply_live(ctx, domain.get(), *old, spec, name, *xml);
       if (!live.ok()) return live;
       if (diff.restart.empty() && !drifted) {
-        live = record_live(domain.get(), spec, name);
+        live = record_live(domain.get(), kept, name);
         if (!live.ok()) return live;
       }
     }

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "agent/domain_inventory.h"
+#include "agent/guest_seed.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
 
@@ -117,7 +118,12 @@ Result<json> domain_delete(AgentContext& ctx, const json& params) {
     wiped = wiped && (*r)["wiped"].get<bool>();
     removed.push_back(*r);
   }
-  return json{{"domain", *name}, {"action", "deleted"}, {"wiped", wiped}, {"volumes", removed}};
+  // The seed holds the password hash: wiped with the disks when they are.
+  auto seed = delete_seed_file(ctx.config.storage_dir, *name, wipe);
+  if (!seed.ok()) return seed.status();
+  json out = {{"domain", *name}, {"action", "deleted"}, {"wiped", wiped}, {"volumes", removed}};
+  if (*seed) out["seed"] = "deleted";
+  return out;
 }
 
 Result<json> domain_console(AgentContext& ctx, const json& params) {

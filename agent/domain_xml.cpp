@@ -117,6 +117,32 @@ void render_os(pugi::xml_node domain, const DomainSpec& spec, const HostContext&
   }  // x86 under TCG: QEMU's default qemu64 CPU
 }
 
+// The seed CD-ROM's bus: SATA (AHCI) on q35, IDE on the older pc machines,
+// SCSI on aarch64 virt, which has neither.
+std::string cdrom_bus(const DomainSpec& spec, const HostContext& host) {
+  if (spec.arch == Arch::kAarch64) return "scsi";
+  return host.x86_machine.find("q35") != std::string::npos ? "sata" : "ide";
+}
+
+// The NoCloud seed as a read-only CD-ROM after the disks (agent/guest_seed.h
+// writes the file). Its target follows the SCSI disks' names, which SATA
+// shares with them.
+void render_seed_cdrom(pugi::xml_node devices, const DomainSpec& spec, const HostContext& host,
+                       size_t scsi_disks) {
+  std::string bus = cdrom_bus(spec, host);
+  pugi::xml_node disk = child(devices, "disk");
+  attr(disk, "type", "file");
+  attr(disk, "device", "cdrom");
+  pugi::xml_node driver = child(disk, "driver");
+  attr(driver, "name", "qemu");
+  attr(driver, "type", "raw");
+  attr(child(disk, "source"), "file", host.storage_dir + "/" + seed_file_name(spec));
+  pugi::xml_node target = child(disk, "target");
+  attr(target, "dev", bus == "ide" ? "hdc" : target_dev("sd", scsi_disks));
+  attr(target, "bus", bus);
+  child(disk, "readonly");
+}
+
 void render_disks(pugi::xml_node devices, const DomainSpec& spec, const HostContext& host) {
   size_t virtio = 0, scsi = 0;
   for (const DomainDisk& d : spec.disks) {
@@ -135,13 +161,16 @@ void render_disks(pugi::xml_node devices, const DomainSpec& spec, const HostCont
     text_child(child(disk, "iotune"), "total_iops_sec", std::to_string(d.iops));
     text_child(disk, "serial", d.name);
   }
-  if (scsi > 0) {
+  bool scsi_cdrom = spec.guest && cdrom_bus(spec, host) == "scsi";
+  if (spec.guest) render_seed_cdrom(devices, spec, host, scsi);
+  if (scsi > 0 || scsi_cdrom) {
     pugi::xml_node controller = child(devices, "controller");
     attr(controller, "type", "scsi");
     attr(controller, "model", "virtio-scsi");
   }
-  int ports = int(virtio + (scsi > 0 ? 1 : 0) + spec.nics.size() + spec.accelerators.size()) +
-              kFixedDevicePorts + kHotplugPorts;
+  int ports =
+      int(virtio + (scsi > 0 || scsi_cdrom ? 1 : 0) + spec.nics.size() + spec.accelerators.size()) +
+      kFixedDevicePorts + kHotplugPorts;
   // Explicit indexes: libvirt would give an unindexed root port index 0,
   // which belongs to pcie-root.
   for (int index = 0; index <= ports; ++index) {

@@ -58,6 +58,8 @@ for i in range(a.hosts):
     infra.append(doc("Host", {"name": name}, [f"pool: {pool}", f"address: \"127.0.0.1:{ports[i]}\""]))
 open(os.path.join(a.out, "infrastructure.yaml"), "w").write("".join(infra))
 
+SEED_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKQig858ZtMmeRFsA+eWzR5DPfNDbAM+d6J2+ihKYxnu"
+SEED_HASH = "$6$benchsalt$ltjgWl6579NluT/Vi1nwEvcil.G5Nbc4NiXZaNGStk8PSwGfQv72N2CKPPrVACtLtip/cZ/1GM/O6IND4WQhG."
 tenants = [f"dept-{i + 1:02d}" for i in range(a.tenants)]
 docs = [doc("Tenant", {"name": t}, [f"displayName: 部门{i + 1}"]) for i, t in enumerate(tenants)]
 docs.append(doc("Image", {"name": "uos-20"}, ["arch: x86_64", "source: /var/lib/xcloud/images/uos-20.qcow2"]))
@@ -80,7 +82,11 @@ for i in range(a.vms):
                    [f"cpus: {vm_cpus[i]}", f"memoryGiB: {vm_mem[i]}", f"image: {image}",
                     "disks:", f"  - {{name: root, sizeGiB: {rng.choice([40, 80, 100])}, tier: {tier}}}",
                     f"  - {{name: data, sizeGiB: {rng.choice([100, 200, 500])}, tier: normal, iops: 2000}}",
-                    f"placement: {{pool: {pools[pool_index][0]}}}"]))
+                    f"placement: {{pool: {pools[pool_index][0]}}}",
+                    # Every VM's seed carries a key and a password hash (issue 11).
+                    "guest:", f"  hostname: {system}-vm-{i + 1:05d}.example",
+                    f"  sshAuthorizedKeys: ['{SEED_KEY} ops-{i + 1:05d}@example']",
+                    f"  passwordHash: '{SEED_HASH}'"]))
 open(os.path.join(a.out, "vms.yaml"), "w").write("".join(vms))
 if a.hosts_file:
     with open(a.hosts_file, "w") as f:

@@ -89,6 +89,58 @@ void diff_nics(const DomainSpec& old, const DomainSpec& now, DomainDiff& diff) {
       diff.restart.push_back("nics." + n.mac + " removed");
 }
 
+std::string text_list(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& i : items) text += (text.empty() ? "" : ",") + i;
+  return or_none(text);
+}
+
+std::string prefix_text(const std::string& address, const std::optional<int64_t>& prefix) {
+  if (address.empty()) return "none";
+  return prefix ? address + "/" + std::to_string(*prefix) : address;
+}
+
+// What the guest reads from its seed CD-ROM at boot: a change waits for the
+// next boot, whatever else it changes live. Password hashes are compared as
+// they are given (redaction markers name a digest), never printed.
+void diff_guest(const DomainSpec& old, const DomainSpec& now, DomainDiff& diff) {
+  if (!old.guest && !now.guest) return;
+  if (!old.guest || !now.guest) {
+    diff.restart.push_back(now.guest ? "guest seed added" : "guest seed removed");
+    return;
+  }
+  const DomainGuest &a = *old.guest, &b = *now.guest;
+  if (a.hostname != b.hostname)
+    diff.restart.push_back(change("guest.hostname", a.hostname, b.hostname));
+  if (a.ssh_authorized_keys != b.ssh_authorized_keys)
+    diff.restart.push_back("guest.ssh_authorized_keys changed (" +
+                           std::to_string(a.ssh_authorized_keys.size()) + " -> " +
+                           std::to_string(b.ssh_authorized_keys.size()) + " keys)");
+  if (a.password_hash != b.password_hash)
+    diff.restart.push_back(b.password_hash.empty()   ? "guest.password_hash removed"
+                           : a.password_hash.empty() ? "guest.password_hash added"
+                                                     : "guest.password_hash changed");
+  for (const DomainNic& n : now.nics) {
+    const DomainNic* before = find_by(old.nics, n.mac, &DomainNic::mac);
+    if (!before) continue;  // a new NIC is in the seed with the next boot too
+    std::string what = "guest seed: nics." + n.mac;
+    std::string v4a = prefix_text(before->ipv4, before->ipv4_prefix),
+                v4b = prefix_text(n.ipv4, n.ipv4_prefix);
+    if (v4a != v4b) diff.restart.push_back(change(what + " ipv4", v4a, v4b));
+    std::string v6a = prefix_text(before->ipv6, before->ipv6_prefix),
+                v6b = prefix_text(n.ipv6, n.ipv6_prefix);
+    if (v6a != v6b) diff.restart.push_back(change(what + " ipv6", v6a, v6b));
+    if (before->ipv4_gateway != n.ipv4_gateway)
+      diff.restart.push_back(
+          change(what + " ipv4_gateway", or_none(before->ipv4_gateway), or_none(n.ipv4_gateway)));
+    if (before->ipv6_gateway != n.ipv6_gateway)
+      diff.restart.push_back(
+          change(what + " ipv6_gateway", or_none(before->ipv6_gateway), or_none(n.ipv6_gateway)));
+    if (before->dns != n.dns)
+      diff.restart.push_back(change(what + " dns", text_list(before->dns), text_list(n.dns)));
+  }
+}
+
 std::string accelerator_list(const DomainSpec& spec) {
   std::string text;
   for (const DomainAccelerator& a : spec.accelerators)
@@ -110,6 +162,7 @@ DomainDiff diff_live_vs_restart(const DomainSpec& old, const DomainSpec& now) {
     diff.restart.push_back(change("memory_mib", old.memory_mib, now.memory_mib));
   diff_disks(old, now, diff);
   diff_nics(old, now, diff);
+  diff_guest(old, now, diff);
   std::string before = accelerator_list(old), after = accelerator_list(now);
   if (before != after) diff.restart.push_back(change("accelerators", before, after));
   return diff;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/ip_address.h"
+#include "common/secret_redaction.h"
 
 namespace xc {
 namespace {
@@ -20,6 +21,7 @@ constexpr size_t kMaxDevices = 16;                    // of each kind
 constexpr size_t kMaxDiskName = 20;                   // virtio-blk serials hold 20 bytes
 constexpr size_t kMaxDomainName = 120;                // keeps disk file names within 200 bytes
 constexpr size_t kMaxSpecHash = 128;
+constexpr size_t kMaxDnsServers = 8;
 
 Status invalid(const std::string& field, const std::string& what) {
   return error(Code::kInvalidArgument, field + ": " + what);
@@ -103,6 +105,20 @@ std::string item(const std::string& list, size_t i) {
   return list + "[" + std::to_string(i) + "]";
 }
 
+Status read_strings(const json& obj, const std::string& path, const char* key, size_t max,
+                    std::vector<std::string>& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return {};
+  std::string field = path + "." + key;
+  if (!it->is_array()) return invalid(field, "expected an array");
+  if (it->size() > max) return invalid(field, "at most " + std::to_string(max) + " entries");
+  for (size_t i = 0; i < it->size(); ++i) {
+    if (!(*it)[i].is_string()) return invalid(item(field, i), "expected a string");
+    out.push_back((*it)[i].get<std::string>());
+  }
+  return {};
+}
+
 #define XC_TRY(expr)                         \
   do {                                       \
     Status xc_status_ = (expr);              \
@@ -132,7 +148,9 @@ Status parse_disk(const json& j, const std::string& path, DomainDisk& disk) {
 
 Status parse_nic(const json& j, const std::string& path, DomainNic& nic) {
   if (!j.is_object()) return invalid(path, "expected an object");
-  XC_TRY(check_fields(j, path, {"network", "mac", "vlan", "ipv4", "ipv6", "security_groups"}));
+  XC_TRY(check_fields(j, path,
+                      {"network", "mac", "vlan", "ipv4", "ipv6", "security_groups", "ipv4_prefix",
+                       "ipv4_gateway", "ipv6_prefix", "ipv6_gateway", "dns"}));
   XC_TRY(read_string(j, path, "network", true, nic.network));
   XC_TRY(read_string(j, path, "mac", true, nic.mac));
   XC_TRY(read_int(j, path, "vlan", false, 1, 4094, nic.vlan));
@@ -145,7 +163,19 @@ Status parse_nic(const json& j, const std::string& path, DomainNic& nic) {
       return invalid(item(path + ".security_groups", i), "expected a string");
     nic.security_groups.push_back((*groups)[i].get<std::string>());
   }
-  return {};
+  XC_TRY(read_int(j, path, "ipv4_prefix", false, 1, 32, nic.ipv4_prefix));
+  XC_TRY(read_string(j, path, "ipv4_gateway", false, nic.ipv4_gateway));
+  XC_TRY(read_int(j, path, "ipv6_prefix", false, 1, 128, nic.ipv6_prefix));
+  XC_TRY(read_string(j, path, "ipv6_gateway", false, nic.ipv6_gateway));
+  return read_strings(j, path, "dns", kMaxDnsServers, nic.dns);
+}
+
+Status parse_guest(const json& j, const std::string& path, DomainGuest& guest) {
+  if (!j.is_object()) return invalid(path, "expected an object");
+  XC_TRY(check_fields(j, path, {"hostname", "ssh_authorized_keys", "password_hash"}));
+  XC_TRY(read_string(j, path, "hostname", true, guest.hostname));
+  XC_TRY(read_strings(j, path, "ssh_authorized_keys", kMaxSshKeys, guest.ssh_authorized_keys));
+  return read_string(j, path, "password_hash", false, guest.password_hash);
 }
 
 Status parse_accelerator(const json& j, const std::string& path, DomainAccelerator& acc) {
@@ -160,7 +190,7 @@ Status parse_spec(const json& params, DomainSpec& spec) {
   if (!params.is_object()) return invalid(p, "expected an object");
   XC_TRY(check_fields(params, p,
                       {"tenant", "name", "kind", "spec_hash", "generation", "arch", "cpus",
-                       "memory_mib", "disks", "nics", "accelerators", "power"}));
+                       "memory_mib", "disks", "nics", "accelerators", "power", "guest"}));
   XC_TRY(read_string(params, p, "tenant", true, spec.tenant));
   XC_TRY(read_string(params, p, "name", true, spec.name));
   XC_TRY(read_string(params, p, "kind", false, spec.kind));
@@ -192,6 +222,9 @@ Status parse_spec(const json& params, DomainSpec& spec) {
   for (size_t i = 0; list && i < list->size(); ++i)
     XC_TRY(parse_accelerator((*list)[i], item(p + ".accelerators", i),
                              spec.accelerators.emplace_back()));
+  auto guest = params.find("guest");
+  if (guest != params.end() && !guest->is_null())
+    XC_TRY(parse_guest(*guest, p + ".guest", spec.guest.emplace()));
   return {};
 }
 
@@ -225,6 +258,53 @@ Status validate_disks(const DomainSpec& spec) {
   return {};
 }
 
+// The prefix, gateway and DNS servers the seed tells the guest.
+Status validate_nic_addressing(const DomainNic& n, const std::string& path) {
+  bool v4_static = !n.ipv4.empty(), v6_static = !n.ipv6.empty() && n.ipv6 != "auto";
+  if (n.ipv4_prefix) {
+    XC_TRY(check_int(path + ".ipv4_prefix", *n.ipv4_prefix, 1, 32));
+    if (!v4_static) return invalid(path + ".ipv4_prefix", "given without an ipv4 address");
+  }
+  if (n.ipv6_prefix) {
+    XC_TRY(check_int(path + ".ipv6_prefix", *n.ipv6_prefix, 1, 128));
+    if (!v6_static) return invalid(path + ".ipv6_prefix", "given without an ipv6 address");
+  }
+  auto v4 = parse_ip(n.ipv4_gateway);
+  if (!n.ipv4_gateway.empty() && (!v4 || v4->v6))
+    return invalid(path + ".ipv4_gateway", "expected an IPv4 address");
+  auto v6 = parse_ip(n.ipv6_gateway);
+  if (!n.ipv6_gateway.empty() && (!v6 || !v6->v6))
+    return invalid(path + ".ipv6_gateway", "expected an IPv6 address");
+  if (n.dns.size() > kMaxDnsServers)
+    return invalid(path + ".dns", "at most " + std::to_string(kMaxDnsServers) + " entries");
+  for (size_t i = 0; i < n.dns.size(); ++i)
+    if (!parse_ip(n.dns[i])) return invalid(item(path + ".dns", i), "expected an IP address");
+  return {};
+}
+
+Status validate_guest(const DomainGuest& g) {
+  const std::string path = "params.guest";
+  if (!is_host_name(g.hostname))
+    return invalid(path + ".hostname",
+                   "expected a host name (lowercase DNS labels joined by '.', at most 253 bytes)");
+  if (g.ssh_authorized_keys.size() > kMaxSshKeys)
+    return invalid(path + ".ssh_authorized_keys",
+                   "at most " + std::to_string(kMaxSshKeys) + " entries");
+  for (size_t i = 0; i < g.ssh_authorized_keys.size(); ++i)
+    if (!is_ssh_public_key(g.ssh_authorized_keys[i]))
+      return invalid(item(path + ".ssh_authorized_keys", i),
+                     "expected one OpenSSH public key on one line (\"ssh-ed25519 AAAA... "
+                     "comment\"), at most " +
+                         std::to_string(kMaxSshKeyLength) + " bytes");
+  // Never echoes the value: it may be a password typed in the wrong place.
+  if (!g.password_hash.empty() && !is_crypt_hash(g.password_hash) &&
+      !is_redacted_secret(g.password_hash))
+    return invalid(path + ".password_hash",
+                   "expected a crypt(3) hash such as $6$... or $y$...; a plaintext password is "
+                   "refused");
+  return {};
+}
+
 Status validate_nics(const DomainSpec& spec) {
   std::set<std::string> macs;
   for (size_t i = 0; i < spec.nics.size(); ++i) {
@@ -248,6 +328,7 @@ Status validate_nics(const DomainSpec& spec) {
     if (n.security_groups.size() > kMaxDevices)
       return invalid(path + ".security_groups",
                      "at most " + std::to_string(kMaxDevices) + " entries");
+    XC_TRY(validate_nic_addressing(n, path));
     std::set<std::string> groups;
     for (size_t g = 0; g < n.security_groups.size(); ++g) {
       std::string field = item(path + ".security_groups", g);
@@ -300,6 +381,7 @@ Status validate_domain_spec(const DomainSpec& spec) {
                      "at most " + std::to_string(kMaxDevices) + " entries");
   XC_TRY(validate_disks(spec));
   XC_TRY(validate_nics(spec));
+  if (spec.guest) XC_TRY(validate_guest(*spec.guest));
   return validate_accelerators(spec);
 }
 

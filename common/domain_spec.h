@@ -36,7 +36,25 @@ struct DomainNic {
   // Security groups of the spec's tenant (DNS labels, no duplicates). None
   // means no filtering at all, as before security groups reached the NIC.
   std::vector<std::string> security_groups;
+  // What the guest is told about its network (the NoCloud seed): the
+  // prefix lengths of ipv4/ipv6 (only with a static address of that family),
+  // the network's gateways and DNS servers. All optional.
+  std::optional<int64_t> ipv4_prefix;  // 1..32
+  std::string ipv4_gateway;            // an IPv4 address or empty
+  std::optional<int64_t> ipv6_prefix;  // 1..128
+  std::string ipv6_gateway;            // an IPv6 address or empty
+  std::vector<std::string> dns;        // at most 8 IPv4/IPv6 addresses
   bool operator==(const DomainNic&) const = default;
+};
+
+// What the guest configures at boot from its NoCloud seed. Only a crypt(3)
+// hash of a password ever travels (is_crypt_hash); stored copies carry a
+// redaction marker instead (redacted_secret, common/secret_redaction.h).
+struct DomainGuest {
+  std::string hostname;                          // DNS labels joined by '.', at most 253 bytes
+  std::vector<std::string> ssh_authorized_keys;  // single-line OpenSSH public keys
+  std::string password_hash;                     // crypt(3), a redaction marker, or empty
+  bool operator==(const DomainGuest&) const = default;
 };
 
 struct DomainAccelerator {
@@ -58,6 +76,8 @@ struct DomainSpec {
   std::vector<DomainNic> nics;
   std::vector<DomainAccelerator> accelerators;
   Power power = Power::kRunning;
+  // Absent: no seed CD-ROM (specs from controllers before guest configuration).
+  std::optional<DomainGuest> guest;
   bool operator==(const DomainSpec&) const = default;
 };
 
@@ -75,6 +95,8 @@ Status validate_domain_spec(const DomainSpec& spec);
 std::string domain_name(const DomainSpec& spec);
 // The disk's file (and storage volume) name: "<domain name>.<disk name>.qcow2".
 std::string disk_file_name(const DomainSpec& spec, const DomainDisk& disk);
+// The NoCloud seed's file (and volume) name: "<domain name>.cidata.iso".
+std::string seed_file_name(const DomainSpec& spec);
 // "<storage_dir>/<disk_file_name>".
 std::string disk_path(const std::string& storage_dir, const DomainSpec& spec,
                       const DomainDisk& disk);
@@ -91,6 +113,17 @@ bool is_printable_utf8(std::string_view text);
 bool is_network_name(std::string_view text);
 // A Linux interface name: 1-15 of [A-Za-z0-9._-], starting with a letter or digit.
 bool is_bridge_name(std::string_view text);
+// "ssh-ed25519 AAAA... comment": a known key type, base64 key data and an
+// optional printable comment on one line, at most kMaxSshKeyLength bytes.
+inline constexpr size_t kMaxSshKeyLength = 8192;
+inline constexpr size_t kMaxSshKeys = 32;
+bool is_ssh_public_key(std::string_view text);
+// A crypt(3) hash of a modern scheme: "$y$", "$gy$", "$7$", "$2b$"/"$2a$"/
+// "$2y$", "$6$" or "$5$" followed by the scheme's salt and hash characters.
+// Anything else (notably a plaintext password) is not.
+bool is_crypt_hash(std::string_view text);
+// A host name: DNS labels joined by '.', at most 253 bytes.
+bool is_host_name(std::string_view text);
 // Absolute, printable, no empty, "." or ".." components, at most 1024 bytes.
 bool is_safe_absolute_path(std::string_view text);
 

@@ -1,5 +1,7 @@
 // Character-level checks for the text in a DomainSpec and in host settings.
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 
 #include "common/domain_spec.h"
 #include "common/utf8.h"
@@ -100,6 +102,63 @@ bool is_safe_absolute_path(std::string_view text) {
   if (!is_printable_utf8(text)) return false;
   return all_parts(text.substr(1),
                    [](std::string_view p) { return !p.empty() && p != "." && p != ".."; });
+}
+
+bool is_host_name(std::string_view text) {
+  return !text.empty() && text.size() <= 253 && text.back() != '.' && [&] {
+    size_t start = 0;
+    while (true) {
+      size_t dot = text.find('.', start);
+      std::string_view label =
+          text.substr(start, dot == std::string_view::npos ? dot : dot - start);
+      if (!is_dns_label(label)) return false;
+      if (dot == std::string_view::npos) return true;
+      start = dot + 1;
+    }
+  }();
+}
+
+bool is_ssh_public_key(std::string_view text) {
+  static constexpr std::string_view kTypes[] = {"ssh-ed25519",
+                                                "ssh-rsa",
+                                                "ecdsa-sha2-nistp256",
+                                                "ecdsa-sha2-nistp384",
+                                                "ecdsa-sha2-nistp521",
+                                                "sk-ssh-ed25519@openssh.com",
+                                                "sk-ecdsa-sha2-nistp256@openssh.com"};
+  if (text.empty() || text.size() > kMaxSshKeyLength || !is_printable_utf8(text)) return false;
+  size_t space = text.find(' ');
+  if (space == std::string_view::npos) return false;
+  std::string_view type = text.substr(0, space);
+  if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) return false;
+  std::string_view rest = text.substr(space + 1);
+  std::string_view data = rest.substr(0, rest.find(' '));
+  if (data.size() < 16) return false;
+  size_t padding = 0;
+  for (char c : data) {
+    bool base64 = is_alnum(c) || c == '+' || c == '/';
+    if (c == '=' && ++padding <= 2) continue;
+    if (!base64 || padding > 0) return false;
+  }
+  return data.size() % 4 == 0;
+}
+
+bool is_crypt_hash(std::string_view text) {
+  // Scheme prefixes of crypt(5) whose hashes are still considered sound;
+  // MD5 ($1$), DES and the like are refused with plaintext.
+  static constexpr std::string_view kSchemes[] = {"$y$",  "$gy$", "$7$", "$2b$",
+                                                  "$2a$", "$2y$", "$6$", "$5$"};
+  if (text.size() > 512) return false;
+  auto scheme = std::find_if(std::begin(kSchemes), std::end(kSchemes),
+                             [&](std::string_view s) { return text.substr(0, s.size()) == s; });
+  if (scheme == std::end(kSchemes)) return false;
+  std::string_view rest = text.substr(scheme->size());
+  // Salt and hash (and parameters such as "rounds=5000" or "j9T"): the
+  // characters crypt(5) uses, with at least one more '$' (bcrypt: a cost and '$').
+  if (rest.size() < 8 || rest.find('$') == std::string_view::npos) return false;
+  for (char c : rest)
+    if (!is_alnum(c) && c != '.' && c != '/' && c != '$' && c != '=' && c != ',') return false;
+  return rest.back() != '$';
 }
 
 std::optional<PciAddress> parse_pci_address(std::string_view text) {

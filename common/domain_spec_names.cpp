@@ -22,22 +22,34 @@ json to_json(const DomainSpec& spec) {
     if (n.vlan) nic["vlan"] = *n.vlan;
     // Only when set, so the JSON (and applied specs) of unfiltered NICs is unchanged.
     if (!n.security_groups.empty()) nic["security_groups"] = n.security_groups;
+    if (n.ipv4_prefix) nic["ipv4_prefix"] = *n.ipv4_prefix;
+    if (!n.ipv4_gateway.empty()) nic["ipv4_gateway"] = n.ipv4_gateway;
+    if (n.ipv6_prefix) nic["ipv6_prefix"] = *n.ipv6_prefix;
+    if (!n.ipv6_gateway.empty()) nic["ipv6_gateway"] = n.ipv6_gateway;
+    if (!n.dns.empty()) nic["dns"] = n.dns;
     nics.push_back(std::move(nic));
   }
   for (const DomainAccelerator& a : spec.accelerators)
     accelerators.push_back({{"type", a.type}, {"pci_address", a.pci_address}});
-  return {{"tenant", spec.tenant},
-          {"name", spec.name},
-          {"kind", spec.kind},
-          {"spec_hash", spec.spec_hash},
-          {"generation", spec.generation},
-          {"arch", arch_name(spec.arch)},
-          {"cpus", spec.cpus},
-          {"memory_mib", spec.memory_mib},
-          {"disks", std::move(disks)},
-          {"nics", std::move(nics)},
-          {"accelerators", std::move(accelerators)},
-          {"power", spec.power == Power::kRunning ? "running" : "stopped"}};
+  json out = {{"tenant", spec.tenant},
+              {"name", spec.name},
+              {"kind", spec.kind},
+              {"spec_hash", spec.spec_hash},
+              {"generation", spec.generation},
+              {"arch", arch_name(spec.arch)},
+              {"cpus", spec.cpus},
+              {"memory_mib", spec.memory_mib},
+              {"disks", std::move(disks)},
+              {"nics", std::move(nics)},
+              {"accelerators", std::move(accelerators)},
+              {"power", spec.power == Power::kRunning ? "running" : "stopped"}};
+  if (spec.guest) {
+    json guest = {{"hostname", spec.guest->hostname},
+                  {"ssh_authorized_keys", spec.guest->ssh_authorized_keys}};
+    if (!spec.guest->password_hash.empty()) guest["password_hash"] = spec.guest->password_hash;
+    out["guest"] = std::move(guest);
+  }
+  return out;
 }
 
 std::string domain_name(const DomainSpec& spec) {
@@ -48,6 +60,10 @@ std::string domain_name(const DomainSpec& spec) {
 
 std::string disk_file_name(const DomainSpec& spec, const DomainDisk& disk) {
   return domain_name(spec) + "." + disk.name + ".qcow2";
+}
+
+std::string seed_file_name(const DomainSpec& spec) {
+  return domain_name(spec) + ".cidata.iso";
 }
 
 std::string disk_path(const std::string& storage_dir, const DomainSpec& spec,

@@ -1,5 +1,6 @@
 #include "common/manifest_validator.h"
 
+#include "common/guest_checks.h"
 #include "common/manifest_loader.h"
 #include "common/model_builder.h"
 #include "common/schema_validator.h"
@@ -21,6 +22,8 @@ ManifestSet validate_documents(std::vector<YamlDocument> documents, std::vector<
     docs.push_back(&doc);
   }
   for (auto& e : check_semantics(set.objects, docs, caps)) set.errors.push_back(std::move(e));
+  for (const YamlDocument* doc : docs)
+    for (auto& e : check_guest_section(*doc)) set.errors.push_back(std::move(e));
   sort_diagnostics(set.errors);
   return set;
 }

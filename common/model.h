@@ -207,6 +207,14 @@ struct PlacementSpec {
 
 enum class Power { kRunning, kStopped };
 
+// What the guest configures at boot (the NoCloud seed). The password only as
+// a crypt(3) hash; a plaintext `password` is refused at validate.
+struct GuestSpec {
+  std::string hostname;  // empty: the VM's name
+  std::vector<std::string> ssh_authorized_keys;
+  std::string password_hash;
+};
+
 struct VirtualMachineSpec {
   std::optional<Arch> arch;
   int64_t cpus = 0;
@@ -217,6 +225,7 @@ struct VirtualMachineSpec {
   std::vector<AcceleratorRequest> accelerators;
   PlacementSpec placement;
   Power power = Power::kRunning;
+  GuestSpec guest;
 };
 
 struct VolumeSpec {

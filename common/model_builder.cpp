@@ -198,6 +198,9 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       }
       v.placement = placement_of(s);
       v.power = str(s, "power") == "stopped" ? Power::kStopped : Power::kRunning;
+      const json& guest = child(s, "guest");
+      v.guest = {str(guest, "hostname"), strings(guest, "sshAuthorizedKeys"),
+                 str(guest, "passwordHash")};
       return v;
     }
     case Kind::kVolume: {

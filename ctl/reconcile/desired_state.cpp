@@ -3,6 +3,8 @@
 #include <set>
 
 #include "common/digest.h"
+#include "common/secret_redaction.h"
+#include "ctl/reconcile/guest_config.h"
 
 namespace xc {
 namespace {
@@ -63,19 +65,25 @@ Result<DesiredState> build_desired_state(const ManifestSet& set,
   std::map<std::pair<std::string, std::string>, const Object*> images;
   std::map<std::pair<std::string, std::string>, std::vector<size_t>> volumes_of_vm;
   std::map<std::string, std::string> network_zone;                // "tenant/name" -> zone
+  std::map<std::string, const NetworkSpec*> network_specs;        // "tenant/name" -> spec
   std::map<std::string, std::vector<std::string>> group_members;  // "tenant/group" -> NIC addresses
   for (size_t i = 0; i < set.objects.size(); ++i) {
     const Object& o = set.objects[i];
     if (o.kind == Kind::kImage) images[{o.meta.tenant, o.meta.name}] = &o;
-    if (o.kind == Kind::kNetwork)
+    if (o.kind == Kind::kNetwork) {
       network_zone[object_key(o.meta.tenant, o.meta.name)] = o.as<NetworkSpec>().zone;
+      network_specs[object_key(o.meta.tenant, o.meta.name)] = &o.as<NetworkSpec>();
+    }
     if (o.kind == Kind::kVolume && !o.as<VolumeSpec>().attach_to.empty())
       volumes_of_vm[{o.meta.tenant, o.as<VolumeSpec>().attach_to}].push_back(i);
   }
   for (size_t i = 0; i < set.objects.size(); ++i) {
     const Object& o = set.objects[i];
     const json& manifest = set.documents[i].tree;
-    out.records.push_back({&o, manifest, sha256_hex(manifest.dump())});
+    // Stored and printed without the guest's password hash; hashed with it.
+    out.records.push_back(
+        {&o, o.kind == Kind::kVirtualMachine ? redact_vm_manifest(manifest) : manifest,
+         sha256_hex(manifest.dump())});
     switch (o.kind) {
       case Kind::kHost:
         out.hosts.push_back(&o);
@@ -108,7 +116,7 @@ Result<DesiredState> build_desired_state(const ManifestSet& set,
     const auto& vm = o.as<VirtualMachineSpec>();
     DesiredVm d;
     d.object = &o;
-    d.manifest = set.documents[i].tree;
+    d.manifest = redact_vm_manifest(set.documents[i].tree);
     const Object* image = nullptr;
     for (const auto& key :
          {std::make_pair(std::string(), vm.image), std::make_pair(o.meta.tenant, vm.image)})
@@ -123,7 +131,7 @@ Result<DesiredState> build_desired_state(const ManifestSet& set,
     s.cpus = vm.cpus;
     s.memory_mib = vm.memory_gib * 1024;
     s.power = vm.power;
-    std::string hash_input = d.manifest.dump();
+    std::string hash_input = set.documents[i].tree.dump();  // the password hash changes it too
     for (size_t k = 0; k < vm.disks.size(); ++k) {
       const auto& disk = vm.disks[k];
       DomainDisk d{disk.name, disk.size_gib, disk.tier, disk.iops, ""};
@@ -159,12 +167,12 @@ Result<DesiredState> build_desired_state(const ManifestSet& set,
       std::string ipv6 = nic.ipv6.empty() ? given.ipv6 : nic.ipv6;
       if (ipv4 != nic.ipv4 || ipv6 != nic.ipv6)
         hash_input += "\nnic " + std::to_string(k) + " allocated " + ipv4 + " " + ipv6;
-      s.nics.push_back({network,
-                        nic.mac.empty() ? mac_for(o.meta.tenant, o.meta.name, k) : nic.mac,
-                        std::nullopt,
-                        ipv4,
-                        ipv6,
-                        {groups.begin(), groups.end()}});
+      DomainNic& n = s.nics.emplace_back();
+      n.network = network;
+      n.mac = nic.mac.empty() ? mac_for(o.meta.tenant, o.meta.name, k) : nic.mac;
+      n.ipv4 = ipv4;
+      n.ipv6 = ipv6;
+      n.security_groups = {groups.begin(), groups.end()};
       filtered = filtered || !groups.empty();
       for (const std::string& g : groups)
         for (const std::string& address : {ipv4, ipv6})
@@ -175,6 +183,7 @@ Result<DesiredState> build_desired_state(const ManifestSet& set,
     if (filtered) hash_input += "\nsecurity groups on NICs";
     // And once more, so every NIC gets its anti-spoofing filter.
     if (!s.nics.empty()) hash_input += "\nanti-spoofing on NICs";
+    hash_input += add_guest_config(s, vm, network_specs);
     d.hash = sha256_hex(hash_input);
     s.spec_hash = d.hash;
     VmDemand& dm = d.demand;

@@ -5,6 +5,7 @@
 
 #include "common/domain_diff.h"
 #include "common/network_naming.h"
+#include "common/secret_redaction.h"
 
 namespace xc {
 namespace {
@@ -254,7 +255,7 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
     step.hash = vm.hash;
     step.generation = spec.generation;
     step.params = to_json(spec);
-    step.record = {{"manifest", vm.manifest}, {"domain", step.params}};
+    step.record = {{"manifest", vm.manifest}, {"domain", redact_domain_json(step.params)}};
     if (s != stored.end() && s->second.record.contains("manifest"))
       step.changes = manifest_changes(s->second.record["manifest"], vm.manifest);
 
@@ -307,7 +308,7 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
       if (s != stored.end() && s->second.record.contains("domain")) {
         auto old = domain_spec_from_json(s->second.record["domain"]);
         if (old.ok()) {
-          DomainDiff diff = diff_live_vs_restart(*old, spec);
+          DomainDiff diff = diff_live_vs_restart(*old, redact_secrets(spec));
           step.live = diff.live;
           step.restart = diff.restart;
           step.disks = removed_disks(*old, spec);

@@ -144,7 +144,8 @@ DomainSpec to_spec(const Case& c) {
   spec.tenant = c.tenant, spec.name = c.name, spec.kind = c.kind, spec.spec_hash = c.spec_hash;
   spec.generation = 1, spec.arch = c.arch, spec.cpus = 1, spec.memory_mib = 512;
   spec.disks = {{c.disk, 1, DiskTier::kNormal, 3000, c.image, "virtio"}};
-  spec.nics = {{c.network, c.mac, std::nullopt, "", c.ipv6, {}}};
+  DomainNic& nic = spec.nics.emplace_back();
+  nic.network = c.network, nic.mac = c.mac, nic.ipv6 = c.ipv6;
   spec.accelerators = {{c.type, c.pci}};
   return spec;
 }

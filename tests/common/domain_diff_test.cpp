@@ -50,7 +50,11 @@ TEST_CASE("balloon down, IOPS, disk growth and added devices apply live") {
   now.disks[1].iops = 3000;
   now.disks[1].size_gib = 200;
   now.disks.push_back({"logs", 50, DiskTier::kNormal, 1000, "", "virtio"});
-  now.nics.push_back({"education/db", "52:54:00:00:00:02", 130, "", "auto", {}});
+  DomainNic& added = now.nics.emplace_back();
+  added.network = "education/db";
+  added.mac = "52:54:00:00:00:02";
+  added.vlan = 130;
+  added.ipv6 = "auto";
   DomainDiff diff = diff_live_vs_restart(base(), now);
   CHECK(diff.live == Lines{"memory_mib 8192 -> 4096", "disks.data size_gib 100 -> 200",
                            "disks.data iops 2000 -> 3000", "disks.logs added",
@@ -104,4 +108,37 @@ TEST_CASE("a NIC's security groups change live, compared as a set") {
   CHECK(diff_live_vs_restart(now, reordered).empty());
   CHECK(diff_live_vs_restart(now, base()).live ==
         Lines{"nics.52:54:00:00:00:01 security_groups ssh,web -> none"});
+}
+
+TEST_CASE("what the seed holds changes at the next boot: a restart-class change") {
+  DomainSpec old;
+  old.tenant = "education";
+  old.name = "web-1";
+  old.cpus = 1;
+  old.memory_mib = 512;
+  DomainNic nic;
+  nic.network = "education/app";
+  nic.mac = "52:54:00:1a:2b:3c";
+  nic.ipv4 = "10.20.1.15";
+  nic.ipv4_prefix = 24;
+  nic.dns = {"10.20.0.53"};
+  old.nics = {nic};
+  DomainSpec now = old;
+  now.guest = DomainGuest{"web-1", {"ssh-ed25519 AAAA one"}, ""};
+  CHECK(diff_live_vs_restart(old, now).restart == std::vector<std::string>{"guest seed added"});
+  old.guest = now.guest;
+  now.guest->ssh_authorized_keys.push_back("ssh-ed25519 AAAA two");
+  now.guest->password_hash = "<redacted:0123456789abcdef>";
+  now.nics[0].dns = {"10.20.0.54"};
+  DomainDiff diff = diff_live_vs_restart(old, now);
+  CHECK(diff.live.empty());
+  CHECK(diff.restart == std::vector<std::string>{
+                            "guest.ssh_authorized_keys changed (1 -> 2 keys)",
+                            "guest.password_hash added",
+                            "guest seed: nics.52:54:00:1a:2b:3c dns 10.20.0.53 -> 10.20.0.54"});
+  old = now;
+  now.guest->password_hash = "<redacted:fedcba9876543210>";
+  CHECK(diff_live_vs_restart(old, now).restart ==
+        std::vector<std::string>{"guest.password_hash changed"});
+  CHECK(diff_live_vs_restart(now, now).empty());
 }

@@ -5,15 +5,18 @@ tier's IOPS in `virsh blkdeviotune`, see CPU time rise in metrics.sample, then
 domain.delete with wipe removes the disk. The x86_64 guest has three NICs on
 a tenant network (nic_filters.py): the rules libvirt instantiated on their
 tap devices bind each NIC to its MAC and addresses and enforce its security
-groups' ingress and egress rules, and the guest still runs. A raw image with
-a sha256 becomes the raw backing file of a qcow2 overlay, and a wrong digest
-is refused."""
+groups' ingress and egress rules, and the guest still runs. The x86_64 guest
+also has a guest section: the running domain has the NoCloud seed as a
+read-only CD-ROM whose ISO 9660 volume label is cidata, removed with it. A raw
+image with a sha256 becomes the raw backing file of a qcow2 overlay, and a
+wrong digest is refused."""
 import hashlib
 import json
 import os
 import subprocess
 import sys
 import time
+from xml.etree import ElementTree
 
 sys.path.insert(0, os.path.dirname(__file__))
 from agent_client import Agent  # noqa: E402
@@ -40,11 +43,36 @@ def cpu_time(agent, domain):
     raise AssertionError(f"{domain} missing from metrics.sample")
 
 
-def exercise(agent, arch, iops, nics=()):
+SEED_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKQig858ZtMmeRFsA+eWzR5DPfNDbAM+d6J2+ihKYxnu ops@example"
+
+
+def check_seed(domain):
+    """The running domain's CD-ROM is the seed file, labelled cidata."""
+    live = ElementTree.fromstring(virsh("dumpxml", domain))
+    cdroms = live.findall("./devices/disk[@device='cdrom']")
+    assert len(cdroms) == 1, virsh("dumpxml", domain)
+    iso = cdroms[0].find("source").get("file")
+    assert iso == os.path.join(workdir, "disks", f"{domain}.cidata.iso"), iso
+    assert cdroms[0].find("readonly") is not None and cdroms[0].find("target").get("bus") == "sata"
+    with open(iso, "rb") as f:
+        data = f.read()
+    assert data[32768:32774] == b"\x01CD001", data[32768:32774]  # primary volume descriptor
+    assert data[32768 + 40:32768 + 72].rstrip() == b"cidata", data[32768 + 40:32768 + 72]
+    assert b"#cloud-config" in data and SEED_KEY.encode() in data and b'"version": 2' in data
+    if os.path.exists("/usr/sbin/blkid") or os.path.exists("/sbin/blkid"):
+        label = subprocess.run(["blkid", "-o", "value", "-s", "LABEL", iso], capture_output=True,
+                               text=True).stdout.strip()
+        assert label == "cidata", label
+    return iso
+
+
+def exercise(agent, arch, iops, nics=(), guest=None):
     spec = {"tenant": "systest", "name": f"vm-{arch.replace('_', '-')}", "spec_hash": "0a1b2c",
             "generation": 1, "arch": arch, "cpus": 1, "memory_mib": 512 if arch == "aarch64" else 256,
             "disks": [{"name": "root", "size_gib": 1, "tier": "normal", "iops": iops}],
             "nics": list(nics), "accelerators": [], "power": "running"}
+    if guest:
+        spec["guest"] = guest
     created = agent.ok("domain.ensure", spec)
     assert created["action"] == "created", created
     domain = created["domain"]
@@ -54,6 +82,10 @@ def exercise(agent, arch, iops, nics=()):
         nic_filter_names.extend(nic_filters.names(domain))
         nic_filters.check(domain, created)
         nic_filters.check_live_swap(agent, spec, domain)
+    seed = None
+    if guest:
+        assert created["seed"] == "created" and again["seed"] == "unchanged", (created, again)
+        seed = check_seed(domain)
 
     listed = {d["domain"]: d for d in agent.ok("domains.list")["managed"]}
     assert listed[domain]["state"] == "running", listed
@@ -80,9 +112,12 @@ def exercise(agent, arch, iops, nics=()):
     deleted = agent.ok("domain.delete", {"name": domain, "wipe": True})
     assert deleted["wiped"] and deleted["volumes"][0]["wiped"], deleted
     assert not os.path.exists(disk), disk
+    if seed:
+        assert deleted["seed"] == "deleted" and not os.path.exists(seed), deleted
     assert domain not in {d["domain"] for d in agent.ok("domains.list")["managed"]}
     print(f"{arch}: created, running, iops {iops}, cpu time {first} -> {second}, wiped and deleted"
-          + (f", {len(nics)} NICs filtered ({', '.join(nic_filter_names)})" if nics else ""))
+          + (f", {len(nics)} NICs filtered ({', '.join(nic_filter_names)})" if nics else "")
+          + (", seed CD-ROM labelled cidata" if seed else ""))
 
 
 def exercise_raw_image(agent):
@@ -117,7 +152,7 @@ nic_filter_names = []
 try:
     nic_filters.remove_leftovers()
     nic_filters.ensure_groups(agent)
-    exercise(agent, "x86_64", 2500, nic_filters.NICS)
+    exercise(agent, "x86_64", 2500, nic_filters.NICS, {"hostname": "vm-x86-64", "ssh_authorized_keys": [SEED_KEY]})
     exercise(agent, "aarch64", 3000)
     exercise_raw_image(agent)
 finally:
