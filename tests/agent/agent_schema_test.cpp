@@ -236,8 +236,24 @@ TEST_CASE("every request and response of a realistic session matches the agent s
         "running");
   CHECK(agent.call("domain.power", {{"name", vm}, {"action", "reboot"}})["result"]["before"] ==
         "running");
+  CHECK(agent.call("domain.power",
+                   {{"name", vm}, {"action", "reboot"}, {"force", true}})["result"]["outcome"] ==
+        "reset");
   CHECK(agent.call("domain.power", {{"name", vm}, {"action", "destroy"}})["result"]["state"] ==
         "stopped");
+  CHECK(agent.call("domain.power", {{"name", vm}, {"action", "reboot"}})["error"]["code"] ==
+        "failed_precondition");
+  CHECK(agent.call("domain.power", {{"name", vm}, {"action", "shutdown"}})["result"]["outcome"] ==
+        "already-off");
+  CHECK(agent.call("domain.power", {{"name", vm}, {"action", "start"}})["result"]["outcome"] ==
+        "started");
+  // The test driver's guest shuts down at once when asked.
+  json asked = agent.call("domain.power", {{"name", vm}, {"action", "shutdown"}, {"timeout_s", 5}});
+  CHECK(asked["result"]["outcome"] == "guest");
+  CHECK(asked["result"]["state"] == "stopped");
+  CHECK(agent.call("domain.power",
+                   {{"name", vm}, {"action", "shutdown"}, {"timeout_s", 241}})["error"]["code"] ==
+        "invalid_argument");
   CHECK(agent.call("domain.power", {{"name", "nope"}, {"action", "start"}})["error"]["code"] ==
         "not_found");
   json deleted = agent.call("domain.delete", {{"name", vm}, {"wipe", true}});
