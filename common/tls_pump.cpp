@@ -111,7 +111,10 @@ PumpResult pump_tls(SSL* ssl, int tls_fd, int in_fd, int out_fd, const PumpLimit
       if (err == SSL_ERROR_ZERO_RETURN) return finish(PumpEnd::kTlsClosed);
       if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) break;
       // A peer that closes its socket without close_notify has closed too.
-      return finish(err == SSL_ERROR_SYSCALL ? PumpEnd::kTlsClosed : PumpEnd::kError);
+      bool eof = err == SSL_ERROR_SYSCALL ||
+                 (err == SSL_ERROR_SSL &&
+                  ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
+      return finish(eof ? PumpEnd::kTlsClosed : PumpEnd::kError);
     }
 
     // Local -> TLS.

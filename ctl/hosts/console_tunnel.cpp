@@ -80,7 +80,10 @@ bool write_all(SSL* ssl, const std::string& data) {
 }  // namespace
 
 ConsoleTunnel::~ConsoleTunnel() {
-  if (ssl_ != nullptr) SSL_free(ssl_);
+  if (ssl_ != nullptr) {
+    SSL_shutdown(ssl_);  // close_notify, best effort
+    SSL_free(ssl_);
+  }
   if (fd_ >= 0) ::close(fd_);
   SSL_CTX_free(ctx_);
 }

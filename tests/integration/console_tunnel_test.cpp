@@ -89,7 +89,8 @@ TEST_CASE("console tunnel: bytes flow both ways to the guest's console after 101
   CHECK(log.find("POST /v1/console method=console") != std::string::npos);
   CHECK(log.find("status=101") != std::string::npos);
   CHECK(log.find("console end domain=xc-edu.web-1 target=\"fake vnc\"") != std::string::npos);
-  CHECK(log.find("to_guest=5 from_guest=17") != std::string::npos);
+  CHECK_MESSAGE(log.find("to_guest=5 from_guest=17 ms=") != std::string::npos, log);
+  CHECK_MESSAGE(log.find("reason=\"closed by the far side\"") != std::string::npos, log);
   CHECK(opened == 1);
 }
 
