@@ -124,7 +124,7 @@ TEST_CASE("console tunnel: a local socket pumped through the tunnel reaches the 
   ::close(local[0]);
 }
 
-TEST_CASE("console tunnel: refusals carry the agent's code and message; sessions are capped") {
+TEST_CASE("console tunnel: refusals carry the agent's code and message, and sessions are capped") {
   test::TlsTestServer f;
   f.console = [](const nlohmann::json& params) -> Result<std::unique_ptr<ConsoleTarget>> {
     if (params.value("name", "") == "missing")
