@@ -3,14 +3,13 @@
 // element beside the xcloud instance element), so the agent stays stateless.
 #include <algorithm>
 #include <pugixml.hpp>
-#include <set>
 #include <sstream>
 
 #include "agent/applied_spec.h"
 #include "agent/domain_inventory.h"
 #include "agent/domain_power.h"
 #include "agent/domain_xml.h"
-#include "agent/nwfilter_xml.h"
+#include "agent/nic_filters.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
 #include "common/domain_spec.h"
@@ -87,97 +86,40 @@ Status ensure_disks(AgentContext& ctx, const DomainSpec& spec) {
   return {};
 }
 
-// What a filter does, ignoring what libvirt adds (uuid) and its formatting:
-// each <filterref> and each rule with its match element and attributes.
-std::vector<std::string> filter_content(const std::string& xml) {
-  pugi::xml_document doc;
-  doc.load_string(xml.c_str());
-  std::vector<std::string> out;
-  for (auto node : doc.child("filter").children()) {
-    if (std::string(node.name()) == "uuid") continue;
-    std::string line = node.name();
-    for (auto a : node.attributes()) line += std::string(" ") + a.name() + "=" + a.value();
-    for (auto match : node.children()) {
-      line += std::string(" <") + match.name();
-      std::set<std::string> attributes;
-      for (auto a : match.attributes()) attributes.insert(std::string(a.name()) + "=" + a.value());
-      for (const auto& a : attributes) line += " " + a;
-    }
-    out.push_back(line);
-  }
+// The <interface> element of the NIC with `mac` in a domain XML.
+pugi::xml_node find_interface(const pugi::xml_document& doc, const std::string& mac) {
+  for (auto nic : doc.child("domain").child("devices").children("interface"))
+    if (mac == nic.child("mac").attribute("address").as_string()) return nic;
+  return {};
+}
+
+// An interface's <filterref>: the filter and its parameters.
+std::vector<std::string> filterref_of(pugi::xml_node nic) {
+  pugi::xml_node ref = nic.child("filterref");
+  std::vector<std::string> out = {ref.attribute("filter").value()};
+  for (auto p : ref.children("parameter"))
+    out.push_back(std::string(p.attribute("name").value()) + "=" + p.attribute("value").value());
+  std::sort(out.begin() + 1, out.end());
   return out;
-}
-
-// The set filter of every NIC in security groups, before the domain that
-// references it is defined (libvirt cannot start a NIC whose filter is
-// missing). The groups must exist already: securitygroup.ensure runs first.
-Status ensure_set_filters(AgentContext& ctx, const DomainSpec& spec, json& result) {
-  if (ctx.test_driver) return {};  // no network filters; <filterref> was left out too
-  std::set<std::string> done;
-  for (const DomainNic& nic : spec.nics) {
-    if (nic.security_groups.empty()) continue;
-    std::string set = security_group_set_filter_name(spec.tenant, nic.security_groups);
-    if (!done.insert(set).second) continue;
-    std::vector<std::string> groups;
-    for (const std::string& g :
-         std::set<std::string>(nic.security_groups.begin(), nic.security_groups.end())) {
-      groups.push_back(security_group_filter_name(spec.tenant, g));
-      virNWFilterPtr found = virNWFilterLookupByName(ctx.conn, groups.back().c_str());
-      if (!found) {
-        virResetLastError();
-        return error(Code::kFailedPrecondition,
-                     "domain " + domain_name(spec) + ": nic " + nic.mac + ": security group " +
-                         spec.tenant + "/" + g +
-                         " is not defined on this host (securitygroup.ensure it first)");
-      }
-      NwFilter keep(found);
-    }
-    auto lock = ctx.lock_object("filter/" + set);
-    virNWFilterPtr existing = virNWFilterLookupByName(ctx.conn, set.c_str());
-    if (!existing) virResetLastError();
-    NwFilter current(existing);
-    // Redefining re-instantiates the filter on every NIC using it: only when
-    // it is missing, was edited, or an older agent wrote other rules.
-    std::string xml = set_filter_xml(set, groups);
-    if (current &&
-        filter_content(take_string(virNWFilterGetXMLDesc(current.get(), 0))) == filter_content(xml))
-      continue;
-    virNWFilterPtr defined = virNWFilterDefineXML(ctx.conn, xml.c_str());
-    if (!defined) return libvirt_error("domain " + domain_name(spec) + ": filter " + set + ": ");
-    NwFilter keep(defined);
-    result["filters"].push_back(set);
-  }
-  return {};
-}
-
-// The <interface> element of the NIC with `mac` in a rendered domain XML.
-std::string interface_xml(const std::string& domain_xml, const std::string& mac) {
-  pugi::xml_document doc;
-  doc.load_string(domain_xml.c_str());
-  for (auto nic : doc.child("domain").child("devices").children("interface")) {
-    if (mac != nic.child("mac").attribute("address").as_string()) continue;
-    pugi::xml_document one;
-    one.append_copy(nic);
-    std::ostringstream out;
-    one.save(out, "", pugi::format_raw | pugi::format_no_declaration);
-    return out.str();
-  }
-  return {};
 }
 
 // Live changes libvirt can make to a running domain.
 Status apply_live(AgentContext& ctx, virDomainPtr d, const DomainSpec& old, const DomainSpec& now,
                   const std::string& name, const std::string& xml) {
-  // A NIC's security groups: libvirt swaps the <filterref> of a running interface.
+  // A NIC's filter (its groups, its addresses, or one an older agent set):
+  // libvirt swaps the <filterref> of a running interface.
+  pugi::xml_document rendered, live;
+  rendered.load_string(xml.c_str());
+  if (!ctx.test_driver) live.load_string(take_string(virDomainGetXMLDesc(d, 0)).c_str());
   for (const DomainNic& nic : now.nics) {
-    auto before = std::find_if(old.nics.begin(), old.nics.end(),
-                               [&](const auto& o) { return o.mac == nic.mac; });
-    if (before == old.nics.end() || before->security_groups == nic.security_groups ||
-        ctx.test_driver)
-      continue;
-    std::string device = interface_xml(xml, nic.mac);
-    if (!device.empty() &&
-        virDomainUpdateDeviceFlags(d, device.c_str(), VIR_DOMAIN_AFFECT_LIVE) < 0)
+    pugi::xml_node want = find_interface(rendered, nic.mac);
+    pugi::xml_node have = find_interface(live, nic.mac);
+    if (ctx.test_driver || !want || !have || filterref_of(want) == filterref_of(have)) continue;
+    pugi::xml_document one;
+    one.append_copy(want);
+    std::ostringstream device;
+    one.save(device, "", pugi::format_raw | pugi::format_no_declaration);
+    if (virDomainUpdateDeviceFlags(d, device.str().c_str(), VIR_DOMAIN_AFFECT_LIVE) < 0)
       return libvirt_error("domain " + name + ": nic " + nic.mac + ": ");
   }
   for (size_t i = 0; i < now.disks.size(); ++i) {
@@ -249,7 +191,7 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   if (!xml.ok()) return xml.status();
 
   json result = {{"domain", name}, {"live", json::array()}, {"restart", json::array()}};
-  Status filters = ensure_set_filters(ctx, spec, result);
+  Status filters = ensure_nic_filters(ctx, spec, result);
   if (!filters.ok()) return filters;
   virDomainPtr raw = virDomainLookupByName(ctx.conn, name.c_str());
   if (!raw) virResetLastError();

@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "agent/nic_filter_xml.h"
 #include "common/network_naming.h"
 
 namespace xc {
@@ -167,10 +168,21 @@ Status render_nics(pugi::xml_node devices, const DomainSpec& spec, const HostCon
     if (host.openvswitch && n.vlan)
       attr(child(child(nic, "vlan"), "tag"), "id", std::to_string(*n.vlan));
     attr(child(nic, "model"), "type", "virtio");
-    // No groups, no filter: such a NIC is not filtered at all.
-    if (host.network_filters && !n.security_groups.empty())
-      attr(child(nic, "filterref"), "filter",
-           security_group_set_filter_name(spec.tenant, n.security_groups));
+    // One filter per NIC: anti-spoofing bound by the parameters, and the
+    // set's security groups when it has any.
+    if (host.network_filters) {
+      NicFilter filter =
+          nic_filter(n, n.security_groups.empty()
+                            ? ""
+                            : security_group_set_filter_name(spec.tenant, n.security_groups));
+      pugi::xml_node ref = child(nic, "filterref");
+      attr(ref, "filter", filter.name);
+      for (const auto& [name, value] : filter.parameters) {
+        pugi::xml_node parameter = child(ref, "parameter");
+        attr(parameter, "name", name);
+        attr(parameter, "value", value);
+      }
+    }
   }
   return {};
 }

@@ -38,9 +38,10 @@ struct HostContext {
   // <vlan> on their ports); Open vSwitch bridges tag each port instead.
   bool openvswitch = false;
   std::string disk_cache = "none";  // "writeback" where O_DIRECT is unavailable (tmpfs)
-  // A NIC in security groups gets <filterref> to its set filter
-  // (security_group_set_filter_name). False on libvirt's test driver, which
-  // has no network filters; the spec keeps the groups either way.
+  // Every NIC gets <filterref> to its nic_filter (anti-spoofing, and its
+  // security groups' set filter) with its MAC and addresses as parameters.
+  // False on libvirt's test driver, which has no network filters; the spec
+  // keeps the groups either way.
   bool network_filters = true;
 };
 

@@ -171,8 +171,10 @@ Result<json> securitygroup_ensure(AgentContext& ctx, const json& params) {
   auto obj = tenant_object(params, "security group");
   if (!obj.ok()) return obj.status();
   std::string name = security_group_filter_name(obj->tenant, obj->name);
-  // Accept rules only: the NIC's set filter (domain.ensure) adds the drop.
-  auto xml = group_filter_xml(name, params.value("ingress", json::array()));
+  // Accept rules, and the outbound drop when the group restricts egress; the
+  // NIC's set filter (domain.ensure) adds the inbound drop.
+  auto xml = group_filter_xml(name, params.value("ingress", json::array()),
+                              params.contains("egress") ? params["egress"] : json(nullptr));
   if (!xml.ok()) return xml.status();
   if (ctx.test_driver)  // libvirt's test driver has no network filter support
     return json{{"filter", name},

@@ -150,8 +150,9 @@ struct SecurityRule {
   std::string protocol = "tcp";  // tcp, udp, icmp, any
   int port_from = 0;             // 0..0 means all ports
   int port_to = 0;
-  std::string from_cidr;
-  std::string from_group;
+  // The peer: where ingress comes from ("from"), where egress goes ("to").
+  std::string cidr;
+  std::string group;  // a security group of the same tenant: its members' addresses
 };
 
 struct SecurityGroupSpec {

@@ -72,8 +72,8 @@ std::vector<SecurityRule> rules(const json& spec, const char* key) {
     SecurityRule rule;
     rule.protocol = str(r, "protocol", "tcp");
     parse_ports(r, rule);
-    rule.from_cidr = str(r, "from");
-    rule.from_group = str(r, "group");
+    rule.cidr = str(r, std::string(key) == "egress" ? "to" : "from");
+    rule.group = str(r, "group");
     out.push_back(rule);
   }
   return out;

@@ -350,24 +350,26 @@ class Checker {
 
   void check_security_group(const Object& o, const YamlDocument& doc) {
     const auto& spec = o.as<SecurityGroupSpec>();
-    auto rules = [&](const std::vector<SecurityRule>& list, const std::string& key) {
+    auto rules = [&](const std::vector<SecurityRule>& list, const std::string& key,
+                     const std::string& peer) {
       for (size_t i = 0; i < list.size(); ++i) {
         const SecurityRule& r = list[i];
         std::string p = "/spec/" + key + "/" + std::to_string(i);
-        if (r.from_cidr.empty() == r.from_group.empty())
-          error(doc, p, "rule needs exactly one of 'from' (a CIDR) or 'group' (a security group)");
-        if (!r.from_cidr.empty() && !parse_subnet(r.from_cidr))
-          error(doc, p + "/from", "invalid CIDR '" + r.from_cidr + "' (expected e.g. 10.0.0.0/8)");
-        if (!r.from_group.empty())
-          require_in_tenant(doc, p + "/group", Kind::kSecurityGroup, o.meta.tenant, r.from_group,
+        if (r.cidr.empty() == r.group.empty())
+          error(doc, p,
+                "rule needs exactly one of '" + peer + "' (a CIDR) or 'group' (a security group)");
+        if (!r.cidr.empty() && !parse_subnet(r.cidr))
+          error(doc, p + "/" + peer, "invalid CIDR '" + r.cidr + "' (expected e.g. 10.0.0.0/8)");
+        if (!r.group.empty())
+          require_in_tenant(doc, p + "/group", Kind::kSecurityGroup, o.meta.tenant, r.group,
                             "security group");
         if (r.port_from < 0 || r.port_to > 65535 || r.port_from > r.port_to ||
             (r.port_from == 0 && r.port_to != 0))
           error(doc, p + "/ports", "invalid port range (expected 1-65535, FROM <= TO)");
       }
     };
-    rules(spec.ingress, "ingress");
-    rules(spec.egress, "egress");
+    rules(spec.ingress, "ingress", "from");
+    rules(spec.egress, "egress", "to");
   }
 
   void check_iops(const YamlDocument& doc, const std::string& pointer, DiskTier tier, int64_t iops,

@@ -24,32 +24,35 @@ std::string disk_name_for_volume(const std::string& volume) {
   return head + "-" + sha256_hex(volume).substr(0, 8);
 }
 
-// securitygroup.ensure's rules. A rule naming a peer group becomes one rule
-// per address of that group's member NICs (none while it has no members).
-json security_group_ingress(const Object& o,
-                            const std::map<std::string, std::vector<std::string>>& members) {
-  json ingress = json::array();
-  for (const SecurityRule& r : o.as<SecurityGroupSpec>().ingress) {
+// securitygroup.ensure's rules of one direction ("from" is the peer of an
+// ingress rule, "to" of an egress rule). A rule naming a peer group becomes
+// one rule per address of that group's member NICs (none while it has no
+// members).
+json security_group_rules(const Object& o, const std::vector<SecurityRule>& rules,
+                          const char* peer_key,
+                          const std::map<std::string, std::vector<std::string>>& members) {
+  json out = json::array();
+  for (const SecurityRule& r : rules) {
     json base = {{"protocol", r.protocol}};
     if (r.port_from > 0) {
       base["port_from"] = r.port_from;
       base["port_to"] = r.port_to > 0 ? r.port_to : r.port_from;
     }
-    if (r.from_group.empty()) {
-      if (!r.from_cidr.empty()) base["from"] = r.from_cidr;
-      ingress.push_back(base);
+    if (r.group.empty()) {
+      if (!r.cidr.empty()) base[peer_key] = r.cidr;
+      out.push_back(base);
       continue;
     }
-    auto peers = members.find(object_key(o.meta.tenant, r.from_group));
+    auto peers = members.find(object_key(o.meta.tenant, r.group));
     if (peers == members.end()) continue;
     for (const std::string& address :
          std::set<std::string>(peers->second.begin(), peers->second.end())) {
       json rule = base;
-      rule["from"] = address;
-      ingress.push_back(rule);
+      rule[peer_key] = address;
+      out.push_back(rule);
     }
   }
-  return ingress;
+  return out;
 }
 
 }  // namespace
@@ -147,10 +150,14 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
                         {groups.begin(), groups.end()}});
       filtered = filtered || !groups.empty();
       for (const std::string& g : groups)
-        if (!nic.ipv4.empty()) group_members[object_key(o.meta.tenant, g)].push_back(nic.ipv4);
+        for (const std::string& address : {nic.ipv4, nic.ipv6})
+          if (!address.empty() && address != "auto")  // SLAAC: not known here
+            group_members[object_key(o.meta.tenant, g)].push_back(address);
     }
     // VMs applied before groups reached the NIC change hash once, so they get their filter.
     if (filtered) hash_input += "\nsecurity groups on NICs";
+    // And once more, so every NIC gets its anti-spoofing filter.
+    if (!s.nics.empty()) hash_input += "\nanti-spoofing on NICs";
     d.hash = sha256_hex(hash_input);
     s.spec_hash = d.hash;
     VmDemand& dm = d.demand;
@@ -171,9 +178,13 @@ Result<DesiredState> build_desired_state(const ManifestSet& set) {
   for (size_t i = 0; i < set.objects.size(); ++i) {
     const Object& o = set.objects[i];
     if (o.kind != Kind::kSecurityGroup) continue;
+    const auto& group = o.as<SecurityGroupSpec>();
     json params = {{"tenant", o.meta.tenant},
                    {"name", o.meta.name},
-                   {"ingress", security_group_ingress(o, group_members)}};
+                   {"ingress", security_group_rules(o, group.ingress, "from", group_members)}};
+    // Only when there are some, so groups without egress keep their hash.
+    if (!group.egress.empty())
+      params["egress"] = security_group_rules(o, group.egress, "to", group_members);
     std::string hash = sha256_hex(set.documents[i].tree.dump() + params.dump());
     out.security_groups.push_back({&o, params, hash});
     for (auto& rec : out.records)

@@ -9,6 +9,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "agent/nic_filter_xml.h"
 #include "common/digest.h"
 #include "tests/support/string_lists.h"
 
@@ -124,15 +125,30 @@ TEST_CASE("a Linux bridge port carries no VLAN tag: the tenant bridge does the t
         "openvswitch");
 }
 
-TEST_CASE("a NIC in security groups references its set filter; none without groups or filters") {
+TEST_CASE(
+    "every NIC references its own filter with its MAC and addresses; none on the test driver") {
   pugi::xml_document doc;
   REQUIRE(doc.load_string(render_domain_xml(x86_spec(), x86_kvm_host())->c_str()));
-  CHECK(std::string(select(doc, "//interface/filterref").attribute("filter").value()) ==
-        "xcsgset-" + sha256_hex("education/schools:ssh,web").substr(0, 16));
   CHECK(doc.select_nodes("//interface/filterref").size() == 1);  // libvirt allows one
+  DomainNic nic = x86_spec().nics[0];
+  NicFilter filter =
+      nic_filter(nic, "xcsgset-" + sha256_hex("education/schools:ssh,web").substr(0, 16));
+  CHECK(std::string(select(doc, "//interface/filterref").attribute("filter").value()) ==
+        filter.name);
+  std::vector<std::string> parameters;
+  for (auto p : doc.select_nodes("//interface/filterref/parameter"))
+    parameters.push_back(std::string(p.node().attribute("name").value()) + "=" +
+                         p.node().attribute("value").value());
+  // IPv6 "auto" (SLAAC) is not an address the filter can bind.
+  CHECK(parameters == std::vector<std::string>{"MAC=52:54:00:1a:2b:3c", "IP=10.20.1.15"});
 
+  // No groups and no address: still a filter, bound to the MAC.
   REQUIRE(doc.load_string(render_domain_xml(aarch64_spec(), aarch64_tcg_host())->c_str()));
-  CHECK_FALSE(select(doc, "//interface/filterref"));  // no groups: not filtered
+  CHECK(std::string(select(doc, "//interface/filterref").attribute("filter").value()) ==
+        nic_filter(aarch64_spec().nics[0], "").name);
+  CHECK(doc.select_nodes("//interface/filterref/parameter").size() == 1);
+  CHECK(std::string(select(doc, "//interface/filterref/parameter").attribute("value").value()) ==
+        "52:54:00:aa:bb:01");
 
   HostContext test_driver = x86_kvm_host();
   test_driver.domain_type = "test";

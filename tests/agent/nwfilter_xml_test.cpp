@@ -93,3 +93,68 @@ TEST_CASE("filter names are tenant-scoped, collision-free and independent of gro
   CHECK(set != security_group_set_filter_name("health", {"ssh", "web"}));
   CHECK(set != security_group_set_filter_name("education", {"ssh"}));
 }
+
+// What a group restricting egress ends with: replies pass, other new outbound is dropped.
+constexpr char kOutboundDeny[] =
+    "<rule action=\"accept\" direction=\"out\" priority=\"100\"><all "
+    "state=\"ESTABLISHED,RELATED\"/></rule>"
+    "<rule action=\"accept\" direction=\"out\" priority=\"100\"><all-ipv6 "
+    "state=\"ESTABLISHED,RELATED\"/></rule>"
+    "<rule action=\"drop\" direction=\"out\" priority=\"1000\"><all state=\"NEW,INVALID\"/></rule>"
+    "<rule action=\"drop\" direction=\"out\" priority=\"1000\"><all-ipv6 "
+    "state=\"NEW,INVALID\"/></rule>";
+
+TEST_CASE("a group with egress rules accepts them outbound, then drops other new outbound") {
+  auto xml = group_filter_xml(
+      "xcsg-education.db", json::parse(R"([{"protocol": "tcp", "from": "10.20.1.0/24",
+                                            "port_from": 5432}])"),
+      json::parse(R"([{"protocol": "udp", "to": "10.0.0.53", "port_from": 53},
+                      {"protocol": "tcp", "to": "2001:db8::/32", "port_from": 443,
+                       "port_to": 444},
+                      {"protocol": "icmp", "to": "0.0.0.0/0"}])"));
+  REQUIRE(xml.ok());
+  CHECK(*xml ==
+        "<filter name=\"xcsg-education.db\" chain=\"root\">"
+        "<rule action=\"accept\" direction=\"in\" priority=\"500\">"
+        "<tcp srcipaddr=\"10.20.1.0\" srcipmask=\"24\" dstportstart=\"5432\" "
+        "dstportend=\"5432\"/></rule>"
+        "<rule action=\"accept\" direction=\"out\" priority=\"500\">"
+        "<udp dstipaddr=\"10.0.0.53\" dstipmask=\"32\" dstportstart=\"53\" "
+        "dstportend=\"53\"/></rule>"
+        "<rule action=\"accept\" direction=\"out\" priority=\"500\">"
+        "<tcp-ipv6 dstipaddr=\"2001:db8::\" dstipmask=\"32\" dstportstart=\"443\" "
+        "dstportend=\"444\"/></rule>"
+        "<rule action=\"accept\" direction=\"out\" priority=\"500\">"
+        "<icmp dstipaddr=\"0.0.0.0\" dstipmask=\"0\"/></rule>" +
+            std::string(kOutboundDeny) + "</filter>");
+}
+
+TEST_CASE("egress given but empty drops all new outbound; egress absent leaves outbound open") {
+  auto closed = group_filter_xml("xcsg-education.db", json::array(), json::array());
+  REQUIRE(closed.ok());
+  CHECK(*closed == "<filter name=\"xcsg-education.db\" chain=\"root\">" +
+                       std::string(kOutboundDeny) + "</filter>");
+  auto open = group_filter_xml("xcsg-education.db", json::array());
+  REQUIRE(open.ok());
+  CHECK(*open == "<filter name=\"xcsg-education.db\" chain=\"root\"/>");
+  // The set filter never drops outbound: only a group restricting egress does.
+  CHECK(
+      set_filter_xml("xcsgset-0123456789abcdef", {"xcsg-education.db"}).find("direction=\"out\"") ==
+      std::string::npos);
+}
+
+TEST_CASE("a group filter refuses malformed egress rules with the rule's position") {
+  auto bad = [](const char* rules) {
+    auto xml = group_filter_xml("xcsg-education.db", json::array(), json::parse(rules));
+    REQUIRE_FALSE(xml.ok());
+    CHECK(xml.status().code() == Code::kInvalidArgument);
+    return xml.status().message();
+  };
+  CHECK(bad(R"([{"to": "10.0.0.0/8"}, {"to": "10.0.0.1/8"}])") ==
+        "security group xcsg-education.db: egress[1].to: expected an address or a CIDR "
+        "network such as 10.0.0.0/8");
+  CHECK(bad(R"([{"protocol": "gre"}])") ==
+        "security group xcsg-education.db: egress[0].protocol: expected tcp, udp, icmp or any");
+  CHECK(bad(R"({"to": "10.0.0.0/8"})") ==
+        "security group xcsg-education.db: egress: expected an array");
+}

@@ -2,19 +2,18 @@
 when there is no KVM). For an x86_64 and an aarch64 (virt + AAVMF) guest:
 domain.ensure a 1-vCPU VM with a small qcow2 disk, see it running, see the
 tier's IOPS in `virsh blkdeviotune`, see CPU time rise in metrics.sample, then
-domain.delete with wipe removes the disk. The x86_64 guest has a NIC on a
-tenant network in a security group: its group and set network filters are
-defined, the set filter references the group, the domain's interface has the
-<filterref>, and the guest still runs with the filter instantiated."""
-import hashlib
+domain.delete with wipe removes the disk. The x86_64 guest has three NICs on
+a tenant network (nic_filters.py): the rules libvirt instantiated on their
+tap devices bind each NIC to its MAC and addresses and enforce its security
+groups' ingress and egress rules, and the guest still runs."""
 import os
 import subprocess
 import sys
 import time
-from xml.etree import ElementTree
 
 sys.path.insert(0, os.path.dirname(__file__))
 from agent_client import Agent  # noqa: E402
+import nic_filters  # noqa: E402
 
 agent_binary, workdir = sys.argv[1], sys.argv[2]
 pool = f"xc-systest-{os.getpid()}"
@@ -36,39 +35,6 @@ def cpu_time(agent, domain):
     raise AssertionError(f"{domain} missing from metrics.sample")
 
 
-GROUP_FILTER = "xcsg-systest.ssh"
-SET_FILTER = "xcsgset-" + hashlib.sha256(b"systest:ssh").hexdigest()[:16]
-
-
-def ensure_security_group(agent):
-    """A tenant network (no segment: a plain bridge) and the group "ssh"."""
-    assert agent.ok("network.ensure", {"tenant": "systest", "name": "sgnet"})["action"] in ("created", "unchanged")
-    sg = agent.ok("securitygroup.ensure", {"tenant": "systest", "name": "ssh", "ingress": [
-        {"protocol": "tcp", "from": "10.0.0.0/8", "port_from": 22}]})
-    assert sg == {"filter": GROUP_FILTER, "applied": True}, sg
-
-
-def check_filters(domain):
-    filters = virsh("nwfilter-list")
-    assert GROUP_FILTER in filters and SET_FILTER in filters, filters
-    group = virsh("nwfilter-dumpxml", GROUP_FILTER)
-    assert "srcipaddr='10.0.0.0'" in group and "dstportstart='22'" in group, group
-    assert "drop" not in group, group
-    set_xml = virsh("nwfilter-dumpxml", SET_FILTER)
-    assert f"<filterref filter='{GROUP_FILTER}'/>" in set_xml, set_xml
-    assert "action='drop' direction='in' priority='1000'" in set_xml, set_xml
-    live = virsh("dumpxml", domain)
-    assert f"<filterref filter='{SET_FILTER}'/>" in live, live
-    # Instantiated on the guest's tap device: libvirt's per-interface chains exist.
-    tap = ElementTree.fromstring(live).find("./devices/interface/target").get("dev")
-    rules = subprocess.run(["iptables-save", "-t", "filter"], capture_output=True, text=True).stdout
-    to_guest = [r for r in rules.splitlines() if r.startswith(f"-A FO-{tap} ")]
-    from_guest = [r for r in rules.splitlines() if r.startswith(f"-A FI-{tap} ")]
-    assert any("--dport 22" in r and "10.0.0.0/8" in r and r.endswith("-j ACCEPT") for r in to_guest), rules
-    assert to_guest and "DROP" in to_guest[-1], rules  # deny by default, after the accepts
-    assert not any("DROP" in r for r in from_guest), rules  # the guest's outbound is not filtered
-
-
 def exercise(agent, arch, iops, nics=()):
     spec = {"tenant": "systest", "name": f"vm-{arch.replace('_', '-')}", "spec_hash": "0a1b2c",
             "generation": 1, "arch": arch, "cpus": 1, "memory_mib": 512 if arch == "aarch64" else 256,
@@ -78,10 +44,11 @@ def exercise(agent, arch, iops, nics=()):
     assert created["action"] == "created", created
     domain = created["domain"]
     again = agent.ok("domain.ensure", spec)
-    assert again["action"] == "unchanged" and "filters" not in again, again  # the set filter is kept
+    assert again["action"] == "unchanged" and "filters" not in again, again  # the filters are kept
     if nics:
-        assert created["filters"] == [SET_FILTER], created
-        check_filters(domain)
+        nic_filter_names.extend(nic_filters.names(domain))
+        nic_filters.check(domain, created)
+        nic_filters.check_live_swap(agent, spec, domain)
 
     listed = {d["domain"]: d for d in agent.ok("domains.list")["managed"]}
     assert listed[domain]["state"] == "running", listed
@@ -110,24 +77,23 @@ def exercise(agent, arch, iops, nics=()):
     assert not os.path.exists(disk), disk
     assert domain not in {d["domain"] for d in agent.ok("domains.list")["managed"]}
     print(f"{arch}: created, running, iops {iops}, cpu time {first} -> {second}, wiped and deleted"
-          + (f", filtered by {SET_FILTER} -> {GROUP_FILTER}" if nics else ""))
+          + (f", {len(nics)} NICs filtered ({', '.join(nic_filter_names)})" if nics else ""))
 
 
 agent = Agent(agent_binary, config)
 names = ["xc-systest.vm-x86-64", "xc-systest.vm-aarch64"]
 for name in names:  # left by an interrupted earlier run
     agent.call("domain.delete", {"name": name})
+nic_filter_names = []
 try:
-    ensure_security_group(agent)
-    exercise(agent, "x86_64", 2500, [{"network": "systest/sgnet", "mac": "52:54:00:5e:00:01",
-                                       "security_groups": ["ssh"]}])
+    nic_filters.remove_leftovers()
+    nic_filters.ensure_groups(agent)
+    exercise(agent, "x86_64", 2500, nic_filters.NICS)
     exercise(agent, "aarch64", 3000)
 finally:
     for name in names:
         agent.call("domain.delete", {"name": name})
-    subprocess.run(["virsh", "-c", "qemu:///system", "nwfilter-undefine", SET_FILTER], capture_output=True)
-    agent.call("securitygroup.delete", {"tenant": "systest", "name": "ssh"})
-    agent.call("network.delete", {"tenant": "systest", "name": "sgnet"})
+    nic_filters.cleanup(agent, nic_filter_names)
     agent.close()
     subprocess.run(["virsh", "-c", "qemu:///system", "pool-destroy", pool], capture_output=True)
     subprocess.run(["virsh", "-c", "qemu:///system", "pool-undefine", pool], capture_output=True)
