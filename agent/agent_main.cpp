@@ -92,6 +92,9 @@ int run_agent(int argc, char** argv) {
       exit_code = 1;
       return;
     }
+    RpcService* svc = service->get();
+    (*server)->set_console_opener(
+        [svc](const nlohmann::json& params) { return svc->open_console(params); });
     // Start-up (config, libvirt connection, certificate checks) leaves freed
     // heap that glibc would keep for the agent's lifetime.
     malloc_trim(0);

@@ -7,6 +7,7 @@
 
 #include "agent/applied_spec.h"
 #include "agent/domain_inventory.h"
+#include "agent/domain_power.h"
 #include "agent/domain_xml.h"
 #include "agent/guest_seed.h"
 #include "agent/nic_filters.h"
@@ -172,8 +173,11 @@ Status reach_power(virDomainPtr d, Power power, const std::string& name, json& r
     if (virDomainCreate(d) < 0) return libvirt_error("domain " + name + ": start failed: ");
     result["power"] = "started";
   } else if (power == Power::kStopped && running) {
-    if (virDomainDestroy(d) < 0) return libvirt_error("domain " + name + ": stop failed: ");
+    // Asked first, powered off only when the guest has not gone down in time.
+    auto stopped = stop_domain(d, name, kDefaultStopTimeout, true);
+    if (!stopped.ok()) return stopped.status();
     result["power"] = "stopped";
+    result["stop"] = stop_outcome_name(stopped->outcome);
   }
   return {};
 }

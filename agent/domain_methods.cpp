@@ -1,8 +1,6 @@
-// domains.list, domain.power, domain.delete, domain.console, metrics.sample.
-// (domain.ensure lives in domain_ensure.cpp.)
-#include <chrono>
+// domains.list, domain.delete, domain.console, metrics.sample.
+// (domain.ensure lives in domain_ensure.cpp, domain.power in domain_power.cpp.)
 #include <pugixml.hpp>
-#include <thread>
 
 #include "agent/domain_inventory.h"
 #include "agent/guest_seed.h"
@@ -27,50 +25,6 @@ Result<json> domains_list(AgentContext& ctx, const json& params) {
 int state_of(virDomainPtr d) {
   int state = 0, reason = 0;
   return virDomainGetState(d, &state, &reason, 0) == 0 ? state : -1;
-}
-
-Status shutdown_then_destroy(virDomainPtr d, const std::string& name, int timeout_s) {
-  if (state_of(d) == VIR_DOMAIN_SHUTOFF) return {};
-  if (virDomainShutdown(d) < 0) virResetLastError();  // no ACPI: fall through to destroy
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (state_of(d) == VIR_DOMAIN_SHUTOFF) return {};
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  if (state_of(d) != VIR_DOMAIN_SHUTOFF && virDomainDestroy(d) < 0)
-    return libvirt_error("domain " + name + ": ");
-  return {};
-}
-
-Result<json> domain_power(AgentContext& ctx, const json& params) {
-  auto name = param_string(params, "name");
-  auto action = param_string(params, "action");
-  if (!name.ok()) return name.status();
-  if (!action.ok()) return action.status();
-  auto lock = ctx.lock_object("domain/" + *name);
-  auto domain = owned_domain(ctx, *name);
-  if (!domain.ok()) return domain.status();
-  virDomainPtr d = domain->get();
-  int before = state_of(d);
-  int rc = 0;
-  if (*action == "start") {
-    rc = before == VIR_DOMAIN_RUNNING ? 0 : virDomainCreate(d);
-  } else if (*action == "shutdown") {
-    Status s = shutdown_then_destroy(d, *name, params.value("timeout_s", 60));
-    if (!s.ok()) return s;
-  } else if (*action == "reboot") {
-    rc = virDomainReboot(d, 0);
-  } else if (*action == "destroy") {
-    rc = before == VIR_DOMAIN_SHUTOFF ? 0 : virDomainDestroy(d);
-  } else {
-    return error(
-        Code::kInvalidArgument,
-        "domain " + *name + ": params.action: expected start, shutdown, reboot or destroy");
-  }
-  if (rc < 0) return libvirt_error("domain " + *name + ": " + *action + " failed: ");
-  return json{{"domain", *name},
-              {"before", domain_state_name(before)},
-              {"state", domain_state_name(state_of(d))}};
 }
 
 // Volumes of our pool that back a domain's disks, by volume name.
@@ -188,7 +142,6 @@ Result<json> metrics_sample(AgentContext& ctx, const json&) {
 void add_domain_methods(MethodTable& table, TextMethodTable* text) {
   table["domains.list"] = domains_list;
   if (text) (*text)["domains.list"] = domains_list_text;
-  table["domain.power"] = domain_power;
   table["domain.delete"] = domain_delete;
   table["domain.console"] = domain_console;
   table["metrics.sample"] = metrics_sample;

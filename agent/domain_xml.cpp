@@ -103,6 +103,9 @@ void render_os(pugi::xml_node domain, const DomainSpec& spec, const HostContext&
     attr(nvram, "template", host.aarch64_vars_template);
   }
   attr(child(os, "boot"), "dev", "hd");
+  // SeaBIOS's screen also on the serial console (sgabios), so `console
+  // --serial` shows the boot from its first line; UEFI on aarch64 does this itself.
+  if (!arm) attr(child(os, "bios"), "useserial", "yes");
 
   pugi::xml_node features = child(domain, "features");
   child(features, "acpi");

@@ -49,6 +49,7 @@ RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(co
   add_host_methods(methods_);
   add_domain_methods(methods_, &text_methods_);
   add_domain_ensure(methods_);
+  add_domain_power(methods_);
   add_volume_methods(methods_);
   add_network_methods(methods_);
 }

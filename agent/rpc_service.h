@@ -11,6 +11,7 @@
 
 #include "agent/agent_config.h"
 #include "agent/image_digest.h"
+#include "agent/console_target.h"
 #include "agent/libvirt_handle.h"
 #include "agent/rpc_handler.h"
 #include "common/status.h"
@@ -53,6 +54,7 @@ using TextMethodTable = std::map<std::string, TextMethod>;
 void add_host_methods(MethodTable& table);
 void add_domain_methods(MethodTable& table, TextMethodTable* text = nullptr);
 void add_domain_ensure(MethodTable& table);
+void add_domain_power(MethodTable& table);
 void add_volume_methods(MethodTable& table);
 void add_network_methods(MethodTable& table);
 
@@ -65,6 +67,10 @@ class RpcService {
   RpcReply reply(const nlohmann::json& request);
   RpcHandler handler() {
     return [this](const nlohmann::json& r) { return reply(r); };
+  }
+  // A guest console for the tunnel (agent/console_target.h).
+  Result<std::unique_ptr<ConsoleTarget>> open_console(const nlohmann::json& params) {
+    return open_console_target(ctx_, params);
   }
 
  private:

@@ -30,6 +30,7 @@ constexpr size_t kRequestsPerConnection = 1000;
 // Headers and chunked framing around a body of kMaxRequestBytes.
 constexpr size_t kRequestOverheadBytes = 256u << 10;
 constexpr size_t kLoggedFieldBytes = 128;
+constexpr size_t kMaxConsoleRequestBytes = 64u << 10;
 
 using TimePoint = std::chrono::system_clock::time_point;
 
@@ -40,6 +41,9 @@ constexpr char kSessionContext[] = "xcloud-agent";
 thread_local std::optional<TimePoint> t_request_start;
 thread_local std::string t_rpc_method;
 thread_local bool t_close_connection = false;  // the request's body may be left unread
+// A console opened by this request, run on the connection once answered.
+thread_local std::unique_ptr<ConsoleTarget> t_console;
+thread_local std::string t_console_what;
 
 std::string format_utc_ms(TimePoint t) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -207,6 +211,7 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(const TlsServerConfig& conf
   Status setup = setup_context(*server->ctx_, config, &TlsServer::verify_client, server.get());
   if (!setup.ok()) return setup;
   server->stream_limits_ = config.stream;
+  server->console_limits_ = config.console;
   if (server->stream_limits_.receive_bytes == 0) {
     server->stream_limits_.receive_bytes = kMaxRequestBytes + kRequestOverheadBytes;
   }
@@ -283,6 +288,7 @@ bool TlsServer::serve_request(TlsConnection& connection) {
   bool closed = false;
   t_close_connection = false;
   bool written = routes_->serve(stream, connection.ssl, last, closed);
+  if (run_console(connection, written)) return false;  // the session used the connection up
   if (written && t_close_connection && !stream.over_limits()) drain_unread_body(connection);
   return written && !closed && !last && !t_close_connection && !stream.over_limits();
 }
@@ -294,7 +300,7 @@ void TlsServer::install_routes() {
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_request_start = clock_();
     t_rpc_method = "-";
-    bool rpc = req.method == "POST" && req.path == "/v1/rpc";
+    bool rpc = req.method == "POST" && (req.path == "/v1/rpc" || req.path == "/v1/console");
     if (!rpc && !(req.method == "GET" && req.path == "/v1/health")) {
       refuse(res, 404, Code::kNotFound,
              printable(req.method) + " " + printable(req.path) + ": no such endpoint");
@@ -364,6 +370,24 @@ void TlsServer::install_routes() {
                   "method " + printable(t_rpc_method) + ": " + printable(e.what()));
     }
   });
+  s.Post("/v1/console", [this](const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& read_body) {
+    std::string body;
+    bool too_large = false;
+    bool complete = read_body([&](const char* data, size_t size) {
+      if (body.size() + size > kMaxConsoleRequestBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, size);
+      return true;
+    });
+    if (too_large || !complete)
+      return refuse(res, too_large ? 413 : 400, Code::kInvalidArgument,
+                    "console request: too large or incomplete");
+    t_rpc_method = "console";
+    open_console(body, req, res);
+  });
   s.Get("/v1/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"ok":true})", "application/json");
   });
@@ -384,6 +408,75 @@ void TlsServer::install_routes() {
     t_request_start.reset();
     t_rpc_method.clear();
   });
+}
+
+namespace {
+
+int http_status_of(Code code) {
+  switch (code) {
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kFailedPrecondition:
+    case Code::kConflict:
+      return 409;
+    case Code::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+}  // namespace
+
+void TlsServer::open_console(const std::string& body, const httplib::Request& req,
+                             httplib::Response& res) {
+  auto params = parse_request(body);
+  if (!params.ok())
+    return reply_error(res, 400, Code::kInvalidArgument,
+                       "console request: " + params.status().message());
+  if (!console_opener_)
+    return reply_error(res, 404, Code::kNotFound, "console: not served by this agent");
+  // Counted before opening, so a burst cannot exceed the limit.
+  if (console_sessions_.fetch_add(1) >= console_limits_.sessions) {
+    --console_sessions_;
+    return reply_error(res, 503, Code::kUnavailable,
+                       "console: " + std::to_string(console_limits_.sessions) +
+                           " sessions are open, the agent's limit; try again later");
+  }
+  auto target = console_opener_(*params);
+  if (!target.ok()) {
+    --console_sessions_;
+    return reply_error(res, http_status_of(target.status().code()), target.status().code(),
+                       target.status().message());
+  }
+  const SSL* ssl = req.ssl;
+  t_console_what = "domain=" + log_field(params->value("name", "")) + " target=\"" +
+                   log_field((*target)->describe(), true) + "\" client=\"" +
+                   log_field(subject_of(ssl ? SSL_get0_peer_certificate(ssl) : nullptr), true) +
+                   "\"";
+  t_console = std::move(*target);
+  res.status = 101;
+  res.set_header("Upgrade", "xcloud-console");
+  res.set_header("Connection", "Upgrade");
+}
+
+bool TlsServer::run_console(TlsConnection& connection, bool response_written) {
+  if (!t_console) return false;
+  std::unique_ptr<ConsoleTarget> target = std::move(t_console);
+  if (response_written) {
+    PumpResult r =
+        pump_tls(connection.ssl, connection.fd, target->fd(), target->fd(), console_limits_.pump);
+    write_log(format_utc_ms(clock_()) + " console end " + t_console_what + " to_guest=" +
+              std::to_string(r.from_tls) + " from_guest=" + std::to_string(r.to_tls) + " ms=" +
+              std::to_string(r.elapsed.count()) + " reason=\"" + pump_end_text(r.end) + "\"\n");
+  }
+  target.reset();
+  --console_sessions_;
+  return true;
 }
 
 void TlsServer::log_request(const std::string& http_method, const std::string& path,

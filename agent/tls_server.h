@@ -1,10 +1,14 @@
 // Serves an RpcHandler over HTTPS with mutual TLS (`xcloud-agent serve`):
-// POST /v1/rpc and GET /v1/health, one log line per request. Handshakes run
+// POST /v1/rpc and GET /v1/health, one log line per request; and POST
+// /v1/console, answered "101 Switching Protocols" after which the connection
+// carries a guest console's raw bytes (bounded in sessions, idle time,
+// duration and bytes; one log line at its end). Handshakes run
 // on the acceptor's thread (agent/tls_acceptor.h) under a total deadline and
 // per-address limits; requests run on a pool of workers through httplib.
 // run() blocks on one thread; stop() may come from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -13,16 +17,28 @@
 #include <string>
 
 #include "agent/connection_gate.h"
+#include "agent/console_target.h"
 #include "agent/rpc_handler.h"
 #include "agent/tls_acceptor.h"
 #include "agent/tls_stream.h"
 #include "common/status.h"
+#include "common/tls_pump.h"
 
 struct x509_store_ctx_st;  // OpenSSL's X509_STORE_CTX
 
 namespace xc {
 
 class HttpRoutes;
+
+// Console tunnels: each session holds a worker for its duration.
+struct ConsoleLimits {
+  size_t sessions = 8;  // at once, per agent
+  PumpLimits pump;
+};
+
+// Opens the guest console a POST /v1/console names ({"name", "type"}).
+using ConsoleOpener =
+    std::function<Result<std::unique_ptr<ConsoleTarget>>(const nlohmann::json& params)>;
 
 struct TlsServerConfig {
   std::string listen_address = "127.0.0.1";
@@ -33,6 +49,7 @@ struct TlsServerConfig {
   ConnectionLimits limits;
   AcceptorTiming timing;
   StreamLimits stream;  // receive_bytes 0: derived from kMaxRequestBytes
+  ConsoleLimits console;
 };
 
 class TlsServer {
@@ -51,6 +68,8 @@ class TlsServer {
   TlsServer& operator=(const TlsServer&) = delete;
 
   int port() const { return port_; }
+  // Enables POST /v1/console; call before run(). Without it the route answers 404.
+  void set_console_opener(ConsoleOpener opener) { console_opener_ = std::move(opener); }
   // Serves until stop(); returns at once if stop() came first.
   void run();
   void stop();
@@ -59,6 +78,9 @@ class TlsServer {
   TlsServer(RpcHandler handler, std::ostream& log, Clock clock);
   void install_routes();
   bool serve_request(TlsConnection& connection);
+  void open_console(const std::string& body, const httplib::Request& req, httplib::Response& res);
+  // After a request: runs the console session it opened, if any (true then).
+  bool run_console(TlsConnection& connection, bool response_written);
   void log_request(const std::string& http_method, const std::string& path,
                    const std::string& rpc_method, const std::string& client, int status,
                    std::chrono::system_clock::time_point start);
@@ -70,6 +92,9 @@ class TlsServer {
   std::mutex log_mutex_;
   Clock clock_;
   StreamLimits stream_limits_;
+  ConsoleLimits console_limits_;
+  ConsoleOpener console_opener_;
+  std::atomic<size_t> console_sessions_{0};
   SSL_CTX* ctx_ = nullptr;
   int listen_fd_ = -1;
   int port_ = 0;

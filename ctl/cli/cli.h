@@ -62,6 +62,8 @@ void add_bill_command(CLI::App& app, CliContext& ctx);
 // `bill close` and `bill adjust`, under the `bill` command.
 void add_bill_close_commands(CLI::App& bill, CliContext& ctx);
 void add_report_command(CLI::App& app, CliContext& ctx);
+void add_vm_command(CLI::App& app, CliContext& ctx);
+void add_console_command(CLI::App& app, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);

@@ -17,6 +17,7 @@
 #include "ctl/cli/cli.h"
 #include "ctl/cli/kind_names.h"
 #include "ctl/cli/known_names.h"
+#include "ctl/cli/vm_target.h"
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/reconcile/desired_state.h"
@@ -35,33 +36,6 @@ struct DeleteOptions {
 void fail(CliContext& ctx, const std::string& message, int code) {
   print_error(ctx, message);
   ctx.exit_code = code;
-}
-
-// The libvirt domain name of a stored VM: from its stored DomainSpec, else
-// from its tenant and name (the same rule).
-std::string domain_of(const ResourceRecord& r) {
-  json record = json::parse(r.spec_json, nullptr, false);
-  if (record.is_object() && record.contains("domain")) {
-    auto spec = domain_spec_from_json(record["domain"]);
-    if (spec.ok()) return domain_name(*spec);
-  }
-  DomainSpec s;
-  s.tenant = r.tenant;
-  s.name = r.name;
-  return domain_name(s);
-}
-
-// A Host object for HostClients, from what the store knows of the host.
-Object host_object(const HostRecord& h) {
-  Object o;
-  o.kind = Kind::kHost;
-  o.meta.name = h.name;
-  HostSpec spec;
-  spec.pool = h.pool;
-  spec.address = h.address;
-  spec.transport = h.transport == "ssh" ? Transport::kSsh : Transport::kTls;
-  o.spec = spec;
-  return o;
 }
 
 // Drops the VM from the host's last snapshot so `get` and `describe` stop

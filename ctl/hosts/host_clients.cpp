@@ -17,9 +17,7 @@ Code code_from_name(const std::string& name) {
   return Code::kInternal;
 }
 
-namespace {
-
-Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, const HostSpec& spec) {
+TlsTransportConfig tls_config_for(const PkiFiles& pki, const HostSpec& spec) {
   TlsTransportConfig c;
   const std::string& a = spec.address;
   size_t colon = a.rfind(':');
@@ -33,6 +31,16 @@ Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, cons
   } else {
     c.host = bracketed ? a.substr(1, a.size() - 2) : a;
   }
+  c.cert_path = pki.controller_cert();
+  c.key_path = pki.controller_key();
+  c.ca_path = pki.ca_cert();
+  return c;
+}
+
+namespace {
+
+Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, const HostSpec& spec) {
+  TlsTransportConfig c = tls_config_for(pki_, spec);
   if (spec.transport == Transport::kSsh) {
     SshTransportConfig s;
     s.host = c.host;  // the address without the agent's TLS port
@@ -47,9 +55,6 @@ Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, cons
     if (!t.ok()) return t.status();
     return std::unique_ptr<AgentTransport>(std::move(*t));
   }
-  c.cert_path = pki_.controller_cert();
-  c.key_path = pki_.controller_key();
-  c.ca_path = pki_.ca_cert();
   auto t = TlsTransport::create(c);
   if (!t.ok()) return t.status();
   return std::unique_ptr<AgentTransport>(std::move(*t));

@@ -16,6 +16,7 @@
 #include "common/model.h"
 #include "ctl/hosts/agent_transport.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/hosts/tls_transport.h"
 
 namespace xc {
 
@@ -49,6 +50,10 @@ class HostClients {
   std::condition_variable available_;
   std::map<std::string, Pool> pools_;
 };
+
+// Where and how to reach a host's agent over mutual TLS: its address split
+// into host and port, with the state's controller certificate and CA.
+TlsTransportConfig tls_config_for(const PkiFiles& pki, const HostSpec& spec);
 
 // Maps an agent error code ("not_found") back to a Code.
 Code code_from_name(const std::string& name);

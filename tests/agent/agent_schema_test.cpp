@@ -87,6 +87,7 @@ std::set<std::string> method_names() {
   add_host_methods(table);
   add_domain_methods(table);
   add_domain_ensure(table);
+  add_domain_power(table);
   add_volume_methods(table);
   add_network_methods(table);
   std::set<std::string> names;
@@ -236,8 +237,24 @@ TEST_CASE("every request and response of a realistic session matches the agent s
         "running");
   CHECK(agent.call("domain.power", {{"name", vm}, {"action", "reboot"}})["result"]["before"] ==
         "running");
+  CHECK(agent.call("domain.power",
+                   {{"name", vm}, {"action", "reboot"}, {"force", true}})["result"]["outcome"] ==
+        "reset");
   CHECK(agent.call("domain.power", {{"name", vm}, {"action", "destroy"}})["result"]["state"] ==
         "stopped");
+  CHECK(agent.call("domain.power", {{"name", vm}, {"action", "reboot"}})["error"]["code"] ==
+        "failed_precondition");
+  CHECK(agent.call("domain.power", {{"name", vm}, {"action", "shutdown"}})["result"]["outcome"] ==
+        "already-off");
+  CHECK(agent.call("domain.power", {{"name", vm}, {"action", "start"}})["result"]["outcome"] ==
+        "started");
+  // The test driver's guest shuts down at once when asked.
+  json asked = agent.call("domain.power", {{"name", vm}, {"action", "shutdown"}, {"timeout_s", 5}});
+  CHECK(asked["result"]["outcome"] == "guest");
+  CHECK(asked["result"]["state"] == "stopped");
+  CHECK(agent.call("domain.power",
+                   {{"name", vm}, {"action", "shutdown"}, {"timeout_s", 241}})["error"]["code"] ==
+        "invalid_argument");
   CHECK(agent.call("domain.power", {{"name", "nope"}, {"action", "start"}})["error"]["code"] ==
         "not_found");
   json deleted = agent.call("domain.delete", {{"name", vm}, {"wipe", true}});
@@ -261,7 +278,7 @@ TEST_CASE("every request and response of a realistic session matches the agent s
 
   CHECK(lines(agent.problems) == "");
   CHECK(lines(agent.refused) ==
-        "no.such\ndomain.power\nvolume.ensure\ndomain.ensure\ndomain.ensure\n");
+        "domain.power\nno.such\ndomain.power\nvolume.ensure\ndomain.ensure\ndomain.ensure\n");
   // Every method answered with a result, except domain.console: a simulated
   // domain never has a VNC port (its result is checked in the next test).
   std::set<std::string> expected = method_names();

@@ -70,6 +70,7 @@ class TlsTestServer {
     auto created = create(config);
     REQUIRE_MESSAGE(created.ok(), created.status().message());
     server_ = std::move(*created);
+    if (console) server_->set_console_opener(console);
     thread_ = std::thread([this] { server_->run(); });
   }
 
@@ -92,6 +93,7 @@ class TlsTestServer {
   PemPaths server_files;
   PemPaths client_files;
   std::atomic<int> handler_calls{0};
+  ConsoleOpener console;  // serves POST /v1/console when set before start()
 
  private:
   std::atomic<int64_t> now_ms_{kTestNow * 1000};

@@ -1,0 +1,169 @@
+# The console tunnel and the power commands against a real libvirtd with QEMU,
+# through the real binaries: `xcloud-agent serve` with certificates from
+# `xcloudctl ca init`/`host enroll`, an x86_64 guest (q35 + SeaBIOS, whose
+# screen is mirrored to the serial port; a blank disk, no OS) applied by
+# `xcloudctl apply` (the host is x86_64, so the scheduler places x86_64 only). Checks:
+#  - `xcloudctl console` tunnels a local port to the guest's VNC server
+#    through the agent's mutual-TLS port: a client reads "RFB 003.008";
+#  - `console --serial` carries the serial console: after a reset
+#    (`vm reboot --force`) SeaBIOS's boot messages arrive on stdout;
+#  - every session is audited at open and at close (bytes, duration);
+#  - `vm shutdown --timeout 3s`: a guest without an OS ignores the ACPI
+#    request, so it is powered off after the 3 s; `vm stop --force` at once.
+source "$(dirname "$0")/../support/e2e.sh"
+source "$(dirname "$0")/../support/libvirtd.sh"
+source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
+STATE="$TMP/state/state.db"
+POOL="xc-consoletest-$$"
+AGENT_PID=""
+cleanup() {
+  [ -n "$AGENT_PID" ] && "$XCLOUDCTL" --state "$STATE" delete vm con-1 --yes >/dev/null 2>&1 || true
+  virsh -c qemu:///system destroy xc-systest.con-1 >/dev/null 2>&1 || true
+  virsh -c qemu:///system undefine --nvram xc-systest.con-1 >/dev/null 2>&1 || true
+  [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null || true
+  virsh -c qemu:///system pool-destroy "$POOL" >/dev/null 2>&1 || true
+  virsh -c qemu:///system pool-undefine "$POOL" >/dev/null 2>&1 || true
+  stop_libvirtd
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
+wait_for() {  # wait_for FILE TEXT SECONDS
+  for _ in $(seq $(($3 * 10))); do
+    grep -qa -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "$1 did not show '$2' within $3 s; it has: $(head -c 2000 "$1" | cat -v)"
+}
+audit_last() {  # audit_last N: the VM's last N audit records as JSON in $TMP/out
+  ctl audit list --object VirtualMachine/systest/con-1 -o json >"$TMP/out"
+}
+
+start_libvirtd
+ctl init >/dev/null
+ctl ca init >/dev/null
+port=$(free_port)
+ctl host enroll sys-01 --address "127.0.0.1:$port" >/dev/null
+bundle="$TMP/state/pki/hosts/sys-01"
+mkdir -p "$TMP/images" "$TMP/disks" "$TMP/m"
+qemu-img create -q -f qcow2 "$TMP/images/blank.qcow2" 1G
+cat >"$TMP/agent.yaml" <<YAML
+listen: 127.0.0.1
+port: $port
+libvirt: qemu:///system
+domainType: qemu
+storageDir: $TMP/disks
+storagePool: $POOL
+imageDir: $TMP/images
+tls: {cert: $bundle/agent.crt, key: $bundle/agent.key, ca: $bundle/ca.crt}
+YAML
+"$XCLOUD_AGENT" serve --config "$TMP/agent.yaml" 2>"$TMP/agent.log" &
+AGENT_PID=$!
+wait_for "$TMP/agent.log" serving 10
+cat >"$TMP/m/cloud.yaml" <<YAML
+apiVersion: xcloud/v1
+kind: Zone
+metadata: {name: lab}
+spec: {displayName: lab}
+---
+apiVersion: xcloud/v1
+kind: Pool
+metadata: {name: bench}
+spec: {zone: lab}
+---
+apiVersion: xcloud/v1
+kind: Host
+metadata: {name: sys-01}
+spec: {pool: bench, address: "127.0.0.1:$port", imageDir: $TMP/images}
+---
+apiVersion: xcloud/v1
+kind: Tenant
+metadata: {name: systest}
+spec: {displayName: system test, zones: [lab]}
+---
+apiVersion: xcloud/v1
+kind: Image
+metadata: {name: blank-x86}
+spec: {arch: x86_64, source: $TMP/images/blank.qcow2}
+---
+apiVersion: xcloud/v1
+kind: VirtualMachine
+metadata: {name: con-1, tenant: systest}
+spec:
+  cpus: 1
+  memoryGiB: 1
+  image: blank-x86
+  disks: [{name: root, sizeGiB: 1, tier: normal}]
+  power: running
+YAML
+expect_status 0 ctl apply -f "$TMP/m"
+[ "$(virsh -c qemu:///system domstate xc-systest.con-1)" = running ] || fail "the guest is not running"
+
+# VNC through the tunnel: the guest's VNC server greets with its version.
+vnc_port=$(free_port)
+ctl console con-1 --listen "127.0.0.1:$vnc_port" --once --as carol >"$TMP/vnc.out" 2>"$TMP/vnc.err" &
+console_pid=$!
+wait_for "$TMP/vnc.out" "VNC console of systest/con-1" 10
+greeting=$(python3 - "$vnc_port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+data = b""
+while len(data) < 12:
+    chunk = s.recv(12 - len(data))
+    if not chunk:
+        break
+    data += chunk
+s.close()
+print(data.decode("ascii", "replace").strip())
+PY
+)
+[ "$greeting" = "RFB 003.008" ] || fail "VNC greeting through the tunnel: '$greeting'"
+wait "$console_pid" || fail "console exited $?: $(cat "$TMP/vnc.err")"
+echo "vnc: read '$greeting' through the tunnel"
+audit_last
+python3 - "$TMP/out" <<'PY' || fail "console audit records: $(cat "$TMP/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+opened = [r for r in d if r["action"] == "console-open"]
+closed = [r for r in d if r["action"] == "console-close"]
+assert len(opened) == 1 and len(closed) == 1, d
+assert opened[0]["result"] == "ok" and opened[0]["as"] == "carol", opened
+assert "vnc console via host sys-01" in opened[0]["message"], opened
+assert "0 bytes to the guest, 12 from it, " in closed[0]["message"], closed
+assert "closed by the client" in closed[0]["message"], closed
+print("audit:", opened[0]["message"], "|", closed[0]["message"])
+PY
+grep -q "console end domain=xc-systest.con-1" "$TMP/agent.log" || fail "the agent did not log the session's end"
+
+# The serial console: reset the guest while attached; the firmware prints.
+mkfifo "$TMP/serial.in"
+ctl console con-1 --serial <"$TMP/serial.in" >"$TMP/serial.out" 2>"$TMP/serial.err" &
+serial_pid=$!
+exec 7>"$TMP/serial.in"  # its stdin stays open until fd 7 is closed
+wait_for "$TMP/serial.err" "Connected to the serial console" 10
+expect_status 0 ctl vm reboot con-1 --force
+expect_contains "$TMP/out" "reset"
+wait_for "$TMP/serial.out" "Booting from Hard Disk" 90
+echo "serial: $(stat -c %s "$TMP/serial.out") bytes: $(tr -d '\r' <"$TMP/serial.out" | tr '\n' ' ' | tr -cd '[:print:]' | head -c 300)"
+grep -qaE "SeaBIOS|iPXE|Booting from|No bootable device" "$TMP/serial.out" || fail "the serial output is not the firmware's: $(head -c 500 "$TMP/serial.out" | cat -v)"
+exec 7>&-  # end of input ends the session
+wait "$serial_pid" || fail "console --serial exited $?: $(cat "$TMP/serial.err")"
+expect_contains "$TMP/serial.err" "Serial console closed: closed by the client"
+audit_last
+python3 - "$TMP/out" <<'PY' || fail "serial audit records: $(cat "$TMP/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+closed = [r for r in d if r["action"] == "console-close"]
+assert len(closed) == 2 and "serial console via host sys-01" in closed[-1]["message"], closed
+PY
+
+# Graceful shutdown: no OS answers ACPI, so the guest is powered off after 3 s.
+expect_status 0 ctl vm shutdown con-1 --timeout 3s
+expect_contains "$TMP/out" "powered off after 3 s (the guest did not shut down)"
+[ "$(virsh -c qemu:///system domstate xc-systest.con-1)" = "shut off" ] || fail "not shut off"
+expect_status 1 ctl diff -f "$TMP/m"
+expect_contains "$TMP/out" "stopped outside xcloud"
+expect_status 0 ctl vm start con-1
+expect_status 0 ctl vm stop con-1 --force
+expect_contains "$TMP/out" "powered off"
+echo "console and power on qemu: ok"
