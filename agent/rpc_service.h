@@ -10,8 +10,8 @@
 #include <string>
 
 #include "agent/agent_config.h"
-#include "agent/image_digest.h"
 #include "agent/console_target.h"
+#include "agent/image_digest.h"
 #include "agent/libvirt_handle.h"
 #include "agent/rpc_handler.h"
 #include "common/status.h"
