@@ -30,8 +30,12 @@ class SocketTarget final : public ConsoleTarget {
 // libvirt's client allows one thread sending while another receives).
 class SerialTarget final : public ConsoleTarget {
  public:
-  SerialTarget(virStreamPtr stream, int ours, int theirs)
-      : stream_(stream), ours_(ours), theirs_(theirs) {
+  SerialTarget(Connection own, Domain domain, virStreamPtr stream, int ours, int theirs)
+      : own_(std::move(own)),
+        domain_(std::move(domain)),
+        stream_(stream),
+        ours_(ours),
+        theirs_(theirs) {
     from_guest_ = std::thread([this] {
       char buf[16 * 1024];
       for (;;) {
@@ -72,6 +76,11 @@ class SerialTarget final : public ConsoleTarget {
     return true;
   }
 
+  // A blocking stream holds its connection's I/O while it waits for the
+  // guest (libvirt 9.0's client then stalls every other call on it: a reboot
+  // during a session hung), so a session has a connection of its own.
+  Connection own_;
+  Domain domain_;
   virStreamPtr stream_;
   int ours_, theirs_;
   std::thread from_guest_, to_guest_;
@@ -118,11 +127,25 @@ Result<std::unique_ptr<ConsoleTarget>> open_vnc(virDomainPtr d, const std::strin
       new SocketTarget(*fd, "vnc " + listen + ":" + std::to_string(port)));
 }
 
-Result<std::unique_ptr<ConsoleTarget>> open_serial(virConnectPtr conn, virDomainPtr d,
+Result<std::unique_ptr<ConsoleTarget>> open_serial(AgentContext& ctx, virDomainPtr d,
                                                    const std::string& name) {
   int state = 0, reason = 0;
   if (virDomainGetState(d, &state, &reason, 0) != 0 || state != VIR_DOMAIN_RUNNING)
     return error(Code::kFailedPrecondition, "domain " + name + ": is not running");
+  // The test driver keeps its domains per connection: a second one would not
+  // see them (and it has no consoles to stall on).
+  Connection own;
+  Domain domain;
+  virConnectPtr conn = ctx.conn;
+  if (!ctx.test_driver) {
+    auto opened = open_libvirt(ctx.config.libvirt_uri);
+    if (!opened.ok()) return opened.status();
+    own = std::move(*opened);
+    domain.reset(virDomainLookupByName(own.get(), name.c_str()));
+    if (!domain) return libvirt_error("domain " + name + ": serial console: ");
+    conn = own.get();
+    d = domain.get();
+  }
   virStreamPtr stream = virStreamNew(conn, 0);
   if (stream == nullptr) return libvirt_error("domain " + name + ": serial console: ");
   // Without FORCE: a console another client holds is refused, not taken.
@@ -137,7 +160,8 @@ Result<std::unique_ptr<ConsoleTarget>> open_serial(virConnectPtr conn, virDomain
     virStreamFree(stream);
     return error(Code::kIo, "domain " + name + ": serial console: socketpair failed");
   }
-  return std::unique_ptr<ConsoleTarget>(new SerialTarget(stream, pair[0], pair[1]));
+  return std::unique_ptr<ConsoleTarget>(
+      new SerialTarget(std::move(own), std::move(domain), stream, pair[0], pair[1]));
 }
 
 }  // namespace
@@ -151,7 +175,7 @@ Result<std::unique_ptr<ConsoleTarget>> open_console_target(AgentContext& ctx,
     return error(Code::kInvalidArgument, "params.type: expected vnc or serial");
   auto domain = owned_domain(ctx, *name);
   if (!domain.ok()) return domain.status();
-  if (type == "serial") return open_serial(ctx.conn, domain->get(), *name);
+  if (type == "serial") return open_serial(ctx, domain->get(), *name);
   return open_vnc(domain->get(), *name);
 }
 
