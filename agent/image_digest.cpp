@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "common/sm_crypto.h"
+
 namespace xc {
 
 Result<std::string> file_sha256_hex(const std::string& path) {
@@ -27,13 +29,7 @@ Result<std::string> file_sha256_hex(const std::string& path) {
   unsigned int length = 0;
   if (EVP_DigestFinal_ex(md.get(), digest, &length) != 1)
     return error(Code::kInternal, "image " + path + ": SHA-256 failed");
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
+  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 Status ImageDigestCache::verify(const std::string& path, const std::string& expected) {

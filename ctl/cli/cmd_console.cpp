@@ -26,6 +26,7 @@
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/duration_option.h"
 #include "ctl/cli/vm_target.h"
 #include "ctl/hosts/console_tunnel.h"
 #include "ctl/hosts/host_clients.h"
@@ -99,12 +100,6 @@ Result<int> listen_loopback(const std::string& text, int& bound_port) {
   bound_port = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(addr).sin6_port
                                                 : reinterpret_cast<sockaddr_in&>(addr).sin_port);
   return fd;
-}
-
-std::string seconds_text(std::chrono::milliseconds ms) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(1) << static_cast<double>(ms.count()) / 1000.0 << " s";
-  return out.str();
 }
 
 // One VM's console: the tunnel's opening and the audit records around each

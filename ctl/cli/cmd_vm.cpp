@@ -37,17 +37,12 @@ struct Outcome {
   json reply;  // domain.power's result
 };
 
-std::string seconds_text(int64_t ms) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(1) << static_cast<double>(ms) / 1000.0 << " s";
-  return out.str();
-}
-
 // What happened, in words: "shut down by the guest in 2.1 s".
 std::string describe(const json& reply, int64_t timeout_s) {
   std::string outcome = reply.value("outcome", "");
   int64_t waited = reply.value("waited_ms", int64_t{0});
-  if (outcome == "guest") return "shut down by the guest in " + seconds_text(waited);
+  if (outcome == "guest")
+    return "shut down by the guest in " + seconds_text(std::chrono::milliseconds(waited));
   if (outcome == "powered-off") {
     if (reply.value("shutdown_refused", false))
       return "powered off (the guest has no ACPI: the request was refused)";
@@ -188,7 +183,7 @@ void run_vm(CliContext& ctx, const std::string& verb, const VmOptions& o, const 
     }
     results.push_back(row);
   }
-  if (o.output == "json") ctx.out << results.dump(2) << "\n";
+  if (o.output == "json") ctx.out << json_text(results) << "\n";
   if (o.output == "yaml") ctx.out << json_to_yaml(results);
   if (stop && table)
     ctx.out << "hint: the declared spec is unchanged; a VM declared 'power: running' shows as "

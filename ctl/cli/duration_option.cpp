@@ -1,6 +1,8 @@
 #include "ctl/cli/duration_option.h"
 
 #include <charconv>
+#include <iomanip>
+#include <sstream>
 
 #include "common/printable.h"
 
@@ -31,6 +33,13 @@ Result<std::chrono::seconds> parse_duration(const std::string& option, const std
     return error(Code::kInvalidArgument, option + ": '" + printable(text) + "' is longer than " +
                                              std::to_string(max.count()) + " s");
   return std::chrono::seconds(value * scale);
+}
+
+std::string seconds_text(std::chrono::milliseconds elapsed) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << static_cast<double>(elapsed.count()) / 1000.0
+      << " s";
+  return out.str();
 }
 
 }  // namespace xc

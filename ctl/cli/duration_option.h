@@ -13,4 +13,7 @@ namespace xc {
 Result<std::chrono::seconds> parse_duration(const std::string& option, const std::string& text,
                                             std::chrono::seconds max);
 
+// A time taken, as printed to the operator: "2.1 s".
+std::string seconds_text(std::chrono::milliseconds elapsed);
+
 }  // namespace xc
