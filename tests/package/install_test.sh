@@ -128,7 +128,7 @@ if [ -z "$sources" ]; then
   done
 fi
 start=$SECONDS
-mmdebstrap --quiet --mode=root --variant=apt --include=systemd,man-db,bash-completion,file \
+mmdebstrap --quiet --mode=root --variant=apt --include=systemd,procps,man-db,bash-completion \
   --aptopt='APT::Install-Recommends "false"' \
   --customize-hook="\"$root_dir/tests/package/install_test.sh\" --inside \"\$1\" \"$dist\"" \
   bookworm "$tmp/root" "$sources" </dev/null
