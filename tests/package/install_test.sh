@@ -99,10 +99,10 @@ for f in xcloud-agent xcloudctl; do
     [ -f "$dist/${f}_${version}_$arch.deb" ] || fail "$dist/${f}_${version}_$arch.deb is missing (run scripts/package)"
   done
 done
-command -v mmdebstrap >/dev/null || {
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    -o DPkg::Lock::Timeout=600 mmdebstrap >/dev/null
-}
+for tool in mmdebstrap:mmdebstrap file:file readelf:binutils; do
+  command -v "${tool%%:*}" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends -o DPkg::Lock::Timeout=600 "${tool#*:}" >/dev/null
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
