@@ -3,10 +3,15 @@
 # cron does), and run by /bin/sh at chosen Shanghai hours with stub `date`
 # and `xcloudctl` on PATH. The weekly report must run on Monday at 08 only,
 # the monthly one on the 1st at 08 only, both with the settings file's
-# variables in their environment.
+# variables in their environment; with the settings file as the package
+# installs it (recipients commented out) nothing runs.
 source "$(dirname "$0")/../support/e2e.sh"
 CRON="$XC_SOURCE_DIR/packaging/cron/xcloud-reports"
-DEFAULTS="$XC_SOURCE_DIR/packaging/default/xcloud-reports"
+SHIPPED="$XC_SOURCE_DIR/packaging/default/xcloud-reports"
+# The operator's settings: the shipped examples, uncommented.
+DEFAULTS="$TMP/defaults"
+sed -E 's/^#(XCLOUD_MAIL_TO|XCLOUD_SMTP)=/\1=/' "$SHIPPED" >"$DEFAULTS"
+grep -q '^#XCLOUD_MAIL_TO=' "$SHIPPED" || fail "$SHIPPED sets XCLOUD_MAIL_TO: mail would go to the examples"
 
 mkdir -p "$TMP/bin"
 # `date` answers for the format asked: %u%H (weekday, hour) or %d%H (day, hour).
@@ -64,4 +69,8 @@ for when in "1 16 07" "1 16 09" "2 16 08" "7 01 09" "3 02 08"; do
   run_at $when
   [ ! -s "$CALLS" ] || fail "at weekday/day/hour $when: $(cat "$CALLS")"
 done
+# As installed: no recipients, no report.
+cp "$SHIPPED" "$DEFAULTS"
+run_at 1 01 08
+[ ! -s "$CALLS" ] || fail "with the shipped settings: $(cat "$CALLS")"
 echo "cron_reports: ok"
