@@ -1,6 +1,7 @@
 // Connections to every host's agent, made lazily from Host manifests: mutual
 // TLS with the certificates in <state dir>/pki, or SSH (libssh) running the
-// agent's rpc mode, with host keys checked against <state dir>/pki/known_hosts. Several
+// agent's rpc mode, with host keys checked against <state dir>/pki/known_hosts.
+// Each new connection starts with agent.hello (ctl/hosts/agent_hello.h). Several
 // transports per host let a bounded number of requests run at once.
 // Thread-safe: call() may be used from many threads.
 #pragma once
@@ -16,6 +17,7 @@
 #include "common/model.h"
 #include "ctl/hosts/agent_transport.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/hosts/ssh_transport.h"
 #include "ctl/hosts/tls_transport.h"
 
 namespace xc {
@@ -54,6 +56,10 @@ class HostClients {
 // Where and how to reach a host's agent over mutual TLS: its address split
 // into host and port, with the state's controller certificate and CA.
 TlsTransportConfig tls_config_for(const PkiFiles& pki, const HostSpec& spec);
+
+// How to reach a host's agent over SSH: the Host's user, port and command,
+// with <state dir>/pki/known_hosts and <state dir>/pki/ssh_key by default.
+SshTransportConfig ssh_config_for(const PkiFiles& pki, const HostSpec& spec);
 
 // Maps an agent error code ("not_found") back to a Code.
 Code code_from_name(const std::string& name);

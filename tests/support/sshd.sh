@@ -32,3 +32,14 @@ CFG
   SSH_KNOWN_HOSTS="$dir/known_hosts"
   echo "[127.0.0.1]:$SSHD_PORT $(cat "$dir/host_key.pub")" > "$SSH_KNOWN_HOSTS"
 }
+
+# init_ssh_state STATE: a new state database with a CA, whose pki/ holds the
+# test sshd's client key and known_hosts (what an operator copies there).
+init_ssh_state() {
+  local pki
+  pki="$(dirname "$1")/pki"
+  "$XCLOUDCTL" --state "$1" init >/dev/null
+  "$XCLOUDCTL" --state "$1" ca init >/dev/null
+  cp "$SSH_KEY" "$pki/ssh_key"
+  cp "$SSH_KNOWN_HOSTS" "$pki/known_hosts"
+}
