@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <sstream>
+#include <vector>
 
 #include "common/printable.h"
 

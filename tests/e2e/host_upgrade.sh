@@ -10,6 +10,7 @@ source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../support/sshd.sh"
 source "$(dirname "$0")/../support/agent_deb.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
+SSHD_EXTRA_ADDRESSES="127.0.0.2 127.0.0.3"
 start_sshd
 trap 'stop_agents; kill "$(cat "$TMP/sshd/sshd.pid")" 2>/dev/null; rm -rf "$TMP"' EXIT
 STATE="$TMP/state/state.db"
@@ -40,6 +41,7 @@ manifests() {
     printf 'apiVersion: xcloud/v1\nkind: Host\nmetadata: {name: tls-01}\nspec: {pool: lab, address: "127.0.0.1:%s"}\n' "$tls_port"
     for h in h1 h2 h3; do
       root="$TMP/hosts/$h"
+      address="127.0.0.${h#h}"
       install="dpkg-deb -x {package} $root"
       [ "$h" = h2 ] && install=$1
       cat <<YAML
@@ -49,7 +51,7 @@ kind: Host
 metadata: {name: $h}
 spec:
   pool: lab
-  address: 127.0.0.1
+  address: $address
   transport: ssh
   ssh:
     port: $SSHD_PORT
@@ -74,7 +76,7 @@ expect_contains "$TMP/err" "README.md's \"Upgrading agents\" section"
 expect_status 2 ctl host upgrade h4 --package "$deb"
 expect_contains "$TMP/err" "host 'h4' is not declared (did you mean"
 sed -i 's/^Package: xcloud-agent$/Package: xcloudctl/' "$TMP/pkg/DEBIAN/control"
-dpkg-deb --root-owner-group --build "$TMP/pkg" "$TMP/other.deb" >/dev/null
+dpkg-deb -Znone --root-owner-group --build "$TMP/pkg" "$TMP/other.deb" >/dev/null
 expect_status 2 ctl host upgrade h1 --package "$TMP/other.deb"
 expect_contains "$TMP/err" "the package is xcloudctl, not xcloud-agent; nothing was changed"
 [ ! -e "$TMP/hosts/h1/restarted" ] || fail "a refused upgrade touched h1"
