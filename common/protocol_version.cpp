@@ -11,6 +11,8 @@ namespace {
 
 std::optional<int> small_number(std::string_view text) {
   if (text.empty() || text.size() > 4) return std::nullopt;
+  for (char c : text)
+    if (c < '0' || c > '9') return std::nullopt;
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;

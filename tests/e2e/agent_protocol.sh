@@ -71,7 +71,8 @@ expect_contains "$TMP/out" "Applied: 1 done, 0 failed."
 expect_status 0 ctl get vms -o json
 python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); assert [(x["name"],x["host"]) for x in v]==[("probe-1","old")], v' "$TMP/out"
 expect_status 0 ctl get hosts -o wide
-head -1 "$TMP/out" | grep -qE "TRANSPORT +AGENT +AGENT ARCH" || fail "wide header: $(cat "$TMP/out")"
+header=$(head -n1 "$TMP/out")
+grep -qE "TRANSPORT +AGENT +AGENT ARCH" <<<"$header" || fail "wide header: $(cat "$TMP/out")"
 grep -qE "^old +ready .* tls +0\.1\.9 +$arch " "$TMP/out" || fail "get hosts -o wide: $(cat "$TMP/out")"
 expect_status 0 ctl get hosts old -o json
 python3 - "$TMP/out" "$arch" <<'PY'

@@ -19,7 +19,7 @@ open(sys.argv[2], "wb").write(data.replace(old, new))
 PY
   strip --strip-debug "$NEW_AGENT"  # as dh_strip does; a tenth of the size to copy
   chmod 755 "$NEW_AGENT"
-  "$NEW_AGENT" --version | grep -q "^xcloud-agent $NEW_VERSION " ||
+  [[ "$("$NEW_AGENT" --version)" == "xcloud-agent $NEW_VERSION "* ]] ||
     fail "the patched agent does not say $NEW_VERSION: $("$NEW_AGENT" --version)"
   cat >"$dir/pkg/DEBIAN/control" <<CONTROL
 Package: xcloud-agent

@@ -85,9 +85,9 @@ spec='{"tenant":"systest","name":"upgrade-1","spec_hash":"0a1b2c","generation":1
 printf '{"id":1,"method":"domain.ensure","params":%s}\n' "$(tr -d '\n' <<<"$spec")" |
   "$ROOT/usr/bin/xcloud-agent" rpc --config "$ROOT/etc/xcloud/agent.yaml" >"$TMP/ensure.json"
 DOMAIN=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["result"]["action"]=="created", r; print(r["result"]["domain"])' "$TMP/ensure.json")
-id_before=$(virsh -c qemu:///system domid "$DOMAIN" | head -n1)
+id_before=$(virsh -c qemu:///system domid "$DOMAIN")
 qemu_before=$(cat "/run/libvirt/qemu/$DOMAIN.pid")
-[ "$(virsh -c qemu:///system domstate "$DOMAIN" | head -n1)" = running ] || fail "the guest is not running"
+[ "$(virsh -c qemu:///system domstate "$DOMAIN")" = running ] || fail "the guest is not running"
 daemon_before=$(cat "$TMP/agent.pid")
 
 mkdir -p "$TMP/m"
@@ -122,9 +122,9 @@ expect_contains "$TMP/out" "h-qemu: agent $NEW_VERSION answers (was $AGENT_VERSI
 [ "$(cat "$TMP/agent.pid")" != "$daemon_before" ] || fail "the agent daemon was not restarted"
 [ "$(hello)" = "$NEW_VERSION" ] || fail "the restarted daemon answers $(hello)"
 cmp -s "$NEW_AGENT" "$ROOT/usr/bin/xcloud-agent" || fail "the new binary was not installed"
-id_after=$(virsh -c qemu:///system domid "$DOMAIN" | head -n1)
+id_after=$(virsh -c qemu:///system domid "$DOMAIN")
 qemu_after=$(cat "/run/libvirt/qemu/$DOMAIN.pid")
 [ "$id_after" = "$id_before" ] || fail "the guest's domain ID changed: $id_before -> $id_after"
 [ "$qemu_after" = "$qemu_before" ] && kill -0 "$qemu_after" || fail "the guest's QEMU process changed"
-[ "$(virsh -c qemu:///system domstate "$DOMAIN" | head -n1)" = running ] || fail "the guest stopped"
+[ "$(virsh -c qemu:///system domstate "$DOMAIN")" = running ] || fail "the guest stopped"
 echo "agent upgrade under a running guest: ok (domain ID $id_before, QEMU pid $qemu_before kept)"
