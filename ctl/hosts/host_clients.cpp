@@ -54,13 +54,12 @@ SshTransportConfig ssh_config_for(const PkiFiles& pki, const HostSpec& spec) {
 namespace {
 
 Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, const HostSpec& spec) {
-  TlsTransportConfig c = tls_config_for(pki_, spec);
   if (spec.transport == Transport::kSsh) {
     auto t = SshTransport::create(ssh_config_for(pki_, spec));
     if (!t.ok()) return t.status();
     return std::unique_ptr<AgentTransport>(std::move(*t));
   }
-  auto t = TlsTransport::create(c);
+  auto t = TlsTransport::create(tls_config_for(pki_, spec));
   if (!t.ok()) return t.status();
   return std::unique_ptr<AgentTransport>(std::move(*t));
 }
