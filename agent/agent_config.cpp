@@ -34,8 +34,9 @@ std::string multicast_group(const std::string& text) {
 
 Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::string& file) {
   static const std::set<std::string> kKeys = {
-      "listen",      "port",   "libvirt",      "tls",        "storageDir", "storagePool", "uplink",
-      "networkMode", "labels", "accelerators", "domainType", "vxlanGroup", "imageDir"};
+      "listen",      "port",       "libvirt",     "tls",     "storageDir",
+      "storagePool", "uplink",     "networkMode", "labels",  "accelerators",
+      "domainType",  "vxlanGroup", "imageDir",    "testOnly"};
   AgentConfig c;
   try {
     YAML::Node root = YAML::Load(yaml_text);
@@ -78,6 +79,18 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
       return error(Code::kInvalidArgument, at(root["port"], file) + ": port must be 0-65535");
     for (const auto& kv : root["labels"])
       c.labels[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    if (auto test = root["testOnly"]) {
+      for (const auto& kv : test) {
+        std::string key = kv.first.Scalar();
+        std::string value = kv.second.as<std::string>();
+        if ((key != "protocol" && key != "version") || value.size() > 64)
+          return error(Code::kInvalidArgument,
+                       at(kv.first, file) +
+                           ": testOnly takes protocol and version (at most 64 "
+                           "characters each)");
+        (key == "protocol" ? c.test_protocol : c.test_version) = value;
+      }
+    }
     for (const auto& a : root["accelerators"]) {
       AcceleratorMapping m;
       m.vendor = a["vendor"].as<std::string>();

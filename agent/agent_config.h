@@ -40,6 +40,13 @@ struct AgentConfig {
   std::string vxlan_group;
   std::map<std::string, std::string> labels;
   std::vector<AcceleratorMapping> accelerators;
+  // Test only; left out of packaging/agent.yaml on purpose. `testOnly:
+  // {protocol: "1.0", version: "0.2.1"}` makes agent.hello and host.facts
+  // claim another protocol or xcloud version than this build's, so that tests
+  // can play an older or newer agent (tests/e2e/agent_protocol.sh) or an
+  // upgraded one (tests/e2e/host_upgrade.sh). Never set it on a real host.
+  std::string test_protocol;
+  std::string test_version;
 };
 
 Result<AgentConfig> load_agent_config(const std::string& path);

@@ -15,6 +15,7 @@
 #include "agent/stdio_server.h"
 #include "agent/storage_pool.h"
 #include "agent/tls_server.h"
+#include "common/build_info.h"
 
 namespace xc {
 namespace {
@@ -54,7 +55,7 @@ int run_agent(int argc, char** argv) {
       "libvirt."};
   app.name("xcloud-agent");
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("xcloud-agent ") + XCLOUD_VERSION);
+  app.set_version_flag("--version", version_line("xcloud-agent"));
   app.footer(
       "Examples:\n  xcloud-agent serve --config /etc/xcloud/agent.yaml\n"
       "  echo '{\"id\":1,\"method\":\"host.facts\"}' | xcloud-agent rpc --config agent.yaml");

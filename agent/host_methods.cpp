@@ -1,10 +1,13 @@
-// host.facts: what this host is and has, read from libvirt.
+// host.facts: what this host is and has, read from libvirt; agent.hello:
+// which xcloud version and protocol the agent speaks.
 #include <unistd.h>
 
 #include <pugixml.hpp>
 
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
+#include "common/build_info.h"
+#include "common/protocol_version.h"
 
 namespace xc {
 namespace {
@@ -103,6 +106,22 @@ json networks(AgentContext& ctx) {
   return out;
 }
 
+// Who answers: this build, unless the test-only setting says otherwise.
+json agent_identity(const AgentContext& ctx) {
+  const BuildInfo& b = build_info();
+  return {{"version", ctx.config.test_version.empty() ? b.version : ctx.config.test_version},
+          {"commit", b.commit},
+          {"arch", b.arch},
+          {"protocol",
+           ctx.config.test_protocol.empty() ? kProtocolVersion.text() : ctx.config.test_protocol}};
+}
+
+// The controller's first request on every connection: it decides from the
+// reply whether it can talk to this agent (common/protocol_version.h).
+Result<json> agent_hello(AgentContext& ctx, const json&) {
+  return agent_identity(ctx);
+}
+
 Result<json> host_facts(AgentContext& ctx, const json&) {
   virNodeInfo info;
   if (virNodeGetInfo(ctx.conn, &info) < 0) return libvirt_error("host: ");
@@ -134,6 +153,7 @@ Result<json> host_facts(AgentContext& ctx, const json&) {
       {"networks", networks(ctx)},
       {"accelerators", accelerators(ctx, hostdev_users(ctx))},
       {"labels", ctx.config.labels},
+      {"agent", agent_identity(ctx)},
   };
   auto storage = storage_pool_info(ctx);
   if (storage.ok())
@@ -147,6 +167,7 @@ Result<json> host_facts(AgentContext& ctx, const json&) {
 
 void add_host_methods(MethodTable& table) {
   table["host.facts"] = host_facts;
+  table["agent.hello"] = agent_hello;
 }
 
 }  // namespace xc

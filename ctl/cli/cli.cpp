@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "common/build_info.h"
 #include "common/printable.h"
 #include "ctl/cli/audit_commands.h"
 
@@ -28,7 +29,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   app.name("xcloudctl");
   app.require_subcommand(1);
   app.fallthrough();  // --state, --as and --reason work after the command too
-  app.set_version_flag("--version", std::string("xcloudctl ") + XCLOUD_VERSION);
+  app.set_version_flag("--version", version_line("xcloudctl"));
   CliContext ctx(out, err);
   app.add_option("--state", ctx.state_path,
                  "State database (default: $XCLOUD_STATE, else /var/lib/xcloud/state.db for "
@@ -49,6 +50,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_report_command(app, ctx);
   add_vm_command(app, ctx);
   add_console_command(app, ctx);
+  add_host_upgrade_command(*app.get_subcommand("host"), ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -64,6 +64,8 @@ void add_bill_close_commands(CLI::App& bill, CliContext& ctx);
 void add_report_command(CLI::App& app, CliContext& ctx);
 void add_vm_command(CLI::App& app, CliContext& ctx);
 void add_console_command(CLI::App& app, CliContext& ctx);
+// `host upgrade`, under the `host` command (made by add_pki_commands).
+void add_host_upgrade_command(CLI::App& host, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);

@@ -139,7 +139,8 @@ void get_hosts(CliContext& ctx, const GetOptions& o, const Inventory& inv,
   bool wide = o.format == "wide";
   Table table(wide ? std::vector<std::string>{"NAME", "STATE", "ARCH", "POOL", "ZONE", "VCPU",
                                               "MEMORY", "VMS", "ACCELERATORS", "ADDRESS",
-                                              "TRANSPORT", "CPU MODEL", "LAST ERROR"}
+                                              "TRANSPORT", "AGENT", "AGENT ARCH", "CPU MODEL",
+                                              "LAST ERROR"}
                    : std::vector<std::string>{"NAME", "STATE", "ARCH", "POOL", "ZONE", "VCPU",
                                               "MEMORY", "VMS", "ACCELERATORS"});
   json items = json::array();
@@ -165,6 +166,13 @@ void get_hosts(CliContext& ctx, const GetOptions& o, const Inventory& inv,
     if (wide) {
       row.push_back(h.record.address);
       row.push_back(h.record.transport);
+      json agent = h.agent();
+      for (const char* key : {"version", "arch"}) {
+        auto it = agent.is_object() ? agent.find(key) : agent.end();
+        row.push_back(agent.is_object() && it != agent.end() && it->is_string()
+                          ? it->get<std::string>()
+                          : "?");
+      }
       row.push_back(h.facts.is_object() ? h.facts["cpu"].value("model", "") : "");
       row.push_back(
           h.last_error.empty() ? "-" : format_time_ms(h.last_error_at_ms) + ": " + h.last_error);

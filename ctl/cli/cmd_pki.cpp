@@ -125,11 +125,12 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
             << pki.controller_cert() << "\n";
   });
 
-  auto* host = app.add_subcommand("host", "Hosts: enroll");
+  auto* host = app.add_subcommand("host", "Hosts: enroll, upgrade their agents");
   host->require_subcommand(1);
   host->footer(
-      "Example:\n  xcloudctl host enroll kp-01 --address 10.8.0.13:7701\n\n"
-      "Run 'xcloudctl host enroll --help' for details.");
+      "Examples:\n  xcloudctl host enroll kp-01 --address 10.8.0.13:7701\n"
+      "  xcloudctl host upgrade kp-01 kp-02 --package xcloud-agent_0.2.1_arm64.deb\n\n"
+      "Run 'xcloudctl host COMMAND --help' for details.");
   auto* enroll = host->add_subcommand(
       "enroll", "Issue an agent certificate and write the bundle to copy to the host");
   enroll->footer(

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "ctl/hosts/agent_hello.h"
 #include "ctl/hosts/ssh_transport.h"
 #include "ctl/hosts/tls_transport.h"
 
@@ -94,6 +95,11 @@ Result<std::unique_ptr<AgentTransport>> HostClients::checkout(const std::string&
   HostSpec spec = pool.spec;
   lock.unlock();
   auto t = connector_(host, spec);
+  // Nothing is sent to an agent this controller cannot talk to.
+  if (t.ok()) {
+    auto agent = greet_agent(**t, host);
+    if (!agent.ok()) t = agent.status();
+  }
   if (!t.ok()) {
     std::lock_guard<std::mutex> again(mutex_);
     --pools_[host].open;

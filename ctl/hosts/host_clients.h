@@ -1,6 +1,7 @@
 // Connections to every host's agent, made lazily from Host manifests: mutual
 // TLS with the certificates in <state dir>/pki, or SSH (libssh) running the
-// agent's rpc mode, with host keys checked against <state dir>/pki/known_hosts. Several
+// agent's rpc mode, with host keys checked against <state dir>/pki/known_hosts.
+// Each new connection starts with agent.hello (ctl/hosts/agent_hello.h). Several
 // transports per host let a bounded number of requests run at once.
 // Thread-safe: call() may be used from many threads.
 #pragma once

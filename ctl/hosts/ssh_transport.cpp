@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <istream>
 
 namespace xc {
 namespace {
@@ -10,7 +11,8 @@ namespace {
 constexpr size_t kStderrTail = 4096;                // bytes of agent stderr kept for messages
 constexpr size_t kMaxReply = 256ull * 1024 * 1024;  // a reply line longer than this is refused
 
-// The tail of the agent's stderr as one line, for an error message.
+}  // namespace
+
 std::string one_line(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -24,8 +26,6 @@ std::string one_line(const std::string& text) {
   while (!out.empty() && (out.back() == ' ' || out.back() == '|')) out.pop_back();
   return out;
 }
-
-}  // namespace
 
 SshTransport::SshTransport(SshTransportConfig config)
     : config_(std::move(config)), address_(ssh_address(config_)) {}
@@ -132,6 +132,74 @@ Result<nlohmann::json> SshTransport::call(const nlohmann::json& request) {
       return fail(Code::kUnavailable, "the remote command exited" + how + " before replying");
     }
   }
+}
+
+Result<RemoteRun> SshTransport::run(const std::string& command, std::istream* input,
+                                    int timeout_seconds) {
+  if (session_ == nullptr) {
+    Status opened = open();
+    if (!opened.ok()) return opened;
+  }
+  const std::string prefix = "ssh " + address_ + ": ";
+  ssh_session session = session_->session;
+  struct Channel {
+    ssh_channel c;
+    ~Channel() {
+      if (c == nullptr) return;
+      if (ssh_channel_is_open(c) != 0) ssh_channel_close(c);
+      ssh_channel_free(c);
+    }
+  } channel{ssh_channel_new(session)};
+  if (channel.c == nullptr || ssh_channel_open_session(channel.c) != SSH_OK ||
+      ssh_channel_request_exec(channel.c, command.c_str()) != SSH_OK)
+    return error(Code::kUnavailable, prefix + "cannot run a command: " + ssh_get_error(session));
+
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::seconds(timeout_seconds);
+  RemoteRun out;
+  char buffer[65536];
+  auto keep = [&](int n) {
+    out.output.append(buffer, static_cast<size_t>(n));
+    if (out.output.size() > kStderrTail) out.output.erase(0, out.output.size() - kStderrTail);
+  };
+  if (input != nullptr) {
+    while (*input) {
+      input->read(buffer, sizeof buffer);
+      std::streamsize got = input->gcount();
+      for (std::streamsize sent = 0; sent < got;) {
+        int n = ssh_channel_write(channel.c, buffer + sent, static_cast<uint32_t>(got - sent));
+        if (n < 0)
+          return error(Code::kUnavailable,
+                       prefix + "sending to the command: " + ssh_get_error(session));
+        sent += n;
+      }
+      if (Clock::now() > deadline)
+        return error(Code::kUnavailable, prefix + "no end within " +
+                                             std::to_string(timeout_seconds) + " s: " + command);
+    }
+    if (input->bad()) return error(Code::kIo, prefix + "reading the input failed");
+  }
+  ssh_channel_send_eof(channel.c);
+  for (;;) {
+    bool any = false;
+    for (int is_stderr : {0, 1}) {
+      int n = ssh_channel_read_timeout(channel.c, buffer, sizeof buffer, is_stderr, 50);
+      if (n == SSH_ERROR)
+        return error(Code::kUnavailable,
+                     prefix + "reading the command's output: " + ssh_get_error(session));
+      if (n > 0) {
+        keep(n);
+        any = true;
+      }
+    }
+    if (!any && (ssh_channel_is_eof(channel.c) != 0 || ssh_channel_is_closed(channel.c) != 0))
+      break;
+    if (Clock::now() > deadline)
+      return error(Code::kUnavailable,
+                   prefix + "no end within " + std::to_string(timeout_seconds) + " s: " + command);
+  }
+  out.exit_status = ssh_channel_get_exit_status(channel.c);
+  return out;
 }
 
 }  // namespace xc

@@ -6,6 +6,7 @@
 // time.
 #pragma once
 
+#include <iosfwd>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,16 @@
 #include "ctl/hosts/ssh_session.h"
 
 namespace xc {
+
+// What a command run with SshTransport::run() did.
+struct RemoteRun {
+  int exit_status = -1;  // -1 when the remote side did not say
+  std::string output;    // the last few KiB of its stdout and stderr, interleaved
+};
+
+// A remote program's output as one line for a message: line breaks become
+// " | ", carriage returns and trailing separators go.
+std::string one_line(const std::string& text);
 
 class SshTransport : public AgentTransport {
  public:
@@ -27,6 +38,11 @@ class SshTransport : public AgentTransport {
   // Failures are kUnavailable, naming `ssh USER@HOST:PORT`. After a failure
   // (including a timeout) the channel is dropped and the next call reconnects.
   Result<nlohmann::json> call(const nlohmann::json& request) override;
+
+  // Runs `command` in a channel of its own on this session (the agent's
+  // channel is left alone), copying `input` (when given) to its stdin, then
+  // EOF. At most `timeout_seconds` in all; failures to run it are kUnavailable.
+  Result<RemoteRun> run(const std::string& command, std::istream* input, int timeout_seconds);
 
   // "USER@HOST:PORT" ("USER@[::1]:PORT" for IPv6), as used in messages.
   const std::string& address() const { return address_; }

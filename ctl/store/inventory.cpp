@@ -81,7 +81,14 @@ json HostView::to_json() const {
           {"state", state},
           {"unreachableSinceMs", unreachable_since_ms},
           {"lastError", last_error},
-          {"lastErrorAtMs", last_error_at_ms}};
+          {"lastErrorAtMs", last_error_at_ms},
+          {"agent", agent()}};
+}
+
+json HostView::agent() const {
+  if (!facts.is_object()) return nullptr;
+  auto it = facts.find("agent");
+  return it != facts.end() && it->is_object() ? *it : json(nullptr);
 }
 
 Result<Inventory> load_inventory(Store& store) {

@@ -52,6 +52,9 @@ struct HostView {
   int64_t last_error_at_ms = 0;
   nlohmann::json unmanaged = nlohmann::json::array();
   nlohmann::json to_json() const;
+  // The agent's version, commit, arch and protocol from its last host.facts;
+  // null before the first contact or for an agent of protocol 1.0.
+  nlohmann::json agent() const;
 };
 
 struct Inventory {

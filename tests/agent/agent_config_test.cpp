@@ -46,3 +46,17 @@ TEST_CASE("vxlanGroup that is not a multicast address is refused naming the file
   CHECK(message("239.1.1.1/8") == "/etc/xcloud/agent.yaml:2:13: vxlanGroup \"239.1.1.1/8\"" + tail);
   CHECK(message("multicast") == "/etc/xcloud/agent.yaml:2:13: vxlanGroup \"multicast\"" + tail);
 }
+
+TEST_CASE("testOnly sets the protocol and version the agent claims, and nothing else") {
+  auto c = parse_agent_config("testOnly: {protocol: \"1.0\", version: 0.1.9}\n", "agent.yaml");
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  CHECK(c->test_protocol == "1.0");
+  CHECK(c->test_version == "0.1.9");
+  auto plain = parse_agent_config("port: 7701\n", "agent.yaml");
+  REQUIRE(plain.ok());
+  CHECK(plain->test_protocol == "");
+  CHECK(plain->test_version == "");
+  auto other = parse_agent_config("testOnly: {arch: aarch64}\n", "agent.yaml");
+  CHECK(other.status().message() ==
+        "agent.yaml:1:12: testOnly takes protocol and version (at most 64 characters each)");
+}

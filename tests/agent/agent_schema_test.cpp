@@ -186,6 +186,8 @@ TEST_CASE("every request and response of a realistic session matches the agent s
   CheckedAgent agent({.with_gpu = true, .with_legacy = true});
   const std::string vm = "xc-education.schools.web-1";
 
+  CHECK(agent.call("agent.hello", {{"protocol", "1.1"}, {"version", "0.2.0"}})["result"].contains(
+      "protocol"));
   CHECK(agent.call("host.facts")["result"]["accelerators"][0]["usedBy"].is_null());
   CHECK(agent.call("network.ensure",
                    {{"tenant", "education"}, {"name", "app"}, {"vlan", 120}})["result"]["action"] ==

@@ -7,6 +7,8 @@
 
 #include "agent/agent_config.h"
 #include "agent/stdio_server.h"
+#include "common/build_info.h"
+#include "common/protocol_version.h"
 #include "tests/support/test_host.h"
 
 using namespace xc;
@@ -49,6 +51,35 @@ TEST_CASE("host.facts reports the simulated host's size, arch, storage and GPUs"
   CHECK(f["accelerators"][0]["iommuGroup"] == 12);
   CHECK(f["accelerators"][0]["usedBy"].is_null());
   CHECK(r["id"] == 7);
+}
+
+TEST_CASE("agent.hello and host.facts name this build's version, commit, arch and protocol") {
+  Agent agent({.arch = "aarch64"});
+  const BuildInfo& b = build_info();
+  json identity = {{"version", b.version},
+                   {"commit", b.commit},
+                   {"arch", b.arch},
+                   {"protocol", kProtocolVersion.text()}};
+  CHECK(agent.call("agent.hello", {{"protocol", "1.1"}, {"version", "0.2.0"}})["result"] ==
+        identity);
+  // The binary's arch, not the simulated host's.
+  json facts = agent.call("host.facts")["result"];
+  CHECK(facts["agent"] == identity);
+  CHECK(facts["arch"] == "aarch64");
+}
+
+TEST_CASE("the test-only setting makes the agent claim another protocol and version") {
+  testing::TestHost host;
+  auto config = load_agent_config(
+      host.write_agent_config("testOnly: {protocol: \"1.0\", version: \"0.1.9\"}\n"));
+  REQUIRE_MESSAGE(config.ok(), config.status().message());
+  auto conn = open_libvirt(config->libvirt_uri);
+  REQUIRE(conn.ok());
+  RpcService service(std::move(*conn), *config);
+  json hello = service.handle({{"id", 1}, {"method", "agent.hello"}})["result"];
+  CHECK(hello["protocol"] == "1.0");
+  CHECK(hello["version"] == "0.1.9");
+  CHECK(hello["commit"] == build_info().commit);
 }
 
 TEST_CASE("volumes grow but never shrink, and names cannot escape the pool") {

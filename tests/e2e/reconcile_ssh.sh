@@ -6,10 +6,7 @@ source "$(dirname "$0")/../support/sshd.sh"
 start_sshd
 STATE="$TMP/state/state.db"
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
-ctl init >/dev/null
-ctl ca init >/dev/null
-cp "$SSH_KEY" "$TMP/state/pki/ssh_key"
-cp "$SSH_KNOWN_HOSTS" "$TMP/state/pki/known_hosts"
+init_ssh_state "$STATE"
 
 cat >"$TMP/host.xml" <<'XML'
 <node>
