@@ -64,6 +64,10 @@ void add_bill_close_commands(CLI::App& bill, CliContext& ctx);
 void add_report_command(CLI::App& app, CliContext& ctx);
 void add_vm_command(CLI::App& app, CliContext& ctx);
 void add_console_command(CLI::App& app, CliContext& ctx);
+// `serve` and `heartbeat`.
+void add_serve_command(CLI::App& app, CliContext& ctx);
+// `events` and `events pull`.
+void add_events_command(CLI::App& app, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);
