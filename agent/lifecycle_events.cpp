@@ -1,8 +1,12 @@
 #include "agent/lifecycle_events.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <array>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace xc {
 
@@ -63,8 +67,20 @@ constexpr std::array<NameRow, 37> kNames = {{
 EventName lifecycle_event_name(int event, int detail) {
   for (const NameRow& row : kNames)
     if (row.event == event && row.detail == detail) return {row.type, row.detail_name};
-  for (const NameRow& row : kNames)
-    if (row.event == event) return {row.type, "detail-" + std::to_string(detail)};
+  // A detail newer than this table: the event's own name.
+  static constexpr std::array<std::pair<int, const char*>, 9> kEvents = {{
+      {VIR_DOMAIN_EVENT_DEFINED, "defined"},
+      {VIR_DOMAIN_EVENT_UNDEFINED, "undefined"},
+      {VIR_DOMAIN_EVENT_STARTED, "started"},
+      {VIR_DOMAIN_EVENT_SUSPENDED, "paused"},
+      {VIR_DOMAIN_EVENT_RESUMED, "resumed"},
+      {VIR_DOMAIN_EVENT_STOPPED, "stopped"},
+      {VIR_DOMAIN_EVENT_SHUTDOWN, "shutting-down"},
+      {VIR_DOMAIN_EVENT_PMSUSPENDED, "pm-suspended"},
+      {VIR_DOMAIN_EVENT_CRASHED, "crashed"},
+  }};
+  for (const auto& [code, type] : kEvents)
+    if (code == event) return {type, "detail-" + std::to_string(detail)};
   return {"other", "event-" + std::to_string(event) + "-" + std::to_string(detail)};
 }
 
@@ -73,10 +89,15 @@ void start_libvirt_event_loop() {
   std::call_once(once, [] {
     if (virEventRegisterDefaultImpl() < 0) return;
     // Runs for the life of the process: libvirt's loop has no clean stop,
-    // and the connections that use it live as long.
+    // and the connections that use it live as long. It starts with every
+    // signal blocked, so SIGTERM goes to the thread that waits for it.
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
     std::thread([] {
       for (;;) virEventRunDefaultImpl();
     }).detach();
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
   });
 }
 

@@ -42,8 +42,11 @@ struct LoopHarness {
 
   std::unique_ptr<Store> open_after_apply() {
     // web-1 on x86-01 (pool p2 has x86-03 only: keep it simple, pin by pool).
-    ApplyResult r = cloud.apply(base_cloud() + vm("web-1", "p2"));
+    const std::string yaml = base_cloud() + vm("web-1", "p2");
+    ApplyResult r = cloud.apply(yaml);
     REQUIRE_MESSAGE(r.planned.ok(), r.planned.message());
+    // What the hosts run now, as the CLI saves it after an apply.
+    REQUIRE(cloud.diff(yaml).planned.ok());
     return cloud.open();
   }
 };
