@@ -9,11 +9,10 @@ Result<std::vector<WatchedHost>> watched_hosts(Store& store, HostClients& client
   if (!records.ok()) return records.status();
   std::vector<WatchedHost> out;
   for (const HostRecord& r : *records) {
-    auto object = stored_host_object(store, r);
-    if (!object.ok()) return object.status();
-    clients.add_host(*object);
-    bool maintenance = object->as<HostSpec>().maintenance;
-    out.push_back({r, std::move(*object), maintenance});
+    Object object = host_object(store, r);
+    clients.add_host(object);
+    bool maintenance = object.as<HostSpec>().maintenance;
+    out.push_back({r, std::move(object), maintenance});
   }
   return out;
 }

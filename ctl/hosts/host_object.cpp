@@ -4,7 +4,17 @@
 
 namespace xc {
 
-Object host_object(const HostRecord& h) {
+Object host_object(Store& store, const HostRecord& h) {
+  auto declared = store.get_resource({"Host", "", h.name});
+  if (declared.ok()) {
+    nlohmann::json record = nlohmann::json::parse(declared->spec_json, nullptr, false);
+    if (record.is_object() && record.contains("manifest") && record["manifest"].is_object()) {
+      YamlDocument doc;
+      doc.tree = record["manifest"];
+      Object o = build_object(doc);
+      if (o.kind == Kind::kHost && o.meta.name == h.name) return o;
+    }
+  }
   Object o;
   o.kind = Kind::kHost;
   o.meta.name = h.name;
@@ -13,22 +23,6 @@ Object host_object(const HostRecord& h) {
   spec.address = h.address;
   spec.transport = h.transport == "ssh" ? Transport::kSsh : Transport::kTls;
   o.spec = spec;
-  return o;
-}
-
-Result<Object> stored_host_object(Store& store, const HostRecord& h) {
-  auto declared = store.get_resource({"Host", "", h.name});
-  if (!declared.ok()) {
-    if (declared.status().code() == Code::kNotFound) return host_object(h);
-    return declared.status();
-  }
-  nlohmann::json record = nlohmann::json::parse(declared->spec_json, nullptr, false);
-  if (!record.is_object() || !record.contains("manifest") || !record["manifest"].is_object())
-    return host_object(h);
-  YamlDocument doc;
-  doc.tree = record["manifest"];
-  Object o = build_object(doc);
-  if (o.kind != Kind::kHost || o.meta.name != h.name) return host_object(h);
   return o;
 }
 

@@ -1,6 +1,7 @@
 // A Host object for HostClients from what the state database knows: the
-// stored Host manifest when there is one (its SSH settings included), else
-// the host's inventory row. Pure functions of their inputs; thread-safe.
+// host's applied manifest (its SSH user, port, command and keys), else what
+// the store observed of it (an enrolled host not yet applied). Not
+// thread-safe (one Store).
 #pragma once
 
 #include "common/model.h"
@@ -8,10 +9,6 @@
 
 namespace xc {
 
-// From the inventory row alone: TLS or SSH with the default SSH settings.
-Object host_object(const HostRecord& h);
-
-// From the stored Host manifest when `store` has one, else host_object(h).
-Result<Object> stored_host_object(Store& store, const HostRecord& h);
+Object host_object(Store& store, const HostRecord& h);
 
 }  // namespace xc
