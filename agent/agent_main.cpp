@@ -22,15 +22,16 @@ namespace {
 
 // Stops the server on SIGTERM or SIGINT: the signals are blocked in every
 // thread and received by one waiting thread, so stop() runs outside a handler.
-std::thread stop_on_signals(TlsServer& server) {
+std::thread stop_on_signals(TlsServer& server, RpcService& service) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return std::thread([set, &server] {
+  return std::thread([set, &server, &service] {
     int sig = 0;
     sigwait(&set, &sig);
+    service.stop_events();  // long-polls answer now instead of holding workers
     server.stop();
   });
 }
@@ -99,7 +100,10 @@ int run_agent(int argc, char** argv) {
     // Start-up (config, libvirt connection, certificate checks) leaves freed
     // heap that glibc would keep for the agent's lifetime.
     malloc_trim(0);
-    std::thread waiter = stop_on_signals(**server);
+    std::thread waiter = stop_on_signals(**server, *svc);
+    if (!svc->events_error().empty())
+      std::cerr << "xcloud-agent: warning: lifecycle events are not collected: "
+                << svc->events_error() << "\n";
     std::cerr << "xcloud-agent: serving " << config->libvirt_uri << " on " << config->listen << ":"
               << (*server)->port() << "\n";
     (*server)->run();

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "agent/lifecycle_events.h"
+
 namespace xc {
 
 std::string take_string(char* s) {
@@ -44,6 +46,7 @@ void quiet(void*, virErrorPtr) {}
 
 Result<Connection> open_libvirt(const std::string& uri) {
   virSetErrorFunc(nullptr, quiet);
+  start_libvirt_event_loop();  // before opening: the remote driver needs it for events
   virConnectPtr conn = virConnectOpen(uri.c_str());
   if (!conn) return libvirt_error("libvirt " + uri + ": ");
   return Connection(conn);

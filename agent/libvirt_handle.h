@@ -39,6 +39,8 @@ Status libvirt_error(const std::string& what);
 bool last_error_is_not_found();
 
 // Opens a connection; silences libvirt's default printing of errors to stderr.
+// Starts libvirt's event loop first (once per process), so the connection
+// can deliver domain events.
 Result<Connection> open_libvirt(const std::string& uri);
 
 }  // namespace xc

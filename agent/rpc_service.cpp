@@ -1,5 +1,10 @@
 #include "agent/rpc_service.h"
 
+#include <openssl/rand.h>
+
+#include "agent/lifecycle_events.h"
+#include "common/sm_crypto.h"
+
 namespace xc {
 
 std::unique_lock<std::mutex> AgentContext::lock_object(const std::string& name) {
@@ -52,6 +57,24 @@ RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(co
   add_domain_power(methods_);
   add_volume_methods(methods_);
   add_network_methods(methods_);
+  add_event_methods(methods_);
+  unsigned char id[16];
+  if (RAND_bytes(id, sizeof id) != 1) {
+    // Unique enough to tell two runs apart.
+    uint64_t t = static_cast<uint64_t>(system_now_ms());
+    for (size_t i = 0; i < sizeof id; ++i) id[i] = static_cast<unsigned char>(t >> (i % 8 * 8));
+  }
+  ctx_.boot_id = to_hex(std::string(reinterpret_cast<const char*>(id), sizeof id));
+  auto subscription = LifecycleSubscription::start(ctx_.conn, ctx_.events, system_now_ms);
+  if (subscription.ok())
+    lifecycle_ = std::move(*subscription);
+  else
+    events_error_ = subscription.status().message();
+}
+
+RpcService::~RpcService() {
+  ctx_.events.close();
+  lifecycle_.reset();  // before the connection closes
 }
 
 nlohmann::json RpcService::handle(const nlohmann::json& request) {

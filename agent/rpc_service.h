@@ -5,12 +5,14 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "agent/agent_config.h"
 #include "agent/console_target.h"
+#include "agent/event_ring.h"
 #include "agent/image_digest.h"
 #include "agent/libvirt_handle.h"
 #include "agent/rpc_handler.h"
@@ -35,6 +37,8 @@ struct AgentContext {
   const HostBasics& basics();
   bool storage_pool_ready = false;  // guarded by the pool's object lock
   ImageDigestCache image_digests;   // base images verified against their Image's sha256
+  EventRing events;                 // lifecycle events (agent/lifecycle_events.h)
+  std::string boot_id;              // names this agent process; events.wait's sequence space
 
  private:
   std::mutex locks_mutex_;
@@ -57,10 +61,21 @@ void add_domain_ensure(MethodTable& table);
 void add_domain_power(MethodTable& table);
 void add_volume_methods(MethodTable& table);
 void add_network_methods(MethodTable& table);
+// events.wait (long-poll for lifecycle events) and host.heartbeat.
+void add_event_methods(MethodTable& table);
+
+class LifecycleSubscription;
 
 class RpcService {
  public:
+  // Subscribes to the connection's lifecycle events; a connection that
+  // cannot deliver them leaves the ring empty (events_error() says why).
   RpcService(Connection conn, AgentConfig config);
+  ~RpcService();
+  // Why lifecycle events are not collected, or "".
+  const std::string& events_error() const { return events_error_; }
+  // Wakes requests waiting for events so the agent can stop.
+  void stop_events() { ctx_.events.close(); }
 
   nlohmann::json handle(const nlohmann::json& request);
   // As handle(), but text methods answer with their own serialization.
@@ -76,6 +91,8 @@ class RpcService {
  private:
   Connection conn_;
   AgentContext ctx_;
+  std::unique_ptr<LifecycleSubscription> lifecycle_;
+  std::string events_error_;
   MethodTable methods_;
   TextMethodTable text_methods_;
 };

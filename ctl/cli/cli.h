@@ -66,6 +66,10 @@ void add_vm_command(CLI::App& app, CliContext& ctx);
 void add_console_command(CLI::App& app, CliContext& ctx);
 // `host upgrade`, under the `host` command (made by add_pki_commands).
 void add_host_upgrade_command(CLI::App& host, CliContext& ctx);
+// `serve` and `heartbeat`.
+void add_serve_command(CLI::App& app, CliContext& ctx);
+// `events` and `events pull`.
+void add_events_command(CLI::App& app, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);

@@ -19,6 +19,7 @@
 #include "ctl/cli/vm_target.h"
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/store/host_health.h"
 
 namespace xc {
 namespace {
@@ -65,15 +66,7 @@ Status note_observed_state(Store& store, const std::string& host, const std::str
   auto h = store.get_host(host);
   if (!h.ok()) return h.status().code() == Code::kNotFound ? Status{} : h.status();
   json snapshot = json::parse(h->facts_json, nullptr, false);
-  if (!snapshot.is_object() || !snapshot.contains("domains") || !snapshot["domains"].is_array())
-    return {};
-  bool changed = false;
-  for (auto& d : snapshot["domains"])
-    if (d.is_object() && d.value("domain", "") == domain && d.value("state", "") != state) {
-      d["state"] = state;
-      changed = true;
-    }
-  if (!changed) return {};
+  if (!set_domain_state(snapshot, domain, state)) return {};
   HostRecord updated = *h;
   updated.facts_json = snapshot.dump();
   return store.upsert_host(updated);

@@ -1,46 +1,10 @@
 #include "ctl/cli/vm_target.h"
 
-#include "common/domain_spec.h"
-#include "common/model_builder.h"
 #include "common/spelling.h"
 
 namespace xc {
 
 using nlohmann::json;
-
-std::string domain_of(const ResourceRecord& r) {
-  json record = json::parse(r.spec_json, nullptr, false);
-  if (record.is_object() && record.contains("domain")) {
-    auto spec = domain_spec_from_json(record["domain"]);
-    if (spec.ok()) return domain_name(*spec);
-  }
-  DomainSpec s;
-  s.tenant = r.tenant;
-  s.name = r.name;
-  return domain_name(s);
-}
-
-Object host_object(Store& store, const HostRecord& h) {
-  auto declared = store.get_resource({"Host", "", h.name});
-  if (declared.ok()) {
-    json record = json::parse(declared->spec_json, nullptr, false);
-    if (record.is_object() && record.contains("manifest") && record["manifest"].is_object()) {
-      YamlDocument doc;
-      doc.tree = record["manifest"];
-      Object o = build_object(doc);
-      if (o.kind == Kind::kHost) return o;
-    }
-  }
-  Object o;
-  o.kind = Kind::kHost;
-  o.meta.name = h.name;
-  HostSpec spec;
-  spec.pool = h.pool;
-  spec.address = h.address;
-  spec.transport = h.transport == "ssh" ? Transport::kSsh : Transport::kTls;
-  o.spec = spec;
-  return o;
-}
 
 Result<VmTarget> find_vm(Store& store, const std::string& name, const std::string& tenant) {
   auto all = store.list_resources(std::string("VirtualMachine"));

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "common/model.h"
+#include "ctl/hosts/host_object.h"
+#include "ctl/store/inventory.h"
 #include "ctl/store/store.h"
 
 namespace xc {
@@ -17,15 +19,6 @@ struct VmTarget {
   std::string host;    // "" when not placed
   std::string domain;  // libvirt domain name
 };
-
-// The libvirt domain name of a stored VM: from its stored DomainSpec, else
-// from its tenant and name (the same rule).
-std::string domain_of(const ResourceRecord& r);
-
-// A Host object for HostClients: the host's applied manifest (its SSH user,
-// port, command and keys), else what the store observed of it (an enrolled
-// host not yet applied).
-Object host_object(Store& store, const HostRecord& h);
 
 // The VM named `name` (in `tenant` when given). Not found: kNotFound with
 // `VM "NAME" not found (did you mean 'web-1'?)`; in several tenants:

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "ctl/hosts/agent_hello.h"
@@ -53,23 +54,38 @@ SshTransportConfig ssh_config_for(const PkiFiles& pki, const HostSpec& spec) {
 
 namespace {
 
-Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, const HostSpec& spec) {
+Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, const HostSpec& spec,
+                                                      long timeout_seconds) {
   if (spec.transport == Transport::kSsh) {
-    auto t = SshTransport::create(ssh_config_for(pki_, spec));
+    SshTransportConfig s = ssh_config_for(pki_, spec);
+    if (timeout_seconds > 0) {
+      s.timeout_seconds = static_cast<int>(timeout_seconds);
+      s.connect_timeout_seconds = std::min<int>(s.connect_timeout_seconds, s.timeout_seconds);
+    }
+    auto t = SshTransport::create(s);
     if (!t.ok()) return t.status();
     return std::unique_ptr<AgentTransport>(std::move(*t));
   }
-  auto t = TlsTransport::create(tls_config_for(pki_, spec));
+  TlsTransportConfig c = tls_config_for(pki_, spec);
+  if (timeout_seconds > 0) {
+    c.timeout_seconds = timeout_seconds;
+    c.connect_timeout_seconds = std::min(c.connect_timeout_seconds, timeout_seconds);
+  }
+  auto t = TlsTransport::create(c);
   if (!t.ok()) return t.status();
   return std::unique_ptr<AgentTransport>(std::move(*t));
 }
 
 }  // namespace
 
+HostClients::Connector agent_connector(PkiFiles pki, long timeout_seconds) {
+  return [pki = std::move(pki), timeout_seconds](const std::string&, const HostSpec& spec) {
+    return connect_agent(pki, spec, timeout_seconds);
+  };
+}
+
 HostClients::HostClients(PkiFiles pki, int per_host_limit)
-    : HostClients([pki = std::move(pki)](const std::string&,
-                                         const HostSpec& spec) { return connect_agent(pki, spec); },
-                  per_host_limit) {}
+    : HostClients(agent_connector(std::move(pki), 0), per_host_limit) {}
 
 HostClients::HostClients(Connector connector, int per_host_limit)
     : connector_(std::move(connector)), per_host_limit_(per_host_limit < 1 ? 1 : per_host_limit) {}

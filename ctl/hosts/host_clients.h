@@ -61,6 +61,11 @@ TlsTransportConfig tls_config_for(const PkiFiles& pki, const HostSpec& spec);
 // one) and known-hosts file (pki/known_hosts unless the Host names one).
 SshTransportConfig ssh_config_for(const PkiFiles& pki, const HostSpec& spec);
 
+// Connects over TLS or SSH as each Host says, with the state's PKI; each call
+// may take `timeout_seconds` (0: the transports' defaults, 300 s), and
+// connecting at most 5 s (TLS) or 10 s (SSH) or that, whichever is shorter.
+HostClients::Connector agent_connector(PkiFiles pki, long timeout_seconds);
+
 // Maps an agent error code ("not_found") back to a Code.
 Code code_from_name(const std::string& name);
 

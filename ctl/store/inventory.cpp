@@ -2,11 +2,24 @@
 
 #include <set>
 
+#include "common/domain_spec.h"
 #include "common/model.h"
 
 namespace xc {
 
 using nlohmann::json;
+
+std::string domain_of(const ResourceRecord& r) {
+  json record = json::parse(r.spec_json, nullptr, false);
+  if (record.is_object() && record.contains("domain")) {
+    auto spec = domain_spec_from_json(record["domain"]);
+    if (spec.ok()) return domain_name(*spec);
+  }
+  DomainSpec s;
+  s.tenant = r.tenant;
+  s.name = r.name;
+  return domain_name(s);
+}
 
 json NicView::to_json() const {
   json allocated = json::array();

@@ -64,4 +64,8 @@ struct Inventory {
 
 Result<Inventory> load_inventory(Store& store);
 
+// The libvirt domain name of a stored VM: from its stored DomainSpec, else
+// from its tenant and name (the same rule).
+std::string domain_of(const ResourceRecord& r);
+
 }  // namespace xc

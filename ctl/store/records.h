@@ -1,5 +1,6 @@
 // The rows the store keeps: hosts, resources, placements, audit records,
-// meter intervals, closed months, bill adjustments and address allocations. Plain value types,
+// meter intervals, closed months, bill adjustments, address allocations and
+// events. Plain value types,
 // shared by the store and the concerns above it (audit, billing) so the store depends on none of
 // them.
 #pragma once
@@ -8,6 +9,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace xc {
 
@@ -158,6 +160,44 @@ struct AddressAllocation {
   std::string address;  // canonical text, e.g. "10.20.1.2"
 
   bool operator==(const AddressAllocation&) const = default;
+};
+
+// Something that happened on a host, as `xcloudctl serve` learnt it: a VM's
+// lifecycle event from its agent ("crashed", "paused"), or the controller's
+// own note about a host ("host-unreachable", "agent-restarted").
+struct EventRecord {
+  int64_t id = 0;           // set by the store
+  int64_t time_ms = 0;      // when it happened (the agent's clock for VM events)
+  int64_t received_ms = 0;  // when the controller stored it
+  std::string host;
+  std::string tenant;  // with `vm`: the VM the domain is, or "" (unmanaged, host events)
+  std::string vm;
+  std::string domain;  // the libvirt domain name, "" for host events
+  std::string type;
+  std::string detail;
+  std::string boot_id;    // the agent run the event came from ("" for the controller's own)
+  int64_t agent_seq = 0;  // its sequence number in that run (0 for the controller's own)
+
+  bool operator==(const EventRecord&) const = default;
+};
+
+// Which events to read. Empty fields match everything.
+struct EventFilter {
+  std::string host;
+  std::string tenant;  // with vm: one VM
+  std::string vm;
+  std::optional<int64_t> since_ms;  // time_ms >= since_ms
+  int64_t limit = 0;                // > 0: only the newest `limit` (still oldest first)
+};
+
+// How far a host's events have been read: the agent run and its sequence number.
+struct EventCursor {
+  std::string host;
+  std::string boot_id;
+  int64_t seq = 0;
+  int64_t updated_at_ms = 0;
+
+  bool operator==(const EventCursor&) const = default;
 };
 
 }  // namespace xc

@@ -9,71 +9,13 @@
 #include <cstring>
 #include <filesystem>
 
+#include "ctl/store/sqlite_events.h"
 #include "ctl/store/sqlite_open.h"
+#include "ctl/store/sqlite_statement.h"
 #include "ctl/store/state_file.h"
 
 namespace xc {
 namespace {
-
-// One prepared statement; values go in through bind() only. Bind errors are
-// kept and reported by step(), so call sites stay linear.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  Statement& bind(const std::string& value) {
-    if (rc_ == SQLITE_OK) {
-      rc_ = sqlite3_bind_text(stmt_, ++index_, value.data(), static_cast<int>(value.size()),
-                              SQLITE_TRANSIENT);
-    }
-    return *this;
-  }
-  Statement& bind(int64_t value) {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_int64(stmt_, ++index_, value);
-    return *this;
-  }
-  Statement& bind(const ResourceKey& key) { return bind(key.kind).bind(key.tenant).bind(key.name); }
-  Statement& bind_blob(const std::string& value) {
-    if (rc_ == SQLITE_OK) {
-      rc_ = sqlite3_bind_blob(stmt_, ++index_, value.data(), static_cast<int>(value.size()),
-                              SQLITE_TRANSIENT);
-    }
-    return *this;
-  }
-
-  Statement& bind_null() {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_null(stmt_, ++index_);
-    return *this;
-  }
-
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() {
-    if (rc_ == SQLITE_OK || rc_ == SQLITE_ROW) rc_ = sqlite3_step(stmt_);
-    return rc_;
-  }
-  std::string text(int column) {
-    const unsigned char* p = sqlite3_column_text(stmt_, column);
-    if (p == nullptr) return "";
-    return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, column));
-  }
-  int64_t int64(int column) { return sqlite3_column_int64(stmt_, column); }
-  bool is_null(int column) { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-  std::string blob(int column) {
-    const void* p = sqlite3_column_blob(stmt_, column);
-    if (p == nullptr) return "";
-    return std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, column));
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
-  int index_ = 0;
-};
 
 constexpr const char* kHostColumns =
     "name, address, transport, pool, zone, arch, facts_json, updated_at_ms";
@@ -129,7 +71,8 @@ Status make_parent_dirs(const std::string& path) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  SqliteStore(std::string path, sqlite3* db)
+      : path_(std::move(path)), db_(db), events_(db_, path_) {}
   ~SqliteStore() override { sqlite3_close_v2(db_); }
 
   Status open(const std::vector<Migration>& migrations, int target_version, OpenMode mode);
@@ -174,6 +117,17 @@ class SqliteStore final : public Store {
   Status delete_address_allocation(const std::string& tenant, const std::string& vm, int64_t nic,
                                    const std::string& family) override;
   Status delete_vm_address_allocations(const std::string& tenant, const std::string& vm) override;
+  Status insert_events(const std::vector<EventRecord>& events) override {
+    return events_.insert(events);
+  }
+  Result<std::vector<EventRecord>> list_events(const EventFilter& filter) override {
+    return events_.list(filter);
+  }
+  Result<int64_t> prune_events(int64_t before_ms) override { return events_.prune(before_ms); }
+  Result<std::optional<EventCursor>> get_event_cursor(const std::string& host) override {
+    return events_.get_cursor(host);
+  }
+  Status put_event_cursor(const EventCursor& cursor) override { return events_.put_cursor(cursor); }
 
  private:
   // "state database PATH: [context: ]sqlite's message", coded by `rc`.
@@ -207,6 +161,7 @@ class SqliteStore final : public Store {
 
   std::string path_;
   sqlite3* db_;
+  SqliteEvents events_;
   int depth_ = 0;  // transact() nesting
 };
 

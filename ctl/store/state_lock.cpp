@@ -106,10 +106,29 @@ StateLock::~StateLock() {
   ::close(fd_);
 }
 
+std::string serve_lock_path(const std::string& state_path) {
+  return state_path + ".serve.lock";
+}
+
 Result<StateLock> StateLock::acquire(const std::string& state_path, const LockHolder& me, bool wait,
                                      const std::function<void(const LockHolder&)>& on_wait,
                                      int64_t now_ms) {
-  std::string path = state_lock_path(state_path);
+  return acquire_file(state_lock_path(state_path), me, wait, on_wait, [&](const LockHolder& h) {
+    return "state database " + state_path + " is in use by " + h.describe(now_ms);
+  });
+}
+
+Result<StateLock> StateLock::acquire_serve(const std::string& state_path, const LockHolder& me,
+                                           int64_t now_ms) {
+  return acquire_file(serve_lock_path(state_path), me, false, nullptr, [&](const LockHolder& h) {
+    return "state database " + state_path + " is already served by " + h.describe(now_ms);
+  });
+}
+
+Result<StateLock> StateLock::acquire_file(
+    const std::string& path, const LockHolder& me, bool wait,
+    const std::function<void(const LockHolder&)>& on_wait,
+    const std::function<std::string(const LockHolder&)>& busy) {
   // O_CLOEXEC: a child process must not keep the state locked after we exit.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
@@ -121,10 +140,7 @@ Result<StateLock> StateLock::acquire(const std::string& state_path, const LockHo
       return error(Code::kIo, "state lock " + path + ": " + std::strerror(errno));
     }
     LockHolder holder = read_holder(fd);
-    if (!wait) {
-      return error(Code::kUnavailable,
-                   "state database " + state_path + " is in use by " + holder.describe(now_ms));
-    }
+    if (!wait) return error(Code::kUnavailable, busy(holder));
     if (on_wait) on_wait(holder);
     int rc;
     do {

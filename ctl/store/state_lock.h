@@ -27,6 +27,9 @@ struct LockHolder {
 
 // The lock file of `state_path`: "STATE.lock".
 std::string state_lock_path(const std::string& state_path);
+// The lock `xcloudctl serve` holds while it runs: "STATE.serve.lock" (apart
+// from STATE.lock, which changes take one at a time while serve runs).
+std::string serve_lock_path(const std::string& state_path);
 
 class StateLock {
  public:
@@ -47,8 +50,15 @@ class StateLock {
   static Result<StateLock> acquire(const std::string& state_path, const LockHolder& me, bool wait,
                                    const std::function<void(const LockHolder&)>& on_wait,
                                    int64_t now_ms);
+  // The serve lock of `state_path`, without waiting: kUnavailable "state
+  // database STATE is already served by HOLDER" when another process has it.
+  static Result<StateLock> acquire_serve(const std::string& state_path, const LockHolder& me,
+                                         int64_t now_ms);
 
  private:
+  static Result<StateLock> acquire_file(const std::string& path, const LockHolder& me, bool wait,
+                                        const std::function<void(const LockHolder&)>& on_wait,
+                                        const std::function<std::string(const LockHolder&)>& busy);
   explicit StateLock(int fd) : fd_(fd) {}
   int fd_ = -1;
 };

@@ -172,9 +172,48 @@ class AddressStore {
   }
 };
 
+// Events from `xcloudctl serve` (VM lifecycle events, host health changes)
+// and each host's read position. The defaults refuse, as the meter ones do.
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+  // Inserts each event; one already stored (same host, boot id and agent
+  // sequence number) is skipped, so a batch read twice is stored once.
+  virtual Status insert_events(const std::vector<EventRecord>& events) {
+    (void)events;
+    return refused();
+  }
+  // Matching events ordered by time_ms, id.
+  virtual Result<std::vector<EventRecord>> list_events(const EventFilter& filter) {
+    (void)filter;
+    return refused();
+  }
+  // Deletes events older than `before_ms`; returns how many.
+  virtual Result<int64_t> prune_events(int64_t before_ms) {
+    (void)before_ms;
+    return refused();
+  }
+  // nullopt when the host's events were never read.
+  virtual Result<std::optional<EventCursor>> get_event_cursor(const std::string& host) {
+    (void)host;
+    return refused();
+  }
+  virtual Status put_event_cursor(const EventCursor& cursor) {
+    (void)cursor;
+    return refused();
+  }
+
+ private:
+  static Status refused() { return error(Code::kInternal, "this store does not keep events"); }
+};
+
 // The whole state database: every concern, plus transactions spanning them
 // (a step's resource, meter and audit record commit together).
-class Store : public InventoryStore, public AuditRowStore, public MeterStore, public AddressStore {
+class Store : public InventoryStore,
+              public AuditRowStore,
+              public MeterStore,
+              public AddressStore,
+              public EventStore {
  public:
   ~Store() override = default;
 

@@ -145,6 +145,34 @@ CREATE TABLE address_allocations (
   UNIQUE (network, address)
 );
 )sql"},
+      // What `xcloudctl serve` learns: VM lifecycle events from the agents
+      // and its own notes about hosts, and how far each host's events have
+      // been read (the agent run's boot id and sequence number). An event
+      // read twice after a reconnect is stored once.
+      {7, "events, event_cursors", R"sql(
+CREATE TABLE events (
+  id          INTEGER PRIMARY KEY,
+  time_ms     INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL,
+  host        TEXT NOT NULL,
+  tenant      TEXT NOT NULL DEFAULT '',
+  vm          TEXT NOT NULL DEFAULT '',
+  domain      TEXT NOT NULL DEFAULT '',
+  type        TEXT NOT NULL,
+  detail      TEXT NOT NULL DEFAULT '',
+  boot_id     TEXT NOT NULL DEFAULT '',
+  agent_seq   INTEGER
+);
+CREATE UNIQUE INDEX events_once ON events (host, boot_id, agent_seq);
+CREATE INDEX events_by_time ON events (time_ms);
+CREATE INDEX events_by_vm ON events (tenant, vm, time_ms);
+CREATE TABLE event_cursors (
+  host          TEXT PRIMARY KEY,
+  boot_id       TEXT NOT NULL,
+  seq           INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+)sql"},
   };
   return migrations;
 }

@@ -104,6 +104,22 @@ class StoreWrapper : public Store {
     return target_->list_bill_adjustments(month);
   }
 
+  Status insert_events(const std::vector<EventRecord>& events) override {
+    return target_->insert_events(events);
+  }
+  Result<std::vector<EventRecord>> list_events(const EventFilter& filter) override {
+    return target_->list_events(filter);
+  }
+  Result<int64_t> prune_events(int64_t before_ms) override {
+    return target_->prune_events(before_ms);
+  }
+  Result<std::optional<EventCursor>> get_event_cursor(const std::string& host) override {
+    return target_->get_event_cursor(host);
+  }
+  Status put_event_cursor(const EventCursor& cursor) override {
+    return target_->put_event_cursor(cursor);
+  }
+
  private:
   std::unique_ptr<Store> target_;
 };

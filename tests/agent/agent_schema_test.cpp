@@ -90,6 +90,7 @@ std::set<std::string> method_names() {
   add_domain_power(table);
   add_volume_methods(table);
   add_network_methods(table);
+  add_event_methods(table);
   std::set<std::string> names;
   for (const auto& [name, _] : table) names.insert(name);
   return names;
@@ -265,8 +266,13 @@ TEST_CASE("every request and response of a realistic session matches the agent s
   CHECK(agent.call("domain.delete", {{"name", vm}})["result"]["action"] == "absent");
   CHECK(agent.call("network.delete",
                    {{"tenant", "education"}, {"name", "app"}})["result"]["action"] == "deleted");
+  json beat = agent.call("host.heartbeat");
+  json events = agent.call("events.wait", {{"after", 0}, {"waitMs", 2000}, {"max", 1000}});
+  CHECK(events["result"]["bootId"] == beat["result"]["bootId"]);
+  CHECK(agent.call("events.wait", {{"bootId", "0ld"}})["result"]["reset"] == true);
 
   // Requests the schemas refuse, as the agent does.
+  CHECK(agent.call("events.wait", {{"waitMs", 60001}})["error"]["code"] == "invalid_argument");
   CHECK(agent.call("no.such")["error"]["code"] == "not_found");
   CHECK(agent.call("domain.power", {{"name", vm}})["error"]["code"] == "invalid_argument");
   CHECK(agent.call("volume.ensure", {{"name", "data-2"}, {"size_gib", "10"}})["error"]["code"] ==
@@ -280,7 +286,8 @@ TEST_CASE("every request and response of a realistic session matches the agent s
 
   CHECK(lines(agent.problems) == "");
   CHECK(lines(agent.refused) ==
-        "domain.power\nno.such\ndomain.power\nvolume.ensure\ndomain.ensure\ndomain.ensure\n");
+        "domain.power\nevents.wait\nno.such\ndomain.power\nvolume.ensure\ndomain.ensure\n"
+        "domain.ensure\n");
   // Every method answered with a result, except domain.console: a simulated
   // domain never has a VNC port (its result is checked in the next test).
   std::set<std::string> expected = method_names();

@@ -62,6 +62,14 @@ expect_contains "$TMP/out" "Applied: 1 done, 0 failed."
 expect_status 0 ctl get hosts
 grep -qE "^kp-ssh +ready +aarch64" "$TMP/out" || fail "get hosts: $(cat "$TMP/out")"
 
+# The controller's rounds reach SSH hosts the same way: heartbeat, and
+# events.wait through `xcloud-agent rpc` (a new agent run: nothing to read yet).
+expect_status 0 ctl heartbeat -o json
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert [(h['host'], h['state']) for h in d] == [('kp-ssh', 'ready')], d" "$TMP/out" ||
+  fail "heartbeat over ssh: $(cat "$TMP/out")"
+expect_status 0 ctl events pull
+expect_contains "$TMP/out" "stored 0 events from 1 hosts"
+
 # The console goes through the SSH channel too: the new agent process has no
 # such domain (the simulated host lives in each process), so its refusal must
 # come back through the channel as the agent worded it, audited as SSH.
@@ -81,4 +89,10 @@ ssh-keygen -q -t ed25519 -N '' -f "$TMP/other"
 echo "[127.0.0.1]:$SSHD_PORT $(cat "$TMP/other.pub")" >"$TMP/state/pki/known_hosts"
 expect_status 2 ctl diff -f "$TMP/m"
 expect_contains "$TMP/out" "HOST KEY CHANGED (now SHA256:"
+# ... and the heartbeat finds the host unreachable for it.
+expect_status 1 ctl heartbeat -o wide
+expect_contains "$TMP/out" "unreachable"
+expect_contains "$TMP/out" "HOST KEY CHANGED"
+expect_status 0 ctl get hosts
+grep -qE "^kp-ssh +unreachable since" "$TMP/out" || fail "get hosts: $(cat "$TMP/out")"
 echo "reconcile over ssh: ok"

@@ -20,7 +20,12 @@ class InProcessFleet {
  public:
   // Adds a simulated host named `name` (its Host manifest must use that name).
   void add(const std::string& name, const TestHostOptions& options = {});
-  // Marks a host unreachable: connecting to it fails like a dead network.
+  // A new agent run on the host (a new boot id, an empty event ring) and a
+  // new libvirt connection: the test:/// driver starts again from its file,
+  // as a real agent restart on a simulated host does.
+  void restart(const std::string& name);
+  // Marks a host unreachable: connecting to it, and calls on connections
+  // already open, fail like a dead network.
   void set_down(const std::string& name, bool down);
   // A connector for HostClients(connector, per_host).
   HostClients::Connector connector();

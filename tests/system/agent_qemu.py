@@ -9,10 +9,12 @@ groups' ingress and egress rules, and the guest still runs. The x86_64 guest
 also has a guest section: the running domain has the NoCloud seed as a
 read-only CD-ROM whose ISO 9660 volume label is cidata, removed with it. A raw
 image with a sha256 becomes the raw backing file of a qcow2 overlay, and a
-wrong digest is refused."""
+wrong digest is refused. Lifecycle events reach events.wait: the x86_64
+guest's boot, and its QEMU process killed as "crashed (failed)"."""
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -107,6 +109,9 @@ def exercise(agent, arch, iops, nics=(), guest=None):
     deep = {d["domain"]: d for d in agent.ok("domains.list", {"deep": True})["managed"]}
     assert not deep[domain]["definitionDrift"], deep[domain]
 
+    if arch == "x86_64":
+        check_lifecycle_events(agent, domain)
+
     disk = os.path.join(workdir, "disks", f"{domain}.root.qcow2")
     assert os.path.exists(disk), disk
     deleted = agent.ok("domain.delete", {"name": domain, "wipe": True})
@@ -118,6 +123,24 @@ def exercise(agent, arch, iops, nics=(), guest=None):
     print(f"{arch}: created, running, iops {iops}, cpu time {first} -> {second}, wiped and deleted"
           + (f", {len(nics)} NICs filtered ({', '.join(nic_filter_names)})" if nics else "")
           + (", seed CD-ROM labelled cidata" if seed else ""))
+
+
+def check_lifecycle_events(agent, domain):
+    """libvirt's lifecycle events (the agent's subscription on qemu:///system)
+    come out of events.wait: the boot, then QEMU killed under the guest."""
+    with open(f"/run/libvirt/qemu/{domain}.pid") as f:
+        os.kill(int(f.read().strip()), signal.SIGKILL)
+    seen, after, deadline = [], 0, time.time() + 60
+    while time.time() < deadline and ("crashed", "failed") not in seen:
+        result = agent.ok("events.wait", {"after": after, "waitMs": 2000})
+        for e in result["events"]:
+            after = max(after, e["seq"])
+            if e["domain"] == domain:
+                seen.append((e["type"], e["detail"]))
+    assert ("started", "booted") in seen and ("crashed", "failed") in seen, seen
+    states = {d["domain"]: d["state"] for d in agent.ok("domains.list")["managed"]}
+    assert states[domain] == "stopped", states
+    print(f"{domain}: lifecycle events {seen}")
 
 
 def exercise_raw_image(agent):

@@ -109,7 +109,8 @@ TEST_CASE("init creates a private database in WAL mode at the latest schema vers
   CHECK(raw.query("PRAGMA user_version") == std::to_string(latest_schema_version()));
   CHECK(raw.query("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                   "WHERE type = 'table' ORDER BY name)") ==
-        "address_allocations,audit_log,bill_adjustments,closed_months,hosts,meta,meter_intervals,"
+        "address_allocations,audit_log,bill_adjustments,closed_months,event_cursors,events,hosts,"
+        "meta,meter_intervals,"
         "placements,resources");
 }
 

@@ -1,0 +1,201 @@
+// xcloudctl serve: the always-on controller (one per state, under
+// STATE.serve.lock), running the loops of serve_loops.h until SIGTERM or
+// SIGINT; and xcloudctl heartbeat: one heartbeat round for cron users and
+// tests. CLI wiring; one run per process.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <mutex>
+#include <thread>
+
+#include "common/printable.h"
+#include "common/time.h"
+#include "ctl/audit/audit_record.h"
+#include "ctl/cli/cli.h"
+#include "ctl/cli/duration_option.h"
+#include "ctl/cli/json_yaml.h"
+#include "ctl/cli/serve_loops.h"
+#include "ctl/cli/table.h"
+#include "ctl/controller/heartbeat.h"
+#include "ctl/controller/serve_runner.h"
+#include "ctl/hosts/pki_files.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+// One line per event on stderr (the journal under systemd), time first.
+class StreamLog final : public LoopLog {
+ public:
+  explicit StreamLog(std::ostream& out) : out_(out) {}
+  void event(const std::string& line) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    out_ << format_time_ms(system_now_ms()) << " " << printable(line) << "\n" << std::flush;
+  }
+
+ private:
+  std::ostream& out_;
+  std::mutex mutex_;
+};
+
+// Per loop: a connection of its own to the state, and clients whose calls
+// end within the loop's timeout. One transport per host, so an SSH host's
+// agent run (and its event ring) stays the same from call to call.
+LoopResourceFactory resources_for(const std::string& state) {
+  return [state](const Loop& loop) -> Result<LoopResources> {
+    auto store = open_store(state, OpenMode::kExisting);
+    if (!store.ok()) return store.status();
+    LoopResources r;
+    r.store = std::move(*store);
+    r.hosts = std::make_unique<HostClients>(
+        agent_connector(pki_files_for_state(state), static_cast<long>(loop.call_timeout.count())),
+        1);
+    return r;
+  };
+}
+
+void fail(CliContext& ctx, const std::string& message, int code) {
+  print_error(ctx, message);
+  ctx.exit_code = code;
+}
+
+struct ServeOptions {
+  std::string heartbeat = "10s", events_wait = "5s";
+};
+
+void run_serve(CliContext& ctx, const ServeOptions& o) {
+  auto heartbeat = parse_duration("--heartbeat", o.heartbeat, std::chrono::hours(1));
+  if (!heartbeat.ok()) return fail(ctx, heartbeat.status().message(), kExitUsage);
+  if (heartbeat->count() < 1) return fail(ctx, "--heartbeat: at least 1s", kExitUsage);
+  auto wait = parse_duration("--events-wait", o.events_wait, std::chrono::seconds(60));
+  if (!wait.ok()) return fail(ctx, wait.status().message(), kExitUsage);
+  auto state = resolve_state_path(ctx);
+  if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
+  {
+    auto probe = open_store(*state, OpenMode::kExisting);  // migrates it, says why not
+    if (!probe.ok()) return fail(ctx, probe.status().message(), kExitFailure);
+  }
+  LockHolder me{"serve", current_identity({}, "", "").actor, ::getpid(), system_now_ms()};
+  auto lock = StateLock::acquire_serve(*state, me, system_now_ms());
+  if (!lock.ok()) {
+    bool busy = lock.status().code() == Code::kUnavailable;
+    return fail(ctx, lock.status().message(), busy ? kExitBusy : kExitFailure);
+  }
+  ServeSettings settings{*heartbeat, *wait};
+  std::vector<Loop> loops = serve_loops(settings);
+
+  // The signals are blocked in every thread and taken by one waiting
+  // thread, so the stop runs outside a signal handler.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  StopSignal stop;
+  StreamLog log(ctx.err);
+  std::thread waiter([set, &stop, &log] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (!stop.stopped())
+      log.event(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+    stop.stop();
+  });
+  std::string names;
+  for (const Loop& l : loops) names += (names.empty() ? "" : ", ") + l.name;
+  log.event("serving " + *state + " (pid " + std::to_string(::getpid()) + "): loops " + names +
+            "; heartbeat every " + std::to_string(heartbeat->count()) + " s");
+  Clock clock = system_now_ms;
+  Status ran = run_loops(loops, resources_for(*state), clock, log, stop);
+  if (!stop.stopped()) {
+    stop.stop();
+    pthread_kill(waiter.native_handle(), SIGTERM);  // wake the waiter
+  }
+  waiter.join();
+  if (!ran.ok()) return fail(ctx, ran.message(), kExitFailure);
+  log.event("stopped");
+}
+
+struct HeartbeatOptions {
+  std::string output;
+};
+
+void run_heartbeat(CliContext& ctx, const HeartbeatOptions& o) {
+  auto state = resolve_state_path(ctx);
+  if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
+  auto store = open_store(*state, OpenMode::kExisting);
+  if (!store.ok()) return fail(ctx, store.status().message(), kExitFailure);
+  HostClients clients(agent_connector(pki_files_for_state(*state), 10), 1);
+  StopSignal stop;
+  StreamLog log(ctx.err);
+  Clock clock = system_now_ms;
+  LoopWorld world{**store, clients, clock, log, stop};
+  auto beats = heartbeat_round(world);
+  if (!beats.ok()) return fail(ctx, beats.status().message(), kExitFailure);
+  bool any_down = false;
+  json out = json::array();
+  Table table(o.output == "wide" ? std::vector<std::string>{"HOST", "STATE", "SINCE", "ERROR"}
+                                 : std::vector<std::string>{"HOST", "STATE", "SINCE"});
+  for (const HostHeartbeat& b : *beats) {
+    std::string state = b.maintenance ? "maintenance" : b.reachable ? "ready" : "unreachable";
+    if (!b.reachable) any_down = true;
+    std::string since = b.reachable ? "" : format_time_ms(b.unreachable_since_ms);
+    out.push_back({{"host", b.host},
+                   {"state", state},
+                   {"reachable", b.reachable},
+                   {"unreachableSinceMs", b.unreachable_since_ms},
+                   {"error", b.error}});
+    if (o.output == "wide")
+      table.add({b.host, state, since, b.error});
+    else
+      table.add({b.host, state, since});
+  }
+  if (o.output == "json")
+    ctx.out << json_text(out) << "\n";
+  else if (o.output == "yaml")
+    ctx.out << json_to_yaml(out) << "\n";
+  else
+    table.print(ctx.out);
+  ctx.exit_code = any_down ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, CliContext& ctx) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand(
+      "serve",
+      "Run the always-on controller: host heartbeats and VM lifecycle events, until SIGTERM");
+  cmd->add_option("--heartbeat", o->heartbeat, "How often every host is contacted (1s to 1h)")
+      ->capture_default_str();
+  cmd->add_option("--events-wait", o->events_wait,
+                  "How long each agent holds a request for events open when it has none (0 to "
+                  "60s); serve stops within about this long after SIGTERM")
+      ->capture_default_str();
+  cmd->footer(
+      "One serve per state database (it holds STATE.serve.lock; a second one exits 75).\n"
+      "Each event is one line on stderr: hosts becoming unreachable or ready, VM lifecycle\n"
+      "events. SIGTERM or SIGINT stops it after the rounds in progress (exit 0).\n"
+      "Under systemd: packaging/systemd/xcloud-controller.service.\n\n"
+      "Examples:\n"
+      "  xcloudctl serve --state /var/lib/xcloud/state.db\n"
+      "  xcloudctl serve --heartbeat 30s --events-wait 10s");
+  cmd->callback([&ctx, o] { run_serve(ctx, *o); });
+
+  auto h = std::make_shared<HeartbeatOptions>();
+  auto* beat = app.add_subcommand(
+      "heartbeat", "Contact every host once and record which are ready or unreachable");
+  add_output_option(*beat, h->output, {"table", "wide", "json", "yaml"});
+  beat->footer(
+      "The heartbeat round of `xcloudctl serve`, once (for cron or a check). Changes of state\n"
+      "are logged on stderr and stored as events. Exit 0 when every host answered, 1 when any\n"
+      "is unreachable.\n\n"
+      "Examples:\n"
+      "  xcloudctl heartbeat\n"
+      "  xcloudctl heartbeat -o wide");
+  beat->callback([&ctx, h] { run_heartbeat(ctx, *h); });
+}
+
+}  // namespace xc

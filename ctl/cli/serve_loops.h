@@ -1,0 +1,21 @@
+// The loops `xcloudctl serve` runs, in one list: the registration point.
+// To add a loop, write its round as a function of LoopWorld in its concern's
+// folder (ctl/controller/heartbeat.h is the model), give it a one-shot
+// command for cron users, and add one entry in serve_loops(). Pure.
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include "ctl/controller/loop.h"
+
+namespace xc {
+
+struct ServeSettings {
+  std::chrono::seconds heartbeat{10};   // --heartbeat
+  std::chrono::seconds events_wait{5};  // --events-wait: each long-poll's wait
+};
+
+std::vector<Loop> serve_loops(const ServeSettings& settings);
+
+}  // namespace xc
