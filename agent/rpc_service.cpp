@@ -1,5 +1,8 @@
 #include "agent/rpc_service.h"
 
+#include "agent/metrics_sample.h"
+#include "agent/prometheus_text.h"
+
 namespace xc {
 
 std::unique_lock<std::mutex> AgentContext::lock_object(const std::string& name) {
@@ -101,6 +104,12 @@ RpcReply RpcService::reply(const nlohmann::json& request) {
     }
   }
   return handle(request);
+}
+
+Result<std::string> RpcService::prometheus_metrics() {
+  auto sample = read_metrics_sample(ctx_);
+  if (!sample.ok()) return sample.status();
+  return prometheus_text(*sample);
 }
 
 }  // namespace xc

@@ -49,6 +49,8 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_report_command(app, ctx);
   add_vm_command(app, ctx);
   add_console_command(app, ctx);
+  add_collect_command(app, ctx);
+  add_top_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -26,6 +26,8 @@ Result<std::chrono::seconds> parse_duration(const std::string& option, const std
     scale = 60;
   } else if (unit == "h") {
     scale = 3600;
+  } else if (unit == "d") {
+    scale = 86400;
   } else {
     return bad();
   }

@@ -1,4 +1,4 @@
-// Durations as operators type them: "120s", "2m", "90" (seconds), "1h". Pure.
+// Durations as operators type them: "120s", "2m", "90" (seconds), "1h", "7d". Pure.
 #pragma once
 
 #include <chrono>

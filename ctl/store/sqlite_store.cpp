@@ -9,71 +9,13 @@
 #include <cstring>
 #include <filesystem>
 
+#include "ctl/store/sqlite_metric_rows.h"
 #include "ctl/store/sqlite_open.h"
+#include "ctl/store/sqlite_statement.h"
 #include "ctl/store/state_file.h"
 
 namespace xc {
 namespace {
-
-// One prepared statement; values go in through bind() only. Bind errors are
-// kept and reported by step(), so call sites stay linear.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  Statement& bind(const std::string& value) {
-    if (rc_ == SQLITE_OK) {
-      rc_ = sqlite3_bind_text(stmt_, ++index_, value.data(), static_cast<int>(value.size()),
-                              SQLITE_TRANSIENT);
-    }
-    return *this;
-  }
-  Statement& bind(int64_t value) {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_int64(stmt_, ++index_, value);
-    return *this;
-  }
-  Statement& bind(const ResourceKey& key) { return bind(key.kind).bind(key.tenant).bind(key.name); }
-  Statement& bind_blob(const std::string& value) {
-    if (rc_ == SQLITE_OK) {
-      rc_ = sqlite3_bind_blob(stmt_, ++index_, value.data(), static_cast<int>(value.size()),
-                              SQLITE_TRANSIENT);
-    }
-    return *this;
-  }
-
-  Statement& bind_null() {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_null(stmt_, ++index_);
-    return *this;
-  }
-
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() {
-    if (rc_ == SQLITE_OK || rc_ == SQLITE_ROW) rc_ = sqlite3_step(stmt_);
-    return rc_;
-  }
-  std::string text(int column) {
-    const unsigned char* p = sqlite3_column_text(stmt_, column);
-    if (p == nullptr) return "";
-    return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, column));
-  }
-  int64_t int64(int column) { return sqlite3_column_int64(stmt_, column); }
-  bool is_null(int column) { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-  std::string blob(int column) {
-    const void* p = sqlite3_column_blob(stmt_, column);
-    if (p == nullptr) return "";
-    return std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, column));
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
-  int index_ = 0;
-};
 
 constexpr const char* kHostColumns =
     "name, address, transport, pool, zone, arch, facts_json, updated_at_ms";
@@ -174,8 +116,26 @@ class SqliteStore final : public Store {
   Status delete_address_allocation(const std::string& tenant, const std::string& vm, int64_t nic,
                                    const std::string& family) override;
   Status delete_vm_address_allocations(const std::string& tenant, const std::string& vm) override;
+  Result<int64_t> metric_object_id(const std::string& kind, const std::string& tenant,
+                                   const std::string& name) override {
+    return metrics().object_id(kind, tenant, name);
+  }
+  Result<std::vector<MetricObject>> list_metric_objects() override {
+    return metrics().list_objects();
+  }
+  Status put_metric_rows(const std::vector<MetricRow>& rows, bool rollups) override {
+    return metrics().put_rows(rows, rollups);
+  }
+  Status scan_metric_rows(int64_t from_ms, int64_t to_ms, bool rollups,
+                          const std::function<bool(const MetricRow&)>& visit) override {
+    return metrics().scan_rows(from_ms, to_ms, rollups, visit);
+  }
+  Result<MetricPrune> prune_metric_rows(int64_t raw_before_ms, int64_t rollups_before_ms) override {
+    return metrics().prune(raw_before_ms, rollups_before_ms);
+  }
 
  private:
+  SqliteMetricRows metrics() { return SqliteMetricRows(db_, path_); }
   // "state database PATH: [context: ]sqlite's message", coded by `rc`.
   Status fail(int rc, const std::string& context = "") const {
     std::string prefix = "state database " + path_ + ": ";
