@@ -7,6 +7,7 @@
 #include "ctl/cli/cli.h"
 #include "ctl/cli/duration_option.h"
 #include "ctl/cli/json_yaml.h"
+#include "ctl/cli/known_names.h"
 #include "ctl/cli/table.h"
 #include "ctl/metrics/collect.h"
 #include "ctl/metrics/top.h"
@@ -46,6 +47,11 @@ std::string iops(double milli) {
   return fixed(milli / 1000.0, 1);
 }
 
+// Counts and sizes are whole numbers; the stored values are integers.
+int64_t whole(double v) {
+  return static_cast<int64_t>(std::llround(v));
+}
+
 ordered_json entry_json(const TopEntry& e, bool hosts) {
   ordered_json j;
   j["name"] = e.object.name;
@@ -55,9 +61,9 @@ ordered_json entry_json(const TopEntry& e, bool hosts) {
     return ordered_json{{"avg", e.avg[c] / scale}, {"max", e.max[c] / scale}};
   };
   j["cpuCores"] = pair(kCpuMilli, 1000);
-  j[hosts ? "vcpusAllocated" : "vcpus"] = e.latest[kVcpus];
+  j[hosts ? "vcpusAllocated" : "vcpus"] = whole(e.latest[kVcpus]);
   j["memoryUsedMiB"] = pair(kMemoryUsedMiB, 1);
-  j[hosts ? "memoryAllocatedMiB" : "memoryMiB"] = e.latest[kMemoryMiB];
+  j[hosts ? "memoryAllocatedMiB" : "memoryMiB"] = whole(e.latest[kMemoryMiB]);
   j["diskReadBytesPerSecond"] = pair(kDiskReadBps, 1);
   j["diskWriteBytesPerSecond"] = pair(kDiskWriteBps, 1);
   j["readIops"] = pair(kReadIopsMilli, 1000);
@@ -65,12 +71,12 @@ ordered_json entry_json(const TopEntry& e, bool hosts) {
   j["netRxBytesPerSecond"] = pair(kNetRxBps, 1);
   j["netTxBytesPerSecond"] = pair(kNetTxBps, 1);
   if (hosts) {
-    j["cpus"] = e.latest[kHostCpus];
-    j["memoryMiB"] = e.latest[kHostMemoryMiB];
+    j["cpus"] = whole(e.latest[kHostCpus]);
+    j["memoryMiB"] = whole(e.latest[kHostMemoryMiB]);
     j["memoryFreeMiB"] = pair(kHostMemoryFreeMiB, 1);
-    j["pool"] = {{"capacityBytes", e.latest[kPoolCapacityBytes]},
-                 {"allocationBytes", e.latest[kPoolAllocationBytes]},
-                 {"availableBytes", e.latest[kPoolAvailableBytes]}};
+    j["pool"] = {{"capacityBytes", whole(e.latest[kPoolCapacityBytes])},
+                 {"allocationBytes", whole(e.latest[kPoolAllocationBytes])},
+                 {"availableBytes", whole(e.latest[kPoolAvailableBytes])}};
   }
   return j;
 }
@@ -132,6 +138,11 @@ void run_top(CliContext& ctx, const TopOptions& o) {
   req.now_ms = system_now_ms();
   auto store = open_state_store(ctx);
   if (!store) return;
+  if (Status known = check_tenant(*store, o.tenant); !known.ok()) {
+    print_error(ctx, known.message());
+    ctx.exit_code = known.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
+    return;
+  }
   auto result = top_metrics(*store, req);
   if (!result.ok()) {
     print_error(ctx, "top: " + result.status().message());

@@ -73,7 +73,7 @@ TEST_CASE("top vms ranks by average CPU share over the window and shows the peak
   CHECK(web.samples == 2);
   CHECK(web.avg[kCpuMilli] == 1000);
   CHECK(web.max[kCpuMilli] == 1600);
-  CHECK(web.score == doctest::Approx(0.5));  // 1 core of 2
+  CHECK(web.score == doctest::Approx(0.5));             // 1 core of 2
   CHECK(r->entries[2].score == doctest::Approx(0.05));  // 0.1 core of 2
 }
 
