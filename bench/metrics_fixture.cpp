@@ -71,12 +71,12 @@ int main(int argc, char** argv) {
             x[kVcpus] = vcpus[v];
             x[kMemoryMiB] = memory[v];
             x[kMemoryUsedMiB] = static_cast<uint64_t>(memory[v] * (0.2 + 0.7 * level[v]));
-            x[kDiskReadBps] = static_cast<uint64_t>(l * 20e6);
-            x[kDiskWriteBps] = static_cast<uint64_t>(l * 10e6);
+            x[kDiskReadKiBps] = static_cast<uint64_t>(l * 20e6 / 1024);
+            x[kDiskWriteKiBps] = static_cast<uint64_t>(l * 10e6 / 1024);
             x[kReadIopsMilli] = static_cast<uint64_t>(l * 2000e3);
             x[kWriteIopsMilli] = static_cast<uint64_t>(l * 1000e3);
-            x[kNetRxBps] = static_cast<uint64_t>(l * 5e6);
-            x[kNetTxBps] = static_cast<uint64_t>(l * 8e6);
+            x[kNetRxKiBps] = static_cast<uint64_t>(l * 5e6 / 1024);
+            x[kNetTxKiBps] = static_cast<uint64_t>(l * 8e6 / 1024);
             table.ids.push_back(vm_ids[h][i]);
             for (size_t c = 0; c < kVmColumns; ++c)
               table.columns[c].push_back(x[c]), sums[c] += x[c];

@@ -43,6 +43,10 @@ std::string rate(double bps) {
   return fixed(bps, u == 0 ? 0 : 1) + " " + units[u];
 }
 
+std::string kib_rate(double kib) {
+  return rate(kib * 1024);
+}
+
 std::string iops(double milli) {
   return fixed(milli / 1000.0, 1);
 }
@@ -64,12 +68,12 @@ ordered_json entry_json(const TopEntry& e, bool hosts) {
   j[hosts ? "vcpusAllocated" : "vcpus"] = whole(e.latest[kVcpus]);
   j["memoryUsedMiB"] = pair(kMemoryUsedMiB, 1);
   j[hosts ? "memoryAllocatedMiB" : "memoryMiB"] = whole(e.latest[kMemoryMiB]);
-  j["diskReadBytesPerSecond"] = pair(kDiskReadBps, 1);
-  j["diskWriteBytesPerSecond"] = pair(kDiskWriteBps, 1);
+  j["diskReadBytesPerSecond"] = pair(kDiskReadKiBps, 1.0 / 1024);
+  j["diskWriteBytesPerSecond"] = pair(kDiskWriteKiBps, 1.0 / 1024);
   j["readIops"] = pair(kReadIopsMilli, 1000);
   j["writeIops"] = pair(kWriteIopsMilli, 1000);
-  j["netRxBytesPerSecond"] = pair(kNetRxBps, 1);
-  j["netTxBytesPerSecond"] = pair(kNetTxBps, 1);
+  j["netRxBytesPerSecond"] = pair(kNetRxKiBps, 1.0 / 1024);
+  j["netTxBytesPerSecond"] = pair(kNetTxKiBps, 1.0 / 1024);
   if (hosts) {
     j["cpus"] = whole(e.latest[kHostCpus]);
     j["memoryMiB"] = whole(e.latest[kHostMemoryMiB]);
@@ -98,13 +102,13 @@ void print_table(CliContext& ctx, const TopResult& r, bool hosts, bool wide) {
     row.insert(row.end(), {fixed(e.avg[kCpuMilli] / 1000.0, 2) + "/" + fixed(cpus, 0),
                            percent(e.avg[kCpuMilli] / 1000.0, cpus), percent(used, memory),
                            iops(e.avg[kReadIopsMilli] + e.avg[kWriteIopsMilli]),
-                           rate(e.avg[kNetRxBps] + e.avg[kNetTxBps])});
+                           kib_rate(e.avg[kNetRxKiBps] + e.avg[kNetTxKiBps])});
     if (wide)
       row.insert(row.end(),
                  {percent(e.max[kCpuMilli] / 1000.0, cpus), fixed(used, 0) + " MiB",
                   iops(e.max[kReadIopsMilli] + e.max[kWriteIopsMilli]),
-                  rate(e.max[kNetRxBps] + e.max[kNetTxBps]), rate(e.avg[kDiskReadBps]),
-                  rate(e.avg[kDiskWriteBps]),
+                  kib_rate(e.max[kNetRxKiBps] + e.max[kNetTxKiBps]),
+                  kib_rate(e.avg[kDiskReadKiBps]), kib_rate(e.avg[kDiskWriteKiBps]),
                   hosts ? percent(e.latest[kPoolAllocationBytes], e.latest[kPoolCapacityBytes])
                         : fixed(cpus, 0),
                   std::to_string(e.samples)});

@@ -33,6 +33,10 @@ uint64_t u64(const json& o, const char* key) {
                                   : static_cast<uint64_t>(std::max<int64_t>(0, it->get<int64_t>()));
 }
 
+uint64_t kib(uint64_t bytes) {
+  return (bytes + 512) / 1024;
+}
+
 CounterReading reading_of(const json& d, int64_t time_ms) {
   CounterReading r;
   r.domain_id = d.value("id", int64_t{-1});
@@ -145,12 +149,12 @@ Status store_host(Store& store, ObjectIds& ids, const json& reply, int64_t round
     }
     if (rates) {
       v[kCpuMilli] = rates->cpu_milli;
-      v[kDiskReadBps] = rates->disk_read_bps;
-      v[kDiskWriteBps] = rates->disk_write_bps;
+      v[kDiskReadKiBps] = kib(rates->disk_read_bps);
+      v[kDiskWriteKiBps] = kib(rates->disk_write_bps);
       v[kReadIopsMilli] = rates->read_iops_milli;
       v[kWriteIopsMilli] = rates->write_iops_milli;
-      v[kNetRxBps] = rates->net_rx_bps;
-      v[kNetTxBps] = rates->net_tx_bps;
+      v[kNetRxKiBps] = kib(rates->net_rx_bps);
+      v[kNetTxKiBps] = kib(rates->net_tx_bps);
       any_rated = true;
     }
     for (size_t c = 0; c < kVmColumns; ++c) sums[c] += v[c];

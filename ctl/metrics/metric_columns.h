@@ -1,6 +1,8 @@
 // What each packed column holds, for a VM and for a host, raw and rolled up.
-// Integers throughout: CPU in thousandths of a core, memory in MiB, rates in
-// bytes per second, IOPS in thousandths of a request per second. Constants.
+// Integers throughout: CPU in thousandths of a core, memory in MiB, disk and
+// network rates in KiB per second (bytes would cost a fifth more space for a
+// precision no TopN or rollup needs), IOPS in thousandths of a request per
+// second. Constants.
 #pragma once
 
 #include <cstddef>
@@ -13,12 +15,12 @@ enum VmColumn : size_t {
   kVcpus,           // vCPUs allocated
   kMemoryUsedMiB,   // memory the guest uses
   kMemoryMiB,       // memory allocated
-  kDiskReadBps,     // bytes read per second
-  kDiskWriteBps,    // bytes written per second
+  kDiskReadKiBps,   // KiB read per second
+  kDiskWriteKiBps,  // KiB written per second
   kReadIopsMilli,   // read requests per second, x1000
   kWriteIopsMilli,  // write requests per second, x1000
-  kNetRxBps,        // bytes received per second
-  kNetTxBps,        // bytes sent per second
+  kNetRxKiBps,      // KiB received per second
+  kNetTxKiBps,      // KiB sent per second
   kVmColumns
 };
 

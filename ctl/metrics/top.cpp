@@ -10,7 +10,7 @@ namespace xc {
 namespace {
 
 struct Accumulator {
-  std::array<long double, kHostColumns> sum{};
+  std::array<double, kHostColumns> sum{};
   std::array<uint64_t, kHostColumns> max{};
   std::array<uint64_t, kHostColumns> latest{};
   int64_t samples = 0;
@@ -38,7 +38,7 @@ double top_score(const TopEntry& e, bool host, TopBy by) {
     case TopBy::kIops:
       return (e.avg[kReadIopsMilli] + e.avg[kWriteIopsMilli]) / 1000.0;
     case TopBy::kNet:
-      return e.avg[kNetRxBps] + e.avg[kNetTxBps];
+      return (e.avg[kNetRxKiBps] + e.avg[kNetTxKiBps]) * 1024;
   }
   return 0;
 }
@@ -73,7 +73,7 @@ Result<TopResult> top_metrics(Store& store, const TopRequest& req) {
             a.samples += static_cast<int64_t>(n);
             for (size_t c = 0; c < columns; ++c) {
               uint64_t avg = table.columns[rollup_avg(c)][i];
-              a.sum[c] += static_cast<long double>(avg) * n;
+              a.sum[c] += static_cast<double>(avg) * static_cast<double>(n);
               a.max[c] = std::max(a.max[c], table.columns[rollup_max(c)][i]);
               a.latest[c] = avg;
             }
@@ -81,7 +81,7 @@ Result<TopResult> top_metrics(Store& store, const TopRequest& req) {
             ++a.samples;
             for (size_t c = 0; c < columns; ++c) {
               uint64_t v = table.columns[c][i];
-              a.sum[c] += static_cast<long double>(v);
+              a.sum[c] += static_cast<double>(v);
               a.max[c] = std::max(a.max[c], v);
               a.latest[c] = v;
             }
@@ -111,7 +111,7 @@ Result<TopResult> top_metrics(Store& store, const TopRequest& req) {
     e.host = host == by_id.end() ? "" : host->second->name;
     e.samples = a.samples;
     for (size_t c = 0; c < columns; ++c) {
-      e.avg[c] = static_cast<double>(a.sum[c] / a.samples);
+      e.avg[c] = a.sum[c] / static_cast<double>(a.samples);
       e.max[c] = static_cast<double>(a.max[c]);
       e.latest[c] = static_cast<double>(a.latest[c]);
     }

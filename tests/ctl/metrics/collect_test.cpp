@@ -115,7 +115,7 @@ TEST_CASE("the first round keeps counters only; the second stores rates for ever
     CHECK(e.avg[kCpuMilli] <= 1100);
     CHECK(e.avg[kMemoryMiB] == 1024);
     CHECK(e.avg[kReadIopsMilli] > 0);  // the driver's block counters grow with time too
-    CHECK(e.avg[kNetRxBps] == 0);      // and these VMs have no NICs
+    CHECK(e.avg[kNetRxKiBps] == 0);    // and these VMs have no NICs
   }
   req.hosts = true;
   auto hosts = top_metrics(*c.store, req);

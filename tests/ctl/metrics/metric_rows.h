@@ -25,7 +25,7 @@ inline MetricRow raw_row(int64_t time_ms, int64_t host_id,
     v[kMemoryMiB] = 4096;
     v[kMemoryUsedMiB] = 1024 + cpu;
     v[kReadIopsMilli] = cpu;
-    v[kNetRxBps] = 10 * cpu;
+    v[kNetRxKiBps] = 10 * cpu;
     for (size_t c = 0; c < kVmColumns; ++c) vms.columns[c].push_back(v[c]), host[c] += v[c];
   }
   host[kHostCpus] = 16;
