@@ -53,7 +53,7 @@ void run_collect(CliContext& ctx, const std::string& format) {
   HostClients clients(pki_files_for_state(*state), kAgentsAtOnce);
   std::vector<std::string> hosts;
   for (const auto& h : *records) {
-    clients.add_host(host_object(h));
+    clients.add_host(host_object(*store, h));
     hosts.push_back(h.name);
   }
   auto round = collect_metrics(*store, clients, hosts, system_now_ms);
