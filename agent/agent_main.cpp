@@ -97,6 +97,7 @@ int run_agent(int argc, char** argv) {
     RpcService* svc = service->get();
     (*server)->set_console_opener(
         [svc](const nlohmann::json& params) { return svc->open_console(params); });
+    (*server)->set_metrics_source([svc] { return svc->prometheus_metrics(); });
     // Start-up (config, libvirt connection, certificate checks) leaves freed
     // heap that glibc would keep for the agent's lifetime.
     malloc_trim(0);

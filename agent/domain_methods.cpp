@@ -4,6 +4,7 @@
 
 #include "agent/domain_inventory.h"
 #include "agent/guest_seed.h"
+#include "agent/metrics_sample.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
 
@@ -99,42 +100,10 @@ Result<json> domain_console(AgentContext& ctx, const json& params) {
               {"port", port}};
 }
 
-// One all-domain stats call; fields as libvirt names them.
 Result<json> metrics_sample(AgentContext& ctx, const json&) {
-  virDomainStatsRecordPtr* records = nullptr;
-  unsigned stats = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_BLOCK |
-                   VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_STATE;
-  int n = virConnectGetAllDomainStats(ctx.conn, stats, &records, 0);
-  if (n < 0) return libvirt_error("metrics: ");
-  json out = json::array();
-  for (int i = 0; i < n; ++i) {
-    json values = json::object();
-    for (int k = 0; k < records[i]->nparams; ++k) {
-      const virTypedParameter& p = records[i]->params[k];
-      switch (p.type) {
-        case VIR_TYPED_PARAM_INT:
-          values[p.field] = p.value.i;
-          break;
-        case VIR_TYPED_PARAM_UINT:
-          values[p.field] = p.value.ui;
-          break;
-        case VIR_TYPED_PARAM_LLONG:
-          values[p.field] = p.value.l;
-          break;
-        case VIR_TYPED_PARAM_ULLONG:
-          values[p.field] = p.value.ul;
-          break;
-        case VIR_TYPED_PARAM_STRING:
-          values[p.field] = p.value.s ? p.value.s : "";
-          break;
-        default:
-          break;
-      }
-    }
-    out.push_back({{"domain", virDomainGetName(records[i]->dom)}, {"stats", values}});
-  }
-  virDomainStatsRecordListFree(records);
-  return json{{"domains", out}};
+  auto sample = read_metrics_sample(ctx);
+  if (!sample.ok()) return sample.status();
+  return metrics_sample_json(*sample);
 }
 
 }  // namespace

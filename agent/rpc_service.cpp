@@ -4,6 +4,8 @@
 
 #include "agent/lifecycle_events.h"
 #include "common/sm_crypto.h"
+#include "agent/metrics_sample.h"
+#include "agent/prometheus_text.h"
 
 namespace xc {
 
@@ -124,6 +126,12 @@ RpcReply RpcService::reply(const nlohmann::json& request) {
     }
   }
   return handle(request);
+}
+
+Result<std::string> RpcService::prometheus_metrics() {
+  auto sample = read_metrics_sample(ctx_);
+  if (!sample.ok()) return sample.status();
+  return prometheus_text(*sample);
 }
 
 }  // namespace xc

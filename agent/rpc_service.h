@@ -83,6 +83,8 @@ class RpcService {
   RpcHandler handler() {
     return [this](const nlohmann::json& r) { return reply(r); };
   }
+  // Every domain's counters in Prometheus' text format (GET /metrics).
+  Result<std::string> prometheus_metrics();
   // A guest console for the tunnel (agent/console_target.h).
   Result<std::unique_ptr<ConsoleTarget>> open_console(const nlohmann::json& params) {
     return open_console_target(ctx_, params);

@@ -293,6 +293,28 @@ bool TlsServer::serve_request(TlsConnection& connection) {
   return written && !closed && !last && !t_close_connection && !stream.over_limits();
 }
 
+namespace {
+
+int http_status_of(Code code) {
+  switch (code) {
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kFailedPrecondition:
+    case Code::kConflict:
+      return 409;
+    case Code::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+}  // namespace
+
 void TlsServer::install_routes() {
   HttpRoutes& s = *routes_;
   // Before any body is read: only the two endpoints are served, and /v1/rpc
@@ -301,7 +323,8 @@ void TlsServer::install_routes() {
     t_request_start = clock_();
     t_rpc_method = "-";
     bool rpc = req.method == "POST" && (req.path == "/v1/rpc" || req.path == "/v1/console");
-    if (!rpc && !(req.method == "GET" && req.path == "/v1/health")) {
+    bool get = req.method == "GET" && (req.path == "/v1/health" || req.path == "/metrics");
+    if (!rpc && !get) {
       refuse(res, 404, Code::kNotFound,
              printable(req.method) + " " + printable(req.path) + ": no such endpoint");
       return httplib::Server::HandlerResponse::Handled;
@@ -391,6 +414,17 @@ void TlsServer::install_routes() {
   s.Get("/v1/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"ok":true})", "application/json");
   });
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    if (!metrics_source_)
+      return reply_error(res, 404, Code::kNotFound, "GET /metrics: not served by this agent");
+    auto text = metrics_source_();
+    if (!text.ok())
+      return reply_error(res, http_status_of(text.status().code()), text.status().code(),
+                         text.status().message());
+    res.body = std::move(*text);
+    res.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    res.status = 200;
+  });
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.status >= 400 && res.body.empty()) {
       // httplib's own refusals (a bad request line, headers too long).
@@ -409,28 +443,6 @@ void TlsServer::install_routes() {
     t_rpc_method.clear();
   });
 }
-
-namespace {
-
-int http_status_of(Code code) {
-  switch (code) {
-    case Code::kInvalidArgument:
-      return 400;
-    case Code::kPermissionDenied:
-      return 403;
-    case Code::kNotFound:
-      return 404;
-    case Code::kFailedPrecondition:
-    case Code::kConflict:
-      return 409;
-    case Code::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
-}  // namespace
 
 void TlsServer::open_console(const std::string& body, const httplib::Request& req,
                              httplib::Response& res) {

@@ -1,5 +1,6 @@
 // Serves an RpcHandler over HTTPS with mutual TLS (`xcloud-agent serve`):
-// POST /v1/rpc and GET /v1/health, one log line per request; and POST
+// POST /v1/rpc, GET /v1/health and GET /metrics (Prometheus text format),
+// one log line per request; and POST
 // /v1/console, answered "101 Switching Protocols" after which the connection
 // carries a guest console's raw bytes (bounded in sessions, idle time,
 // duration and bytes; one log line at its end). Handshakes run
@@ -36,6 +37,9 @@ struct ConsoleLimits {
   PumpLimits pump;
 };
 
+// Renders GET /metrics (Prometheus text format).
+using MetricsSource = std::function<Result<std::string>()>;
+
 struct TlsServerConfig {
   std::string listen_address = "127.0.0.1";
   int port = 0;  // 0 picks a free port; see TlsServer::port()
@@ -66,6 +70,8 @@ class TlsServer {
   int port() const { return port_; }
   // Enables POST /v1/console; call before run(). Without it the route answers 404.
   void set_console_opener(ConsoleOpener opener) { console_opener_ = std::move(opener); }
+  // Enables GET /metrics; call before run(). Without it the route answers 404.
+  void set_metrics_source(MetricsSource source) { metrics_source_ = std::move(source); }
   // Serves until stop(); returns at once if stop() came first.
   void run();
   void stop();
@@ -90,6 +96,7 @@ class TlsServer {
   StreamLimits stream_limits_;
   ConsoleLimits console_limits_;
   ConsoleOpener console_opener_;
+  MetricsSource metrics_source_;
   std::atomic<size_t> console_sessions_{0};
   SSL_CTX* ctx_ = nullptr;
   int listen_fd_ = -1;

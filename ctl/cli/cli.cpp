@@ -53,6 +53,8 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_host_upgrade_command(*app.get_subcommand("host"), ctx);
   add_serve_command(app, ctx);
   add_events_command(app, ctx);
+  add_collect_command(app, ctx);
+  add_top_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -70,6 +70,9 @@ void add_host_upgrade_command(CLI::App& host, CliContext& ctx);
 void add_serve_command(CLI::App& app, CliContext& ctx);
 // `events` and `events pull`.
 void add_events_command(CLI::App& app, CliContext& ctx);
+// `collect` and `top`.
+void add_collect_command(CLI::App& app, CliContext& ctx);
+void add_top_command(CLI::App& app, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);
@@ -86,6 +89,12 @@ std::unique_ptr<Store> open_state_store(CliContext& ctx);
 // 12:03:05") or, with --no-wait, failing with kExitBusy. Null after
 // printing why, as open_state_store.
 std::unique_ptr<Store> open_state_for_change(CliContext& ctx, const CLI::App& cmd);
+
+// The existing state database, writable, for `collect`: without the state
+// lock, which guards manifests and hosts (an apply may hold it for minutes),
+// not the metric tables; SQLite serializes the writes themselves. Null after
+// printing why, as open_state_store.
+std::unique_ptr<Store> open_state_for_metrics(CliContext& ctx);
 
 // After a command that changed the state, with the signing key configured
 // ($XCLOUD_AUDIT_KEY): appends a signed checkpoint of the audit chain's head

@@ -63,7 +63,7 @@ void fail(CliContext& ctx, const std::string& message, int code) {
 }
 
 struct ServeOptions {
-  std::string heartbeat = "10s", events_wait = "5s";
+  std::string heartbeat = "10s", events_wait = "5s", collect = "60s";
 };
 
 void run_serve(CliContext& ctx, const ServeOptions& o) {
@@ -72,6 +72,9 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   if (heartbeat->count() < 1) return fail(ctx, "--heartbeat: at least 1s", kExitUsage);
   auto wait = parse_duration("--events-wait", o.events_wait, std::chrono::seconds(60));
   if (!wait.ok()) return fail(ctx, wait.status().message(), kExitUsage);
+  auto collect = parse_duration("--collect", o.collect, std::chrono::hours(1));
+  if (!collect.ok()) return fail(ctx, collect.status().message(), kExitUsage);
+  if (collect->count() < 10) return fail(ctx, "--collect: at least 10s", kExitUsage);
   auto state = resolve_state_path(ctx);
   if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
   {
@@ -84,7 +87,7 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
     bool busy = lock.status().code() == Code::kUnavailable;
     return fail(ctx, lock.status().message(), busy ? kExitBusy : kExitFailure);
   }
-  ServeSettings settings{*heartbeat, *wait};
+  ServeSettings settings{*heartbeat, *wait, *collect};
   std::vector<Loop> loops = serve_loops(settings);
 
   // The signals are blocked in every thread and taken by one waiting
@@ -167,12 +170,16 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
   auto o = std::make_shared<ServeOptions>();
   auto* cmd = app.add_subcommand(
       "serve",
-      "Run the always-on controller: host heartbeats and VM lifecycle events, until SIGTERM");
+      "Run the always-on controller: host heartbeats, VM lifecycle events and metrics, until "
+      "SIGTERM");
   cmd->add_option("--heartbeat", o->heartbeat, "How often every host is contacted (1s to 1h)")
       ->capture_default_str();
   cmd->add_option("--events-wait", o->events_wait,
                   "How long each agent holds a request for events open when it has none (0 to "
                   "60s); serve stops within about this long after SIGTERM")
+      ->capture_default_str();
+  cmd->add_option("--collect", o->collect,
+                  "How often every host's metrics are collected (10s to 1h; `xcloudctl collect`)")
       ->capture_default_str();
   cmd->footer(
       "One serve per state database (it holds STATE.serve.lock; a second one exits 75).\n"

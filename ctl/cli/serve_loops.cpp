@@ -4,6 +4,8 @@
 
 #include "ctl/controller/event_pull.h"
 #include "ctl/controller/heartbeat.h"
+#include "ctl/controller/watched_hosts.h"
+#include "ctl/metrics/collect.h"
 
 namespace xc {
 
@@ -34,7 +36,25 @@ std::vector<Loop> serve_loops(const ServeSettings& s) {
   events.round = [pull](LoopWorld& w) { return events_round(w, pull).status(); };
   loops.push_back(events);
 
-  // Registered here at merge: the metrics collection loop (`xcloudctl collect`).
+  // Metrics (`xcloudctl collect`): every host's bulk sample once a minute;
+  // a host that fails is logged and the others are stored.
+  Loop collect;
+  collect.name = "collect";
+  collect.interval = s.collect;
+  collect.call_timeout = seconds(30);
+  collect.round = [](LoopWorld& w) -> Status {
+    auto hosts = watched_hosts(w.store, w.hosts);
+    if (!hosts.ok()) return hosts.status();
+    std::vector<std::string> names;
+    for (const auto& h : *hosts)
+      if (!h.maintenance) names.push_back(h.record.name);
+    auto round = collect_metrics(w.store, w.hosts, names, w.clock);
+    if (!round.ok()) return round.status();
+    for (const auto& h : round->hosts)
+      if (!h.status.ok()) w.log.event("metrics of host " + h.host + ": " + h.status.message());
+    return Status{};
+  };
+  loops.push_back(collect);
   return loops;
 }
 

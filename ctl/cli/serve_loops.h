@@ -14,6 +14,7 @@ namespace xc {
 struct ServeSettings {
   std::chrono::seconds heartbeat{10};   // --heartbeat
   std::chrono::seconds events_wait{5};  // --events-wait: each long-poll's wait
+  std::chrono::seconds collect{60};     // --collect: the metrics round's interval
 };
 
 std::vector<Loop> serve_loops(const ServeSettings& settings);

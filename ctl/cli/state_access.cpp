@@ -50,6 +50,16 @@ std::unique_ptr<Store> open_state_store(CliContext& ctx) {
   return open_or_report(ctx, *path, OpenMode::kRead);
 }
 
+std::unique_ptr<Store> open_state_for_metrics(CliContext& ctx) {
+  auto path = resolve_state_path(ctx);
+  if (!path.ok()) {
+    print_error(ctx, path.status().message());
+    ctx.exit_code = kExitUsage;
+    return nullptr;
+  }
+  return open_or_report(ctx, *path, OpenMode::kExisting);
+}
+
 std::unique_ptr<Store> open_state_for_change(CliContext& ctx, const CLI::App& cmd) {
   auto path = resolve_state_path(ctx);
   if (!path.ok()) {

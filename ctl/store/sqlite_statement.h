@@ -47,6 +47,14 @@ class Statement {
     return *this;
   }
 
+  // For the next row of a batch: the statement runs again with new values.
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    index_ = 0;
+    rc_ = SQLITE_OK;
+  }
+
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int step() {
     if (rc_ == SQLITE_OK || rc_ == SQLITE_ROW) rc_ = sqlite3_step(stmt_);

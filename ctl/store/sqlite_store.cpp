@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "ctl/store/sqlite_events.h"
+#include "ctl/store/sqlite_metric_rows.h"
 #include "ctl/store/sqlite_open.h"
 #include "ctl/store/sqlite_statement.h"
 #include "ctl/store/state_file.h"
@@ -128,8 +129,26 @@ class SqliteStore final : public Store {
     return events_.get_cursor(host);
   }
   Status put_event_cursor(const EventCursor& cursor) override { return events_.put_cursor(cursor); }
+  Result<int64_t> metric_object_id(const std::string& kind, const std::string& tenant,
+                                   const std::string& name) override {
+    return metrics().object_id(kind, tenant, name);
+  }
+  Result<std::vector<MetricObject>> list_metric_objects() override {
+    return metrics().list_objects();
+  }
+  Status put_metric_rows(const std::vector<MetricRow>& rows, bool rollups) override {
+    return metrics().put_rows(rows, rollups);
+  }
+  Status scan_metric_rows(int64_t from_ms, int64_t to_ms, bool rollups,
+                          const std::function<bool(const MetricRow&)>& visit) override {
+    return metrics().scan_rows(from_ms, to_ms, rollups, visit);
+  }
+  Result<MetricPrune> prune_metric_rows(int64_t raw_before_ms, int64_t rollups_before_ms) override {
+    return metrics().prune(raw_before_ms, rollups_before_ms);
+  }
 
  private:
+  SqliteMetricRows metrics() { return SqliteMetricRows(db_, path_); }
   // "state database PATH: [context: ]sqlite's message", coded by `rc`.
   Status fail(int rc, const std::string& context = "") const {
     std::string prefix = "state database " + path_ + ": ";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ctl/store/metric_records.h"
 #include "ctl/store/records.h"
 
 namespace xc {
@@ -207,13 +208,50 @@ class EventStore {
   static Status refused() { return error(Code::kInternal, "this store does not keep events"); }
 };
 
+// Collected metrics: raw rows (kept 48 hours) and hourly rollups (kept 400
+// days), see ctl/metrics/. The defaults refuse, as the meter ones do.
+class MetricStore {
+ public:
+  virtual ~MetricStore() = default;
+  // The object's id, made when it is new.
+  virtual Result<int64_t> metric_object_id(const std::string& kind, const std::string& tenant,
+                                           const std::string& name) {
+    (void)kind, (void)tenant, (void)name;
+    return refused();
+  }
+  // Every object, by id.
+  virtual Result<std::vector<MetricObject>> list_metric_objects() { return refused(); }
+  // Inserts or replaces rows (same time_ms and host_id): raw, or rollups.
+  virtual Status put_metric_rows(const std::vector<MetricRow>& rows, bool rollups) {
+    (void)rows, (void)rollups;
+    return refused();
+  }
+  // Calls `visit` with the rows whose time_ms is in [from_ms, to_ms), by time
+  // then host, until it returns false.
+  virtual Status scan_metric_rows(int64_t from_ms, int64_t to_ms, bool rollups,
+                                  const std::function<bool(const MetricRow&)>& visit) {
+    (void)from_ms, (void)to_ms, (void)rollups, (void)visit;
+    return refused();
+  }
+  // Deletes raw rows older than `raw_before_ms` and rollups older than
+  // `rollups_before_ms`.
+  virtual Result<MetricPrune> prune_metric_rows(int64_t raw_before_ms, int64_t rollups_before_ms) {
+    (void)raw_before_ms, (void)rollups_before_ms;
+    return refused();
+  }
+
+ private:
+  static Status refused() { return error(Code::kInternal, "this store does not keep metrics"); }
+};
+
 // The whole state database: every concern, plus transactions spanning them
 // (a step's resource, meter and audit record commit together).
 class Store : public InventoryStore,
               public AuditRowStore,
               public MeterStore,
               public AddressStore,
-              public EventStore {
+              public EventStore,
+              public MetricStore {
  public:
   ~Store() override = default;
 

@@ -122,6 +122,23 @@ class StoreWrapper : public Store {
 
  private:
   std::unique_ptr<Store> target_;
+  Result<int64_t> metric_object_id(const std::string& kind, const std::string& tenant,
+                                   const std::string& name) override {
+    return target_->metric_object_id(kind, tenant, name);
+  }
+  Result<std::vector<MetricObject>> list_metric_objects() override {
+    return target_->list_metric_objects();
+  }
+  Status put_metric_rows(const std::vector<MetricRow>& rows, bool rollups) override {
+    return target_->put_metric_rows(rows, rollups);
+  }
+  Status scan_metric_rows(int64_t from_ms, int64_t to_ms, bool rollups,
+                          const std::function<bool(const MetricRow&)>& visit) override {
+    return target_->scan_metric_rows(from_ms, to_ms, rollups, visit);
+  }
+  Result<MetricPrune> prune_metric_rows(int64_t raw_before_ms, int64_t rollups_before_ms) override {
+    return target_->prune_metric_rows(raw_before_ms, rollups_before_ms);
+  }
 };
 
 }  // namespace xc

@@ -110,6 +110,37 @@ class TricklingClients {
   std::thread thread_;
 };
 
+TEST_CASE("tls server: GET /metrics answers Prometheus text, an error as JSON, 404 when unset") {
+  {
+    TlsTestServer fixture;
+    fixture.start();
+    auto unset = client_for(fixture, fixture.client_files)->Get("/metrics");
+    REQUIRE(unset);
+    CHECK(unset->status == 404);
+    CHECK(unset->body ==
+          R"({"error":{"code":"not_found","message":"GET /metrics: not served by this agent"}})");
+  }
+  TlsTestServer fixture;
+  std::atomic<bool> fail{false};  // read on the server's threads
+  fixture.metrics = [&fail]() -> Result<std::string> {
+    if (fail) return error(Code::kUnavailable, "metrics: libvirt is down");
+    return std::string("# HELP up Up.\n# TYPE up gauge\nup 1\n");
+  };
+  fixture.start();
+  auto client = client_for(fixture, fixture.client_files);
+  auto ok = client->Get("/metrics");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->get_header_value("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(ok->body == "# HELP up Up.\n# TYPE up gauge\nup 1\n");
+  fail = true;
+  auto down = client->Get("/metrics");
+  REQUIRE(down);
+  CHECK(down->status == 503);
+  CHECK(down->body == R"({"error":{"code":"unavailable","message":"metrics: libvirt is down"}})");
+  CHECK(client->Post("/metrics", "", "text/plain")->status == 404);
+}
+
 TEST_CASE("tls server: serves rpc, health, 400 and 404 to a client signed by the CA") {
   TlsTestServer fixture;
   fixture.start();

@@ -71,6 +71,7 @@ class TlsTestServer {
     REQUIRE_MESSAGE(created.ok(), created.status().message());
     server_ = std::move(*created);
     if (console) server_->set_console_opener(console);
+    if (metrics) server_->set_metrics_source(metrics);
     thread_ = std::thread([this] { server_->run(); });
   }
 
@@ -94,6 +95,7 @@ class TlsTestServer {
   PemPaths client_files;
   std::atomic<int> handler_calls{0};
   ConsoleOpener console;  // serves POST /v1/console when set before start()
+  MetricsSource metrics;  // serves GET /metrics when set before start()
 
  private:
   std::atomic<int64_t> now_ms_{kTestNow * 1000};

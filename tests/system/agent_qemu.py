@@ -41,7 +41,7 @@ def virsh(*args):
 def cpu_time(agent, domain):
     for entry in agent.ok("metrics.sample")["domains"]:
         if entry["domain"] == domain:
-            return entry["stats"]["cpu.time"]
+            return entry["cpuTimeNs"]
     raise AssertionError(f"{domain} missing from metrics.sample")
 
 

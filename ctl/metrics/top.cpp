@@ -1,0 +1,130 @@
+#include "ctl/metrics/top.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "ctl/metrics/collect.h"
+#include "ctl/metrics/packed_values.h"
+
+namespace xc {
+namespace {
+
+struct Accumulator {
+  std::array<double, kHostColumns> sum{};
+  std::array<uint64_t, kHostColumns> max{};
+  std::array<uint64_t, kHostColumns> latest{};
+  int64_t samples = 0;
+  int64_t host_id = 0;
+};
+
+double ratio(double part, double whole) {
+  return whole > 0 ? part / whole : 0;
+}
+
+}  // namespace
+
+double host_memory_used_mib(const TopEntry& e) {
+  if (e.avg[kHostMemoryFreeMiB] <= 0) return e.avg[kMemoryUsedMiB];
+  return e.latest[kHostMemoryMiB] - e.avg[kHostMemoryFreeMiB];
+}
+
+double top_score(const TopEntry& e, bool host, TopBy by) {
+  switch (by) {
+    case TopBy::kCpu:
+      return ratio(e.avg[kCpuMilli] / 1000.0, host ? e.latest[kHostCpus] : e.latest[kVcpus]);
+    case TopBy::kMemory:
+      return host ? ratio(host_memory_used_mib(e), e.latest[kHostMemoryMiB])
+                  : ratio(e.avg[kMemoryUsedMiB], e.latest[kMemoryMiB]);
+    case TopBy::kIops:
+      return (e.avg[kReadIopsMilli] + e.avg[kWriteIopsMilli]) / 1000.0;
+    case TopBy::kNet:
+      return (e.avg[kNetRxKiBps] + e.avg[kNetTxKiBps]) * 1024;
+  }
+  return 0;
+}
+
+Result<TopResult> top_metrics(Store& store, const TopRequest& req) {
+  TopResult out;
+  out.from_rollups = req.window_ms > kRawMetricsKeepMs;
+  out.to_ms = req.now_ms + 1;
+  out.from_ms = req.now_ms - req.window_ms;
+  if (out.from_rollups) out.from_ms -= out.from_ms % kRollupMs;
+  const size_t columns = req.hosts ? size_t{kHostColumns} : size_t{kVmColumns};
+  // Object ids are small and dense: a vector beats a hash map here.
+  std::vector<Accumulator> acc;
+  PackedTable table;
+  Status bad;
+  Status scanned =
+      store.scan_metric_rows(out.from_ms, out.to_ms, out.from_rollups, [&](const MetricRow& r) {
+        bad = unpack_table(req.hosts ? r.host_values : r.vm_values, {}, table);
+        if (!bad.ok()) return false;
+        size_t need = out.from_rollups ? rollup_count(columns) + 1 : columns;
+        if (table.columns.size() < need) {
+          bad = error(Code::kInternal, "metric values: a row has too few columns");
+          return false;
+        }
+        for (size_t i = 0; i < table.ids.size(); ++i) {
+          auto id = static_cast<size_t>(table.ids[i]);
+          if (id >= acc.size()) acc.resize(id + 1);
+          Accumulator& a = acc[id];
+          a.host_id = r.host_id;
+          if (out.from_rollups) {
+            uint64_t n = table.columns[rollup_count(columns)][i];
+            a.samples += static_cast<int64_t>(n);
+            for (size_t c = 0; c < columns; ++c) {
+              uint64_t avg = table.columns[rollup_avg(c)][i];
+              a.sum[c] += static_cast<double>(avg) * static_cast<double>(n);
+              a.max[c] = std::max(a.max[c], table.columns[rollup_max(c)][i]);
+              a.latest[c] = avg;
+            }
+          } else {
+            ++a.samples;
+            for (size_t c = 0; c < columns; ++c) {
+              uint64_t v = table.columns[c][i];
+              a.sum[c] += static_cast<double>(v);
+              a.max[c] = std::max(a.max[c], v);
+              a.latest[c] = v;
+            }
+          }
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!bad.ok()) return bad;
+
+  auto objects = store.list_metric_objects();
+  if (!objects.ok()) return objects.status();
+  std::unordered_map<int64_t, const MetricObject*> by_id;
+  for (const auto& o : *objects) by_id[o.id] = &o;
+  const std::string kind = req.hosts ? "host" : "vm";
+  for (size_t id = 0; id < acc.size(); ++id) {
+    const Accumulator& a = acc[id];
+    if (a.samples == 0) continue;
+    auto it = by_id.find(static_cast<int64_t>(id));
+    if (it == by_id.end() || it->second->kind != kind) continue;
+    const MetricObject& o = *it->second;
+    if (!req.tenant.empty() && o.tenant != req.tenant && o.tenant.rfind(req.tenant + "/", 0) != 0)
+      continue;
+    TopEntry e;
+    e.object = o;
+    auto host = by_id.find(a.host_id);
+    e.host = host == by_id.end() ? "" : host->second->name;
+    e.samples = a.samples;
+    for (size_t c = 0; c < columns; ++c) {
+      e.avg[c] = a.sum[c] / static_cast<double>(a.samples);
+      e.max[c] = static_cast<double>(a.max[c]);
+      e.latest[c] = static_cast<double>(a.latest[c]);
+    }
+    e.score = top_score(e, req.hosts, req.by);
+    out.entries.push_back(std::move(e));
+  }
+  std::sort(out.entries.begin(), out.entries.end(), [](const TopEntry& x, const TopEntry& y) {
+    if (x.score != y.score) return x.score > y.score;
+    if (x.object.tenant != y.object.tenant) return x.object.tenant < y.object.tenant;
+    return x.object.name < y.object.name;
+  });
+  if (req.limit > 0 && out.entries.size() > req.limit) out.entries.resize(req.limit);
+  return out;
+}
+
+}  // namespace xc
