@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "agent/agent_config.h"
+#include "agent/host_arch.h"
 #include "agent/stdio_server.h"
 #include "tests/support/test_host.h"
 
@@ -49,6 +50,19 @@ TEST_CASE("host.facts reports the simulated host's size, arch, storage and GPUs"
   CHECK(f["accelerators"][0]["iommuGroup"] == 12);
   CHECK(f["accelerators"][0]["usedBy"].is_null());
   CHECK(r["id"] == 7);
+}
+
+TEST_CASE("host.facts of a host the driver does not simulate an arch for: the agent's machine") {
+  Agent agent({.arch = ""});
+  json r = agent.call("host.facts");
+  REQUIRE(r.contains("result"));
+  CHECK(r["result"]["arch"] == own_machine());
+#if defined(__aarch64__)
+  CHECK(r["result"]["arch"] == "aarch64");
+#elif defined(__x86_64__)
+  CHECK(r["result"]["arch"] == "x86_64");
+#endif
+  CHECK(r["result"]["cpu"]["model"] == "simulated-i686");
 }
 
 TEST_CASE("volumes grow but never shrink, and names cannot escape the pool") {
