@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 ARM64_BUILD=${ARM64_BUILD:-$ROOT/build-arm64}
 QEMU=${QEMU:-$(command -v qemu-aarch64-static)}
-export XCLOUDCTL=$BUILD/ctl/xcloudctl
+export XCLOUDCTL=$BUILD/ctl/xcloudctl XCLOUD_AGENT=$BUILD/agent/xcloud-agent
 for bin in "$XCLOUDCTL" "$BUILD/agent/xcloud-agent" "$BUILD/bench/libvirt_idle" \
   "$ARM64_BUILD/agent/xcloud-agent" "$ARM64_BUILD/bench/libvirt_idle" "$QEMU"; do
   [ -x "$bin" ] || { echo "arm64_idle_memory: $bin is missing (scripts/setup builds it)" >&2; exit 2; }
@@ -47,7 +47,7 @@ client() {
   exit 2
 }
 
-printf '%-42s %6s %6s %8s\n' "process (idle)" "Rss" "Pss" "private"
+printf '%-54s %6s %6s %8s\n' "process (idle)" "Rss" "Pss" "private"
 n=0
 for arch in arm64 native; do
   if [ "$arch" = arm64 ]; then
@@ -65,7 +65,7 @@ for arch in arm64 native; do
   agent_rpc "$port" domains.list '{}' >/dev/null
   client "client-$arch" "test://$TMP/agents/idle-$arch/host.xml" "${baseline[@]}"
   sleep 2
-  printf '%-42s %s\n' "xcloud-agent serve, $label" "$(rollup "${AGENT_PIDS[$n]}")"
-  printf '%-42s %s\n' "libvirt client, $label" "$(rollup "${client_pids[$n]}")"
+  printf '%-54s %s\n' "xcloud-agent serve, $label" "$(rollup "${AGENT_PIDS[$n]}")"
+  printf '%-54s %s\n' "libvirt client, $label" "$(rollup "${client_pids[$n]}")"
   n=$((n + 1))
 done

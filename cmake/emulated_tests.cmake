@@ -3,7 +3,8 @@
 # each run under XC_EMULATOR. The case list comes from the binary itself and
 # is kept beside this build's tests until the binary changes, so a ctest run
 # pays for the emulated listing once per cross build, not every time.
-# Inputs: XC_EMULATOR, XC_CROSS_BUILD_DIR, XC_FOLDERS, XC_PREFIX, XC_LIST_DIR.
+# Inputs: XC_EMULATOR, XC_CROSS_BUILD_DIR, XC_FOLDERS, XC_PREFIX, XC_LIST_DIR,
+# XC_TIMEOUT_SCALE (tests/support/timeout_scale.h).
 
 # A test that fails with MESSAGE: what is missing never passes silently.
 function(xc_missing name message)
@@ -45,7 +46,9 @@ foreach(folder IN LISTS XC_FOLDERS)
     # --test-case takes a comma-separated list of wildcards: escape the commas.
     string(REPLACE "," "\\," filter "${case}")
     add_test("${XC_PREFIX}${folder}: ${case}" "${XC_EMULATOR}" "${binary}" "--test-case=${filter}")
+    # Emulation is several times slower: tests on real sockets wait longer.
     set_tests_properties("${XC_PREFIX}${folder}: ${case}" PROPERTIES
-      WORKING_DIRECTORY "${XC_CROSS_BUILD_DIR}" LABELS arm64)
+      WORKING_DIRECTORY "${XC_CROSS_BUILD_DIR}" LABELS arm64
+      ENVIRONMENT "XC_TEST_TIMEOUT_SCALE=${XC_TIMEOUT_SCALE}")
   endforeach()
 endforeach()
