@@ -114,7 +114,10 @@ int run_agent(int argc, char** argv) {
       exit_code = 1;
       return;
     }
-    exit_code = serve_stdio((*service)->handler(), std::cin, std::cout);
+    RpcService* svc = service->get();
+    StdioConsole console;
+    console.open = [svc](const nlohmann::json& params) { return svc->open_console(params); };
+    exit_code = serve_stdio((*service)->handler(), std::cin, std::cout, &console);
   });
   try {
     app.parse(argc, argv);

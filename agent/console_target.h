@@ -5,6 +5,7 @@
 // destructor ends the pumping threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -28,5 +29,10 @@ class ConsoleTarget {
 // a VNC server that is not on the loopback address.
 Result<std::unique_ptr<ConsoleTarget>> open_console_target(AgentContext& ctx,
                                                            const nlohmann::json& params);
+
+// Opens the guest console a request names ({"name", "type"}): POST
+// /v1/console on the TLS port, or "console.open" on the SSH channel.
+using ConsoleOpener =
+    std::function<Result<std::unique_ptr<ConsoleTarget>>(const nlohmann::json& params)>;
 
 }  // namespace xc

@@ -1,5 +1,7 @@
 #include "agent/stdio_server.h"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <string>
 
@@ -43,9 +45,47 @@ std::string request_error(const std::string& message) {
   return dump_json(response);
 }
 
+void write_line(std::ostream& out, std::string line) {
+  line += '\n';
+  out.write(line.data(), static_cast<std::streamsize>(line.size()));
+  out.flush();
+}
+
+bool is_console_open(const nlohmann::json& request) {
+  auto method = request.find("method");
+  return method != request.end() && method->is_string() && *method == "console.open";
+}
+
+// Answers "console.open" and, when the console opened, pumps it over the
+// channel until the session ends. Returns whether the channel was used up.
+bool serve_console(const nlohmann::json& request, const StdioConsole& console, std::ostream& out) {
+  auto found = request.find("id");
+  const nlohmann::json id = found != request.end() ? *found : nlohmann::json();
+  const auto params = request.find("params");
+  auto target = console.open(
+      params != request.end() && params->is_object() ? *params : nlohmann::json::object());
+  if (!target.ok()) {
+    nlohmann::json response = {
+        {"id", id},
+        {"error",
+         {{"code", code_name(target.status().code())}, {"message", target.status().message()}}}};
+    write_line(out, dump_json(response));
+    return false;
+  }
+  write_line(out, dump_json({{"id", id}, {"result", {{"console", (*target)->describe()}}}}));
+  FdChannel channel(console.in_fd, console.out_fd);
+  FdChannel guest((*target)->fd(), (*target)->fd());
+  PumpResult r = pump(channel, guest, console.limits);
+  std::cerr << "xcloud-agent: console " << (*target)->describe()
+            << " ended: " << pump_end_text(r.end) << ", " << r.to_remote << " bytes to the guest, "
+            << r.from_remote << " from it\n";
+  return true;
+}
+
 }  // namespace
 
-int serve_stdio(const RpcHandler& handler, std::istream& in, std::ostream& out) {
+int serve_stdio(const RpcHandler& handler, std::istream& in, std::ostream& out,
+                const StdioConsole* console) {
   std::string line;
   for (;;) {
     LineRead read = read_line(in, line, kMaxRequestBytes);
@@ -57,6 +97,9 @@ int serve_stdio(const RpcHandler& handler, std::istream& in, std::ostream& out) 
       continue;
     } else if (auto request = parse_request(line); !request.ok()) {
       response = request_error(request.status().message());
+    } else if (console != nullptr && is_console_open(*request)) {
+      if (serve_console(*request, *console, out)) break;
+      continue;
     } else {
       response = handler(*request).dump();
     }

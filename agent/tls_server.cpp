@@ -471,8 +471,9 @@ bool TlsServer::run_console(TlsConnection& connection, bool response_written) {
     PumpResult r =
         pump_tls(connection.ssl, connection.fd, target->fd(), target->fd(), console_limits_.pump);
     write_log(format_utc_ms(clock_()) + " console end " + t_console_what + " to_guest=" +
-              std::to_string(r.from_tls) + " from_guest=" + std::to_string(r.to_tls) + " ms=" +
-              std::to_string(r.elapsed.count()) + " reason=\"" + pump_end_text(r.end) + "\"\n");
+              std::to_string(r.from_remote) + " from_guest=" + std::to_string(r.to_remote) +
+              " ms=" + std::to_string(r.elapsed.count()) + " reason=\"" + pump_end_text(r.end) +
+              "\"\n");
   }
   target.reset();
   --console_sessions_;

@@ -36,10 +36,6 @@ struct ConsoleLimits {
   PumpLimits pump;
 };
 
-// Opens the guest console a POST /v1/console names ({"name", "type"}).
-using ConsoleOpener =
-    std::function<Result<std::unique_ptr<ConsoleTarget>>(const nlohmann::json& params)>;
-
 struct TlsServerConfig {
   std::string listen_address = "127.0.0.1";
   int port = 0;  // 0 picks a free port; see TlsServer::port()

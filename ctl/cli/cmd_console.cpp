@@ -1,8 +1,8 @@
 // xcloudctl console NAME: a VM's VNC console on a local port, or with
 // --serial its serial console on this terminal, tunnelled through the agent's
-// mutual-TLS port. Every session (each VNC connection) is audited when it
-// opens and when it closes (bytes and duration). CLI wiring; sessions run on
-// their own threads, their audit records are written one at a time.
+// mutual-TLS port or an SSH channel, as the host is reached. Every session (each VNC connection) is
+// audited when it opens and when it closes (bytes and duration). CLI wiring; sessions run on their
+// own threads, their audit records are written one at a time.
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
@@ -21,14 +21,14 @@
 #include <sstream>
 #include <thread>
 
+#include "common/byte_pump.h"
 #include "common/printable.h"
-#include "common/tls_pump.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/duration_option.h"
 #include "ctl/cli/vm_target.h"
-#include "ctl/hosts/console_tunnel.h"
+#include "ctl/hosts/console_link.h"
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/pki_files.h"
 
@@ -106,21 +106,22 @@ Result<int> listen_loopback(const std::string& text, int& bound_port) {
 // session. Thread-safe: records are written under a mutex.
 class ConsoleSessions {
  public:
-  ConsoleSessions(CliContext& ctx, Store& store, AuditIdentity who, VmTarget vm,
-                  TlsTransportConfig agent, std::string type)
+  ConsoleSessions(CliContext& ctx, Store& store, AuditIdentity who, VmTarget vm, PkiFiles pki,
+                  HostSpec host, std::string type)
       : ctx_(ctx),
         log_(store),
         who_(std::move(who)),
         vm_(std::move(vm)),
-        agent_(std::move(agent)),
+        pki_(std::move(pki)),
+        host_(std::move(host)),
         type_(std::move(type)) {}
 
   // Opens a tunnel, audited "console-open" (ok or error).
-  Result<std::unique_ptr<ConsoleTunnel>> open(const std::string& from) {
-    auto tunnel = ConsoleTunnel::open(agent_, vm_.domain, type_);
+  Result<std::unique_ptr<ConsoleLink>> open(const std::string& from) {
+    auto tunnel = open_console_link(pki_, host_, vm_.domain, type_);
     AuditRecord r = record("console-open");
-    r.message = type_ + " console via host " + vm_.host + ", domain " + vm_.domain +
-                (from.empty() ? "" : ", local client " + from);
+    r.message = type_ + " console via host " + vm_.host + " (" + transport_name() + "), domain " +
+                vm_.domain + (from.empty() ? "" : ", local client " + from);
     write(r, tunnel.ok() ? Status{} : tunnel.status());
     return tunnel;
   }
@@ -128,9 +129,10 @@ class ConsoleSessions {
   // The end of a session, audited "console-close" with its bytes and duration.
   void closed(const PumpResult& p) {
     AuditRecord r = record("console-close");
-    r.message = type_ + " console via host " + vm_.host + ": " + std::to_string(p.to_tls) +
-                " bytes to the guest, " + std::to_string(p.from_tls) + " from it, " +
-                seconds_text(p.elapsed) + ", " + pump_end_text(p.end);
+    r.message = type_ + " console via host " + vm_.host + " (" + transport_name() +
+                "): " + std::to_string(p.to_remote) + " bytes to the guest, " +
+                std::to_string(p.from_remote) + " from it, " + seconds_text(p.elapsed) + ", " +
+                pump_end_text(p.end);
     write(r, {});
   }
 
@@ -140,6 +142,7 @@ class ConsoleSessions {
     r.hash_before = r.hash_after = vm_.record.spec_hash;
     return r;
   }
+  std::string transport_name() const { return host_.transport == Transport::kSsh ? "ssh" : "tls"; }
   void write(AuditRecord r, const Status& failure) {
     std::lock_guard<std::mutex> lock(mutex_);
     r.result = failure.ok() ? kAuditOk : kAuditError;
@@ -152,7 +155,8 @@ class ConsoleSessions {
   AuditLog log_;
   AuditIdentity who_;
   VmTarget vm_;
-  TlsTransportConfig agent_;
+  PkiFiles pki_;
+  HostSpec host_;
   std::string type_;
   std::mutex mutex_;
 };
@@ -183,8 +187,9 @@ void run_serial(CliContext& ctx, ConsoleSessions& sessions, const std::string& k
   ctx.err << "Connected to the serial console of " << printable(key)
           << (terminal.active() ? " (Ctrl-] ends it)" : "") << "\r\n"
           << std::flush;
-  PumpResult p = pump_tls((*tunnel)->ssl(), (*tunnel)->fd(), STDIN_FILENO, STDOUT_FILENO,
-                          PumpLimits{}, &g_stop, terminal.active() ? kEscape : -1);
+  FdChannel local(STDIN_FILENO, STDOUT_FILENO);
+  PumpResult p =
+      pump(local, (*tunnel)->channel(), PumpLimits{}, &g_stop, terminal.active() ? kEscape : -1);
   sessions.closed(p);
   ctx.err << "\r\nSerial console closed: " << pump_end_text(p.end) << "\n";
 }
@@ -231,8 +236,8 @@ void run_vnc(CliContext& ctx, ConsoleSessions& sessions, const ConsoleOptions& o
     threads.emplace_back([&ctx, &sessions, &active, client, peer, key] {
       auto tunnel = sessions.open(peer);
       if (tunnel.ok()) {
-        PumpResult p =
-            pump_tls((*tunnel)->ssl(), (*tunnel)->fd(), client, client, PumpLimits{}, &g_stop);
+        FdChannel local(client, client);
+        PumpResult p = pump(local, (*tunnel)->channel(), PumpLimits{}, &g_stop);
         sessions.closed(p);
       } else {
         print_error(ctx, "console " + key + ": " + tunnel.status().message());
@@ -265,16 +270,9 @@ void run_console(CliContext& ctx, const ConsoleOptions& o, const CLI::App& cmd) 
   if (vm->host.empty()) return fail(ctx, "VM " + key + " is not placed on any host", 1);
   auto host = (*store)->get_host(vm->host);
   if (!host.ok()) return fail(ctx, "host " + vm->host + ": " + host.status().message(), 1);
-  Object h = host_object(*host);
-  if (h.as<HostSpec>().transport == Transport::kSsh)
-    return fail(ctx,
-                "host " + vm->host +
-                    " is reached over SSH: the console is tunnelled through the agent's TLS "
-                    "port only (not yet through SSH)",
-                1);
-  ConsoleSessions sessions(ctx, **store, audit_identity_for(cmd), *vm,
-                           tls_config_for(pki_files_for_state(*state), h.as<HostSpec>()),
-                           o.serial ? "serial" : "vnc");
+  Object h = host_object(**store, *host);
+  ConsoleSessions sessions(ctx, **store, audit_identity_for(cmd), *vm, pki_files_for_state(*state),
+                           h.as<HostSpec>(), o.serial ? "serial" : "vnc");
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;  // no SA_RESTART: poll() returns at once
   ::sigaction(SIGINT, &sa, nullptr);
@@ -306,8 +304,9 @@ void add_console_command(CLI::App& app, CliContext& ctx) {
       "127.0.0.1:5900\n"
       "  xcloudctl console edu-portal-web-1 --listen 127.0.0.1:5911 --tenant education\n"
       "  xcloudctl console edu-portal-web-1 --serial        # Ctrl-] ends it\n\n"
-      "The console travels through the agent's mutual-TLS port to the VM's VNC server (which\n"
-      "listens on the host's loopback only) or its serial console. Every session is audited\n"
+      "The console travels through the agent's mutual-TLS port, or for a host reached over SSH\n"
+      "through an SSH channel running the agent, to the VM's VNC server (which listens on the\n"
+      "host's loopback only) or its serial console. Every session is audited\n"
       "when it opens and when it closes (bytes, duration). The agent allows 8 console sessions\n"
       "at once and ends one idle for 30 minutes or open for 8 hours.\n"
       "Exit codes: 0 done, 1 the tunnel failed, 2 bad usage or an unknown VM.");

@@ -198,7 +198,7 @@ void run_delete(CliContext& ctx, const DeleteOptions& o, const CLI::App& cmd) {
       auto h = store.get_host(host);
       if (!h.ok()) return error(h.status().code(), "host " + host + ": " + h.status().message());
       clients = std::make_unique<HostClients>(pki_files_for_state(*state), 1);
-      clients->add_host(host_object(*h));
+      clients->add_host(host_object(store, *h));
       auto result = clients->call(host, "domain.delete", {{"name", domain}, {"wipe", o.wipe}});
       if (!result.ok()) return result.status();
       reply = *result;

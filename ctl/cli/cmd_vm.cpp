@@ -115,7 +115,7 @@ void run_vm(CliContext& ctx, const std::string& verb, const VmOptions& o, const 
   for (const auto& r : runs) {
     if (r.vm.host.empty() || !hosts.insert(r.vm.host).second) continue;
     auto h = store.get_host(r.vm.host);
-    if (h.ok()) clients.add_host(host_object(*h));
+    if (h.ok()) clients.add_host(host_object(store, *h));
   }
   json params = {{"action", verb == "start" ? "start" : verb == "reboot" ? "reboot" : "shutdown"}};
   if (stop) params["timeout_s"] = timeout->count();

@@ -1,6 +1,7 @@
 #include "ctl/cli/vm_target.h"
 
 #include "common/domain_spec.h"
+#include "common/model_builder.h"
 #include "common/spelling.h"
 
 namespace xc {
@@ -19,7 +20,17 @@ std::string domain_of(const ResourceRecord& r) {
   return domain_name(s);
 }
 
-Object host_object(const HostRecord& h) {
+Object host_object(Store& store, const HostRecord& h) {
+  auto declared = store.get_resource({"Host", "", h.name});
+  if (declared.ok()) {
+    json record = json::parse(declared->spec_json, nullptr, false);
+    if (record.is_object() && record.contains("manifest") && record["manifest"].is_object()) {
+      YamlDocument doc;
+      doc.tree = record["manifest"];
+      Object o = build_object(doc);
+      if (o.kind == Kind::kHost) return o;
+    }
+  }
   Object o;
   o.kind = Kind::kHost;
   o.meta.name = h.name;

@@ -22,8 +22,10 @@ struct VmTarget {
 // from its tenant and name (the same rule).
 std::string domain_of(const ResourceRecord& r);
 
-// A Host object for HostClients, from what the store knows of the host.
-Object host_object(const HostRecord& h);
+// A Host object for HostClients: the host's applied manifest (its SSH user,
+// port, command and keys), else what the store observed of it (an enrolled
+// host not yet applied).
+Object host_object(Store& store, const HostRecord& h);
 
 // The VM named `name` (in `tenant` when given). Not found: kNotFound with
 // `VM "NAME" not found (did you mean 'web-1'?)`; in several tenants:

@@ -88,6 +88,11 @@ ConsoleTunnel::~ConsoleTunnel() {
   SSL_CTX_free(ctx_);
 }
 
+ByteChannel& ConsoleTunnel::channel() {
+  if (!channel_) channel_ = std::make_unique<TlsChannel>(ssl_, fd_);
+  return *channel_;
+}
+
 Result<std::unique_ptr<ConsoleTunnel>> ConsoleTunnel::open(const TlsTransportConfig& agent,
                                                            const std::string& domain,
                                                            const std::string& type) {

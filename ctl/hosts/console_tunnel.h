@@ -11,29 +11,34 @@
 #include <string>
 
 #include "common/status.h"
+#include "common/tls_pump.h"
+#include "ctl/hosts/console_link.h"
 #include "ctl/hosts/tls_transport.h"
 
 namespace xc {
 
-class ConsoleTunnel {
+class ConsoleTunnel : public ConsoleLink {
  public:
   // `type` is "vnc" or "serial". Agent refusals come back with the agent's
   // code and message; an unreachable agent is kUnavailable.
   static Result<std::unique_ptr<ConsoleTunnel>> open(const TlsTransportConfig& agent,
                                                      const std::string& domain,
                                                      const std::string& type);
-  ~ConsoleTunnel();
+  ~ConsoleTunnel() override;
   ConsoleTunnel(const ConsoleTunnel&) = delete;
   ConsoleTunnel& operator=(const ConsoleTunnel&) = delete;
 
   SSL* ssl() const { return ssl_; }
   int fd() const { return fd_; }
+  // The connection as a pump end; from here on its socket is non-blocking.
+  ByteChannel& channel() override;
 
  private:
   ConsoleTunnel() = default;
   SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
   int fd_ = -1;
+  std::unique_ptr<TlsChannel> channel_;
 };
 
 }  // namespace xc

@@ -37,25 +37,28 @@ TlsTransportConfig tls_config_for(const PkiFiles& pki, const HostSpec& spec) {
   return c;
 }
 
+SshTransportConfig ssh_config_for(const PkiFiles& pki, const HostSpec& spec) {
+  SshTransportConfig s;
+  s.host = tls_config_for(pki, spec).host;  // the address without the agent's TLS port
+  s.port = spec.ssh_port;
+  s.user = spec.ssh_user;
+  s.known_hosts = spec.known_hosts.empty() ? pki.dir + "/known_hosts" : spec.known_hosts;
+  s.identity_file = spec.identity_file;
+  if (s.identity_file.empty() && ::access((pki.dir + "/ssh_key").c_str(), R_OK) == 0)
+    s.identity_file = pki.dir + "/ssh_key";
+  s.remote_command = spec.ssh_command;
+  return s;
+}
+
 namespace {
 
 Result<std::unique_ptr<AgentTransport>> connect_agent(const PkiFiles& pki_, const HostSpec& spec) {
-  TlsTransportConfig c = tls_config_for(pki_, spec);
   if (spec.transport == Transport::kSsh) {
-    SshTransportConfig s;
-    s.host = c.host;  // the address without the agent's TLS port
-    s.port = spec.ssh_port;
-    s.user = spec.ssh_user;
-    s.known_hosts = spec.known_hosts.empty() ? pki_.dir + "/known_hosts" : spec.known_hosts;
-    s.identity_file = spec.identity_file;
-    if (s.identity_file.empty() && ::access((pki_.dir + "/ssh_key").c_str(), R_OK) == 0)
-      s.identity_file = pki_.dir + "/ssh_key";
-    s.remote_command = spec.ssh_command;
-    auto t = SshTransport::create(s);
+    auto t = SshTransport::create(ssh_config_for(pki_, spec));
     if (!t.ok()) return t.status();
     return std::unique_ptr<AgentTransport>(std::move(*t));
   }
-  auto t = TlsTransport::create(c);
+  auto t = TlsTransport::create(tls_config_for(pki_, spec));
   if (!t.ok()) return t.status();
   return std::unique_ptr<AgentTransport>(std::move(*t));
 }

@@ -16,6 +16,7 @@
 #include "common/model.h"
 #include "ctl/hosts/agent_transport.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/hosts/ssh_session.h"
 #include "ctl/hosts/tls_transport.h"
 
 namespace xc {
@@ -54,6 +55,10 @@ class HostClients {
 // Where and how to reach a host's agent over mutual TLS: its address split
 // into host and port, with the state's controller certificate and CA.
 TlsTransportConfig tls_config_for(const PkiFiles& pki, const HostSpec& spec);
+// The SSH session to a Host reached over SSH: its address without the
+// agent's TLS port, user, key (the state's pki/ssh_key unless the Host names
+// one) and known-hosts file (pki/known_hosts unless the Host names one).
+SshTransportConfig ssh_config_for(const PkiFiles& pki, const HostSpec& spec);
 
 // Maps an agent error code ("not_found") back to a Code.
 Code code_from_name(const std::string& name);

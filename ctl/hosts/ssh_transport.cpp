@@ -1,59 +1,14 @@
 #include "ctl/hosts/ssh_transport.h"
 
-#include <libssh/libssh.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 
-#include "ctl/hosts/revoked_host_keys.h"
-
 namespace xc {
-
-struct SshTransport::Session {
-  ssh_session session = nullptr;
-  ssh_channel channel = nullptr;
-  ssh_key key = nullptr;
-  ~Session() {
-    if (channel != nullptr) {
-      if (ssh_channel_is_open(channel) != 0) {
-        // EOF on its stdin makes the agent's rpc loop end; then close our side.
-        ssh_channel_send_eof(channel);
-        ssh_channel_close(channel);
-      }
-      ssh_channel_free(channel);
-    }
-    if (session != nullptr) {
-      if (ssh_is_connected(session) != 0) ssh_disconnect(session);
-      ssh_free(session);
-    }
-    if (key != nullptr) ssh_key_free(key);
-  }
-};
-
 namespace {
 
 constexpr size_t kStderrTail = 4096;                // bytes of agent stderr kept for messages
 constexpr size_t kMaxReply = 256ull * 1024 * 1024;  // a reply line longer than this is refused
-
-// "SHA256:<base64>" of the key the server presented, as ssh-keygen -l prints it.
-std::string server_fingerprint(ssh_session session) {
-  std::string out = "fingerprint unavailable";
-  ssh_key key = nullptr;
-  if (ssh_get_server_publickey(session, &key) != SSH_OK) return out;
-  unsigned char* hash = nullptr;
-  size_t length = 0;
-  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) == 0) {
-    char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length);
-    if (text != nullptr) {
-      out = text;
-      ssh_string_free_char(text);
-    }
-    ssh_clean_pubkey_hash(&hash);
-  }
-  ssh_key_free(key);
-  return out;
-}
 
 // The tail of the agent's stderr as one line, for an error message.
 std::string one_line(const std::string& text) {
@@ -72,117 +27,22 @@ std::string one_line(const std::string& text) {
 
 }  // namespace
 
-SshTransport::SshTransport(SshTransportConfig config) : config_(std::move(config)) {
-  bool v6 = config_.host.find(':') != std::string::npos;
-  std::string host = v6 ? "[" + config_.host + "]" : config_.host;
-  host_address_ = host + ":" + std::to_string(config_.port);
-  address_ = config_.user + "@" + host_address_;
-}
+SshTransport::SshTransport(SshTransportConfig config)
+    : config_(std::move(config)), address_(ssh_address(config_)) {}
 
 SshTransport::~SshTransport() = default;
 
 Result<std::unique_ptr<SshTransport>> SshTransport::create(const SshTransportConfig& config) {
   std::unique_ptr<SshTransport> transport(new SshTransport(config));
-  const std::string prefix = "ssh " + transport->address_ + ": ";
-  if (config.host.empty() || config.port <= 0 || config.port > 65535)
-    return error(Code::kInvalidArgument, prefix + "invalid host or port");
-  if (config.user.empty()) return error(Code::kInvalidArgument, prefix + "a user is required");
-  if (config.known_hosts.empty())
-    return error(Code::kInvalidArgument, prefix + "a known-hosts file is required");
-  if (config.remote_command.empty())
-    return error(Code::kInvalidArgument, prefix + "a remote command is required");
-  if (config.timeout_seconds <= 0 || config.connect_timeout_seconds <= 0)
-    return error(Code::kInvalidArgument, prefix + "timeouts must be positive");
   Status opened = transport->open();
   if (!opened.ok()) return opened;
   return transport;
 }
 
 Status SshTransport::open() {
-  const std::string prefix = "ssh " + address_ + ": ";
-  auto s = std::make_unique<Session>();
-  if (!config_.identity_file.empty() &&
-      ssh_pki_import_privkey_file(config_.identity_file.c_str(), nullptr, nullptr, nullptr,
-                                  &s->key) != SSH_OK) {
-    return error(Code::kIo, prefix + "cannot load private key " + config_.identity_file);
-  }
-  s->session = ssh_new();
-  if (s->session == nullptr) return error(Code::kInternal, prefix + "ssh_new failed");
-  ssh_session session = s->session;
-
-  unsigned int port = static_cast<unsigned int>(config_.port);
-  long connect_timeout = config_.connect_timeout_seconds;
-  int verbosity = SSH_LOG_NOLOG;
-  bool process_config = false;  // never pick up ~/.ssh/config or /etc/ssh/ssh_config
-  int rc = SSH_OK;
-  auto set = [&](ssh_options_e option, const void* value) {
-    if (rc == SSH_OK) rc = ssh_options_set(session, option, value);
-  };
-  set(SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
-  set(SSH_OPTIONS_PROCESS_CONFIG, &process_config);
-  set(SSH_OPTIONS_HOST, config_.host.c_str());
-  set(SSH_OPTIONS_PORT, &port);
-  set(SSH_OPTIONS_USER, config_.user.c_str());
-  set(SSH_OPTIONS_TIMEOUT, &connect_timeout);
-  // Only the configured file is trusted; the system-wide one is not consulted.
-  set(SSH_OPTIONS_KNOWNHOSTS, config_.known_hosts.c_str());
-  set(SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-  if (rc != SSH_OK) {
-    return error(Code::kInvalidArgument, prefix + "invalid option: " + ssh_get_error(session));
-  }
-
-  if (ssh_connect(session) != SSH_OK)
-    return error(Code::kUnavailable, prefix + ssh_get_error(session));
-
-  // The host key is checked before any credential is offered.
-  const std::string host_prefix = "ssh " + host_address_ + ": ";
-  ssh_key server_key = nullptr;
-  if (ssh_get_server_publickey(session, &server_key) == SSH_OK) {
-    bool revoked = host_key_is_revoked(config_.known_hosts, server_key);
-    ssh_key_free(server_key);
-    if (revoked) {
-      return error(Code::kPermissionDenied,
-                   host_prefix + "host key " + server_fingerprint(session) +
-                       " is marked @revoked in " + config_.known_hosts + "; refusing to connect");
-    }
-  }
-  switch (ssh_session_is_known_server(session)) {
-    case SSH_KNOWN_HOSTS_OK:
-      break;
-    case SSH_KNOWN_HOSTS_UNKNOWN:
-    case SSH_KNOWN_HOSTS_NOT_FOUND:
-      return error(Code::kPermissionDenied, host_prefix + "host key is not known (" +
-                                                server_fingerprint(session) + "); add it to " +
-                                                config_.known_hosts);
-    case SSH_KNOWN_HOSTS_CHANGED:
-    case SSH_KNOWN_HOSTS_OTHER:  // a key of another type than the one recorded
-      return error(Code::kPermissionDenied, host_prefix + "HOST KEY CHANGED (now " +
-                                                server_fingerprint(session) +
-                                                "); refusing to connect");
-    case SSH_KNOWN_HOSTS_ERROR:
-    default:
-      return error(Code::kUnavailable, prefix + "cannot check the host key against " +
-                                           config_.known_hosts + ": " + ssh_get_error(session));
-  }
-
-  int auth = s->key != nullptr ? ssh_userauth_publickey(session, nullptr, s->key)
-                               : ssh_userauth_publickey_auto(session, nullptr, nullptr);
-  if (auth == SSH_AUTH_DENIED || auth == SSH_AUTH_PARTIAL) {
-    std::string which =
-        config_.identity_file.empty() ? "the default keys" : "key " + config_.identity_file;
-    return error(Code::kPermissionDenied, prefix + "authentication refused for " + which);
-  }
-  if (auth != SSH_AUTH_SUCCESS)
-    return error(Code::kUnavailable, prefix + "authentication failed: " + ssh_get_error(session));
-
-  s->channel = ssh_channel_new(session);
-  if (s->channel == nullptr || ssh_channel_open_session(s->channel) != SSH_OK)
-    return error(Code::kUnavailable, prefix + "cannot open a channel: " + ssh_get_error(session));
-  if (ssh_channel_request_exec(s->channel, config_.remote_command.c_str()) != SSH_OK) {
-    return error(Code::kUnavailable,
-                 prefix + "cannot run the remote command: " + ssh_get_error(session));
-  }
-  session_ = std::move(s);
+  auto s = open_ssh_exec(config_);
+  if (!s.ok()) return s.status();
+  session_ = std::move(*s);
   pending_.clear();
   stderr_tail_.clear();
   ++connections_opened_;

@@ -10,19 +10,9 @@
 #include <string>
 
 #include "ctl/hosts/agent_transport.h"
+#include "ctl/hosts/ssh_session.h"
 
 namespace xc {
-
-struct SshTransportConfig {
-  std::string host;  // IP address or DNS name, as recorded in the known-hosts file
-  int port = 22;
-  std::string user = "root";
-  std::string identity_file;         // private key; empty means ssh-agent and ~/.ssh defaults
-  std::string known_hosts;           // required: the only file trusted for host keys
-  std::string remote_command;        // e.g. "xcloud-agent rpc --config /etc/xcloud/agent.yaml"
-  int timeout_seconds = 300;         // per call, including the agent's work
-  int connect_timeout_seconds = 10;  // TCP connect and each step of the handshake
-};
 
 class SshTransport : public AgentTransport {
  public:
@@ -44,7 +34,6 @@ class SshTransport : public AgentTransport {
   long connections_opened() const { return connections_opened_; }
 
  private:
-  struct Session;
   explicit SshTransport(SshTransportConfig config);
   Status open();
   void close();
@@ -53,9 +42,8 @@ class SshTransport : public AgentTransport {
   void drain_stderr();
 
   SshTransportConfig config_;
-  std::string address_;       // USER@HOST:PORT
-  std::string host_address_;  // HOST:PORT
-  std::unique_ptr<Session> session_;
+  std::string address_;  // USER@HOST:PORT
+  std::unique_ptr<SshExec> session_;
   std::string pending_;      // stdout received beyond the last reply line
   std::string stderr_tail_;  // the last few KiB the agent wrote to stderr
   long connections_opened_ = 0;

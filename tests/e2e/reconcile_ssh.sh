@@ -65,6 +65,20 @@ expect_contains "$TMP/out" "Applied: 1 done, 0 failed."
 expect_status 0 ctl get hosts
 grep -qE "^kp-ssh +ready +aarch64" "$TMP/out" || fail "get hosts: $(cat "$TMP/out")"
 
+# The console goes through the SSH channel too: the new agent process has no
+# such domain (the simulated host lives in each process), so its refusal must
+# come back through the channel as the agent worded it, audited as SSH.
+expect_status 1 ctl console probe-1 --serial </dev/null
+expect_contains "$TMP/err" "console lab/probe-1: "
+grep -q "ssh root@" "$TMP/err" && fail "the refusal is a transport failure: $(cat "$TMP/err")"
+ctl audit list --object VirtualMachine/lab/probe-1 -o json >"$TMP/out"
+python3 - "$TMP/out" <<'PY' || fail "audit: $(cat "$TMP/out")"
+import json, sys
+d = [r for r in json.load(open(sys.argv[1])) if r["action"] == "console-open"]
+assert len(d) == 1 and d[0]["result"] == "error", d
+assert "serial console via host kp-ssh (ssh), domain " in d[0]["message"], d
+PY
+
 # A changed host key is refused with its fingerprint, before anything is sent.
 ssh-keygen -q -t ed25519 -N '' -f "$TMP/other"
 echo "[127.0.0.1]:$SSHD_PORT $(cat "$TMP/other.pub")" >"$TMP/state/pki/known_hosts"

@@ -119,8 +119,8 @@ TEST_CASE("console tunnel: a local socket pumped through the tunnel reaches the 
   ::close(local[1]);  // the viewer goes away
   pump.join();
   CHECK(result.end == PumpEnd::kLocalClosed);
-  CHECK(result.to_tls == 2);
-  CHECK(result.from_tls == 14);
+  CHECK(result.to_remote == 2);
+  CHECK(result.from_remote == 14);
   ::close(local[0]);
 }
 

@@ -8,10 +8,13 @@
 #  - `console --serial` carries the serial console: after a reset
 #    (`vm reboot --force`) SeaBIOS's boot messages arrive on stdout;
 #  - every session is audited at open and at close (bytes, duration);
+#  - the same VNC console through an SSH channel once the Host is reached
+#    over SSH (a real sshd running `xcloud-agent rpc`);
 #  - `vm shutdown --timeout 3s`: a guest without an OS ignores the ACPI
 #    request, so it is powered off after the 3 s; `vm stop --force` at once.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../support/libvirtd.sh"
+source "$(dirname "$0")/../support/sshd.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
 STATE="$TMP/state/state.db"
 POOL="xc-consoletest-$$"
@@ -24,8 +27,10 @@ cleanup() {
   virsh -c qemu:///system pool-destroy "$POOL" >/dev/null 2>&1 || true
   virsh -c qemu:///system pool-undefine "$POOL" >/dev/null 2>&1 || true
   stop_libvirtd
+  kill "$(cat "$TMP/sshd/sshd.pid" 2>/dev/null)" 2>/dev/null || true
   rm -rf "$TMP"
 }
+start_sshd
 trap cleanup EXIT
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
 wait_for() {  # wait_for FILE TEXT SECONDS
@@ -99,12 +104,13 @@ YAML
 expect_status 0 ctl apply -f "$TMP/m"
 [ "$(virsh -c qemu:///system domstate xc-systest.con-1)" = running ] || fail "the guest is not running"
 
-# VNC through the tunnel: the guest's VNC server greets with its version.
-vnc_port=$(free_port)
-ctl console con-1 --listen "127.0.0.1:$vnc_port" --once --as carol >"$TMP/vnc.out" 2>"$TMP/vnc.err" &
-console_pid=$!
-wait_for "$TMP/vnc.out" "VNC console of systest/con-1" 10
-greeting=$(python3 - "$vnc_port" <<'PY'
+vnc_greeting() {  # vnc_greeting LOG: opens a one-connection console, prints the greeting
+  local vnc_port pid greeting
+  vnc_port=$(free_port)
+  ctl console con-1 --listen "127.0.0.1:$vnc_port" --once --as carol >"$1.out" 2>"$1.err" &
+  pid=$!
+  wait_for "$1.out" "VNC console of systest/con-1" 10
+  greeting=$(python3 - "$vnc_port" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
 data = b""
@@ -117,8 +123,13 @@ s.close()
 print(data.decode("ascii", "replace").strip())
 PY
 )
+  wait "$pid" || fail "console exited $?: $(cat "$1.err")"
+  echo "$greeting"
+}
+
+# VNC through the tunnel: the guest's VNC server greets with its version.
+greeting=$(vnc_greeting "$TMP/vnc")
 [ "$greeting" = "RFB 003.008" ] || fail "VNC greeting through the tunnel: '$greeting'"
-wait "$console_pid" || fail "console exited $?: $(cat "$TMP/vnc.err")"
 echo "vnc: read '$greeting' through the tunnel"
 audit_last
 python3 - "$TMP/out" <<'PY' || fail "console audit records: $(cat "$TMP/out")"
@@ -128,7 +139,7 @@ opened = [r for r in d if r["action"] == "console-open"]
 closed = [r for r in d if r["action"] == "console-close"]
 assert len(opened) == 1 and len(closed) == 1, d
 assert opened[0]["result"] == "ok" and opened[0]["as"] == "carol", opened
-assert "vnc console via host sys-01" in opened[0]["message"], opened
+assert "vnc console via host sys-01 (tls)" in opened[0]["message"], opened
 assert "0 bytes to the guest, 12 from it, " in closed[0]["message"], closed
 assert "closed by the client" in closed[0]["message"], closed
 print("audit:", opened[0]["message"], "|", closed[0]["message"])
@@ -154,7 +165,28 @@ python3 - "$TMP/out" <<'PY' || fail "serial audit records: $(cat "$TMP/out")"
 import json, sys
 d = json.load(open(sys.argv[1]))
 closed = [r for r in d if r["action"] == "console-close"]
-assert len(closed) == 2 and "serial console via host sys-01" in closed[-1]["message"], closed
+assert len(closed) == 2 and "serial console via host sys-01 (tls)" in closed[-1]["message"], closed
+PY
+
+# The same console through SSH: the Host is reached over SSH from now on,
+# and `xcloud-agent rpc` on the far side of the channel opens the console.
+cp "$SSH_KEY" "$TMP/state/pki/ssh_key"
+cp "$SSH_KNOWN_HOSTS" "$TMP/state/pki/known_hosts"
+sed -i "s|spec: {pool: bench, address: \"127.0.0.1:$port\", imageDir: $TMP/images}|spec: {pool: bench, address: 127.0.0.1, imageDir: $TMP/images, transport: ssh, ssh: {user: root, port: $SSHD_PORT, command: \"$XCLOUD_AGENT rpc --config $TMP/agent.yaml\"}}|" "$TMP/m/cloud.yaml"
+grep -q "transport: ssh" "$TMP/m/cloud.yaml" || fail "the Host was not switched to SSH"
+expect_status 0 ctl apply -f "$TMP/m"
+greeting=$(vnc_greeting "$TMP/vnc-ssh")
+[ "$greeting" = "RFB 003.008" ] || fail "VNC greeting through SSH: '$greeting'"
+echo "vnc over ssh: read '$greeting'"
+audit_last
+python3 - "$TMP/out" <<'PY' || fail "ssh console audit records: $(cat "$TMP/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+opened = [r for r in d if r["action"] == "console-open"]
+closed = [r for r in d if r["action"] == "console-close"]
+assert "vnc console via host sys-01 (ssh)" in opened[-1]["message"], opened
+assert opened[-1]["result"] == "ok", opened
+assert "0 bytes to the guest, 12 from it, " in closed[-1]["message"], closed
 PY
 
 # Graceful shutdown: no OS answers ACPI, so the guest is powered off after 3 s.
