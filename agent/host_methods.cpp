@@ -132,11 +132,9 @@ Result<json> host_facts(AgentContext& ctx, const json&) {
   virConnectGetLibVersion(ctx.conn, &lib);
   virConnectGetVersion(ctx.conn, &hv);
   std::string hostname = take_string(virConnectGetHostname(ctx.conn));
-  // The test driver reports the simulated architecture as its CPU model.
-  std::string arch = ctx.test_driver ? info.model : cpu.child("arch").text().as_string(info.model);
   json facts = {
       {"hostname", hostname},
-      {"arch", arch},
+      {"arch", ctx.basics().arch},
       {"cpu",
        {{"model", ctx.test_driver ? std::string("simulated-") + info.model
                                   : cpu.child("model").text().as_string()},

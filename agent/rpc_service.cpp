@@ -6,6 +6,7 @@
 #include "common/sm_crypto.h"
 #include "agent/metrics_sample.h"
 #include "agent/prometheus_text.h"
+#include "agent/host_arch.h"
 
 namespace xc {
 
@@ -23,15 +24,7 @@ const AgentContext::HostBasics& AgentContext::basics() {
     virNodeInfo info;
     std::string model = virNodeGetInfo(conn, &info) == 0 ? info.model : "";
     basics_.capabilities = take_string(virConnectGetCapabilities(conn));
-    // The test driver reports the simulated arch as its CPU model.
-    if (test_driver) {
-      basics_.arch = model;
-    } else {
-      size_t at = basics_.capabilities.find("<arch>");
-      size_t end = basics_.capabilities.find("</arch>", at);
-      basics_.arch =
-          at == std::string::npos ? model : basics_.capabilities.substr(at + 6, end - at - 6);
-    }
+    basics_.arch = host_arch(test_driver, basics_.capabilities, model, own_machine());
   });
   return basics_;
 }

@@ -17,16 +17,23 @@ free_port() {
 
 # start_agent NAME ARCH CPUS MEMORY_GIB PORT [gpu] [legacy]
 # gpu adds an NVIDIA T4; legacy adds a running domain xcloud does not own.
+# ARCH "native" simulates none: the agent reports the machine it runs on.
+# The agent run is $XCLOUD_AGENT, or the command in the array AGENT_COMMAND
+# when set (e.g. the arm64 agent under qemu-aarch64-static).
 start_agent() {
   local name=$1 arch=$2 cpus=$3 mem_gib=$4 port=$5 gpu=${6:-} legacy=${7:-}
   local dir="$TMP/agents/$name"
+  local command=("$XCLOUD_AGENT")
+  if declare -p AGENT_COMMAND >/dev/null 2>&1; then command=("${AGENT_COMMAND[@]}"); fi
+  local model="<model>$arch</model>"
+  [ "$arch" = native ] && model=""
   mkdir -p "$dir"
   "$XCLOUDCTL" --state "$STATE" host enroll "$name" --address "127.0.0.1:$port" >/dev/null
   local bundle
   bundle="$(dirname "$STATE")/pki/hosts/$name"
   {
     echo "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>$cpus</cores><threads>1</threads>"
-    echo "<active>$cpus</active><mhz>2600</mhz><model>$arch</model></cpu>"
+    echo "<active>$cpus</active><mhz>2600</mhz>$model</cpu>"
     echo "<memory>$((mem_gib * 1024 * 1024))</memory>"
     if [ -n "$gpu" ]; then
       echo "<device><name>pci_0000_3b_00_0</name><parent>computer</parent><capability type='pci'>"
@@ -52,13 +59,23 @@ accelerators:
   - {vendor: "0x10de", product: "0x1eb8", type: gpu-16g}
 ${AGENT_EXTRA_YAML:-}
 YAML
-  "$XCLOUD_AGENT" serve --config "$dir/agent.yaml" 2>"$dir/agent.log" &
+  "${command[@]}" serve --config "$dir/agent.yaml" 2>"$dir/agent.log" &
   AGENT_PIDS+=($!)
-  for _ in $(seq 100); do
+  # Up to 20 s: an emulated agent on a busy machine starts in seconds.
+  for _ in $(seq 400); do
     grep -q "serving" "$dir/agent.log" 2>/dev/null && return 0
     sleep 0.05
   done
   fail "agent $name did not start: $(cat "$dir/agent.log")"
+}
+
+# agent_rpc PORT METHOD PARAMS_JSON: one call straight to an agent with the
+# controller's certificate, the way an operator changes a host behind xcloud's back.
+agent_rpc() {
+  local pki
+  pki="$(dirname "$STATE")/pki"
+  curl -sS --cacert "$pki/ca.crt" --cert "$pki/controller.crt" --key "$pki/controller.key" \
+    -H 'Content-Type: application/json' -d "{\"id\":1,\"method\":\"$2\",\"params\":$3}" "https://127.0.0.1:$1/v1/rpc"
 }
 
 stop_agents() {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "agent/agent_config.h"
+#include "agent/host_arch.h"
 #include "agent/stdio_server.h"
 #include "common/build_info.h"
 #include "common/protocol_version.h"
@@ -80,6 +81,19 @@ TEST_CASE("the test-only setting makes the agent claim another protocol and vers
   CHECK(hello["protocol"] == "1.0");
   CHECK(hello["version"] == "0.1.9");
   CHECK(hello["commit"] == build_info().commit);
+}
+
+TEST_CASE("host.facts of a host the driver does not simulate an arch for: the agent's machine") {
+  Agent agent({.arch = ""});
+  json r = agent.call("host.facts");
+  REQUIRE(r.contains("result"));
+  CHECK(r["result"]["arch"] == own_machine());
+#if defined(__aarch64__)
+  CHECK(r["result"]["arch"] == "aarch64");
+#elif defined(__x86_64__)
+  CHECK(r["result"]["arch"] == "x86_64");
+#endif
+  CHECK(r["result"]["cpu"]["model"] == "simulated-i686");
 }
 
 TEST_CASE("volumes grow but never shrink, and names cannot escape the pool") {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/timeout_scale.h"
 #include "tests/support/tls_test_server.h"
 
 namespace xc {
@@ -40,8 +41,8 @@ std::unique_ptr<httplib::SSLClient> client_for(const TlsTestServer& fixture,
                                                            identity.cert, identity.key);
   client->set_ca_cert_path(fixture.pki.ca_path());
   client->enable_server_certificate_verification(true);
-  client->set_connection_timeout(5);
-  client->set_read_timeout(5);
+  client->set_connection_timeout(5 * test::timeout_scale());
+  client->set_read_timeout(5 * test::timeout_scale());
   return client;
 }
 
@@ -187,7 +188,7 @@ TEST_CASE("tls server: 40 clients at once, each keeping its connection, are all 
     clients.emplace_back([&] {
       auto client = client_for(fixture, fixture.client_files);
       client->set_keep_alive(true);
-      client->set_read_timeout(20);
+      client->set_read_timeout(20 * test::timeout_scale());
       for (int r = 0; r < kRequests; ++r) {
         auto rpc = post_rpc(*client);
         if (rpc && rpc->status == 200) ++ok;

@@ -15,11 +15,6 @@ ctl ca init >/dev/null
 M="$TMP/manifests"
 start_example_cloud "$M" legacy
 declare -A port_of=([x86-01]=${ports[0]} [x86-02]=${ports[1]} [kp-01]=${ports[2]})
-pki="$TMP/state/pki"
-agent() {
-  curl -sS --cacert "$pki/ca.crt" --cert "$pki/controller.crt" --key "$pki/controller.key" \
-    -H 'Content-Type: application/json' -d "{\"id\":1,\"method\":\"$2\",\"params\":$3}" "https://127.0.0.1:$1/v1/rpc"
-}
 expect_status 0 ctl apply -f "$M"
 
 # describe vm: every section, the manifest as YAML, the create record.
@@ -103,13 +98,13 @@ seq_after=$(ctl audit list -o json | python3 -c 'import json,sys; print(len(json
 expect_status 0 ctl describe vm health-records-db-1 -o json
 hash=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["specHash"])' "$TMP/out")
 host=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["placement"]["host"])' "$TMP/out")
-agent "${port_of[$host]}" domains.list '{}' | grep -q "xc-health.health-records-db-1" || fail "VM not on its host before delete"
+agent_rpc "${port_of[$host]}" domains.list '{}' | grep -q "xc-health.health-records-db-1" || fail "VM not on its host before delete"
 expect_status 0 ctl --reason CHG-42 delete vm health-records-db-1 --tenant health --wipe --yes
 expect_contains "$TMP/out" "deleted VirtualMachine \"health/health-records-db-1\" from host $host"
 expect_contains "$TMP/out" "remove it from the manifests or it will be re-created by the next apply"
 expect_status 0 ctl get vms
 grep -q health-records-db-1 "$TMP/out" && fail "deleted VM still listed by get vms"
-agent "${port_of[$host]}" domains.list '{}' | grep -q "xc-health.health-records-db-1" && fail "agent still lists the deleted VM"
+agent_rpc "${port_of[$host]}" domains.list '{}' | grep -q "xc-health.health-records-db-1" && fail "agent still lists the deleted VM"
 expect_status 0 ctl audit list --object VirtualMachine/health/health-records-db-1 -o json
 json_check '[r["action"] for r in d].count("delete") == 1'
 # The record and the output say what the agent reported: a simulated host wipes nothing.

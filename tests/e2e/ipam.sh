@@ -14,11 +14,6 @@ ctl init >/dev/null
 ctl ca init >/dev/null
 M="$TMP/manifests"
 start_example_cloud "$M"
-pki="$TMP/state/pki"
-agent() {
-  curl -sS --cacert "$pki/ca.crt" --cert "$pki/controller.crt" --key "$pki/controller.key" \
-    -H 'Content-Type: application/json' -d "{\"id\":1,\"method\":\"$2\",\"params\":$3}" "https://127.0.0.1:$1/v1/rpc"
-}
 
 # education/app: 10.20.1.0/24, gateway .1, fd00:20:1::/64; .2-.9 and ::1-::ff reserved.
 sed -i '0,/  ipv6: {subnet: "fd00:20:1::\/64"}/s//&\n  reserved: [10.20.1.2-10.20.1.9, "fd00:20:1::1-fd00:20:1::ff"]/' "$M/networks.yaml"
@@ -95,7 +90,7 @@ assert n[0]["ipv4"] == "10.20.1.10" and n[0]["ipv6"] == "fd00:20:1::100" and n[0
 # The agent got the address in the domain spec it applied.
 port=${ports[0]}
 [ "$web2_host" = x86-02 ] && port=${ports[1]}
-agent "$port" domains.list '{"deep":true}' >"$TMP/domains.json"
+agent_rpc "$port" domains.list '{"deep":true}' >"$TMP/domains.json"
 python3 -c '
 import json, sys
 mac = sys.argv[2]

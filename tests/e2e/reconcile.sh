@@ -10,12 +10,6 @@ ctl init >/dev/null
 ctl ca init >/dev/null
 M="$TMP/manifests"
 start_example_cloud "$M" legacy
-pki="$TMP/state/pki"
-# Calls an agent directly, the way an operator with virsh would change a host behind xcloud's back.
-agent() {
-  curl -sS --cacert "$pki/ca.crt" --cert "$pki/controller.crt" --key "$pki/controller.key" \
-    -H 'Content-Type: application/json' -d "{\"id\":1,\"method\":\"$2\",\"params\":$3}" "https://127.0.0.1:$1/v1/rpc"
-}
 
 # A fresh cloud: diff shows the creations (exit 1), apply makes them, diff is then clean (exit 0).
 expect_status 1 ctl diff -f "$M"
@@ -64,8 +58,8 @@ expect_status 0 ctl get vms edu-portal-web-1 -o json
 web_host=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["host"])' "$TMP/out")
 web_port=${ports[0]}
 [ "$web_host" = x86-02 ] && web_port=${ports[1]}
-agent "$web_port" domain.power '{"name":"xc-education.edu-portal-web-1","action":"destroy"}' >/dev/null
-agent "${ports[2]}" domain.delete '{"name":"xc-health.health-records-app-1"}' >/dev/null
+agent_rpc "$web_port" domain.power '{"name":"xc-education.edu-portal-web-1","action":"destroy"}' >/dev/null
+agent_rpc "${ports[2]}" domain.delete '{"name":"xc-health.health-records-app-1"}' >/dev/null
 expect_status 1 ctl diff -f "$M"
 expect_contains "$TMP/out" "~ start VirtualMachine education/edu-portal-web-1 on $web_host (drift: stopped outside xcloud)"
 expect_contains "$TMP/out" "+ create VirtualMachine health/health-records-app-1 on kp-01"

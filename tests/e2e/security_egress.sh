@@ -16,11 +16,6 @@ ctl init >/dev/null
 ctl ca init >/dev/null
 M="$TMP/manifests"
 start_example_cloud "$M"
-pki="$TMP/state/pki"
-agent() {
-  curl -sS --cacert "$pki/ca.crt" --cert "$pki/controller.crt" --key "$pki/controller.key" \
-    -H 'Content-Type: application/json' -d "{\"id\":1,\"method\":\"$2\",\"params\":$3}" "https://127.0.0.1:$1/v1/rpc"
-}
 
 expect_status 0 ctl apply -f "$M"
 expect_status 0 ctl diff -f "$M"
@@ -44,7 +39,7 @@ expect_status 0 ctl apply -f "$M"
 expect_status 0 ctl diff -f "$M"
 
 # The agent's filter for such a group: outbound accepts, then the outbound drop.
-r=$(agent "${ports[0]}" securitygroup.ensure '{"tenant":"education","name":"web","ingress":[{"protocol":"tcp","from":"10.0.0.0/8","port_from":22}],"egress":[{"protocol":"udp","to":"10.20.1.1","port_from":53}]}')
+r=$(agent_rpc "${ports[0]}" securitygroup.ensure '{"tenant":"education","name":"web","ingress":[{"protocol":"tcp","from":"10.0.0.0/8","port_from":22}],"egress":[{"protocol":"udp","to":"10.20.1.1","port_from":53}]}')
 python3 - "$r" <<'PY'
 import json, sys
 result = json.loads(sys.argv[1])["result"]
@@ -55,10 +50,10 @@ assert '<rule action="drop" direction="out" priority="1000"><all state="NEW,INVA
 assert '<rule action="drop" direction="out" priority="1000"><all-ipv6 state="NEW,INVALID"/></rule>' in xml, xml
 PY
 # Without egress: no outbound rule at all.
-r=$(agent "${ports[0]}" securitygroup.ensure '{"tenant":"education","name":"web","ingress":[]}')
+r=$(agent_rpc "${ports[0]}" securitygroup.ensure '{"tenant":"education","name":"web","ingress":[]}')
 python3 -c 'import json,sys; x=json.loads(sys.argv[1])["result"]["xml"]; assert "direction=\"out\"" not in x, x' "$r"
 # A malformed egress rule is refused with its position.
-r=$(agent "${ports[0]}" securitygroup.ensure '{"tenant":"education","name":"web","egress":[{"to":"10.0.0.1/8"}]}')
+r=$(agent_rpc "${ports[0]}" securitygroup.ensure '{"tenant":"education","name":"web","egress":[{"to":"10.0.0.1/8"}]}')
 python3 -c 'import json,sys; e=json.loads(sys.argv[1])["error"]; assert "egress[0].to: expected an address or a CIDR network" in e["message"], e' "$r"
 
 # Back to no egress rules: the group changes again and outbound is open.

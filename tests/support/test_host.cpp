@@ -11,8 +11,9 @@ TestHost::TestHost(const TestHostOptions& o) {
   dir_ = mkdtemp(tmpl);
   std::ofstream xml(dir_ + "/host.xml");
   xml << "<node>\n  <cpu><nodes>1</nodes><sockets>1</sockets><cores>" << o.cpus
-      << "</cores><threads>1</threads><active>" << o.cpus << "</active><mhz>2600</mhz><model>"
-      << o.arch << "</model></cpu>\n  <memory>" << o.memory_kib << "</memory>\n";
+      << "</cores><threads>1</threads><active>" << o.cpus << "</active><mhz>2600</mhz>";
+  if (!o.arch.empty()) xml << "<model>" << o.arch << "</model>";
+  xml << "</cpu>\n  <memory>" << o.memory_kib << "</memory>\n";
   if (o.with_gpu) {
     xml << "  <device><name>pci_0000_3b_00_0</name><parent>computer</parent><capability type='pci'>"
            "<class>0x030200</class><domain>0</domain><bus>59</bus><slot>0</slot><function>0</"

@@ -7,7 +7,7 @@
 namespace xc::testing {
 
 struct TestHostOptions {
-  std::string arch = "x86_64";
+  std::string arch = "x86_64";  // empty: no <model>, the host is the machine the test runs on
   int cpus = 16;
   long long memory_kib = 64LL * 1024 * 1024;
   bool with_gpu = false;     // an NVIDIA T4 at 0000:3b:00.0
