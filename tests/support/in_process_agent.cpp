@@ -23,28 +23,26 @@ class InProcessTransport : public AgentTransport {
 
 }  // namespace
 
-void InProcessFleet::add(const std::string& name, const TestHostOptions& options) {
-  Host host;
-  host.libvirt = std::make_unique<TestHost>(options);
+void InProcessFleet::start_agent(Host& host) {
   auto config = load_agent_config(host.libvirt->write_agent_config());
   REQUIRE_MESSAGE(config.ok(), config.status().message());
   auto conn = open_libvirt(host.libvirt->uri());
   REQUIRE_MESSAGE(conn.ok(), conn.status().message());
   host.conn = conn->get();
   host.service = std::make_unique<RpcService>(std::move(*conn), *config);
+}
+
+void InProcessFleet::add(const std::string& name, const TestHostOptions& options) {
+  Host host;
+  host.libvirt = std::make_unique<TestHost>(options);
+  start_agent(host);
   std::lock_guard<std::mutex> lock(mutex_);
   hosts_[name] = std::move(host);
 }
 
 void InProcessFleet::restart(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Host& host = hosts_.at(name);
-  auto config = load_agent_config(host.libvirt->write_agent_config());
-  REQUIRE_MESSAGE(config.ok(), config.status().message());
-  auto conn = open_libvirt(host.libvirt->uri());
-  REQUIRE_MESSAGE(conn.ok(), conn.status().message());
-  host.conn = conn->get();
-  host.service = std::make_unique<RpcService>(std::move(*conn), *config);
+  start_agent(hosts_.at(name));
 }
 
 void InProcessFleet::set_down(const std::string& name, bool down) {

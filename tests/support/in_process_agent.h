@@ -43,6 +43,8 @@ class InProcessFleet {
     virConnectPtr conn = nullptr;  // owned by the service
     bool down = false;
   };
+  // A new RpcService (and libvirt connection) for the host.
+  static void start_agent(Host& host);
   std::mutex mutex_;
   std::map<std::string, Host> hosts_;
 };
