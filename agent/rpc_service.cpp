@@ -2,11 +2,11 @@
 
 #include <openssl/rand.h>
 
+#include "agent/host_arch.h"
 #include "agent/lifecycle_events.h"
-#include "common/sm_crypto.h"
 #include "agent/metrics_sample.h"
 #include "agent/prometheus_text.h"
-#include "agent/host_arch.h"
+#include "common/sm_crypto.h"
 
 namespace xc {
 
