@@ -39,7 +39,7 @@ TEST_CASE("events are stored once per agent run and sequence number, and read by
   auto opened = open_store(dir.path("state.db"), OpenMode::kCreate);
   REQUIRE(opened.ok());
   Store& s = **opened;
-  CHECK(*s.schema_version() == 7);
+  CHECK(*s.schema_version() >= 7);  // events came with version 7
   REQUIRE(s.insert_events({event("x86-01", "web-1", 1000, "started", 1),
                            event("x86-01", "web-1", 3000, "crashed", 2),
                            event("x86-02", "db-1", 2000, "paused", 1),
