@@ -8,6 +8,8 @@
 #include "common/build_info.h"
 #include "common/printable.h"
 #include "ctl/cli/audit_commands.h"
+#include "ctl/cli/cmd_capacity.h"
+#include "ctl/cli/cmd_sla.h"
 
 namespace xc {
 
@@ -55,6 +57,8 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_events_command(app, ctx);
   add_collect_command(app, ctx);
   add_top_command(app, ctx);
+  add_sla_command(app, ctx);
+  add_capacity_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -8,6 +8,7 @@
 
 #include "common/domain_spec.h"
 #include "common/model.h"
+#include "common/money.h"
 #include "common/printable.h"
 #include "common/time.h"
 #include "ctl/cli/cli.h"
@@ -397,8 +398,10 @@ void describe_host(CliContext& ctx, const DescribeOptions& o, Store& store,
     obs.add("Arch", hv->record.arch.empty() ? "?" : hv->record.arch);
     if (hv->facts.is_object() && hv->facts.contains("cpu"))
       obs.add("CPU model", hv->facts["cpu"].value("model", "-"));
-    obs.add("vCPU", std::to_string(hv->cpus_allocated) + "/" + std::to_string(hv->cpus_total) +
-                        " allocated");
+    obs.add("vCPU", std::to_string(hv->cpus_allocated) + "/" + std::to_string(hv->vcpu_capacity) +
+                        " allocated (" + std::to_string(hv->cpus_total) + " CPUs, overcommit " +
+                        Money::from_micros(hv->cpu_overcommit_milli * 1000).to_exact_string() +
+                        ")");
     obs.add("Memory",
             gib(hv->memory_mib_allocated) + "/" + gib(hv->memory_mib_total) + " allocated");
     std::string acc;

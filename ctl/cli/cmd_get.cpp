@@ -159,7 +159,7 @@ void get_hosts(CliContext& ctx, const GetOptions& o, const Inventory& inv,
         h.record.arch.empty() ? "?" : h.record.arch,
         h.record.pool,
         h.record.zone,
-        std::to_string(h.cpus_allocated) + "/" + std::to_string(h.cpus_total),
+        std::to_string(h.cpus_allocated) + "/" + std::to_string(h.vcpu_capacity),
         gib(h.memory_mib_allocated) + "/" + gib(h.memory_mib_total),
         std::to_string(h.vms),
         acc.empty() ? "-" : join(acc, ", ")};
@@ -315,7 +315,8 @@ void add_get_command(CLI::App& app, CliContext& ctx) {
       "Host STATE: ready (reached at the last contact: a diff, an apply or the heartbeat of\n"
       "`xcloudctl serve`), unreachable since the first failed contact (-o wide shows the\n"
       "last error), maintenance (its Host manifest says so) or unknown (never contacted).\n"
-      "A VM whose host is unreachable shows as unknown.\n\n"
+      "A VM whose host is unreachable shows as unknown. A host's VCPU is allocated/offered:\n"
+      "its CPUs x its pool's cpuOvercommit, rounded down.\n\n"
       "Examples:\n  xcloudctl get hosts\n"
       "  xcloudctl get vms -o wide --tenant education -l system=edu-portal\n"
       "  xcloudctl get vms -l 'tier!=db,env in (prod,staging)' --status running\n"

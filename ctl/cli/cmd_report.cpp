@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -15,7 +16,10 @@
 #include "common/time.h"
 #include "ctl/billing/billing_inputs.h"
 #include "ctl/billing/month_bill.h"
+#include "ctl/cli/capacity_loader.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/report_usage.h"
+#include "ctl/cli/sla_month_loader.h"
 #include "ctl/reconcile/quota.h"
 #include "ctl/report/mail.h"
 #include "ctl/report/report.h"
@@ -74,7 +78,21 @@ Result<ReportInput> read_input(Store& store, ReportKind kind, const BillPeriod& 
                      ": the frozen bill (SM3 " + to_hex(m->closed->digest) + ").";
     }
     if (m.ok()) in.month_bill = std::move(m->bill);
+    auto sla = load_sla_month(store, period, now);
+    if (sla.ok())
+      in.sla = std::move(*sla);
+    else
+      in.sla_error = sla.status().message();
   }
+  const int64_t as_of = std::max(period.start_ms, std::min(now, period.end_ms - 1));
+  if (kind == ReportKind::kWeekly) {
+    auto usage = read_vm_usage(store, period.start_ms, as_of + 1);
+    if (!usage.ok()) return usage.status();
+    in.vm_usage = std::move(*usage);
+  }
+  auto capacity = load_capacity(store, as_of, period.offset_ms, true);
+  if (!capacity.ok()) return capacity.status();
+  in.capacity_view = std::move(*capacity);
   AuditFilter filter;
   filter.since_ms = period.start_ms;
   filter.until_ms = period.end_ms;
@@ -86,8 +104,8 @@ Result<ReportInput> read_input(Store& store, ReportKind kind, const BillPeriod& 
   auto inventory = load_inventory(store);
   if (!inventory.ok()) return inventory.status();
   for (const HostView& h : inventory->hosts) {
-    in.hosts.push_back({h.record.name, h.record.pool, h.record.zone, h.cpus_total, h.cpus_allocated,
-                        h.memory_mib_total, h.memory_mib_allocated});
+    in.hosts.push_back({h.record.name, h.record.pool, h.record.zone, h.vcpu_capacity,
+                        h.cpus_allocated, h.memory_mib_total, h.memory_mib_allocated});
   }
   for (const VmView& vm : inventory->vms) in.systems[vm.tenant + "/" + vm.name] = vm.system;
   auto tenants = stored_tenants(store);

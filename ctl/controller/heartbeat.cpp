@@ -3,6 +3,7 @@
 #include <future>
 
 #include "ctl/controller/watched_hosts.h"
+#include "ctl/sla/sla_inputs.h"
 
 namespace xc {
 
@@ -10,6 +11,20 @@ namespace {
 
 std::string seconds(int64_t ms) {
   return std::to_string((ms + 500) / 1000) + " s";
+}
+
+// The host's maintenance history for availability (ctl/sla): an event when
+// its Host manifest's `maintenance` changes, as the heartbeat sees it.
+std::optional<EventRecord> maintenance_change(nlohmann::json& snapshot, const std::string& host,
+                                              bool maintenance, int64_t now) {
+  if (!snapshot.is_object()) return std::nullopt;
+  if (snapshot.value("maintenanceSeen", false) == maintenance) return std::nullopt;
+  snapshot["maintenanceSeen"] = maintenance;
+  EventRecord e;
+  e.time_ms = e.received_ms = now;
+  e.host = host;
+  e.type = maintenance ? kHostMaintenanceEvent : kHostMaintenanceEndEvent;
+  return e;
 }
 
 }  // namespace
@@ -48,6 +63,8 @@ Result<std::vector<HostHeartbeat>> heartbeat_round(LoopWorld& w) {
           snapshot.is_object() ? snapshot.value("unreachableSinceMs", int64_t{0}) : 0;
       b.change = record_contact(snapshot, {b.reachable, b.error}, now);
       b.unreachable_since_ms = snapshot.value("unreachableSinceMs", int64_t{0});
+      if (auto e = maintenance_change(snapshot, b.host, b.maintenance, now))
+        changes.push_back(std::move(*e));
       HostRecord updated = *record;
       updated.facts_json = snapshot.dump();
       if (Status s = w.store.upsert_host(updated); !s.ok()) return s;
@@ -71,9 +88,14 @@ Result<std::vector<HostHeartbeat>> heartbeat_round(LoopWorld& w) {
     return pruned.ok() ? Status{} : pruned.status();
   });
   if (!saved.ok()) return saved;
-  for (const EventRecord& e : changes)
-    w.log.event("host " + e.host + " " + (e.type == "host-ready" ? "ready" : "unreachable") + ": " +
-                e.detail);
+  for (const EventRecord& e : changes) {
+    if (e.type == kHostMaintenanceEvent || e.type == kHostMaintenanceEndEvent)
+      w.log.event("host " + e.host +
+                  (e.type == kHostMaintenanceEvent ? " in maintenance" : " out of maintenance"));
+    else
+      w.log.event("host " + e.host + " " + (e.type == "host-ready" ? "ready" : "unreachable") +
+                  ": " + e.detail);
+  }
   return out;
 }
 

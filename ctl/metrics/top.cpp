@@ -45,7 +45,7 @@ double top_score(const TopEntry& e, bool host, TopBy by) {
 
 Result<TopResult> top_metrics(Store& store, const TopRequest& req) {
   TopResult out;
-  out.from_rollups = req.window_ms > kRawMetricsKeepMs;
+  out.from_rollups = req.from_rollups.value_or(req.window_ms > kRawMetricsKeepMs);
   out.to_ms = req.now_ms + 1;
   out.from_ms = req.now_ms - req.window_ms;
   if (out.from_rollups) out.from_ms -= out.from_ms % kRollupMs;

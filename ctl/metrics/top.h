@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct TopRequest {
   int64_t window_ms = 3'600'000;
   size_t limit = 10;  // 0: all
   int64_t now_ms = 0;
+  // Which rows to read; unset: the rollups for windows over 48 hours.
+  std::optional<bool> from_rollups;
 };
 
 struct TopEntry {

@@ -243,6 +243,42 @@ void add_allocation(const ReportInput& in, Report& out) {
   out.series.push_back({out.as_of_ms, out.allocation_total});
 }
 
+void add_efficiency(const ReportInput& in, const std::map<std::string, std::string>& system_of,
+                    Report& out) {
+  struct Sums {
+    Report::Efficiency e;
+    int64_t cpu_avg = 0, cpu_peak = 0, memory_avg = 0, memory_peak = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Sums> systems;
+  for (const VmUsage& u : in.vm_usage) {
+    if (u.samples == 0) continue;
+    auto s = system_of.find(vm_key(u.tenant, u.vm));
+    std::string system = s == system_of.end() ? "" : s->second;
+    Sums& sum = systems[{u.tenant, system}];
+    sum.e.tenant = u.tenant;
+    sum.e.system = system;
+    ++sum.e.vms;
+    sum.e.vcpus += u.vcpus;
+    sum.e.memory_mib += u.memory_mib;
+    sum.cpu_avg += u.cpu_avg_milli;
+    sum.cpu_peak += u.cpu_peak_milli;
+    sum.memory_avg += u.memory_avg_mib;
+    sum.memory_peak += u.memory_peak_mib;
+    if (u.vcpus > 0 && u.cpu_avg_milli < kIdleCpuPermille * u.vcpus)  // milli-cores
+      sum.e.idle_vms.push_back(u.vm);
+  }
+  for (auto& [key, sum] : systems) {
+    Report::Efficiency& e = sum.e;
+    e.cpu_avg_permille =
+        e.vcpus > 0 ? sum.cpu_avg / e.vcpus : 0;  // milli-cores per vCPU = permille
+    e.cpu_peak_permille = e.vcpus > 0 ? sum.cpu_peak / e.vcpus : 0;
+    e.memory_avg_permille = e.memory_mib > 0 ? sum.memory_avg * 1000 / e.memory_mib : 0;
+    e.memory_peak_permille = e.memory_mib > 0 ? sum.memory_peak * 1000 / e.memory_mib : 0;
+    std::sort(e.idle_vms.begin(), e.idle_vms.end());
+    out.efficiency.push_back(std::move(e));
+  }
+}
+
 }  // namespace
 
 const char* report_kind_name(ReportKind kind) {
@@ -262,6 +298,9 @@ Result<Report> build_report(const ReportInput& in) {
   out.period = in.period;
   out.generated_at_ms = in.now_ms;
   out.tenant_names = in.tenant_names;
+  out.sla = in.sla;
+  out.sla_error = in.sla_error;
+  out.capacity_view = in.capacity_view;
 
   std::map<std::string, std::string> system_of = in.systems;
   for (const MeterInterval& iv : in.intervals) system_of[vm_key(iv.tenant, iv.vm)] = iv.system;
@@ -270,6 +309,7 @@ Result<Report> build_report(const ReportInput& in) {
   add_allocation(in, out);
   add_costs(in, out);
   add_capacity(in.hosts, out);
+  add_efficiency(in, system_of, out);
   return out;
 }
 

@@ -13,6 +13,8 @@
 #include "common/status.h"
 #include "ctl/audit/audit_record.h"
 #include "ctl/billing/billing.h"
+#include "ctl/capacity/capacity_view.h"
+#include "ctl/sla/sla_month.h"
 
 namespace xc {
 
@@ -28,6 +30,18 @@ struct ReportHost {
   int64_t vcpu_total = 0, vcpu_allocated = 0;
   int64_t memory_mib_total = 0, memory_mib_allocated = 0;
 };
+
+// One VM's CPU and memory use over a period, against what it is allocated.
+struct VmUsage {
+  std::string tenant, vm;
+  int64_t samples = 0;
+  int64_t vcpus = 0, memory_mib = 0;                // allocated (latest)
+  int64_t cpu_avg_milli = 0, cpu_peak_milli = 0;    // cores x 1000
+  int64_t memory_avg_mib = 0, memory_peak_mib = 0;  // used by the guest
+};
+
+// A VM is idle when its average CPU stays below this share of its vCPUs.
+inline constexpr int64_t kIdleCpuPermille = 50;
 
 struct ReportInput {
   ReportKind kind = ReportKind::kWeekly;
@@ -45,6 +59,14 @@ struct ReportInput {
   // created and deleted without ever being billed).
   std::map<std::string, std::string> systems;
   std::map<std::string, std::string> tenant_names;  // path -> displayName ("教育局")
+  // Weekly: each VM's use over the period (from the metric rollups, or the raw
+  // samples for VMs with no rolled-up hour yet).
+  std::vector<VmUsage> vm_usage;
+  // Capacity per pool with its forecast (ctl/capacity/), when it could be read.
+  std::optional<CapacityView> capacity_view;
+  // Monthly: the month's service level (ctl/sla/), or why it is missing.
+  std::optional<SlaMonth> sla;
+  std::string sla_error;
 };
 
 // One change from the audit trail.
@@ -113,6 +135,21 @@ struct Report {
   std::vector<TenantCost> top_tenants;     // up to 10 by their own cost, highest first
 
   std::vector<CapacityRow> capacity;  // pools by name, then zones by name
+
+  // Weekly: use against allocation per tenant and business system. The peak
+  // is the sum of the VMs' peaks (an upper bound: they need not coincide).
+  struct Efficiency {
+    std::string tenant, system;
+    int64_t vms = 0, vcpus = 0, memory_mib = 0;
+    int64_t cpu_avg_permille = 0, cpu_peak_permille = 0;
+    int64_t memory_avg_permille = 0, memory_peak_permille = 0;
+    std::vector<std::string> idle_vms;  // by name
+  };
+  std::vector<Efficiency> efficiency;  // by tenant, system; VMs with samples only
+
+  std::optional<CapacityView> capacity_view;  // ReportInput::capacity_view
+  std::optional<SlaMonth> sla;                // monthly: ReportInput::sla
+  std::string sla_error;
 
   std::map<std::string, std::string> tenant_names;  // path -> displayName, where known
 };

@@ -122,8 +122,50 @@ std::string report_json(const Report& r) {
   }
   out["capacity"] = {{"flag_permille", kCapacityFlagPermille}, {"rows", capacity}};
   out["tenant_names"] = r.tenant_names;
-  if (r.kind == ReportKind::kMonthly)
-    out["incidents"] = {{"collected", false}, {"items", ordered_json::array()}};
+  if (r.kind == ReportKind::kWeekly) {
+    ordered_json efficiency = ordered_json::array();
+    for (const Report::Efficiency& e : r.efficiency)
+      efficiency.push_back({{"tenant", e.tenant},
+                            {"system", e.system},
+                            {"vms", e.vms},
+                            {"vcpus", e.vcpus},
+                            {"memory_mib", e.memory_mib},
+                            {"cpu_avg_permille", e.cpu_avg_permille},
+                            {"cpu_peak_permille", e.cpu_peak_permille},
+                            {"memory_avg_permille", e.memory_avg_permille},
+                            {"memory_peak_permille", e.memory_peak_permille},
+                            {"idle_vms", e.idle_vms}});
+    out["efficiency"] = efficiency;
+  }
+  if (r.kind == ReportKind::kMonthly) {
+    ordered_json items = ordered_json::array(), systems = ordered_json::array();
+    if (r.sla) {
+      for (const SlaSystem& s : r.sla->systems) {
+        const SystemAvailability& a = s.availability;
+        systems.push_back({{"tenant", a.tenant},
+                           {"system", a.system},
+                           {"availability_ppm", availability_ppm(a.service_ms, a.down_ms)},
+                           {"outages", a.outages.size()},
+                           {"down_ms", a.down_ms},
+                           {"unobserved_ms", a.unobserved_ms},
+                           {"fine_fen", s.penalties.total_fen}});
+        for (const Outage& o : a.outages)
+          items.push_back({{"tenant", a.tenant},
+                           {"system", a.system},
+                           {"from_ms", o.span.start_ms},
+                           {"to_ms", o.span.end_ms},
+                           {"cause", o.cause}});
+      }
+      out["service_level"] = {
+          {"platform_availability_ppm", availability_ppm(r.sla->vm_service_ms, r.sla->vm_down_ms)},
+          {"unobserved_ms", r.sla->unobserved_ms},
+          {"total_fine_fen", r.sla->total_fine_fen},
+          {"systems", systems}};
+    } else {
+      out["service_level"] = {{"error", r.sla_error}};
+    }
+    out["incidents"] = {{"collected", r.sla.has_value()}, {"items", items}};
+  }
   return out.dump(2) + "\n";
 }
 

@@ -5,6 +5,8 @@
 
 #include "common/time.h"
 #include "ctl/billing/bill_adjustments.h"
+#include "ctl/capacity/capacity_text.h"
+#include "ctl/report/sla_sections.h"
 
 namespace xc {
 
@@ -207,26 +209,88 @@ ReportSection capacity(const Report& r) {
   return s;
 }
 
-ReportSection incidents() {
-  return {"incidents",
-          "Incidents and alarms",
-          "故障与告警",
-          "None recorded: xcloud does not collect incidents or alarms yet, so this section is "
-          "empty by construction, not because nothing happened.",
-          {},
-          {},
-          {}};
+ReportSection efficiency(const Report& r) {
+  ReportSection s{"efficiency",
+                  "Cloud efficiency per business system",
+                  "业务系统云资源使用效率",
+                  "CPU and memory the guests used against what is allocated, from the hourly "
+                  "metric rollups (raw samples for VMs with no finished hour yet). PEAK sums the "
+                  "VMs' peaks, an upper bound. A VM is idle when its average CPU stays below " +
+                      percent_text(kIdleCpuPermille) + " of its vCPUs.",
+                  {"TENANT", "SYSTEM", "VMS", "VCPU", "CPU AVG", "CPU PEAK", "MEMORY (GB)",
+                   "MEM AVG", "MEM PEAK", "IDLE VMS"},
+                  {},
+                  {false, false, true, true, true, true, true, true, true, false}};
+  if (r.efficiency.empty())
+    s.note = "No metrics in this period: `xcloudctl serve` (or `xcloudctl collect`) records them.";
+  for (const Report::Efficiency& e : r.efficiency) {
+    std::string idle = std::to_string(e.idle_vms.size());
+    for (size_t i = 0; i < e.idle_vms.size() && i < 5; ++i)
+      idle += (i ? ", " : ": ") + e.idle_vms[i];
+    if (e.idle_vms.size() > 5) idle += ", ...";
+    s.rows.push_back({{tenant_text(r, e.tenant), or_dash(e.system), n(e.vms), n(e.vcpus),
+                       percent_text(e.cpu_avg_permille), percent_text(e.cpu_peak_permille),
+                       n(e.memory_mib / 1024), percent_text(e.memory_avg_permille),
+                       percent_text(e.memory_peak_permille), idle}});
+  }
+  return s;
+}
+
+ReportSection capacity_forecast(const Report& r) {
+  ReportSection s{
+      "capacity-forecast",
+      "Capacity and forecast per pool",
+      "资源池容量预测",
+      "vCPU with each pool's cpuOvercommit; USED from the last hour of metrics. The "
+      "dates are where the least-squares trend of the last 90 days' allocation "
+      "reaches 80% (expansion due within 7 days) and 100%.",
+      {"POOL", "RESOURCE", "TOTAL", "ALLOCATED", "ALLOC%", "USED", "TREND", "80% ON", "100% ON"},
+      {},
+      {false, false, true, true, true, true, true, false, false}};
+  if (!r.capacity_view) {
+    s.note = "Not available.";
+    return s;
+  }
+  const CapacityView& v = *r.capacity_view;
+  for (size_t i = 0; i < v.lines.size(); ++i) {
+    const CapacityLine& l = v.lines[i];
+    if (l.scope != "pool") continue;
+    const auto& f = v.forecasts[i];
+    s.rows.push_back({{l.name, l.resource, n(l.total), n(l.allocated), percent_text(l.permille),
+                       l.used ? n(*l.used) : "-", f ? slope_text(*f) : "",
+                       f ? reach_text(f->at_80) : "", f ? reach_text(f->at_100) : ""},
+                      l.flagged});
+  }
+  if (s.rows.empty()) s.note = "No host has been enrolled.";
+  return s;
+}
+
+// The monthly service level, incidents and penalties (sla_sections.h), or
+// why they are missing.
+std::vector<ReportSection> service_level(const Report& r) {
+  if (r.sla) return sla_sections(*r.sla);
+  return {{"service-level",
+           "Service level per business system",
+           "服务水平",
+           "Not available: " + (r.sla_error.empty() ? std::string("not assessed") : r.sla_error),
+           {},
+           {},
+           {}}};
 }
 
 }  // namespace
 
 std::vector<ReportSection> report_sections(const Report& r) {
   if (r.kind == ReportKind::kWeekly) {
-    return {summary(r),     change_counts(r), allocation(r),
-            top_tenants(r), capacity(r),      change_log(r)};
+    return {summary(r),     change_counts(r), allocation(r),        efficiency(r),
+            top_tenants(r), capacity(r),      capacity_forecast(r), change_log(r)};
   }
-  return {summary(r),    tenant_bill(r), bill_lines(r), top_tenants(r), change_counts(r),
-          allocation(r), capacity(r),    incidents(),   change_log(r)};
+  std::vector<ReportSection> out{summary(r),     tenant_bill(r),      bill_lines(r),
+                                 top_tenants(r), change_counts(r),    allocation(r),
+                                 capacity(r),    capacity_forecast(r)};
+  for (ReportSection& s : service_level(r)) out.push_back(std::move(s));
+  out.push_back(change_log(r));
+  return out;
 }
 
 }  // namespace xc

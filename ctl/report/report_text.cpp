@@ -5,29 +5,12 @@
 #include "ctl/report/csv.h"
 #include "ctl/report/report_formats.h"
 #include "ctl/report/report_sections.h"
+#include "ctl/report/sla_sections.h"
 
 namespace xc {
 
 std::string report_csv(const Report& report) {
-  std::ostringstream out;
-  out << kCsvBom << csv_field(report_title(report)) << "\r\n\r\n";
-  for (const ReportSection& s : report_sections(report)) {
-    out << csv_field(s.title + " " + s.title_zh) << "\r\n";
-    if (!s.note.empty()) out << csv_field(s.note) << "\r\n";
-    if (s.rows.empty()) {
-      out << "\r\n";
-      continue;
-    }
-    for (size_t i = 0; i < s.headers.size(); ++i) out << (i ? "," : "") << csv_field(s.headers[i]);
-    out << "\r\n";
-    for (const ReportRow& row : s.rows) {
-      for (size_t i = 0; i < row.cells.size(); ++i)
-        out << (i ? "," : "") << csv_field(row.cells[i]);
-      out << "\r\n";
-    }
-    out << "\r\n";
-  }
-  return out.str();
+  return sections_csv(report_title(report), report_sections(report));
 }
 
 namespace {

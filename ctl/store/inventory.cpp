@@ -4,6 +4,7 @@
 
 #include "common/domain_spec.h"
 #include "common/model.h"
+#include "common/money.h"
 
 namespace xc {
 
@@ -86,7 +87,11 @@ json HostView::to_json() const {
           {"pool", record.pool},
           {"zone", record.zone},
           {"arch", record.arch},
-          {"vcpu", {{"allocated", cpus_allocated}, {"total", cpus_total}}},
+          {"vcpu",
+           {{"allocated", cpus_allocated},
+            {"total", vcpu_capacity},
+            {"cpus", cpus_total},
+            {"overcommitMilli", cpu_overcommit_milli}}},
           {"memoryMiB", {{"allocated", memory_mib_allocated}, {"total", memory_mib_total}}},
           {"vms", vms},
           {"accelerators", acc},
@@ -104,6 +109,22 @@ json HostView::agent() const {
   return it != facts.end() && it->is_object() ? *it : json(nullptr);
 }
 
+Result<std::map<std::string, int64_t>> pool_overcommits(Store& store) {
+  auto pools = store.list_resources(std::string("Pool"));
+  if (!pools.ok()) return pools.status();
+  std::map<std::string, int64_t> out;
+  for (const auto& p : *pools) {
+    json record = json::parse(p.spec_json, nullptr, false);
+    if (!record.is_object()) continue;
+    json spec = record.value("manifest", json::object()).value("spec", json::object());
+    auto it = spec.is_object() ? spec.find("cpuOvercommit") : spec.end();
+    if (it == spec.end() || !it->is_number()) continue;
+    // The number's JSON text read exactly, as the manifest model reads it.
+    if (auto m = Money::parse(it->dump()); m && m->micros() > 0) out[p.name] = m->micros() / 1000;
+  }
+  return out;
+}
+
 Result<Inventory> load_inventory(Store& store) {
   Inventory inv;
   auto hosts = store.list_hosts();
@@ -118,6 +139,8 @@ Result<Inventory> load_inventory(Store& store) {
     json spec = record.value("manifest", json::object()).value("spec", json::object());
     if (spec.is_object() && spec.value("maintenance", false)) in_maintenance.insert(h.name);
   }
+  auto overcommits = pool_overcommits(store);
+  if (!overcommits.ok()) return overcommits.status();
   if (!hosts.ok()) return hosts.status();
   if (!resources.ok()) return resources.status();
   if (!placements.ok()) return placements.status();
@@ -154,6 +177,9 @@ Result<Inventory> load_inventory(Store& store) {
       for (const auto& d : snapshot.value("domains", json::array()))
         observed[h.name + "|" + object_key(d.value("tenant", ""), d.value("vmName", ""))] = d;
     }
+    if (auto o = overcommits->find(h.pool); o != overcommits->end())
+      v.cpu_overcommit_milli = o->second;
+    v.vcpu_capacity = vcpu_capacity(v.cpus_total, v.cpu_overcommit_milli);
     host_index[h.name] = inv.hosts.size();
     inv.hosts.push_back(std::move(v));
   }

@@ -41,6 +41,8 @@ struct HostView {
   nlohmann::json facts;  // last host.facts, or null
   int64_t cpus_total = 0, memory_mib_total = 0, cpus_allocated = 0, memory_mib_allocated = 0,
           vms = 0;
+  // Its pool's cpuOvercommit in thousandths, and the vCPUs it offers with it.
+  int64_t cpu_overcommit_milli = 1000, vcpu_capacity = 0;
   std::map<std::string, std::pair<int64_t, int64_t>> accelerators;  // type -> (used, total)
   int64_t contacted_at_ms = 0;                                      // the last successful contact
   // "ready" (reached at the last contact), "unreachable" (the last contact
@@ -63,6 +65,15 @@ struct Inventory {
 };
 
 Result<Inventory> load_inventory(Store& store);
+
+// vCPUs a host offers: its CPUs x its pool's cpuOvercommit (thousandths),
+// rounded down, as the scheduler counts them.
+inline int64_t vcpu_capacity(int64_t cpus, int64_t cpu_overcommit_milli) {
+  return cpus * cpu_overcommit_milli / 1000;
+}
+
+// Each stored Pool's cpuOvercommit in thousandths (1.5 -> 1500; 1000 when unset).
+Result<std::map<std::string, int64_t>> pool_overcommits(Store& store);
 
 // The libvirt domain name of a stored VM: from its stored DomainSpec, else
 // from its tenant and name (the same rule).

@@ -24,6 +24,20 @@ sed -i '0,/cpus: 2/s//cpus: 4/' "$M/vms.yaml"
 grep -q "cpus: 2" "$M/vms.yaml" && fail "the resize edit did not apply"
 expect_status 0 ctl apply -f "$M" --allow-restart --yes
 
+# Metrics (two rounds: the second stores rates) and an outage: kp-01's agent
+# killed, found unreachable by a heartbeat, started again, found ready.
+expect_status 0 ctl collect
+sleep 1
+expect_status 0 ctl collect
+kill "${AGENT_PIDS[2]}"
+wait "${AGENT_PIDS[2]}" 2>/dev/null || true
+expect_status 1 ctl heartbeat
+sleep 1
+"$XCLOUD_AGENT" serve --config "$TMP/agents/kp-01/agent.yaml" 2>>"$TMP/agents/kp-01/agent.log" &
+AGENT_PIDS+=($!)
+for _ in $(seq 100); do ctl heartbeat >/dev/null 2>&1 && break; sleep 0.1; done
+expect_status 0 ctl heartbeat
+
 # This week and month (Asia/Shanghai), and "now" a week later so that the
 # reports of both are complete.
 read -r WEEK MONTH NOW < <($PY -c '
@@ -65,7 +79,37 @@ assert tops == sorted(tops, reverse=True) and len(tops) == 3, tops
 pools = [c for c in r["capacity"]["rows"] if c["scope"] == "pool"]
 assert sorted(p["name"] for p in pools) == ["erlonglu", "tianning1"], pools
 assert sum(p["vcpu"]["allocated"] for p in pools) == 32, pools
+# Efficiency from the collected metrics: every system with VMs, its vCPUs those applied.
+eff = {(e["tenant"], e["system"]): e for e in r["efficiency"]}
+assert eff, r["efficiency"]
+assert sum(e["vcpus"] for e in eff.values()) == 32, eff
+assert all(0 <= e["cpu_avg_permille"] <= e["cpu_peak_permille"] for e in eff.values()), eff
+assert all(e["memory_mib"] > 0 for e in eff.values()), eff
 PY
+expect_status 0 ctl report weekly --week "$WEEK"
+expect_contains "$TMP/out" "## Cloud efficiency per business system"
+expect_contains "$TMP/out" "## Capacity and forecast per pool"
+
+# The monthly report: the outage as an incident, the service level from it.
+expect_status 0 ctl report monthly --month "$MONTH" -o json
+$PY - "$TMP/out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1], encoding="utf-8"))
+inc = r["incidents"]
+assert inc["collected"] is True, inc
+assert [i["cause"] for i in inc["items"]] == ["host kp-01 unreachable"], inc
+i = inc["items"][0]
+assert 1000 <= i["to_ms"] - i["from_ms"] < 60000, i
+sl = r["service_level"]
+down = [s for s in sl["systems"] if s["outages"]]
+assert len(down) == 1 and down[0]["down_ms"] == i["to_ms"] - i["from_ms"], sl
+assert down[0]["availability_ppm"] < 1000000, down
+assert sl["platform_availability_ppm"] < 1000000, sl
+PY
+expect_status 0 ctl report monthly --month "$MONTH"
+expect_contains "$TMP/out" "## Service level per business system · 服务水平"
+expect_contains "$TMP/out" "host kp-01 unreachable"
+expect_contains "$TMP/out" "## Penalty lines not measured by xcloud"
 
 # CSV: BOM, CRLF, Chinese titles intact.
 expect_status 0 ctl report monthly --month "$MONTH" -o csv --out "$TMP/monthly.csv"
@@ -76,6 +120,7 @@ assert raw.startswith(b"\xef\xbb\xbf"), raw[:10]
 text = raw[3:].decode("utf-8")
 assert "\r\n" in text and "\n" not in text.replace("\r\n", ""), "bare LF"
 assert "部门费用" in text and "Incidents and alarms 故障与告警" in text, text[:400]
+assert "host kp-01 unreachable" in text, "the CSV has no incident"
 PY
 
 # HTML in headless Chromium: no console errors, charts and tables drawn.

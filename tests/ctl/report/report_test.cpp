@@ -219,25 +219,62 @@ TEST_CASE("report: without a price list the report is still made, saying why") {
   CHECK(nlohmann::json::parse(report_json(r))["cost"]["error"] == r.bill_error);
 }
 
-TEST_CASE("report: the monthly report has the bill and says incidents are not collected") {
+TEST_CASE("report: the monthly report has the bill and says when the service level is missing") {
   ReportInput in = week48();
   in.kind = ReportKind::kMonthly;
   in.period = parse_bill_period("2026-11").value();
+  in.sla_error = "the state has no events table";
   Report r = build(in);
   CHECK(report_title(r) == "xcloud monthly report 2026-11");
   std::vector<std::string> ids;
   for (const ReportSection& s : report_sections(r)) ids.push_back(s.id);
   CHECK(ids == std::vector<std::string>{"summary", "bill", "bill-lines", "top-tenants", "changes",
-                                        "allocation", "capacity", "incidents", "change-log"});
+                                        "allocation", "capacity", "capacity-forecast",
+                                        "service-level", "change-log"});
   std::string md = report_markdown(r);
-  CHECK(md.find("## Incidents and alarms · 故障与告警") != std::string::npos);
-  CHECK(md.find("None recorded: xcloud does not collect incidents or alarms yet") !=
-        std::string::npos);
+  CHECK(md.find("Not available: the state has no events table") != std::string::npos);
   nlohmann::json j = nlohmann::json::parse(report_json(r));
   CHECK(j["incidents"]["collected"] == false);
   int64_t sum = 0;
   for (const auto& line : j["cost"]["lines"]) sum += line["amount_fen"].get<int64_t>();
   CHECK(sum == j["cost"]["total_fen"].get<int64_t>());
+}
+
+TEST_CASE("report: the monthly report shows the service level, the incidents and the fines") {
+  ReportInput in = week48();
+  in.kind = ReportKind::kMonthly;
+  in.period = parse_bill_period("2026-11").value();
+  SlaInput sla_in;
+  sla_in.period = {in.period.start_ms, in.period.end_ms};
+  sla_in.now_ms = in.period.end_ms;
+  sla_in.observed = {sla_in.period};
+  SlaVm vm{"education", "web-1", "portal", "x86-01", {sla_in.period}, {}};
+  vm.changes = {{in.period.start_ms + 3'600'000, false, "crashed"},
+                {in.period.start_ms + 3 * 3'600'000, true, "started"}};
+  sla_in.vms = {vm};
+  auto month =
+      assess_month("2026-11", sla_in, compute_availability(sla_in),
+                   {{{"education", "portal"}, 1'000'000}}, 1, "", builtin_penalty_tables());
+  REQUIRE(month.ok());
+  month->offset_ms = in.period.offset_ms;
+  in.sla = *month;
+  Report r = build(in);
+  std::vector<std::string> ids;
+  for (const ReportSection& s : report_sections(r)) ids.push_back(s.id);
+  CHECK(ids == std::vector<std::string>{"summary", "bill", "bill-lines", "top-tenants", "changes",
+                                        "allocation", "capacity", "capacity-forecast",
+                                        "service-level", "penalties", "incidents", "not-measured",
+                                        "change-log"});
+  std::string md = report_markdown(r);
+  CHECK(md.find("| 2026-11-01 01:00 | 2026-11-01 03:00 | 2 h 00 min | education | portal | vm "
+                "web-1 crashed |") != std::string::npos);
+  // Two hours of 720: 99.7222%; lines 1 (50%) and 5 (30%) of 10000.00 CNY.
+  CHECK(md.find("99.7222%") != std::string::npos);
+  CHECK(md.find("| 8000.00 |") != std::string::npos);
+  nlohmann::json j = nlohmann::json::parse(report_json(r));
+  CHECK(j["incidents"]["collected"] == true);
+  CHECK(j["incidents"]["items"].size() == 1);
+  CHECK(j["service_level"]["total_fine_fen"] == 800'000);
 }
 
 TEST_CASE("report: CSV has a BOM, CRLF lines and quotes what needs it") {
