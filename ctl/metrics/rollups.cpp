@@ -13,7 +13,7 @@
 namespace xc {
 namespace {
 
-const std::string kRolledThroughKey = "metrics.rolled_up_through_ms";
+const std::string kRolledThroughKey = kRolledUpThroughKey;
 
 struct Accumulator {
   std::vector<long double> sum;

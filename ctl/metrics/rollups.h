@@ -11,6 +11,10 @@
 
 namespace xc {
 
+// The meta key holding the first instant not rolled up yet (an hour's start):
+// every hour before it that had raw rows has its rollup rows.
+inline constexpr const char* kRolledUpThroughKey = "metrics.rolled_up_through_ms";
+
 // Rolls up the hours before the one holding `now_ms` that have raw rows and
 // were not rolled up yet; returns how many.
 Result<int64_t> roll_up_metrics(Store& store, int64_t now_ms);

@@ -1,10 +1,12 @@
 #include "ctl/metrics/top.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "ctl/metrics/collect.h"
 #include "ctl/metrics/packed_values.h"
+#include "ctl/metrics/rollups.h"
 
 namespace xc {
 namespace {
@@ -54,41 +56,62 @@ Result<TopResult> top_metrics(Store& store, const TopRequest& req) {
   std::vector<Accumulator> acc;
   PackedTable table;
   Status bad;
-  Status scanned =
-      store.scan_metric_rows(out.from_ms, out.to_ms, out.from_rollups, [&](const MetricRow& r) {
-        bad = unpack_table(req.hosts ? r.host_values : r.vm_values, {}, table);
-        if (!bad.ok()) return false;
-        size_t need = out.from_rollups ? rollup_count(columns) + 1 : columns;
-        if (table.columns.size() < need) {
-          bad = error(Code::kInternal, "metric values: a row has too few columns");
-          return false;
-        }
-        for (size_t i = 0; i < table.ids.size(); ++i) {
-          auto id = static_cast<size_t>(table.ids[i]);
-          if (id >= acc.size()) acc.resize(id + 1);
-          Accumulator& a = acc[id];
-          a.host_id = r.host_id;
-          if (out.from_rollups) {
-            uint64_t n = table.columns[rollup_count(columns)][i];
-            a.samples += static_cast<int64_t>(n);
-            for (size_t c = 0; c < columns; ++c) {
-              uint64_t avg = table.columns[rollup_avg(c)][i];
-              a.sum[c] += static_cast<double>(avg) * static_cast<double>(n);
-              a.max[c] = std::max(a.max[c], table.columns[rollup_max(c)][i]);
-              a.latest[c] = avg;
-            }
-          } else {
-            ++a.samples;
-            for (size_t c = 0; c < columns; ++c) {
-              uint64_t v = table.columns[c][i];
-              a.sum[c] += static_cast<double>(v);
-              a.max[c] = std::max(a.max[c], v);
-              a.latest[c] = v;
-            }
+  auto scan = [&](int64_t from_ms, int64_t to_ms, bool rollups) -> Status {
+    if (to_ms <= from_ms) return Status{};
+    return store.scan_metric_rows(from_ms, to_ms, rollups, [&](const MetricRow& r) {
+      bad = unpack_table(req.hosts ? r.host_values : r.vm_values, {}, table);
+      if (!bad.ok()) return false;
+      size_t need = rollups ? rollup_count(columns) + 1 : columns;
+      if (table.columns.size() < need) {
+        bad = error(Code::kInternal, "metric values: a row has too few columns");
+        return false;
+      }
+      for (size_t i = 0; i < table.ids.size(); ++i) {
+        auto id = static_cast<size_t>(table.ids[i]);
+        if (id >= acc.size()) acc.resize(id + 1);
+        Accumulator& a = acc[id];
+        a.host_id = r.host_id;
+        if (rollups) {
+          uint64_t n = table.columns[rollup_count(columns)][i];
+          a.samples += static_cast<int64_t>(n);
+          for (size_t c = 0; c < columns; ++c) {
+            uint64_t avg = table.columns[rollup_avg(c)][i];
+            a.sum[c] += static_cast<double>(avg) * static_cast<double>(n);
+            a.max[c] = std::max(a.max[c], table.columns[rollup_max(c)][i]);
+            a.latest[c] = avg;
+          }
+        } else {
+          ++a.samples;
+          for (size_t c = 0; c < columns; ++c) {
+            uint64_t v = table.columns[c][i];
+            a.sum[c] += static_cast<double>(v);
+            a.max[c] = std::max(a.max[c], v);
+            a.latest[c] = v;
           }
         }
-        return true;
-      });
+      }
+      return true;
+    });
+  };
+  // A raw window reads the hours already rolled up from their rollups (one
+  // row per host and hour instead of sixty, the same sums and peaks) and
+  // raw rows only at its ragged edges.
+  Status scanned;
+  int64_t rolled_through = 0;
+  if (!out.from_rollups && !req.from_rollups) {
+    auto through = store.get_meta(kRolledUpThroughKey);
+    if (!through.ok()) return through.status();
+    if (*through) rolled_through = std::strtoll((*through)->c_str(), nullptr, 10);
+  }
+  const int64_t first_hour = out.from_ms + (kRollupMs - out.from_ms % kRollupMs) % kRollupMs;
+  const int64_t rolled_end = std::min(rolled_through, out.to_ms - out.to_ms % kRollupMs);
+  if (!out.from_rollups && rolled_end > first_hour) {
+    scanned = scan(out.from_ms, first_hour, false);
+    if (scanned.ok() && bad.ok()) scanned = scan(first_hour, rolled_end, true);
+    if (scanned.ok() && bad.ok()) scanned = scan(rolled_end, out.to_ms, false);
+  } else {
+    scanned = scan(out.from_ms, out.to_ms, out.from_rollups);
+  }
   if (!scanned.ok()) return scanned;
   if (!bad.ok()) return bad;
 

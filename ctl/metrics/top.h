@@ -1,7 +1,9 @@
 // TopN over the stored metrics (`xcloudctl top vms|hosts`): each VM's or
 // host's average and peak over a window, ranked by CPU, memory, IOPS or
-// network. Windows up to 48 hours read the raw rows; longer ones the hourly
-// rollups (finished hours only). Not thread-safe (one store).
+// network. Windows up to 48 hours read the raw rows, except that hours
+// already rolled up are read from their rollups (the same sums and peaks,
+// averages within half a unit, a sixtieth of the rows); longer ones the
+// hourly rollups (finished hours only). Not thread-safe (one store).
 #pragma once
 
 #include <array>

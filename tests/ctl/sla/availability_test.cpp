@@ -13,8 +13,10 @@ namespace {
 constexpr int64_t kShanghai = 8 * 3'600'000;
 constexpr int64_t kMinute = 60'000, kHour = 3'600'000;
 
+// Asia/Shanghai local time: "2026-11-10" (midnight) or "2026-11-10T10:30:00".
 int64_t at(const std::string& text) {
-  Result<int64_t> ms = civil::parse_instant(text, kShanghai);
+  std::string zoned = text.find('T') == std::string::npos ? text : text + "+08:00";
+  Result<int64_t> ms = civil::parse_instant(zoned, kShanghai);
   REQUIRE_MESSAGE(ms.ok(), ms.status().message());
   return *ms;
 }
