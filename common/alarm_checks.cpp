@@ -1,5 +1,6 @@
 #include "common/alarm_checks.h"
 
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace xc {
@@ -27,10 +28,12 @@ void check_alarm_rule(const Object& o, const YamlDocument& doc, std::vector<Diag
     out.push_back(doc.error_at("/spec", "an AlarmRule watches exactly one of metric or event"));
     return;
   }
-  if (!r.metric.empty() && !doc.tree["spec"].contains("condition"))
+  const nlohmann::json spec = doc.tree.value("spec", nlohmann::json::object());
+  const bool has_condition = spec.is_object() && spec.contains("condition");
+  if (!r.metric.empty() && !has_condition)
     out.push_back(
         doc.error_at("/spec", "a metric rule needs a condition, e.g. condition: \"> 90\""));
-  if (!r.event.empty() && doc.tree["spec"].contains("condition"))
+  if (!r.event.empty() && has_condition)
     out.push_back(doc.error_at("/spec/condition",
                                "an event rule has no condition: it fires when the event happens"));
 }

@@ -1,7 +1,10 @@
 #include "common/alarm_spec.h"
 
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "common/time.h"
 
