@@ -3,7 +3,7 @@
 # agent fires host-unreachable, delivered once to each receiver: a real SMTP
 # server (aiosmtpd), a webhook receiver checking the HMAC-SM3 signature, an
 # SMS gateway and a syslog listener. No second delivery while it fires (dedup)
-# until the repeat interval; none after it is acknowledged; the clear is
+# until the repeat interval; the clear is
 # delivered when the agent is back. Then list/show filters, the workflow
 # commands and their audit records, and `serve` firing and delivering on its own.
 source "$(dirname "$0")/../support/e2e.sh"
@@ -65,7 +65,7 @@ spec:
   route:
     receiver: hook
     groupWait: 0s
-    repeatInterval: 3s
+    repeatInterval: 15s
     routes:
       - {match: {team: apps}, receiver: hook}
       - {match: {severity: critical}, receiver: hook, continue: true}
@@ -73,7 +73,7 @@ spec:
       - {match: {severity: critical}, receiver: ops-mail, continue: true}
       - {match: {severity: critical}, receiver: siem}
   silences:
-    - {name: x86-02 disk swap, start: "2020-01-01T00:00Z", end: "2100-01-01T00:00Z", match: {host: x86-02}}
+    - {name: x86-01 power work, start: "2020-01-01T00:00Z", end: "2100-01-01T00:00Z", match: {host: x86-01, rule: host-unreachable}}
 YAML
 expect_status 0 ctl validate -f "$M"
 expect_status 0 ctl apply -f "$M"
@@ -108,8 +108,11 @@ grep -q 'xcloudctl - alarm \[xcloudAlarm@32473 id="1" rule="host-unreachable" ob
 expect_status 0 ctl alarms evaluate
 expect_contains "$TMP/out" "0 fired, 0 cleared, 1 active"
 [ "$(count "$TMP/http.jsonl")" -eq 2 ] || fail "sent twice: $(cat "$TMP/http.jsonl")"
-# Repeat: after the repeat interval (3 s) it is sent again, marked so.
-sleep 3.2
+# Repeat: after the repeat interval (15 s from the first notice) it is sent
+# again, marked so.
+first_ms=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["receivedMs"])' "$TMP/http.jsonl")
+wait_ms=$((first_ms + 15200 - $(date +%s%N) / 1000000))
+[ "$wait_ms" -gt 0 ] && sleep "$(printf '%d.%03d' $((wait_ms / 1000)) $((wait_ms % 1000)))"
 expect_status 0 ctl alarms evaluate
 expect_contains "$TMP/out" "firing (repeat) to ops/hook: sent"
 [ "$(count "$TMP/http.jsonl")" -eq 4 ] || fail "no repeat: $(cat "$TMP/http.jsonl")"
@@ -135,7 +138,8 @@ expect_status 2 ctl alarms list --state open
 expect_status 2 ctl alarms list --since yesterday
 
 # The workflow: ack (once), assign, severity, comment; each in the history
-# and the audit log. An acknowledged alarm is not repeated.
+# and the audit log. (That an acknowledged alarm is not repeated is a unit
+# test: here it would cost another repeat interval.)
 expect_status 0 ctl alarms ack 1 --comment "on it"
 expect_contains "$TMP/out" "alarm 1 acknowledged (host-unreachable host/kp-01, acknowledged)"
 expect_status 2 ctl alarms ack 1
@@ -153,9 +157,6 @@ expect_contains "$TMP/out" "power supply replaced"
 expect_contains "$TMP/out" "ops-mail"
 expect_status 0 ctl audit list --object Alarm/1 -o json
 json_check '[r["action"] for r in d] == ["fired", "acknowledged", "assigned", "severity", "comment"]'
-sleep 3.2
-expect_status 0 ctl alarms evaluate
-[ "$(count "$TMP/http.jsonl")" -eq 4 ] || fail "an acknowledged alarm was repeated: $(cat "$TMP/http.jsonl")"
 
 # Back: the alarm clears by itself and the clear is delivered once.
 "$XCLOUD_AGENT" serve --config "$TMP/agents/kp-01/agent.yaml" 2>>"$TMP/agents/kp-01/agent.log" &
@@ -183,18 +184,20 @@ expect_contains "$TMP/out" "alarm 2 vm-stopped vm/education/edu-portal-web-1 fir
 expect_contains "$TMP/out" "1 notifications sent"
 tail -n1 "$TMP/http.jsonl" | grep -q '"team": "apps"' || fail "the rule's labels did not route it"
 
-# serve evaluates and delivers on its own; x86-02 is silenced (no notice).
+# serve evaluates and delivers on its own; x86-01's host-unreachable is
+# silenced (no notice).
 "$XCLOUDCTL" --state "$STATE" serve --heartbeat 1s --alarms 1s --events-wait 1s 2>"$TMP/serve.log" &
 SERVE_PID=$!
 PIDS+=($SERVE_PID)
 for _ in $(seq 100); do grep -q "serving" "$TMP/serve.log" && break; sleep 0.1; done
 expect_contains "$TMP/serve.log" "loops heartbeat, events, collect, alarms"
 kill "${AGENT_PIDS[0]}" "${AGENT_PIDS[1]}"
-for _ in $(seq 150); do grep -q "host-unreachable host/x86-01 firing to ops/hook: sent" "$TMP/serve.log" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q "host-unreachable host/x86-02 firing to ops/hook: sent" "$TMP/serve.log" && break; sleep 0.1; done
+expect_contains "$TMP/serve.log" "host-unreachable host/x86-02 fired (critical)"
+expect_contains "$TMP/serve.log" "host-unreachable host/x86-02 firing to ops/hook: sent"
+for _ in $(seq 100); do grep -q "host-unreachable host/x86-01 fired" "$TMP/serve.log" && break; sleep 0.1; done
 expect_contains "$TMP/serve.log" "host-unreachable host/x86-01 fired (critical)"
-expect_contains "$TMP/serve.log" "host-unreachable host/x86-01 firing to ops/hook: sent"
-for _ in $(seq 50); do grep -q "host-unreachable host/x86-02 fired" "$TMP/serve.log" && break; sleep 0.1; done
-grep -q "host/x86-02 firing to" "$TMP/serve.log" && fail "a silenced alarm was sent"
+grep -q "host/x86-01 firing to" "$TMP/serve.log" && fail "a silenced alarm was sent"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID" || fail "serve exited non-zero: $(cat "$TMP/serve.log")"
 echo ok
