@@ -47,16 +47,15 @@ ctl apply -f "$TMP/m" >/dev/null
 PIDS+=($!)
 sleep 2
 for i in $(seq "$ROUNDS"); do
-  before=$(wc -l <"$TMP/http.jsonl" 2>/dev/null || echo 0)
   ctl vm stop edu-portal-web-1 --force >/dev/null
   for _ in $(seq 200); do
-    [ "$(grep -c '"status": "firing"' "$TMP/http.jsonl" 2>/dev/null || echo 0)" -ge "$i" ] && break
+    [ "$(cat "$TMP/http.jsonl" 2>/dev/null | grep -c '"status": "firing"')" -ge "$i" ] && break
     sleep 0.05
   done
   ctl vm start edu-portal-web-1 >/dev/null
   # Wait for the clear, so the next stop is a new alarm.
   for _ in $(seq 200); do
-    [ "$(grep -c '"status": "cleared"' "$TMP/http.jsonl" 2>/dev/null || echo 0)" -ge "$i" ] && break
+    [ "$(cat "$TMP/http.jsonl" 2>/dev/null | grep -c '"status": "cleared"')" -ge "$i" ] && break
     sleep 0.05
   done
 done
