@@ -71,9 +71,14 @@ int main(int argc, char** argv) {
         std::string scope = r % 3 == 0   ? R"(, "scope": {"labels": {"tier": "web"}})"
                             : r % 3 == 1 ? R"(, "scope": {"pool": "pool-1"})"
                                          : "";
-        spec = std::string(R"({"metric": ")") + metric + R"(", "condition": "> )" +
-               std::to_string(50 + r % 40) + R"(", "for": ")" + std::to_string(1 + r % 15) +
-               R"(m", "severity": "major")" + scope + "}";
+        // Percentages near the top, rates high: a fleet with a few alarms,
+        // as a real one has (every rule still reads every sample).
+        std::string m = metric;
+        bool rate = m.find("iops") != std::string::npos || m.find("net") != std::string::npos;
+        std::string threshold = std::to_string(rate ? 100'000 + 1000 * r : 90 + r % 10);
+        spec = std::string(R"({"metric": ")") + metric + R"(", "condition": "> )" + threshold +
+               R"(", "for": ")" + std::to_string(1 + r % 15) + R"(m", "severity": "major")" +
+               scope + "}";
       }
       std::string name = "rule-" + std::to_string(r);
       if (Status s = resource("AlarmRule", "", name, R"({"spec": )" + spec + "}"); !s.ok())
