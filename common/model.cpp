@@ -6,7 +6,8 @@ const std::vector<Kind>& all_kinds() {
   static const std::vector<Kind> kinds = {
       Kind::kZone,           Kind::kPool,           Kind::kHost,    Kind::kTenant,
       Kind::kPriceList,      Kind::kImage,          Kind::kNetwork, Kind::kSecurityGroup,
-      Kind::kPlacementGroup, Kind::kVirtualMachine, Kind::kVolume};
+      Kind::kPlacementGroup, Kind::kVirtualMachine, Kind::kVolume,  Kind::kAlarmRule,
+      Kind::kAlarmRoute};
   return kinds;
 }
 
@@ -34,6 +35,10 @@ const char* kind_name(Kind kind) {
       return "VirtualMachine";
     case Kind::kVolume:
       return "Volume";
+    case Kind::kAlarmRule:
+      return "AlarmRule";
+    case Kind::kAlarmRoute:
+      return "AlarmRoute";
   }
   return "?";
 }

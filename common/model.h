@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/alarm_spec.h"
 #include "common/image_source.h"
 #include "common/money.h"
 
@@ -29,6 +30,8 @@ enum class Kind {
   kPlacementGroup,
   kVirtualMachine,
   kVolume,
+  kAlarmRule,
+  kAlarmRoute,
 };
 
 const std::vector<Kind>& all_kinds();
@@ -236,9 +239,9 @@ struct VolumeSpec {
   PlacementSpec placement;
 };
 
-using Spec =
-    std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec, NetworkSpec,
-                 SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec, VolumeSpec>;
+using Spec = std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec,
+                          NetworkSpec, SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec,
+                          VolumeSpec, AlarmRuleSpec, AlarmRouteSpec>;
 
 // Where an object was declared, for messages.
 struct Origin {

@@ -212,6 +212,10 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       v.placement = placement_of(s);
       return v;
     }
+    case Kind::kAlarmRule:
+      return alarm_rule_from_json(s);
+    case Kind::kAlarmRoute:
+      return alarm_route_from_json(s);
   }
   return ZoneSpec{};
 }

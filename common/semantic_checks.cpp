@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/alarm_checks.h"
 #include "common/image_source.h"
 #include "common/ip_address.h"
 #include "common/printable.h"
@@ -135,6 +136,18 @@ class Checker {
         break;
       case Kind::kVolume:
         check_volume(o, doc);
+        break;
+      case Kind::kAlarmRule: {
+        check_alarm_rule(o, doc, errors_);
+        const AlarmScope& scope = o.as<AlarmRuleSpec>().scope;
+        if (!scope.tenant.empty())
+          require(doc, "/spec/scope/tenant", Kind::kTenant, scope.tenant, "tenant");
+        if (!scope.pool.empty()) require(doc, "/spec/scope/pool", Kind::kPool, scope.pool, "pool");
+        if (!scope.host.empty()) require(doc, "/spec/scope/host", Kind::kHost, scope.host, "host");
+        break;
+      }
+      case Kind::kAlarmRoute:
+        check_alarm_route(o, doc, errors_);
         break;
       default:
         break;

@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 #include <functional>
@@ -142,6 +143,18 @@ Status sm_self_test() {
 Result<Sm3Digest> sm3(std::string_view data) {
   if (Status st = sm_self_test(); !st.ok()) return st;
   return digest_with(sm3_md(), data);
+}
+
+Result<Sm3Digest> hmac_sm3(std::string_view key, std::string_view data) {
+  if (Status st = sm_self_test(); !st.ok()) return st;
+  Sm3Digest out{};
+  unsigned int length = 0;
+  if (HMAC(sm3_md(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
+           &length) == nullptr ||
+      length != out.size())
+    return ssl_failure("HMAC-SM3");
+  return out;
 }
 
 struct Sm3Hasher::Impl {

@@ -32,6 +32,9 @@ Status sm_known_answer_tests(const char* sm3_name, const char* sm4_ecb_name);
 
 Result<Sm3Digest> sm3(std::string_view data);
 
+// HMAC (RFC 2104) with SM3 over `data`: alarm webhooks sign their body with it.
+Result<Sm3Digest> hmac_sm3(std::string_view key, std::string_view data);
+
 // SM3 over several pieces, as if concatenated; no copy is made.
 class Sm3Hasher {
  public:

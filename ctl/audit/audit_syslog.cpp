@@ -14,6 +14,15 @@ constexpr int kSeverityWarning = 4;
 constexpr int kSeverityInfo = 6;
 constexpr size_t kBatch = 500;
 
+std::string object_text(const AuditRecord& r) {
+  std::string object = r.kind;
+  std::string path = r.tenant.empty() ? r.name : r.tenant + "/" + r.name;
+  if (!path.empty()) object += (object.empty() ? "" : " ") + path;
+  return object;
+}
+
+}  // namespace
+
 std::string sd_escape(const std::string& value) {
   std::string out;
   out.reserve(value.size());
@@ -24,23 +33,13 @@ std::string sd_escape(const std::string& value) {
   return out;
 }
 
-// RFC 5424 HOSTNAME: 1-255 printable US-ASCII characters, else NILVALUE.
-std::string header_host(const std::string& host) {
+std::string syslog_host(const std::string& host) {
   if (host.empty() || host.size() > 255) return "-";
   for (unsigned char c : host) {
     if (c < 33 || c > 126) return "-";
   }
   return host;
 }
-
-std::string object_text(const AuditRecord& r) {
-  std::string object = r.kind;
-  std::string path = r.tenant.empty() ? r.name : r.tenant + "/" + r.name;
-  if (!path.empty()) object += (object.empty() ? "" : " ") + path;
-  return object;
-}
-
-}  // namespace
 
 Result<SyslogTarget> parse_syslog_target(const std::string& text) {
   auto bad = [&] {
@@ -72,7 +71,7 @@ Result<SyslogTarget> parse_syslog_target(const std::string& text) {
 std::string syslog_message(const AuditRecord& r) {
   int severity = r.result == kAuditOk ? kSeverityInfo : kSeverityWarning;
   std::string out = "<" + std::to_string(kFacilityLogAudit * 8 + severity) + ">1 " +
-                    format_time_ms(r.time_ms) + " " + header_host(r.origin_host) +
+                    format_time_ms(r.time_ms) + " " + syslog_host(r.origin_host) +
                     " xcloudctl - audit [" + kAuditSdId;
   const std::pair<const char*, std::string> params[] = {
       {"seq", std::to_string(r.seq)},

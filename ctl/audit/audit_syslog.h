@@ -51,6 +51,12 @@ inline constexpr const char* kAuditSdId = "xcloudAudit@32473";
 // digest), values UTF-8 with '"', '\' and ']' escaped by '\'.
 std::string syslog_message(const AuditRecord& record);
 
+// RFC 5424 pieces shared with alarm notifications: a PARAM-VALUE with '"',
+// '\' and ']' escaped, and a HOSTNAME (1-255 printable US-ASCII characters,
+// else "-").
+std::string sd_escape(const std::string& value);
+std::string syslog_host(const std::string& host);
+
 // RFC 6587 octet counting: "LENGTH SP MESSAGE".
 std::string octet_counted(std::string_view message);
 

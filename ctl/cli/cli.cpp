@@ -59,6 +59,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_top_command(app, ctx);
   add_sla_command(app, ctx);
   add_capacity_command(app, ctx);
+  add_alarms_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

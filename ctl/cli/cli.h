@@ -73,6 +73,9 @@ void add_events_command(CLI::App& app, CliContext& ctx);
 // `collect` and `top`.
 void add_collect_command(CLI::App& app, CliContext& ctx);
 void add_top_command(CLI::App& app, CliContext& ctx);
+// `alarms` and its subcommands; the operator's changes (ack, assign, ...) under it.
+void add_alarms_command(CLI::App& app, CliContext& ctx);
+void add_alarm_action_commands(CLI::App& alarms, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);

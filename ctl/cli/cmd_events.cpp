@@ -30,17 +30,6 @@ struct EventsOptions {
   int64_t limit = 200;
 };
 
-// "1h", "2d" back from now, or a time ("2026-12-01", "2026-12-01T08:00+08:00").
-Result<int64_t> since_ms(const std::string& text, int64_t now) {
-  auto ago = parse_duration("--since", text, std::chrono::hours(24 * 400));
-  if (ago.ok()) return now - ago->count() * 1000;
-  auto at = parse_time_ms(text);
-  if (at.ok()) return *at;
-  return error(Code::kInvalidArgument, "--since: '" + text +
-                                           "': expected a duration back from now (90m, 1h, 2d) "
-                                           "or a time (2026-12-01, 2026-12-01T08:00+08:00)");
-}
-
 // A VM or host the state does not know is an error with a "did you mean";
 // one that only events still name (deleted since) is fine.
 Status check_names(Store& store, EventFilter& f, const EventsOptions& o) {
@@ -115,7 +104,7 @@ void run_events(CliContext& ctx, const EventsOptions& o) {
   EventFilter f;
   f.limit = o.limit;
   if (!o.since.empty()) {
-    auto since = since_ms(o.since, system_now_ms());
+    auto since = parse_since("--since", o.since, system_now_ms());
     if (!since.ok()) return fail(ctx, since.status().message(), kExitUsage);
     f.since_ms = *since;
   }

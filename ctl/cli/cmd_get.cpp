@@ -87,7 +87,11 @@ std::string canonical_kind(const std::string& k) {
                                                               {"placementgroup", "PlacementGroup"},
                                                               {"placementgroups", "PlacementGroup"},
                                                               {"volume", "Volume"},
-                                                              {"volumes", "Volume"}};
+                                                              {"volumes", "Volume"},
+                                                              {"alarmrule", "AlarmRule"},
+                                                              {"alarmrules", "AlarmRule"},
+                                                              {"alarmroute", "AlarmRoute"},
+                                                              {"alarmroutes", "AlarmRoute"}};
   std::string lower = k;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto it = kAliases.find(lower);

@@ -63,7 +63,7 @@ void fail(CliContext& ctx, const std::string& message, int code) {
 }
 
 struct ServeOptions {
-  std::string heartbeat = "10s", events_wait = "5s", collect = "60s";
+  std::string heartbeat = "10s", events_wait = "5s", collect = "60s", alarms = "15s";
 };
 
 void run_serve(CliContext& ctx, const ServeOptions& o) {
@@ -75,6 +75,9 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   auto collect = parse_duration("--collect", o.collect, std::chrono::hours(1));
   if (!collect.ok()) return fail(ctx, collect.status().message(), kExitUsage);
   if (collect->count() < 10) return fail(ctx, "--collect: at least 10s", kExitUsage);
+  auto alarms = parse_duration("--alarms", o.alarms, std::chrono::hours(1));
+  if (!alarms.ok()) return fail(ctx, alarms.status().message(), kExitUsage);
+  if (alarms->count() < 1) return fail(ctx, "--alarms: at least 1s", kExitUsage);
   auto state = resolve_state_path(ctx);
   if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
   {
@@ -87,7 +90,7 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
     bool busy = lock.status().code() == Code::kUnavailable;
     return fail(ctx, lock.status().message(), busy ? kExitBusy : kExitFailure);
   }
-  ServeSettings settings{*heartbeat, *wait, *collect};
+  ServeSettings settings{*heartbeat, *wait, *collect, *alarms};
   std::vector<Loop> loops = serve_loops(settings);
 
   // The signals are blocked in every thread and taken by one waiting
@@ -170,8 +173,8 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
   auto o = std::make_shared<ServeOptions>();
   auto* cmd = app.add_subcommand(
       "serve",
-      "Run the always-on controller: host heartbeats, VM lifecycle events and metrics, until "
-      "SIGTERM");
+      "Run the always-on controller: host heartbeats, VM lifecycle events, metrics and alarms, "
+      "until SIGTERM");
   cmd->add_option("--heartbeat", o->heartbeat, "How often every host is contacted (1s to 1h)")
       ->capture_default_str();
   cmd->add_option("--events-wait", o->events_wait,
@@ -180,6 +183,10 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--collect", o->collect,
                   "How often every host's metrics are collected (10s to 1h; `xcloudctl collect`)")
+      ->capture_default_str();
+  cmd->add_option("--alarms", o->alarms,
+                  "How often the alarm rules are evaluated and notifications sent (1s to 1h; "
+                  "`xcloudctl alarms evaluate`)")
       ->capture_default_str();
   cmd->footer(
       "One serve per state database (it holds STATE.serve.lock; a second one exits 75).\n"

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/printable.h"
+#include "common/time.h"
 
 namespace xc {
 
@@ -35,6 +36,16 @@ Result<std::chrono::seconds> parse_duration(const std::string& option, const std
     return error(Code::kInvalidArgument, option + ": '" + printable(text) + "' is longer than " +
                                              std::to_string(max.count()) + " s");
   return std::chrono::seconds(value * scale);
+}
+
+Result<int64_t> parse_since(const std::string& option, const std::string& text, int64_t now) {
+  auto ago = parse_duration(option, text, std::chrono::hours(24 * 400));
+  if (ago.ok()) return now - ago->count() * 1000;
+  auto at = parse_time_ms(text);
+  if (at.ok()) return *at;
+  return error(Code::kInvalidArgument, option + ": '" + printable(text) +
+                                           "': expected a duration back from now (90m, 1h, 2d) "
+                                           "or a time (2026-12-01, 2026-12-01T08:00+08:00)");
 }
 
 std::string seconds_text(std::chrono::milliseconds elapsed) {

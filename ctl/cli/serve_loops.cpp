@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ctl/alarms/alarm_loop.h"
 #include "ctl/controller/event_pull.h"
 #include "ctl/controller/heartbeat.h"
 #include "ctl/controller/watched_hosts.h"
@@ -55,6 +56,7 @@ std::vector<Loop> serve_loops(const ServeSettings& s) {
     return Status{};
   };
   loops.push_back(collect);
+  loops.push_back(alarms_loop(s.alarms));
   return loops;
 }
 

@@ -15,6 +15,7 @@ struct ServeSettings {
   std::chrono::seconds heartbeat{10};   // --heartbeat
   std::chrono::seconds events_wait{5};  // --events-wait: each long-poll's wait
   std::chrono::seconds collect{60};     // --collect: the metrics round's interval
+  std::chrono::seconds alarms{15};      // --alarms: the alarm rules' evaluation interval
 };
 
 std::vector<Loop> serve_loops(const ServeSettings& settings);

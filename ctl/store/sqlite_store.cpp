@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "ctl/store/sqlite_alarms.h"
 #include "ctl/store/sqlite_events.h"
 #include "ctl/store/sqlite_metric_rows.h"
 #include "ctl/store/sqlite_open.h"
@@ -146,9 +147,26 @@ class SqliteStore final : public Store {
   Result<MetricPrune> prune_metric_rows(int64_t raw_before_ms, int64_t rollups_before_ms) override {
     return metrics().prune(raw_before_ms, rollups_before_ms);
   }
+  Result<int64_t> insert_alarm(const AlarmRecord& alarm) override { return alarms().insert(alarm); }
+  Status update_alarm(const AlarmRecord& alarm) override { return alarms().update(alarm); }
+  Result<AlarmRecord> get_alarm(int64_t id) override { return alarms().get(id); }
+  Result<std::vector<AlarmRecord>> list_alarms(bool active_only, int64_t since_ms) override {
+    return alarms().list(active_only, since_ms);
+  }
+  Status add_alarm_note(const AlarmNote& note) override { return alarms().add_note(note); }
+  Result<std::vector<AlarmNote>> list_alarm_notes(int64_t alarm_id) override {
+    return alarms().notes(alarm_id);
+  }
+  Result<std::vector<AlarmDelivery>> list_alarm_deliveries(int64_t alarm_id) override {
+    return alarms().deliveries(alarm_id);
+  }
+  Status put_alarm_delivery(const AlarmDelivery& delivery) override {
+    return alarms().put_delivery(delivery);
+  }
 
  private:
   SqliteMetricRows metrics() { return SqliteMetricRows(db_, path_); }
+  SqliteAlarms alarms() { return SqliteAlarms(db_, path_); }
   // "state database PATH: [context: ]sqlite's message", coded by `rc`.
   Status fail(int rc, const std::string& context = "") const {
     std::string prefix = "state database " + path_ + ": ";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ctl/store/alarm_records.h"
 #include "ctl/store/metric_records.h"
 #include "ctl/store/records.h"
 
@@ -244,6 +245,54 @@ class MetricStore {
   static Status refused() { return error(Code::kInternal, "this store does not keep metrics"); }
 };
 
+// Alarms (ctl/alarms/), their history and their delivery state. The
+// defaults refuse, as the meter ones do.
+class AlarmStore {
+ public:
+  virtual ~AlarmStore() = default;
+  // Inserts `alarm` (its id ignored) and returns its id. kAlreadyExists
+  // (the database's unique index) when an alarm of the same rule and object
+  // is not cleared.
+  virtual Result<int64_t> insert_alarm(const AlarmRecord& alarm) {
+    (void)alarm;
+    return refused();
+  }
+  virtual Status update_alarm(const AlarmRecord& alarm) {  // kNotFound if absent
+    (void)alarm;
+    return refused();
+  }
+  virtual Result<AlarmRecord> get_alarm(int64_t id) {  // kNotFound if absent
+    (void)id;
+    return refused();
+  }
+  // By id: those not cleared, and (unless `active_only`) the cleared ones
+  // started or cleared at or after `since_ms`.
+  virtual Result<std::vector<AlarmRecord>> list_alarms(bool active_only, int64_t since_ms) {
+    (void)active_only, (void)since_ms;
+    return refused();
+  }
+  virtual Status add_alarm_note(const AlarmNote& note) {
+    (void)note;
+    return refused();
+  }
+  virtual Result<std::vector<AlarmNote>> list_alarm_notes(int64_t alarm_id) {  // oldest first
+    (void)alarm_id;
+    return refused();
+  }
+  virtual Result<std::vector<AlarmDelivery>> list_alarm_deliveries(int64_t alarm_id) {
+    (void)alarm_id;
+    return refused();
+  }
+  // Inserts or replaces the delivery of (alarm, route, receiver).
+  virtual Status put_alarm_delivery(const AlarmDelivery& delivery) {
+    (void)delivery;
+    return refused();
+  }
+
+ private:
+  static Status refused() { return error(Code::kInternal, "this store does not keep alarms"); }
+};
+
 // The whole state database: every concern, plus transactions spanning them
 // (a step's resource, meter and audit record commit together).
 class Store : public InventoryStore,
@@ -251,7 +300,8 @@ class Store : public InventoryStore,
               public MeterStore,
               public AddressStore,
               public EventStore,
-              public MetricStore {
+              public MetricStore,
+              public AlarmStore {
  public:
   ~Store() override = default;
 

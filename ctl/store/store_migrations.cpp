@@ -203,6 +203,53 @@ CREATE TABLE metric_rollups (
   UNIQUE (time_ms, host_id)
 );
 )sql"},
+      // Alarms (ctl/alarms/): one row per firing of a rule for an object;
+      // while it is not cleared it is the only one of that rule and object
+      // (the partial unique index). Notes are its history; deliveries what
+      // each route's receiver was sent, so dedup and repeat survive a restart.
+      {9, "alarms, alarm_notes, alarm_deliveries", R"sql(
+CREATE TABLE alarms (
+  id          INTEGER PRIMARY KEY,
+  rule        TEXT NOT NULL,
+  object      TEXT NOT NULL,
+  host        TEXT NOT NULL DEFAULT '',
+  pool        TEXT NOT NULL DEFAULT '',
+  tenant      TEXT NOT NULL DEFAULT '',
+  severity    TEXT NOT NULL CHECK (severity IN ('critical', 'major', 'minor', 'warning')),
+  state       TEXT NOT NULL CHECK (state IN ('firing', 'acknowledged', 'cleared')),
+  summary     TEXT NOT NULL DEFAULT '',
+  value       TEXT NOT NULL DEFAULT '',
+  labels_json TEXT NOT NULL DEFAULT '{}',
+  assignee    TEXT NOT NULL DEFAULT '',
+  started_ms  INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL,
+  acked_ms    INTEGER NOT NULL DEFAULT 0,
+  acked_by    TEXT NOT NULL DEFAULT '',
+  cleared_ms  INTEGER NOT NULL DEFAULT 0,
+  cleared_by  TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX alarms_active_once ON alarms (rule, object) WHERE state != 'cleared';
+CREATE INDEX alarms_by_start ON alarms (started_ms);
+CREATE TABLE alarm_notes (
+  id       INTEGER PRIMARY KEY,
+  alarm_id INTEGER NOT NULL REFERENCES alarms (id),
+  time_ms  INTEGER NOT NULL,
+  actor    TEXT NOT NULL,
+  action   TEXT NOT NULL,
+  text     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alarm_notes_by_alarm ON alarm_notes (alarm_id, id);
+CREATE TABLE alarm_deliveries (
+  alarm_id     INTEGER NOT NULL REFERENCES alarms (id),
+  route        TEXT NOT NULL,
+  receiver     TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  last_sent_ms INTEGER NOT NULL,
+  count        INTEGER NOT NULL,
+  last_error   TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (alarm_id, route, receiver)
+);
+)sql"},
   };
   return migrations;
 }

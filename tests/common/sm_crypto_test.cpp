@@ -85,3 +85,11 @@ TEST_CASE("hex round-trips and refuses bad input") {
   CHECK(!from_hex("abc").has_value());
   CHECK(!from_hex("zz").has_value());
 }
+
+TEST_CASE("hmac_sm3 matches OpenSSL's and Python's HMAC-SM3") {
+  // openssl dgst -sm3 -hmac key, and Python's hmac.new(b"key", msg, "sm3").
+  auto mac = xc::hmac_sm3("key", "The quick brown fox jumps over the lazy dog");
+  REQUIRE(mac.ok());
+  CHECK(xc::to_hex(std::string_view(reinterpret_cast<const char*>(mac->data()), mac->size())) ==
+        "bd4a34077888162b210645b8ebf74b9af357303789357a27c7fc457244ebd398");
+}

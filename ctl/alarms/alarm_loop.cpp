@@ -1,0 +1,28 @@
+#include "ctl/alarms/alarm_loop.h"
+
+#include "ctl/alarms/alarm_evaluate.h"
+#include "ctl/alarms/alarm_notifier.h"
+
+namespace xc {
+
+Loop alarms_loop(std::chrono::seconds interval) {
+  Loop loop;
+  loop.name = "alarms";
+  loop.interval = interval;
+  loop.call_timeout = std::chrono::seconds(10);
+  const AuditIdentity who = current_identity({"xcloudctl", "serve"}, "", "");
+  loop.round = [who](LoopWorld& w) -> Status {
+    auto done = evaluate_alarms(w.store, w.clock(), CandidateOptions{}, who);
+    if (!done.ok()) return done.status();
+    for (const AlarmRecord& a : done->fired) w.log.event(alarm_line(a, "fired"));
+    for (const AlarmRecord& a : done->cleared) w.log.event(alarm_line(a, "cleared"));
+    NetworkNotifier notifier;
+    auto sent = deliver_alarms(w.store, w.clock(), notifier);
+    if (!sent.ok()) return sent.status();
+    for (const std::string& line : sent->lines) w.log.event(line);
+    return Status{};
+  };
+  return loop;
+}
+
+}  // namespace xc

@@ -1,0 +1,166 @@
+#include "ctl/alarms/alarm_notifier.h"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "common/sm_crypto.h"
+#include "common/time.h"
+#include "ctl/alarms/alarm_json.h"
+#include "ctl/audit/audit_syslog.h"
+#include "ctl/report/mail.h"
+
+namespace xc {
+
+namespace {
+
+std::string this_host() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
+size_t discard(char*, size_t size, size_t n, void*) {
+  return size * n;
+}
+
+// POSTs `body` as JSON; a status outside 200-299 is an error.
+Status post_json(const std::string& url, const std::string& body,
+                 const std::vector<std::string>& headers, long timeout) {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h(curl_easy_init(), curl_easy_cleanup);
+  if (!h) return error(Code::kInternal, "POST " + url + ": curl_easy_init failed");
+  curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
+  for (const std::string& header : headers) list = curl_slist_append(list, header.c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> owned(list, curl_slist_free_all);
+  curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(h.get(), CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(h.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(h.get(), CURLOPT_TIMEOUT, timeout);
+  curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, discard);
+  CURLcode rc = curl_easy_perform(h.get());
+  if (rc != CURLE_OK)
+    return error(Code::kUnavailable, "POST " + url + ": " + curl_easy_strerror(rc));
+  long status = 0;
+  curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (status < 200 || status > 299)
+    return error(Code::kUnavailable, "POST " + url + ": HTTP status " + std::to_string(status));
+  return {};
+}
+
+Status send_webhook(const AlarmReceiver& r, const AlarmNotice& n, long timeout) {
+  std::string body = webhook_body(r, n);
+  std::vector<std::string> headers;
+  if (!r.secret_file.empty()) {
+    auto key = read_password_file(r.secret_file);
+    if (!key.ok()) return key.status();
+    auto mac = hmac_sm3(*key, body);
+    if (!mac.ok()) return mac.status();
+    headers.push_back(
+        std::string(kAlarmSignatureHeader) + ": sm3=" +
+        to_hex(std::string_view(reinterpret_cast<const char*>(mac->data()), mac->size())));
+  }
+  return post_json(r.url, body, headers, timeout);
+}
+
+Status send_sms(const AlarmReceiver& r, const AlarmNotice& n, long timeout) {
+  nlohmann::json body = {{"to", r.to}, {"text", sms_text(r, n)}};
+  return post_json(r.url, body.dump(), {}, timeout);
+}
+
+Status send_mail_notice(const AlarmReceiver& r, const AlarmNotice& n, long timeout) {
+  MailMessage m;
+  m.from = r.from.empty() ? "xcloud@" + this_host() : r.from;
+  m.to = r.to;
+  m.subject = alarm_subject(n);
+  const AlarmRecord& a = n.alarm;
+  m.text_body = alarm_subject(n) + "\n\n" + a.summary + "\n\nalarm:    " + std::to_string(a.id) +
+                "\nrule:     " + a.rule + "\nobject:   " + a.object + "\nseverity: " + a.severity +
+                "\nstate:    " + a.state + "\nvalue:    " + a.value +
+                "\nsince:    " + format_time_ms(a.started_ms) +
+                (a.cleared_ms > 0 ? "\ncleared:  " + format_time_ms(a.cleared_ms) : "") +
+                "\n\nxcloudctl alarms show " + std::to_string(a.id) + "\n";
+  SmtpOptions smtp;
+  smtp.url = r.smtp;
+  smtp.timeout_seconds = timeout;
+  return send_mail(smtp, m);
+}
+
+Status send_syslog(const AlarmReceiver& r, const AlarmNotice& n) {
+  size_t scheme = r.address.find("://");
+  if (scheme == std::string::npos)
+    return error(Code::kInvalidArgument,
+                 "syslog address " + r.address + ": expected tcp:// or tls://");
+  auto target = parse_syslog_target(r.address.substr(scheme + 3));
+  if (!target.ok()) return target.status();
+  SyslogTls tls;
+  tls.enabled = r.address.rfind("tls://", 0) == 0;
+  auto sink = connect_syslog(*target, tls);
+  if (!sink.ok()) return sink.status();
+  return (*sink)->send(octet_counted(alarm_syslog_message(n, system_now_ms(), this_host())));
+}
+
+}  // namespace
+
+std::string webhook_body(const AlarmReceiver& r, const AlarmNotice& n) {
+  nlohmann::json labels = nlohmann::json::object();
+  for (const auto& [k, v] : n.labels) labels[k] = v;
+  nlohmann::json body = {{"status", n.status}, {"repeat", n.repeat},           {"route", n.route},
+                         {"receiver", r.name}, {"alarm", alarm_json(n.alarm)}, {"labels", labels}};
+  return body.dump();
+}
+
+std::string sms_text(const AlarmReceiver& r, const AlarmNotice& n) {
+  std::string text =
+      r.text_template.empty() ? "[{severity}] {rule} {object} {state}: {summary}" : r.text_template;
+  replace_all(text, "{severity}", n.alarm.severity);
+  replace_all(text, "{rule}", n.alarm.rule);
+  replace_all(text, "{object}", n.alarm.object);
+  replace_all(text, "{state}", n.status);
+  replace_all(text, "{summary}", n.alarm.summary);
+  replace_all(text, "{value}", n.alarm.value);
+  return text;
+}
+
+std::string alarm_subject(const AlarmNotice& n) {
+  std::string status = n.status == "cleared" ? "CLEARED" : n.repeat ? "STILL FIRING" : "FIRING";
+  return "[xcloud] " + status + " " + n.alarm.severity + " " + n.alarm.rule + " " + n.alarm.object;
+}
+
+std::string alarm_syslog_message(const AlarmNotice& n, int64_t now, const std::string& host) {
+  // Facility local0 (16); critical -> crit, major -> err, minor and warning
+  // -> warning; a clear is informational.
+  const AlarmRecord& a = n.alarm;
+  int severity = a.severity == "critical" ? 2 : a.severity == "major" ? 3 : 4;
+  if (n.status == "cleared") severity = 6;
+  std::string out = "<" + std::to_string(16 * 8 + severity) + ">1 " + format_time_ms(now) + " " +
+                    syslog_host(host) + " xcloudctl - alarm [xcloudAlarm@32473";
+  const std::pair<const char*, std::string> params[] = {
+      {"id", std::to_string(a.id)}, {"rule", a.rule},
+      {"object", a.object},         {"severity", a.severity},
+      {"status", n.status},         {"state", a.state},
+      {"value", a.value},           {"since", format_time_ms(a.started_ms)}};
+  for (const auto& [name, value] : params)
+    out += std::string(" ") + name + "=\"" + sd_escape(value) + "\"";
+  out += "] \xEF\xBB\xBF" + alarm_subject(n) + ": " + a.summary;
+  return out;
+}
+
+Status NetworkNotifier::notify(const AlarmReceiver& r, const AlarmNotice& n) {
+  if (r.type == "webhook") return send_webhook(r, n, timeout_seconds_);
+  if (r.type == "sms") return send_sms(r, n, timeout_seconds_);
+  if (r.type == "mail") return send_mail_notice(r, n, timeout_seconds_);
+  if (r.type == "syslog") return send_syslog(r, n);
+  return error(Code::kInvalidArgument, "receiver " + r.name + ": unknown type " + r.type);
+}
+
+}  // namespace xc

@@ -1,0 +1,84 @@
+#include "ctl/alarms/alarm_rules.h"
+
+#include <nlohmann/json.hpp>
+
+namespace xc {
+
+const char* rule_source_name(RuleSource source) {
+  switch (source) {
+    case RuleSource::kMetric:
+      return "metric";
+    case RuleSource::kEvent:
+      return "event";
+    case RuleSource::kHeartbeat:
+      return "heartbeat";
+    case RuleSource::kPoolAllocation:
+      return "capacity";
+    case RuleSource::kAuditChain:
+      return "audit";
+  }
+  return "?";
+}
+
+const std::vector<AlarmRule>& builtin_alarm_rules() {
+  static const std::vector<AlarmRule> rules = [] {
+    std::vector<AlarmRule> r;
+    auto add = [&r](const char* name, RuleSource source, const char* severity,
+                    const char* summary) -> AlarmRuleSpec& {
+      AlarmRule rule;
+      rule.name = name;
+      rule.builtin = true;
+      rule.source = source;
+      rule.spec.severity = severity;
+      rule.spec.summary = summary;
+      r.push_back(rule);
+      return r.back().spec;
+    };
+    add(kRuleHostUnreachable, RuleSource::kHeartbeat, "critical",
+        "the host's agent does not answer the heartbeat");
+    add(kRuleVmCrashed, RuleSource::kEvent, "major", "the VM crashed").event = "crashed";
+    add(kRuleVmPaused, RuleSource::kEvent, "major", "the VM is paused (I/O error or by hand)")
+        .event = "paused";
+    AlarmRuleSpec& used =
+        add(kRulePoolUsed, RuleSource::kMetric, "major", "the host's storage pool is 90% used");
+    used.metric = "host.pool-used";
+    used.condition = {">=", 90};
+    AlarmRuleSpec& allocated = add(kRulePoolAllocation, RuleSource::kPoolAllocation, "major",
+                                   "the pool is 80% allocated: expansion is due within 7 days");
+    allocated.condition = {">=", 80};
+    add(kRuleAuditChain, RuleSource::kAuditChain, "critical", "the audit chain fails verify");
+    return r;
+  }();
+  return rules;
+}
+
+Result<std::vector<AlarmRule>> alarm_rules(Store& store) {
+  auto records = store.list_resources(std::string("AlarmRule"));
+  if (!records.ok()) return records.status();
+  std::vector<AlarmRule> out = builtin_alarm_rules();
+  for (const ResourceRecord& r : *records) {
+    nlohmann::json record = nlohmann::json::parse(r.spec_json, nullptr, false);
+    if (!record.is_object() || !record.contains("manifest") || !record["manifest"].is_object())
+      continue;
+    AlarmRule rule;
+    rule.name = r.name;
+    rule.spec = alarm_rule_from_json(record["manifest"].value("spec", nlohmann::json::object()));
+    rule.source = rule.spec.metric.empty() ? RuleSource::kEvent : RuleSource::kMetric;
+    bool replaced = false;
+    for (AlarmRule& b : out) {
+      if (b.builtin && b.name == rule.name) {
+        // Same source as the built-in's, the manifest's severity, scope and labels.
+        b.spec.severity = rule.spec.severity;
+        b.spec.scope = rule.spec.scope;
+        b.spec.labels = rule.spec.labels;
+        if (!rule.spec.summary.empty()) b.spec.summary = rule.spec.summary;
+        b.builtin = false;
+        replaced = true;
+      }
+    }
+    if (!replaced) out.push_back(std::move(rule));
+  }
+  return out;
+}
+
+}  // namespace xc
