@@ -2,6 +2,7 @@
 
 #include "ctl/alarms/alarm_evaluate.h"
 #include "ctl/alarms/alarm_notifier.h"
+#include "ctl/alarms/capacity_allocation.h"
 
 namespace xc {
 
@@ -12,7 +13,10 @@ Loop alarms_loop(std::chrono::seconds interval) {
   loop.call_timeout = std::chrono::seconds(10);
   const AuditIdentity who = current_identity({"xcloudctl", "serve"}, "", "");
   loop.round = [who](LoopWorld& w) -> Status {
-    auto done = evaluate_alarms(w.store, w.clock(), CandidateOptions{}, who);
+    CapacityAllocationSource capacity(w.clock);
+    CandidateOptions options;
+    options.allocations = &capacity;
+    auto done = evaluate_alarms(w.store, w.clock(), options, who);
     if (!done.ok()) return done.status();
     for (const AlarmRecord& a : done->fired) w.log.event(alarm_line(a, "fired"));
     for (const AlarmRecord& a : done->cleared) w.log.event(alarm_line(a, "cleared"));

@@ -1,7 +1,7 @@
 // Where the built-in "pool allocation >= 80%" rule gets each pool's allocated
-// fraction from. The capacity code (`xcloudctl capacity`) supplies the real
-// figures; until it is wired in, serve and `alarms evaluate` pass none and
-// the rule stays quiet. Implementations are used from one thread.
+// fraction from: serve and `alarms evaluate` pass CapacityAllocationSource
+// (the figures of `xcloudctl capacity`), unit tests a fake. Implementations
+// are used from one thread.
 #pragma once
 
 #include <map>

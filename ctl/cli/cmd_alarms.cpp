@@ -6,6 +6,7 @@
 #include "common/time.h"
 #include "ctl/alarms/alarm_evaluate.h"
 #include "ctl/alarms/alarm_notifier.h"
+#include "ctl/alarms/capacity_allocation.h"
 #include "ctl/cli/alarm_views.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
@@ -134,7 +135,10 @@ void run_show(CliContext& ctx, int64_t id, const std::string& output) {
 void run_evaluate(CliContext& ctx, const CLI::App& cmd) {
   auto store = open_state_for_metrics(ctx);
   if (!store) return;
-  auto done = evaluate_alarms(*store, system_now_ms(), CandidateOptions{}, audit_identity_for(cmd));
+  CapacityAllocationSource capacity(system_now_ms);
+  CandidateOptions options;
+  options.allocations = &capacity;
+  auto done = evaluate_alarms(*store, system_now_ms(), options, audit_identity_for(cmd));
   if (!done.ok()) return fail(ctx, done.status().message(), kExitFailure);
   for (const AlarmRecord& a : done->fired) ctx.out << alarm_line(a, "fired") << "\n";
   for (const AlarmRecord& a : done->cleared) ctx.out << alarm_line(a, "cleared") << "\n";

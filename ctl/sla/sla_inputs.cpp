@@ -15,16 +15,22 @@ constexpr int64_t kHourMs = 3'600'000;
 // runs on (clipped later).
 Spans spans_between(const std::vector<const EventRecord*>& events, const char* begin,
                     const char* end) {
+  // A flag and a time rather than std::optional: GCC 12 warns that the
+  // optional's value "may be used uninitialized" (a false positive) at -O2.
   Spans out;
-  std::optional<int64_t> open;
+  bool open = false;
+  int64_t open_since = 0;
   for (const EventRecord* e : events) {
-    if (e->type == begin && !open) open = e->time_ms;
+    if (e->type == begin && !open) {
+      open = true;
+      open_since = e->time_ms;
+    }
     if (e->type == end && open) {
-      out.push_back({*open, e->time_ms});
-      open.reset();
+      out.push_back({open_since, e->time_ms});
+      open = false;
     }
   }
-  if (open) out.push_back({*open, kForever});
+  if (open) out.push_back({open_since, kForever});
   return normalized(std::move(out));
 }
 
