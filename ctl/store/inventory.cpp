@@ -4,6 +4,7 @@
 
 #include "common/domain_spec.h"
 #include "common/model.h"
+#include "ctl/store/host_maintenance.h"
 
 namespace xc {
 
@@ -118,6 +119,10 @@ Result<Inventory> load_inventory(Store& store) {
     json spec = record.value("manifest", json::object()).value("spec", json::object());
     if (spec.is_object() && spec.value("maintenance", false)) in_maintenance.insert(h.name);
   }
+  if (hosts.ok())
+    for (const auto& h : *hosts)
+      if (auto on = operator_maintenance(store, h.name); on.ok() && *on)
+        in_maintenance.insert(h.name);
   if (!hosts.ok()) return hosts.status();
   if (!resources.ok()) return resources.status();
   if (!placements.ok()) return placements.status();
