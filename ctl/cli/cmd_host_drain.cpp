@@ -82,12 +82,6 @@ void run_drain(CliContext& ctx, const DrainOptions& o, const CLI::App& cmd) {
     if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
     if (Status s = settle_moves(ctx, *r.store, *r.clients, cmd); !s.ok())
       return fail(ctx, s.message() + "; nothing else was changed", kExitFailure);
-    AuditRecord record = audit_identity_for(cmd).record("Host", "", o.host, "maintenance-on");
-    record.message = "host drain";
-    Status on = record_change(log, record, nullptr, [&]() -> Status {
-      return set_operator_maintenance(*r.store, o.host, true);
-    });
-    if (!on.ok()) return fail(ctx, on.message(), kExitFailure);
   }
   ReconcileOptions options;
   options.plan.drain_hosts = {o.host};
@@ -129,10 +123,15 @@ void run_drain(CliContext& ctx, const DrainOptions& o, const CLI::App& cmd) {
                                            " VM(s) cold (a running VM stops while its disks "
                                            "are copied)",
                                        o.yes)) {
-    ctx.err << "host " << printable(o.host) << " stays in maintenance\n";
     ctx.exit_code = kExitFailure;
     return;
   }
+  // From here the host is in maintenance until an operator ends it.
+  AuditRecord record = audit_identity_for(cmd).record("Host", "", o.host, "maintenance-on");
+  Status on = record_change(log, record, nullptr, [&]() -> Status {
+    return set_operator_maintenance(*r.store, o.host, true);
+  });
+  if (!on.ok()) return fail(ctx, on.message(), kExitFailure);
   int failed = 0;
   for (const MoveOutcome& m :
        run_moves(ctx, *state, *r.clients, audit_identity_for(cmd), moves, o.parallel)) {

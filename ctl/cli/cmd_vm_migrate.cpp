@@ -223,13 +223,13 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
   r.stop_timeout_s = timeout->count();
   json record = json::parse(vm->record.spec_json, nullptr, false);
   r.spec = record.is_object() ? record.value("domain", json::object()) : json::object();
-  ctx.out << "Plan: migrate VirtualMachine " << printable(r.tenant + "/" + r.name) << " "
-          << printable(r.from_host) << " -> " << printable(r.to_host) << " ("
-          << move_mode_name(r.mode)
-          << (r.mode == MoveMode::kCold && *running == "running"
-                  ? ": the VM stops while its disks are copied"
-                  : "")
-          << ")\n";
+  std::ostream& plan = o.output == "table" ? ctx.out : ctx.err;
+  plan << "Plan: migrate VirtualMachine " << printable(r.tenant + "/" + r.name) << " "
+       << printable(r.from_host) << " -> " << printable(r.to_host) << " (" << move_mode_name(r.mode)
+       << (r.mode == MoveMode::kCold && *running == "running"
+               ? ": the VM stops while its disks are copied"
+               : "")
+       << ")\n";
   if (r.mode == MoveMode::kCold && *running == "running" &&
       !confirm_destruction(ctx, "a cold move stops the VM", o.yes)) {
     ctx.exit_code = kExitFailure;

@@ -5,8 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include "ctl/store/store_wrapper.h"
@@ -185,6 +187,50 @@ TEST_CASE("a placement change is planned as a typed migrate step, cold on simula
   auto applied = h.apply(base_cloud() + vm("db-1", "p2"));
   CHECK(applied.executed.done == 0);
   CHECK(h.domains("x86-03").empty());
+}
+
+}  // namespace xc::test
+
+namespace xc::test {
+
+TEST_CASE("a drained host's VMs are planned as migrates; a strict anti-affinity one cannot move") {
+  ApplyHarness h;
+  const std::string group =
+      "---\napiVersion: xcloud/v1\nkind: PlacementGroup\nmetadata: {name: g, tenant: "
+      "education}\nspec: {policy: anti-affinity}\n";
+  auto in_group = [](std::string yaml) {
+    size_t at = yaml.find("pool: p1}");
+    return yaml.replace(at, 9, "pool: p1, group: g}");
+  };
+  const std::string cloud =
+      base_cloud() + group + in_group(vm("a", "p1")) + in_group(vm("b", "p1")) + vm("c", "p1");
+  auto first = h.apply(cloud);
+  REQUIRE(first.executed.failed == 0);
+  std::map<std::string, std::string> host;
+  for (const auto& s : first.plan.steps)
+    if (s.kind == Kind::kVirtualMachine) host[s.name] = s.host;
+  REQUIRE(host["a"] != host["b"]);
+  const std::string drained = host["a"];
+  PlanOptions drain;
+  drain.drain_hosts = {drained};
+  auto plan = h.diff(cloud, drain);
+  REQUIRE(plan.planned.ok());
+  // a cannot go where b runs; whatever else ran on the drained host moves.
+  std::vector<std::string> moved;
+  for (const PlanStep* m : plan.plan.moves()) {
+    CHECK(m->from_host == drained);
+    CHECK(m->host != drained);
+    moved.push_back(m->name);
+  }
+  CHECK(std::find(moved.begin(), moved.end(), "a") == moved.end());
+  CHECK(moved.size() == (host["c"] == drained ? 1u : 0u));
+  REQUIRE(plan.plan.unplaceable.size() == 1);
+  CHECK(plan.plan.unplaceable[0].name == "a");
+  CHECK(plan.plan.unplaceable[0].reason.find(drained + " is being drained") != std::string::npos);
+  // Without the drain nothing moves: maintenance alone keeps running VMs.
+  PlanOptions maintenance;
+  maintenance.maintenance_hosts = {drained};
+  CHECK(h.diff(cloud, maintenance).plan.moves().empty());
 }
 
 }  // namespace xc::test
