@@ -23,6 +23,7 @@
 #include "ctl/hosts/host_object.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/migrate/vm_move.h"
+#include "ctl/store/host_maintenance.h"
 #include "ctl/store/state_path.h"
 
 namespace xc {
@@ -77,8 +78,9 @@ Result<std::string> state_on(HostClients& clients, const std::string& host,
   return std::string();
 }
 
-// Host names declared in maintenance by their stored Host manifest.
+// Whether the host is in maintenance: by its stored Host manifest or an operator.
 bool in_maintenance(Store& store, const std::string& host) {
+  if (auto on = operator_maintenance(store, host); on.ok() && *on) return true;
   auto r = store.get_resource({"Host", "", host});
   if (!r.ok()) return false;
   json rec = json::parse(r->spec_json, nullptr, false);
@@ -87,10 +89,44 @@ bool in_maintenance(Store& store, const std::string& host) {
   return spec.is_object() && spec.value("maintenance", false);
 }
 
+// Why `host` breaks the VM's strict anti-affinity group (another member runs
+// there), or "" when it does not.
+std::string anti_affinity_conflict(Store& store, const ResourceRecord& vm,
+                                   const std::string& host) {
+  auto group_of = [](const ResourceRecord& r) {
+    json rec = json::parse(r.spec_json, nullptr, false);
+    if (!rec.is_object()) return std::string();
+    json placement = rec.value("manifest", json::object())
+                         .value("spec", json::object())
+                         .value("placement", json::object());
+    return placement.is_object() ? placement.value("group", std::string()) : std::string();
+  };
+  std::string group = group_of(vm);
+  if (group.empty()) return "";
+  auto declared = store.get_resource({"PlacementGroup", vm.tenant, group});
+  if (!declared.ok()) return "";
+  json rec = json::parse(declared->spec_json, nullptr, false);
+  json spec = rec.is_object() ? rec.value("manifest", json::object()).value("spec", json::object())
+                              : json::object();
+  if (!spec.is_object() || spec.value("policy", "") != "anti-affinity" ||
+      !spec.value("strict", true))
+    return "";
+  auto vms = store.list_resources(std::string("VirtualMachine"));
+  if (!vms.ok()) return "";
+  for (const auto& other : *vms) {
+    if (other.tenant != vm.tenant || other.name == vm.name || group_of(other) != group) continue;
+    auto placed = store.get_placement(other.key());
+    if (placed.ok() && placed->host == host)
+      return host + " runs " + other.name + " of its anti-affinity group " + group;
+  }
+  return "";
+}
+
 // The host a VM goes to when none is named: another host of the same pool
-// and arch, not in maintenance, holding the fewest domains.
+// and arch, not in maintenance nor holding a member of its strict
+// anti-affinity group, holding the fewest domains.
 Result<std::string> pick_target(Store& store, const std::vector<HostRecord>& hosts,
-                                const std::string& from) {
+                                const ResourceRecord& vm, const std::string& from) {
   const HostRecord* source = nullptr;
   for (const auto& h : hosts)
     if (h.name == from) source = &h;
@@ -98,7 +134,7 @@ Result<std::string> pick_target(Store& store, const std::vector<HostRecord>& hos
   size_t fewest = SIZE_MAX;
   for (const auto& h : hosts) {
     if (h.name == from || (source && (h.pool != source->pool || h.arch != source->arch)) ||
-        in_maintenance(store, h.name))
+        in_maintenance(store, h.name) || !anti_affinity_conflict(store, vm, h.name).empty())
       continue;
     json snapshot = json::parse(h.facts_json, nullptr, false);
     if (!snapshot.is_object() || snapshot.contains("unreachableSinceMs")) continue;
@@ -183,11 +219,13 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
     return fail(ctx, "vm migrate " + o.name + ": not placed on any host", kExitFailure);
   std::string to = o.to;
   if (to.empty()) {
-    auto picked = pick_target(store, *hosts, vm->host);
+    auto picked = pick_target(store, *hosts, vm->record, vm->host);
     if (!picked.ok())
       return fail(ctx, "vm migrate " + o.name + ": " + picked.status().message(), kExitFailure);
     to = *picked;
   }
+  if (std::string why = anti_affinity_conflict(store, vm->record, to); !why.empty())
+    return fail(ctx, "vm migrate " + o.name + ": " + why + "; nothing was changed", kExitUsage);
   if (to == vm->host)
     return fail(ctx, "vm migrate " + o.name + ": already on " + to + "; nothing was changed",
                 kExitUsage);

@@ -44,6 +44,9 @@ expect_status 2 ctl vm migrate edu-portal-db-1 --live --yes
 expect_contains "$TMP/err" "--live needs a running VM and hosts of one arch and hypervisor"
 expect_status 2 ctl vm migrate edu-portal-db-1 --to "$from" --yes
 expect_contains "$TMP/err" "already on $from"
+web2=$(host_of edu-portal-web-2)
+expect_status 2 ctl vm migrate edu-portal-web-1 --to "$web2" --yes
+expect_contains "$TMP/err" "$web2 runs edu-portal-web-2 of its anti-affinity group edu-portal-web; nothing was changed"
 [ "$(host_of edu-portal-db-1)" = "$from" ] || fail "a refused move changed the placement"
 
 expect_status 0 ctl vm migrate edu-portal-db-1 --to "$to" --yes --as alice --reason CHG-15
