@@ -147,7 +147,8 @@ bool can_migrate_live(const ObservedHost& from, const ObservedHost& to) {
     const json& hv = h.facts.value("hypervisor", json::object());
     return hv.is_object() ? hv.value("type", std::string()) : std::string();
   };
-  return from.parsed.arch == to.parsed.arch && type(from) == type(to) && type(from) != "Test";
+  return from.parsed.arch == to.parsed.arch && type(from) == type(to) && type(from) != "TEST" &&
+         type(from) != "Test";
 }
 
 }  // namespace
