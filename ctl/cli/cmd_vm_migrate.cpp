@@ -149,7 +149,7 @@ Result<std::string> pick_target(Store& store, const std::vector<HostRecord>& hos
   return best;
 }
 
-// The hypervisor type the host's agent last reported ("QEMU", "Test").
+// The hypervisor type the host's agent last reported ("QEMU", "TEST").
 std::string hypervisor_of(const HostRecord& h) {
   json snapshot = json::parse(h.facts_json, nullptr, false);
   if (!snapshot.is_object()) return "";
@@ -241,8 +241,8 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
     if (h.name == to) to_arch = h.arch, to_hv = hypervisor_of(h);
   }
   // libvirt's test:/// driver (simulated hosts) migrates nothing: cold there.
-  bool can_live =
-      *running == "running" && from_arch == to_arch && from_hv == to_hv && from_hv != "Test";
+  bool can_live = *running == "running" && from_arch == to_arch && from_hv == to_hv &&
+                  from_hv != "TEST" && from_hv != "Test";
   if (o.live && !can_live)
     return fail(ctx,
                 "vm migrate " + o.name +
