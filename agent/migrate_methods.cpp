@@ -6,6 +6,7 @@
 // target (see volume_transfer.h). Thread-safe like every method.
 #include <unistd.h>
 
+#include <filesystem>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -198,6 +199,11 @@ Result<json> volume_write(AgentContext& ctx, const json& params) {
   auto data = base64_decode(params.value("data", std::string()));
   if (!data.ok()) return data.status();
   auto lock = ctx.lock_object("volume/" + *name);
+  // A simulated host's storage directory exists only once a file lands there.
+  if (ctx.test_driver) {
+    std::error_code ec;
+    std::filesystem::create_directories(ctx.config.storage_dir, ec);
+  }
   Status written = write_volume_chunk(*path, params.value("offset", int64_t{0}), *data);
   if (!written.ok()) return written;
   return json{{"name", *name}, {"written", data->size()}};
