@@ -140,6 +140,14 @@ void run_drain(CliContext& ctx, const DrainOptions& o, const CLI::App& cmd) {
       stuck.push_back(m.request.tenant + "/" + m.request.name + ": " + m.result.status().message());
     }
   }
+  // What the hosts run now, for get and describe.
+  std::set<std::string> touched = {o.host};
+  for (const auto& m : moves) touched.insert(m.to_host);
+  Status saved = save_observed(
+      *r.store, r.desired,
+      observe_hosts(*r.clients, std::vector<std::string>(touched.begin(), touched.end()),
+                    o.parallel));
+  if (!saved.ok()) print_error(ctx, "saving what the hosts run now: " + saved.message());
   for (const auto& s : stuck) print_error(ctx, "host drain " + o.host + ": cannot move " + s);
   ctx.out << "Drained " << printable(o.host) << ": " << moves.size() - failed << " moved, "
           << stuck.size() << " not moved; the host stays in maintenance"
