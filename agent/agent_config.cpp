@@ -34,9 +34,9 @@ std::string multicast_group(const std::string& text) {
 
 Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::string& file) {
   static const std::set<std::string> kKeys = {
-      "listen",      "port",       "libvirt",     "tls",     "storageDir",
-      "storagePool", "uplink",     "networkMode", "labels",  "accelerators",
-      "domainType",  "vxlanGroup", "imageDir",    "testOnly"};
+      "listen",   "port",        "libvirt",      "tls",          "storageDir", "storagePool",
+      "uplink",   "networkMode", "labels",       "accelerators", "domainType", "vxlanGroup",
+      "imageDir", "testOnly",    "migrationUri", "migrationTls"};
   AgentConfig c;
   try {
     YAML::Node root = YAML::Load(yaml_text);
@@ -62,6 +62,8 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
     if (root["storageDir"]) c.storage_dir = root["storageDir"].as<std::string>();
     if (root["storagePool"]) c.storage_pool = root["storagePool"].as<std::string>();
     if (root["imageDir"]) c.image_dir = root["imageDir"].as<std::string>();
+    if (root["migrationUri"]) c.migration_uri = root["migrationUri"].as<std::string>();
+    if (root["migrationTls"]) c.migration_tls = root["migrationTls"].as<bool>();
     if (root["uplink"]) c.uplink = root["uplink"].as<std::string>();
     if (root["networkMode"]) c.network_mode = root["networkMode"].as<std::string>();
     if (c.network_mode != "vlan" && c.network_mode != "vxlan")

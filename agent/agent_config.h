@@ -38,6 +38,11 @@ struct AgentConfig {
   // VXLAN devices flood to this multicast group (inet_ntop's text); "" keeps
   // VXLAN traffic on the host.
   std::string vxlan_group;
+  // The libvirt URI other hosts' libvirtd use to migrate a domain here
+  // ("" = qemu+tls://<hostname>/system), and whether migration data itself
+  // travels over TLS (libvirt's migrate_tls; needs the daemons' certificates).
+  std::string migration_uri;
+  bool migration_tls = false;
   std::map<std::string, std::string> labels;
   std::vector<AcceleratorMapping> accelerators;
   // Test only; left out of packaging/agent.yaml on purpose. `testOnly:

@@ -61,6 +61,8 @@ void add_domain_ensure(MethodTable& table);
 void add_domain_power(MethodTable& table);
 void add_volume_methods(MethodTable& table);
 void add_network_methods(MethodTable& table);
+// domain.migrate_prepare/migrate/job/export/import, volume.read/write/commit.
+void add_migrate_methods(MethodTable& table);
 // events.wait (long-poll for lifecycle events) and host.heartbeat.
 void add_event_methods(MethodTable& table);
 

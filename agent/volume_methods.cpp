@@ -1,4 +1,5 @@
 // volume.ensure / volume.resize / volume.delete over the agent's storage pool.
+#include "agent/guest_seed.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
 
@@ -40,6 +41,19 @@ Result<json> volume_resize(AgentContext& ctx, const json& params) {
 Result<json> volume_delete(AgentContext& ctx, const json& params) {
   auto name = param_string(params, "name");
   if (!name.ok()) return name.status();
+  // A domain's NoCloud seed ("<domain>.cidata", ext iso): left on a host a
+  // VM migrated away from.
+  if (params.value("ext", std::string("qcow2")) == "iso") {
+    const std::string suffix = ".cidata";
+    if (!valid_volume_name(*name) || name->size() <= suffix.size() ||
+        name->compare(name->size() - suffix.size(), suffix.size(), suffix) != 0)
+      return error(Code::kInvalidArgument, "volume " + *name + ": not a seed (<domain>.cidata)");
+    auto seed =
+        delete_seed_file(ctx.config.storage_dir, name->substr(0, name->size() - suffix.size()),
+                         params.value("wipe", false));
+    if (!seed.ok()) return seed.status();
+    return json{{"name", *name}, {"action", *seed ? "deleted" : "absent"}};
+  }
   return delete_volume(ctx, *name, params.value("wipe", false));
 }
 

@@ -53,6 +53,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_vm_command(app, ctx);
   add_console_command(app, ctx);
   add_host_upgrade_command(*app.get_subcommand("host"), ctx);
+  add_host_drain_commands(*app.get_subcommand("host"), ctx);
   add_serve_command(app, ctx);
   add_events_command(app, ctx);
   add_collect_command(app, ctx);

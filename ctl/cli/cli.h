@@ -63,9 +63,13 @@ void add_bill_command(CLI::App& app, CliContext& ctx);
 void add_bill_close_commands(CLI::App& bill, CliContext& ctx);
 void add_report_command(CLI::App& app, CliContext& ctx);
 void add_vm_command(CLI::App& app, CliContext& ctx);
+// `vm migrate`, under the `vm` command.
+void add_vm_migrate_command(CLI::App& vm, CliContext& ctx);
 void add_console_command(CLI::App& app, CliContext& ctx);
 // `host upgrade`, under the `host` command (made by add_pki_commands).
 void add_host_upgrade_command(CLI::App& host, CliContext& ctx);
+// `host maintenance` and `host drain`, under the `host` command.
+void add_host_drain_commands(CLI::App& host, CliContext& ctx);
 // `serve` and `heartbeat`.
 void add_serve_command(CLI::App& app, CliContext& ctx);
 // `events` and `events pull`.

@@ -11,6 +11,7 @@
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
+#include "ctl/cli/move_runner.h"
 #include "ctl/cli/plan_printer.h"
 #include "ctl/cli/price_caps_option.h"
 #include "ctl/hosts/pki_files.h"
@@ -39,9 +40,8 @@ void add_common(CLI::App* cmd, Options& o) {
       ->capture_default_str();
   cmd->add_option("--parallel", o.reconcile.parallel, "Hosts worked on at once")
       ->capture_default_str();
-  cmd->add_flag(
-      "--allow-recreate", o.reconcile.plan.allow_recreate,
-      "Recreate a VM that must change host instead of refusing the move: DESTROYS its disks");
+  cmd->add_flag("--allow-recreate", o.reconcile.plan.allow_recreate,
+                "Recreate a VM that must change host instead of migrating it: DESTROYS its disks");
   add_price_caps_option(*cmd, o.caps_file);
 }
 
@@ -90,6 +90,18 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r, const CLI::App* cha
   }
   mark("open store, check price lists");
   r.clients = std::make_unique<HostClients>(pki_files_for_state(*state), o.per_host);
+  if (changing) {
+    Status settled = settle_moves(ctx, *r.store, *r.clients, *changing);
+    if (!settled.ok()) {
+      print_error(ctx, settled.message() + "; nothing else was changed");
+      return kExitFailure;
+    }
+  } else if (auto moves = r.store->list_moves(); moves.ok()) {
+    for (const auto& m : *moves)
+      ctx.err << "warning: the move of " << printable(m.tenant + "/" + m.name) << " "
+              << printable(m.from_host) << " -> " << printable(m.to_host)
+              << " is unfinished; the next apply or 'vm migrate' finishes it\n";
+  }
   Status planned = plan_reconcile(r, o.reconcile);
   timings.insert(timings.end(), r.timings.begin(), r.timings.end());
   if (std::getenv("XCLOUD_TIMING"))
@@ -142,8 +154,10 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
       "Examples:\n  xcloudctl apply -f examples/\n  xcloudctl apply -f manifests/ --prune --yes\n\n"
       "A step that destroys data (a VM delete, a disk removed, a recreate, a prune) runs only\n"
       "with --yes or after typing yes on a terminal; without a terminal apply refuses (exit 1).\n"
-      "A VM whose placement must change is a move; moves are refused (exit 1) until xcloud\n"
-      "migrates VMs, unless --allow-recreate deletes the VM and creates it blank.\n"
+      "A VM whose placement must change is migrated (> migrate ... (live|cold)): live when it\n"
+      "runs and both hosts have one arch, else cold (stopped, disks copied, started there); a\n"
+      "cold move needs --yes or a typed yes. --allow-recreate deletes it and creates it blank.\n"
+      "A move left unfinished by an earlier run is finished or rolled back first.\n"
       "Changes that need a guest restart are left pending unless --allow-restart is given.\n"
       "A disk smaller than the state records (a shrink) is refused (exit 2) before any host\n"
       "is changed.\n"
@@ -168,8 +182,13 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = r.plan.has_changes() ? kExitFailure : kExitOk;
       return;
     }
-    if (!r.plan.moves().empty()) {
-      ctx.err << "xcloudctl: " << move_refusal(r.plan) << " Nothing was changed\n";
+    int cold = 0;
+    for (const PlanStep* m : r.plan.moves()) cold += m->move_mode == "cold";
+    if (cold > 0 && !confirm_destruction(ctx,
+                                         "the plan moves " + std::to_string(cold) +
+                                             " VM(s) cold (a running VM stops while its disks "
+                                             "are copied)",
+                                         o.yes)) {
       ctx.exit_code = kExitFailure;
       return;
     }
@@ -200,13 +219,41 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
     bool tty = isatty(STDOUT_FILENO) && &ctx.out == &std::cout;
     LineStatus lines(ctx.out);
     TerminalStatus terminal(ctx.out);
-    ExecutionResult result = execute_plan(r.plan, *r.clients, recorder, exec,
+    // Moves run after the other steps: the targets' networks and groups come first.
+    Plan without_moves = r.plan;
+    std::erase_if(without_moves.steps,
+                  [](const PlanStep& s) { return s.action == StepAction::kMove; });
+    ExecutionResult result = execute_plan(without_moves, *r.clients, recorder, exec,
                                           tty ? static_cast<ApplyStatus&>(terminal) : lines);
+    std::vector<MoveRequest> moves;
+    for (const PlanStep* m : r.plan.moves()) {
+      auto request = move_request(r, *m);
+      if (request.ok()) {
+        moves.push_back(*request);
+      } else {
+        ++result.failed;
+        result.failures.push_back(describe_step(*m) + ": " + request.status().message());
+      }
+    }
+    auto state_path = resolve_state_path(ctx);
+    for (const MoveOutcome& m : run_moves(ctx, state_path.ok() ? *state_path : "", *r.clients, who,
+                                          moves, o.reconcile.parallel)) {
+      if (m.result.ok()) {
+        ++result.done;
+      } else {
+        ++result.failed;
+        result.failures.push_back("migrate VirtualMachine " + m.request.tenant + "/" +
+                                  m.request.name + ": " + m.result.status().message());
+      }
+    }
     for (const auto& f : result.failures) ctx.err << "error: " << f << "\n";
     for (const auto& w : recorder.warnings()) ctx.err << "warning: " << w << "\n";
     // What the hosts run now, for get and describe.
     std::set<std::string> touched;
-    for (const auto& s : r.plan.steps) touched.insert(s.host);
+    for (const auto& s : r.plan.steps) {
+      touched.insert(s.host);
+      if (!s.from_host.empty()) touched.insert(s.from_host);
+    }
     std::vector<std::string> hosts(touched.begin(), touched.end());
     Status saved =
         save_observed(*r.store, r.desired, observe_hosts(*r.clients, hosts, o.reconcile.parallel));

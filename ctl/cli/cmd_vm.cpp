@@ -212,11 +212,13 @@ void add_verb(CLI::App& vm, CliContext& ctx, const std::string& verb, const std:
 }  // namespace
 
 void add_vm_command(CLI::App& app, CliContext& ctx) {
-  auto* vm = app.add_subcommand("vm", "Power a VM on, off or through a reboot on its host");
+  auto* vm = app.add_subcommand(
+      "vm", "Power a VM on, off or through a reboot on its host, or move it to another");
   vm->require_subcommand(1);
   vm->footer(
       "Examples:\n  xcloudctl vm stop edu-portal-web-1 --timeout 60s\n"
-      "  xcloudctl vm reboot edu-portal-web-1 edu-portal-web-2 --tenant education\n\n"
+      "  xcloudctl vm reboot edu-portal-web-1 edu-portal-web-2 --tenant education\n"
+      "  xcloudctl vm migrate edu-portal-web-1 --to x86-02\n\n"
       "Run 'xcloudctl vm COMMAND --help' for a command's options.");
   add_verb(*vm, ctx, "start", "Start stopped VMs",
            "  xcloudctl vm start edu-portal-web-1\n  xcloudctl vm start web-1 web-2 --tenant "
@@ -232,6 +234,7 @@ void add_vm_command(CLI::App& app, CliContext& ctx) {
   add_verb(*vm, ctx, "reboot", "Reboot VMs: ask the guest (ACPI), or reset with --force",
            "  xcloudctl vm reboot edu-portal-web-1\n  xcloudctl vm reboot edu-portal-web-1 "
            "--force   # hard reset");
+  add_vm_migrate_command(*vm, ctx);
 }
 
 }  // namespace xc

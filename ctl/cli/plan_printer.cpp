@@ -33,7 +33,7 @@ void print_plan(const Plan& plan, std::ostream& out) {
     if (s.action == StepAction::kEnsureSecurityGroup && s.reason == StepReason::kNew) mark = '+';
     out << mark << " " << printable(describe_step(s));
     if (s.action == StepAction::kMove)
-      out << " (pool " << s.from_pool << " -> " << s.to_pool << ")";
+      out << " (" << s.move_mode << ", pool " << s.from_pool << " -> " << s.to_pool << ")";
     else if (s.reason != StepReason::kNone)
       out << " (" << printable(s.reason_text()) << ")";
     out << "\n";
@@ -69,21 +69,6 @@ void print_plan(const Plan& plan, std::ostream& out) {
       << plan.unchanged.size() << " unchanged.\n";
   Destruction d = plan.destruction();
   if (d.any()) out << destruction_line(d) << "\n";
-}
-
-std::string move_refusal(const Plan& plan) {
-  std::string out;
-  for (const PlanStep* s : plan.moves()) {
-    out += "VirtualMachine " + s->key().str() + " must move from " + s->from_host + " to " +
-           s->host + " (pool " + s->from_pool + " -> " + s->to_pool +
-           "), and xcloud cannot migrate VMs yet.\n";
-    out += "  Recreating it on " + s->host +
-           " would lose its disks: " + (s->disks.empty() ? std::string("(none)") : disk_list(*s)) +
-           " (" + std::to_string(s->destroyed_gib()) + " GiB).\n";
-  }
-  out +=
-      "Keep the old placement, or pass --allow-recreate to delete these VMs and create them blank.";
-  return out;
 }
 
 void LineStatus::step_finished(const PlanStep& step, const Status& status) {

@@ -19,10 +19,6 @@ void print_plan(const Plan& plan, std::ostream& out);
 // "Destroys: 2 VMs, 3 disks, 780 GiB".
 std::string destruction_line(const Destruction& d);
 
-// Why a plan with moves is refused: one paragraph per move naming the VM,
-// both hosts and the disks a recreate would lose.
-std::string move_refusal(const Plan& plan);
-
 // One line per finished step, flushed, so logs survive a kill.
 class LineStatus : public ApplyStatus {
  public:

@@ -9,6 +9,7 @@
 
 namespace xc {
 
+// In maintenance when its manifest or an operator (host maintenance) says so.
 Object host_object(Store& store, const HostRecord& h);
 
 }  // namespace xc

@@ -11,13 +11,14 @@ namespace xc {
 ExecutionResult execute_plan(const Plan& plan, HostClients& clients, StepRecorder& recorder,
                              const ExecutorOptions& options, ApplyStatus& status) {
   std::map<std::string, std::vector<const PlanStep*>> by_host;
-  for (const auto& s : plan.steps) by_host[s.host].push_back(&s);
+  for (const auto& s : plan.steps)
+    if (s.action != StepAction::kMove) by_host[s.host].push_back(&s);  // ctl/migrate moves VMs
   std::vector<std::string> hosts;
   for (const auto& [h, _] : by_host) hosts.push_back(h);
 
   ExecutionResult result;
   std::mutex result_mutex;
-  status.plan_started(plan.steps.size());
+  status.plan_started(plan.steps.size() - plan.moves().size());
 
   auto run_step = [&](const PlanStep& step) {
     Status outcome;

@@ -43,7 +43,7 @@ struct ExecutorOptions {
   bool allow_restart = false;
 };
 
-// The plan must hold no kMove step (moves are refused before execution).
+// kMove steps are skipped: ctl/migrate runs them (two hosts, a journal).
 ExecutionResult execute_plan(const Plan& plan, HostClients& clients, StepRecorder& recorder,
                              const ExecutorOptions& options, ApplyStatus& status);
 

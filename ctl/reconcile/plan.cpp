@@ -9,7 +9,7 @@ constexpr ActionInfo kActions[] = {
     {"ensure-securitygroup", 0, "securitygroup.ensure", '~'},
     {"delete", 1, "domain.delete", '-'},
     {"forget", 1, nullptr, '-'},
-    {"move", 2, nullptr, '>'},
+    {"migrate", 2, nullptr, '>'},
     {"create", 2, "domain.ensure", '+'},
     {"update", 2, "domain.ensure", '~'},
     {"start", 2, "domain.ensure", '~'},
@@ -128,7 +128,10 @@ nlohmann::json Plan::to_json() const {
                         {"name", s.name},
                         {"host", s.host}};
     if (s.action == StepAction::kMove)
-      j.update({{"fromHost", s.from_host}, {"fromPool", s.from_pool}, {"toPool", s.to_pool}});
+      j.update({{"fromHost", s.from_host},
+                {"fromPool", s.from_pool},
+                {"toPool", s.to_pool},
+                {"mode", s.move_mode}});
     if (!s.changes.empty()) j["changes"] = s.changes;
     if (!s.live.empty()) j["live"] = s.live;
     if (!s.restart.empty()) j["restart"] = s.restart;

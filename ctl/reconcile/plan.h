@@ -18,7 +18,7 @@ enum class StepAction {
   kEnsureSecurityGroup,  // securitygroup.ensure where a VM using the group runs
   kDelete,               // domain.delete: the domain and its disks are destroyed
   kForget,               // store only: a pruned VM no host holds any more
-  kMove,                 // the VM must change host; a migration (refused until moves exist)
+  kMove,                 // the VM must change host: a migration ("migrate"), live or cold
   kCreate,               // domain.ensure of a new VM
   kUpdate,               // domain.ensure of a changed or drifted VM
   kStart,                // domain.ensure of a VM that should run but is stopped
@@ -71,6 +71,7 @@ struct PlanStep {
   std::string tenant, name, host;
   std::string from_host;             // kMove: where the VM runs now
   std::string from_pool, to_pool;    // kMove: the pools of the two hosts
+  std::string move_mode;             // kMove: "live" (running, same arch) or "cold"
   nlohmann::json params;             // the agent request's params
   std::vector<std::string> changes;  // field-level, "spec.cpus: 2 -> 4"
   std::vector<std::string> live, restart;

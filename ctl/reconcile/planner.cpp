@@ -46,7 +46,8 @@ PlanStep object_step(StepAction action, Kind kind, const ObjectMeta& meta, const
 
 // Hosts as the scheduler sees them, from their facts and manifests.
 std::vector<HostCapacity> capacities(const DesiredState& desired,
-                                     const std::map<std::string, const ObservedHost*>& seen) {
+                                     const std::map<std::string, const ObservedHost*>& seen,
+                                     const PlanOptions& options) {
   std::map<std::string, std::string> pool_zone;
   for (const auto& p : desired.pools) pool_zone[p.name] = p.zone;
   std::vector<HostCapacity> out;
@@ -64,7 +65,9 @@ std::vector<HostCapacity> capacities(const DesiredState& desired,
     c.memory_mib = f.memory_mib;
     for (const auto& a : f.accelerators)
       if (!a.type.empty() && a.used_by.empty()) ++c.accelerators[a.type];  // free ones
-    c.maintenance = h->as<HostSpec>().maintenance;
+    c.draining = options.drain_hosts.count(c.name) > 0;
+    c.maintenance =
+        h->as<HostSpec>().maintenance || c.draining || options.maintenance_hosts.count(c.name) > 0;
     out.push_back(c);
   }
   return out;
@@ -135,6 +138,17 @@ PlanStep vm_delete(const std::string& tenant, const std::string& name, const std
   del.detail = std::move(detail);
   del.disks = std::move(disks);
   return del;
+}
+
+// libvirt migrates a running domain between two hosts of one arch and one
+// hypervisor; the test:/// driver of simulated hosts migrates nothing.
+bool can_migrate_live(const ObservedHost& from, const ObservedHost& to) {
+  auto type = [](const ObservedHost& h) {
+    const json& hv = h.facts.value("hypervisor", json::object());
+    return hv.is_object() ? hv.value("type", std::string()) : std::string();
+  };
+  return from.parsed.arch == to.parsed.arch && type(from) == type(to) && type(from) != "TEST" &&
+         type(from) != "Test";
 }
 
 }  // namespace
@@ -212,7 +226,7 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
     demands.push_back(d);
   }
   ScheduleResult placed =
-      schedule(capacities(desired, seen), desired.pools, desired.groups, demands);
+      schedule(capacities(desired, seen, options), desired.pools, desired.groups, demands);
   plan.unplaceable = placed.failures;
   std::string unreachable;  // hosts left out of scheduling, named so a reason is not misread
   for (const auto& h : observed)
@@ -293,6 +307,15 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
       step.reason = StepReason::kPlacementChanged;
       step.detail = p->second->reason;
       step.disks = held();
+      // Live when it runs and both hosts have one arch; else it moves cold.
+      const ObservedDomain* now_there = nullptr;
+      for (const auto& [h, d] : r->second)
+        if (h == *leaving) now_there = d;
+      step.move_mode = now_there && now_there->state == "running" && seen.count(*leaving) &&
+                               can_migrate_live(*seen[*leaving], *seen[host])
+                           ? "live"
+                           : "cold";
+      groups_for_steps.insert(groups.begin(), groups.end());  // the target needs its groups
       plan.steps.push_back(step);
       continue;
     }

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct PlanOptions {
   bool allow_recreate =
       false;  // a VM that must change host is deleted and created blank, not moved
   std::string manifest_set = "default";
+  // In maintenance by an operator (ctl/store/host_maintenance.h), as if their
+  // Host manifest said so; drained hosts also lose every VM they run (moves).
+  std::set<std::string> maintenance_hosts;
+  std::set<std::string> drain_hosts;
 };
 
 Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& observed,

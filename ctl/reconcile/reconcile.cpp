@@ -5,6 +5,7 @@
 #include "ctl/billing/metering.h"
 #include "ctl/reconcile/quota.h"
 #include "ctl/reconcile/refused_changes.h"
+#include "ctl/store/host_maintenance.h"
 
 namespace xc {
 
@@ -174,6 +175,11 @@ Status plan_reconcile(Reconcile& r, const ReconcileOptions& options) {
   auto groups = stored_security_groups(*r.store);
   if (!groups.ok()) return groups.status();
   plan_options.stored_groups = std::move(*groups);
+  for (const Object* h : r.desired.hosts) {
+    auto on = operator_maintenance(*r.store, h->meta.name);
+    if (!on.ok()) return on.status();
+    if (*on) plan_options.maintenance_hosts.insert(h->meta.name);
+  }
   timer.mark("read store");
   r.plan = make_plan(r.desired, r.observed, r.stored, plan_options);
   r.plan.addresses_allocated = r.addresses.added;

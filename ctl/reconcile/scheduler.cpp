@@ -124,6 +124,7 @@ std::optional<std::string> Scheduler::keep(const VmDemand& vm) {
   auto found = host_index_.find(vm.current_host);
   if (found == host_index_.end()) return vm.current_host + " is gone";
   const HostLoad& load = loads_[found->second];
+  if (load.host.draining) return vm.current_host + " is being drained";
   const HostVerdict verdict = check_host(load, vm, true);
   if (verdict.failed != HostFilter::kNone)
     return vm.current_host + " " + refusal(load, vm, verdict);

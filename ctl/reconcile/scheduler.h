@@ -26,6 +26,7 @@ struct HostCapacity {
   // already subtracted; devices for VMs placed in this run are not.
   std::map<std::string, int64_t> accelerators;
   bool maintenance = false;  // receives no new VMs; VMs already there stay
+  bool draining = false;     // being drained (host drain): every VM there must leave
 };
 
 struct PoolPolicy {

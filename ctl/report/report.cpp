@@ -98,11 +98,11 @@ bool removes_vm(const AuditRecord& r) {
   return !relocates_vm(r) && r.message.find(": duplicate (") == std::string::npos;
 }
 
-// A VM that changed host: its `move` record, or the create of its new copy
+// A VM that changed host: its `migrate` (or older `move`) record, or the create of its new copy
 // ("host h2: placement no longer valid ..."), or a create paired with a
 // relocating delete of the same VM in the period (`relocated`).
 bool moves_vm(const AuditRecord& r, const std::set<std::string>& relocated) {
-  if (r.action == "move") return true;
+  if (r.action == "move" || r.action == "migrate") return true;
   if (r.action != "create") return false;
   return r.message.find(": placement no longer valid") != std::string::npos ||
          relocated.count(vm_key(r.tenant, r.name)) > 0;

@@ -5,6 +5,7 @@
 #include "common/domain_spec.h"
 #include "common/model.h"
 #include "common/money.h"
+#include "ctl/store/host_maintenance.h"
 
 namespace xc {
 
@@ -141,6 +142,10 @@ Result<Inventory> load_inventory(Store& store) {
   }
   auto overcommits = pool_overcommits(store);
   if (!overcommits.ok()) return overcommits.status();
+  if (hosts.ok())
+    for (const auto& h : *hosts)
+      if (auto on = operator_maintenance(store, h.name); on.ok() && *on)
+        in_maintenance.insert(h.name);
   if (!hosts.ok()) return hosts.status();
   if (!resources.ok()) return resources.status();
   if (!placements.ok()) return placements.status();

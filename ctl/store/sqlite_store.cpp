@@ -12,6 +12,7 @@
 #include "ctl/store/sqlite_alarms.h"
 #include "ctl/store/sqlite_events.h"
 #include "ctl/store/sqlite_metric_rows.h"
+#include "ctl/store/sqlite_moves.h"
 #include "ctl/store/sqlite_open.h"
 #include "ctl/store/sqlite_statement.h"
 #include "ctl/store/state_file.h"
@@ -74,7 +75,7 @@ Status make_parent_dirs(const std::string& path) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, sqlite3* db)
-      : path_(std::move(path)), db_(db), events_(db_, path_) {}
+      : path_(std::move(path)), db_(db), events_(db_, path_), moves_(db_, path_) {}
   ~SqliteStore() override { sqlite3_close_v2(db_); }
 
   Status open(const std::vector<Migration>& migrations, int target_version, OpenMode mode);
@@ -130,6 +131,11 @@ class SqliteStore final : public Store {
     return events_.get_cursor(host);
   }
   Status put_event_cursor(const EventCursor& cursor) override { return events_.put_cursor(cursor); }
+  Status put_move(const MoveRecord& move) override { return moves_.put(move); }
+  Result<std::vector<MoveRecord>> list_moves() override { return moves_.list(); }
+  Status delete_move(const std::string& tenant, const std::string& name) override {
+    return moves_.remove(tenant, name);
+  }
   Result<int64_t> metric_object_id(const std::string& kind, const std::string& tenant,
                                    const std::string& name) override {
     return metrics().object_id(kind, tenant, name);
@@ -199,6 +205,7 @@ class SqliteStore final : public Store {
   std::string path_;
   sqlite3* db_;
   SqliteEvents events_;
+  SqliteMoves moves_;
   int depth_ = 0;  // transact() nesting
 };
 

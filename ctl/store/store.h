@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "ctl/store/alarm_records.h"
 #include "ctl/store/metric_records.h"
+#include "ctl/store/move_records.h"
 #include "ctl/store/records.h"
 
 namespace xc {
@@ -293,6 +294,28 @@ class AlarmStore {
   static Status refused() { return error(Code::kInternal, "this store does not keep alarms"); }
 };
 
+// The move journal (ctl/migrate/): VMs being moved between hosts. The
+// defaults refuse, as the meter ones do.
+class MoveStore {
+ public:
+  virtual ~MoveStore() = default;
+  // Inserts the move, or updates the VM's move (started_ms kept).
+  virtual Status put_move(const MoveRecord& move) {
+    (void)move;
+    return refused();
+  }
+  // Every move in the journal, oldest first.
+  virtual Result<std::vector<MoveRecord>> list_moves() { return refused(); }
+  // Ends the VM's move (absent is fine).
+  virtual Status delete_move(const std::string& tenant, const std::string& name) {
+    (void)tenant, (void)name;
+    return refused();
+  }
+
+ private:
+  static Status refused() { return error(Code::kInternal, "this store does not keep moves"); }
+};
+
 // The whole state database: every concern, plus transactions spanning them
 // (a step's resource, meter and audit record commit together).
 class Store : public InventoryStore,
@@ -301,7 +324,8 @@ class Store : public InventoryStore,
               public AddressStore,
               public EventStore,
               public MetricStore,
-              public AlarmStore {
+              public AlarmStore,
+              public MoveStore {
  public:
   ~Store() override = default;
 

@@ -250,6 +250,25 @@ CREATE TABLE alarm_deliveries (
   PRIMARY KEY (alarm_id, route, receiver)
 );
 )sql"},
+      // The move journal: one row per VM being moved between hosts, written
+      // before each phase of the move and deleted when it is done, so the
+      // next apply or `vm migrate` finishes or rolls back a move that was
+      // interrupted (ctl/migrate/).
+      {10, "vm_moves", R"sql(
+CREATE TABLE vm_moves (
+  tenant     TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  domain     TEXT NOT NULL,
+  from_host  TEXT NOT NULL,
+  to_host    TEXT NOT NULL,
+  mode       TEXT NOT NULL CHECK (mode IN ('live', 'cold')),
+  phase      TEXT NOT NULL,
+  spec_json  TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (tenant, name)
+);
+)sql"},
   };
   return migrations;
 }

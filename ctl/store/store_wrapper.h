@@ -119,6 +119,11 @@ class StoreWrapper : public Store {
   Status put_event_cursor(const EventCursor& cursor) override {
     return target_->put_event_cursor(cursor);
   }
+  Status put_move(const MoveRecord& move) override { return target_->put_move(move); }
+  Result<std::vector<MoveRecord>> list_moves() override { return target_->list_moves(); }
+  Status delete_move(const std::string& tenant, const std::string& name) override {
+    return target_->delete_move(tenant, name);
+  }
 
  private:
   std::unique_ptr<Store> target_;

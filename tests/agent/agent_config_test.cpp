@@ -60,3 +60,16 @@ TEST_CASE("testOnly sets the protocol and version the agent claims, and nothing 
   CHECK(other.status().message() ==
         "agent.yaml:1:12: testOnly takes protocol and version (at most 64 characters each)");
 }
+
+TEST_CASE("agent config: where other hosts migrate to, and whether migration data uses TLS") {
+  auto c = xc::parse_agent_config(
+      "migrationUri: \"qemu+ext://vh-b/system?command=/srv/vh-b/connect\"\nmigrationTls: true\n",
+      "agent.yaml");
+  REQUIRE(c.ok());
+  CHECK(c->migration_uri == "qemu+ext://vh-b/system?command=/srv/vh-b/connect");
+  CHECK(c->migration_tls);
+  auto d = xc::parse_agent_config("port: 7701\n", "agent.yaml");
+  REQUIRE(d.ok());
+  CHECK(d->migration_uri.empty());  // qemu+tls://HOSTNAME/system, made by the agent
+  CHECK_FALSE(d->migration_tls);
+}

@@ -96,4 +96,9 @@ nlohmann::json InProcessFleet::call(const std::string& name, const std::string& 
   return service->handle({{"id", 1}, {"method", method}, {"params", params}});
 }
 
+std::string InProcessFleet::dir(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return hosts_.at(name).libvirt->dir();
+}
+
 }  // namespace xc::testing

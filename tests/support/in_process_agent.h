@@ -32,6 +32,8 @@ class InProcessFleet {
   // The host's own libvirt connection (a test:/// driver's state is private to
   // its connection): to change a domain behind xcloud's back, as virsh would.
   virConnectPtr libvirt(const std::string& name);
+  // The host's own directory (its agent's storageDir is "<dir>/disks").
+  std::string dir(const std::string& name);
   // Calls the host's agent directly (to look at or change a host behind xcloud's back).
   nlohmann::json call(const std::string& name, const std::string& method,
                       const nlohmann::json& params = {});

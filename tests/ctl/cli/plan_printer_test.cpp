@@ -21,12 +21,15 @@ PlanStep vm_step(StepAction action, const std::string& name, const std::string& 
 
 }  // namespace
 
-TEST_CASE("plan printer: a move, a prune and a removed disk, with the total they destroy") {
+TEST_CASE(
+    "plan printer: a migrate with its mode, a prune and a removed disk, with the total they "
+    "destroy") {
   Plan plan;
   PlanStep move = vm_step(StepAction::kMove, "edu-portal-db-1", "x86-03");
   move.from_host = "x86-01";
   move.from_pool = "erlonglu";
   move.to_pool = "erlonglu2";
+  move.move_mode = "cold";
   move.reason = StepReason::kPlacementChanged;
   move.detail = "x86-01 is in pool erlonglu, not erlonglu2";
   move.disks = {{"root", 100}, {"edu-portal-db-1-data", 500}};
@@ -43,8 +46,8 @@ TEST_CASE("plan printer: a move, a prune and a removed disk, with the total they
   std::ostringstream out;
   print_plan(plan, out);
   CHECK(out.str() ==
-        "> move VirtualMachine education/edu-portal-db-1 x86-01 -> x86-03 (pool erlonglu -> "
-        "erlonglu2)\n"
+        "> migrate VirtualMachine education/edu-portal-db-1 x86-01 -> x86-03 (cold, pool erlonglu "
+        "-> erlonglu2)\n"
         "      why: x86-01 is in pool erlonglu, not erlonglu2\n"
         "- delete VirtualMachine education/old-1 on x86-02 (pruned: no longer declared)\n"
         "      DESTROYS 240 GiB: root 40 GiB, data 200 GiB\n"
@@ -54,15 +57,6 @@ TEST_CASE("plan printer: a move, a prune and a removed disk, with the total they
         "Plan: 0 to create, 1 to update, 0 to start, 1 to move, 1 to delete, 0 network changes, "
         "0 security group changes, 0 to record, 0 unchanged.\n"
         "Destroys: 1 VM, 3 disks, 260 GiB\n");
-
-  CHECK(
-      move_refusal(plan) ==
-      "VirtualMachine education/edu-portal-db-1 must move from x86-01 to x86-03 (pool erlonglu -> "
-      "erlonglu2), and xcloud cannot migrate VMs yet.\n"
-      "  Recreating it on x86-03 would lose its disks: root 100 GiB, edu-portal-db-1-data 500 GiB "
-      "(600 GiB).\n"
-      "Keep the old placement, or pass --allow-recreate to delete these VMs and create them "
-      "blank.");
 }
 
 TEST_CASE("plan printer: a plan that destroys nothing has no Destroys line") {

@@ -35,8 +35,8 @@ TEST_CASE(
   auto moved = h.diff(base_cloud() + vm("db-1", "p2") + volume("db-1-data", "db-1", 500, "p2"));
   REQUIRE(moved.planned.ok());
   CHECK(step_lines(moved.plan) ==
-        std::vector<std::string>{"move VirtualMachine education/db-1 " + first.plan.steps[0].host +
-                                 " -> x86-03"});
+        std::vector<std::string>{"migrate VirtualMachine education/db-1 " +
+                                 first.plan.steps[0].host + " -> x86-03"});
   REQUIRE(moved.plan.moves().size() == 1);
   const PlanStep& m = *moved.plan.moves().front();
   CHECK(m.from_pool == "p1");

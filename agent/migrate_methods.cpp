@@ -1,0 +1,317 @@
+// Moving a domain between hosts. Live: domain.migrate_prepare on the target
+// (pool, filters, the disks' volumes at the same size), then domain.migrate
+// on the source (libvirt peer-to-peer straight to the target's libvirtd),
+// domain.job for progress and, on the target, the completed job's figures.
+// Cold: volume.read on the source, volume.write and volume.commit on the
+// target (see volume_transfer.h). Thread-safe like every method.
+#include <unistd.h>
+
+#include <filesystem>
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "agent/domain_inventory.h"
+#include "agent/nic_filters.h"
+#include "agent/rpc_service.h"
+#include "agent/storage_pool.h"
+#include "agent/volume_transfer.h"
+#include "common/domain_spec.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+// Where other hosts' libvirtd reach this one for a migration.
+std::string migration_uri(const AgentContext& ctx) {
+  if (!ctx.config.migration_uri.empty()) return ctx.config.migration_uri;
+  char name[256] = {0};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return std::string("qemu+tls://") + name + "/system";
+}
+
+int state_of(virDomainPtr d) {
+  int state = 0, reason = 0;
+  return virDomainGetState(d, &state, &reason, 0) == 0 ? state : -1;
+}
+
+Result<json> migrate_prepare(AgentContext& ctx, const json& params) {
+  auto parsed = domain_spec_from_json(params.value("spec", json::object()));
+  if (!parsed.ok()) return parsed.status();
+  const DomainSpec& spec = *parsed;
+  const std::string name = domain_name(spec);
+  if (virDomainPtr raw = virDomainLookupByName(ctx.conn, name.c_str())) {
+    Domain here(raw);
+    if (state_of(here.get()) == VIR_DOMAIN_RUNNING)
+      return error(Code::kAlreadyExists,
+                   "domain " + name + ": already running on this host; refusing a second copy");
+  } else {
+    virResetLastError();
+  }
+  json result = {{"domain", name},
+                 {"uri", migration_uri(ctx)},
+                 {"tls", ctx.config.migration_tls},
+                 {"volumes", json::array()}};
+  Status filters = ensure_nic_filters(ctx, spec, result);
+  if (!filters.ok()) return filters;
+  for (const auto& disk : spec.disks) {
+    std::string file = disk_file_name(spec, disk);
+    VolumeRequest req{file.substr(0, file.size() - 6), disk.size_gib, disk.image};
+    req.backing_format = disk.image_format;
+    req.backing_sha256 = disk.image_sha256;
+    auto made = ensure_volume(ctx, req);
+    if (!made.ok()) return made.status();
+    result["volumes"].push_back(*made);
+  }
+  return result;
+}
+
+// A typed parameter list freed on scope exit.
+struct TypedParams {
+  virTypedParameterPtr params = nullptr;
+  int n = 0, max = 0;
+  ~TypedParams() { virTypedParamsFree(params, n); }
+};
+
+Result<json> domain_migrate(AgentContext& ctx, const json& params) {
+  auto name = param_string(params, "name");
+  if (!name.ok()) return name.status();
+  auto uri = param_string(params, "uri");
+  if (!uri.ok()) return uri.status();
+  if (uri->size() > 1024 || uri->rfind("qemu+", 0) != 0)
+    return error(Code::kInvalidArgument, "params.uri: expected a qemu+TRANSPORT:// libvirt URI");
+  int64_t bandwidth = params.value("bandwidth_mib", int64_t{0});
+  if (bandwidth < 0 || bandwidth > 1'000'000)
+    return error(Code::kInvalidArgument, "params.bandwidth_mib: out of range");
+  auto lock = ctx.lock_object("domain/" + *name);
+  auto domain = owned_domain(ctx, *name);
+  if (!domain.ok()) return domain.status();
+  if (state_of(domain->get()) != VIR_DOMAIN_RUNNING)
+    return error(Code::kFailedPrecondition,
+                 "domain " + *name + ": not running; a stopped VM moves cold");
+  unsigned flags = VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST |
+                   VIR_MIGRATE_UNDEFINE_SOURCE;
+  if (params.value("copy_storage", true)) flags |= VIR_MIGRATE_NON_SHARED_DISK;
+  if (params.value("tls", false)) flags |= VIR_MIGRATE_TLS;
+  if (params.value("auto_converge", true)) flags |= VIR_MIGRATE_AUTO_CONVERGE;
+  TypedParams tp;
+  if (bandwidth > 0)
+    virTypedParamsAddULLong(&tp.params, &tp.n, &tp.max, VIR_MIGRATE_PARAM_BANDWIDTH,
+                            static_cast<unsigned long long>(bandwidth));
+  if (virDomainMigrateToURI3(domain->get(), uri->c_str(), tp.params, tp.n, flags) < 0)
+    return libvirt_error("domain " + *name + ": migration to " + *uri + " failed: ");
+  return json{{"domain", *name}, {"action", "migrated"}, {"uri", *uri}};
+}
+
+const char* job_type_name(int type) {
+  switch (type) {
+    case VIR_DOMAIN_JOB_NONE:
+      return "none";
+    case VIR_DOMAIN_JOB_BOUNDED:
+      return "bounded";
+    case VIR_DOMAIN_JOB_UNBOUNDED:
+      return "unbounded";
+    case VIR_DOMAIN_JOB_COMPLETED:
+      return "completed";
+    case VIR_DOMAIN_JOB_FAILED:
+      return "failed";
+    case VIR_DOMAIN_JOB_CANCELLED:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+Result<json> domain_job(AgentContext& ctx, const json& params) {
+  auto name = param_string(params, "name");
+  if (!name.ok()) return name.status();
+  auto domain = owned_domain(ctx, *name);
+  if (!domain.ok()) return domain.status();
+  bool completed = params.value("completed", false);
+  int type = 0;
+  TypedParams tp;
+  if (virDomainGetJobStats(domain->get(), &type, &tp.params, &tp.n,
+                           completed ? VIR_DOMAIN_JOB_STATS_COMPLETED : 0) < 0)
+    return libvirt_error("domain " + *name + ": ");
+  json stats = json::object();
+  for (int i = 0; i < tp.n; ++i) {
+    const virTypedParameter& p = tp.params[i];
+    switch (p.type) {
+      case VIR_TYPED_PARAM_INT:
+        stats[p.field] = p.value.i;
+        break;
+      case VIR_TYPED_PARAM_UINT:
+        stats[p.field] = p.value.ui;
+        break;
+      case VIR_TYPED_PARAM_LLONG:
+        stats[p.field] = p.value.l;
+        break;
+      case VIR_TYPED_PARAM_ULLONG:
+        stats[p.field] = p.value.ul;
+        break;
+      case VIR_TYPED_PARAM_DOUBLE:
+        stats[p.field] = p.value.d;
+        break;
+      case VIR_TYPED_PARAM_BOOLEAN:
+        stats[p.field] = p.value.b != 0;
+        break;
+      default:
+        break;  // strings: none of the figures a move reports
+    }
+  }
+  return json{{"domain", *name}, {"type", job_type_name(type)}, {"stats", stats}};
+}
+
+// The file a volume.read/write/commit names: a disk (.qcow2) or a seed (.iso).
+Result<std::string> transfer_file(AgentContext& ctx, const json& params, std::string& name) {
+  auto n = param_string(params, "name");
+  if (!n.ok()) return n.status();
+  name = *n;
+  std::string ext = params.value("ext", std::string("qcow2"));
+  if (ext != "qcow2" && ext != "iso")
+    return error(Code::kInvalidArgument, "params.ext: expected qcow2 or iso");
+  auto path = volume_file(ctx.config.storage_dir, name);
+  if (!path.ok()) return path.status();
+  return path->substr(0, path->size() - 5) + ext;
+}
+
+Result<json> volume_read(AgentContext& ctx, const json& params) {
+  std::string n;
+  auto path = transfer_file(ctx, params, n);
+  if (!path.ok()) return path.status();
+  const std::string* name = &n;
+  auto chunk = read_volume_chunk(*path, params.value("offset", int64_t{0}),
+                                 params.value("length", kMaxTransferChunk));
+  // A simulated host's volumes live in libvirt's memory, not in files: empty.
+  if (!chunk.ok() && chunk.status().code() == Code::kNotFound && ctx.test_driver)
+    return json{{"name", *name}, {"data", ""}, {"size", 0}, {"eof", true}};
+  if (!chunk.ok()) return chunk.status();
+  return json{{"name", *name},
+              {"data", base64_encode(chunk->data)},
+              {"size", chunk->size},
+              {"eof", chunk->eof}};
+}
+
+Result<json> volume_write(AgentContext& ctx, const json& params) {
+  std::string n;
+  auto path = transfer_file(ctx, params, n);
+  if (!path.ok()) return path.status();
+  const std::string* name = &n;
+  auto data = base64_decode(params.value("data", std::string()));
+  if (!data.ok()) return data.status();
+  auto lock = ctx.lock_object("volume/" + *name);
+  // A simulated host's storage directory exists only once a file lands there.
+  if (ctx.test_driver) {
+    std::error_code ec;
+    std::filesystem::create_directories(ctx.config.storage_dir, ec);
+  }
+  Status written = write_volume_chunk(*path, params.value("offset", int64_t{0}), *data);
+  if (!written.ok()) return written;
+  return json{{"name", *name}, {"written", data->size()}};
+}
+
+Result<json> volume_commit(AgentContext& ctx, const json& params) {
+  std::string n;
+  auto path = transfer_file(ctx, params, n);
+  if (!path.ok()) return path.status();
+  const std::string* name = &n;
+  auto sha = param_string(params, "sha256");
+  if (!sha.ok()) return sha.status();
+  int64_t size = params.value("size", int64_t{-1});
+  auto lock = ctx.lock_object("volume/" + *name);
+  // A simulated host's empty volume (volume.read sent no bytes): no file.
+  if (ctx.test_driver && size == 0 && ::access((*path + ".part").c_str(), F_OK) != 0)
+    return json{{"name", *name}, {"action", "committed"}, {"size", 0}, {"sha256", *sha}};
+  Status committed = commit_volume_part(*path, size, *sha);
+  if (!committed.ok()) return committed;
+  // libvirt learns the new file's allocation at the pool's next refresh.
+  if (!ctx.test_driver) {
+    if (virStoragePoolPtr raw =
+            virStoragePoolLookupByName(ctx.conn, ctx.config.storage_pool.c_str())) {
+      StoragePool pool(raw);
+      virStoragePoolRefresh(pool.get(), 0);
+    }
+    virResetLastError();
+  }
+  return json{{"name", *name}, {"action", "committed"}, {"size", size}, {"sha256", *sha}};
+}
+
+// The definition a cold move carries to the target (secure: with the
+// domain's secrets, which travel over the controller's mTLS connections).
+Result<json> domain_export(AgentContext& ctx, const json& params) {
+  auto name = param_string(params, "name");
+  if (!name.ok()) return name.status();
+  auto domain = owned_domain(ctx, *name);
+  if (!domain.ok()) return domain.status();
+  char* xml = virDomainGetXMLDesc(
+      domain->get(), VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_MIGRATABLE);
+  if (!xml) return libvirt_error("domain " + *name + ": ");
+  return json{{"domain", *name},
+              {"xml", take_string(xml)},
+              {"state", domain_state_name(state_of(domain->get()))},
+              {"storage_dir", ctx.config.storage_dir}};
+}
+
+// Defines a domain exported by another host's agent: it must be xcloud's and
+// carry the name asked for; its files move from that host's storage directory
+// to this one's. A domain of that name already defined here is left alone.
+Result<json> domain_import(AgentContext& ctx, const json& params) {
+  auto name = param_string(params, "name");
+  if (!name.ok()) return name.status();
+  auto xml = param_string(params, "xml");
+  if (!xml.ok()) return xml.status();
+  std::string from_dir = params.value("storage_dir", std::string());
+  auto lock = ctx.lock_object("domain/" + *name);
+  if (virDomainPtr raw = virDomainLookupByName(ctx.conn, name->c_str())) {
+    Domain here(raw);
+    if (xcloud_metadata_xml(here.get()).empty())
+      return error(
+          Code::kPermissionDenied,
+          "domain " + *name + ": exists but is not managed by xcloud; refusing to touch it");
+    return json{{"domain", *name}, {"action", "unchanged"}};
+  }
+  virResetLastError();
+  pugi::xml_document doc;
+  if (!doc.load_string(xml->c_str()))
+    return error(Code::kInvalidArgument, "domain " + *name + ": params.xml: not XML");
+  pugi::xml_node domain = doc.child("domain");
+  if (std::string(domain.child_value("name")) != *name)
+    return error(Code::kInvalidArgument, "domain " + *name + ": params.xml names another domain");
+  bool ours = false;
+  for (auto m : domain.child("metadata").children())
+    for (auto a : m.attributes()) ours |= std::string(a.value()) == kXcloudMetadataNs;
+  if (!ours)
+    return error(Code::kPermissionDenied,
+                 "domain " + *name + ": params.xml is not an xcloud domain; refusing to define it");
+  std::string prefix = from_dir.empty() ? "" : from_dir + "/";
+  for (auto src : doc.select_nodes("/domain/devices/disk/source[@file]")) {
+    pugi::xml_attribute file = src.node().attribute("file");
+    std::string path = file.value();
+    if (!prefix.empty() && path.rfind(prefix, 0) == 0)
+      path = ctx.config.storage_dir + "/" + path.substr(prefix.size());
+    if (path.rfind(ctx.config.storage_dir + "/", 0) != 0 || path.find("/../") != std::string::npos)
+      return error(Code::kInvalidArgument,
+                   "domain " + *name + ": disk " + path + " is outside the storage directory");
+    file.set_value(path.c_str());
+  }
+  std::ostringstream text;
+  doc.save(text, "  ", pugi::format_default | pugi::format_no_declaration);
+  virDomainPtr defined = virDomainDefineXML(ctx.conn, text.str().c_str());
+  if (!defined) return libvirt_error("domain " + *name + ": ");
+  Domain d(defined);
+  return json{{"domain", *name}, {"action", "defined"}};
+}
+
+}  // namespace
+
+void add_migrate_methods(MethodTable& table) {
+  table["domain.migrate_prepare"] = migrate_prepare;
+  table["domain.migrate"] = domain_migrate;
+  table["domain.job"] = domain_job;
+  table["domain.export"] = domain_export;
+  table["domain.import"] = domain_import;
+  table["volume.read"] = volume_read;
+  table["volume.write"] = volume_write;
+  table["volume.commit"] = volume_commit;
+}
+
+}  // namespace xc

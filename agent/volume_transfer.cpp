@@ -1,0 +1,153 @@
+#include "agent/volume_transfer.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "agent/storage_pool.h"
+
+namespace xc {
+namespace {
+
+Status os_error(const std::string& what) {
+  return error(Code::kIo, what + ": " + std::strerror(errno));
+}
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+Result<std::string> volume_file(const std::string& storage_dir, const std::string& volume) {
+  if (!valid_volume_name(volume))
+    return error(Code::kInvalidArgument, "volume " + volume + ": not a valid volume name");
+  return storage_dir + "/" + volume + ".qcow2";
+}
+
+Result<VolumeChunk> read_volume_chunk(const std::string& path, int64_t offset, int64_t length) {
+  if (offset < 0 || length <= 0 || length > kMaxTransferChunk)
+    return error(Code::kInvalidArgument, "volume file " + path + ": offset " +
+                                             std::to_string(offset) + ", length " +
+                                             std::to_string(length) + " out of range");
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) {
+    if (errno == ENOENT) return error(Code::kNotFound, "volume file " + path + ": no such file");
+    return os_error("volume file " + path);
+  }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) return os_error("volume file " + path);
+  VolumeChunk chunk;
+  chunk.size = st.st_size;
+  int64_t want = std::max<int64_t>(0, std::min<int64_t>(length, chunk.size - offset));
+  chunk.data.resize(static_cast<size_t>(want));
+  int64_t got = 0;
+  while (got < want) {
+    ssize_t n = ::pread(f.fd, chunk.data.data() + got, static_cast<size_t>(want - got),
+                        static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return os_error("volume file " + path);
+    if (n == 0) break;
+    got += n;
+  }
+  chunk.data.resize(static_cast<size_t>(got));
+  chunk.eof = offset + got >= chunk.size;
+  return chunk;
+}
+
+Status write_volume_chunk(const std::string& path, int64_t offset, const std::string& data) {
+  if (offset < 0 || static_cast<int64_t>(data.size()) > kMaxTransferChunk)
+    return error(Code::kInvalidArgument, "volume file " + path + ": chunk out of range");
+  std::string part = path + ".part";
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (offset == 0 ? O_TRUNC : 0);
+  Fd f{::open(part.c_str(), flags, 0600)};
+  if (f.fd < 0) return os_error("volume file " + part);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pwrite(f.fd, data.data() + done, data.size() - done,
+                         static_cast<off_t>(offset + static_cast<int64_t>(done)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return os_error("volume file " + part);
+    done += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+Status commit_volume_part(const std::string& path, int64_t size, const std::string& sha256) {
+  std::string part = path + ".part";
+  Fd f{::open(part.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) {
+    // An empty volume is sent as no chunk at all: create its part now.
+    if (errno != ENOENT || size != 0) return os_error("volume file " + part);
+    Status made = write_volume_chunk(path, 0, "");
+    if (!made.ok()) return made;
+    f.fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC);
+    if (f.fd < 0) return os_error("volume file " + part);
+  }
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1)
+    return error(Code::kInternal, "sha256: cannot start a digest");
+  std::string buffer(1 << 20, '\0');
+  int64_t total = 0;
+  for (;;) {
+    ssize_t n = ::read(f.fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return os_error("volume file " + part);
+    if (n == 0) break;
+    total += n;
+    EVP_DigestUpdate(md.get(), buffer.data(), static_cast<size_t>(n));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(md.get(), digest, &len);
+  std::string hex;
+  char two[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(two, sizeof two, "%02x", digest[i]);
+    hex += two;
+  }
+  if (total != size || hex != sha256) {
+    ::unlink(part.c_str());
+    return error(Code::kIo, "volume file " + path + ": copy has " + std::to_string(total) +
+                                " bytes, sha256 " + hex + "; expected " + std::to_string(size) +
+                                " bytes, sha256 " + sha256);
+  }
+  if (::fsync(f.fd) != 0) return os_error("volume file " + part);
+  if (::rename(part.c_str(), path.c_str()) != 0) return os_error("volume file " + path);
+  return {};
+}
+
+std::string base64_encode(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+Result<std::string> base64_decode(const std::string& text) {
+  if (text.size() % 4 != 0) return error(Code::kInvalidArgument, "data: not base64");
+  std::string out(text.size() / 4 * 3 + 1, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) return error(Code::kInvalidArgument, "data: not base64");
+  size_t pad = 0;
+  if (!text.empty() && text.back() == '=') ++pad;
+  if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+}  // namespace xc

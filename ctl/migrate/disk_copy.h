@@ -1,0 +1,26 @@
+// Copying one disk file (or a VM's seed) from one host to another through the
+// two agents: chunks read with volume.read, written with volume.write to the
+// target's ".part" file, and volume.commit with the SHA-256 of what was read,
+// so the target keeps the copy only when it is exact. One call per thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "ctl/hosts/host_clients.h"
+
+namespace xc {
+
+struct CopiedFile {
+  int64_t bytes = 0;
+  std::string sha256;
+};
+
+// `progress(done, total)` after each chunk. `ext` is "qcow2" or "iso".
+Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& from,
+                                    const std::string& to, const std::string& volume,
+                                    const std::string& ext,
+                                    const std::function<void(int64_t, int64_t)>& progress);
+
+}  // namespace xc

@@ -1,0 +1,236 @@
+// VmMover against simulated hosts behind real agents (in-process): a cold move
+// copies each disk file exactly and keeps the meter; a move cut off at any
+// journal phase is finished by resume() without ever running on two hosts.
+#include "ctl/migrate/vm_move.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include "ctl/store/store_wrapper.h"
+#include "tests/ctl/reconcile/apply_harness.h"
+
+namespace xc::test {
+namespace {
+
+using nlohmann::json;
+
+const char* const kDomain = "xc-education.db-1";
+
+struct NoProgress : MoveObserver {
+  void phase(const MoveRequest&, const std::string& p) override { phases.push_back(p); }
+  void progress(const MoveRequest&, int64_t, int64_t, int64_t) override {}
+  std::vector<std::string> phases;
+};
+
+// A store whose journal write of `phase` fails, as if the process died there.
+class DiesAtPhase : public StoreWrapper {
+ public:
+  DiesAtPhase(std::unique_ptr<Store> s, std::string phase)
+      : StoreWrapper(std::move(s)), phase_(std::move(phase)) {}
+  Status put_move(const MoveRecord& m) override {
+    if (m.phase == phase_) return error(Code::kUnavailable, "killed before " + phase_);
+    return StoreWrapper::put_move(m);
+  }
+
+ private:
+  std::string phase_;
+};
+
+std::string state_on(ApplyHarness& h, const std::string& host) {
+  for (const auto& d : h.fleet.call(host, "domains.list")["result"]["managed"])
+    if (d.value("domain", "") == kDomain) return d.value("state", "");
+  return "";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Applies db-1 and gives its root disk 5 MiB of random bytes on its host.
+struct Placed {
+  std::string from, to, content;
+  MoveRequest request;
+};
+
+Placed place_db(ApplyHarness& h) {
+  auto applied = h.apply(base_cloud() + vm("db-1", "p1"));
+  REQUIRE(applied.executed.failed == 0);
+  Placed p;
+  p.from = applied.plan.steps.back().host;
+  p.to = p.from == "x86-01" ? "x86-02" : "x86-01";
+  std::string disks = h.fleet.dir(p.from) + "/disks";
+  std::filesystem::create_directories(disks);
+  std::mt19937 rng(7);
+  p.content.resize(5 << 20);
+  for (auto& c : p.content) c = static_cast<char>(rng());
+  std::ofstream(disks + "/" + kDomain + ".root.qcow2", std::ios::binary) << p.content;
+  std::filesystem::create_directories(h.fleet.dir(p.to) + "/disks");
+  auto store = h.open();
+  auto stored = store->get_resource({"VirtualMachine", "education", "db-1"});
+  REQUIRE(stored.ok());
+  p.request.tenant = "education";
+  p.request.name = "db-1";
+  p.request.domain = kDomain;
+  p.request.from_host = p.from;
+  p.request.to_host = p.to;
+  p.request.mode = MoveMode::kCold;
+  p.request.spec = json::parse(stored->spec_json)["domain"];
+  return p;
+}
+
+size_t meter_rows(Store& store) {
+  auto rows = store.list_meter_intervals(0, INT64_MAX);
+  REQUIRE(rows.ok());
+  return rows->size();
+}
+
+}  // namespace
+
+TEST_CASE("a cold move copies the disk exactly, moves the placement and keeps the meter") {
+  ApplyHarness h;
+  Placed p = place_db(h);
+  auto store = h.open();
+  size_t meters = meter_rows(*store);
+  AuditLog log(*store, [&] { return h.now; });
+  HostClients clients(h.fleet.connector(), 4);
+  for (const auto* host : {"x86-01", "x86-02"}) {
+    Object o;
+    o.kind = Kind::kHost;
+    o.meta.name = host;
+    o.spec = HostSpec{};
+    clients.add_host(o);
+  }
+  VmMover mover(log, clients, {"ops", "", "", "test", "xcloudctl vm migrate"},
+                [&] { return h.now; });
+  NoProgress progress;
+  auto moved = mover.move(p.request, progress);
+  REQUIRE_MESSAGE(moved.ok(), moved.status().message());
+  CHECK(moved->bytes == 5 << 20);
+  CHECK(progress.phases == std::vector<std::string>{"preparing", "stopping", "copying", "defining",
+                                                    "starting", "cleaning", "done"});
+  CHECK(state_on(h, p.to) == "running");
+  CHECK(state_on(h, p.from) == "");
+  CHECK(read_file(h.fleet.dir(p.to) + "/disks/" + kDomain + ".root.qcow2") == p.content);
+  CHECK_FALSE(std::filesystem::exists(h.fleet.dir(p.from) + "/disks/" + kDomain + ".root.qcow2"));
+  CHECK(store->get_placement({"VirtualMachine", "education", "db-1"})->host == p.to);
+  CHECK(meter_rows(*store) == meters);  // a move is no new allocation
+  CHECK(store->list_moves()->empty());
+  auto last = store->last_audit_record();
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->action == "migrate");
+  CHECK((*last)->result == "ok");
+  CHECK((*last)->message.rfind("host " + p.from + " -> " + p.to + ": cold, ", 0) == 0);
+  // The target's next apply sees the VM where it is: nothing to do.
+  auto again = h.diff(base_cloud() + vm("db-1", "p1"));
+  CHECK_FALSE(again.plan.has_changes());
+}
+
+TEST_CASE("a cold move cut off at any phase is finished by resume, never running twice") {
+  for (const char* phase : {"stopping", "copying", "defining", "starting", "cleaning"}) {
+    CAPTURE(phase);
+    ApplyHarness h;
+    Placed p = place_db(h);
+    HostClients clients(h.fleet.connector(), 4);
+    for (const auto* host : {"x86-01", "x86-02"}) {
+      Object o;
+      o.kind = Kind::kHost;
+      o.meta.name = host;
+      o.spec = HostSpec{};
+      clients.add_host(o);
+    }
+    AuditIdentity who{"ops", "", "", "test", "xcloudctl vm migrate"};
+    NoProgress progress;
+    {
+      DiesAtPhase dying(h.open(), phase);
+      AuditLog log(dying, [&] { return h.now; });
+      VmMover mover(log, clients, who, [&] { return h.now; });
+      auto moved = mover.move(p.request, progress);
+      REQUIRE_FALSE(moved.ok());
+      CHECK(moved.status().message() == std::string("killed before ") + phase);
+      bool both = state_on(h, p.from) == "running" && state_on(h, p.to) == "running";
+      CHECK_FALSE(both);
+    }
+    auto store = h.open();
+    REQUIRE(store->list_moves()->size() == 1);
+    AuditLog log(*store, [&] { return h.now; });
+    VmMover mover(log, clients, who, [&] { return h.now; });
+    auto resumed = mover.resume(progress);
+    REQUIRE(resumed.size() == 1);
+    REQUIRE_MESSAGE(resumed[0].second.ok(), resumed[0].second.status().message());
+    CHECK(resumed[0].second->resumed);
+    CHECK(state_on(h, p.to) == "running");
+    CHECK(state_on(h, p.from) == "");
+    CHECK(read_file(h.fleet.dir(p.to) + "/disks/" + kDomain + ".root.qcow2") == p.content);
+    CHECK(store->get_placement({"VirtualMachine", "education", "db-1"})->host == p.to);
+    CHECK(store->list_moves()->empty());
+  }
+}
+
+TEST_CASE("a placement change is planned as a typed migrate step, cold on simulated hosts") {
+  ApplyHarness h;
+  auto first = h.apply(base_cloud() + vm("db-1", "p1"));
+  REQUIRE(first.executed.failed == 0);
+  auto moved = h.diff(base_cloud() + vm("db-1", "p2"));
+  REQUIRE(moved.plan.moves().size() == 1);
+  const PlanStep& m = *moved.plan.moves().front();
+  CHECK(std::string(step_action_name(m.action)) == "migrate");
+  CHECK(m.move_mode == "cold");  // the test:/// driver migrates nothing live
+  CHECK(moved.plan.to_json()["steps"][0]["mode"] == "cold");
+  // The executor leaves the move to ctl/migrate: nothing is created on x86-03.
+  auto applied = h.apply(base_cloud() + vm("db-1", "p2"));
+  CHECK(applied.executed.done == 0);
+  CHECK(h.domains("x86-03").empty());
+}
+
+}  // namespace xc::test
+
+namespace xc::test {
+
+TEST_CASE("a drained host's VMs are planned as migrates; a strict anti-affinity one cannot move") {
+  ApplyHarness h;
+  const std::string group =
+      "---\napiVersion: xcloud/v1\nkind: PlacementGroup\nmetadata: {name: g, tenant: "
+      "education}\nspec: {policy: anti-affinity}\n";
+  auto in_group = [](std::string yaml) {
+    size_t at = yaml.find("pool: p1}");
+    return yaml.replace(at, 9, "pool: p1, group: g}");
+  };
+  const std::string cloud =
+      base_cloud() + group + in_group(vm("a", "p1")) + in_group(vm("b", "p1")) + vm("c", "p1");
+  auto first = h.apply(cloud);
+  REQUIRE(first.executed.failed == 0);
+  std::map<std::string, std::string> host;
+  for (const auto& s : first.plan.steps)
+    if (s.kind == Kind::kVirtualMachine) host[s.name] = s.host;
+  REQUIRE(host["a"] != host["b"]);
+  const std::string drained = host["a"];
+  PlanOptions drain;
+  drain.drain_hosts = {drained};
+  auto plan = h.diff(cloud, drain);
+  REQUIRE(plan.planned.ok());
+  // a cannot go where b runs; whatever else ran on the drained host moves.
+  std::vector<std::string> moved;
+  for (const PlanStep* m : plan.plan.moves()) {
+    CHECK(m->from_host == drained);
+    CHECK(m->host != drained);
+    moved.push_back(m->name);
+  }
+  CHECK(std::find(moved.begin(), moved.end(), "a") == moved.end());
+  CHECK(moved.size() == (host["c"] == drained ? 1u : 0u));
+  REQUIRE(plan.plan.unplaceable.size() == 1);
+  CHECK(plan.plan.unplaceable[0].name == "a");
+  CHECK(plan.plan.unplaceable[0].reason.find(drained + " is being drained") != std::string::npos);
+  // Without the drain nothing moves: maintenance alone keeps running VMs.
+  PlanOptions maintenance;
+  maintenance.maintenance_hosts = {drained};
+  CHECK(h.diff(cloud, maintenance).plan.moves().empty());
+}
+
+}  // namespace xc::test
