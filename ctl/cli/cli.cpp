@@ -8,6 +8,7 @@
 #include "common/build_info.h"
 #include "common/printable.h"
 #include "ctl/cli/audit_commands.h"
+#include "ctl/cli/protect_commands.h"
 
 namespace xc {
 
@@ -55,6 +56,8 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_events_command(app, ctx);
   add_collect_command(app, ctx);
   add_top_command(app, ctx);
+  add_snapshot_command(app, ctx);
+  add_backup_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
