@@ -165,6 +165,11 @@ Result<json> backup_begin(AgentContext& ctx, const json& params) {
       virDomainCheckpointFree(cp);
     }
     Status s = push_backup(d, *id, since, disks, other_disk_targets(d, true), ctx);
+    if (!s.ok() && s.message().find("qcow2 v2") != std::string::npos)
+      return error(Code::kFailedPrecondition,
+                   "domain " + *name + ": " + s.message() +
+                       " (a disk made by an older agent: with the VM stopped, run "
+                       "`qemu-img amend -o compat=1.1 DISK` on each of its disks)");
     if (!s.ok()) return error(s.code(), "domain " + *name + ": " + s.message());
     out["kind"] = since.empty() ? "full" : "incremental";
     out["checkpoint"] = *id;

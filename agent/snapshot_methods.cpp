@@ -83,6 +83,24 @@ Status drop_metadata(virDomainPtr d, const std::string& snapshot) {
   return rc < 0 ? libvirt_error("snapshot " + snapshot + ": ") : Status{};
 }
 
+// Offline changes to the chain (qemu-img) do not keep QEMU's dirty bitmaps
+// right: every checkpoint goes, so the next backup is full, never an
+// incremental that misses blocks.
+int drop_checkpoints(virDomainPtr d) {
+  virDomainCheckpointPtr* cps = nullptr;
+  int n = virDomainListAllCheckpoints(d, &cps, 0);
+  int dropped = 0;
+  for (int i = 0; i < n; ++i) {
+    if (virDomainCheckpointDelete(cps[i], 0) == 0 ||
+        virDomainCheckpointDelete(cps[i], VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY) == 0)
+      ++dropped;
+    virDomainCheckpointFree(cps[i]);
+  }
+  free(cps);
+  virResetLastError();
+  return dropped;
+}
+
 Result<std::pair<std::string, std::string>> names(const json& params) {
   auto name = param_string(params, "name");
   if (!name.ok()) return name.status();
@@ -233,10 +251,12 @@ Result<json> snapshot_delete(AgentContext& ctx, const json& params) {
   }
   Status dropped = drop_metadata(d, snapshot);
   if (!dropped.ok()) return dropped;
-  return json{{"domain", name},
+  json out = {{"domain", name},
               {"snapshot", snapshot},
               {"running", running},
               {"merged", running ? "block commit" : "qemu-img commit"}};
+  if (!running) out["checkpointsDropped"] = drop_checkpoints(d);
+  return out;
 }
 
 Result<json> snapshot_revert(AgentContext& ctx, const json& params) {
@@ -267,7 +287,10 @@ Result<json> snapshot_revert(AgentContext& ctx, const json& params) {
     if (!dropped.ok()) return dropped;
     discarded.push_back(t->chain[j].name);
   }
-  return json{{"domain", name}, {"snapshot", snapshot}, {"discardedSnapshots", discarded}};
+  return json{{"domain", name},
+              {"snapshot", snapshot},
+              {"discardedSnapshots", discarded},
+              {"checkpointsDropped", drop_checkpoints(d)}};
 }
 
 }  // namespace

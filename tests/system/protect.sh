@@ -219,6 +219,22 @@ expect_status 0 ctl vm start prot-1
 expect_status 0 ctl diff -f "$TMP/m"
 echo "snapshots: ok ($(($(date +%s) - start)) s)"
 
+# The offline revert and commit dropped the checkpoints: the next backup is
+# full (with a note), the one after incremental again; both restore exactly.
+expect_status 0 ctl backup run prot-1 --target "$TMP/backups" -o json
+expect_contains "$TMP/out" '"kind": "full"'
+expect_contains "$TMP/err" "note: full: the incremental since $b2 failed"
+b3=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$TMP/out")
+expect_status 0 ctl snapshot create prot-1 s4
+qemu_write 0x79 20M 64k
+qemu_write 0x00 0 64k  # zeroes over old data must be restored as zeroes
+d4=$(disk_digest)
+expect_status 0 ctl backup run prot-1 --target "$TMP/backups" -o json
+expect_contains "$TMP/out" '"kind": "incremental"'
+b4=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$TMP/out")
+[ "$(restored_digest "$b3" "$TMP/r4")" = "$after" ] || fail "restore of the full backup after the snapshots differs"
+[ "$(restored_digest "$b4" "$TMP/r5")" = "$d4" ] || fail "restore of the incremental over a snapshot overlay differs"
+
 # The audit trail has every change.
 ctl audit list --object VirtualMachine/systest/prot-1 -o json >"$TMP/audit.json"
 python3 - "$TMP/audit.json" <<'PY' || fail "audit records: $(cat "$TMP/audit.json")"
