@@ -44,6 +44,20 @@ Status write_file(const std::string& path, std::string_view data) {
   return {};
 }
 
+Result<std::string> file_sm3(int fd, int64_t size) {
+  Sm3Hasher hasher;
+  std::string buf(1 << 20, '\0');
+  for (int64_t pos = 0; pos < size;) {
+    ssize_t n = ::pread(fd, buf.data(), buf.size(), pos);
+    if (n <= 0) return error(Code::kIo, "cannot read back");
+    hasher.update(std::string_view(buf.data(), static_cast<size_t>(n)));
+    pos += n;
+  }
+  auto d = hasher.finish();
+  if (!d.ok()) return d.status();
+  return to_hex(as_bytes(*d));
+}
+
 std::string sm3_hex(std::string_view data) {
   auto d = sm3(data);
   return d.ok() ? to_hex(as_bytes(*d)) : "";
@@ -172,8 +186,8 @@ Result<std::vector<BackupManifest>> BackupRepository::chain_to(
 }
 
 Result<std::vector<RestoredDisk>> BackupRepository::restore(
-    const std::vector<BackupManifest>& chain, const BackupKey& key,
-    const std::string& out_dir) const {
+    const std::vector<BackupManifest>& chain, const BackupKey& key, const std::string& out_dir,
+    bool digest) const {
   if (chain.empty()) return error(Code::kInvalidArgument, "restore: no backup");
   const BackupManifest& last = chain.back();
   std::map<std::string, int> fds;
@@ -206,18 +220,15 @@ Result<std::vector<RestoredDisk>> BackupRepository::restore(
     }
   for (const auto& d : last.disks) {
     int fd = fds[d.name];
-    Sm3Hasher hasher;
-    std::string buf(1 << 20, '\0');
-    for (int64_t pos = 0; pos < d.size;) {
-      ssize_t n = ::pread(fd, buf.data(), buf.size(), pos);
-      if (n <= 0) return cleanup(error(Code::kIo, d.name + ": cannot read back"));
-      hasher.update(std::string_view(buf.data(), static_cast<size_t>(n)));
-      pos += n;
+    std::string hex;
+    if (digest) {
+      auto sum = file_sm3(fd, d.size);
+      if (!sum.ok())
+        return cleanup(error(sum.status().code(), d.name + ": " + sum.status().message()));
+      hex = *sum;
     }
-    auto digest = hasher.finish();
-    if (!digest.ok()) return cleanup(digest.status());
     if (::fsync(fd) != 0) return cleanup(error(Code::kIo, d.name + ": cannot sync"));
-    out.push_back({d.name, out_dir + "/" + d.name + ".raw", d.size, to_hex(as_bytes(*digest))});
+    out.push_back({d.name, out_dir + "/" + d.name + ".raw", d.size, hex});
   }
   for (auto& [name, fd] : fds) {
     ::close(fd);

@@ -30,7 +30,7 @@ struct DiskExtent {
 struct RestoredDisk {
   std::string name, file;
   int64_t size = 0;
-  std::string sm3;  // of the whole restored disk, hex
+  std::string sm3;  // of the whole restored disk, hex ("" unless asked for)
 };
 
 class BackupRepository {
@@ -62,9 +62,11 @@ class BackupRepository {
 
   // Writes each disk of the chain's last backup as OUT_DIR/DISK.raw. Every
   // chunk is authenticated before it is written; on any failure the partial
-  // files are removed and the error names the chunk.
+  // files are removed and the error names the chunk. With `digest`, the SM3
+  // of each whole restored disk (it reads the whole disk back, holes too).
   Result<std::vector<RestoredDisk>> restore(const std::vector<BackupManifest>& chain,
-                                            const BackupKey& key, const std::string& out_dir) const;
+                                            const BackupKey& key, const std::string& out_dir,
+                                            bool digest = false) const;
 
   Status remove(const BackupManifest& m) const;
 

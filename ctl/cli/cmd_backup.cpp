@@ -32,6 +32,7 @@ struct BackupOptions {
   std::string tenant, target, at, to, output, key;
   Retention keep;
   bool yes = false;
+  bool digest = false;
 };
 
 void fail(CliContext& ctx, const std::string& message, int code) {
@@ -233,19 +234,23 @@ void run_restore(CliContext& ctx, const BackupOptions& o) {
   if (!id.ok()) return fail(ctx, id.status().message(), kExitUsage);
   auto chain = BackupRepository::chain_to(l->backups, *id);
   if (!chain.ok()) return fail(ctx, chain.status().message(), kExitFailure);
-  auto restored = BackupRepository(o.target).restore(*chain, l->key, o.to);
+  auto restored = BackupRepository(o.target).restore(*chain, l->key, o.to, o.digest);
   if (!restored.ok())
     return fail(ctx, "backup restore: " + restored.status().message() + "; nothing was written",
                 kExitFailure);
   json rows = json::array();
-  for (const auto& d : *restored)
-    rows.push_back(
-        {{"disk", d.name}, {"file", d.file}, {"size", d.size}, {"sm3", d.sm3}, {"backup", *id}});
+  for (const auto& d : *restored) {
+    rows.push_back({{"disk", d.name}, {"file", d.file}, {"size", d.size}, {"backup", *id}});
+    if (o.digest) rows.back()["sm3"] = d.sm3;
+  }
   if (o.output == "json") return void(ctx.out << json_text(rows) << "\n");
   if (o.output == "yaml") return void(ctx.out << json_to_yaml(rows));
-  for (const auto& d : *restored)
+  for (const auto& d : *restored) {
     ctx.out << "restored " << printable(d.name) << " from backup " << *id << " (" << chain->size()
-            << " in chain) to " << printable(d.file) << ", SM3 " << d.sm3 << "\n";
+            << " in chain) to " << printable(d.file);
+    if (o.digest) ctx.out << ", SM3 " << d.sm3;
+    ctx.out << "\n";
+  }
 }
 
 void run_prune(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
@@ -346,6 +351,8 @@ void add_backup_command(CLI::App& app, CliContext& ctx) {
                       "The backup: an id, or the newest at or before a time (default: newest)");
   restore->add_option("--to", o->to, "Directory for DISK.raw files (never overwritten)")
       ->required();
+  restore->add_flag("--digest", o->digest,
+                    "Print the SM3 of each whole restored disk (reads the disk back)");
   add_output_option(*restore, o->output, {"table", "json", "yaml"});
   restore->footer(
       "Examples:\n  xcloudctl backup restore edu-portal-web-1 --target /srv/backup --to "

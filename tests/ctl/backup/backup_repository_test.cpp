@@ -95,8 +95,8 @@ TEST_CASE(
   CHECK(chain2->size() == 2);
   std::filesystem::create_directories(dir.path("r1"));
   std::filesystem::create_directories(dir.path("r2"));
-  auto r1 = repo.restore(*chain1, key(), dir.path("r1"));
-  auto r2 = repo.restore(*chain2, key(), dir.path("r2"));
+  auto r1 = repo.restore(*chain1, key(), dir.path("r1"), true);
+  auto r2 = repo.restore(*chain2, key(), dir.path("r2"), true);
   REQUIRE(r1.ok());
   REQUIRE(r2.ok());
   CHECK((*r1)[0].sm3 == at_full);
