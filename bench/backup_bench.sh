@@ -35,7 +35,8 @@ cleanup() {
 trap cleanup EXIT
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
 random_file() {  # random_file PATH GIB: incompressible data, fast
-  openssl enc -sm4-ctr -nosalt -pass pass:bench -in /dev/zero 2>/dev/null | head -c $(($2 << 30)) >"$1"
+  { openssl enc -sm4-ctr -nosalt -pass pass:bench -in /dev/zero 2>/dev/null || true; } | head -c $(($2 << 30)) >"$1"
+  [ "$(stat -c %s "$1")" -eq $(($2 << 30)) ]
 }
 secs() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
 

@@ -242,12 +242,24 @@ same_as after "$TMP/r4/vda.raw"
 restore_at "$b4" "$TMP/r5"
 same_as p4 "$TMP/r5/vda.raw"
 
+# Retention: one day kept, so b1 and b2 go (b4 and the full b3 it needs stay).
+expect_status 1 ctl backup prune prot-1 --target "$TMP/backups" --daily 1 --weekly 0 --monthly 0 </dev/null
+expect_status 0 ctl backup prune prot-1 --target "$TMP/backups" --daily 1 --weekly 0 --monthly 0 --yes
+expect_contains "$TMP/out" "pruned backup $b1"
+expect_contains "$TMP/out" "pruned backup $b2"
+expect_status 0 ctl backup list prot-1 --target "$TMP/backups" -o json
+python3 - "$TMP/out" "$b3" "$b4" <<'PY' || fail "after prune: $(cat "$TMP/out")"
+import json, sys
+assert [b["id"] for b in json.load(open(sys.argv[1]))] == sys.argv[2:], sys.argv
+PY
+expect_status 0 ctl backup verify prot-1 --target "$TMP/backups"
+
 # The audit trail has every change.
 ctl audit list --object VirtualMachine/systest/prot-1 -o json >"$TMP/audit.json"
 python3 - "$TMP/audit.json" <<'PY' || fail "audit records: $(cat "$TMP/audit.json")"
 import json, sys
 actions = [r["action"] for r in json.load(open(sys.argv[1]))]
-for a in ["backup", "snapshot-create", "snapshot-delete", "snapshot-revert"]:
+for a in ["backup", "backup-prune", "snapshot-create", "snapshot-delete", "snapshot-revert"]:
     assert a in actions, (a, actions)
 PY
 echo "protect: ok in $(($(date +%s) - start)) s"
