@@ -3,14 +3,19 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "agent/agent_config.h"
+#include "agent/connection_watch.h"
 #include "agent/rpc_service.h"
 #include "agent/stdio_server.h"
 #include "agent/storage_pool.h"
@@ -36,11 +41,33 @@ std::thread stop_on_signals(TlsServer& server, RpcService& service) {
   });
 }
 
-Result<std::unique_ptr<RpcService>> make_service(const std::string& config_path) {
+// Why libvirt closed the agent's connection, set once from libvirt's event
+// loop thread and read by the main thread after the server stopped.
+class LostConnection {
+ public:
+  void set(const std::string& why) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (why_.empty()) why_ = why;
+  }
+  std::string why() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return why_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string why_;
+};
+
+// The service on a new libvirt connection; `on_close` runs if libvirt closes
+// it later (not for drivers without a daemon, such as test:///).
+Result<std::unique_ptr<RpcService>> make_service(const std::string& config_path,
+                                                 std::function<void(const std::string&)> on_close) {
   auto config = load_agent_config(config_path);
   if (!config.ok()) return config.status();
   auto conn = open_libvirt(config->libvirt_uri);
   if (!conn.ok()) return conn.status();
+  (void)watch_connection(conn->get(), std::move(on_close));
   auto service = std::make_unique<RpcService>(std::move(*conn), *config);
   return service;
 }
@@ -68,19 +95,25 @@ int run_agent(int argc, char** argv) {
   serve->add_option("-c,--config", config_path, "Agent configuration file")->capture_default_str();
   int exit_code = 0;
   serve->callback([&] {
+    sigset_t set;  // block before any thread starts (libvirt's event loop too), so all inherit it
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
     auto config = load_agent_config(config_path);
-    auto service = make_service(config_path);
+    LostConnection lost;
+    // The waiter thread stops the server as on SIGTERM; run() then returns
+    // and the agent exits 1, so that systemd restarts it.
+    auto service = make_service(config_path, [&lost](const std::string& why) {
+      lost.set(why);
+      ::kill(::getpid(), SIGTERM);
+    });
     if (!config.ok() || !service.ok()) {
       std::cerr << "xcloud-agent: " << (config.ok() ? service.status() : config.status()).message()
                 << "\n";
       exit_code = 1;
       return;
     }
-    sigset_t set;  // block before any thread starts, so all inherit the mask
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
     TlsServerConfig tls;
     tls.listen_address = config->listen;
     tls.port = config->port;
@@ -112,9 +145,18 @@ int run_agent(int argc, char** argv) {
       pthread_kill(waiter.native_handle(), SIGTERM);  // wake it if run() ended by itself
       waiter.join();
     }
+    if (std::string why = lost.why(); !why.empty()) {
+      std::cerr << "xcloud-agent: " << why << "; exiting so that a restart opens a new one\n";
+      exit_code = 1;
+    }
   });
   rpc->callback([&] {
-    auto service = make_service(config_path);
+    // One SSH session: without libvirt there is nothing left to answer, and
+    // the controller's next call starts a new agent.
+    auto service = make_service(config_path, [](const std::string& why) {
+      std::cerr << "xcloud-agent: " << why << "; exiting" << std::endl;
+      std::_Exit(1);
+    });
     if (!service.ok()) {
       std::cerr << "xcloud-agent: " << service.status().message() << "\n";
       exit_code = 1;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "common/shell_quote.h"
 #include "common/sm_crypto.h"
 
 namespace xc {
@@ -47,28 +48,28 @@ bool is_secret_option(const std::string& raw_name) {
   return ends_with(name, "key");
 }
 
-// "https://user:pw@host/x" -> "https://user:***@host/x"; anything else unchanged.
-std::string redact_url_password(const std::string& arg) {
+// A redacted word `prefix***suffix`: the parts quoted for the shell, the
+// marker bare so that it reads as a redaction and not as a quoted glob.
+std::string redacted_word(std::string_view prefix, std::string_view suffix) {
+  std::string out = prefix.empty() ? "" : shell_word(prefix);
+  out += "***";
+  if (!suffix.empty()) out += shell_word(suffix);
+  return out;
+}
+
+// "https://user:pw@host/x" shown as "https://user:***@host/x"; any other
+// word as a shell word.
+std::string url_word(const std::string& arg) {
   size_t scheme = arg.find("://");
-  if (scheme == std::string::npos) return arg;
+  if (scheme == std::string::npos) return shell_word(arg);
   size_t start = scheme + 3;
   size_t end = arg.find_first_of("/?#", start);
   size_t at = arg.rfind('@', end == std::string::npos ? arg.size() : end);
-  if (at == std::string::npos || at < start) return arg;
+  if (at == std::string::npos || at < start) return shell_word(arg);
   size_t colon = arg.find(':', start);
-  if (colon == std::string::npos || colon > at) return arg;
-  return arg.substr(0, colon + 1) + "***" + arg.substr(at);
-}
-
-std::string shell_quote(const std::string& arg) {
-  bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
-    return std::isalnum(c) || c >= 0x80 ||
-           std::string_view("-_./:=@,+%*").find(c) != std::string_view::npos;
-  });
-  if (plain) return arg;
-  std::string out = "'";
-  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+  if (colon == std::string::npos || colon > at) return shell_word(arg);
+  return redacted_word(std::string_view(arg).substr(0, colon + 1),
+                       std::string_view(arg).substr(at));
 }
 
 std::string user_name() {
@@ -120,30 +121,30 @@ std::string redact_command(const std::vector<std::string>& argv) {
   std::string out;
   bool redact_next = false;
   for (size_t i = 0; i < argv.size(); ++i) {
-    std::string arg = argv[i];
+    const std::string& arg = argv[i];
+    std::string word;
     if (i == 0) {
       size_t slash = arg.rfind('/');
-      if (slash != std::string::npos) arg = arg.substr(slash + 1);
+      word = shell_word(slash == std::string::npos ? arg : arg.substr(slash + 1));
     } else if (redact_next) {
-      arg = "***";
+      word = redacted_word("", "");
       redact_next = false;
     } else if (arg.rfind("--", 0) == 0 && arg.size() > 2) {
       size_t eq = arg.find('=');
       std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-      if (is_secret_option(name)) {
-        if (eq == std::string::npos) {
-          redact_next = true;
-        } else {
-          arg = arg.substr(0, eq + 1) + "***";
-        }
+      if (!is_secret_option(name)) {
+        word = url_word(arg);
+      } else if (eq == std::string::npos) {
+        word = shell_word(arg);
+        redact_next = true;
       } else {
-        arg = redact_url_password(arg);
+        word = redacted_word(std::string_view(arg).substr(0, eq + 1), "");
       }
     } else {
-      arg = redact_url_password(arg);
+      word = url_word(arg);
     }
     if (!out.empty()) out += ' ';
-    out += shell_quote(arg);
+    out += word;
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include "common/build_info.h"
 #include "common/printable.h"
+#include "common/shell_quote.h"
 #include "ctl/hosts/agent_hello.h"
 #include "ctl/hosts/host_clients.h"
 
@@ -195,12 +196,6 @@ UpgradeTarget upgrade_target(const std::string& host, const HostSpec& spec,
     text("restartCommand", t.restart_command);
   }
   return t;
-}
-
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 std::string expand_install_command(const std::string& command, const std::string& path) {

@@ -93,9 +93,6 @@ std::vector<HostUpgrade> roll_upgrade(const DebPackage& package,
                                       const UpgradeOptions& options,
                                       const UpgradeWrapper& around = nullptr);
 
-// 'text' for a POSIX shell: single quotes, each ' written as '\''.
-std::string shell_quote(const std::string& text);
-
 // `command` with every {package} replaced by shell_quote(path).
 std::string expand_install_command(const std::string& command, const std::string& path);
 

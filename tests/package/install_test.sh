@@ -44,11 +44,15 @@ if [ -n "$inside" ]; then
     COMP_WORDS=(xcloudctl au); COMP_CWORD=1; _xcloud; echo "${COMPREPLY[*]}"')
   [ "$got" = "audit" ] || fail "completion of 'xcloudctl au' gave '$got'"
 
-  inr systemd-analyze verify /lib/systemd/system/xcloud-agent.service ||
-    fail "systemd-analyze verify xcloud-agent.service"
+  for unit in xcloud-agent xcloud-controller; do
+    inr systemd-analyze verify /lib/systemd/system/$unit.service ||
+      fail "systemd-analyze verify $unit.service"
+  done
   echo "install_test: systemd-analyze verify: clean"
   inr systemctl is-enabled xcloud-agent.service >/dev/null 2>&1 &&
     fail "xcloud-agent.service is enabled before the host is enrolled"
+  inr systemctl is-enabled xcloud-controller.service >/dev/null 2>&1 &&
+    fail "xcloud-controller.service is enabled before the state exists"
 
   inr getent passwd xcloud >/dev/null || fail "no user xcloud"
   shell=$(inr getent passwd xcloud | cut -d: -f7)
@@ -80,6 +84,7 @@ if [ -n "$inside" ]; then
   left=$(comm -12 <(printf '%s\n' /etc/xcloud /etc/cron.d/xcloud-reports /etc/cron.d/xcloud-audit \
     /etc/default/xcloud-reports /etc/default/xcloud-audit /etc/logrotate.d/xcloud-agent \
     /usr/bin/xcloudctl /usr/bin/xcloud-agent /lib/systemd/system/xcloud-agent.service \
+    /lib/systemd/system/xcloud-controller.service \
     /usr/share/bash-completion/completions/xcloudctl /usr/share/man/man1/xcloudctl.1.gz \
     /usr/share/doc/xcloudctl /usr/share/doc/xcloud-agent /var/log/xcloud | sort) "$r/tmp/after-purge")
   [ -z "$left" ] || fail "purge left: $left"

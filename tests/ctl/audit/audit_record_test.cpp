@@ -77,6 +77,11 @@ TEST_CASE("arguments that need it are shell-quoted") {
   CHECK(redact_command({"xcloudctl", "audit", "note", "replaced disk 2", "it's", ""}) ==
         "xcloudctl audit note 'replaced disk 2' 'it'\\''s' ''");
   CHECK(redact_command({"xcloudctl", "--as", "张三"}) == "xcloudctl --as 张三");
+  // A glob pasted back would expand; the redaction marker stays bare.
+  CHECK(redact_command({"xcloudctl", "validate", "-f", "*.yaml"}) ==
+        "xcloudctl validate -f '*.yaml'");
+  CHECK(redact_command({"xcloudctl", "--url", "https://u:p@h/a b"}) ==
+        "xcloudctl --url https://u:***'@h/a b'");
 }
 
 TEST_CASE("an identity fills the shared fields of a record") {

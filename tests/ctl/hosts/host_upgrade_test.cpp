@@ -163,8 +163,6 @@ TEST_CASE("a package for another architecture is refused before anything is copi
 }
 
 TEST_CASE("the copied package's path is quoted for the shell wherever {package} appears") {
-  CHECK(shell_quote("/tmp/a b") == "'/tmp/a b'");
-  CHECK(shell_quote("it's; rm -rf /") == "'it'\\''s; rm -rf /'");
   CHECK(expand_install_command("dpkg -i {package} && echo {package}", "/tmp/x'y") ==
         "dpkg -i '/tmp/x'\\''y' && echo '/tmp/x'\\''y'");
   CHECK(expand_install_command("dpkg -i {package}", "$(reboot)") == "dpkg -i '$(reboot)'");
