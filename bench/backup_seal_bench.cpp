@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
               mib / sealed_s);
   std::printf("full backup plain (same chunks, no cipher/MAC): %.2f s, %.0f MiB/s\n", plain_s,
               mib / plain_s);
-  std::printf("restore (authenticate + decrypt + check SM3 + write each chunk): %.2f s, %.0f MiB/s\n",
-              restore_s, mib / restore_s);
+  std::printf(
+      "restore (authenticate + decrypt + check SM3 + write each chunk): %.2f s, %.0f MiB/s\n",
+      restore_s, mib / restore_s);
   return 0;
 }
