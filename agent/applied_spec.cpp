@@ -4,6 +4,7 @@
 #include <pugixml.hpp>
 
 #include "agent/libvirt_handle.h"
+#include "agent/snapshot_files.h"
 
 namespace xc {
 
@@ -36,9 +37,9 @@ bool definition_drifted(virDomainPtr d, const DomainSpec& spec, const std::strin
   if (cpus != spec.cpus || mem_kib != spec.memory_mib * 1024 || disks.size() != spec.disks.size())
     return true;
   for (size_t i = 0; i < disks.size(); ++i)
-    if (disks[i].node().attribute("file").as_string() !=
-        disk_path(storage_dir, spec, spec.disks[i]))
-      return true;
+    if (!is_disk_or_overlay(disks[i].node().attribute("file").as_string(),
+                            disk_path(storage_dir, spec, spec.disks[i])))
+      return true;  // a snapshot overlay of the disk is not drift
   // The seed CD-ROM: present exactly when the spec has a guest section.
   auto cdrom = doc.select_node("/domain/devices/disk[@device='cdrom']/source").node();
   if (spec.guest.has_value() != bool(cdrom)) return true;

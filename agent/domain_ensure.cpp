@@ -2,16 +2,19 @@
 // The last applied spec is kept in the domain's own metadata (a second
 // element beside the xcloud instance element), so the agent stays stateless.
 #include <algorithm>
+#include <map>
 #include <pugixml.hpp>
 #include <sstream>
 
 #include "agent/applied_spec.h"
 #include "agent/domain_inventory.h"
 #include "agent/domain_power.h"
+#include "agent/domain_snapshots.h"
 #include "agent/domain_xml.h"
 #include "agent/guest_seed.h"
 #include "agent/nic_filters.h"
 #include "agent/rpc_service.h"
+#include "agent/snapshot_files.h"
 #include "agent/storage_pool.h"
 #include "common/domain_spec.h"
 #include "common/network_naming.h"
@@ -162,6 +165,26 @@ std::string with_uuid(const std::string& xml, virDomainPtr existing) {
   return out.str();
 }
 
+// A redefinition keeps each disk's snapshot overlay (agent/snapshot_files.h)
+// as its source: pointing back at the base disk would lose the writes since.
+std::string with_snapshot_overlays(const std::string& xml, virDomainPtr existing) {
+  std::map<std::string, std::string> overlays;  // base disk -> current overlay
+  for (const auto& disk : domain_disk_files(existing, false)) {
+    auto base = base_disk_of(disk.source);
+    if (base && *base != disk.source) overlays[*base] = disk.source;
+  }
+  if (overlays.empty()) return xml;
+  pugi::xml_document doc;
+  doc.load_string(xml.c_str());
+  for (auto src : doc.select_nodes("/domain/devices/disk[@device='disk']/source")) {
+    auto it = overlays.find(src.node().attribute("file").as_string());
+    if (it != overlays.end()) src.node().attribute("file").set_value(it->second.c_str());
+  }
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_default | pugi::format_no_declaration);
+  return out.str();
+}
+
 int power_state(virDomainPtr d) {
   int state = 0, reason = 0;
   return virDomainGetState(d, &state, &reason, 0) == 0 ? state : -1;
@@ -252,7 +275,8 @@ Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   if (!disks.ok()) return disks;
   Status seed = ensure_seed(ctx, spec, result);
   if (!seed.ok()) return seed;
-  std::string definition = existing ? with_uuid(*xml, existing.get()) : *xml;
+  std::string definition =
+      existing ? with_snapshot_overlays(with_uuid(*xml, existing.get()), existing.get()) : *xml;
   virDomainPtr defined = virDomainDefineXML(ctx.conn, definition.c_str());
   if (!defined) return libvirt_error("domain " + name + ": ");
   Domain domain(defined);

@@ -1,12 +1,18 @@
 // domains.list, domain.delete, domain.console, metrics.sample.
 // (domain.ensure lives in domain_ensure.cpp, domain.power in domain_power.cpp.)
+#include <unistd.h>
+
+#include <cerrno>
 #include <pugixml.hpp>
 
 #include "agent/domain_inventory.h"
+#include "agent/domain_snapshots.h"
 #include "agent/guest_seed.h"
 #include "agent/metrics_sample.h"
 #include "agent/rpc_service.h"
+#include "agent/snapshot_files.h"
 #include "agent/storage_pool.h"
+#include "agent/subprocess.h"
 
 namespace xc {
 namespace {
@@ -38,6 +44,7 @@ std::vector<std::string> owned_volumes(AgentContext& ctx, virDomainPtr d) {
     std::string file = src.node().attribute("file").as_string();
     if (file.rfind(prefix, 0) != 0 || file.size() < 6 || file.substr(file.size() - 6) != ".qcow2")
       continue;
+    file = base_disk_of(file).value_or(file);  // a snapshot overlay: its disk's volume
     out.push_back(file.substr(prefix.size(), file.size() - prefix.size() - 6));
   }
   return out;
@@ -58,11 +65,20 @@ Result<json> domain_delete(AgentContext& ctx, const json& params) {
     return error(Code::kPermissionDenied,
                  "domain " + *name + ": not managed by xcloud; refusing to touch it");
   std::vector<std::string> volumes = owned_volumes(ctx, found.get());
+  std::vector<std::string> overlays;  // snapshot overlays go with the disks
+  if (!ctx.test_driver) {
+    auto chain = list_snapshots(found.get());
+    if (chain.ok())
+      for (const auto& s : *chain)
+        for (const auto& o : s.overlays) overlays.push_back(o.source);
+  }
   if (state_of(found.get()) != VIR_DOMAIN_SHUTOFF && virDomainDestroy(found.get()) < 0)
     return libvirt_error("domain " + *name + ": ");
-  // The test driver knows no NVRAM or managed save.
-  unsigned flags =
-      ctx.test_driver ? 0 : VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
+  // The test driver knows no NVRAM, managed save or snapshot metadata.
+  unsigned flags = ctx.test_driver ? 0
+                                   : VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                                         VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                                         VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
   if (virDomainUndefineFlags(found.get(), flags) < 0)
     return libvirt_error("domain " + *name + ": ");
   json removed = json::array();
@@ -72,6 +88,11 @@ Result<json> domain_delete(AgentContext& ctx, const json& params) {
     if (!r.ok()) return r.status();
     wiped = wiped && (*r)["wiped"].get<bool>();
     removed.push_back(*r);
+  }
+  for (const auto& o : overlays) {
+    if (wipe) (void)run_program({"shred", "-n", "1", "-z", o});
+    if (unlink(o.c_str()) != 0 && errno != ENOENT)
+      return error(Code::kIo, "domain " + *name + ": " + o + ": cannot remove");
   }
   // The seed holds the password hash: wiped with the disks when they are.
   auto seed = delete_seed_file(ctx.config.storage_dir, *name, wipe);

@@ -54,6 +54,8 @@ RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(co
   add_network_methods(methods_);
   add_event_methods(methods_);
   add_migrate_methods(methods_);
+  add_snapshot_methods(methods_);
+  add_backup_methods(methods_);
   unsigned char id[16];
   if (RAND_bytes(id, sizeof id) != 1) {
     // Unique enough to tell two runs apart.

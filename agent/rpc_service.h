@@ -65,6 +65,10 @@ void add_network_methods(MethodTable& table);
 void add_migrate_methods(MethodTable& table);
 // events.wait (long-poll for lifecycle events) and host.heartbeat.
 void add_event_methods(MethodTable& table);
+// snapshot.create|list|revert|delete (agent/snapshot_methods.cpp).
+void add_snapshot_methods(MethodTable& table);
+// backup.begin|read|end (agent/backup_methods.cpp).
+void add_backup_methods(MethodTable& table);
 
 class LifecycleSubscription;
 

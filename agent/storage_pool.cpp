@@ -88,7 +88,11 @@ std::string volume_xml(const std::string& file, uint64_t capacity_bytes, const s
   auto cap = vol.append_child("capacity");
   cap.append_attribute("unit") = "bytes";
   cap.text() = static_cast<unsigned long long>(capacity_bytes);
-  vol.append_child("target").append_child("format").append_attribute("type") = "qcow2";
+  auto target = vol.append_child("target");
+  target.append_child("format").append_attribute("type") = "qcow2";
+  // qcow2 v3: libvirt would make v2 (compat 0.10) here, which cannot hold
+  // the persistent dirty bitmaps of backup checkpoints.
+  target.append_child("compat").text() = "1.1";
   if (!backing.empty()) {
     auto store = vol.append_child("backingStore");
     store.append_child("path").text() = backing.c_str();

@@ -10,6 +10,7 @@
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cmd_capacity.h"
 #include "ctl/cli/cmd_sla.h"
+#include "ctl/cli/protect_commands.h"
 
 namespace xc {
 
@@ -61,6 +62,8 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_sla_command(app, ctx);
   add_capacity_command(app, ctx);
   add_alarms_command(app, ctx);
+  add_snapshot_command(app, ctx);
+  add_backup_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

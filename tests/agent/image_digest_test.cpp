@@ -85,7 +85,9 @@ TEST_CASE("volume.ensure checks the base image's digest before creating the disk
 
 TEST_CASE("a new volume is a qcow2 overlay reading its backing file in the image's format") {
   std::string raw = volume_xml("vm-root.qcow2", 1024, "/var/lib/xcloud/images/kylin.raw", "raw");
-  CHECK(raw.find("<target><format type=\"qcow2\"/></target>") != std::string::npos);
+  // qcow2 v3 (compat 1.1): backup checkpoints need persistent dirty bitmaps.
+  CHECK(raw.find("<target><format type=\"qcow2\"/><compat>1.1</compat></target>") !=
+        std::string::npos);
   CHECK(raw.find("<backingStore><path>/var/lib/xcloud/images/kylin.raw</path><format "
                  "type=\"raw\"/></backingStore>") != std::string::npos);
   std::string qcow2 =
