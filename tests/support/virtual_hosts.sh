@@ -98,10 +98,11 @@ stop_virtual_hosts() {
   local name dir pid
   for name in "${VIRTUAL_HOSTS[@]}"; do
     dir=$(vhost_dir "$name")
-    [ -f "$dir/agent.pid" ] && kill "$(cat "$dir/agent.pid")" 2>/dev/null
+    # A process may be gone already (the test killed it): not an error here.
+    [ -f "$dir/agent.pid" ] && kill "$(cat "$dir/agent.pid")" 2>/dev/null || true
     for d in $(vhost_virsh "$name" list --name 2>/dev/null); do vhost_virsh "$name" destroy "$d" >/dev/null 2>&1; done
     for f in libvirtd virtlogd; do
-      [ -f "$dir/$f.pid" ] && pid=$(cat "$dir/$f.pid") && kill "$pid" 2>/dev/null
+      [ -f "$dir/$f.pid" ] && pid=$(cat "$dir/$f.pid") && kill "$pid" 2>/dev/null || true
     done
   done
   for name in "${VIRTUAL_HOSTS[@]}"; do
