@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "common/digest.h"
 #include "tests/support/temp_dir.h"
@@ -58,7 +60,8 @@ TEST_CASE("volume transfer refuses bad names, ranges and base64, and reports a m
   CHECK(read_volume_chunk("/dev/null", 0, kMaxTransferChunk + 1).status().code() ==
         Code::kInvalidArgument);
   CHECK(read_volume_chunk("/dev/null", -1, 10).status().code() == Code::kInvalidArgument);
-  for (std::string s : {"", "a", "ab", "abc", std::string("\0\xff\x10", 3)})
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", std::string("\0\xff\x10", 3)})
     CHECK(*base64_decode(base64_encode(s)) == s);
   CHECK(base64_encode("abcd") == "YWJjZA==");
   CHECK_FALSE(base64_decode("YWJjZA=").ok());

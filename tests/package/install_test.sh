@@ -60,7 +60,7 @@ if [ -n "$inside" ]; then
   uid=$(inr id -u xcloud)
   ((uid < 1000)) || fail "user xcloud is not a system user (uid $uid)"
   inr id -nG xcloud | tr ' ' '\n' | grep -qx libvirt || fail "user xcloud is not in the libvirt group"
-  got=$(stat -c '%a %U %G' "$r/var/lib/xcloud")
+  got=$(inr stat -c '%a %U %G' /var/lib/xcloud)  # names from the root's own passwd
   [ "$got" = "700 xcloud xcloud" ] || fail "/var/lib/xcloud is '$got', not '700 xcloud xcloud'"
   for f in /etc/xcloud/agent.yaml /etc/cron.d/xcloud-reports /etc/cron.d/xcloud-audit \
     /etc/default/xcloud-reports /etc/default/xcloud-audit /etc/logrotate.d/xcloud-agent; do
@@ -90,7 +90,8 @@ if [ -n "$inside" ]; then
   [ -z "$left" ] || fail "purge left: $left"
   # Nothing else of the packages' is left: every path containing "xcloud"
   # that remains is the state.
-  left=$(grep xcloud "$r/tmp/after-purge" | grep -v '^/var/lib/xcloud' || true)
+  # man-db's own cache of formatted pages (/var/cache/man) is man-db's to expire.
+  left=$(grep xcloud "$r/tmp/after-purge" | grep -v -e '^/var/lib/xcloud' -e '^/var/cache/man/' || true)
   [ -z "$left" ] || fail "purge left: $left"
   [ "$(cat "$r/var/lib/xcloud/state.db")" = data ] || fail "purge removed the state"
   inr getent passwd xcloud >/dev/null || fail "purge removed the user xcloud, who owns the state"
