@@ -111,7 +111,7 @@ TEST_CASE("init creates a private database in WAL mode at the latest schema vers
                   "WHERE type = 'table' ORDER BY name)") ==
         "address_allocations,alarm_deliveries,alarm_notes,alarms,audit_log,bill_adjustments,"
         "closed_months,event_cursors,events,hosts,meta,meter_intervals,metric_objects,"
-        "metric_rollups,metric_samples,placements,resources");
+        "metric_rollups,metric_samples,placements,resources,vm_moves");
 }
 
 TEST_CASE("the store enforces foreign keys on its own connection") {
