@@ -169,8 +169,8 @@ json web_spec(int cpus, int64_t generation) {
 
 // SKIPPED: fails on main since the merge of the migrate and protect branches
 // (2026-12-03); to be fixed first next session (issue 15 closing note).
-TEST_CASE("every agent method has a params and a result schema, and every schema a method",
-          *doctest::skip()) {
+TEST_CASE("every agent method has a params and a result schema, and every schema a method" *
+          doctest::skip()) {
   std::set<std::string> methods = method_names();
   std::set<std::string> expected_files = {"schemas/agent/envelope.schema.json",
                                           "schemas/agent/definitions.schema.json"};

@@ -94,8 +94,8 @@ size_t meter_rows(Store& store) {
 
 // SKIPPED: fails on main since the merge of the migrate and protect branches
 // (2026-12-03); to be fixed first next session (issue 15 closing note).
-TEST_CASE("a cold move copies the disk exactly, moves the placement and keeps the meter",
-          *doctest::skip()) {
+TEST_CASE("a cold move copies the disk exactly, moves the placement and keeps the meter" *
+          doctest::skip()) {
   ApplyHarness h;
   Placed p = place_db(h);
   auto store = h.open();
@@ -137,8 +137,8 @@ TEST_CASE("a cold move copies the disk exactly, moves the placement and keeps th
 
 // SKIPPED: fails on main since the merge of the migrate and protect branches
 // (2026-12-03); to be fixed first next session (issue 15 closing note).
-TEST_CASE("a cold move cut off at any phase is finished by resume, never running twice",
-          *doctest::skip()) {
+TEST_CASE("a cold move cut off at any phase is finished by resume, never running twice" *
+          doctest::skip()) {
   for (const char* phase : {"stopping", "copying", "defining", "starting", "cleaning"}) {
     CAPTURE(phase);
     ApplyHarness h;
