@@ -35,6 +35,8 @@ start_virtual_host() {
 host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
 CONF
   : >"$dir/etc/virtlogd.conf"
+  # libvirt's stock network filters (clean-traffic, ...) that a guest's NIC references.
+  [ -d /etc/libvirt/nwfilter ] && cp -a /etc/libvirt/nwfilter "$dir/etc/"
   # The capabilities cache is shared, so QEMU is probed once, not per host.
   if [ -d /var/cache/libvirt/qemu/capabilities ]; then
     cp -a /var/cache/libvirt/qemu/capabilities "$dir/cache/qemu/" 2>/dev/null || true
