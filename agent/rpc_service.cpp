@@ -42,20 +42,24 @@ Result<std::string> param_string(const nlohmann::json& params, const char* key) 
   return params[key].get<std::string>();
 }
 
+void add_all_methods(MethodTable& table, TextMethodTable* text) {
+  add_host_methods(table);
+  add_domain_methods(table, text);
+  add_domain_ensure(table);
+  add_domain_power(table);
+  add_volume_methods(table);
+  add_network_methods(table);
+  add_event_methods(table);
+  add_migrate_methods(table);
+  add_snapshot_methods(table);
+  add_backup_methods(table);
+}
+
 RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(conn)) {
   ctx_.conn = conn_.get();
   ctx_.config = std::move(config);
   ctx_.test_driver = ctx_.config.libvirt_uri.rfind("test:", 0) == 0;
-  add_host_methods(methods_);
-  add_domain_methods(methods_, &text_methods_);
-  add_domain_ensure(methods_);
-  add_domain_power(methods_);
-  add_volume_methods(methods_);
-  add_network_methods(methods_);
-  add_event_methods(methods_);
-  add_migrate_methods(methods_);
-  add_snapshot_methods(methods_);
-  add_backup_methods(methods_);
+  add_all_methods(methods_, &text_methods_);
   unsigned char id[16];
   if (RAND_bytes(id, sizeof id) != 1) {
     // Unique enough to tell two runs apart.

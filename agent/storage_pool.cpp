@@ -1,5 +1,6 @@
 #include "agent/storage_pool.h"
 
+#include <filesystem>
 #include <pugixml.hpp>
 #include <regex>
 #include <sstream>
@@ -166,8 +167,15 @@ Result<json> delete_volume(AgentContext& ctx, const std::string& name, bool wipe
   if (!pool.ok()) return pool.status();
   auto lock = ctx.lock_object("volume/" + name);
   const std::string file = name + ".qcow2";
+  // A simulated host keeps its volumes in libvirt's memory, but files that a
+  // cold move wrote (volume.write) are real: they go with the volume.
+  bool removed_file = false;
+  if (ctx.test_driver) {
+    std::error_code ec;
+    removed_file = std::filesystem::remove(ctx.config.storage_dir + "/" + file, ec);
+  }
   virStorageVolPtr raw = virStorageVolLookupByName(pool->get(), file.c_str());
-  if (!raw) return json{{"name", name}, {"action", "absent"}};
+  if (!raw) return json{{"name", name}, {"action", removed_file ? "deleted" : "absent"}};
   StorageVol vol(raw);
   // The test driver has no data to wipe and no wipe call; say so rather than pretend.
   bool wiped = wipe && !ctx.test_driver;
