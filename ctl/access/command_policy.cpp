@@ -70,6 +70,8 @@ const char* access_name(Access access) {
 const std::vector<std::pair<std::string, Access>>& command_table() {
   static const std::vector<std::pair<std::string, Access>> table = {
       {"validate", Access::kAnyone},
+      {"login", Access::kAnyone},
+      {"logout", Access::kAnyone},
       {"init", Access::kServiceOnly},
       {"serve", Access::kServiceOnly},
       {"ca", Access::kSecurity},
@@ -134,6 +136,7 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"user enable", Access::kUsers},
       {"user delete", Access::kUsers},
       {"user reset", Access::kUsers},
+      {"user totp", Access::kUsers},
   };
   return table;
 }

@@ -66,6 +66,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_snapshot_command(app, ctx);
   add_backup_command(app, ctx);
   add_user_command(app, ctx);
+  add_login_commands(app, ctx);
 }
 
 std::vector<std::string> command_paths() {

@@ -6,9 +6,12 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 
+#include "common/base32.h"
 #include "common/domain_spec.h"
+#include "common/otpauth_uri.h"
 #include "common/printable.h"
 #include "common/time.h"
+#include "common/totp.h"
 #include "ctl/access/access_store.h"
 #include "ctl/access/command_policy.h"
 #include "ctl/audit/audit_log.h"
@@ -116,9 +119,29 @@ void audited(CliContext& ctx, const CLI::App& cmd, Opened& o, const std::string&
 }
 
 struct AddOptions {
-  std::string name, os_user, tenant;
+  std::string name, os_user, tenant, algorithm = "SHA1";
   std::vector<std::string> roles;
 };
+
+// A new TOTP secret for `u` (base32 in the record) and what the operator's
+// authenticator needs, printed once.
+Status enroll_totp(UserRecord& u, const std::string& algorithm, std::string& shown) {
+  auto algo = totp::parse_algorithm(algorithm);
+  if (!algo) return error(Code::kInvalidArgument, "--totp: expected SHA1, SHA256 or SM3");
+  auto secret = totp::generate_secret();
+  if (!secret.ok()) return secret.status();
+  totp::Params params;
+  params.algorithm = *algo;
+  auto uri = totp::otpauth_uri("xcloud", u.name, *secret, params);
+  if (!uri.ok()) return uri.status();
+  u.totp_secret = base32_encode(*secret);
+  u.totp_algorithm = totp::algorithm_name(*algo);
+  u.last_totp_step = 0;
+  shown = "TOTP secret for " + u.name + " (" + u.totp_algorithm +
+          ", 6 digits, 30 s; give it to them once, over a trusted channel):\n  " + u.totp_secret +
+          "\n  " + *uri + "\n";
+  return {};
+}
 
 void run_add(CliContext& ctx, const AddOptions& a, const CLI::App& cmd) {
   if (!is_dns_label(a.name, 32))
@@ -144,11 +167,15 @@ void run_add(CliContext& ctx, const AddOptions& a, const CLI::App& cmd) {
   u.roles = role_list(*roles);
   u.tenant_scope = a.tenant;
   u.created_ms = u.updated_ms = system_now_ms();
+  std::string shown;
+  if (Status s = enroll_totp(u, a.algorithm, shown); !s.ok())
+    return fail(ctx, "user add: " + s.message(), kExitUsage);
   audited(ctx, cmd, o, a.name, "user-add", [&] { return o.access->add_user(u); });
   if (ctx.exit_code != kExitOk) return;
   ctx.out << "user " << a.name << " added: " << u.roles
           << (a.tenant.empty() ? "" : " in " + printable(a.tenant)) << ", OS user "
-          << printable(os_user) << "\n";
+          << printable(os_user) << "\n"
+          << shown;
 }
 
 void run_list(CliContext& ctx, const std::string& output) {
@@ -205,12 +232,16 @@ void run_change(CliContext& ctx, const std::string& name, const std::string& act
     return fail(ctx, "user " + action + ": " + s.message(), kExitUsage);
   UserRecord changed = **u;
   changed.updated_ms = system_now_ms();
+  std::string shown;
   audited(ctx, cmd, o, name, "user-" + action, [&]() -> Status {
     if (action == "delete") return o.access->delete_user(name);
     if (action == "disable") changed.disabled = true;
     if (action == "enable") changed.disabled = false;
     if (action == "reset") {
       if (Status s = o.access->clear_login_failures(name); !s.ok()) return s;
+    }
+    if (action == "totp") {
+      if (Status s = enroll_totp(changed, changed.totp_algorithm, shown); !s.ok()) return s;
     }
     // Disabling, resetting or deleting a user ends their sessions at once.
     if (action != "enable")
@@ -219,7 +250,11 @@ void run_change(CliContext& ctx, const std::string& name, const std::string& act
   });
   if (ctx.exit_code != kExitOk) return;
   ctx.out << "user " << name << ": "
-          << (action == "reset" ? "failed logins cleared, sessions ended" : action + "d") << "\n";
+          << (action == "reset"  ? "failed logins cleared, sessions ended"
+              : action == "totp" ? "a new second factor; the old one and the sessions are void"
+                                 : action + "d")
+          << "\n"
+          << shown;
 }
 
 // The role matrix by access class, from the policy the controller applies.
@@ -280,6 +315,8 @@ void add_user_command(CLI::App& app, CliContext& ctx) {
   a->add_option("--role", add->roles, "A role; repeat for several")->required();
   a->add_option("--tenant", add->tenant, "Tenant subtree of tenant-admin and tenant-user");
   a->add_option("--os-user", add->os_user, "Login on the control host (default: the name)");
+  a->add_option("--totp", add->algorithm, "TOTP algorithm: SHA1 (every authenticator), SHA256, SM3")
+      ->capture_default_str();
   a->footer("Example:\n  xcloudctl user add alice --role sysadmin --os-user alice");
   a->callback([&ctx, add, a] { run_add(ctx, *add, *a); });
 
@@ -296,18 +333,41 @@ void add_user_command(CLI::App& app, CliContext& ctx) {
   s->footer("Example:\n  xcloudctl user show alice");
   s->callback([&ctx, show] { run_show(ctx, show->first, show->second); });
 
-  for (const char* action : {"disable", "enable", "delete", "reset"}) {
+  for (const char* action : {"disable", "enable", "delete", "reset", "totp"}) {
     auto name = std::make_shared<std::string>();
-    std::string what = std::string(action) == "reset"
-                           ? "Clear a locked-out operator's failed logins and end their sessions"
-                           : std::string(1, static_cast<char>(std::toupper(action[0]))) +
-                                 (action + 1) + " an operator (ends their sessions)";
+    std::string what =
+        std::string(action) == "reset"  ? "Clear a locked-out operator's failed logins and end "
+                                          "their sessions"
+        : std::string(action) == "totp" ? "Give an operator a new TOTP secret (a lost phone)"
+                                        : std::string(1, static_cast<char>(std::toupper(
+                                              action[0]))) +
+                                              (action + 1) + " an operator (ends their sessions)";
     auto* c = user->add_subcommand(action, what);
     c->add_option("name", *name, "User name")->required();
     c->footer(std::string("Example:\n  xcloudctl user ") + action + " alice");
     std::string act = action;
     c->callback([&ctx, name, act, c] { run_change(ctx, *name, act, *c); });
   }
+}
+
+void add_login_commands(CLI::App& app, CliContext& ctx) {
+  auto* login = app.add_subcommand(
+      "login", "Open a session with the controller: the code from your authenticator (TOTP)");
+  login->add_option("--code", "The 6-digit code (asked for when not given)");
+  login->footer(
+      "Example:\n  xcloudctl login\n\nOperators on the control host reach the controller's "
+      "socket (XCLOUD_CONTROLLER,\ndefault /run/xcloud/controller.sock); the session lasts 8 "
+      "hours and is kept in\n~/.cache/xcloud/session. Five wrong codes lock the user for 15 "
+      "minutes.");
+  auto* logout = app.add_subcommand("logout", "End your session with the controller");
+  logout->footer("Example:\n  xcloudctl logout");
+  for (CLI::App* c : {login, logout})
+    c->callback([&ctx] {
+      print_error(ctx,
+                  "login and logout are with the controller: set XCLOUD_CONTROLLER to its socket "
+                  "(the service user needs no login)");
+      ctx.exit_code = kExitUsage;
+    });
 }
 
 }  // namespace xc

@@ -1,6 +1,7 @@
 #include "ctl/cli/controller_client.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -10,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <iostream>
 #include <ostream>
 
 #include "common/printable.h"
+#include "common/time.h"
 #include "ctl/access/operator_request.h"
 #include "ctl/cli/unix_fds.h"
 #include "ctl/store/state_path.h"
@@ -80,10 +83,48 @@ std::optional<std::string> controller_socket_for(int argc, char** argv) {
   return std::nullopt;
 }
 
+// Where this operator keeps their session token: private to them.
+std::string session_file() {
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.cache/xcloud/session";
+}
+
+std::string read_session_token() {
+  std::ifstream in(session_file());
+  std::string token;
+  std::getline(in, token);
+  return token.size() <= 256 ? token : "";
+}
+
+Status save_session_token(const std::string& token) {
+  fs::path file = session_file();
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  fs::permissions(file.parent_path(), fs::perms::owner_all, ec);
+  ::umask(077);
+  std::ofstream out(file, std::ios::trunc);
+  out << token << "\n";
+  if (!out) return error(Code::kIo, file.string() + ": cannot write the session");
+  return {};
+}
+
 int run_through_controller(const std::string& socket_path, int argc, char** argv,
                            std::ostream& err) {
   OperatorRequest request;
   request.argv.assign(argv + 1, argv + argc);
+  const std::string words = command_words(request.argv);
+  request.token = read_session_token();
+  if (words == "login") {
+    request.login_code = option_value(request.argv, "--code");
+    if (request.login_code.empty()) {
+      err << "TOTP code: " << std::flush;
+      std::getline(std::cin, request.login_code);
+    }
+    if (request.login_code.empty() || request.login_code.size() > 16) {
+      err << "xcloudctl: login: expected the 6-digit code from your authenticator\n";
+      return 2;
+    }
+  }
   size_t bytes = 0;
   for (const auto& f : file_arguments(request.argv))
     if (Status s = collect_files(f, request.files, bytes); !s.ok()) {
@@ -119,6 +160,19 @@ int run_through_controller(const std::string& socket_path, int argc, char** argv
       code = j["exit"].get<int>();
       if (j.contains("error") && j["error"].is_string())
         err << "xcloudctl: " << printable(j["error"].get<std::string>()) << "\n";
+      if (code == 0 && words == "login" && j.contains("token") && j["token"].is_string()) {
+        if (Status s = save_session_token(j["token"].get<std::string>()); !s.ok()) {
+          err << "xcloudctl: " << printable(s.message()) << "\n";
+          code = 1;
+        } else {
+          std::cout << "logged in until "
+                    << format_time_ms(j.value("expires", int64_t{0})) << "\n";
+        }
+      }
+      if (words == "logout") {
+        std::error_code ec;
+        fs::remove(session_file(), ec);
+      }
     }
   }
   ::close(fd);

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/printable.h"
 #include "common/time.h"
@@ -22,6 +23,7 @@
 #include "ctl/access/operator_request.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/caller.h"
+#include "ctl/cli/operator_login.h"
 #include "ctl/cli/unix_fds.h"
 #include "ctl/cli/vm_target.h"
 #include "ctl/store/store.h"
@@ -54,34 +56,38 @@ struct Admission {
   bool allowed = false;
   std::string caller;
   std::string reason;
+  std::optional<UserRecord> user;  // the operator, for login and logout
 };
 
 Admission admit(const std::string& state, uid_t uid, const std::string& os_name,
-                const OperatorRequest& r) {
-  Admission a;
+                const OperatorRequest& r, bool session_command) {
   for (const auto& arg : r.argv)
     if (arg == "--state" || arg.rfind("--state=", 0) == 0)
-      return {false, "", "--state: the controller serves one state; leave it out"};
-  if (uid == ::geteuid()) return {true, "", ""};  // the service user: as on the state file
+      return {false, "", "--state: the controller serves one state; leave it out", std::nullopt};
+  if (uid == ::geteuid()) return {true, "", "", std::nullopt};  // the service user, as on the file
   auto access = AccessStore::open(state);
-  if (!access.ok()) return {false, "", access.status().message()};
+  if (!access.ok()) return {false, "", access.status().message(), std::nullopt};
   auto user = (*access)->user_by_os_user(os_name);
-  if (!user.ok()) return {false, "", user.status().message()};
+  if (!user.ok()) return {false, "", user.status().message(), std::nullopt};
   if (!*user)
     return {false, "",
             "OS user " + printable(os_name) +
                 " is not an xcloud operator (a secadmin adds one: xcloudctl user add NAME "
                 "--role ROLE --os-user " +
-                printable(os_name) + ")"};
+                printable(os_name) + ")",
+            std::nullopt};
   const UserRecord& u = **user;
-  if (u.disabled) return {false, u.name, "user " + u.name + " is disabled"};
+  if (u.disabled) return {false, u.name, "user " + u.name + " is disabled", u};
+  if (session_command) return {true, u.name, "", u};  // login, logout: checked there
+  if (Status s = check_operator_session(state, u, uid, r.token, system_now_ms()); !s.ok())
+    return {false, u.name, s.message(), u};
   Principal p;
   p.user = u.name;
   p.tenant_scope = u.tenant_scope;
   for (const auto& name : split_roles(u.roles))
     if (auto role = parse_role(name)) p.roles.push_back(*role);
   std::string words = command_words(r.argv);
-  if (words.empty()) return {true, u.name, ""};  // --help, --version
+  if (words.empty()) return {true, u.name, "", u};  // --help, --version
   std::string tenant = option_value(r.argv, "--tenant");
   Access access_class = command_access(words);
   if (tenant.empty() &&
@@ -90,12 +96,12 @@ Admission admit(const std::string& state, uid_t uid, const std::string& os_name,
     // The VM it names decides the tenant.
     std::string vm = first_operand(r.argv, words);
     auto store = open_store(state, OpenMode::kRead);
-    if (!store.ok()) return {false, u.name, store.status().message()};
+    if (!store.ok()) return {false, u.name, store.status().message(), u};
     auto target = find_vm(**store, vm, "");
     if (target.ok()) tenant = target->record.key().tenant;
   }
   Decision d = authorize(p, words, tenant);
-  return {d.allowed, u.name, d.reason};
+  return {d.allowed, u.name, d.reason, u};
 }
 
 void audit_refusal(const std::string& state, const std::string& user, const std::string& os_name,
@@ -271,8 +277,25 @@ void OperatorServer::serve_client(int client) {
   if (!request.ok()) return reply(request.status().message(), kExitUsage);
   const std::string os_name = os_user_name(cred.uid);
   const std::string via = "socket uid=" + std::to_string(cred.uid) + "(" + os_name + ")";
-  Admission a = admit(options_.state_path, cred.uid, os_name, *request);
+  const std::string words = command_words(request->argv);
+  const bool session_command = words == "login" || words == "logout";
+  Admission a = admit(options_.state_path, cred.uid, os_name, *request, session_command);
   const std::string line = printable(json(request->argv).dump());
+  if (a.allowed && session_command) {
+    if (!a.user) return reply("the service user needs no login", kExitUsage);
+    if (words == "logout") {
+      Status s = operator_logout(options_.state_path, *a.user, request->token, via);
+      log_.event(a.caller + " (" + via + "): logout");
+      return reply(s.ok() ? "" : s.message(), s.ok() ? kExitOk : kExitUsage);
+    }
+    auto in = operator_login(options_.state_path, *a.user, cred.uid, request->login_code, via,
+                             system_now_ms());
+    log_.event(a.caller + " (" + via + "): login " + (in.ok() ? "ok" : in.status().message()));
+    if (!in.ok()) return reply(in.status().message(), kExitDenied);
+    (void)send_frame(client,
+                     json{{"exit", 0}, {"token", in->token}, {"expires", in->expires_ms}}.dump());
+    return;
+  }
   if (!a.allowed) {
     log_.event("refused " + (a.caller.empty() ? os_name : a.caller) + " (" + via + "): " + line +
                ": " + a.reason);

@@ -13,11 +13,31 @@ serve_pid=
 SOCK="$TMP/run/controller.sock"
 trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
-# as UID CMD...: xcloudctl as another OS user, through the controller.
+# as UID CMD...: xcloudctl as another OS user (their own HOME, where the
+# session is kept), through the controller.
 as() {
   local uid=$1
   shift
-  setpriv --reuid="$uid" --regid="$uid" --clear-groups env XCLOUD_CONTROLLER="$SOCK" "$XCLOUDCTL" "$@"
+  mkdir -p "$TMP/home/$uid" && chown "$uid:$uid" "$TMP/home/$uid"
+  setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+    env HOME="$TMP/home/$uid" XCLOUD_CONTROLLER="$SOCK" "$XCLOUDCTL" "$@"
+}
+# totp BASE32 [OFFSET-STEPS]: the RFC 6238 code (SHA-1, 6 digits, 30 s), as an
+# authenticator computes it.
+totp() {
+  python3 -c 'import base64,hmac,hashlib,struct,sys,time
+k = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
+h = hmac.new(k, struct.pack(">Q", int(time.time()) // 30 + int(sys.argv[2])), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1" "${2:-0}"
+}
+secret_of() { sed -n 's/^  \([A-Z2-7]\{32\}\)$/\1/p' "$TMP/secret-$1"; }
+add_user() {  # add_user NAME ARGS...: user add, its TOTP secret kept
+  local name=$1
+  shift
+  expect_status 0 ctl user add "$name" "$@"
+  cp "$TMP/out" "$TMP/secret-$name"
+  [ -n "$(secret_of "$name")" ] || fail "user add $name printed no TOTP secret: $(cat "$TMP/out")"
 }
 
 ctl init >/dev/null
@@ -30,10 +50,11 @@ chmod 755 "$TMP"
 mkdir -m 755 "$TMP/run"
 
 # Users: one OS login each (daemon=1, bin=2, sys=3, nobody=65534).
-expect_status 0 ctl user add sam --role sysadmin --os-user sys
-expect_status 0 ctl user add sec --role secadmin --os-user daemon
-expect_status 0 ctl user add aud --role auditadmin --os-user bin
-expect_status 0 ctl user add liwei --role tenant-user --tenant education --os-user nobody
+add_user sam --role sysadmin --os-user sys
+expect_contains "$TMP/out" "otpauth://totp/xcloud:sam?secret="
+add_user sec --role secadmin --os-user daemon
+add_user aud --role auditadmin --os-user bin
+add_user liwei --role tenant-user --tenant education --os-user nobody
 expect_status 2 ctl user add two --role sysadmin --role auditadmin --os-user games
 expect_contains "$TMP/err" "separation of duties: one user may hold only one of sysadmin, secadmin and auditadmin"
 expect_status 2 ctl user add t --role tenant-user --os-user games
@@ -53,6 +74,20 @@ expect_contains "$TMP/err" "Permission denied (it belongs to the xcloud service 
 serve_pid=$!
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
 [ -S "$SOCK" ] || fail "serve did not open $SOCK: $(cat "$TMP/serve.log")"
+
+# Two factors: the uid, then a TOTP code for a session of 8 hours.
+expect_status 77 as 3 get vms
+expect_contains "$TMP/err" "log in first: xcloudctl login"
+expect_status 77 as 3 login --code 000000
+expect_contains "$TMP/err" "login failed: code does not match"
+expect_status 0 as 3 login --code "$(totp "$(secret_of sam)")"
+expect_contains "$TMP/out" "logged in until"
+[ "$(stat -c %a "$TMP/home/3/.cache/xcloud/session")" = 600 ] || fail "the session file is not 0600"
+expect_status 77 as 3 login --code "$(totp "$(secret_of sam)")"
+expect_contains "$TMP/err" "code was already used"
+for u in 1:sec 2:aud 65534:liwei; do
+  expect_status 0 as "${u%%:*}" login --code "$(totp "$(secret_of "${u#*:}")")"
+done
 
 # Same output as a direct run, with the operator's exit codes.
 ctl get vms -o json >"$TMP/direct.json"
@@ -86,6 +121,20 @@ expect_status 77 as 2 vm start edu-portal-web-1
 expect_status 77 as 3 audit list
 expect_status 77 as 3 user add eve --role monitor --os-user games
 expect_status 0 as 1 user add eve --role monitor --os-user games
+cp "$TMP/out" "$TMP/secret-eve"
+# Lockout: five wrong codes lock eve for 15 minutes, the right one too;
+# a secadmin's reset lets her in.
+for _ in 1 2 3 4; do expect_status 77 as 5 login --code 000000; done
+expect_status 77 as 5 login --code 000000
+expect_contains "$TMP/err" 'user "eve" is locked until'
+expect_status 77 as 5 login --code "$(totp "$(secret_of eve)")"
+expect_contains "$TMP/err" "ask a secadmin to reset"
+expect_status 0 as 1 user reset eve
+expect_status 0 as 5 login --code "$(totp "$(secret_of eve)")"
+expect_status 0 as 5 get vms
+expect_status 0 as 5 logout
+expect_status 77 as 5 get vms
+expect_contains "$TMP/err" "log in first"
 expect_status 0 as 3 vm start edu-portal-web-1
 expect_status 0 as 65534 user roles
 expect_contains "$TMP/out" "service-only"
@@ -106,5 +155,11 @@ expect_status 77 as 65534 get vms --tenant education
 expect_contains "$TMP/err" "user liwei is disabled"
 expect_status 0 ctl audit list -o json
 python3 -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x["action"]=="denied"]; assert len(r) >= 8 and any(x["actor"]=="liwei" and "not health" in x["message"] for x in r), r' "$TMP/out" || fail "refusals are not audited"
+python3 -c '
+import json, sys
+a = [x["action"] for x in json.load(open(sys.argv[1])) if x["name"] == "eve"]
+assert a.count("login-failed") == 4 and "login-locked" in a and "login-refused" in a, a
+assert a.index("user-reset") < len(a) - 1 - a[::-1].index("login") and "logout" in a, a
+' "$TMP/out" || fail "logins, failures, lockout and logout are not audited"
 grep -q "liwei (socket uid=65534(nobody)): " "$TMP/serve.log" || fail "serve does not log the operators' commands: $(cat "$TMP/serve.log")"
 echo "operators: ok"

@@ -91,7 +91,7 @@ const std::map<std::string, std::string> kCommands = {
     {"user disable", "users"},
     {"user enable", "users"},
     {"user delete", "users"},
-    {"user reset", "users"},
+    {"user reset", "users"},         {"user totp", "users"},
 };
 
 bool is_group(const std::vector<std::string>& paths, const std::string& p) {
