@@ -335,13 +335,13 @@ void add_user_command(CLI::App& app, CliContext& ctx) {
 
   for (const char* action : {"disable", "enable", "delete", "reset", "totp"}) {
     auto name = std::make_shared<std::string>();
-    std::string what =
-        std::string(action) == "reset"  ? "Clear a locked-out operator's failed logins and end "
-                                          "their sessions"
-        : std::string(action) == "totp" ? "Give an operator a new TOTP secret (a lost phone)"
-                                        : std::string(1, static_cast<char>(std::toupper(
-                                              action[0]))) +
-                                              (action + 1) + " an operator (ends their sessions)";
+    std::string what = std::string(action) == "reset"
+                           ? "Clear a locked-out operator's failed logins and end "
+                             "their sessions"
+                       : std::string(action) == "totp"
+                           ? "Give an operator a new TOTP secret (a lost phone)"
+                           : std::string(1, static_cast<char>(std::toupper(action[0]))) +
+                                 (action + 1) + " an operator (ends their sessions)";
     auto* c = user->add_subcommand(action, what);
     c->add_option("name", *name, "User name")->required();
     c->footer(std::string("Example:\n  xcloudctl user ") + action + " alice");

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "common/printable.h"
@@ -165,8 +165,7 @@ int run_through_controller(const std::string& socket_path, int argc, char** argv
           err << "xcloudctl: " << printable(s.message()) << "\n";
           code = 1;
         } else {
-          std::cout << "logged in until "
-                    << format_time_ms(j.value("expires", int64_t{0})) << "\n";
+          std::cout << "logged in until " << format_time_ms(j.value("expires", int64_t{0})) << "\n";
         }
       }
       if (words == "logout") {

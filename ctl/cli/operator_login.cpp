@@ -59,18 +59,18 @@ Result<LoginResult> operator_login(const std::string& state, const UserRecord& u
     audit(state, user.name, "login-refused", via, s);
     return s;
   }
-  auto step = totp::verify(*secret, code, now_ms, params_of(user), 1,
-                           user.last_totp_step > 0 ? std::optional<int64_t>(user.last_totp_step)
-                                                   : std::nullopt);
+  auto step = totp::verify(
+      *secret, code, now_ms, params_of(user), 1,
+      user.last_totp_step > 0 ? std::optional<int64_t>(user.last_totp_step) : std::nullopt);
   if (!step.ok()) {
     if (Status s = access.add_login_failure(user.name, now_ms); !s.ok()) return s;
     history.failures_ms.push_back(now_ms);
     access::LockoutState after = access::lockout_state(history, policy, now_ms);
-    Status s = error(Code::kPermissionDenied,
-                     "login failed: " + step.status().message() +
-                         (after.locked ? "; " + access::lockout_message(user.name, after, now_ms,
-                                                                        kShownOffsetMs)
-                                       : ""));
+    Status s = error(
+        Code::kPermissionDenied,
+        "login failed: " + step.status().message() +
+            (after.locked ? "; " + access::lockout_message(user.name, after, now_ms, kShownOffsetMs)
+                          : ""));
     audit(state, user.name, after.locked ? "login-locked" : "login-failed", via, s);
     return s;
   }

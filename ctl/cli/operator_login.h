@@ -22,8 +22,7 @@ struct LoginResult {
 
 // kPermissionDenied with the reason (wrong code, replay, locked until ...).
 Result<LoginResult> operator_login(const std::string& state, const UserRecord& user, uint32_t uid,
-                                   const std::string& code, const std::string& via,
-                                   int64_t now_ms);
+                                   const std::string& code, const std::string& via, int64_t now_ms);
 
 // Whether `token` is a live session of `user` from `uid`.
 Status check_operator_session(const std::string& state, const UserRecord& user, uint32_t uid,

@@ -26,6 +26,8 @@ const std::map<std::string, std::string> kMatrix = {
 // Every command's class as this test expects it.
 const std::map<std::string, std::string> kCommands = {
     {"validate", "anyone"},
+    {"login", "anyone"},
+    {"logout", "anyone"},
     {"init", "service-only"},
     {"ca init", "security"},
     {"host enroll", "security"},
@@ -91,7 +93,8 @@ const std::map<std::string, std::string> kCommands = {
     {"user disable", "users"},
     {"user enable", "users"},
     {"user delete", "users"},
-    {"user reset", "users"},         {"user totp", "users"},
+    {"user reset", "users"},
+    {"user totp", "users"},
 };
 
 bool is_group(const std::vector<std::string>& paths, const std::string& p) {
