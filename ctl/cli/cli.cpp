@@ -10,6 +10,7 @@
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cmd_capacity.h"
 #include "ctl/cli/cmd_sla.h"
+#include "ctl/cli/host_ha_commands.h"
 #include "ctl/cli/protect_commands.h"
 
 namespace xc {
@@ -55,6 +56,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_console_command(app, ctx);
   add_host_upgrade_command(*app.get_subcommand("host"), ctx);
   add_host_drain_commands(*app.get_subcommand("host"), ctx);
+  add_host_ha_commands(*app.get_subcommand("host"), ctx);
   add_serve_command(app, ctx);
   add_events_command(app, ctx);
   add_collect_command(app, ctx);
