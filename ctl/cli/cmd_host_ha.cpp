@@ -75,7 +75,8 @@ bool open_session(CliContext& ctx, const CLI::App& cmd, const HaCommand& o, bool
          unknown ? kExitUsage : kExitFailure);
     return false;
   }
-  s.clients = std::make_unique<HostClients>(agent_connector(pki_files_for_state(*state), 10), 4);
+  // A dead host must not hold the command long: 3 s per call.
+  s.clients = std::make_unique<HostClients>(agent_connector(pki_files_for_state(*state), 3), 4);
   s.log = std::make_unique<ErrLog>(ctx.err);
   s.world = std::make_unique<LoopWorld>(LoopWorld{*s.store, *s.clients, s.clock, *s.log, s.stop});
   if (!changing) return true;

@@ -1,9 +1,11 @@
 #include "ctl/ha/ha_round.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/domain_spec.h"
 #include "ctl/audit/audit_log.h"
+#include "ctl/controller/watched_hosts.h"
 #include "ctl/ha/fence_command.h"
 #include "ctl/ha/ha_inventory.h"
 
@@ -161,7 +163,10 @@ bool Round::fence(const HaInventory& inv, const HaAction& a) {
     message = "fence command could not run: " + run.status().message();
   } else {
     message = "fence command " + run->summary();
-    if (!run->output.empty()) message += "; output: " + run->output;
+    std::string output = run->output;
+    while (!output.empty() && std::isspace(static_cast<unsigned char>(output.back())))
+      output.pop_back();
+    if (!output.empty()) message += "; output: " + output;
   }
   audit(record, fenced, message);
   step.detail = run.ok() ? run->summary() : run.status().message();
@@ -207,9 +212,14 @@ void Round::restart(const HaInventory& inv, const HaAction& a) {
   AuditRecord record = o_.who.record("VirtualMachine", a.tenant, a.name, "ha-restart");
   std::string what = "host " + a.host + " (fenced) -> " + a.to_host;
   if (!ensured.ok()) {
-    audit(record, false, what + ": " + ensured.status().message());
     step.status = ensured.status();
     steps.push_back(step);
+    if (memory_) {  // retried every round; audited and logged once per reason
+      auto& last = memory_->reported["restart/" + key];
+      if (last == ensured.status().message()) return;
+      last = ensured.status().message();
+    }
+    audit(record, false, what + ": " + ensured.status().message());
     w_.log.event("ha: restart of " + key + " on " + a.to_host +
                  " failed: " + ensured.status().message());
     return;
@@ -264,6 +274,8 @@ void Round::cannot(const HaAction& a) {
 
 Result<std::vector<HaStep>> ha_round(LoopWorld& w, const HaRoundOptions& o, HaMemory* memory) {
   Round round(w, o, memory);
+  // Every stored host reachable through the clients (one applied since is too).
+  if (auto hosts = watched_hosts(w.store, w.hosts); !hosts.ok()) return hosts.status();
   auto inv = load_ha_inventory(w.store);
   if (!inv.ok()) return inv.status();
   if (Status s = round.remove_stale_copies(*inv); !s.ok()) return s;
