@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "common/domain_spec.h"
 #include "ctl/audit/audit_log.h"
@@ -14,6 +15,11 @@ namespace xc {
 using nlohmann::json;
 
 namespace {
+
+constexpr int64_t kClaimMs = 5 * 60'000;
+std::string claim_meta_key(const std::string& key) {
+  return "ha.claim." + key;
+}
 
 constexpr const char* kRestartedKey = "ha.restarted";  // {"tenant/name": {from, domain, ...}}
 
@@ -206,12 +212,35 @@ void Round::restart(const HaInventory& inv, const HaAction& a) {
     steps.push_back(step);
     return;
   }
+  // serve and `host evacuate` may decide at once: the first to claim the VM
+  // (still placed on the failed host, no live claim) restarts it; a claim
+  // outlives a crashed claimant by kClaimMs at most.
   const int64_t started = w_.clock();
+  Status claimed = w_.store.transact([&]() -> Status {
+    auto placed = w_.store.get_placement({"VirtualMachine", a.tenant, a.name});
+    if (!placed.ok()) return placed.status();
+    if (placed->host != a.host)
+      return error(Code::kFailedPrecondition,
+                   "VirtualMachine " + key + ": now placed on " + placed->host);
+    auto claim = w_.store.get_meta(claim_meta_key(key));
+    if (!claim.ok()) return claim.status();
+    int64_t at = *claim ? std::atoll((*claim)->c_str()) : 0;
+    if (at > 0 && started - at < kClaimMs)
+      return error(Code::kFailedPrecondition,
+                   "VirtualMachine " + key + ": being restarted by another run");
+    return w_.store.put_meta(claim_meta_key(key), std::to_string(started));
+  });
+  if (!claimed.ok()) {
+    step.status = claimed;
+    steps.push_back(step);
+    return;
+  }
   auto ensured = w_.hosts.call(a.to_host, "domain.ensure",
                                {{"spec", spec_json->second}, {"allow_restart", false}});
   AuditRecord record = o_.who.record("VirtualMachine", a.tenant, a.name, "ha-restart");
   std::string what = "host " + a.host + " (fenced) -> " + a.to_host;
   if (!ensured.ok()) {
+    (void)w_.store.put_meta(claim_meta_key(key), "0");  // the next round tries again
     step.status = ensured.status();
     steps.push_back(step);
     if (memory_) {  // retried every round; audited and logged once per reason
@@ -230,6 +259,7 @@ void Round::restart(const HaInventory& inv, const HaAction& a) {
     }
     if (Status s = w_.store.set_placement({"VirtualMachine", a.tenant, a.name}, a.to_host); !s.ok())
       return s;
+    if (Status s = w_.store.put_meta(claim_meta_key(key), "0"); !s.ok()) return s;
     auto list = restarted_list(w_.store);
     if (!list.ok()) return list.status();
     (*list)[key] = {{"tenant", a.tenant}, {"name", a.name},   {"from", a.host},

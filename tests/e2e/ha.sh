@@ -193,7 +193,7 @@ PY
 # its VM without ha stays, and the restarted ones keep running on x86-03.
 kill -CONT "${AGENT_PIDS[0]}"
 gone_from_01() { ! domains "${port[x86-01]}" | grep -q "xc-education.web-"; }
-until_true 15 gone_from_01 || fail "old copies on x86-01: $(domains "${port[x86-01]}"); $(cat "$TMP/serve.log")"
+until_true 60 gone_from_01 || fail "old copies on x86-01: $(domains "${port[x86-01]}"); $(cat "$TMP/serve.log")"
 domains "${port[x86-01]}" | grep -qx "xc-education.batch-1=running" || fail "batch-1 left x86-01: $(domains "${port[x86-01]}")"
 both_on_03 || fail "the restarted copies stopped: $(domains "${port[x86-03]}")"
 expect_contains "$TMP/serve.log" "stale copy removed (disks kept)"
