@@ -7,7 +7,7 @@ import pathlib
 import re
 import sys
 
-RANK = {"common": 0, "store": 1, "audit": 2, "billing": 2, "hosts": 2, "sla": 2, "capacity": 2,
+RANK = {"common": 0, "store": 1, "audit": 2, "access": 2, "billing": 2, "hosts": 2, "sla": 2, "capacity": 2,
         "reconcile": 3, "report": 3, "controller": 3, "metrics": 3, "migrate": 3, "backup": 3,
         "alarms": 3.5, "ha": 3.5, "cli": 4, "main": 5}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"(common|ctl/(\w+))/')

@@ -1,0 +1,110 @@
+# Operators through the controller's socket (issue 17): the state belongs to
+# the service user (here root, 0700); other OS users cannot open it, and run
+# their commands through `xcloudctl serve --socket`, which knows them by the
+# socket's peer uid, checks their roles (tenant roles inside their tenant)
+# and runs the command for them with their terminal: output, exit codes,
+# manifests sent with -f and audit records naming the operator. Users and
+# separation of duties are checked at `user add`. Runs as root (setpriv).
+source "$(dirname "$0")/../support/e2e.sh"
+source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
+[ "$(id -u)" = 0 ] || fail "needs root: operators are other OS users (setpriv)"
+STATE="$TMP/state/state.db"
+serve_pid=
+SOCK="$TMP/run/controller.sock"
+trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
+ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
+# as UID CMD...: xcloudctl as another OS user, through the controller.
+as() {
+  local uid=$1
+  shift
+  setpriv --reuid="$uid" --regid="$uid" --clear-groups env XCLOUD_CONTROLLER="$SOCK" "$XCLOUDCTL" "$@"
+}
+
+ctl init >/dev/null
+ctl ca init >/dev/null
+M="$TMP/manifests"
+start_example_cloud "$M"
+expect_status 0 ctl apply -f "$M"
+chmod 700 "$TMP/state"
+chmod 755 "$TMP"
+mkdir -m 755 "$TMP/run"
+
+# Users: one OS login each (daemon=1, bin=2, sys=3, nobody=65534).
+expect_status 0 ctl user add sam --role sysadmin --os-user sys
+expect_status 0 ctl user add sec --role secadmin --os-user daemon
+expect_status 0 ctl user add aud --role auditadmin --os-user bin
+expect_status 0 ctl user add liwei --role tenant-user --tenant education --os-user nobody
+expect_status 2 ctl user add two --role sysadmin --role auditadmin --os-user games
+expect_contains "$TMP/err" "separation of duties: one user may hold only one of sysadmin, secadmin and auditadmin"
+expect_status 2 ctl user add t --role tenant-user --os-user games
+expect_contains "$TMP/err" "tenant-admin and tenant-user need --tenant"
+expect_status 2 ctl user add ghost --role monitor --os-user no-such-login
+expect_contains "$TMP/err" 'no OS user "no-such-login" on this host'
+expect_status 2 ctl user add sam --role monitor --os-user games
+expect_contains "$TMP/err" "already exists"
+expect_status 0 ctl user list -o json
+python3 -c 'import json,sys; u={x["name"]: x for x in json.load(open(sys.argv[1]))}; assert sorted(u)==["aud","liwei","sam","sec"] and u["liwei"]["tenant"]=="education" and u["liwei"]["roles"]=="tenant-user", u' "$TMP/out" || fail "user list: $(cat "$TMP/out")"
+
+# The state file is the service user's alone.
+expect_status 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$XCLOUDCTL" --state "$STATE" get vms
+expect_contains "$TMP/err" "Permission denied (it belongs to the xcloud service user"
+
+"$XCLOUDCTL" --state "$STATE" serve --socket "$SOCK" --heartbeat 1h --collect 1h --alarms 1h 2>"$TMP/serve.log" &
+serve_pid=$!
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+[ -S "$SOCK" ] || fail "serve did not open $SOCK: $(cat "$TMP/serve.log")"
+
+# Same output as a direct run, with the operator's exit codes.
+ctl get vms -o json >"$TMP/direct.json"
+expect_status 0 as 3 get vms -o json
+cmp -s "$TMP/out" "$TMP/direct.json" || fail "get vms through the controller differs from the direct run"
+# Manifests go with the command, named relative to the operator's directory.
+(cd "$TMP" && expect_status 0 as 3 diff -f manifests)
+expect_status 2 as 3 diff -f "$M"
+expect_contains "$TMP/err" "name manifests by a path relative to this directory"
+expect_status 2 as 3 validate -f "$TMP/nowhere.yaml"
+
+# A tenant user: their tenant's VMs, not another's, not the fleet's hosts.
+expect_status 0 as 65534 get vms --tenant education
+expect_contains "$TMP/out" "edu-portal-web-1"
+expect_status 77 as 65534 get vms --tenant health
+expect_contains "$TMP/err" "liwei acts only inside tenant education, not health"
+expect_status 77 as 65534 get hosts
+expect_contains "$TMP/err" "name one with --tenant"
+expect_status 0 as 65534 vm stop edu-portal-web-1 --reason CHG-9
+expect_contains "$TMP/out" "now stopped"
+expect_status 77 as 65534 vm stop health-records-app-1
+expect_contains "$TMP/err" "not health"
+(cd "$TMP" && expect_status 77 as 65534 apply -f manifests)
+expect_contains "$TMP/err" '"apply" (operate) is not allowed to liwei (tenant-user)'
+
+# Separation of duties at work: the auditor reads audit and nothing else;
+# the sysadmin cannot read it or manage users; the secadmin manages users.
+expect_status 0 as 2 audit list --object VirtualMachine/education/edu-portal-web-1 -o json
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[-1]; assert r["action"]=="stop" and r["actor"]=="liwei" and r["reason"]=="CHG-9", r' "$TMP/out" || fail "the stop is not audited as liwei: $(cat "$TMP/out")"
+expect_status 77 as 2 vm start edu-portal-web-1
+expect_status 77 as 3 audit list
+expect_status 77 as 3 user add eve --role monitor --os-user games
+expect_status 0 as 1 user add eve --role monitor --os-user games
+expect_status 0 as 3 vm start edu-portal-web-1
+expect_status 0 as 65534 user roles
+expect_contains "$TMP/out" "service-only"
+# Apply with manifests sent from the operator's directory: positions intact.
+mkdir -p "$TMP/work/m" && cp "$M"/*.yaml "$TMP/work/m/" && chmod -R a+rX "$TMP/work"
+sed -i '0,/cpus: 4/s//cpus: "four"/' "$TMP/work/m/vms.yaml"
+(cd "$TMP/work" && expect_status 2 as 3 apply -f m)
+expect_contains "$TMP/err" "m/vms.yaml:"
+# --state means this state file, here: the operator may not open it.
+expect_status 1 as 3 get vms --state "$STATE"
+expect_contains "$TMP/err" "Permission denied (it belongs to the xcloud service user"
+
+# Unknown OS users and disabled users are refused, and refusals audited.
+expect_status 77 as 8 get vms
+expect_contains "$TMP/err" "is not an xcloud operator"
+expect_status 0 ctl user disable liwei
+expect_status 77 as 65534 get vms --tenant education
+expect_contains "$TMP/err" "user liwei is disabled"
+expect_status 0 ctl audit list -o json
+python3 -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x["action"]=="denied"]; assert len(r) >= 8 and any(x["actor"]=="liwei" and "not health" in x["message"] for x in r), r' "$TMP/out" || fail "refusals are not audited"
+grep -q "liwei (socket uid=65534(nobody)): " "$TMP/serve.log" || fail "serve does not log the operators' commands: $(cat "$TMP/serve.log")"
+echo "operators: ok"
