@@ -54,6 +54,11 @@ Result<json> domain_delete(AgentContext& ctx, const json& params) {
   auto name = param_string(params, "name");
   if (!name.ok()) return name.status();
   bool wipe = params.value("wipe", false);
+  // HA's stale copy on a fenced host that came back: its disks are on shared
+  // storage and in use by the copy that runs elsewhere; only the definition goes.
+  bool keep_disks = params.value("keep_disks", false);
+  if (keep_disks && wipe)
+    return error(Code::kInvalidArgument, "domain " + *name + ": wipe and keep_disks conflict");
   auto lock = ctx.lock_object("domain/" + *name);
   virDomainPtr raw = virDomainLookupByName(ctx.conn, name->c_str());
   if (!raw) {
@@ -81,6 +86,7 @@ Result<json> domain_delete(AgentContext& ctx, const json& params) {
                                          VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
   if (virDomainUndefineFlags(found.get(), flags) < 0)
     return libvirt_error("domain " + *name + ": ");
+  if (keep_disks) return json{{"domain", *name}, {"action", "undefined"}, {"wiped", false}};
   json removed = json::array();
   bool wiped = wipe;
   for (const auto& v : volumes) {

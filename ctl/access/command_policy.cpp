@@ -79,6 +79,8 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"host upgrade", Access::kOperate},
       {"host maintenance", Access::kOperate},
       {"host drain", Access::kOperate},
+      {"host fence", Access::kOperate},
+      {"host evacuate", Access::kOperate},
       {"diff", Access::kRead},
       {"apply", Access::kOperate},
       {"get", Access::kRead},

@@ -47,6 +47,10 @@ const std::vector<AlarmRule>& builtin_alarm_rules() {
                                    "the pool is 80% allocated: expansion is due within 7 days");
     allocated.condition = {">=", 80};
     add(kRuleAuditChain, RuleSource::kAuditChain, "critical", "the audit chain fails verify");
+    // The event the HA loop stores (ctl/ha/ha_round.h); cleared when the host is back.
+    add("ha-fence-failed", RuleSource::kEvent, "critical",
+        "HA: the host's fence command failed, so its VMs are not restarted elsewhere")
+        .event = "ha-fence-failed";
     return r;
   }();
   return rules;

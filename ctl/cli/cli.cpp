@@ -13,6 +13,7 @@
 #include "ctl/cli/cmd_capacity.h"
 #include "ctl/cli/cmd_sla.h"
 #include "ctl/cli/command_tree.h"
+#include "ctl/cli/host_ha_commands.h"
 #include "ctl/cli/protect_commands.h"
 
 namespace xc {
@@ -56,6 +57,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_console_command(app, ctx);
   add_host_upgrade_command(*app.get_subcommand("host"), ctx);
   add_host_drain_commands(*app.get_subcommand("host"), ctx);
+  add_host_ha_commands(*app.get_subcommand("host"), ctx);
   add_serve_command(app, ctx);
   add_events_command(app, ctx);
   add_collect_command(app, ctx);

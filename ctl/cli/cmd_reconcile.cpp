@@ -14,6 +14,7 @@
 #include "ctl/cli/move_runner.h"
 #include "ctl/cli/plan_printer.h"
 #include "ctl/cli/price_caps_option.h"
+#include "ctl/ha/ha_warnings.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/reconcile/reconcile.h"
 #include "ctl/store/state_path.h"
@@ -68,6 +69,7 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r, const CLI::App* cha
     ctx.err << r.manifests.errors.size() << " error(s); nothing was changed\n";
     return kExitUsage;
   }
+  for (const auto& w : ha_warnings(r.manifests)) ctx.err << format_warning(w) << "\n";
   mark("validate");
   auto state = resolve_state_path(ctx);
   if (!state.ok()) {

@@ -65,6 +65,7 @@ void fail(CliContext& ctx, const std::string& message, int code) {
 
 struct ServeOptions {
   std::string heartbeat = "10s", events_wait = "5s", collect = "60s", alarms = "15s";
+  std::string ha_after = "60s", fence_timeout = "30s";
   std::string socket;  // operators' commands (ctl/cli/operator_server.h)
 };
 
@@ -93,6 +94,13 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
     return fail(ctx, lock.status().message(), busy ? kExitBusy : kExitFailure);
   }
   ServeSettings settings{*heartbeat, *wait, *collect, *alarms};
+  auto ha_after = parse_duration("--ha-after", o.ha_after, std::chrono::hours(1));
+  if (!ha_after.ok()) return fail(ctx, ha_after.status().message(), kExitUsage);
+  auto fence_timeout = parse_duration("--fence-timeout", o.fence_timeout, std::chrono::minutes(10));
+  if (!fence_timeout.ok()) return fail(ctx, fence_timeout.status().message(), kExitUsage);
+  if (fence_timeout->count() < 1) return fail(ctx, "--fence-timeout: at least 1s", kExitUsage);
+  settings.ha_after = *ha_after;
+  settings.fence_timeout = *fence_timeout;
   std::vector<Loop> loops = serve_loops(settings);
 
   // The signals are blocked in every thread and taken by one waiting
@@ -203,6 +211,14 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
                   "How often the alarm rules are evaluated and notifications sent (1s to 1h; "
                   "`xcloudctl alarms evaluate`)")
       ->capture_default_str();
+  cmd->add_option("--ha-after", o->ha_after,
+                  "HA: how long a host is unreachable before it is fenced and its `ha: restart` "
+                  "VMs are restarted elsewhere (0 turns HA off; up to 1h)")
+      ->capture_default_str();
+  cmd->add_option("--fence-timeout", o->fence_timeout,
+                  "HA: how long a host's fence command may run before it is killed and counted "
+                  "as failed (1s to 10m)")
+      ->capture_default_str();
   cmd->add_option("--socket", o->socket,
                   "Serve operators' commands on this Unix socket (e.g. "
                   "/run/xcloud/controller.sock): each is checked against the user's roles and "
@@ -214,7 +230,8 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
       "Under systemd: packaging/systemd/xcloud-controller.service.\n\n"
       "Examples:\n"
       "  xcloudctl serve --state /var/lib/xcloud/state.db\n"
-      "  xcloudctl serve --heartbeat 30s --events-wait 10s");
+      "  xcloudctl serve --heartbeat 30s --events-wait 10s\n"
+      "  xcloudctl serve --ha-after 60s --fence-timeout 30s   # HA (the default)");
   cmd->callback([&ctx, o] { run_serve(ctx, *o); });
 
   auto h = std::make_shared<HeartbeatOptions>();

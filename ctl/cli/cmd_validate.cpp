@@ -9,6 +9,7 @@
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/price_caps_option.h"
+#include "ctl/ha/ha_warnings.h"
 #include "ctl/reconcile/desired_state.h"
 #include "ctl/reconcile/quota.h"
 #include "ctl/store/store.h"
@@ -74,6 +75,8 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       ctx.out << json_text(diagnostics_to_json(set.errors)) << "\n";
     } else {
       for (const auto& d : set.errors) ctx.err << format_diagnostic(d) << "\n";
+      if (set.ok())
+        for (const auto& w : ha_warnings(set)) ctx.err << format_warning(w) << "\n";
       if (set.ok())
         ctx.out << "valid: " << set.objects.size() << " objects\n";
       else

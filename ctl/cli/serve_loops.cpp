@@ -6,6 +6,7 @@
 #include "ctl/controller/event_pull.h"
 #include "ctl/controller/heartbeat.h"
 #include "ctl/controller/watched_hosts.h"
+#include "ctl/ha/ha_loop.h"
 #include "ctl/metrics/collect.h"
 
 namespace xc {
@@ -57,6 +58,9 @@ std::vector<Loop> serve_loops(const ServeSettings& s) {
   };
   loops.push_back(collect);
   loops.push_back(alarms_loop(s.alarms));
+  // HA: restarts the `ha: restart` VMs of a host unreachable for ha_after,
+  // once it is fenced; looks at the heartbeat's pace.
+  if (s.ha_after.count() > 0) loops.push_back(ha_loop(s.heartbeat, s.ha_after, s.fence_timeout));
   return loops;
 }
 

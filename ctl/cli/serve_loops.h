@@ -12,10 +12,12 @@
 namespace xc {
 
 struct ServeSettings {
-  std::chrono::seconds heartbeat{10};   // --heartbeat
-  std::chrono::seconds events_wait{5};  // --events-wait: each long-poll's wait
-  std::chrono::seconds collect{60};     // --collect: the metrics round's interval
-  std::chrono::seconds alarms{15};      // --alarms: the alarm rules' evaluation interval
+  std::chrono::seconds heartbeat{10};      // --heartbeat
+  std::chrono::seconds events_wait{5};     // --events-wait: each long-poll's wait
+  std::chrono::seconds collect{60};        // --collect: the metrics round's interval
+  std::chrono::seconds alarms{15};         // --alarms: the alarm rules' evaluation interval
+  std::chrono::seconds ha_after{60};       // --ha-after: 0 turns HA off
+  std::chrono::seconds fence_timeout{30};  // --fence-timeout
 };
 
 std::vector<Loop> serve_loops(const ServeSettings& settings);

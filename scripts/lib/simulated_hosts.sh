@@ -2,7 +2,9 @@
 # driver) with certificates from `xcloudctl host enroll`. Used by scripts/demo,
 # the tests and the benchmarks. Needs XCLOUDCTL, XCLOUD_AGENT, a state
 # database in $STATE and a work directory in $TMP; AGENT_EXTRA_YAML, when set,
-# is appended to each agent's configuration (e.g. "imageDir: DIR").
+# is appended to each agent's configuration (e.g. "imageDir: DIR"); when
+# AGENT_STORAGE_DIR is set, every agent keeps its disks there (a pool's
+# sharedStorage, for HA).
 
 type fail >/dev/null 2>&1 || fail() {
   echo "error: $*" >&2
@@ -52,7 +54,7 @@ start_agent() {
 listen: 127.0.0.1
 port: $port
 libvirt: test://$dir/host.xml
-storageDir: $dir/disks
+storageDir: ${AGENT_STORAGE_DIR:-$dir/disks}
 tls: {cert: $bundle/agent.crt, key: $bundle/agent.key, ca: $bundle/ca.crt}
 labels: {simulated: "true"}
 accelerators:

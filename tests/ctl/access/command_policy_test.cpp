@@ -34,6 +34,8 @@ const std::map<std::string, std::string> kCommands = {
     {"host upgrade", "operate"},
     {"host maintenance", "operate"},
     {"host drain", "operate"},
+    {"host fence", "operate"},
+    {"host evacuate", "operate"},
     {"diff", "read"},
     {"apply", "operate"},
     {"get", "read"},

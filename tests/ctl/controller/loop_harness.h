@@ -31,6 +31,10 @@ class RecordingLog final : public LoopLog {
 };
 
 struct LoopHarness {
+  // `yaml`: the cloud to apply; empty: web-1 on x86-03 (pool p2) in base_cloud().
+  explicit LoopHarness(std::string yaml = "") : yaml_(std::move(yaml)) {}
+
+  std::string yaml_;
   ApplyHarness cloud;
   std::unique_ptr<Store> store;
   HostClients clients{cloud.fleet.connector(), 1};
@@ -42,7 +46,7 @@ struct LoopHarness {
 
   std::unique_ptr<Store> open_after_apply() {
     // web-1 on x86-01 (pool p2 has x86-03 only: keep it simple, pin by pool).
-    const std::string yaml = base_cloud() + vm("web-1", "p2");
+    const std::string yaml = yaml_.empty() ? base_cloud() + vm("web-1", "p2") : yaml_;
     ApplyResult r = cloud.apply(yaml);
     REQUIRE_MESSAGE(r.planned.ok(), r.planned.message());
     // What the hosts run now, as the CLI saves it after an apply.
