@@ -1,5 +1,5 @@
 // Users, login failures and sessions in the state database (tables of
-// migration 13), on a connection of its own beside the Store's. One thread at
+// migration 11), on a connection of its own beside the Store's. One thread at
 // a time, like its connection.
 #pragma once
 

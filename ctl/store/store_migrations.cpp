@@ -271,7 +271,7 @@ CREATE TABLE vm_moves (
 )sql"},
       // Operators (ctl/access/): users with roles and a TOTP secret, their
       // failed logins (lockout) and sessions (only a digest of each token).
-      {13, "users", R"sql(
+      {11, "users", R"sql(
 CREATE TABLE users (
   name           TEXT PRIMARY KEY,
   os_user        TEXT NOT NULL,

@@ -110,8 +110,9 @@ TEST_CASE("init creates a private database in WAL mode at the latest schema vers
   CHECK(raw.query("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                   "WHERE type = 'table' ORDER BY name)") ==
         "address_allocations,alarm_deliveries,alarm_notes,alarms,audit_log,bill_adjustments,"
-        "closed_months,event_cursors,events,hosts,meta,meter_intervals,metric_objects,"
-        "metric_rollups,metric_samples,placements,resources,vm_moves");
+        "closed_months,event_cursors,events,hosts,login_failures,meta,meter_intervals,"
+        "metric_objects,metric_rollups,metric_samples,placements,resources,sessions,users,"
+        "vm_moves");
 }
 
 TEST_CASE("the store enforces foreign keys on its own connection") {
