@@ -64,6 +64,7 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_alarms_command(app, ctx);
   add_snapshot_command(app, ctx);
   add_backup_command(app, ctx);
+  add_image_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
