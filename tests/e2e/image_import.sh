@@ -28,8 +28,8 @@ YAML
 D="$TMP/src"
 mkdir -p "$D"
 for fmt in raw qcow2 vmdk vpc vhdx; do
-  qemu-img create -q -f "$fmt" "$D/disk.$fmt" 64M
-  qemu-io -f "$fmt" -c 'write -P 0xab 0 1M' -c 'write -P 0x5c 10M 512k' -c 'write -P 0x01 63M 4k' \
+  qemu-img create -q -f "$fmt" "$D/disk.$fmt" 16M
+  qemu-io -f "$fmt" -c 'write -P 0xab 0 1M' -c 'write -P 0x5c 10M 512k' -c 'write -P 0x01 15M 4k' \
     "$D/disk.$fmt" >/dev/null
 done
 
@@ -85,8 +85,8 @@ expect_status 0 ctl validate -f "$TMP/tenants.yaml" -f "$TMP/img-raw.yaml"
 # get images: OS, arch, format, size and visibility; digests in -o wide.
 expect_status 0 ctl get images
 expect_contains "$TMP/out" "TENANT"
-grep -E '^health +img-raw +UOS 20 +aarch64 +qcow2 +64Mi +shared' "$TMP/out" >/dev/null || fail "get images: $(cat "$TMP/out")"
-grep -E '^- +img-1 +Kylin V10 SP3 +x86_64 +qcow2 +64Mi +global' "$TMP/out" >/dev/null || fail "get images: $(cat "$TMP/out")"
+grep -E '^health +img-raw +UOS 20 +aarch64 +qcow2 +16Mi +shared' "$TMP/out" >/dev/null || fail "get images: $(cat "$TMP/out")"
+grep -E '^- +img-1 +Kylin V10 SP3 +x86_64 +qcow2 +16Mi +global' "$TMP/out" >/dev/null || fail "get images: $(cat "$TMP/out")"
 expect_status 0 ctl get images -o wide
 expect_contains "$TMP/out" "$sha"
 expect_contains "$TMP/out" "SM3"
