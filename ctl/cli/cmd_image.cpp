@@ -15,7 +15,11 @@
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/known_names.h"
+#include "ctl/hosts/host_clients.h"
+#include "ctl/hosts/host_object.h"
+#include "ctl/hosts/pki_files.h"
 #include "ctl/images/image_import.h"
+#include "ctl/images/image_push.h"
 
 namespace xc {
 namespace {
@@ -169,19 +173,73 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
             << " bytes virtual, " << img->file_bytes << " stored\n  sha256 " << img->sha256
             << "\n  sm3    " << img->sm3 << "\n  file   " << printable(img->path) << "\n"
             << "Add its manifest to your manifests (xcloudctl get images " << printable(o.name)
-            << " -o yaml) and copy the file to each host's image directory as "
-            << printable(manifest["spec"]["source"].get<std::string>()) << ".\n";
+            << " -o yaml) and send it to the hosts (xcloudctl image push " << printable(o.name)
+            << (o.tenant.empty() ? "" : " --tenant " + printable(o.tenant)) << " --host HOST).\n";
   }
+}
+
+struct PushOptions {
+  std::string name, tenant, host;
+};
+
+// Sends an imported Image's file to a host's image directory, verified there.
+void run_push(CliContext& ctx, const PushOptions& o, const CLI::App& cmd) {
+  auto state = resolve_state_path(ctx);
+  if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
+  auto store = open_state_for_change(ctx, cmd);
+  if (!store) return;
+  auto image = store->get_resource({"Image", o.tenant, o.name});
+  if (!image.ok())
+    return fail(ctx, "image " + object_key(o.tenant, o.name) + ": " + image.status().message(),
+                image.status().code() == Code::kNotFound ? kExitUsage : kExitFailure);
+  json record = json::parse(image->spec_json, nullptr, false);
+  std::string sha;
+  if (record.is_object() && record.value("manifest", json::object()).is_object())
+    sha = record["manifest"].value("spec", json::object()).value("sha256", "");
+  const std::string path = image_store_dir(*state) + "/" + sha + ".qcow2";
+  if (sha.size() != 64 || !std::filesystem::exists(path))
+    return fail(ctx,
+                "image " + object_key(o.tenant, o.name) +
+                    " is not in this controller's image store (only imported images are); "
+                    "copy its file to the host yourself",
+                kExitFailure);
+  auto host = store->get_host(o.host);
+  if (!host.ok())
+    return fail(ctx, "host " + o.host + ": " + host.status().message(),
+                host.status().code() == Code::kNotFound ? kExitUsage : kExitFailure);
+  HostClients clients(pki_files_for_state(*state), 1);
+  clients.add_host(host_object(*store, *host));
+  AuditLog log(*store);
+  AuditRecord rec = audit_identity_for(cmd).record("Image", o.tenant, o.name, "push");
+  rec.hash_before = rec.hash_after = image->spec_hash;
+  rec.message = "to host " + o.host + ", sha256 " + sha;
+  PushedImage pushed;
+  Status s = record_change(
+      log, rec,
+      [&]() -> Status {
+        auto r = push_image(clients, o.host, path, sha);
+        if (!r.ok()) return r.status();
+        pushed = *r;
+        return {};
+      },
+      nullptr, [&](AuditRecord& r) { r.message += pushed.sent ? " (sent)" : " (already there)"; });
+  if (!s.ok())
+    return fail(ctx, "image " + object_key(o.tenant, o.name) + " to " + o.host + ": " + s.message(),
+                kExitFailure);
+  ctx.out << "image " << printable(object_key(o.tenant, o.name)) << " on " << printable(o.host)
+          << ": " << (pushed.sent ? "sent and verified" : "already there") << " (" << pushed.bytes
+          << " bytes, sha256 " << sha << ")\n";
 }
 
 }  // namespace
 
 void add_image_command(CLI::App& app, CliContext& ctx) {
-  auto* image = app.add_subcommand("image", "Disk images: import from other platforms");
+  auto* image =
+      app.add_subcommand("image", "Disk images: import from other platforms, send to hosts");
   image->require_subcommand(1);
   image->footer(
       "Examples:\n  xcloudctl image import win2019.vmdk --name win2019 --os 'Windows "
-      "Server 2019'\n  xcloudctl get images -o wide");
+      "Server 2019'\n  xcloudctl image push win2019 --host x86-01\n  xcloudctl get images -o wide");
   auto o = std::make_shared<ImportOptions>();
   auto* cmd = image->add_subcommand(
       "import", "Convert a VMDK, VHD, VHDX, qcow2 or raw disk to qcow2 and register it");
@@ -219,6 +277,18 @@ void add_image_command(CLI::App& app, CliContext& ctx) {
       "      --tenant health --visibility shared --share-with education -o yaml\n"
       "  xcloudctl image import disk.img --format raw --name base --os 'UOS 20' --arch aarch64");
   cmd->callback([&ctx, o, cmd] { run_import(ctx, *o, *cmd); });
+  auto p = std::make_shared<PushOptions>();
+  auto* push = image->add_subcommand(
+      "push", "Send an imported image to a host's image directory (verified by its SHA-256)");
+  push->add_option("NAME", p->name, "The Image")->required();
+  push->add_option("--host", p->host, "The host")->required();
+  push->add_option("--tenant", p->tenant, "The Image's tenant (none for a global image)");
+  push->footer(
+      "The host keeps the file as <imageDir>/<sha256>.qcow2 only when its bytes have that\n"
+      "SHA-256; a host that has it already is not sent it again.\n\n"
+      "Examples:\n  xcloudctl image push oa-server --host x86-01\n"
+      "  xcloudctl image push legacy-db --tenant health --host kp-01");
+  push->callback([&ctx, p, push] { run_push(ctx, *p, *push); });
 }
 
 }  // namespace xc
