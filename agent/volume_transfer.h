@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/base64.h"
 #include "common/status.h"
 
 namespace xc {
@@ -31,8 +32,5 @@ Status write_volume_chunk(const std::string& path, int64_t offset, const std::st
 // Checks "<path>.part" is `size` bytes with SHA-256 `sha256`, then renames it
 // over `path`. kIo (the part file removed) when it is not.
 Status commit_volume_part(const std::string& path, int64_t size, const std::string& sha256);
-
-std::string base64_encode(const std::string& bytes);
-Result<std::string> base64_decode(const std::string& text);
 
 }  // namespace xc

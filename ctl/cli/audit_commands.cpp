@@ -3,6 +3,7 @@
 #include "ctl/cli/audit_commands.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "ctl/audit/audit_seal.h"
 #include "ctl/audit/audit_syslog.h"
 #include "ctl/cli/audit_cli.h"
+#include "ctl/cli/caller.h"
 #include "ctl/cli/known_names.h"
 #include "ctl/cli/table.h"
 #include "ctl/report/csv.h"
@@ -311,8 +313,12 @@ std::string option_value(const CLI::App& root, const std::string& name) {
 AuditIdentity audit_identity_for(const CLI::App& cmd) {
   const CLI::App* root = &cmd;
   while (root->get_parent() != nullptr) root = root->get_parent();
-  return current_identity(process_argv(), option_value(*root, "--as"),
-                          option_value(*root, "--reason"));
+  AuditIdentity who = current_identity(process_argv(), option_value(*root, "--as"),
+                                       option_value(*root, "--reason"));
+  // Run by the controller for an operator it authenticated: the operator acted.
+  if (const char* caller = std::getenv(kCallerEnv); caller != nullptr && *caller != '\0')
+    who.actor = caller;
+  return who;
 }
 
 void add_audit_commands(CLI::App& app, CliContext& ctx) {

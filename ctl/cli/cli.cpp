@@ -3,13 +3,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <iostream>
+#include <sstream>
 
 #include "common/build_info.h"
 #include "common/printable.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cmd_capacity.h"
 #include "ctl/cli/cmd_sla.h"
+#include "ctl/cli/command_tree.h"
 #include "ctl/cli/protect_commands.h"
 
 namespace xc {
@@ -24,8 +27,7 @@ void add_output_option(CLI::App& cmd, std::string& format,
       ->capture_default_str();
 }
 
-int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{"xcloudctl: manage an xcloud private cloud from declarative YAML manifests."};
+void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   app.footer(
       "Examples:\n  xcloudctl init\n  xcloudctl validate -f examples/\n\n"
       "Run 'xcloudctl COMMAND --help' for a command's options.");
@@ -33,7 +35,6 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   app.require_subcommand(1);
   app.fallthrough();  // --state, --as and --reason work after the command too
   app.set_version_flag("--version", version_line("xcloudctl"));
-  CliContext ctx(out, err);
   app.add_option("--state", ctx.state_path,
                  "State database (default: $XCLOUD_STATE, else /var/lib/xcloud/state.db for "
                  "root, ${XDG_STATE_HOME:-~/.local/state}/xcloud/state.db otherwise)");
@@ -65,6 +66,32 @@ int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_snapshot_command(app, ctx);
   add_backup_command(app, ctx);
   add_image_command(app, ctx);
+  add_user_command(app, ctx);
+  add_login_commands(app, ctx);
+}
+
+std::vector<std::string> command_paths() {
+  std::ostringstream sink;
+  CliContext ctx(sink, sink);
+  CLI::App app;
+  build_xcloudctl(app, ctx);
+  std::vector<std::string> out;
+  std::function<void(const CLI::App&, const std::string&)> walk = [&](const CLI::App& a,
+                                                                      const std::string& words) {
+    for (const CLI::App* sub : a.get_subcommands({})) {
+      std::string w = words.empty() ? sub->get_name() : words + " " + sub->get_name();
+      out.push_back(w);
+      walk(*sub, w);
+    }
+  };
+  walk(app, "");
+  return out;
+}
+
+int run_xcloudctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"xcloudctl: manage an xcloud private cloud from declarative YAML manifests."};
+  CliContext ctx(out, err);
+  build_xcloudctl(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -80,6 +80,10 @@ void add_top_command(CLI::App& app, CliContext& ctx);
 // `alarms` and its subcommands; the operator's changes (ack, assign, ...) under it.
 void add_alarms_command(CLI::App& app, CliContext& ctx);
 void add_alarm_action_commands(CLI::App& alarms, CliContext& ctx);
+// `user` and its subcommands (ctl/access/).
+void add_user_command(CLI::App& app, CliContext& ctx);
+// `login` and `logout` (their work is the controller's: ctl/cli/operator_login.h).
+void add_login_commands(CLI::App& app, CliContext& ctx);
 
 // --state, else $XCLOUD_STATE, else the default for this user.
 Result<std::string> resolve_state_path(const CliContext& ctx);

@@ -16,6 +16,7 @@
 #include "ctl/cli/cli.h"
 #include "ctl/cli/duration_option.h"
 #include "ctl/cli/json_yaml.h"
+#include "ctl/cli/operator_server.h"
 #include "ctl/cli/serve_loops.h"
 #include "ctl/cli/table.h"
 #include "ctl/controller/heartbeat.h"
@@ -64,6 +65,7 @@ void fail(CliContext& ctx, const std::string& message, int code) {
 
 struct ServeOptions {
   std::string heartbeat = "10s", events_wait = "5s", collect = "60s", alarms = "15s";
+  std::string socket;  // operators' commands (ctl/cli/operator_server.h)
 };
 
 void run_serve(CliContext& ctx, const ServeOptions& o) {
@@ -109,6 +111,18 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
       log.event(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
     stop.stop();
   });
+  std::unique_ptr<OperatorServer> operators;
+  if (!o.socket.empty()) {
+    auto server = OperatorServer::start({o.socket, *state}, log);
+    if (!server.ok()) {
+      stop.stop();
+      pthread_kill(waiter.native_handle(), SIGTERM);
+      waiter.join();
+      return fail(ctx, server.status().message(), kExitFailure);
+    }
+    operators = std::move(*server);
+    log.event("operators' commands on " + o.socket);
+  }
   std::string names;
   for (const Loop& l : loops) names += (names.empty() ? "" : ", ") + l.name;
   log.event("serving " + *state + " (pid " + std::to_string(::getpid()) + "): loops " + names +
@@ -120,6 +134,7 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
     pthread_kill(waiter.native_handle(), SIGTERM);  // wake the waiter
   }
   waiter.join();
+  operators.reset();  // waits for the operators' commands in progress
   if (!ran.ok()) return fail(ctx, ran.message(), kExitFailure);
   log.event("stopped");
 }
@@ -188,6 +203,10 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
                   "How often the alarm rules are evaluated and notifications sent (1s to 1h; "
                   "`xcloudctl alarms evaluate`)")
       ->capture_default_str();
+  cmd->add_option("--socket", o->socket,
+                  "Serve operators' commands on this Unix socket (e.g. "
+                  "/run/xcloud/controller.sock): each is checked against the user's roles and "
+                  "run for them");
   cmd->footer(
       "One serve per state database (it holds STATE.serve.lock; a second one exits 75).\n"
       "Each event is one line on stderr: hosts becoming unreachable or ready, VM lifecycle\n"

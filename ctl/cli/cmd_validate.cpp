@@ -55,9 +55,10 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       }
     }
     // PriceLists against closed months and items in use: known only when
-    // the state database exists.
+    // the state database exists (and this user may read it).
     auto state = resolve_state_path(ctx);
-    if (state.ok() && std::filesystem::exists(*state)) {
+    std::error_code unreadable;
+    if (state.ok() && std::filesystem::exists(*state, unreadable)) {
       auto store = open_store(*state, OpenMode::kRead);
       auto found = store.ok() ? check_price_lists(**store, set)
                               : Result<std::vector<Diagnostic>>(store.status());

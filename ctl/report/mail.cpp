@@ -1,7 +1,6 @@
 #include "ctl/report/mail.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "common/base64.h"
 #include "common/free_with.h"
 #include "common/printable.h"
 
@@ -90,12 +90,7 @@ std::string address_problem(const std::string& address) {
 }
 
 std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
+  return base64_encode(bytes);
 }
 
 // Subject as RFC 2047 encoded words when it is not short plain ASCII. Lines

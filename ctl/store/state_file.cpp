@@ -25,6 +25,12 @@ bool writable(const std::string& path) {
 Status check_state_file_exists(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
+    if (errno == EACCES)
+      return error(Code::kPermissionDenied,
+                   "state database " + path +
+                       ": Permission denied (it belongs to the xcloud service user; operators "
+                       "run commands through the controller, xcloudctl serve --socket: set "
+                       "XCLOUD_CONTROLLER to its socket)");
     return error(Code::kNotFound,
                  "state database " + path + " does not exist; run 'xcloudctl init' first");
   }

@@ -269,6 +269,36 @@ CREATE TABLE vm_moves (
   PRIMARY KEY (tenant, name)
 );
 )sql"},
+      // Operators (ctl/access/): users with roles and a TOTP secret, their
+      // failed logins (lockout) and sessions (only a digest of each token).
+      {13, "users", R"sql(
+CREATE TABLE users (
+  name           TEXT PRIMARY KEY,
+  os_user        TEXT NOT NULL,
+  roles          TEXT NOT NULL,
+  tenant_scope   TEXT NOT NULL DEFAULT '',
+  totp_secret    TEXT NOT NULL DEFAULT '',
+  totp_algorithm TEXT NOT NULL DEFAULT 'SHA1',
+  last_totp_step INTEGER NOT NULL DEFAULT 0,
+  cert_serial    TEXT NOT NULL DEFAULT '',
+  disabled       INTEGER NOT NULL DEFAULT 0,
+  created_ms     INTEGER NOT NULL,
+  updated_ms     INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX users_os_user ON users (os_user) WHERE os_user != '';
+CREATE TABLE login_failures (
+  user  TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX login_failures_user ON login_failures (user, at_ms);
+CREATE TABLE sessions (
+  token_digest TEXT PRIMARY KEY,
+  user         TEXT NOT NULL,
+  os_uid       INTEGER NOT NULL,
+  created_ms   INTEGER NOT NULL,
+  expires_ms   INTEGER NOT NULL
+);
+)sql"},
   };
   return migrations;
 }

@@ -1,0 +1,53 @@
+// What an operator's xcloudctl sends the controller over its socket: the
+// command line, the manifest files it names, the session token. Parsing is
+// bounded and pure; reading argv finds the command's words, its tenant and
+// the VM it names. Thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace xc {
+
+inline constexpr size_t kMaxRequestBytes = 64u << 20;  // manifests of a large cloud
+inline constexpr size_t kMaxRequestArgs = 256;
+inline constexpr size_t kMaxArgBytes = 4096;
+inline constexpr size_t kMaxSentFiles = 10000;
+
+struct SentFile {
+  std::string path;  // relative, as the operator named it ("manifests/vms.yaml")
+  std::string data;
+};
+
+struct OperatorRequest {
+  std::vector<std::string> argv;  // without the program name
+  std::vector<SentFile> files;
+  std::string token;       // session token from `xcloudctl login`, or ""
+  std::string login_code;  // set for a login: the TOTP code typed
+};
+
+std::string operator_request_json(const OperatorRequest& request);
+// kInvalidArgument naming what is wrong: too large, too many, a path that
+// is absolute or climbs out with "..".
+Result<OperatorRequest> parse_operator_request(const std::string& text);
+
+// A path that stays inside the directory it is relative to.
+bool is_safe_relative_path(const std::string& path);
+
+// The command's words ("vm start") as the policy table knows them, skipping
+// the global options before them (--as V, --reason V, --no-wait).
+std::string command_words(const std::vector<std::string>& argv);
+
+// The value of `--NAME V` or `--NAME=V` ("" when absent).
+std::string option_value(const std::vector<std::string>& argv, const std::string& name);
+
+// The first argument after the command's words that is not an option or an
+// option's value: the VM of `vm start web-1`.
+std::string first_operand(const std::vector<std::string>& argv, const std::string& words);
+
+// The -f/--file/--filename values of argv.
+std::vector<std::string> file_arguments(const std::vector<std::string>& argv);
+
+}  // namespace xc

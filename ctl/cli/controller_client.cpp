@@ -1,0 +1,182 @@
+#include "ctl/cli/controller_client.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <iostream>
+#include <ostream>
+
+#include "common/printable.h"
+#include "common/time.h"
+#include "ctl/access/operator_request.h"
+#include "ctl/cli/unix_fds.h"
+#include "ctl/store/state_path.h"
+
+namespace xc {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Commands that never go to the controller: it runs them itself, or they
+// make the state.
+bool runs_here(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--state" || a.rfind("--state=", 0) == 0) return true;
+  std::string words = command_words(args);
+  return words == "serve" || words == "init" || words == "validate" || args.empty() ||
+         (args.size() == 1 && (args[0] == "--version" || args[0] == "--help" || args[0] == "-h"));
+}
+
+// Reads the files a -f names (a folder: every file below it), bounded.
+Status collect_files(const std::string& path, std::vector<SentFile>& out, size_t& bytes) {
+  if (path == "-") return {};  // stdin: the controller's command reads this terminal
+  std::error_code ec;
+  std::vector<std::string> files;
+  if (fs::is_directory(path, ec)) {
+    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
+         it.increment(ec))
+      if (it->is_regular_file(ec)) files.push_back(it->path().string());
+  } else {
+    files.push_back(path);
+  }
+  for (const auto& f : files) {
+    if (!is_safe_relative_path(f))
+      return error(Code::kInvalidArgument,
+                   f + ": name manifests by a path relative to this directory, without '..', "
+                       "when the controller runs the command");
+    if (out.size() >= kMaxSentFiles)
+      return error(Code::kInvalidArgument, "more than " + std::to_string(kMaxSentFiles) + " files");
+    std::ifstream in(f, std::ios::binary);
+    if (!in) return error(Code::kNotFound, f + ": cannot read");
+    std::string data((std::istreambuf_iterator<char>(in)), {});
+    bytes += data.size();
+    if (bytes > kMaxRequestBytes / 2)
+      return error(Code::kInvalidArgument,
+                   "manifests larger than " + std::to_string(kMaxRequestBytes >> 21) + " MiB");
+    out.push_back({f, std::move(data)});
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<std::string> controller_socket_for(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (runs_here(args)) return std::nullopt;
+  if (const char* s = std::getenv(kControllerEnv); s != nullptr && *s != '\0')
+    return std::string(s);
+  // An operator who cannot read the state but has a controller to ask.
+  if (std::getenv("XCLOUD_STATE") != nullptr) return std::nullopt;
+  auto path = default_state_path(current_state_env());
+  if (!path.ok()) return std::nullopt;
+  if (::access(path->c_str(), R_OK) != 0 && errno == EACCES &&
+      ::access(kDefaultControllerSocket, W_OK) == 0)
+    return std::string(kDefaultControllerSocket);
+  return std::nullopt;
+}
+
+// Where this operator keeps their session token: private to them.
+std::string session_file() {
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.cache/xcloud/session";
+}
+
+std::string read_session_token() {
+  std::ifstream in(session_file());
+  std::string token;
+  std::getline(in, token);
+  return token.size() <= 256 ? token : "";
+}
+
+Status save_session_token(const std::string& token) {
+  fs::path file = session_file();
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  fs::permissions(file.parent_path(), fs::perms::owner_all, ec);
+  ::umask(077);
+  std::ofstream out(file, std::ios::trunc);
+  out << token << "\n";
+  if (!out) return error(Code::kIo, file.string() + ": cannot write the session");
+  return {};
+}
+
+int run_through_controller(const std::string& socket_path, int argc, char** argv,
+                           std::ostream& err) {
+  OperatorRequest request;
+  request.argv.assign(argv + 1, argv + argc);
+  const std::string words = command_words(request.argv);
+  request.token = read_session_token();
+  if (words == "login") {
+    request.login_code = option_value(request.argv, "--code");
+    if (request.login_code.empty()) {
+      err << "TOTP code: " << std::flush;
+      std::getline(std::cin, request.login_code);
+    }
+    if (request.login_code.empty() || request.login_code.size() > 16) {
+      err << "xcloudctl: login: expected the 6-digit code from your authenticator\n";
+      return 2;
+    }
+  }
+  size_t bytes = 0;
+  for (const auto& f : file_arguments(request.argv))
+    if (Status s = collect_files(f, request.files, bytes); !s.ok()) {
+      err << "xcloudctl: " << printable(s.message()) << "\n";
+      return 2;
+    }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (fd < 0 || socket_path.size() >= sizeof addr.sun_path) {
+    err << "xcloudctl: controller socket " << printable(socket_path) << ": invalid\n";
+    return 1;
+  }
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    err << "xcloudctl: cannot reach the controller at " << printable(socket_path) << ": "
+        << std::strerror(errno) << " (is xcloudctl serve --socket running?)\n";
+    ::close(fd);
+    return 1;
+  }
+  int code = 1;
+  Status sent = send_frame(fd, operator_request_json(request), {0, 1, 2});
+  if (!sent.ok()) {
+    err << "xcloudctl: controller: " << printable(sent.message()) << "\n";
+  } else {
+    auto answer = receive_frame(fd, 1 << 20);
+    nlohmann::json j =
+        answer.ok() ? nlohmann::json::parse(*answer, nullptr, false) : nlohmann::json();
+    if (!j.is_object() || !j.contains("exit") || !j["exit"].is_number_integer()) {
+      err << "xcloudctl: the controller ended the command without an exit code"
+          << (answer.ok() ? "" : ": " + printable(answer.status().message())) << "\n";
+    } else {
+      code = j["exit"].get<int>();
+      if (j.contains("error") && j["error"].is_string())
+        err << "xcloudctl: " << printable(j["error"].get<std::string>()) << "\n";
+      if (code == 0 && words == "login" && j.contains("token") && j["token"].is_string()) {
+        if (Status s = save_session_token(j["token"].get<std::string>()); !s.ok()) {
+          err << "xcloudctl: " << printable(s.message()) << "\n";
+          code = 1;
+        } else {
+          std::cout << "logged in until "
+                    << format_time_ms(j.value("expires", int64_t{0})) << "\n";
+        }
+      }
+      if (words == "logout") {
+        std::error_code ec;
+        fs::remove(session_file(), ec);
+      }
+    }
+  }
+  ::close(fd);
+  return code;
+}
+
+}  // namespace xc

@@ -1,0 +1,328 @@
+#include "ctl/cli/operator_server.h"
+
+#include <poll.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "common/printable.h"
+#include "common/time.h"
+#include "ctl/access/access_store.h"
+#include "ctl/access/operator_request.h"
+#include "ctl/audit/audit_log.h"
+#include "ctl/cli/caller.h"
+#include "ctl/cli/operator_login.h"
+#include "ctl/cli/unix_fds.h"
+#include "ctl/cli/vm_target.h"
+#include "ctl/store/store.h"
+
+extern char** environ;
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+struct Fds {
+  std::vector<int> fds;
+  ~Fds() {
+    for (int fd : fds) ::close(fd);
+  }
+};
+
+std::string os_user_name(uid_t uid) {
+  std::vector<char> buf(16384);
+  passwd pw{}, *found = nullptr;
+  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr)
+    return pw.pw_name;
+  return std::to_string(uid);
+}
+
+// Who asks and whether they may: the caller's name for XCLOUD_CALLER ("" for
+// the service user itself), or why not.
+struct Admission {
+  bool allowed = false;
+  std::string caller;
+  std::string reason;
+  std::optional<UserRecord> user;  // the operator, for login and logout
+};
+
+Admission admit(const std::string& state, uid_t uid, const std::string& os_name,
+                const OperatorRequest& r, bool session_command) {
+  for (const auto& arg : r.argv)
+    if (arg == "--state" || arg.rfind("--state=", 0) == 0)
+      return {false, "", "--state: the controller serves one state; leave it out", std::nullopt};
+  if (uid == ::geteuid()) return {true, "", "", std::nullopt};  // the service user, as on the file
+  auto access = AccessStore::open(state);
+  if (!access.ok()) return {false, "", access.status().message(), std::nullopt};
+  auto user = (*access)->user_by_os_user(os_name);
+  if (!user.ok()) return {false, "", user.status().message(), std::nullopt};
+  if (!*user)
+    return {false, "",
+            "OS user " + printable(os_name) +
+                " is not an xcloud operator (a secadmin adds one: xcloudctl user add NAME "
+                "--role ROLE --os-user " +
+                printable(os_name) + ")",
+            std::nullopt};
+  const UserRecord& u = **user;
+  if (u.disabled) return {false, u.name, "user " + u.name + " is disabled", u};
+  if (session_command) return {true, u.name, "", u};  // login, logout: checked there
+  if (Status s = check_operator_session(state, u, uid, r.token, system_now_ms()); !s.ok())
+    return {false, u.name, s.message(), u};
+  Principal p;
+  p.user = u.name;
+  p.tenant_scope = u.tenant_scope;
+  for (const auto& name : split_roles(u.roles))
+    if (auto role = parse_role(name)) p.roles.push_back(*role);
+  std::string words = command_words(r.argv);
+  if (words.empty()) return {true, u.name, "", u};  // --help, --version
+  std::string tenant = option_value(r.argv, "--tenant");
+  Access access_class = command_access(words);
+  if (tenant.empty() &&
+      (access_class == Access::kOperateTenant || access_class == Access::kConsole ||
+       words == "snapshot list" || words == "backup list")) {
+    // The VM it names decides the tenant.
+    std::string vm = first_operand(r.argv, words);
+    auto store = open_store(state, OpenMode::kRead);
+    if (!store.ok()) return {false, u.name, store.status().message(), u};
+    auto target = find_vm(**store, vm, "");
+    if (target.ok()) tenant = target->record.key().tenant;
+  }
+  Decision d = authorize(p, words, tenant);
+  return {d.allowed, u.name, d.reason, u};
+}
+
+void audit_refusal(const std::string& state, const std::string& user, const std::string& os_name,
+                   const std::vector<std::string>& argv, const std::string& reason) {
+  auto store = open_store(state, OpenMode::kExisting);
+  if (!store.ok()) return;
+  std::vector<std::string> full = {"xcloudctl"};
+  full.insert(full.end(), argv.begin(), argv.end());
+  AuditIdentity who = current_identity(full, "", "");
+  who.actor = user.empty() ? os_name : user;
+  AuditRecord record = who.record("User", "", user.empty() ? os_name : user, "denied");
+  record.result = kAuditError;
+  record.message = reason;
+  (void)AuditLog(**store).append(record);
+}
+
+// Writes the sent files under `dir`, keeping their relative paths.
+Status write_sent_files(const std::string& dir, const std::vector<SentFile>& files) {
+  for (const auto& f : files) {
+    std::filesystem::path path = std::filesystem::path(dir) / f.path;
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) return error(Code::kIo, "request files: " + ec.message());
+    std::ofstream out(path, std::ios::binary);
+    out << f.data;
+    if (!out) return error(Code::kIo, "request files: cannot write " + f.path);
+  }
+  return {};
+}
+
+// Runs the command; returns its exit code. Ends it when the client leaves.
+Result<int> run_child(const std::string& exe, const std::string& state, const std::string& cwd,
+                      const std::vector<int>& fds, const OperatorRequest& r,
+                      const std::string& caller, const std::string& via, int client) {
+  std::vector<std::string> args = {"xcloudctl", "--state", state};
+  args.insert(args.end(), r.argv.begin(), r.argv.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view v(*e);
+    if (v.rfind("XCLOUD_CALLER", 0) == 0 || v.rfind("XCLOUD_STATE=", 0) == 0 ||
+        v.rfind("XCLOUD_CONTROLLER=", 0) == 0)
+      continue;
+    env.emplace_back(v);
+  }
+  if (!caller.empty()) env.push_back(std::string(kCallerEnv) + "=" + caller);
+  env.push_back(std::string(kCallerViaEnv) + "=" + via);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  for (int i = 0; i < 3; ++i) posix_spawn_file_actions_adddup2(&actions, fds[i], i);
+  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);  // serve blocks SIGTERM; the command must not
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return error(Code::kInternal, std::string("cannot run xcloudctl: ") + strerror(rc));
+  int status = 0;
+  int64_t killed_at = 0;
+  for (;;) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    pollfd p{client, POLLIN | POLLRDHUP, 0};
+    if (poll(&p, 1, 100) > 0 && killed_at == 0) {
+      kill(pid, SIGTERM);  // the operator left (Ctrl-C): stop their command
+      killed_at = system_now_ms();
+    }
+    if (killed_at != 0 && system_now_ms() - killed_at > 10'000) kill(pid, SIGKILL);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OperatorServer>> OperatorServer::start(const OperatorServerOptions& options,
+                                                              LoopLog& log) {
+  sockaddr_un addr{};
+  if (options.socket_path.empty() || options.socket_path.size() >= sizeof addr.sun_path)
+    return error(Code::kInvalidArgument, "--socket: expected a path of at most " +
+                                             std::to_string(sizeof addr.sun_path - 1) + " bytes");
+  std::vector<char> exe(4096);
+  ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  if (n <= 0) return error(Code::kInternal, "cannot find this program (/proc/self/exe)");
+  struct stat st {};
+  // A socket left by a controller that died; a live one holds the serve lock.
+  if (lstat(options.socket_path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode))
+      return error(Code::kAlreadyExists, options.socket_path + ": exists and is not a socket");
+    ::unlink(options.socket_path.c_str());
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return error(Code::kIo, std::string("socket: ") + strerror(errno));
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, options.socket_path.c_str(), options.socket_path.size());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::chmod(options.socket_path.c_str(), 0666) != 0 || ::listen(fd, 64) != 0) {
+    int e = errno;
+    ::close(fd);
+    return error(Code::kIo, options.socket_path + ": " + strerror(e));
+  }
+  return std::unique_ptr<OperatorServer>(
+      new OperatorServer(options, log, fd, std::string(exe.data(), static_cast<size_t>(n))));
+}
+
+OperatorServer::OperatorServer(OperatorServerOptions options, LoopLog& log, int listener,
+                               std::string exe)
+    : options_(std::move(options)), log_(log), listener_(listener), exe_(std::move(exe)) {
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+OperatorServer::~OperatorServer() {
+  stopping_ = true;
+  acceptor_.join();
+  ::close(listener_);
+  ::unlink(options_.socket_path.c_str());
+  std::unique_lock<std::mutex> lock(mutex_);
+  idle_.wait(lock, [this] { return active_ == 0; });
+}
+
+void OperatorServer::accept_loop() {
+  while (!stopping_) {
+    pollfd p{listener_, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (active_ >= options_.max_clients) {
+        (void)send_frame(client,
+                         json{{"error", "the controller is busy; try again"}, {"exit", 75}}.dump());
+        ::close(client);
+        continue;
+      }
+      ++active_;
+    }
+    std::thread([this, client] {
+      serve_client(client);
+      ::close(client);
+      std::lock_guard<std::mutex> lock(mutex_);
+      --active_;
+      idle_.notify_all();
+    }).detach();
+  }
+}
+
+void OperatorServer::serve_client(int client) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return;
+  timeval timeout{options_.handshake_timeout_s, 0};
+  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  auto reply = [&](const std::string& message, int code) {
+    json j = {{"exit", code}};
+    if (!message.empty()) j["error"] = message;
+    (void)send_frame(client, j.dump());
+  };
+  Fds passed;
+  auto frame = receive_frame(client, kMaxRequestBytes + (1u << 20), &passed.fds, 3);
+  if (!frame.ok()) return reply(frame.status().message(), kExitUsage);
+  if (passed.fds.size() != 3) return reply("expected stdin, stdout and stderr", kExitUsage);
+  auto request = parse_operator_request(*frame);
+  if (!request.ok()) return reply(request.status().message(), kExitUsage);
+  const std::string os_name = os_user_name(cred.uid);
+  const std::string via = "socket uid=" + std::to_string(cred.uid) + "(" + os_name + ")";
+  const std::string words = command_words(request->argv);
+  const bool session_command = words == "login" || words == "logout";
+  Admission a = admit(options_.state_path, cred.uid, os_name, *request, session_command);
+  const std::string line = printable(json(request->argv).dump());
+  if (a.allowed && session_command) {
+    if (!a.user) return reply("the service user needs no login", kExitUsage);
+    if (words == "logout") {
+      Status s = operator_logout(options_.state_path, *a.user, request->token, via);
+      log_.event(a.caller + " (" + via + "): logout");
+      return reply(s.ok() ? "" : s.message(), s.ok() ? kExitOk : kExitUsage);
+    }
+    auto in = operator_login(options_.state_path, *a.user, cred.uid, request->login_code, via,
+                             system_now_ms());
+    log_.event(a.caller + " (" + via + "): login " + (in.ok() ? "ok" : in.status().message()));
+    if (!in.ok()) return reply(in.status().message(), kExitDenied);
+    (void)send_frame(client,
+                     json{{"exit", 0}, {"token", in->token}, {"expires", in->expires_ms}}.dump());
+    return;
+  }
+  if (!a.allowed) {
+    log_.event("refused " + (a.caller.empty() ? os_name : a.caller) + " (" + via + "): " + line +
+               ": " + a.reason);
+    audit_refusal(options_.state_path, a.caller, os_name, request->argv, a.reason);
+    return reply(a.reason, kExitDenied);
+  }
+  // The command's own directory: the files it names, nothing else.
+  std::string base = std::filesystem::path(options_.state_path).parent_path() / "requests";
+  std::error_code ec;
+  std::filesystem::create_directories(base, ec);
+  ::chmod(base.c_str(), 0700);
+  std::string dir = base + "/req-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) return reply("cannot make a request directory", 1);
+  if (Status s = write_sent_files(dir, request->files); !s.ok()) {
+    std::filesystem::remove_all(dir, ec);
+    return reply(s.message(), 1);
+  }
+  timeval none{0, 0};
+  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+  const int64_t started = system_now_ms();
+  auto code =
+      run_child(exe_, options_.state_path, dir, passed.fds, *request, a.caller, via, client);
+  std::filesystem::remove_all(dir, ec);
+  if (!code.ok()) return reply(code.status().message(), 1);
+  log_.event((a.caller.empty() ? os_name : a.caller) + " (" + via + "): " + line + " -> exit " +
+             std::to_string(*code) + " in " + std::to_string(system_now_ms() - started) + " ms");
+  reply("", *code);
+}
+
+}  // namespace xc

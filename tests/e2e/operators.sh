@@ -1,0 +1,165 @@
+# Operators through the controller's socket (issue 17): the state belongs to
+# the service user (here root, 0700); other OS users cannot open it, and run
+# their commands through `xcloudctl serve --socket`, which knows them by the
+# socket's peer uid, checks their roles (tenant roles inside their tenant)
+# and runs the command for them with their terminal: output, exit codes,
+# manifests sent with -f and audit records naming the operator. Users and
+# separation of duties are checked at `user add`. Runs as root (setpriv).
+source "$(dirname "$0")/../support/e2e.sh"
+source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
+[ "$(id -u)" = 0 ] || fail "needs root: operators are other OS users (setpriv)"
+STATE="$TMP/state/state.db"
+serve_pid=
+SOCK="$TMP/run/controller.sock"
+trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
+ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
+# as UID CMD...: xcloudctl as another OS user (their own HOME, where the
+# session is kept), through the controller.
+as() {
+  local uid=$1
+  shift
+  mkdir -p "$TMP/home/$uid" && chown "$uid:$uid" "$TMP/home/$uid"
+  setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+    env HOME="$TMP/home/$uid" XCLOUD_CONTROLLER="$SOCK" "$XCLOUDCTL" "$@"
+}
+# totp BASE32 [OFFSET-STEPS]: the RFC 6238 code (SHA-1, 6 digits, 30 s), as an
+# authenticator computes it.
+totp() {
+  python3 -c 'import base64,hmac,hashlib,struct,sys,time
+k = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
+h = hmac.new(k, struct.pack(">Q", int(time.time()) // 30 + int(sys.argv[2])), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1" "${2:-0}"
+}
+secret_of() { sed -n 's/^  \([A-Z2-7]\{32\}\)$/\1/p' "$TMP/secret-$1"; }
+add_user() {  # add_user NAME ARGS...: user add, its TOTP secret kept
+  local name=$1
+  shift
+  expect_status 0 ctl user add "$name" "$@"
+  cp "$TMP/out" "$TMP/secret-$name"
+  [ -n "$(secret_of "$name")" ] || fail "user add $name printed no TOTP secret: $(cat "$TMP/out")"
+}
+
+ctl init >/dev/null
+ctl ca init >/dev/null
+M="$TMP/manifests"
+start_example_cloud "$M"
+expect_status 0 ctl apply -f "$M"
+chmod 700 "$TMP/state"
+chmod 755 "$TMP"
+mkdir -m 755 "$TMP/run"
+
+# Users: one OS login each (daemon=1, bin=2, sys=3, nobody=65534).
+add_user sam --role sysadmin --os-user sys
+expect_contains "$TMP/out" "otpauth://totp/xcloud:sam?secret="
+add_user sec --role secadmin --os-user daemon
+add_user aud --role auditadmin --os-user bin
+add_user liwei --role tenant-user --tenant education --os-user nobody
+expect_status 2 ctl user add two --role sysadmin --role auditadmin --os-user games
+expect_contains "$TMP/err" "separation of duties: one user may hold only one of sysadmin, secadmin and auditadmin"
+expect_status 2 ctl user add t --role tenant-user --os-user games
+expect_contains "$TMP/err" "tenant-admin and tenant-user need --tenant"
+expect_status 2 ctl user add ghost --role monitor --os-user no-such-login
+expect_contains "$TMP/err" 'no OS user "no-such-login" on this host'
+expect_status 2 ctl user add sam --role monitor --os-user games
+expect_contains "$TMP/err" "already exists"
+expect_status 0 ctl user list -o json
+python3 -c 'import json,sys; u={x["name"]: x for x in json.load(open(sys.argv[1]))}; assert sorted(u)==["aud","liwei","sam","sec"] and u["liwei"]["tenant"]=="education" and u["liwei"]["roles"]=="tenant-user", u' "$TMP/out" || fail "user list: $(cat "$TMP/out")"
+
+# The state file is the service user's alone.
+expect_status 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$XCLOUDCTL" --state "$STATE" get vms
+expect_contains "$TMP/err" "Permission denied (it belongs to the xcloud service user"
+
+"$XCLOUDCTL" --state "$STATE" serve --socket "$SOCK" --heartbeat 1h --collect 1h --alarms 1h 2>"$TMP/serve.log" &
+serve_pid=$!
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+[ -S "$SOCK" ] || fail "serve did not open $SOCK: $(cat "$TMP/serve.log")"
+
+# Two factors: the uid, then a TOTP code for a session of 8 hours.
+expect_status 77 as 3 get vms
+expect_contains "$TMP/err" "log in first: xcloudctl login"
+expect_status 77 as 3 login --code 000000
+expect_contains "$TMP/err" "login failed: code does not match"
+expect_status 0 as 3 login --code "$(totp "$(secret_of sam)")"
+expect_contains "$TMP/out" "logged in until"
+[ "$(stat -c %a "$TMP/home/3/.cache/xcloud/session")" = 600 ] || fail "the session file is not 0600"
+expect_status 77 as 3 login --code "$(totp "$(secret_of sam)")"
+expect_contains "$TMP/err" "code was already used"
+for u in 1:sec 2:aud 65534:liwei; do
+  expect_status 0 as "${u%%:*}" login --code "$(totp "$(secret_of "${u#*:}")")"
+done
+
+# Same output as a direct run, with the operator's exit codes.
+ctl get vms -o json >"$TMP/direct.json"
+expect_status 0 as 3 get vms -o json
+cmp -s "$TMP/out" "$TMP/direct.json" || fail "get vms through the controller differs from the direct run"
+# Manifests go with the command, named relative to the operator's directory.
+(cd "$TMP" && expect_status 0 as 3 diff -f manifests)
+expect_status 2 as 3 diff -f "$M"
+expect_contains "$TMP/err" "name manifests by a path relative to this directory"
+expect_status 2 as 3 validate -f "$TMP/nowhere.yaml"
+
+# A tenant user: their tenant's VMs, not another's, not the fleet's hosts.
+expect_status 0 as 65534 get vms --tenant education
+expect_contains "$TMP/out" "edu-portal-web-1"
+expect_status 77 as 65534 get vms --tenant health
+expect_contains "$TMP/err" "liwei acts only inside tenant education, not health"
+expect_status 77 as 65534 get hosts
+expect_contains "$TMP/err" "name one with --tenant"
+expect_status 0 as 65534 vm stop edu-portal-web-1 --reason CHG-9
+expect_contains "$TMP/out" "now stopped"
+expect_status 77 as 65534 vm stop health-records-app-1
+expect_contains "$TMP/err" "not health"
+(cd "$TMP" && expect_status 77 as 65534 apply -f manifests)
+expect_contains "$TMP/err" '"apply" (operate) is not allowed to liwei (tenant-user)'
+
+# Separation of duties at work: the auditor reads audit and nothing else;
+# the sysadmin cannot read it or manage users; the secadmin manages users.
+expect_status 0 as 2 audit list --object VirtualMachine/education/edu-portal-web-1 -o json
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[-1]; assert r["action"]=="stop" and r["actor"]=="liwei" and r["reason"]=="CHG-9", r' "$TMP/out" || fail "the stop is not audited as liwei: $(cat "$TMP/out")"
+expect_status 77 as 2 vm start edu-portal-web-1
+expect_status 77 as 3 audit list
+expect_status 77 as 3 user add eve --role monitor --os-user games
+expect_status 0 as 1 user add eve --role monitor --os-user games
+cp "$TMP/out" "$TMP/secret-eve"
+# Lockout: five wrong codes lock eve for 15 minutes, the right one too;
+# a secadmin's reset lets her in.
+for _ in 1 2 3 4; do expect_status 77 as 5 login --code 000000; done
+expect_status 77 as 5 login --code 000000
+expect_contains "$TMP/err" 'user "eve" is locked until'
+expect_status 77 as 5 login --code "$(totp "$(secret_of eve)")"
+expect_contains "$TMP/err" "ask a secadmin to reset"
+expect_status 0 as 1 user reset eve
+expect_status 0 as 5 login --code "$(totp "$(secret_of eve)")"
+expect_status 0 as 5 get vms
+expect_status 0 as 5 logout
+expect_status 77 as 5 get vms
+expect_contains "$TMP/err" "log in first"
+expect_status 0 as 3 vm start edu-portal-web-1
+expect_status 0 as 65534 user roles
+expect_contains "$TMP/out" "service-only"
+# Apply with manifests sent from the operator's directory: positions intact.
+mkdir -p "$TMP/work/m" && cp "$M"/*.yaml "$TMP/work/m/" && chmod -R a+rX "$TMP/work"
+sed -i '0,/cpus: 4/s//cpus: "four"/' "$TMP/work/m/vms.yaml"
+(cd "$TMP/work" && expect_status 2 as 3 apply -f m)
+expect_contains "$TMP/err" "m/vms.yaml:"
+# --state means this state file, here: the operator may not open it.
+expect_status 1 as 3 get vms --state "$STATE"
+expect_contains "$TMP/err" "Permission denied (it belongs to the xcloud service user"
+
+# Unknown OS users and disabled users are refused, and refusals audited.
+expect_status 77 as 8 get vms
+expect_contains "$TMP/err" "is not an xcloud operator"
+expect_status 0 ctl user disable liwei
+expect_status 77 as 65534 get vms --tenant education
+expect_contains "$TMP/err" "user liwei is disabled"
+expect_status 0 ctl audit list -o json
+python3 -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x["action"]=="denied"]; assert len(r) >= 8 and any(x["actor"]=="liwei" and "not health" in x["message"] for x in r), r' "$TMP/out" || fail "refusals are not audited"
+python3 -c '
+import json, sys
+a = [x["action"] for x in json.load(open(sys.argv[1])) if x["name"] == "eve"]
+assert a.count("login-failed") == 4 and "login-locked" in a and "login-refused" in a, a
+assert a.index("user-reset") < len(a) - 1 - a[::-1].index("login") and "logout" in a, a
+' "$TMP/out" || fail "logins, failures, lockout and logout are not audited"
+grep -q "liwei (socket uid=65534(nobody)): " "$TMP/serve.log" || fail "serve does not log the operators' commands: $(cat "$TMP/serve.log")"
+echo "operators: ok"
