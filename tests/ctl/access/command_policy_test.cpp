@@ -84,6 +84,9 @@ const std::map<std::string, std::string> kCommands = {
     {"backup verify", "operate-vm"},
     {"backup restore", "operate-vm"},
     {"backup prune", "operate"},
+    {"image", "operate"},
+    {"image import", "operate"},
+    {"image push", "operate"},
     {"user roles", "anyone"},
     {"user add", "users"},
     {"user list", "users"},
@@ -91,7 +94,8 @@ const std::map<std::string, std::string> kCommands = {
     {"user disable", "users"},
     {"user enable", "users"},
     {"user delete", "users"},
-    {"user reset", "users"},         {"user totp", "users"},
+    {"user reset", "users"},
+    {"user totp", "users"},
 };
 
 bool is_group(const std::vector<std::string>& paths, const std::string& p) {
