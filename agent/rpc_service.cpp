@@ -53,6 +53,7 @@ void add_all_methods(MethodTable& table, TextMethodTable* text) {
   add_migrate_methods(table);
   add_snapshot_methods(table);
   add_backup_methods(table);
+  add_image_methods(table);
 }
 
 RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(conn)) {

@@ -69,6 +69,8 @@ void add_event_methods(MethodTable& table);
 void add_snapshot_methods(MethodTable& table);
 // backup.begin|read|end (agent/backup_methods.cpp).
 void add_backup_methods(MethodTable& table);
+// image.stat|write|commit (agent/image_methods.cpp).
+void add_image_methods(MethodTable& table);
 // Every method above: what the agent serves, and what its schemas must cover.
 void add_all_methods(MethodTable& table, TextMethodTable* text = nullptr);
 

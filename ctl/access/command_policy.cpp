@@ -130,6 +130,9 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"backup verify", Access::kOperateTenant},
       {"backup restore", Access::kOperateTenant},
       {"backup prune", Access::kOperate},
+      {"image", Access::kOperate},
+      {"image import", Access::kOperate},  // reads a file on the control host
+      {"image push", Access::kOperate},
       {"user roles", Access::kAnyone},
       {"user add", Access::kUsers},
       {"user list", Access::kUsers},

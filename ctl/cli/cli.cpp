@@ -67,6 +67,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_alarms_command(app, ctx);
   add_snapshot_command(app, ctx);
   add_backup_command(app, ctx);
+  add_image_command(app, ctx);
   add_user_command(app, ctx);
   add_login_commands(app, ctx);
 }

@@ -204,6 +204,55 @@ void get_unmanaged(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
   print(ctx, o.format, items, table);
 }
 
+std::string size_text(int64_t bytes) {
+  if (bytes <= 0) return "-";
+  if (bytes % (int64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + "Gi";
+  return std::to_string((bytes + (1 << 20) - 1) >> 20) + "Mi";
+}
+
+// Images with what an operator picks them by; the import's digests in -o wide.
+void get_images(CliContext& ctx, const GetOptions& o, const std::vector<ResourceRecord>& records) {
+  bool wide = o.format == "wide";
+  Table table(wide ? std::vector<std::string>{"TENANT", "NAME", "OS", "ARCH", "FORMAT", "SIZE",
+                                              "VISIBILITY", "IMPORTED FROM", "SHA256", "SM3",
+                                              "SOURCE"}
+                   : std::vector<std::string>{"TENANT", "NAME", "OS", "ARCH", "FORMAT", "SIZE",
+                                              "VISIBILITY"});
+  json items = json::array();
+  for (const auto& r : records) {
+    if (!o.name.empty() && r.name != o.name) continue;
+    if (!in_tenant(r.tenant, o.tenant)) continue;
+    json record = json::parse(r.spec_json, nullptr, false);
+    if (!record.is_object()) continue;
+    json manifest = record.value("manifest", json::object());
+    if (!o.selector.matches(manifest_labels(manifest))) continue;
+    const json spec = manifest.is_object() ? manifest.value("spec", json::object()) : json();
+    if (!spec.is_object()) continue;
+    const json imported = record.value("import", json::object());
+    int64_t bytes = imported.is_object() ? imported.value("virtualBytes", int64_t{0}) : 0;
+    if (bytes == 0) bytes = spec.value("sizeGiB", int64_t{0}) << 30;
+    std::string visibility = spec.value("visibility", r.tenant.empty() ? "global" : "private");
+    std::vector<std::string> row = {r.tenant.empty() ? "-" : r.tenant,
+                                    r.name,
+                                    spec.value("os", "-"),
+                                    spec.value("arch", "-"),
+                                    spec.value("format", "qcow2"),
+                                    size_text(bytes),
+                                    visibility};
+    if (wide) {
+      row.push_back(imported.is_object() ? imported.value("sourceFormat", "-") : "-");
+      row.push_back(spec.value("sha256", "-"));
+      row.push_back(spec.value("sm3", "-"));
+      row.push_back(spec.value("source", "-"));
+    }
+    table.add(row);
+    json item = manifest;
+    if (imported.is_object() && !imported.empty()) item["import"] = imported;
+    items.push_back(item);
+  }
+  print(ctx, o.format, items, table);
+}
+
 void get_objects(CliContext& ctx, const GetOptions& o, Store& store, const std::string& kind) {
   auto resources = store.list_resources(kind);
   if (!resources.ok()) {
@@ -211,6 +260,7 @@ void get_objects(CliContext& ctx, const GetOptions& o, Store& store, const std::
     ctx.exit_code = kExitFailure;
     return;
   }
+  if (kind == "Image") return get_images(ctx, o, *resources);
   // A Volume exists on a host only as a disk of the VM it is attached to:
   // one whose VM no host holds is not listed.
   std::set<std::string> placed_vms;

@@ -10,5 +10,7 @@ namespace xc {
 void add_snapshot_command(CLI::App& app, CliContext& ctx);
 // backup run|list|verify|restore|prune
 void add_backup_command(CLI::App& app, CliContext& ctx);
+// image import FILE (cmd_image.cpp)
+void add_image_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace xc

@@ -324,6 +324,15 @@ TEST_CASE("every request and response of a realistic session matches the agent s
                    {{"file", "/etc/shadow"}, {"offset", 0}, {"length", 1}})["error"]["code"] ==
         "permission_denied");
   CHECK(agent.call("backup.end", {{"name", vm}, {"id", "b1"}})["result"]["removedFiles"] == 0);
+  // Image transfer writes into the host's image directory (the default
+  // /var/lib/xcloud/images here): only its refusals are exercised; its
+  // results by tests/e2e/image_push.sh.
+  const std::string digest(64, 'a');
+  CHECK(agent.call("image.stat", {{"sha256", digest}})["result"]["present"] == false);
+  CHECK(agent.call("image.write",
+                   {{"sha256", digest}, {"offset", 0}, {"data", "!!!!"}})["error"]["code"] ==
+        "invalid_argument");
+  CHECK(agent.call("image.commit", {{"sha256", digest}, {"size", 4}})["error"]["code"] == "io");
   CHECK(lines(agent.problems) == "");
   // Every method answered with a result, except domain.console: a simulated
   // domain never has a VNC port (its result is checked in the next test).
@@ -333,6 +342,8 @@ TEST_CASE("every request and response of a realistic session matches the agent s
   expected.erase("backup.read");
   expected.erase("domain.migrate");
   expected.erase("domain.job");
+  expected.erase("image.write");
+  expected.erase("image.commit");
   CHECK(lines(agent.methods_called) == lines(expected));
 }
 

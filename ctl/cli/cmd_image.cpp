@@ -1,0 +1,294 @@
+// xcloudctl image import FILE: a disk image from another platform (VMDK,
+// VHD, VHDX, qcow2, raw) converted into the controller's image store and
+// registered as a kind: Image (ctl/images/image_import.h does the file work).
+// CLI wiring; one run per process.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+
+#include "common/digest.h"
+#include "common/domain_spec.h"
+#include "common/image_source.h"
+#include "common/model.h"
+#include "common/printable.h"
+#include "ctl/audit/audit_log.h"
+#include "ctl/cli/audit_commands.h"
+#include "ctl/cli/cli.h"
+#include "ctl/cli/json_yaml.h"
+#include "ctl/cli/known_names.h"
+#include "ctl/hosts/host_clients.h"
+#include "ctl/hosts/host_object.h"
+#include "ctl/hosts/pki_files.h"
+#include "ctl/images/image_import.h"
+#include "ctl/images/image_push.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kImportSet = "image-import";  // manifest set of imported Images
+
+struct ImportOptions {
+  std::string file, name, os, arch = "x86_64", format, visibility, tenant, output = "table";
+  std::string host_image_dir = kDefaultImageDir;
+  std::vector<std::string> shared_with;
+  int timeout_minutes = 60;
+  bool v2v = false;
+};
+
+void fail(CliContext& ctx, const std::string& message, int code) {
+  print_error(ctx, message);
+  ctx.exit_code = code;
+}
+
+// Why the options cannot make an Image, or "".
+std::string options_problem(ImportOptions& o) {
+  if (!is_dns_label(o.name))
+    return "--name '" + excerpt(o.name) +
+           "': an image name is a DNS label (lowercase letters, digits and '-', at most 63)";
+  if (o.os.empty() || o.os.size() > 128 || !is_printable(o.os))
+    return "--os: 1 to 128 printable characters, e.g. 'Kylin V10 SP3'";
+  if (!arch_from_name(o.arch)) return "--arch " + excerpt(o.arch) + ": x86_64 or aarch64";
+  if (o.visibility.empty()) o.visibility = o.tenant.empty() ? "global" : "private";
+  if (o.visibility == "global" && !o.tenant.empty())
+    return "--visibility global: a global image has no tenant; drop --tenant";
+  if (o.visibility != "global" && o.tenant.empty())
+    return "--visibility " + o.visibility + ": say whose image it is with --tenant";
+  if (o.visibility != "shared" && !o.shared_with.empty())
+    return "--share-with needs --visibility shared";
+  if (o.file.size() > 4096) return "FILE: a path of at most 4096 bytes";
+  if (std::string p = image_source_problem(o.host_image_dir + "/x.qcow2", o.host_image_dir);
+      !p.empty())
+    return "--host-image-dir " + excerpt(o.host_image_dir) + ": " + p;
+  return "";
+}
+
+json image_manifest(const ImportOptions& o, const ImportedImage& img) {
+  json metadata = {{"name", o.name}};
+  if (!o.tenant.empty()) metadata["tenant"] = o.tenant;
+  json spec = {{"arch", o.arch},
+               {"os", o.os},
+               {"format", "qcow2"},
+               {"source", o.host_image_dir + "/" + img.sha256 + ".qcow2"},
+               {"sizeGiB", (img.virtual_bytes + (int64_t{1} << 30) - 1) >> 30},
+               {"sha256", img.sha256},
+               {"sm3", img.sm3},
+               {"visibility", o.visibility}};
+  if (!o.shared_with.empty()) spec["sharedWith"] = o.shared_with;
+  return {{"apiVersion", "xcloud/v1"}, {"kind", "Image"}, {"metadata", metadata}, {"spec", spec}};
+}
+
+// Refuses (exit 2) a tenant the state does not hold or a name in use.
+bool check_against_state(CliContext& ctx, Store& store, const ImportOptions& o) {
+  Status s = check_tenant(store, o.tenant);
+  for (const auto& t : o.shared_with)
+    if (s.ok()) s = check_tenant(store, t);
+  if (!s.ok()) {
+    fail(ctx, s.message(), kExitUsage);
+    return false;
+  }
+  auto existing = store.get_resource({"Image", o.tenant, o.name});
+  if (existing.ok()) {
+    fail(ctx,
+         "image " + object_key(o.tenant, o.name) +
+             " already exists; pick another --name (imports never replace an image)",
+         kExitUsage);
+    return false;
+  }
+  if (existing.status().code() != Code::kNotFound) {
+    fail(ctx, existing.status().message(), kExitFailure);
+    return false;
+  }
+  return true;
+}
+
+void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
+  if (std::string p = options_problem(o); !p.empty()) return fail(ctx, p, kExitUsage);
+  auto state = resolve_state_path(ctx);
+  if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
+  {  // checked before the (long) conversion, again under the lock after it
+    auto store = open_state_store(ctx);
+    if (!store || !check_against_state(ctx, *store, o)) return;
+  }
+  ImportRequest request;
+  request.file = o.file;
+  request.declared_format = o.format;
+  request.store_dir = image_store_dir(*state);
+  request.limits.timeout = std::chrono::minutes(o.timeout_minutes);
+  request.use_v2v = o.v2v;
+  auto img = import_image_file(request);
+  if (!img.ok())
+    return fail(ctx, o.file + ": error: " + img.status().message() + "; nothing was imported",
+                img.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
+
+  auto discard = [&] {
+    std::error_code ec;
+    if (!img->already_stored) std::filesystem::remove(img->path, ec);
+  };
+  auto store = open_state_for_change(ctx, cmd);
+  if (!store || !check_against_state(ctx, *store, o)) return discard();
+  json manifest = image_manifest(o, *img);
+  AuditLog log(*store);
+  if (Status w = log.check_writable(); !w.ok()) {
+    discard();
+    return fail(ctx, w.message(), kExitFailure);
+  }
+  const std::string hash = sha256_hex(manifest.dump());
+  AuditRecord record = audit_identity_for(cmd).record("Image", o.tenant, o.name, "import");
+  record.hash_after = hash;
+  record.message = "from " + img->source_format + " by " + img->converter + ", sha256 " +
+                   img->sha256 + ", sm3 " + img->sm3;
+  Status s = record_change(log, record, nullptr, [&]() -> Status {
+    ResourceRecord r;
+    r.kind = "Image";
+    r.tenant = o.tenant;
+    r.name = o.name;
+    r.spec_json = json{{"manifest", manifest},
+                       {"import",
+                        {{"sourceFormat", img->source_format},
+                         {"converter", img->converter},
+                         {"virtualBytes", img->virtual_bytes},
+                         {"fileBytes", img->file_bytes},
+                         {"storedAs", std::filesystem::path(img->path).filename().string()}}}}
+                      .dump();
+    r.spec_hash = hash;
+    r.manifest_set = kImportSet;
+    r.updated_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+    auto put = store->put_resource(r);
+    return put.ok() ? Status{} : put.status();
+  });
+  if (!s.ok()) {
+    discard();
+    return fail(ctx, "image " + object_key(o.tenant, o.name) + ": " + s.message(), kExitFailure);
+  }
+  if (o.output == "json") {
+    ctx.out << json_text(manifest) << "\n";
+  } else if (o.output == "yaml") {
+    ctx.out << json_to_yaml(manifest);
+  } else {
+    ctx.out << "image " << printable(object_key(o.tenant, o.name)) << " imported from "
+            << img->source_format << " (" << img->converter << "): " << img->virtual_bytes
+            << " bytes virtual, " << img->file_bytes << " stored\n  sha256 " << img->sha256
+            << "\n  sm3    " << img->sm3 << "\n  file   " << printable(img->path) << "\n"
+            << "Add its manifest to your manifests (xcloudctl get images " << printable(o.name)
+            << " -o yaml) and send it to the hosts (xcloudctl image push " << printable(o.name)
+            << (o.tenant.empty() ? "" : " --tenant " + printable(o.tenant)) << " --host HOST).\n";
+  }
+}
+
+struct PushOptions {
+  std::string name, tenant, host;
+};
+
+// Sends an imported Image's file to a host's image directory, verified there.
+void run_push(CliContext& ctx, const PushOptions& o, const CLI::App& cmd) {
+  auto state = resolve_state_path(ctx);
+  if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
+  auto store = open_state_for_change(ctx, cmd);
+  if (!store) return;
+  auto image = store->get_resource({"Image", o.tenant, o.name});
+  if (!image.ok())
+    return fail(ctx, "image " + object_key(o.tenant, o.name) + ": " + image.status().message(),
+                image.status().code() == Code::kNotFound ? kExitUsage : kExitFailure);
+  json record = json::parse(image->spec_json, nullptr, false);
+  std::string sha;
+  if (record.is_object() && record.value("manifest", json::object()).is_object())
+    sha = record["manifest"].value("spec", json::object()).value("sha256", "");
+  const std::string path = image_store_dir(*state) + "/" + sha + ".qcow2";
+  if (sha.size() != 64 || !std::filesystem::exists(path))
+    return fail(ctx,
+                "image " + object_key(o.tenant, o.name) +
+                    " is not in this controller's image store (only imported images are); "
+                    "copy its file to the host yourself",
+                kExitFailure);
+  auto host = store->get_host(o.host);
+  if (!host.ok())
+    return fail(ctx, "host " + o.host + ": " + host.status().message(),
+                host.status().code() == Code::kNotFound ? kExitUsage : kExitFailure);
+  HostClients clients(pki_files_for_state(*state), 1);
+  clients.add_host(host_object(*store, *host));
+  AuditLog log(*store);
+  AuditRecord rec = audit_identity_for(cmd).record("Image", o.tenant, o.name, "push");
+  rec.hash_before = rec.hash_after = image->spec_hash;
+  rec.message = "to host " + o.host + ", sha256 " + sha;
+  PushedImage pushed;
+  Status s = record_change(
+      log, rec,
+      [&]() -> Status {
+        auto r = push_image(clients, o.host, path, sha);
+        if (!r.ok()) return r.status();
+        pushed = *r;
+        return {};
+      },
+      nullptr, [&](AuditRecord& r) { r.message += pushed.sent ? " (sent)" : " (already there)"; });
+  if (!s.ok())
+    return fail(ctx, "image " + object_key(o.tenant, o.name) + " to " + o.host + ": " + s.message(),
+                kExitFailure);
+  ctx.out << "image " << printable(object_key(o.tenant, o.name)) << " on " << printable(o.host)
+          << ": " << (pushed.sent ? "sent and verified" : "already there") << " (" << pushed.bytes
+          << " bytes, sha256 " << sha << ")\n";
+}
+
+}  // namespace
+
+void add_image_command(CLI::App& app, CliContext& ctx) {
+  auto* image =
+      app.add_subcommand("image", "Disk images: import from other platforms, send to hosts");
+  image->require_subcommand(1);
+  image->footer(
+      "Examples:\n  xcloudctl image import win2019.vmdk --name win2019 --os 'Windows "
+      "Server 2019'\n  xcloudctl image push win2019 --host x86-01\n  xcloudctl get images -o wide");
+  auto o = std::make_shared<ImportOptions>();
+  auto* cmd = image->add_subcommand(
+      "import", "Convert a VMDK, VHD, VHDX, qcow2 or raw disk to qcow2 and register it");
+  cmd->add_option("FILE", o->file, "The disk image file")->required();
+  cmd->add_option("--name", o->name, "The Image's name (a DNS label)")->required();
+  cmd->add_option("--os", o->os, "Its operating system, e.g. 'Kylin V10 SP3'")->required();
+  cmd->add_option("--arch", o->arch, "x86_64 or aarch64")->capture_default_str();
+  cmd->add_option("--format", o->format,
+                  "What the file should be (vmdk|vhd|vhdx|qcow2|raw); checked against its "
+                  "header, required for raw (which has none)");
+  cmd->add_option("--visibility", o->visibility,
+                  "global (default without --tenant), private (default with) or shared")
+      ->check(CLI::IsMember({"global", "private", "shared"}));
+  cmd->add_option("--tenant", o->tenant, "The owning tenant of a private or shared image");
+  cmd->add_option("--share-with", o->shared_with, "A tenant a shared image is shared with")
+      ->expected(1, 64);
+  cmd->add_option("--host-image-dir", o->host_image_dir,
+                  "The hosts' image directory, for the manifest's source")
+      ->capture_default_str();
+  cmd->add_option("--timeout", o->timeout_minutes, "Minutes the conversion may take")
+      ->check(CLI::Range(1, 24 * 60))
+      ->capture_default_str();
+  cmd->add_flag("--v2v", o->v2v,
+                "Convert with virt-v2v, which installs virtio drivers into a VMware guest "
+                "(needs virt-v2v installed)");
+  add_output_option(*cmd, o->output, {"table", "json", "yaml"});
+  cmd->footer(
+      "The format is read from the file's header, never from its name; --format only\n"
+      "confirms it (a mismatch is refused). The result is qcow2, stored in images/ beside\n"
+      "the state database under its SHA-256, and registered as a kind: Image whose\n"
+      "manifest (-o yaml) records its SHA-256 and SM3. Nothing is registered on failure.\n\n"
+      "Examples:\n"
+      "  xcloudctl image import /mnt/export/oa-server.vmdk --name oa-server --os 'Kylin V10'\n"
+      "  xcloudctl image import legacy.vhd --name legacy-db --os 'CentOS 7' \\\n"
+      "      --tenant health --visibility shared --share-with education -o yaml\n"
+      "  xcloudctl image import disk.img --format raw --name base --os 'UOS 20' --arch aarch64");
+  cmd->callback([&ctx, o, cmd] { run_import(ctx, *o, *cmd); });
+  auto p = std::make_shared<PushOptions>();
+  auto* push = image->add_subcommand(
+      "push", "Send an imported image to a host's image directory (verified by its SHA-256)");
+  push->add_option("NAME", p->name, "The Image")->required();
+  push->add_option("--host", p->host, "The host")->required();
+  push->add_option("--tenant", p->tenant, "The Image's tenant (none for a global image)");
+  push->footer(
+      "The host keeps the file as <imageDir>/<sha256>.qcow2 only when its bytes have that\n"
+      "SHA-256; a host that has it already is not sent it again.\n\n"
+      "Examples:\n  xcloudctl image push oa-server --host x86-01\n"
+      "  xcloudctl image push legacy-db --tenant health --host kp-01");
+  push->callback([&ctx, p, push] { run_push(ctx, *p, *push); });
+}
+
+}  // namespace xc

@@ -1,0 +1,56 @@
+// Imports a disk image file into the controller's image store: the format is
+// read from the file's header (disk_format.h) and confirmed by qemu-img, the
+// file converted to qcow2 (virt-v2v when installed and asked for, else
+// qemu-img), and the result named by its SHA-256, with its SM3 and virtual
+// size. I/O and subprocesses; one import per call, no shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "ctl/images/bounded_program.h"
+
+namespace xc {
+
+inline constexpr int64_t kMaxImportFileBytes = int64_t{4} << 40;      // 4 TiB on disk
+inline constexpr int64_t kMaxImportVirtualBytes = int64_t{16} << 40;  // 16 TiB of guest disk
+
+struct ImportRequest {
+  std::string file;             // what the user named; only opened, never put in a path
+  std::string declared_format;  // the user's --format word, or ""
+  std::string store_dir;        // the image store, created 0700 when missing
+  ProgramLimits limits;
+  bool use_v2v = false;  // convert through virt-v2v (guest drivers); needs it installed
+};
+
+struct ImportedImage {
+  std::string source_format;    // the user's word: qcow2, vmdk, vhd, vhdx, raw
+  std::string path;             // store_dir/<sha256>.qcow2
+  std::string sha256, sm3;      // of the stored qcow2 file, lowercase hex
+  int64_t virtual_bytes = 0;    // the guest's disk size
+  int64_t file_bytes = 0;       // the stored file's size
+  std::string converter;        // "qemu-img" or "virt-v2v"
+  bool already_stored = false;  // the same bytes were imported before
+};
+
+// kInvalidArgument for a file that is not a disk image of an accepted
+// format, disagrees with `declared_format`, has a backing file, or is too
+// big; kIo when qemu-img fails or times out. Nothing is left in the store on
+// failure.
+Result<ImportedImage> import_image_file(const ImportRequest& request);
+
+// "<directory of the state database>/images".
+std::string image_store_dir(const std::string& state_path);
+
+// SHA-256 and SM3 of a file, read once in 1 MiB blocks.
+struct FileDigests {
+  std::string sha256, sm3;
+  int64_t bytes = 0;
+};
+Result<FileDigests> file_digests(const std::string& path);
+
+// True when `program` is an executable file in a PATH directory.
+bool program_installed(const std::string& program);
+
+}  // namespace xc

@@ -1,0 +1,65 @@
+#include "ctl/images/image_push.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace xc {
+namespace {
+
+constexpr size_t kChunk = 2 << 20;  // the agent's largest write (agent/volume_transfer.h)
+
+std::string base64(const char* data, size_t n) {
+  std::string out(4 * ((n + 2) / 3) + 1, '\0');
+  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(data), static_cast<int>(n));
+  out.resize(static_cast<size_t>(len));
+  return out;
+}
+
+}  // namespace
+
+Result<PushedImage> push_image(HostClients& clients, const std::string& host,
+                               const std::string& path, const std::string& sha256) {
+  auto stat = clients.call(host, "image.stat", {{"sha256", sha256}});
+  if (!stat.ok()) return stat.status();
+  PushedImage out;
+  if (stat->value("present", false)) {
+    out.bytes = stat->value("size", int64_t{0});
+    return out;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return error(Code::kIo, path + ": " + std::strerror(errno));
+  std::string buf(kChunk, '\0');
+  Status failed;
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      failed = error(Code::kIo, path + ": " + std::strerror(errno));
+      break;
+    }
+    if (n == 0 && out.bytes > 0) break;
+    auto w = clients.call(host, "image.write",
+                          {{"sha256", sha256},
+                           {"offset", out.bytes},
+                           {"data", base64(buf.data(), static_cast<size_t>(n))}});
+    if (!w.ok()) {
+      failed = w.status();
+      break;
+    }
+    out.bytes += n;
+    if (n == 0) break;
+  }
+  ::close(fd);
+  if (!failed.ok()) return failed;
+  auto committed = clients.call(host, "image.commit", {{"sha256", sha256}, {"size", out.bytes}});
+  if (!committed.ok()) return committed.status();
+  out.sent = true;
+  return out;
+}
+
+}  // namespace xc
