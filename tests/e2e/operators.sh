@@ -80,10 +80,12 @@ expect_status 77 as 3 get vms
 expect_contains "$TMP/err" "log in first: xcloudctl login"
 expect_status 77 as 3 login --code 000000
 expect_contains "$TMP/err" "login failed: code does not match"
-expect_status 0 as 3 login --code "$(totp "$(secret_of sam)")"
+code=$(totp "$(secret_of sam)")
+expect_status 0 as 3 login --code "$code"
 expect_contains "$TMP/out" "logged in until"
 [ "$(stat -c %a "$TMP/home/3/.cache/xcloud/session")" = 600 ] || fail "the session file is not 0600"
-expect_status 77 as 3 login --code "$(totp "$(secret_of sam)")"
+# The same code again (still inside the ±1 step window): a replay.
+expect_status 77 as 3 login --code "$code"
 expect_contains "$TMP/err" "code was already used"
 for u in 1:sec 2:aud 65534:liwei; do
   expect_status 0 as "${u%%:*}" login --code "$(totp "$(secret_of "${u#*:}")")"
