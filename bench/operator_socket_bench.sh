@@ -4,7 +4,8 @@
 # The example cloud on three real agents (libvirt's test:/// driver),
 # `xcloudctl serve --socket`, an operator (OS user nobody, role monitor) with
 # a TOTP session; farm-bench pairs `get vms -o json` as nobody through the
-# socket with the service user's direct run (root, --state). Needs root.
+# socket with the service user's direct run (root, --state), both started
+# through setpriv and env so the two pay the same execs. Needs root.
 #   bench/operator_socket_bench.sh [build] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,5 +41,6 @@ o = h[-1] & 15
 print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$secret")
 "${as_nobody[@]}" login --code "$code" >/dev/null
 echo "get vms -o json: through the socket (A) vs direct on the state (B), $RUNS pairs"
-farm-bench -n "$RUNS" --timeout 600 --vs "$XCLOUDCTL --state $STATE get vms -o json" -- \
+farm-bench -n "$RUNS" --timeout 600 \
+  --vs "setpriv --reuid=0 --regid=0 --clear-groups env HOME=$TMP $XCLOUDCTL --state $STATE get vms -o json" -- \
   "${as_nobody[@]}" get vms -o json

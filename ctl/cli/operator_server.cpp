@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -170,18 +171,22 @@ Result<int> run_child(const std::string& exe, const std::string& state, const st
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return error(Code::kInternal, std::string("cannot run xcloudctl: ") + strerror(rc));
+  // Woken by the child's exit (its pidfd) or by the operator leaving.
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   int status = 0;
   int64_t killed_at = 0;
   for (;;) {
     pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
-    pollfd p{client, POLLIN | POLLRDHUP, 0};
-    if (poll(&p, 1, 100) > 0 && killed_at == 0) {
+    pollfd p[2] = {{client, POLLIN | POLLRDHUP, 0}, {pidfd, POLLIN, 0}};
+    int n = poll(p, pidfd >= 0 ? 2 : 1, pidfd >= 0 && killed_at == 0 ? 1000 : 100);
+    if (n > 0 && p[0].revents != 0 && killed_at == 0) {
       kill(pid, SIGTERM);  // the operator left (Ctrl-C): stop their command
       killed_at = system_now_ms();
     }
     if (killed_at != 0 && system_now_ms() - killed_at > 10'000) kill(pid, SIGKILL);
   }
+  if (pidfd >= 0) ::close(pidfd);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
