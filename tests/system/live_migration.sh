@@ -18,7 +18,6 @@ sql() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execu
 DOMAIN=xc-education.web-1
 disk_of() { echo "$(vhost_dir "$1")/xcloud/disks/$DOMAIN.root.qcow2"; }
 digest() { qemu-img convert -U -O raw "$1" "$TMP/raw" && sha256sum <"$TMP/raw" && rm -f "$TMP/raw"; }
-cpu_ns() { vhost_virsh "$1" domstats --cpu-total "$DOMAIN" | sed -n 's/.*cpu.time=//p'; }
 domains_on() { vhost_virsh "$1" list --all --name | grep -c "^$DOMAIN\$" || true; }
 
 ctl init >/dev/null
@@ -112,8 +111,10 @@ cat "$TMP/out"
 expect_contains "$TMP/err" "education/web-1: migrating ($from -> $to)"
 [ "$(vhost_virsh "$to" domstate "$DOMAIN")" = running ] || fail "the guest does not run on $to"
 [ "$(domains_on "$from")" = 0 ] || fail "$from still defines the guest"
-t1=$(cpu_ns "$to"); sleep 1; t2=$(cpu_ns "$to")
-[ "$t2" -gt "$t1" ] || fail "the migrated guest does not run (cpu time $t1 -> $t2)"
+# The guest has no OS: SeaBIOS halts between boot retries, so its CPU time
+# may not move; libvirt's state and reason say it runs, resumed by the move.
+reason=$(vhost_virsh "$to" domstate --reason "$DOMAIN")
+[ "$reason" = "running (migrated)" ] || fail "the migrated guest is $reason, not running (migrated)"
 [ "$(digest "$(disk_of "$to")")" = "$want" ] || fail "the disk digest changed in the live move"
 [ "$(ctl get vms -o json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['host'])")" = "$to" ] || fail "get vms does not show $to"
 [ "$(sql "SELECT count(*) FROM meter_intervals")" = "$meters" ] || fail "a live move opened a meter interval"
