@@ -7,7 +7,6 @@
 // controller reads them with backup.read, seals and stores them, then
 // backup.end removes the scratch files and older checkpoints.
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +19,7 @@
 #include "agent/domain_snapshots.h"
 #include "agent/rpc_service.h"
 #include "agent/subprocess.h"
+#include "common/base64.h"
 
 namespace xc {
 namespace {
@@ -222,12 +222,7 @@ Result<json> backup_read(AgentContext& ctx, const json& params) {
   ssize_t n = ::pread(fd, data.data(), data.size(), offset);
   ::close(fd);
   if (n != length) return error(Code::kIo, *file + ": short read at " + std::to_string(offset));
-  std::string b64(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                            reinterpret_cast<const unsigned char*>(data.data()),
-                            static_cast<int>(data.size()));
-  b64.resize(static_cast<size_t>(len));
-  return json{{"data", b64}};
+  return json{{"data", base64_encode(data)}};
 }
 
 Result<json> backup_end(AgentContext& ctx, const json& params) {

@@ -1,9 +1,8 @@
 #include "ctl/backup/host_backup.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 
+#include "common/base64.h"
 #include "common/time.h"
 
 namespace xc {
@@ -33,14 +32,10 @@ class AgentSource : public BackupSource {
           host_, "backup.read",
           {{"file", d.file}, {"offset", file_offset + (offset - start)}, {"length", length}});
       if (!reply.ok()) return reply.status();
-      const std::string& b64 = (*reply)["data"].get_ref<const std::string&>();
-      std::string out(b64.size() / 4 * 3, '\0');
-      int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                              reinterpret_cast<const unsigned char*>(b64.data()),
-                              static_cast<int>(b64.size()));
-      if (n < 0) return error(Code::kIo, "backup.read: bad base64");
-      out.resize(static_cast<size_t>(length));  // EVP_DecodeBlock keeps the padding's zeros
-      return out;
+      auto out = base64_decode((*reply)["data"].get<std::string>());
+      if (!out.ok() || static_cast<int64_t>(out->size()) != length)
+        return error(Code::kIo, "backup.read: bad base64 or length");
+      return std::move(*out);
     }
     return error(Code::kInternal,
                  "disk " + disk + ": " + std::to_string(offset) + " is not inside one extent");

@@ -87,7 +87,7 @@ Result<LoginResult> operator_login(const std::string& state, const UserRecord& u
   return LoginResult{token->token, session.expires_ms};
 }
 
-Status check_operator_session(const std::string& state, const UserRecord& user, uint32_t uid,
+Status check_operator_session(AccessStore& access, const UserRecord& user, uint32_t uid,
                               const std::string& token, int64_t now_ms) {
   const Status refused =
       error(Code::kPermissionDenied,
@@ -96,9 +96,7 @@ Status check_operator_session(const std::string& state, const UserRecord& user, 
   if (token.empty()) return refused;
   auto digest = access::token_digest(token);
   if (!digest.ok()) return refused;
-  auto opened = AccessStore::open(state);
-  if (!opened.ok()) return opened.status();
-  auto found = (*opened)->session(*digest);
+  auto found = access.session(*digest);
   if (!found.ok()) return found.status();
   if (!*found || (*found)->user != user.name) return refused;
   access::Session s;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "ctl/access/access_store.h"
 #include "ctl/access/user_records.h"
 
 namespace xc {
@@ -25,7 +26,7 @@ Result<LoginResult> operator_login(const std::string& state, const UserRecord& u
                                    const std::string& code, const std::string& via, int64_t now_ms);
 
 // Whether `token` is a live session of `user` from `uid`.
-Status check_operator_session(const std::string& state, const UserRecord& user, uint32_t uid,
+Status check_operator_session(AccessStore& access, const UserRecord& user, uint32_t uid,
                               const std::string& token, int64_t now_ms);
 
 // Ends the session `token` (logout); audited.

@@ -80,7 +80,7 @@ Admission admit(const std::string& state, uid_t uid, const std::string& os_name,
   const UserRecord& u = **user;
   if (u.disabled) return {false, u.name, "user " + u.name + " is disabled", u};
   if (session_command) return {true, u.name, "", u};  // login, logout: checked there
-  if (Status s = check_operator_session(state, u, uid, r.token, system_now_ms()); !s.ok())
+  if (Status s = check_operator_session(**access, u, uid, r.token, system_now_ms()); !s.ok())
     return {false, u.name, s.message(), u};
   Principal p;
   p.user = u.name;
