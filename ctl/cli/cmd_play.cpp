@@ -3,11 +3,14 @@
 // CLI wiring; one run per process.
 #include "ctl/cli/cmd_play.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 
 #include "common/printable.h"
 #include "common/shell_quote.h"
+#include "common/time.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/play_planning.h"
@@ -137,7 +140,14 @@ void run_play(CliContext& ctx, const PlayOptions& o, const CLI::App& cmd) {
 
   auto state = resolve_state_path(ctx);
   if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
-  auto store = open_state_for_metrics(ctx);  // each step's command takes the state's lock
+  // One playbook at a time per state (its own lock file, STATE.play.lock):
+  // each step's command takes the state's lock for its own change.
+  LockHolder me{"play", current_identity({}, "", "").actor, ::getpid(), system_now_ms()};
+  auto playing = StateLock::acquire(*state + ".play", me, false, nullptr, system_now_ms());
+  if (!playing.ok())
+    return fail(ctx, "play: another playbook is running: " + playing.status().message(),
+                kExitBusy);
+  auto store = open_state_for_metrics(ctx);
   if (!store) return;
   std::error_code ec;
   std::string abs = std::filesystem::absolute(o.file, ec).lexically_normal().string();

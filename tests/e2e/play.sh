@@ -6,14 +6,15 @@
 # resumed; a bad playbook gives FILE:LINE:COL and runs nothing.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
+source "$(dirname "$0")/../support/sshd.sh"
 STATE="$TMP/state/state.db"
 LISTENER=""
-trap '[ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
+start_sshd
+trap '[ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null; kill "$(cat "$TMP/sshd/sshd.pid")" 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@" </dev/null; }
 PLAYBOOKS="$XC_SOURCE_DIR/playbooks"
 
-ctl init >/dev/null
-ctl ca init >/dev/null
+init_ssh_state "$STATE"   # pki/ssh_key and pki/known_hosts for the ssh verify step
 M="$TMP/manifests"
 mkdir -p "$M"
 declare -A port
@@ -95,24 +96,26 @@ spec:
   steps:
     - {name: begin, type: note, text: releasing}
     - {name: web answers, type: verify, tcp: "\${web}", timeout: 2s}
+    - {name: shell answers, type: verify, ssh: {address: "root@127.0.0.1:$SSHD_PORT", command: [test, -d, "$TMP"]}}
     - {name: settled, type: wait, duration: 1s}
     - {name: done, type: note, text: released}
 YAML
 expect_status 1 ctl play "$TMP/release.yaml" --set "web=127.0.0.1:$WEB"
-expect_contains "$TMP/err" "step 2/4 \"web answers\" (verify) failed: tcp 127.0.0.1:$WEB accepts a connection: not within 2 s"
+expect_contains "$TMP/err" "step 2/5 \"web answers\" (verify) failed: tcp 127.0.0.1:$WEB accepts a connection: not within 2 s"
 expect_contains "$TMP/err" "Next: bring up what the check names"
 expect_contains "$TMP/err" "Then continue from this step: xcloudctl play $TMP/release.yaml --resume --set web=127.0.0.1:$WEB"
 grep -q "released" "$TMP/out" && fail "the run went past the failed step"
 expect_status 2 ctl play "$TMP/release.yaml" --set "web=127.0.0.1:$WEB"
-expect_contains "$TMP/err" "its last run stopped at step 2/4 \"web answers\"; continue it with --resume"
+expect_contains "$TMP/err" "its last run stopped at step 2/5 \"web answers\"; continue it with --resume"
 expect_status 2 ctl play "$TMP/release.yaml" --set "web=127.0.0.1:1" --resume
 expect_contains "$TMP/err" "the parameters differ from the stopped run's"
 python3 -m http.server "$WEB" --bind 127.0.0.1 >/dev/null 2>&1 &
 LISTENER=$!
 for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $WEB), 1)" 2>/dev/null && break; sleep 0.1; done
 expect_status 0 ctl play "$TMP/release.yaml" --set "web=127.0.0.1:$WEB" --resume
-expect_contains "$TMP/out" 'resuming at step 2/4 "web answers" (verify)'
-expect_contains "$TMP/out" "Playbook release done: 3 step(s) run (resumed)."
+expect_contains "$TMP/out" 'resuming at step 2/5 "web answers" (verify)'
+expect_contains "$TMP/out" '== step 3/5 "shell answers" (verify): verify: ssh root@127.0.0.1:'
+expect_contains "$TMP/out" "Playbook release done: 4 step(s) run (resumed)."
 grep -q '"begin"' "$TMP/out" && fail "the resumed run repeated step 1"
 expect_status 2 ctl play "$TMP/release.yaml" --set "web=127.0.0.1:$WEB" --resume
 expect_contains "$TMP/err" "its last run finished; nothing to resume"
@@ -127,7 +130,7 @@ expect_contains "$TMP/err" "release.yaml changed since its last run (SM3 "
 # A bad playbook: FILE:LINE:COL, what was expected, nothing run.
 sed -i 's/type: wait/type: wiat/' "$TMP/release.yaml"
 expect_status 2 ctl play "$TMP/release.yaml" --set "web=127.0.0.1:$WEB"
-expect_contains "$TMP/err" "$TMP/release.yaml:11:35: error: field 'spec.steps[2].type' must be one of precheck, migrate, drain, adopt, apply, verify, wait, cutover or note, got 'wiat' (did you mean 'wait'?)"
+expect_contains "$TMP/err" "$TMP/release.yaml:12:35: error: field 'spec.steps[3].type' must be one of precheck, migrate, drain, adopt, apply, verify, wait, cutover or note, got 'wiat' (did you mean 'wait'?)"
 expect_status 2 ctl play "$PLAYBOOKS/drain-host.yaml"
 expect_contains "$TMP/err" "drain-host.yaml:13:5: error: parameter 'host' has no default: give it with --set host=VALUE"
 echo "play: ok"
