@@ -81,9 +81,8 @@ TEST_CASE("play engine: stops at the first failure, audited, with the step saved
                        "xcloudctl host drain a -f m --parallel 4 --yes",
                        "audit drain step ok",
                        "audit web step-start ok",
-                       "check 127.0.0.1:9 3",
-                       "check 127.0.0.1:9 2",
-                       "check 127.0.0.1:9 1",
+                       "check 127.0.0.1:9 3",  // a second passes, a second's sleep, then
+                       "check 127.0.0.1:9 1",  // the last second
                        "audit web step error",
                    });
   REQUIRE_FALSE(w.saved.empty());

@@ -58,32 +58,32 @@ TEST_CASE("playbook: steps read in order with their parameters substituted") {
 
 TEST_CASE("playbook: a bad step is named by FILE:LINE:COL and what was expected") {
   CHECK(first_error(parse("    - {name: a, type: drian}\n")) ==
-        "p.yaml:9:22: error: field 'spec.steps[0].type' must be one of precheck, migrate, drain, "
+        "p.yaml:9:23: error: field 'spec.steps[0].type' must be one of precheck, migrate, drain, "
         "adopt, apply, verify, wait, cutover or note, got 'drian' (did you mean 'drain'?)");
   CHECK(first_error(parse("    - {name: a, type: drain, host: x, manifests: m, colour: red}\n")) ==
-        "p.yaml:9:52: error: unknown field 'colour' in Playbook spec.steps[0]");
+        "p.yaml:9:53: error: unknown field 'colour' in Playbook spec.steps[0]");
   CHECK(first_error(parse("    - {name: a, type: drain, manifests: m}\n")) ==
         "p.yaml:9:7: error: a drain step needs 'host'");
   CHECK(first_error(parse("    - {name: a, type: note, text: hi, host: x}\n")) ==
-        "p.yaml:9:44: error: field 'host' is not used by a note step");
+        "p.yaml:9:45: error: field 'host' is not used by a note step");
   CHECK(first_error(parse("    - {name: a, type: verify, tcp: \"nowhere\"}\n")) ==
-        "p.yaml:9:35: error: 'nowhere': expected HOST:PORT, PORT 1 to 65535");
+        "p.yaml:9:36: error: 'nowhere': expected HOST:PORT, PORT 1 to 65535");
   CHECK(first_error(parse("    - {name: a, type: wait, duration: 2x}\n")) ==
-        "p.yaml:9:37: error: duration: '2x': expected a duration such as 120s, 2m or 90 (at most "
+        "p.yaml:9:39: error: duration: '2x': expected a duration such as 120s, 2m or 90 (at most "
         "24h)");
   CHECK(first_error(parse("    - {name: a, type: wait}\n")) ==
         "p.yaml:9:7: error: a wait step needs exactly one of 'duration' and 'until'");
   CHECK(first_error(parse("    - {name: a, type: note, text: \"${hots}\"}\n")) ==
-        "p.yaml:9:39: error: field 'text': unknown parameter 'hots' (did you mean 'host'?) "
+        "p.yaml:9:35: error: field 'text': unknown parameter 'hots' (did you mean 'host'?) "
         "(declare it under spec.params)");
   CHECK(first_error(parse(
             "    - {name: a, type: note, text: x}\n    - {name: a, type: note, text: y}\n")) ==
         "p.yaml:10:14: error: step name 'a' is used twice");
   CHECK(first_error(parse("    - {name: a, type: drain, host: \"${host}\", manifests: m}\n",
                           {{"host", "X_01"}})) ==
-        "p.yaml:9:34: error: 'X_01' is not a host name (a lowercase DNS label)");
+        "p.yaml:9:36: error: 'X_01' is not a host name (a lowercase DNS label)");
   CHECK(first_error(parse("    - {name: a, type: migrate, vms: \"\", manifests: m}\n")) ==
-        "p.yaml:9:36: error: field 'vms': an empty selector would move every VM");
+        "p.yaml:9:37: error: field 'vms': an empty selector would move every VM");
 }
 
 TEST_CASE("playbook: parameters must be declared, and set when they have no default") {
@@ -119,7 +119,7 @@ TEST_CASE("playbook: more than 200 steps and other documents are refused") {
   for (int i = 0; i < 201; ++i)
     steps += "    - {name: s" + std::to_string(i) + ", type: note, text: x}\n";
   CHECK(first_error(parse(steps)) ==
-        "p.yaml:8:3: error: field 'spec.steps' allows at most 200 item(s)");
+        "p.yaml:9:5: error: field 'spec.steps' allows at most 200 item(s)");
   auto other =
       parse_playbook("apiVersion: xcloud/v1\nkind: Pool\nmetadata: {name: p}\n", "q.yaml", {});
   CHECK(first_error(other) == "q.yaml:2:7: error: expected kind: Playbook");
