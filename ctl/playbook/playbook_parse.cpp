@@ -316,6 +316,7 @@ PlaybookParse parse_playbook(std::string_view text, const std::string& file,
   pb.description = doc.tree["metadata"].value("description", std::string());
   std::map<std::string, std::string> all = param_values(doc, values, out.errors);
   pb.values.assign(all.begin(), all.end());
+  if (!out.errors.empty()) return out;  // steps would only repeat a missing parameter
   std::set<std::string> names;
   const json& steps = doc.tree["spec"]["steps"];
   for (size_t i = 0; i < steps.size(); ++i) {

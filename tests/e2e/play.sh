@@ -54,7 +54,7 @@ expect_status 0 ctl play "$PLAYBOOKS/drain-host.yaml" --set host=x86-01 --set "m
 expect_contains "$TMP/out" 'step 3/4 "drain" (drain)'
 expect_contains "$TMP/out" "runs: xcloudctl host drain x86-01 -f $M --parallel 4 --yes"
 expect_contains "$TMP/out" "> education/db-1: x86-01 (pool p1) -> x86-02 (pool p1), cold; arch x86_64 = x86_64; disks 20 GiB on local storage, copied: about 1 min 42 s at 200 MiB/s"
-expect_contains "$TMP/out" "copy estimate: 60 GiB in all, about 5 min 7 s at 200 MiB/s one at a time"
+expect_contains "$TMP/out" "copy estimate: 60 GiB in all, about 5 min 7 s at 200 MiB/s if copied one after another"
 expect_contains "$TMP/out" "capacity of x86-02 after the moves: vCPU 6 of 16, memory 6 GiB of 64 GiB"
 expect_contains "$TMP/out" "quotas: every tenant stays within its quota"
 expect_contains "$TMP/out" "Every step can run as planned."
@@ -130,7 +130,7 @@ expect_contains "$TMP/err" "release.yaml changed since its last run (SM3 "
 # A bad playbook: FILE:LINE:COL, what was expected, nothing run.
 sed -i 's/type: wait/type: wiat/' "$TMP/release.yaml"
 expect_status 2 ctl play "$TMP/release.yaml" --set "web=127.0.0.1:$WEB"
-expect_contains "$TMP/err" "$TMP/release.yaml:12:35: error: field 'spec.steps[3].type' must be one of precheck, migrate, drain, adopt, apply, verify, wait, cutover or note, got 'wiat' (did you mean 'wait'?)"
+expect_contains "$TMP/err" "$TMP/release.yaml:11:29: error: field 'spec.steps[3].type' must be one of precheck, migrate, drain, adopt, apply, verify, wait, cutover or note, got 'wiat' (did you mean 'wait'?)"
 expect_status 2 ctl play "$PLAYBOOKS/drain-host.yaml"
-expect_contains "$TMP/err" "drain-host.yaml:13:5: error: parameter 'host' has no default: give it with --set host=VALUE"
+expect_contains "$TMP/err" "drain-host.yaml:12:5: error: parameter 'host' has no default: give it with --set host=VALUE"
 echo "play: ok"

@@ -87,7 +87,9 @@ TEST_CASE("playbook: a bad step is named by FILE:LINE:COL and what was expected"
 }
 
 TEST_CASE("playbook: parameters must be declared, and set when they have no default") {
-  CHECK(first_error(parse("    - {name: a, type: note, text: x}\n", {})) ==
+  auto unset = parse("    - {name: a, type: note, text: \"${host}\"}\n", {});
+  REQUIRE(unset.errors.size() == 1);  // not again at each use
+  CHECK(first_error(unset) ==
         "p.yaml:6:5: error: parameter 'host' has no default: give it with --set host=VALUE");
   CHECK(
       first_error(
