@@ -145,8 +145,7 @@ void run_play(CliContext& ctx, const PlayOptions& o, const CLI::App& cmd) {
   LockHolder me{"play", current_identity({}, "", "").actor, ::getpid(), system_now_ms()};
   auto playing = StateLock::acquire(*state + ".play", me, false, nullptr, system_now_ms());
   if (!playing.ok())
-    return fail(ctx, "play: another playbook is running: " + playing.status().message(),
-                kExitBusy);
+    return fail(ctx, "play: another playbook is running: " + playing.status().message(), kExitBusy);
   auto store = open_state_for_metrics(ctx);
   if (!store) return;
   std::error_code ec;

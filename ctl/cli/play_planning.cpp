@@ -76,7 +76,8 @@ void describe_moves(const Reconcile& r, const PlaybookStep& step, StepMovePlan& 
   for (const auto& s : out.stuck) out.report.push_back("! cannot move " + s);
   if (!out.moves.empty())
     out.report.push_back("copy estimate: " + gib_text(total_mib) + " in all, about " +
-                         time_text(total_mib / bw) + " at " + bw_text + " if copied one after another");
+                         time_text(total_mib / bw) + " at " + bw_text +
+                         " if copied one after another");
   // The targets' allocation once everything is in place (the scheduler's limits).
   for (const auto& t : targets) {
     const ObservedHost* h = hosts.count(t) ? hosts[t] : nullptr;

@@ -2,7 +2,8 @@
 # (simulated hosts): the shipped drain playbook's dry-run report, then its
 # run (each step audited, the VMs moved); a playbook whose verify step finds
 # a closed TCP port stops there, names the step and exits 1, and --resume
-# continues from that step once the port answers; a changed playbook is not
+# continues from that step once the port answers (and its next step, a
+# command over SSH to a throwaway sshd, passes); a changed playbook is not
 # resumed; a bad playbook gives FILE:LINE:COL and runs nothing.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
@@ -18,35 +19,38 @@ init_ssh_state "$STATE"   # pki/ssh_key and pki/known_hosts for the ssh verify s
 M="$TMP/manifests"
 mkdir -p "$M"
 declare -A port
-for h in x86-01 x86-02; do
+for h in x86-01 x86-02 x86-03; do
   port[$h]=$(free_port)
   start_agent "$h" x86_64 16 64 "${port[$h]}"
 done
-write_cloud() {  # write_cloud "HOSTS"
-  python3 - "$M/cloud.yaml" "$1" "${port[x86-01]}" "${port[x86-02]}" <<'PY'
+write_cloud() {  # write_cloud DIR "HOSTS" VM_POOL: x86-03 is in pool p2, the others in p1
+  mkdir -p "$1"
+  python3 - "$1/cloud.yaml" "$2" "$3" "${port[x86-01]}" "${port[x86-02]}" "${port[x86-03]}" <<'PY'
 import sys
-path, hosts = sys.argv[1], sys.argv[2].split()
-ports = dict(zip(["x86-01", "x86-02"], sys.argv[3:]))
+path, hosts, vm_pool = sys.argv[1], sys.argv[2].split(), sys.argv[3]
+ports = dict(zip(["x86-01", "x86-02", "x86-03"], sys.argv[4:]))
 docs = ["kind: Zone\nmetadata: {name: gov}\nspec: {displayName: Gov}",
         "kind: Pool\nmetadata: {name: p1}\nspec: {zone: gov, cpuOvercommit: 1.0, policy: spread}",
-        "kind: Tenant\nmetadata: {name: education}\nspec:\n  displayName: Education\n  zones: [gov]\n  pools: [p1]\n"
+        "kind: Pool\nmetadata: {name: p2}\nspec: {zone: gov, cpuOvercommit: 1.0, policy: spread}",
+        "kind: Tenant\nmetadata: {name: education}\nspec:\n  displayName: Education\n  zones: [gov]\n  pools: [p1, p2]\n"
         "  quota: {vcpu: 64, memoryGiB: 64, storageGiB: {normal: 2000, high: 100}, vms: 30, networks: 1}",
         "kind: Image\nmetadata: {name: uos-20}\nspec: {arch: x86_64, os: UOS 20, format: qcow2, "
         "source: /var/lib/xcloud/images/uos-20.qcow2, visibility: global}",
         "kind: PriceList\nmetadata: {name: prices}\nspec:\n  currency: CNY\n  effectiveFrom: \"2026-01-01\"\n"
         "  timeZone: Asia/Shanghai\n  prices: {vcpu: 12, memory: 20, storage-normal: \"0.3\", storage-high: \"0.6\"}"]
 for h in hosts:
-    docs.append("kind: Host\nmetadata: {name: %s}\nspec: {pool: p1, address: \"127.0.0.1:%s\", transport: tls}" % (h, ports[h]))
+    docs.append("kind: Host\nmetadata: {name: %s}\nspec: {pool: %s, address: \"127.0.0.1:%s\", transport: tls}"
+                % (h, "p2" if h == "x86-03" else "p1", ports[h]))
 for n in ["web-1", "web-2", "db-1"]:
     docs.append("kind: VirtualMachine\nmetadata: {name: %s, tenant: education, labels: {system: portal}}\n"
                 "spec:\n  cpus: 2\n  memoryGiB: 2\n  image: uos-20\n  disks:\n    - {name: root, sizeGiB: 20, tier: normal}\n"
-                "  placement: {zone: gov, pool: p1}\n  power: running" % n)
+                "  placement: {zone: gov, pool: %s}\n  power: running" % (n, vm_pool))
 open(path, "w").write("".join("---\napiVersion: xcloud/v1\n" + d + "\n" for d in docs))
 PY
 }
-write_cloud "x86-01"
+write_cloud "$M" "x86-01" p1
 expect_status 0 ctl apply -f "$M"
-write_cloud "x86-01 x86-02"
+write_cloud "$M" "x86-01 x86-02 x86-03" p1
 expect_status 0 ctl apply -f "$M"
 
 # The dry run: every step, the drain's moves with what the board signs; nothing changes.
@@ -83,6 +87,22 @@ assert r[3]["message"] == 'step 2/4 "announce" (note): Draining x86-01 for maint
 PY
 expect_status 0 ctl audit list -o json
 expect_contains "$TMP/out" '"action": "migrate"'
+
+# The shipped move-system playbook: the system's VMs to pool p2 as the new
+# manifests place them, one vm migrate each, its service checked around it
+# (the sshd's port stands in for the service), then the manifests applied.
+M2="$TMP/manifests-p2"
+write_cloud "$M2" "x86-01 x86-02 x86-03" p2
+MOVE=(ctl play "$PLAYBOOKS/move-system.yaml" --set system=portal --set "manifests=$M2" --set "service=127.0.0.1:$SSHD_PORT")
+expect_status 0 "${MOVE[@]}" --dry-run
+expect_contains "$TMP/out" "> education/web-1: x86-02 (pool p1) -> x86-03 (pool p2), cold; arch x86_64 = x86_64; disks 20 GiB"
+expect_contains "$TMP/out" "runs: xcloudctl vm migrate web-1 --tenant education --to x86-03 --yes --bandwidth 200"
+expect_status 0 "${MOVE[@]}"
+expect_contains "$TMP/out" "  [move the VMs] migrated education/db-1 x86-02 -> x86-03"
+expect_contains "$TMP/out" "Playbook move-system done: 6 step(s) run."
+ctl get vms -o json >"$TMP/vms.json"
+python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); assert all(x["host"]=="x86-03" for x in v), v' "$TMP/vms.json" || fail "VMs not on x86-03"
+expect_status 0 ctl diff -f "$M2"   # the manifests hold: nothing moves back
 
 # A verify step on a closed port stops the run there; --resume continues once it answers.
 WEB=$(free_port)
