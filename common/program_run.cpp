@@ -96,6 +96,8 @@ Result<ProgramRun> run_program_bounded(const std::vector<std::string>& argv,
         (i == 0 ? out : err).close_end(0);
         continue;
       }
+      if (options.on_output)
+        options.on_output(i == 1, std::string_view(buf, static_cast<size_t>(got)));
       std::string& text = i == 0 ? run.out : run.err;
       size_t cap = i == 0 ? options.max_stdout : options.max_stderr;
       if (text.size() < cap)

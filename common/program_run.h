@@ -6,7 +6,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -19,6 +21,9 @@ struct ProgramOptions {
   size_t max_stderr = 64 * 1024;     // kept; the rest is read and dropped
   bool stderr_to_stdout = false;     // one stream, in the order written
   std::vector<std::string> env_set;  // "NAME=value" added to (or replacing in) the environment
+  // When set, called with every piece read as it arrives (before the caps),
+  // so a caller can show a long command's output while it runs.
+  std::function<void(bool from_stderr, std::string_view piece)> on_output;
 };
 
 struct ProgramRun {

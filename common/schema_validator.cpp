@@ -112,16 +112,24 @@ std::string field_path(const std::string& pointer) {
 
 struct SchemaValidator::Impl {
   std::map<std::string, nlohmann::json> documents;  // by file name, for $ref
-  std::map<Kind, nlohmann::json> kind_json;
-  std::map<Kind, valijson::Schema> kind_schema;
+  // By schema name: each kind's name, and other documents' ("Playbook").
+  std::map<std::string, nlohmann::json> kind_json;
+  std::map<std::string, valijson::Schema> kind_schema;
   // One validator for all documents: it caches compiled regexes, and
   // compiling them per document took most of validation's time.
   std::mutex validator_mutex;
   valijson::Validator validator{valijson::Validator::kStrongTypes};
 
-  Impl() {
-    for (Kind kind : all_kinds()) {
-      std::string file = std::string(kind_name(kind)) + ".schema.json";
+  explicit Impl(const std::vector<std::string>& extra) {
+    for (Kind kind : all_kinds()) load_schema(kind_name(kind));
+    for (const auto& name : extra) load_schema(name);
+  }
+
+  // Compiles schemas/NAME.schema.json; construction only, so that the maps
+  // never change while documents are checked.
+  void load_schema(const std::string& kind) {
+    {
+      std::string file = kind + ".schema.json";
       kind_json[kind] = load_embedded_json(file);
       documents[file] = kind_json[kind];
       valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
@@ -162,7 +170,7 @@ struct SchemaValidator::Impl {
   }
 
   // The subschema that governs the node at `pointer`, or nullptr.
-  const nlohmann::json* subschema_at(Kind kind, const nlohmann::json& instance,
+  const nlohmann::json* subschema_at(const std::string& kind, const nlohmann::json& instance,
                                      const std::string& pointer) const {
     const nlohmann::json* root = &kind_json.at(kind);
     const nlohmann::json* schema = deref(root, root);
@@ -190,8 +198,9 @@ struct SchemaValidator::Impl {
   }
 
   // Unknown fields, all of them (valijson stops at the first per object).
-  void check_unknown_fields(Kind kind, const YamlDocument& doc, const nlohmann::json& node,
-                            const std::string& pointer, std::vector<Diagnostic>& errors) const {
+  void check_unknown_fields(const std::string& kind, const YamlDocument& doc,
+                            const nlohmann::json& node, const std::string& pointer,
+                            std::vector<Diagnostic>& errors) const {
     if (node.is_array()) {
       for (size_t i = 0; i < node.size(); ++i)
         check_unknown_fields(kind, doc, node[i], pointer_child(pointer, i), errors);
@@ -211,16 +220,15 @@ struct SchemaValidator::Impl {
       std::string child = pointer_child(pointer, key);
       if (closed && std::find(known.begin(), known.end(), key) == known.end()) {
         std::string where = pointer.empty() ? "" : " " + field_path(pointer);
-        errors.push_back(doc.error_at_key(child, "unknown field '" + key + "' in " +
-                                                     kind_name(kind) + where +
-                                                     did_you_mean(key, known)));
+        errors.push_back(doc.error_at_key(
+            child, "unknown field '" + key + "' in " + kind + where + did_you_mean(key, known)));
         continue;
       }
       check_unknown_fields(kind, doc, value, child, errors);
     }
   }
 
-  std::string rewrite(Kind kind, const YamlDocument& doc, const std::string& pointer,
+  std::string rewrite(const std::string& kind, const YamlDocument& doc, const std::string& pointer,
                       const std::string& description) const {
     const nlohmann::json* schema = subschema_at(kind, doc.tree, pointer);
     nlohmann::json::json_pointer ptr(pointer);
@@ -236,7 +244,7 @@ struct SchemaValidator::Impl {
       std::string name = description.substr(kMissing.size());
       name = name.substr(0, name.find('\''));
       std::string full = pointer.empty() ? name : field_path(pointer) + "." + name;
-      return "missing required field '" + full + "' in " + kind_name(kind);
+      return "missing required field '" + full + "' in " + kind;
     }
     if (!schema) return "field " + field + ": " + description;
     if (description.rfind("Value type not permitted", 0) == 0 && schema->contains("type")) {
@@ -285,9 +293,57 @@ struct SchemaValidator::Impl {
       return "field " + field + " lists the same value twice";
     return "field " + field + ": " + description;
   }
+
+  // The schema named `kind` against the document; appends what is wrong.
+  bool check(const std::string& kind, const YamlDocument& doc, std::vector<Diagnostic>& errors,
+             size_t before) {
+    const auto& tree = doc.tree;
+    check_unknown_fields(kind, doc, tree, "", errors);
+
+    valijson::ValidationResults results;
+    valijson::adapters::NlohmannJsonAdapter target(tree);
+    bool schema_ok;
+    {
+      std::lock_guard<std::mutex> lock(validator_mutex);
+      schema_ok = validator.validate(kind_schema.at(kind), target, &results);
+    }
+    valijson::ValidationResults::Error e;
+    while (results.popError(e)) {
+      const std::string& d = e.description;
+      // Wrappers that only repeat a nested error, and unknown fields (reported above).
+      if (d.rfind("Failed to validate against schema associated with property", 0) == 0 ||
+          d.rfind("Failed to validate item #", 0) == 0 ||
+          d.rfind("Object contains a property that could not be validated", 0) == 0 ||
+          d.rfind("Failed to validate against additional properties", 0) == 0 ||
+          d.rfind("Failed to validate against child schema", 0) == 0) {
+        continue;
+      }
+      // Context is ["<root>", "[spec]", "[disks]", "[0]", ...]; map it to a JSON pointer.
+      std::string pointer;
+      if (e.context.size() > 1 && (e.context[1] == "[apiVersion]" || e.context[1] == "[kind]"))
+        continue;
+      if (e.context.size() == 1 && (d == "Missing required property 'apiVersion'." ||
+                                    d == "Missing required property 'kind'."))
+        continue;
+      for (size_t i = 1; i < e.context.size(); ++i) {
+        std::string seg = e.context[i];
+        if (seg.size() >= 2 && seg.front() == '[' && seg.back() == ']')
+          seg = seg.substr(1, seg.size() - 2);
+        pointer = pointer_child(pointer, seg);
+      }
+      errors.push_back(doc.error_at(pointer, rewrite(kind, doc, pointer, d)));
+    }
+    if (!schema_ok && errors.size() == before) {
+      // Every message was a wrapper we drop; never let the document pass.
+      errors.push_back(
+          doc.error_at("", std::string("document does not match the ") + kind + " schema"));
+    }
+    return errors.size() == before;
+  }
 };
 
-SchemaValidator::SchemaValidator() : impl_(std::make_unique<Impl>()) {}
+SchemaValidator::SchemaValidator(const std::vector<std::string>& extra)
+    : impl_(std::make_unique<Impl>(extra)) {}
 SchemaValidator::~SchemaValidator() = default;
 
 bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>& errors) const {
@@ -322,47 +378,14 @@ bool SchemaValidator::validate(const YamlDocument& doc, std::vector<Diagnostic>&
     return false;
   }
 
-  impl_->check_unknown_fields(*kind, doc, tree, "", errors);
+  return impl_->check(kind_name(*kind), doc, errors, before);
+}
 
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(tree);
-  bool schema_ok;
-  {
-    std::lock_guard<std::mutex> lock(impl_->validator_mutex);
-    schema_ok = impl_->validator.validate(impl_->kind_schema.at(*kind), target, &results);
-  }
-  valijson::ValidationResults::Error e;
-  while (results.popError(e)) {
-    const std::string& d = e.description;
-    // Wrappers that only repeat a nested error, and unknown fields (reported above).
-    if (d.rfind("Failed to validate against schema associated with property", 0) == 0 ||
-        d.rfind("Failed to validate item #", 0) == 0 ||
-        d.rfind("Object contains a property that could not be validated", 0) == 0 ||
-        d.rfind("Failed to validate against additional properties", 0) == 0 ||
-        d.rfind("Failed to validate against child schema", 0) == 0) {
-      continue;
-    }
-    // Context is ["<root>", "[spec]", "[disks]", "[0]", ...]; map it to a JSON pointer.
-    std::string pointer;
-    if (e.context.size() > 1 && (e.context[1] == "[apiVersion]" || e.context[1] == "[kind]"))
-      continue;
-    if (e.context.size() == 1 && (d == "Missing required property 'apiVersion'." ||
-                                  d == "Missing required property 'kind'."))
-      continue;
-    for (size_t i = 1; i < e.context.size(); ++i) {
-      std::string seg = e.context[i];
-      if (seg.size() >= 2 && seg.front() == '[' && seg.back() == ']')
-        seg = seg.substr(1, seg.size() - 2);
-      pointer = pointer_child(pointer, seg);
-    }
-    errors.push_back(doc.error_at(pointer, impl_->rewrite(*kind, doc, pointer, d)));
-  }
-  if (!schema_ok && errors.size() == before) {
-    // Every message was a wrapper we drop; never let the document pass.
-    errors.push_back(doc.error_at(
-        "", std::string("document does not match the ") + kind_name(*kind) + " schema"));
-  }
-  return errors.size() == before;
+bool SchemaValidator::validate_schema(const YamlDocument& doc, const std::string& name,
+                                      std::vector<Diagnostic>& errors) const {
+  if (!impl_->kind_schema.count(name))
+    throw std::logic_error("schema " + name + " was not loaded by the constructor");
+  return impl_->check(name, doc, errors, errors.size());
 }
 
 }  // namespace xc

@@ -16,7 +16,9 @@ namespace xc {
 
 class SchemaValidator {
  public:
-  SchemaValidator();
+  // Every kind's schema, and `extra` other documents' (schemas/NAME.schema.json,
+  // e.g. "Playbook") for validate_schema().
+  explicit SchemaValidator(const std::vector<std::string>& extra = {});
   ~SchemaValidator();
   SchemaValidator(const SchemaValidator&) = delete;
   SchemaValidator& operator=(const SchemaValidator&) = delete;
@@ -24,6 +26,11 @@ class SchemaValidator {
   // Checks apiVersion and kind, then the kind's schema. Appends every problem
   // found; returns true when the document is valid.
   bool validate(const YamlDocument& doc, std::vector<Diagnostic>& errors) const;
+
+  // The document against the schema `name` given to the constructor, with
+  // the same messages (apiVersion and kind are the caller's to check).
+  bool validate_schema(const YamlDocument& doc, const std::string& name,
+                       std::vector<Diagnostic>& errors) const;
 
  private:
   struct Impl;

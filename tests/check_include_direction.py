@@ -8,7 +8,7 @@ import re
 import sys
 
 RANK = {"common": 0, "store": 1, "access": 2, "audit": 2, "billing": 2, "hosts": 2, "sla": 2, "capacity": 2,
-        "images": 2.5, "reconcile": 3, "report": 3, "controller": 3, "metrics": 3, "migrate": 3, "backup": 3,
+        "images": 2.5, "reconcile": 3, "report": 3, "controller": 3, "metrics": 3, "migrate": 3, "backup": 3, "playbook": 3,
         "alarms": 3.5, "ha": 3.5, "cli": 4, "main": 5}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"(common|ctl/(\w+))/')
 

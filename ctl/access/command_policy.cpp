@@ -133,6 +133,8 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"image", Access::kOperate},
       {"image import", Access::kOperate},  // reads a file on the control host
       {"image push", Access::kOperate},
+      // Runs drain, migrate, apply and adopt steps as those commands, each checked again.
+      {"play", Access::kOperate},
       {"user roles", Access::kAnyone},
       {"user add", Access::kUsers},
       {"user list", Access::kUsers},

@@ -11,6 +11,7 @@
 #include "common/printable.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cmd_capacity.h"
+#include "ctl/cli/cmd_play.h"
 #include "ctl/cli/cmd_sla.h"
 #include "ctl/cli/command_tree.h"
 #include "ctl/cli/host_ha_commands.h"
@@ -68,6 +69,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_snapshot_command(app, ctx);
   add_backup_command(app, ctx);
   add_image_command(app, ctx);
+  add_play_command(app, ctx);
   add_user_command(app, ctx);
   add_login_commands(app, ctx);
 }

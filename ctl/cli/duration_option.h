@@ -4,14 +4,10 @@
 #include <chrono>
 #include <string>
 
+#include "common/duration.h"
 #include "common/status.h"
 
 namespace xc {
-
-// Whole seconds from 0 to `max`; otherwise kInvalidArgument naming `option`:
-// "--timeout: '2x': expected a duration such as 120s, 2m or 90".
-Result<std::chrono::seconds> parse_duration(const std::string& option, const std::string& text,
-                                            std::chrono::seconds max);
 
 // "1h", "2d" back from `now_ms`, or a time ("2026-12-01",
 // "2026-12-01T08:00+08:00"); otherwise kInvalidArgument naming `option`.

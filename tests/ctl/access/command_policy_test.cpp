@@ -91,6 +91,7 @@ const std::map<std::string, std::string> kCommands = {
     {"image", "operate"},
     {"image import", "operate"},
     {"image push", "operate"},
+    {"play", "operate"},
     {"user roles", "anyone"},
     {"user add", "users"},
     {"user list", "users"},
