@@ -9,10 +9,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 
 #include "common/build_info.h"
 #include "common/crl.h"
@@ -26,6 +24,7 @@
 #include "ctl/cli/api_revocations.h"
 #include "ctl/cli/api_routes.h"
 #include "ctl/cli/caller.h"
+#include "ctl/hosts/ca_identity.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/store/inventory.h"
 
@@ -83,14 +82,6 @@ class BoundedPool final : public httplib::TaskQueue {
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
-
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return error(Code::kNotFound, path + ": cannot be read");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // "127.0.0.1:8443" -> {"127.0.0.1", 8443}; "[::1]:8443" -> {"::1", 8443}.
 Result<std::pair<std::string, int>> parse_listen(const std::string& text) {
@@ -360,15 +351,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& opti
   auto listen = parse_listen(options.listen);
   if (!listen.ok()) return listen.status();
   PkiFiles pki = pki_files_for_state(options.state_path);
-  auto ca_cert = read_file(pki.ca_cert());
-  auto ca_key = read_file(pki.ca_key());
-  if (!ca_cert.ok() || !ca_key.ok())
-    return error(Code::kFailedPrecondition,
-                 "--api: no CA in " + pki.dir + "; run 'xcloudctl ca init' first");
+  auto ca = load_ca_identity(pki);
+  if (!ca.ok()) return error(ca.status().code(), "--api: " + ca.status().message());
   const auto& [host, port] = *listen;
   std::string san = host == "0.0.0.0" || host == "::" ? this_host() : host;
   const int64_t now = system_now_ms() / 1000;
-  auto server_id = issue_certificate({*ca_cert, *ca_key}, "xcloud supervision API", {san},
+  auto server_id = issue_certificate(*ca, "xcloud supervision API", {san},
                                      CertificateUsage::kServer, now - 300, now + 730 * kDay);
   if (!server_id.ok())
     return error(server_id.status().code(),
@@ -377,7 +365,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& opti
   ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
   if (n <= 0) return error(Code::kInternal, "cannot find this program (/proc/self/exe)");
 
-  auto impl = std::make_unique<Impl>(options, log, *ca_cert, pki.users_crl());
+  auto impl = std::make_unique<Impl>(options, log, ca->certificate_pem, pki.users_crl());
   impl->exe.assign(exe.data(), static_cast<size_t>(n));
   Impl* self = impl.get();
   const TlsIdentity id = *server_id;

@@ -10,9 +10,9 @@
 #include "common/crl.h"
 #include "common/domain_spec.h"
 #include "common/printable.h"
-#include "ctl/cli/audit_cli.h"
 #include "ctl/cli/user_cert_commands.h"
 #include "ctl/cli/user_changes.h"
+#include "ctl/hosts/ca_identity.h"
 #include "ctl/hosts/pki_files.h"
 
 namespace xc {
@@ -20,9 +20,6 @@ namespace {
 
 constexpr int64_t kDay = 86400;
 constexpr int64_t kUserCertificateDays = 365;
-// The CRL's nextUpdate, for other readers; serve --api checks its signature,
-// not its age, and every change rewrites it.
-constexpr int64_t kCrlDays = 400;
 
 int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -33,40 +30,6 @@ int64_t now_seconds() {
 void fail(CliContext& ctx, const std::string& message, int code) {
   print_error(ctx, message);
   ctx.exit_code = code;
-}
-
-Result<TlsIdentity> load_ca(const PkiFiles& pki) {
-  auto cert = audit_cli::read_text_file(pki.ca_cert(), "CA certificate");
-  auto key = audit_cli::read_text_file(pki.ca_key(), "CA key");
-  if (!cert.ok() || !key.ok())
-    return error(Code::kFailedPrecondition,
-                 "no CA in " + pki.dir + "; run 'xcloudctl ca init' first");
-  return TlsIdentity{*cert, *key};
-}
-
-// Adds `serial` to the CRL (made when missing) and replaces the file whole,
-// so a server reading it never sees half of one.
-Status revoke_serial(const PkiFiles& pki, const TlsIdentity& ca, const std::string& serial) {
-  std::vector<RevokedCertificate> revoked;
-  if (std::filesystem::exists(pki.users_crl())) {
-    auto pem = audit_cli::read_text_file(pki.users_crl(), "CRL");
-    if (!pem.ok()) return pem.status();
-    auto entries = crl_entries(*pem, ca.certificate_pem);
-    if (!entries.ok())
-      return error(Code::kFailedPrecondition, pki.users_crl() + ": " + entries.status().message());
-    revoked = std::move(*entries);
-  }
-  const int64_t now = now_seconds();
-  bool listed = false;
-  for (const auto& r : revoked) listed = listed || r.serial_hex == serial;
-  if (!listed) revoked.push_back({serial, now});
-  auto crl = make_crl(ca, revoked, now - 300, now + kCrlDays * kDay);
-  if (!crl.ok()) return crl.status();
-  const std::string temp = pki.users_crl() + ".new";
-  if (Status w = write_pem_file(temp, *crl, kCertificateFileMode); !w.ok()) return w;
-  if (std::rename(temp.c_str(), pki.users_crl().c_str()) != 0)
-    return error(Code::kIo, pki.users_crl() + ": cannot be replaced");
-  return {};
 }
 
 struct CertOptions {
@@ -84,7 +47,7 @@ void run_cert(CliContext& ctx, const CertOptions& o, const CLI::App& cmd) {
   if (!user.ok()) return fail(ctx, user.status().message(), kExitFailure);
   if (!*user) return fail(ctx, "user \"" + o.name + "\" not found", kExitUsage);
   PkiFiles pki = pki_files_for_state(*state);
-  auto ca = load_ca(pki);
+  auto ca = load_ca_identity(pki);
   if (!ca.ok()) return fail(ctx, ca.status().message(), kExitFailure);
   const std::string dir = o.out.empty() ? pki.user_dir(o.name) : o.out;
   UserRecord changed = **user;
@@ -111,7 +74,8 @@ void run_cert(CliContext& ctx, const CertOptions& o, const CLI::App& cmd) {
       if (Status w = write_pem_file(file, pem, mode); !w.ok()) return w;
     // One live certificate per user: the one it replaces is revoked.
     if (!changed.cert_serial.empty())
-      if (Status r = revoke_serial(pki, *ca, changed.cert_serial); !r.ok()) return r;
+      if (Status r = add_to_users_crl(pki, *ca, changed.cert_serial, now_seconds()); !r.ok())
+        return r;
     changed.cert_serial = serial;
     changed.updated_ms = now * 1000;
     return u.access->update_user(changed);
@@ -135,11 +99,12 @@ void run_revoke(CliContext& ctx, const std::string& name, const CLI::App& cmd) {
   if ((**user).cert_serial.empty())
     return fail(ctx, "user " + name + " has no certificate to revoke", kExitUsage);
   PkiFiles pki = pki_files_for_state(*state);
-  auto ca = load_ca(pki);
+  auto ca = load_ca_identity(pki);
   if (!ca.ok()) return fail(ctx, ca.status().message(), kExitFailure);
   UserRecord changed = **user;
   audited_user_change(ctx, cmd, u, name, "user-revoke-cert", [&]() -> Status {
-    if (Status r = revoke_serial(pki, *ca, changed.cert_serial); !r.ok()) return r;
+    if (Status r = add_to_users_crl(pki, *ca, changed.cert_serial, now_seconds()); !r.ok())
+      return r;
     changed.cert_serial.clear();
     changed.updated_ms = now_seconds() * 1000;
     return u.access->update_user(changed);
