@@ -365,7 +365,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& opti
   ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
   if (n <= 0) return error(Code::kInternal, "cannot find this program (/proc/self/exe)");
 
-  auto impl = std::make_unique<Impl>(options, log, ca->certificate_pem, pki.users_crl());
+  auto impl = std::make_unique<Impl>(options, log, ca->certificate_pem, users_crl(pki));
   impl->exe.assign(exe.data(), static_cast<size_t>(n));
   Impl* self = impl.get();
   const TlsIdentity id = *server_id;
@@ -383,13 +383,20 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& opti
   s.set_payload_max_length(4096);  // every endpoint is a GET
   s.Get(R"(/.*)",
         [self](const httplib::Request& req, httplib::Response& res) { self->handle(req, res); });
+  auto get_only = [](const httplib::Request& req, httplib::Response& res) {
+    reply_error(res, 405, Code::kInvalidArgument,
+                printable(req.method) + " " + printable(req.path.substr(0, kLoggedPathBytes)) +
+                    ": the supervision API answers GET only");
+  };
+  s.Post(R"(/.*)", get_only);
+  s.Put(R"(/.*)", get_only);
+  s.Delete(R"(/.*)", get_only);
+  s.Patch(R"(/.*)", get_only);
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.body.empty())
-      reply_error(res, res.status == 404 && req.method != "GET" ? 405 : res.status,
-                  Code::kInvalidArgument,
+      reply_error(res, res.status, Code::kInvalidArgument,
                   printable(req.method.substr(0, 16)) + " " +
-                      printable(req.path.substr(0, kLoggedPathBytes)) +
-                      ": the supervision API answers GET only");
+                      printable(req.path.substr(0, kLoggedPathBytes)) + ": bad request");
   });
   if (port == 0) {
     impl->port = s.bind_to_any_port(host);

@@ -170,7 +170,6 @@ void add_list(CLI::App& audit, CliContext& ctx) {
     filter.actor = o->actor;
     filter.tenant = o->tenant;
     if (o->after >= 0) filter.after_seq = o->after;
-    filter.limit = o->limit;
     if (!o->object.empty() && !parse_object(o->object, filter.kind, filter.object)) {
       return fail(ctx,
                   error(Code::kInvalidArgument,
@@ -179,15 +178,20 @@ void add_list(CLI::App& audit, CliContext& ctx) {
     }
     auto store = open_state_store(ctx);
     if (!store) return;
-    Result<std::vector<AuditRecord>> records = AuditLog(*store).list(filter);
-    if (!records.ok()) return fail(ctx, records.status());
+    // A page (--limit) stops the scan at its last record.
+    std::vector<AuditRecord> records;
+    Status scanned = store->scan_audit_records(filter, [&](const AuditRecord& r) {
+      records.push_back(r);
+      return o->limit == 0 || records.size() < o->limit;
+    });
+    if (!scanned.ok()) return fail(ctx, scanned);
     // A deleted tenant keeps its records; one with none that the state does
     // not know is a typo.
-    if (records->empty() && !o->tenant.empty()) {
+    if (records.empty() && !o->tenant.empty()) {
       if (Status s = check_tenant(*store, o->tenant); !s.ok())
         return fail(ctx, s, s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
     }
-    print_records(ctx.out, *records, o->format);
+    print_records(ctx.out, records, o->format);
   });
 }
 

@@ -49,7 +49,7 @@ void run_cert(CliContext& ctx, const CertOptions& o, const CLI::App& cmd) {
   PkiFiles pki = pki_files_for_state(*state);
   auto ca = load_ca_identity(pki);
   if (!ca.ok()) return fail(ctx, ca.status().message(), kExitFailure);
-  const std::string dir = o.out.empty() ? pki.user_dir(o.name) : o.out;
+  const std::string dir = o.out.empty() ? user_dir(pki, o.name) : o.out;
   UserRecord changed = **user;
   std::string serial;
   audited_user_change(ctx, cmd, u, o.name, "user-cert", [&]() -> Status {
@@ -61,7 +61,7 @@ void run_cert(CliContext& ctx, const CertOptions& o, const CLI::App& cmd) {
     if (!s.ok()) return s.status();
     serial = *s;
     if (o.out.empty()) {
-      for (const std::string& d : {pki.users_dir(), dir})
+      for (const std::string& d : {users_dir(pki), dir})
         if (Status made = make_private_dir(d); !made.ok()) return made;
     } else if (!std::filesystem::is_directory(dir)) {
       return error(Code::kInvalidArgument, "--out " + dir + ": not a directory");
@@ -111,7 +111,7 @@ void run_revoke(CliContext& ctx, const std::string& name, const CLI::App& cmd) {
   });
   if (ctx.exit_code != kExitOk) return;
   ctx.out << "user " << name << ": certificate " << (**user).cert_serial << " revoked ("
-          << pki.users_crl() << ")\n";
+          << users_crl(pki) << ")\n";
 }
 
 }  // namespace

@@ -37,10 +37,10 @@ Status add_to_users_crl(const PkiFiles& pki, const TlsIdentity& ca, const std::s
                         UnixSeconds now) {
   std::vector<RevokedCertificate> revoked;
   std::string pem;
-  if (read_whole(pki.users_crl(), pem)) {
+  if (read_whole(users_crl(pki), pem)) {
     auto entries = crl_entries(pem, ca.certificate_pem);
     if (!entries.ok())
-      return error(Code::kFailedPrecondition, pki.users_crl() + ": " + entries.status().message());
+      return error(Code::kFailedPrecondition, users_crl(pki) + ": " + entries.status().message());
     revoked = std::move(*entries);
   }
   bool listed = false;
@@ -48,10 +48,10 @@ Status add_to_users_crl(const PkiFiles& pki, const TlsIdentity& ca, const std::s
   if (!listed) revoked.push_back({serial_hex, now});
   auto crl = make_crl(ca, revoked, now - 300, now + kCrlValidSeconds);
   if (!crl.ok()) return crl.status();
-  const std::string temp = pki.users_crl() + ".new";
+  const std::string temp = users_crl(pki) + ".new";
   if (Status w = write_pem_file(temp, *crl, kCertificateFileMode); !w.ok()) return w;
-  if (std::rename(temp.c_str(), pki.users_crl().c_str()) != 0)
-    return error(Code::kIo, pki.users_crl() + ": cannot be replaced");
+  if (std::rename(temp.c_str(), users_crl(pki).c_str()) != 0)
+    return error(Code::kIo, users_crl(pki) + ": cannot be replaced");
   return {};
 }
 

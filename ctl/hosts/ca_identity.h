@@ -4,11 +4,25 @@
 // Thread-safe apart from two writers of the CRL (callers hold the state lock).
 #pragma once
 
+#include <string>
+
 #include "common/pki.h"
 #include "common/status.h"
 #include "ctl/hosts/pki_files.h"
 
 namespace xc {
+
+// Operators' client certificates (user names are validated labels) and the
+// CA's list of the revoked ones.
+inline std::string users_dir(const PkiFiles& pki) {
+  return pki.dir + "/users";
+}
+inline std::string user_dir(const PkiFiles& pki, const std::string& user) {
+  return users_dir(pki) + "/" + user;
+}
+inline std::string users_crl(const PkiFiles& pki) {
+  return pki.dir + "/users.crl";
+}
 
 // kFailedPrecondition "no CA in DIR; run 'xcloudctl ca init' first" when
 // either file cannot be read.

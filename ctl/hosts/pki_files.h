@@ -1,6 +1,5 @@
-// Where xcloudctl keeps its PKI: <state dir>/pki/{ca,controller}.{crt,key},
-// one bundle per enrolled host in <state dir>/pki/hosts/NAME/, operators'
-// certificates in pki/users/NAME/ and their CRL in pki/users.crl. Paths, and
+// Where xcloudctl keeps its PKI: <state dir>/pki/{ca,controller}.{crt,key}
+// and one bundle per enrolled host in <state dir>/pki/hosts/NAME/. Paths, and
 // the directories for them, private to the owner whatever the umask.
 #pragma once
 
@@ -19,11 +18,6 @@ struct PkiFiles {
   // Host names are validated DNS labels before they reach a path.
   std::string hosts_dir() const { return dir + "/hosts"; }
   std::string host_dir(const std::string& host) const { return hosts_dir() + "/" + host; }
-  // Operators' client certificates (user names are validated labels too),
-  // and the CA's list of the ones revoked.
-  std::string users_dir() const { return dir + "/users"; }
-  std::string user_dir(const std::string& user) const { return users_dir() + "/" + user; }
-  std::string users_crl() const { return dir + "/users.crl"; }
 };
 
 PkiFiles pki_files_for_state(const std::string& state_path);

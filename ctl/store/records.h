@@ -5,7 +5,6 @@
 // them.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -80,7 +79,6 @@ struct AuditFilter {
   std::string tenant;               // this tenant and the tenants below it
   std::string kind;                 // with `object`: one object
   std::string object;               // NAME or TENANT/NAME (for Tenant: its path)
-  size_t limit = 0;                 // the first this many (a page); 0: all
 };
 
 // One change xcloudctl made or tried to make. `seq`, `time_ms`,

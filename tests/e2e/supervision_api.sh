@@ -9,7 +9,7 @@ source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
 STATE="$TMP/state/state.db"
 serve_pid=
-trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
+trap '[ -z "$serve_pid" ] || kill $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
 SPEC="$XC_SOURCE_DIR/schemas/api/openapi.json"
 CHECK="$(dirname "$XC_ARTIFACT_DIR")/tests/openapi_check"
@@ -51,7 +51,7 @@ OTHER="$TMP/other/state.db"
 "$XCLOUDCTL" --state "$OTHER" user cert sup >/dev/null
 
 PORT=$(free_port)
-ctl serve --api "127.0.0.1:$PORT" --heartbeat 1h --collect 1h --alarms 1h 2>"$TMP/serve.log" &
+"$XCLOUDCTL" --state "$STATE" serve --api "127.0.0.1:$PORT" --heartbeat 1h --collect 1h --alarms 1h 2>"$TMP/serve.log" &
 serve_pid=$!
 for _ in $(seq 100); do grep -q "supervision API on" "$TMP/serve.log" && break; sleep 0.05; done
 grep -q "supervision API on" "$TMP/serve.log" || fail "serve --api did not start: $(cat "$TMP/serve.log")"
@@ -160,9 +160,11 @@ expect_contains "$TMP/out" "supervision API: GET /v1/vms"
 expect_api 400 "$S" sup "/v1/audit?limit=1001"
 expect_contains "$TMP/body" "expected 1 to 1000"
 expect_api 400 "$S" sup "/v1/vms?color=red"
-expect_api 404 "$S" sup /v1/users
+api "$S" sup /v1/users
+[ "$(cat "$TMP/status")" = 404 ] || fail "GET /v1/users: $(cat "$TMP/status")"
+"$CHECK" "$SPEC" /v1/hosts 404 "$TMP/body" || fail "404: $(cat "$TMP/body")"
 set +e
-code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST --cacert "$PKI/ca.crt" --cert "$S/sup.crt" \
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST --data x --cacert "$PKI/ca.crt" --cert "$S/sup.crt" \
   --key "$S/sup.key" "https://127.0.0.1:$PORT/v1/hosts")
 set -e
 [ "$code" = 405 ] || fail "POST: $code"
