@@ -144,6 +144,8 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"user delete", Access::kUsers},
       {"user reset", Access::kUsers},
       {"user totp", Access::kUsers},
+      {"user cert", Access::kSecurity},  // issued by the cloud CA
+      {"user revoke-cert", Access::kSecurity},
   };
   return table;
 }

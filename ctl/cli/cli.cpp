@@ -16,6 +16,7 @@
 #include "ctl/cli/command_tree.h"
 #include "ctl/cli/host_ha_commands.h"
 #include "ctl/cli/protect_commands.h"
+#include "ctl/cli/user_cert_commands.h"
 
 namespace xc {
 
@@ -71,6 +72,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_image_command(app, ctx);
   add_play_command(app, ctx);
   add_user_command(app, ctx);
+  add_user_cert_commands(*app.get_subcommand("user"), ctx);
   add_login_commands(app, ctx);
 }
 

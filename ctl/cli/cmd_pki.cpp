@@ -14,6 +14,7 @@
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/hosts/ca_identity.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/store/store.h"
 
@@ -29,27 +30,10 @@ int64_t now_seconds() {
       .count();
 }
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return error(Code::kNotFound, path + ": cannot be read");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 Status write_identity(const TlsIdentity& id, const std::string& cert, const std::string& key) {
   Status s = write_pem_file(cert, id.certificate_pem, kCertificateFileMode);
   if (!s.ok()) return s;
   return write_pem_file(key, id.private_key_pem, kPrivateKeyFileMode);
-}
-
-Result<TlsIdentity> load_ca(const PkiFiles& pki) {
-  auto cert = read_file(pki.ca_cert());
-  auto key = read_file(pki.ca_key());
-  if (!cert.ok() || !key.ok())
-    return error(Code::kFailedPrecondition,
-                 "no CA in " + pki.dir + "; run 'xcloudctl ca init' first");
-  return TlsIdentity{*cert, *key};
 }
 
 // "10.0.0.5:7701" -> "10.0.0.5"; "[fd00::5]:7701" -> "fd00::5"; "kp-01" -> "kp-01".
@@ -154,7 +138,7 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
     auto store = open_state_for_change(ctx, *enroll);  // reports why it cannot
     if (!store) return;
     PkiFiles pki = pki_files_for_state(*state);
-    auto ca = load_ca(pki);
+    auto ca = load_ca_identity(pki);
     if (!ca.ok()) return fail(ctx, ca.status());
     std::string san = host_part(*address);
     if (san.empty())

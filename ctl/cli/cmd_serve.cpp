@@ -13,6 +13,7 @@
 #include "common/printable.h"
 #include "common/time.h"
 #include "ctl/audit/audit_record.h"
+#include "ctl/cli/api_server.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/duration_option.h"
 #include "ctl/cli/json_yaml.h"
@@ -67,6 +68,7 @@ struct ServeOptions {
   std::string heartbeat = "10s", events_wait = "5s", collect = "60s", alarms = "15s";
   std::string ha_after = "60s", fence_timeout = "30s";
   std::string socket;  // operators' commands (ctl/cli/operator_server.h)
+  std::string api;     // the supervision API (ctl/cli/api_server.h)
 };
 
 void run_serve(CliContext& ctx, const ServeOptions& o) {
@@ -119,17 +121,29 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
       log.event(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
     stop.stop();
   });
+  // A server that cannot start ends serve before its loops run.
+  auto give_up = [&](const Status& why) {
+    stop.stop();
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    fail(ctx, why.message(), kExitFailure);
+  };
   std::unique_ptr<OperatorServer> operators;
   if (!o.socket.empty()) {
     auto server = OperatorServer::start({o.socket, *state}, log);
-    if (!server.ok()) {
-      stop.stop();
-      pthread_kill(waiter.native_handle(), SIGTERM);
-      waiter.join();
-      return fail(ctx, server.status().message(), kExitFailure);
-    }
+    if (!server.ok()) return give_up(server.status());
     operators = std::move(*server);
     log.event("operators' commands on " + o.socket);
+  }
+  std::unique_ptr<ApiServer> api;
+  if (!o.api.empty()) {
+    ApiServerOptions api_options;
+    api_options.listen = o.api;
+    api_options.state_path = *state;
+    auto server = ApiServer::start(api_options, log);
+    if (!server.ok()) return give_up(server.status());
+    api = std::move(*server);
+    log.event("supervision API on " + o.api + " (port " + std::to_string(api->port()) + ")");
   }
   std::string names;
   for (const Loop& l : loops) names += (names.empty() ? "" : ", ") + l.name;
@@ -143,6 +157,7 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   }
   waiter.join();
   operators.reset();  // waits for the operators' commands in progress
+  api.reset();        // waits for the requests in progress
   if (!ran.ok()) return fail(ctx, ran.message(), kExitFailure);
   log.event("stopped");
 }
@@ -223,6 +238,9 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
                   "Serve operators' commands on this Unix socket (e.g. "
                   "/run/xcloud/controller.sock): each is checked against the user's roles and "
                   "run for them");
+  cmd->add_option("--api", o->api,
+                  "Serve the read-only supervision API over HTTPS with client certificates "
+                  "(`user cert`) on ADDRESS:PORT, e.g. 10.8.0.2:8443; off by default");
   cmd->footer(
       "One serve per state database (it holds STATE.serve.lock; a second one exits 75).\n"
       "Each event is one line on stderr: hosts becoming unreachable or ready, VM lifecycle\n"
@@ -231,6 +249,7 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
       "Examples:\n"
       "  xcloudctl serve --state /var/lib/xcloud/state.db\n"
       "  xcloudctl serve --heartbeat 30s --events-wait 10s\n"
+      "  xcloudctl serve --api 10.8.0.2:8443   # the supervision API (README)\n"
       "  xcloudctl serve --ha-after 60s --fence-timeout 30s   # HA (the default)");
   cmd->callback([&ctx, o] { run_serve(ctx, *o); });
 

@@ -20,6 +20,7 @@
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/table.h"
+#include "ctl/cli/user_changes.h"
 
 namespace xc {
 namespace {
@@ -71,53 +72,6 @@ Status may_manage(CliContext& ctx, const std::string& roles, const std::string& 
   return {};
 }
 
-struct Opened {
-  std::unique_ptr<Store> store;
-  std::unique_ptr<AccessStore> access;
-};
-
-Opened open_for(CliContext& ctx, const CLI::App& cmd, bool change) {
-  Opened o;
-  o.store = change ? open_state_for_change(ctx, cmd) : open_state_store(ctx);
-  if (!o.store) return o;
-  auto path = resolve_state_path(ctx);
-  auto access =
-      path.ok() ? AccessStore::open(*path) : Result<std::unique_ptr<AccessStore>>(path.status());
-  if (!access.ok()) {
-    fail(ctx, access.status().message(), kExitFailure);
-    o.store.reset();
-    return o;
-  }
-  o.access = std::move(*access);
-  return o;
-}
-
-// Runs `change` on the user, then writes its audit record (kind User) with
-// the outcome. The users' tables have a connection of their own, which
-// cannot join the audit log's transaction: the change comes first, so a
-// record never claims a change that did not happen.
-void audited(CliContext& ctx, const CLI::App& cmd, Opened& o, const std::string& name,
-             const std::string& action, const std::function<Status()>& change) {
-  AuditLog log(*o.store);
-  if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
-  AuditRecord record = audit_identity_for(cmd).record("User", "", name, action);
-  Status done = change();
-  record.result = done.ok() ? kAuditOk : kAuditError;
-  record.message = done.ok() ? "" : done.message();
-  auto written = log.append(record);
-  if (!done.ok())
-    return fail(ctx, done.message(),
-                done.code() == Code::kNotFound || done.code() == Code::kAlreadyExists ||
-                        done.code() == Code::kInvalidArgument ||
-                        done.code() == Code::kPermissionDenied
-                    ? kExitUsage
-                    : kExitFailure);
-  if (!written.ok())
-    return fail(ctx,
-                "the change is made but its audit record failed: " + written.status().message(),
-                kExitFailure);
-}
-
 struct AddOptions {
   std::string name, os_user, tenant, algorithm = "SHA1";
   std::vector<std::string> roles;
@@ -159,7 +113,7 @@ void run_add(CliContext& ctx, const AddOptions& a, const CLI::App& cmd) {
                 kExitUsage);
   if (Status s = may_manage(ctx, role_list(*roles), a.tenant); !s.ok())
     return fail(ctx, "user add: " + s.message(), kExitUsage);
-  Opened o = open_for(ctx, cmd, true);
+  OpenedUsers o = open_users(ctx, cmd, true);
   if (!o.store) return;
   UserRecord u;
   u.name = a.name;
@@ -170,7 +124,7 @@ void run_add(CliContext& ctx, const AddOptions& a, const CLI::App& cmd) {
   std::string shown;
   if (Status s = enroll_totp(u, a.algorithm, shown); !s.ok())
     return fail(ctx, "user add: " + s.message(), kExitUsage);
-  audited(ctx, cmd, o, a.name, "user-add", [&] { return o.access->add_user(u); });
+  audited_user_change(ctx, cmd, o, a.name, "user-add", [&] { return o.access->add_user(u); });
   if (ctx.exit_code != kExitOk) return;
   ctx.out << "user " << a.name << " added: " << u.roles
           << (a.tenant.empty() ? "" : " in " + printable(a.tenant)) << ", OS user "
@@ -223,7 +177,7 @@ void run_show(CliContext& ctx, const std::string& name, const std::string& outpu
 // disable, enable, reset: a change of one user's record.
 void run_change(CliContext& ctx, const std::string& name, const std::string& action,
                 const CLI::App& cmd) {
-  Opened o = open_for(ctx, cmd, true);
+  OpenedUsers o = open_users(ctx, cmd, true);
   if (!o.store) return;
   auto u = o.access->user(name);
   if (!u.ok()) return fail(ctx, u.status().message(), kExitFailure);
@@ -233,7 +187,7 @@ void run_change(CliContext& ctx, const std::string& name, const std::string& act
   UserRecord changed = **u;
   changed.updated_ms = system_now_ms();
   std::string shown;
-  audited(ctx, cmd, o, name, "user-" + action, [&]() -> Status {
+  audited_user_change(ctx, cmd, o, name, "user-" + action, [&]() -> Status {
     if (action == "delete") return o.access->delete_user(name);
     if (action == "disable") changed.disabled = true;
     if (action == "enable") changed.disabled = false;

@@ -101,6 +101,8 @@ const std::map<std::string, std::string> kCommands = {
     {"user delete", "users"},
     {"user reset", "users"},
     {"user totp", "users"},
+    {"user cert", "security"},
+    {"user revoke-cert", "security"},
 };
 
 bool is_group(const std::vector<std::string>& paths, const std::string& p) {

@@ -1,0 +1,412 @@
+#include "ctl/cli/api_server.h"
+
+#include <httplib.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include "common/build_info.h"
+#include "common/crl.h"
+#include "common/pki.h"
+#include "common/printable.h"
+#include "common/program_run.h"
+#include "common/time.h"
+#include "ctl/access/access_store.h"
+#include "ctl/access/command_policy.h"
+#include "ctl/audit/audit_log.h"
+#include "ctl/cli/api_revocations.h"
+#include "ctl/cli/api_routes.h"
+#include "ctl/cli/caller.h"
+#include "ctl/hosts/ca_identity.h"
+#include "ctl/hosts/pki_files.h"
+#include "ctl/store/inventory.h"
+
+namespace xc {
+namespace {
+
+using nlohmann::json;
+constexpr int64_t kDay = 86400;
+constexpr int64_t kDeniedAuditEveryMs = 60'000;  // per user: refusals are logged, audited sparsely
+constexpr size_t kLoggedPathBytes = 200;
+
+// httplib's pool, bounded: when `waiting` connections wait for a worker,
+// enqueue (httplib's accept loop) waits too, and new clients queue in the
+// kernel's backlog instead of in memory.
+class BoundedPool final : public httplib::TaskQueue {
+ public:
+  BoundedPool(size_t workers, size_t waiting) : waiting_(waiting) {
+    for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+  }
+  void enqueue(std::function<void()> fn) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    room_.wait(lock, [this] { return jobs_.size() < waiting_ || stopping_; });
+    jobs_.push_back(std::move(fn));
+    ready_.notify_one();
+  }
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    room_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [this] { return !jobs_.empty() || stopping_; });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      room_.notify_one();
+      job();
+    }
+  }
+  const size_t waiting_;
+  std::mutex mutex_;
+  std::condition_variable ready_, room_;
+  std::deque<std::function<void()>> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// "127.0.0.1:8443" -> {"127.0.0.1", 8443}; "[::1]:8443" -> {"::1", 8443}.
+Result<std::pair<std::string, int>> parse_listen(const std::string& text) {
+  auto bad = error(Code::kInvalidArgument,
+                   "--api \"" + printable(text) + "\": expected ADDRESS:PORT, e.g. 10.8.0.2:8443");
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return bad;
+  std::string host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.back() != ']') return bad;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return bad;
+  }
+  int port = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return bad;
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535 || host.empty()) return bad;
+  return std::pair{host, port};
+}
+
+std::string this_host() {
+  char name[256] = "";
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+void reply(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void reply_error(httplib::Response& res, int status, Code code, const std::string& message) {
+  reply(res, status, {{"error", {{"code", code_name(code)}, {"message", message}}}});
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  ApiServerOptions options;
+  LoopLog& log;
+  std::string exe;
+  std::string ca_pem;
+  RevocationWatch revocations;
+  std::unique_ptr<httplib::SSLServer> server;
+  int port = 0;
+  std::mutex denied_mutex;
+  std::map<std::string, int64_t> denied_audited_ms;  // per user
+
+  Impl(ApiServerOptions o, LoopLog& l, std::string ca, const std::string& crl)
+      : options(std::move(o)), log(l), ca_pem(ca), revocations(crl, std::move(ca)) {}
+
+  static int verify_client(X509_STORE_CTX* ctx, void* arg);
+  bool setup(SSL_CTX& ctx, const TlsIdentity& server_id);
+  void handle(const httplib::Request& req, httplib::Response& res);
+  json platform(const std::string& state);
+  void answer(const ApiRoute& route, const std::string& user, httplib::Response& res);
+  void audit_denied(const std::string& user, const std::string& what, const std::string& why);
+};
+
+// The client's chain must lead to the CA, its leaf be a client certificate
+// and not revoked; a refusal ends the handshake and is logged (no request
+// line follows it).
+int ApiServer::Impl::verify_client(X509_STORE_CTX* ctx, void* arg) {
+  auto* self = static_cast<Impl*>(arg);
+  X509* leaf = X509_STORE_CTX_get0_cert(ctx);
+  std::string reason;
+  if (X509_verify_cert(ctx) != 1) {
+    reason = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
+  } else if (X509_check_ca(leaf) != 0) {
+    reason = "a CA certificate is not a client certificate";
+  } else if ((X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) == 0 ||
+             (X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT) == 0) {
+    reason = "certificate lacks the clientAuth extended key usage";
+  } else {
+    reason = self->revocations.refusal(serial_hex_of(leaf));
+  }
+  if (reason.empty()) return 1;
+  X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REJECTED);
+  self->log.event("api: handshake refused: client CN=" +
+                  printable(leaf ? common_name_of(leaf) : "-") + ": " + reason);
+  return 0;
+}
+
+bool ApiServer::Impl::setup(SSL_CTX& ctx, const TlsIdentity& server_id) {
+  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  // No resumption: every connection's certificate is checked now, CRL included.
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_num_tickets(&ctx, 0);
+  SSL_CTX_set_session_cache_mode(&ctx, SSL_SESS_CACHE_OFF);
+  auto load = [](const std::string& pem, auto reader) {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    auto* object = bio ? reader(bio, nullptr, nullptr, nullptr) : nullptr;
+    BIO_free(bio);
+    return object;
+  };
+  X509* cert = load(server_id.certificate_pem, PEM_read_bio_X509);
+  EVP_PKEY* key = load(server_id.private_key_pem, PEM_read_bio_PrivateKey);
+  X509* ca = load(ca_pem, PEM_read_bio_X509);
+  bool ok = cert && key && ca && SSL_CTX_use_certificate(&ctx, cert) == 1 &&
+            SSL_CTX_use_PrivateKey(&ctx, key) == 1 &&
+            X509_STORE_add_cert(SSL_CTX_get_cert_store(&ctx), ca) == 1 &&
+            SSL_CTX_add_client_CA(&ctx, ca) == 1;
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  X509_free(ca);
+  if (!ok) return false;
+  SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  SSL_CTX_set_cert_verify_callback(&ctx, &Impl::verify_client, this);
+  return true;
+}
+
+void ApiServer::Impl::audit_denied(const std::string& user, const std::string& what,
+                                   const std::string& why) {
+  const int64_t now = system_now_ms();
+  {
+    std::lock_guard<std::mutex> lock(denied_mutex);
+    int64_t& last = denied_audited_ms[user];
+    if (last != 0 && now - last < kDeniedAuditEveryMs) return;
+    last = now;
+  }
+  auto store = open_store(options.state_path, OpenMode::kExisting);
+  if (!store.ok()) return;
+  AuditIdentity who = current_identity({"xcloudctl", "serve", "--api"}, "", "");
+  who.actor = user;
+  who.command = what;
+  AuditRecord record = who.record("User", "", user, "denied");
+  record.result = kAuditError;
+  record.message = "supervision API: " + why;
+  (void)AuditLog(**store).append(record);
+}
+
+json ApiServer::Impl::platform(const std::string& state) {
+  auto store = open_store(state, OpenMode::kRead);
+  if (!store.ok()) throw std::runtime_error(store.status().message());
+  auto inv = load_inventory(**store);
+  if (!inv.ok()) throw std::runtime_error(inv.status().message());
+  auto tenants = (*store)->list_resources(std::string("Tenant"));
+  if (!tenants.ok()) throw std::runtime_error(tenants.status().message());
+  json hosts = json::object(), vms = json::object();
+  for (const auto& h : inv->hosts) hosts[h.state] = hosts.value(h.state, 0) + 1;
+  for (const auto& v : inv->vms) vms[v.state] = vms.value(v.state, 0) + 1;
+  const BuildInfo& b = build_info();
+  return {{"version", b.version},
+          {"commit", b.commit},
+          {"time", format_time_ms(system_now_ms())},
+          {"hosts", {{"total", inv->hosts.size()}, {"byState", hosts}}},
+          {"vms", {{"total", inv->vms.size()}, {"byState", vms}}},
+          {"tenants", tenants->size()}};
+}
+
+// Runs the route's command for `user` and answers with its JSON.
+void ApiServer::Impl::answer(const ApiRoute& route, const std::string& user,
+                             httplib::Response& res) {
+  if (route.args.empty()) {
+    try {
+      return reply(res, 200, platform(options.state_path));
+    } catch (const std::exception& e) {
+      return reply_error(res, 500, Code::kInternal, printable(e.what()));
+    }
+  }
+  std::vector<std::string> argv = {exe, "--state", options.state_path};
+  argv.insert(argv.end(), route.args.begin(), route.args.end());
+  ProgramOptions po;
+  po.timeout = std::chrono::seconds(options.command_timeout_s);
+  po.max_stdout = options.max_response_bytes + 1;
+  po.env_set = {std::string(kCallerEnv) + "=" + user,
+                std::string(kCallerViaEnv) + "=https " + options.listen};
+  auto run = run_program_bounded(argv, po);
+  if (!run.ok()) return reply_error(res, 500, Code::kInternal, run.status().message());
+  std::string why = run->err.empty() ? "" : printable(run->err.substr(0, 1024));
+  if (run->timed_out)
+    return reply_error(
+        res, 504, Code::kUnavailable,
+        route.endpoint + ": took longer than " + std::to_string(options.command_timeout_s) + " s");
+  if (run->exit_code == 2) return reply_error(res, 400, Code::kInvalidArgument, why);
+  if (run->exit_code != 0) return reply_error(res, 500, Code::kInternal, why);
+  if (run->out.size() > options.max_response_bytes)
+    return reply_error(res, 500, Code::kInternal,
+                       route.endpoint + ": the answer is larger than " +
+                           std::to_string(options.max_response_bytes) + " bytes");
+  json body = json::parse(run->out, nullptr, false);
+  if (body.is_discarded()) return reply_error(res, 500, Code::kInternal, "answer is not JSON");
+  if (!route.system.empty() && body.is_array()) {
+    json only = json::array();
+    for (auto& vm : body)
+      if (vm.is_object() && vm.value("system", "") == route.system) only.push_back(std::move(vm));
+    body = std::move(only);
+  }
+  if (route.endpoint == "/v1/audit") {
+    int64_t limit = std::stoll(route.args[route.args.size() - 3]);  // ... --limit N -o json
+    json next = nullptr;
+    if (body.is_array() && !body.empty() && static_cast<int64_t>(body.size()) == limit)
+      next = body.back().value("seq", int64_t{0});
+    body = {{"records", body}, {"limit", limit}, {"nextAfter", next}};
+  }
+  reply(res, 200, body);
+}
+
+void ApiServer::Impl::handle(const httplib::Request& req, httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
+  const X509* peer = req.ssl ? SSL_get0_peer_certificate(req.ssl) : nullptr;
+  const std::string cn = peer ? common_name_of(peer) : "";
+  const std::string serial = peer ? serial_hex_of(peer) : "";
+  std::string user = "-";
+  [&] {
+    ApiQuery query(req.params.begin(), req.params.end());
+    auto route = route_request(req.path, query);
+    if (!route.ok()) {
+      Code c = route.status().code();
+      return reply_error(res, c == Code::kNotFound ? 404 : 400, c, route.status().message());
+    }
+    auto access = AccessStore::open(options.state_path);
+    if (!access.ok()) return reply_error(res, 500, Code::kInternal, access.status().message());
+    auto record = (*access)->user(cn);
+    if (!record.ok()) return reply_error(res, 500, Code::kInternal, record.status().message());
+    std::string why;
+    if (!*record) {
+      why = "certificate CN=" + printable(cn) + ": no such xcloud user";
+    } else {
+      user = (*record)->name;
+      if ((*record)->disabled) {
+        why = "user " + user + " is disabled";
+      } else if ((*record)->cert_serial != serial) {
+        why = "certificate " + serial + " is not user " + user + "'s current certificate";
+      } else {
+        Principal p;
+        p.user = user;
+        p.tenant_scope = (*record)->tenant_scope;
+        for (const auto& name : split_roles((*record)->roles))
+          if (auto role = parse_role(name)) p.roles.push_back(*role);
+        Decision d = authorize(p, route->words, route->tenant);
+        if (!d.allowed) why = "GET " + route->endpoint + ": " + d.reason;
+      }
+    }
+    if (!why.empty()) {
+      if (*record) audit_denied(user, "GET " + printable(req.target.substr(0, 256)), why);
+      return reply_error(res, 403, Code::kPermissionDenied, why);
+    }
+    answer(*route, user, res);
+  }();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  log.event("api: " + printable(req.remote_addr) + " user=" + user + " CN=" + printable(cn) +
+            " GET " + printable(req.target.substr(0, kLoggedPathBytes)) + " " +
+            std::to_string(res.status) + " " + std::to_string(res.body.size()) + " bytes " +
+            std::to_string(ms) + " ms");
+}
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  thread_ = std::thread([this] { impl_->server->listen_after_bind(); });
+}
+
+ApiServer::~ApiServer() {
+  impl_->server->stop();
+  thread_.join();
+}
+
+int ApiServer::port() const {
+  return impl_->port;
+}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& options, LoopLog& log) {
+  auto listen = parse_listen(options.listen);
+  if (!listen.ok()) return listen.status();
+  PkiFiles pki = pki_files_for_state(options.state_path);
+  auto ca = load_ca_identity(pki);
+  if (!ca.ok()) return error(ca.status().code(), "--api: " + ca.status().message());
+  const auto& [host, port] = *listen;
+  std::string san = host == "0.0.0.0" || host == "::" ? this_host() : host;
+  const int64_t now = system_now_ms() / 1000;
+  auto server_id = issue_certificate(*ca, "xcloud supervision API", {san},
+                                     CertificateUsage::kServer, now - 300, now + 730 * kDay);
+  if (!server_id.ok())
+    return error(server_id.status().code(),
+                 "--api: server certificate: " + server_id.status().message());
+  std::vector<char> exe(4096);
+  ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  if (n <= 0) return error(Code::kInternal, "cannot find this program (/proc/self/exe)");
+
+  auto impl = std::make_unique<Impl>(options, log, ca->certificate_pem, users_crl(pki));
+  impl->exe.assign(exe.data(), static_cast<size_t>(n));
+  Impl* self = impl.get();
+  const TlsIdentity id = *server_id;
+  impl->server = std::make_unique<httplib::SSLServer>(
+      [self, id](SSL_CTX& ctx) { return self->setup(ctx, id); });
+  if (!impl->server->is_valid())
+    return error(Code::kInternal, "--api: TLS setup failed (the CA or the server certificate)");
+  httplib::SSLServer& s = *impl->server;
+  const size_t workers = options.workers, waiting = options.waiting;
+  s.new_task_queue = [workers, waiting] { return new BoundedPool(workers, waiting); };
+  s.set_read_timeout(options.io_timeout_s, 0);
+  s.set_write_timeout(options.io_timeout_s, 0);
+  s.set_keep_alive_timeout(options.keep_alive_s);
+  s.set_keep_alive_max_count(100);
+  s.set_payload_max_length(4096);  // every endpoint is a GET
+  s.Get(R"(/.*)",
+        [self](const httplib::Request& req, httplib::Response& res) { self->handle(req, res); });
+  auto get_only = [](const httplib::Request& req, httplib::Response& res) {
+    reply_error(res, 405, Code::kInvalidArgument,
+                printable(req.method) + " " + printable(req.path.substr(0, kLoggedPathBytes)) +
+                    ": the supervision API answers GET only");
+  };
+  s.Post(R"(/.*)", get_only);
+  s.Put(R"(/.*)", get_only);
+  s.Delete(R"(/.*)", get_only);
+  s.Patch(R"(/.*)", get_only);
+  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.body.empty())
+      reply_error(res, res.status, Code::kInvalidArgument,
+                  printable(req.method.substr(0, 16)) + " " +
+                      printable(req.path.substr(0, kLoggedPathBytes)) + ": bad request");
+  });
+  if (port == 0) {
+    impl->port = s.bind_to_any_port(host);
+  } else {
+    impl->port = s.bind_to_port(host, port) ? port : -1;
+  }
+  if (impl->port <= 0)
+    return error(Code::kUnavailable, "--api " + printable(options.listen) +
+                                         ": cannot listen there (in use, or not this host's)");
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+}  // namespace xc
