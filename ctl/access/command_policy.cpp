@@ -104,6 +104,7 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"vm shutdown", Access::kOperateTenant},
       {"vm reboot", Access::kOperateTenant},
       {"vm migrate", Access::kOperate},
+      {"vm clone", Access::kOperate},  // a new VM outside the manifests: quota, billing
       {"console", Access::kConsole},
       {"heartbeat", Access::kOperate},
       {"events", Access::kRead},
@@ -133,6 +134,7 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"image", Access::kOperate},
       {"image import", Access::kOperate},  // reads a file on the control host
       {"image push", Access::kOperate},
+      {"image capture", Access::kOperate},  // a VM's disk into the controller's store
       {"user roles", Access::kAnyone},
       {"user add", Access::kUsers},
       {"user list", Access::kUsers},
