@@ -124,7 +124,7 @@ expect_status 1 ctl image capture edu-portal-db-1 --name db-golden-2
 expect_contains "$TMP/err" "is running on $host"
 
 # Over quota: refused before anything is copied; nothing changes.
-used=$(ctl quota -o json | python3 -c 'import json,sys; print([t for t in json.load(sys.stdin) if t["tenant"]=="education"][0]["used"]["vms"])')
+used=$(ctl quota -o json | python3 -c 'import json,sys; print([t for t in json.load(sys.stdin) if t["tenant"]=="education"][0]["resources"]["vms"]["used"])')
 sed -i "s/    vms: 20/    vms: $used/" "$M/tenants.yaml"
 expect_status 0 ctl apply -f "$M" --yes
 expect_status 0 ctl vm stop edu-portal-db-1 --force
