@@ -224,14 +224,7 @@ Result<json> volume_commit(AgentContext& ctx, const json& params) {
   Status committed = commit_volume_part(*path, size, *sha);
   if (!committed.ok()) return committed;
   // libvirt learns the new file's allocation at the pool's next refresh.
-  if (!ctx.test_driver) {
-    if (virStoragePoolPtr raw =
-            virStoragePoolLookupByName(ctx.conn, ctx.config.storage_pool.c_str())) {
-      StoragePool pool(raw);
-      virStoragePoolRefresh(pool.get(), 0);
-    }
-    virResetLastError();
-  }
+  refresh_storage_pool(ctx);
   return json{{"name", *name}, {"action", "committed"}, {"size", size}, {"sha256", *sha}};
 }
 

@@ -67,6 +67,16 @@ Status ensure_storage_pool(AgentContext& ctx) {
   return {};
 }
 
+void refresh_storage_pool(AgentContext& ctx) {
+  if (ctx.test_driver) return;
+  if (virStoragePoolPtr raw =
+          virStoragePoolLookupByName(ctx.conn, ctx.config.storage_pool.c_str())) {
+    StoragePool pool(raw);
+    virStoragePoolRefresh(pool.get(), 0);
+  }
+  virResetLastError();
+}
+
 Result<json> storage_pool_info(AgentContext& ctx) {
   auto pool = open_pool(ctx);
   if (!pool.ok()) return pool.status();

@@ -13,6 +13,10 @@ namespace xc {
 Status ensure_storage_pool(AgentContext& ctx);
 Result<nlohmann::json> storage_pool_info(AgentContext& ctx);
 
+// Makes libvirt see files written behind its back (a copied or cloned
+// volume). Best effort; nothing to do on a simulated host.
+void refresh_storage_pool(AgentContext& ctx);
+
 // Volume names: [a-z0-9][a-z0-9._-]*, at most 200 characters, no "..".
 bool valid_volume_name(const std::string& name);
 

@@ -1,7 +1,8 @@
-// volume.ensure / volume.resize / volume.delete over the agent's storage pool.
+// volume.ensure / volume.resize / volume.delete / volume.clone over the agent's storage pool.
 #include "agent/guest_seed.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
+#include "agent/volume_clone.h"
 
 namespace xc {
 namespace {
@@ -63,6 +64,7 @@ void add_volume_methods(MethodTable& table) {
   table["volume.ensure"] = volume_ensure;
   table["volume.resize"] = volume_resize;
   table["volume.delete"] = volume_delete;
+  table["volume.clone"] = volume_clone;
 }
 
 }  // namespace xc

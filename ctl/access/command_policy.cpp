@@ -104,6 +104,7 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"vm shutdown", Access::kOperateTenant},
       {"vm reboot", Access::kOperateTenant},
       {"vm migrate", Access::kOperate},
+      {"vm clone", Access::kOperate},  // a new VM outside the manifests: quota, billing
       {"console", Access::kConsole},
       {"heartbeat", Access::kOperate},
       {"events", Access::kRead},
@@ -135,6 +136,7 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"image push", Access::kOperate},
       // Runs drain, migrate, apply and adopt steps as those commands, each checked again.
       {"play", Access::kOperate},
+      {"image capture", Access::kOperate},  // a VM's disk into the controller's store
       {"user roles", Access::kAnyone},
       {"user add", Access::kUsers},
       {"user list", Access::kUsers},

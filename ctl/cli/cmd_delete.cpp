@@ -15,6 +15,7 @@
 #include "ctl/billing/price_list_checks.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/clone_plan.h"
 #include "ctl/cli/kind_names.h"
 #include "ctl/cli/known_names.h"
 #include "ctl/cli/vm_target.h"
@@ -69,6 +70,14 @@ Result<std::string> blocker(Store& store, const ResourceRecord& r) {
     if (!on.empty())
       return "host " + r.name + " still has " + std::to_string(on.size()) + " VM(s) (" +
              on.front() + (on.size() > 1 ? ", ..." : "") + "); move or delete them first";
+  }
+  if (r.kind == "VirtualMachine") {
+    auto clones = stored_linked_clones(store, r.tenant, r.name);
+    if (!clones.ok()) return clones.status();
+    if (!clones->empty())
+      return "vm " + object_key(r.tenant, r.name) + " has " + std::to_string(clones->size()) +
+             " linked clone(s) (" + clones->front() + (clones->size() > 1 ? ", ..." : "") +
+             ") whose disks are overlays on its disks; delete them first";
   }
   if (r.kind == "Tenant") {
     auto vms = store.list_resources(std::string("VirtualMachine"));

@@ -13,6 +13,8 @@
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/clone_commands.h"
+#include "ctl/cli/image_register.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/known_names.h"
 #include "ctl/hosts/host_clients.h"
@@ -26,13 +28,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kImportSet = "image-import";  // manifest set of imported Images
-
-struct ImportOptions {
-  std::string file, name, os, arch = "x86_64", format, visibility, tenant, output = "table";
-  std::string host_image_dir = kDefaultImageDir;
-  std::vector<std::string> shared_with;
-  int timeout_minutes = 60;
+struct ImportOptions : ImageIdentity {
+  std::string file, format;
   bool v2v = false;
 };
 
@@ -43,63 +40,9 @@ void fail(CliContext& ctx, const std::string& message, int code) {
 
 // Why the options cannot make an Image, or "".
 std::string options_problem(ImportOptions& o) {
-  if (!is_dns_label(o.name))
-    return "--name '" + excerpt(o.name) +
-           "': an image name is a DNS label (lowercase letters, digits and '-', at most 63)";
-  if (o.os.empty() || o.os.size() > 128 || !is_printable(o.os))
-    return "--os: 1 to 128 printable characters, e.g. 'Kylin V10 SP3'";
-  if (!arch_from_name(o.arch)) return "--arch " + excerpt(o.arch) + ": x86_64 or aarch64";
-  if (o.visibility.empty()) o.visibility = o.tenant.empty() ? "global" : "private";
-  if (o.visibility == "global" && !o.tenant.empty())
-    return "--visibility global: a global image has no tenant; drop --tenant";
-  if (o.visibility != "global" && o.tenant.empty())
-    return "--visibility " + o.visibility + ": say whose image it is with --tenant";
-  if (o.visibility != "shared" && !o.shared_with.empty())
-    return "--share-with needs --visibility shared";
+  if (std::string p = identity_problem(o); !p.empty()) return p;
   if (o.file.size() > 4096) return "FILE: a path of at most 4096 bytes";
-  if (std::string p = image_source_problem(o.host_image_dir + "/x.qcow2", o.host_image_dir);
-      !p.empty())
-    return "--host-image-dir " + excerpt(o.host_image_dir) + ": " + p;
   return "";
-}
-
-json image_manifest(const ImportOptions& o, const ImportedImage& img) {
-  json metadata = {{"name", o.name}};
-  if (!o.tenant.empty()) metadata["tenant"] = o.tenant;
-  json spec = {{"arch", o.arch},
-               {"os", o.os},
-               {"format", "qcow2"},
-               {"source", o.host_image_dir + "/" + img.sha256 + ".qcow2"},
-               {"sizeGiB", (img.virtual_bytes + (int64_t{1} << 30) - 1) >> 30},
-               {"sha256", img.sha256},
-               {"sm3", img.sm3},
-               {"visibility", o.visibility}};
-  if (!o.shared_with.empty()) spec["sharedWith"] = o.shared_with;
-  return {{"apiVersion", "xcloud/v1"}, {"kind", "Image"}, {"metadata", metadata}, {"spec", spec}};
-}
-
-// Refuses (exit 2) a tenant the state does not hold or a name in use.
-bool check_against_state(CliContext& ctx, Store& store, const ImportOptions& o) {
-  Status s = check_tenant(store, o.tenant);
-  for (const auto& t : o.shared_with)
-    if (s.ok()) s = check_tenant(store, t);
-  if (!s.ok()) {
-    fail(ctx, s.message(), kExitUsage);
-    return false;
-  }
-  auto existing = store.get_resource({"Image", o.tenant, o.name});
-  if (existing.ok()) {
-    fail(ctx,
-         "image " + object_key(o.tenant, o.name) +
-             " already exists; pick another --name (imports never replace an image)",
-         kExitUsage);
-    return false;
-  }
-  if (existing.status().code() != Code::kNotFound) {
-    fail(ctx, existing.status().message(), kExitFailure);
-    return false;
-  }
-  return true;
 }
 
 void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
@@ -127,55 +70,23 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
   };
   auto store = open_state_for_change(ctx, cmd);
   if (!store || !check_against_state(ctx, *store, o)) return discard();
-  json manifest = image_manifest(o, *img);
   AuditLog log(*store);
   if (Status w = log.check_writable(); !w.ok()) {
     discard();
     return fail(ctx, w.message(), kExitFailure);
   }
-  const std::string hash = sha256_hex(manifest.dump());
-  AuditRecord record = audit_identity_for(cmd).record("Image", o.tenant, o.name, "import");
-  record.hash_after = hash;
-  record.message = "from " + img->source_format + " by " + img->converter + ", sha256 " +
-                   img->sha256 + ", sm3 " + img->sm3;
-  Status s = record_change(log, record, nullptr, [&]() -> Status {
-    ResourceRecord r;
-    r.kind = "Image";
-    r.tenant = o.tenant;
-    r.name = o.name;
-    r.spec_json = json{{"manifest", manifest},
-                       {"import",
-                        {{"sourceFormat", img->source_format},
-                         {"converter", img->converter},
-                         {"virtualBytes", img->virtual_bytes},
-                         {"fileBytes", img->file_bytes},
-                         {"storedAs", std::filesystem::path(img->path).filename().string()}}}}
-                      .dump();
-    r.spec_hash = hash;
-    r.manifest_set = kImportSet;
-    r.updated_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-    auto put = store->put_resource(r);
-    return put.ok() ? Status{} : put.status();
-  });
+  json manifest;
+  Status s = register_image(
+      *store, log, audit_identity_for(cmd), "import",
+      "from " + img->source_format + " by " + img->converter + ", sha256 " + img->sha256 +
+          ", sm3 " + img->sm3,
+      o, *img, {{"sourceFormat", img->source_format}, {"converter", img->converter}}, manifest);
   if (!s.ok()) {
     discard();
     return fail(ctx, "image " + object_key(o.tenant, o.name) + ": " + s.message(), kExitFailure);
   }
-  if (o.output == "json") {
-    ctx.out << json_text(manifest) << "\n";
-  } else if (o.output == "yaml") {
-    ctx.out << json_to_yaml(manifest);
-  } else {
-    ctx.out << "image " << printable(object_key(o.tenant, o.name)) << " imported from "
-            << img->source_format << " (" << img->converter << "): " << img->virtual_bytes
-            << " bytes virtual, " << img->file_bytes << " stored\n  sha256 " << img->sha256
-            << "\n  sm3    " << img->sm3 << "\n  file   " << printable(img->path) << "\n"
-            << "Add its manifest to your manifests (xcloudctl get images " << printable(o.name)
-            << " -o yaml) and send it to the hosts (xcloudctl image push " << printable(o.name)
-            << (o.tenant.empty() ? "" : " --tenant " + printable(o.tenant)) << " --host HOST).\n";
-  }
+  print_registered(ctx, o, *img, manifest,
+                   "imported from " + img->source_format + " (" + img->converter + ")");
 }
 
 struct PushOptions {
@@ -254,14 +165,7 @@ void add_image_command(CLI::App& app, CliContext& ctx) {
                   "global (default without --tenant), private (default with) or shared")
       ->check(CLI::IsMember({"global", "private", "shared"}));
   cmd->add_option("--tenant", o->tenant, "The owning tenant of a private or shared image");
-  cmd->add_option("--share-with", o->shared_with, "A tenant a shared image is shared with")
-      ->expected(1, 64);
-  cmd->add_option("--host-image-dir", o->host_image_dir,
-                  "The hosts' image directory, for the manifest's source")
-      ->capture_default_str();
-  cmd->add_option("--timeout", o->timeout_minutes, "Minutes the conversion may take")
-      ->check(CLI::Range(1, 24 * 60))
-      ->capture_default_str();
+  add_image_store_options(*cmd, *o);
   cmd->add_flag("--v2v", o->v2v,
                 "Convert with virt-v2v, which installs virtio drivers into a VMware guest "
                 "(needs virt-v2v installed)");
@@ -289,6 +193,7 @@ void add_image_command(CLI::App& app, CliContext& ctx) {
       "Examples:\n  xcloudctl image push oa-server --host x86-01\n"
       "  xcloudctl image push legacy-db --tenant health --host kp-01");
   push->callback([&ctx, p, push] { run_push(ctx, *p, *push); });
+  add_image_capture_command(*image, ctx);
 }
 
 }  // namespace xc

@@ -13,6 +13,8 @@
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/clone_commands.h"
+#include "ctl/cli/clone_plan.h"
 #include "ctl/cli/duration_option.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/table.h"
@@ -98,6 +100,17 @@ void run_vm(CliContext& ctx, const std::string& verb, const VmOptions& o, const 
           vm.status().code() == Code::kNotFound || vm.status().code() == Code::kInvalidArgument
               ? kExitUsage
               : kExitFailure);
+    if (verb == "start") {  // a template's writes would change what its linked clones read
+      auto clones = stored_linked_clones(store, vm->record.tenant, vm->record.name);
+      if (!clones.ok()) return fail(ctx, clones.status().message(), kExitFailure);
+      if (!clones->empty())
+        return fail(ctx,
+                    "vm start: " + object_key(vm->record.tenant, vm->record.name) + " has " +
+                        std::to_string(clones->size()) + " linked clone(s) (" + clones->front() +
+                        (clones->size() > 1 ? ", ..." : "") +
+                        ") backed by its disks; delete them first; nothing was changed",
+                    kExitFailure);
+    }
     runs.push_back({*vm, {}, {}});
   }
   AuditLog log(store);
@@ -218,7 +231,8 @@ void add_vm_command(CLI::App& app, CliContext& ctx) {
   vm->footer(
       "Examples:\n  xcloudctl vm stop edu-portal-web-1 --timeout 60s\n"
       "  xcloudctl vm reboot edu-portal-web-1 edu-portal-web-2 --tenant education\n"
-      "  xcloudctl vm migrate edu-portal-web-1 --to x86-02\n\n"
+      "  xcloudctl vm migrate edu-portal-web-1 --to x86-02\n"
+      "  xcloudctl vm clone edu-portal-web-1 edu-portal-web-3\n\n"
       "Run 'xcloudctl vm COMMAND --help' for a command's options.");
   add_verb(*vm, ctx, "start", "Start stopped VMs",
            "  xcloudctl vm start edu-portal-web-1\n  xcloudctl vm start web-1 web-2 --tenant "
@@ -235,6 +249,7 @@ void add_vm_command(CLI::App& app, CliContext& ctx) {
            "  xcloudctl vm reboot edu-portal-web-1\n  xcloudctl vm reboot edu-portal-web-1 "
            "--force   # hard reset");
   add_vm_migrate_command(*vm, ctx);
+  add_vm_clone_command(*vm, ctx);
 }
 
 }  // namespace xc

@@ -68,16 +68,6 @@ void fail(CliContext& ctx, const std::string& message, int code) {
   ctx.exit_code = code;
 }
 
-// The domain's state on its host ("" when the host does not hold it).
-Result<std::string> state_on(HostClients& clients, const std::string& host,
-                             const std::string& domain) {
-  auto listed = clients.call(host, "domains.list", json::object());
-  if (!listed.ok()) return listed.status();
-  for (const auto& d : listed->value("managed", json::array()))
-    if (d.value("domain", "") == domain) return d.value("state", std::string("unknown"));
-  return std::string();
-}
-
 // Whether the host is in maintenance: by its stored Host manifest or an operator.
 bool in_maintenance(Store& store, const std::string& host) {
   if (auto on = operator_maintenance(store, host); on.ok() && *on) return true;
@@ -157,19 +147,6 @@ std::string hypervisor_of(const HostRecord& h) {
   return hv.is_object() ? hv.value("type", std::string()) : std::string();
 }
 
-// The hosts' last snapshot follows the move, so `get vms` shows it at once.
-void refresh_snapshot(Store& store, HostClients& clients, const std::string& host) {
-  auto h = store.get_host(host);
-  auto listed = clients.call(host, "domains.list", json::object());
-  if (!h.ok() || !listed.ok()) return;
-  json snapshot = json::parse(h->facts_json, nullptr, false);
-  if (!snapshot.is_object()) return;
-  snapshot["domains"] = listed->value("managed", json::array());
-  HostRecord updated = *h;
-  updated.facts_json = snapshot.dump();
-  (void)store.upsert_host(updated);
-}
-
 void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) {
   if (o.live && o.cold)
     return fail(ctx, "vm migrate: --live and --cold exclude each other", kExitUsage);
@@ -177,18 +154,11 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
     return fail(ctx, "vm migrate: --bandwidth: expected 0 to 1000000 MiB/s", kExitUsage);
   auto timeout = parse_duration("--timeout", o.timeout, kMaxStopTimeout);
   if (!timeout.ok()) return fail(ctx, timeout.status().message(), kExitUsage);
-  auto state = resolve_state_path(ctx);
-  if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
-  auto opened = open_state_for_change(ctx, cmd);
+  auto opened = open_vm_for_change(ctx, cmd, o.name, o.tenant);
   if (!opened) return;
-  Store& store = *opened;
-  auto vm = find_vm(store, o.name, o.tenant);
-  if (!vm.ok())
-    return fail(
-        ctx, vm.status().message() + "; nothing was changed",
-        vm.status().code() == Code::kNotFound || vm.status().code() == Code::kInvalidArgument
-            ? kExitUsage
-            : kExitFailure);
+  Store& store = *opened->store;
+  const std::string* state = &opened->state_path;
+  VmTarget* vm = &opened->vm;
   AuditLog log(store);
   if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
   auto hosts = store.list_hosts();
@@ -213,8 +183,9 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
                       result.status().message(),
                   kExitFailure);
   }
-  vm = find_vm(store, o.name, o.tenant);  // the journal may have moved it
-  if (!vm.ok()) return fail(ctx, vm.status().message(), kExitFailure);
+  auto found = find_vm(store, o.name, o.tenant);  // the journal may have moved it
+  if (!found.ok()) return fail(ctx, found.status().message(), kExitFailure);
+  *vm = std::move(*found);
   if (vm->host.empty())
     return fail(ctx, "vm migrate " + o.name + ": not placed on any host", kExitFailure);
   std::string to = o.to;
@@ -274,8 +245,8 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
     return;
   }
   auto moved = mover.move(r, progress);
-  refresh_snapshot(store, clients, r.from_host);
-  refresh_snapshot(store, clients, r.to_host);
+  refresh_host_domains(store, clients, r.from_host);
+  refresh_host_domains(store, clients, r.to_host);
   if (!moved.ok())
     return fail(ctx, "vm migrate " + r.tenant + "/" + r.name + ": " + moved.status().message(),
                 kExitFailure);

@@ -35,4 +35,47 @@ Result<VmTarget> find_vm(Store& store, const std::string& name, const std::strin
   return t;
 }
 
+std::optional<OpenedVm> open_vm_for_change(CliContext& ctx, const CLI::App& cmd,
+                                           const std::string& name, const std::string& tenant) {
+  auto failed = [&](const std::string& message, int code) -> std::optional<OpenedVm> {
+    print_error(ctx, message);
+    ctx.exit_code = code;
+    return std::nullopt;
+  };
+  auto state = resolve_state_path(ctx);
+  if (!state.ok()) return failed(state.status().message(), kExitUsage);
+  OpenedVm out{*state, open_state_for_change(ctx, cmd), {}};
+  if (!out.store) return std::nullopt;
+  auto vm = find_vm(*out.store, name, tenant);
+  if (!vm.ok())
+    return failed(
+        vm.status().message() + "; nothing was changed",
+        vm.status().code() == Code::kNotFound || vm.status().code() == Code::kInvalidArgument
+            ? kExitUsage
+            : kExitFailure);
+  out.vm = std::move(*vm);
+  return out;
+}
+
+Result<std::string> state_on(HostClients& clients, const std::string& host,
+                             const std::string& domain) {
+  auto listed = clients.call(host, "domains.list", json::object());
+  if (!listed.ok()) return listed.status();
+  for (const auto& d : listed->value("managed", json::array()))
+    if (d.value("domain", "") == domain) return d.value("state", std::string("unknown"));
+  return std::string();
+}
+
+void refresh_host_domains(Store& store, HostClients& clients, const std::string& host) {
+  auto h = store.get_host(host);
+  auto listed = clients.call(host, "domains.list", json::object());
+  if (!h.ok() || !listed.ok()) return;
+  json snapshot = json::parse(h->facts_json, nullptr, false);
+  if (!snapshot.is_object()) return;
+  snapshot["domains"] = listed->value("managed", json::array());
+  HostRecord updated = *h;
+  updated.facts_json = snapshot.dump();
+  (void)store.upsert_host(updated);
+}
+
 }  // namespace xc

@@ -14,9 +14,9 @@ constexpr int64_t kChunk = 2 << 20;  // the agents' largest chunk (volume_transf
 
 }  // namespace
 
-Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& from,
-                                    const std::string& to, const std::string& volume,
-                                    const std::string& ext,
+Result<CopiedFile> read_volume_file(HostClients& clients, const std::string& from,
+                                    const std::string& volume, const std::string& ext,
+                                    const ChunkSink& sink,
                                     const std::function<void(int64_t, int64_t)>& progress) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1)
@@ -35,10 +35,7 @@ Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& fro
     const auto n = static_cast<int64_t>(raw->size());
     if (n > 0) {
       EVP_DigestUpdate(md.get(), raw->data(), raw->size());
-      auto written =
-          clients.call(to, "volume.write",
-                       {{"name", volume}, {"ext", ext}, {"offset", out.bytes}, {"data", data}});
-      if (!written.ok()) return written.status();
+      if (Status s = sink(out.bytes, *raw, data); !s.ok()) return s;
       out.bytes += n;
     }
     if (progress) progress(out.bytes, size);
@@ -48,11 +45,28 @@ Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& fro
   unsigned int len = 0;
   EVP_DigestFinal_ex(md.get(), digest, &len);
   out.sha256 = to_hex(std::string(reinterpret_cast<const char*>(digest), len));
-  auto committed =
-      clients.call(to, "volume.commit",
-                   {{"name", volume}, {"ext", ext}, {"size", out.bytes}, {"sha256", out.sha256}});
-  if (!committed.ok()) return committed.status();
   return out;
+}
+
+Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& from,
+                                    const std::string& to, const std::string& volume,
+                                    const std::string& ext,
+                                    const std::function<void(int64_t, int64_t)>& progress) {
+  auto read = read_volume_file(
+      clients, from, volume, ext,
+      [&](int64_t offset, const std::string&, const std::string& base64) -> Status {
+        auto written =
+            clients.call(to, "volume.write",
+                         {{"name", volume}, {"ext", ext}, {"offset", offset}, {"data", base64}});
+        return written.ok() ? Status{} : written.status();
+      },
+      progress);
+  if (!read.ok()) return read.status();
+  auto committed = clients.call(
+      to, "volume.commit",
+      {{"name", volume}, {"ext", ext}, {"size", read->bytes}, {"sha256", read->sha256}});
+  if (!committed.ok()) return committed.status();
+  return *read;
 }
 
 }  // namespace xc

@@ -17,7 +17,18 @@ struct CopiedFile {
   std::string sha256;
 };
 
+// Reads a volume's file from `from` in chunks (volume.read), handing each to
+// `sink(offset, bytes, base64)` in order; the result is what was read.
 // `progress(done, total)` after each chunk. `ext` is "qcow2" or "iso".
+using ChunkSink =
+    std::function<Status(int64_t offset, const std::string& bytes, const std::string& base64)>;
+Result<CopiedFile> read_volume_file(HostClients& clients, const std::string& from,
+                                    const std::string& volume, const std::string& ext,
+                                    const ChunkSink& sink,
+                                    const std::function<void(int64_t, int64_t)>& progress);
+
+// The same into the target's volume (volume.write, then volume.commit with
+// the SHA-256 read).
 Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& from,
                                     const std::string& to, const std::string& volume,
                                     const std::string& ext,

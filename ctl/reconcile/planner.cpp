@@ -445,6 +445,11 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
       bool ours = s != stored.end() && s->second.manifest_set == options.manifest_set;
       std::string what = "VirtualMachine " + key + " on " + h.name;
       if (s == stored.end()) plan.orphans.push_back(what);
+      if (s != stored.end() && s->second.manifest_set == kCloneSet &&
+          options.manifest_set != kCloneSet)
+        plan.warnings.push_back(what +
+                                ": made by `xcloudctl vm clone` and not in these manifests; commit "
+                                "its manifest (xcloudctl vm clone printed it) so apply adopts it");
       if (!options.prune || (s != stored.end() && !ours)) continue;
       plan.steps.push_back(vm_delete(d.tenant, d.vm, h.name, d.domain,
                                      ours ? StepReason::kPruned : StepReason::kOrphan, "",

@@ -14,6 +14,10 @@
 
 namespace xc {
 
+// The manifest set of VMs made by `xcloudctl vm clone`: no apply prunes them,
+// and a plan whose manifests do not declare one warns about it.
+inline constexpr const char* kCloneSet = "vm-clone";
+
 // A VM as the store remembers it.
 struct StoredVm {
   std::string tenant, name, host, hash, manifest_set;

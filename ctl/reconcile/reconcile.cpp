@@ -118,8 +118,9 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-// The addresses of stored VMs as last applied, declared ones included.
-std::vector<AddressAllocation> addresses_of(const std::map<std::string, StoredVm>& stored) {
+}  // namespace
+
+std::vector<AddressAllocation> stored_vm_addresses(const std::map<std::string, StoredVm>& stored) {
   std::vector<AddressAllocation> out;
   for (const auto& [key, vm] : stored) {
     if (!vm.record.is_object() || !vm.record.contains("domain")) continue;
@@ -137,8 +138,6 @@ std::vector<AddressAllocation> addresses_of(const std::map<std::string, StoredVm
   return out;
 }
 
-}  // namespace
-
 Status plan_reconcile(Reconcile& r, const ReconcileOptions& options) {
   PhaseTimer timer(r.timings);
   auto stored = stored_vms(*r.store);
@@ -146,7 +145,7 @@ Status plan_reconcile(Reconcile& r, const ReconcileOptions& options) {
   r.stored = std::move(*stored);
   auto allocations = r.store->list_address_allocations();
   if (!allocations.ok()) return allocations.status();
-  auto addresses = plan_addresses(r.manifests.objects, *allocations, addresses_of(r.stored));
+  auto addresses = plan_addresses(r.manifests.objects, *allocations, stored_vm_addresses(r.stored));
   if (!addresses.ok()) return addresses.status();
   r.addresses = std::move(*addresses);
   timer.mark("addresses");

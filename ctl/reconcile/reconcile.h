@@ -97,6 +97,9 @@ Status record_objects(AuditLog& log, const AuditIdentity& who, const DesiredStat
 Status record_addresses(Store& store, const AddressPlan& addresses);
 
 Result<std::map<std::string, StoredVm>> stored_vms(Store& store);
+// The addresses of stored VMs as last applied, declared ones included
+// (plan_addresses' `elsewhere`).
+std::vector<AddressAllocation> stored_vm_addresses(const std::map<std::string, StoredVm>& stored);
 Result<std::map<std::string, StoredGroup>> stored_security_groups(Store& store);
 
 // Stores each host's facts and domains as last seen (on every contact).

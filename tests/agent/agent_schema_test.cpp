@@ -273,6 +273,19 @@ TEST_CASE("every request and response of a realistic session matches the agent s
             {{"name", part}, {"size", 4}, {"sha256", sha256_hex("data")}})["result"]["action"] ==
         "committed");
   CHECK(agent.call("volume.read", {{"name", part}})["result"]["data"] == base64_encode("data"));
+  // vm clone's full copy: byte-exact, beside the source; a clone of a
+  // volume that has no file, or onto itself, is refused.
+  json cloned =
+      agent.call("volume.clone", {{"source", part}, {"name", part + "-2"}, {"mode", "copy"}});
+  CHECK(cloned["result"]["sha256"] == sha256_hex("data"));
+  CHECK(agent.call("volume.read", {{"name", part + "-2"}})["result"]["data"] ==
+        base64_encode("data"));
+  CHECK(agent.call("volume.clone", {{"source", "nofile"},
+                                    {"name", part + "-3"},
+                                    {"mode", "copy"}})["error"]["code"] == "not_found");
+  CHECK(agent.call("volume.clone",
+                   {{"source", part}, {"name", part}, {"mode", "copy"}})["error"]["code"] ==
+        "invalid_argument");
   CHECK(agent.call("domain.import", {{"name", vm}, {"xml", exported["result"]["xml"]}})["result"]
             .is_object());
   // A simulated host has no migration or job statistics; their results are
