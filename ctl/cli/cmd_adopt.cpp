@@ -62,10 +62,13 @@ Result<std::vector<std::string>> domains_to_read(HostClients& clients, const Ado
   return out;
 }
 
-std::string yaml_document(const json& manifest, const std::string& domain,
-                          const std::string& host) {
-  return "# xcloudctl adopt: domain " + domain + " on host " + host +
-         "; apply with 'xcloudctl apply -f FILE --adopt'\n" + json_to_yaml(manifest);
+// The manifest with a comment saying where it came from; `m.domain` is a
+// checked DNS label and the notes are escaped, so no comment line is forged.
+std::string yaml_document(const AdoptedManifest& m, const std::string& host) {
+  std::string out = "# xcloudctl adopt: domain " + m.domain + " on host " + host +
+                    "; apply with 'xcloudctl apply -f FILE --adopt'\n";
+  for (const auto& note : m.notes) out += "# " + note + "\n";
+  return out + json_to_yaml(m.manifest);
 }
 
 // DIR/NAME.yaml, never over an existing file. `name` is a checked DNS label.
@@ -132,7 +135,7 @@ void run_adopt(CliContext& ctx, const AdoptOptions& o) {
       ++refused;
       continue;
     }
-    std::string text = yaml_document(m.manifest, m.domain, o.host);
+    std::string text = yaml_document(m, o.host);
     if (!o.dir.empty()) {
       if (Status s = write_new_file(o.dir, m.domain, text); !s.ok()) {
         ctx.err << "error: " << shown << ": " << s.message() << "\n";

@@ -145,7 +145,12 @@ AdoptedManifest adopt_manifest(const json& inspected, const AdoptTarget& target)
       continue;
     }
     json d = map_disk(disk, i, problems);
-    if (!d.is_null()) disks.push_back(std::move(d));
+    if (d.is_null()) continue;
+    if (!text(disk, "pool").empty())
+      out.notes.push_back("disk " + d["name"].get<std::string>() + ": " +
+                          d["path"].get<std::string>() + ", volume of pool " +
+                          printable(text(disk, "pool")));
+    disks.push_back(std::move(d));
   }
   json nics = json::array();
   const json listed_nics = inspected.value("nics", json::array());

@@ -27,6 +27,7 @@ struct AdoptedManifest {
   nlohmann::json manifest;            // null when `problems` is not empty
   std::vector<std::string> problems;  // why xcloud cannot represent it
   std::vector<std::string> warnings;  // written anyway, but the operator should look
+  std::vector<std::string> notes;     // what the manifest has no field for (a disk's pool), escaped
 };
 
 AdoptedManifest adopt_manifest(const nlohmann::json& inspected, const AdoptTarget& target);

@@ -59,6 +59,7 @@ expect_contains "$TMP/err" "nic 0: network 'default' is not the bridge of a netw
 expect_contains "$TMP/err" "Adopt: 1 manifest(s) written, 1 domain(s) refused."
 expect_contains "$TMP/out" "uuid: $UUID"
 expect_contains "$TMP/out" "path: /srv/legacy/erp.qcow2"
+expect_contains "$TMP/out" "# disk vda: /srv/legacy/erp.qcow2, volume of pool legacy-pool"
 expect_contains "$TMP/out" "sizeGiB: 20"
 expect_contains "$TMP/out" "52:54:00:12:34:56"
 expect_contains "$TMP/out" "ipv4: 192.168.0.1"

@@ -58,6 +58,8 @@ TEST_CASE("adopt manifest: a domain becomes a VirtualMachine with its sizes, dis
   AdoptedManifest m = adopt_manifest(inspected(), target());
   CHECK(m.problems.empty());
   CHECK(m.warnings.empty());
+  CHECK(m.notes == std::vector<std::string>{
+                       "disk vda: /var/lib/libvirt/images/erp.qcow2, volume of pool default"});
   CHECK(m.manifest == json::parse(R"({
     "apiVersion": "xcloud/v1", "kind": "VirtualMachine",
     "metadata": {"name": "legacy-erp", "tenant": "education", "labels": {"system": "erp"}},
