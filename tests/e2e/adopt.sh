@@ -62,7 +62,7 @@ expect_contains "$TMP/out" "path: /srv/legacy/erp.qcow2"
 expect_contains "$TMP/out" "# disk vda: /srv/legacy/erp.qcow2, volume of pool legacy-pool"
 expect_contains "$TMP/out" "sizeGiB: 20"
 expect_contains "$TMP/out" "52:54:00:12:34:56"
-expect_contains "$TMP/out" "ipv4: 192.168.0.1"
+expect_contains "$TMP/out" "ipv4: \"192.168.0.1\""
 expect_contains "$TMP/out" "memoryGiB: 2"
 # Only the refused one named: nothing written, exit 1. --dir never overwrites.
 expect_status 1 ctl adopt --host x86-01 old-db --tenant education
