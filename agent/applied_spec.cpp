@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
+#include <sstream>
 
 #include "agent/libvirt_handle.h"
 #include "agent/snapshot_files.h"
@@ -24,6 +25,14 @@ std::optional<DomainSpec> applied_spec(virDomainPtr d) {
   auto spec = domain_spec_from_json(parsed);
   if (!spec.ok()) return std::nullopt;
   return *spec;
+}
+
+std::string applied_spec_fragment(const DomainSpec& spec) {
+  pugi::xml_document doc;
+  doc.append_child("spec").text() = to_json(spec).dump().c_str();
+  std::ostringstream xml;
+  doc.save(xml, "", pugi::format_raw | pugi::format_no_declaration);
+  return xml.str();
 }
 
 // A definition changed outside xcloud (virsh setvcpus --config, edit, ...),

@@ -16,6 +16,8 @@ inline constexpr const char* kSpecNs = "https://xcloud.local/xmlns/spec/1";
 inline constexpr const char* kSpecKey = "xcspec";
 
 std::optional<DomainSpec> applied_spec(virDomainPtr d);
+// The metadata element that keeps `spec` (virDomainSetMetadata with kSpecKey, kSpecNs).
+std::string applied_spec_fragment(const DomainSpec& spec);
 
 // True when the persistent definition's vCPUs, memory or disks differ from
 // `spec`, or its disks are not where this agent keeps them.

@@ -32,23 +32,15 @@ Status record_live(virDomainPtr d, const DomainSpec& spec, const std::string& na
   if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, instance.c_str(), kXcloudDomainNsPrefix,
                            kXcloudDomainNs, VIR_DOMAIN_AFFECT_LIVE) < 0)
     return libvirt_error("domain " + name + ": ");
-  pugi::xml_document doc;
-  doc.append_child("spec").text() = to_json(spec).dump().c_str();
-  std::ostringstream xml;
-  doc.save(xml, "", pugi::format_raw | pugi::format_no_declaration);
-  if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, xml.str().c_str(), kSpecKey, kSpecNs,
-                           VIR_DOMAIN_AFFECT_LIVE) < 0)
+  if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, applied_spec_fragment(spec).c_str(),
+                           kSpecKey, kSpecNs, VIR_DOMAIN_AFFECT_LIVE) < 0)
     return libvirt_error("domain " + name + ": ");
   return {};
 }
 
 Status record_spec(virDomainPtr d, const DomainSpec& spec, const std::string& name) {
-  pugi::xml_document doc;
-  doc.append_child("spec").text() = to_json(spec).dump().c_str();
-  std::ostringstream xml;
-  doc.save(xml, "", pugi::format_raw | pugi::format_no_declaration);
-  if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, xml.str().c_str(), kSpecKey, kSpecNs,
-                           VIR_DOMAIN_AFFECT_CONFIG) < 0)
+  if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, applied_spec_fragment(spec).c_str(),
+                           kSpecKey, kSpecNs, VIR_DOMAIN_AFFECT_CONFIG) < 0)
     return libvirt_error("domain " + name + ": ");
   return {};
 }
@@ -83,6 +75,7 @@ Result<HostContext> host_context(AgentContext& ctx, const DomainSpec& spec) {
 
 Status ensure_disks(AgentContext& ctx, const DomainSpec& spec) {
   for (const auto& disk : spec.disks) {
+    if (!disk.path.empty()) continue;  // an adopted domain's own file: never made or replaced
     std::string file = disk_file_name(spec, disk);
     VolumeRequest req{file.substr(0, file.size() - 6), disk.size_gib, disk.image};
     req.backing_format = disk.image_format;

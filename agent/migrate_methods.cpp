@@ -40,6 +40,9 @@ Result<json> migrate_prepare(AgentContext& ctx, const json& params) {
   if (!parsed.ok()) return parsed.status();
   const DomainSpec& spec = *parsed;
   const std::string name = domain_name(spec);
+  if (spec.adopted)  // its disks are files xcloud does not keep: they do not move
+    return error(Code::kFailedPrecondition,
+                 "domain " + name + ": an adopted domain keeps its disks on its host; not moved");
   if (virDomainPtr raw = virDomainLookupByName(ctx.conn, name.c_str())) {
     Domain here(raw);
     if (state_of(here.get()) == VIR_DOMAIN_RUNNING)

@@ -46,6 +46,7 @@ void add_all_methods(MethodTable& table, TextMethodTable* text) {
   add_host_methods(table);
   add_domain_methods(table, text);
   add_domain_ensure(table);
+  add_domain_adopt(table);
   add_domain_power(table);
   add_volume_methods(table);
   add_network_methods(table);

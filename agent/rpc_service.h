@@ -58,6 +58,8 @@ using TextMethodTable = std::map<std::string, TextMethod>;
 void add_host_methods(MethodTable& table);
 void add_domain_methods(MethodTable& table, TextMethodTable* text = nullptr);
 void add_domain_ensure(MethodTable& table);
+// domain.inspect and domain.adopt (agent/domain_adopt.cpp).
+void add_domain_adopt(MethodTable& table);
 void add_domain_power(MethodTable& table);
 void add_volume_methods(MethodTable& table);
 void add_network_methods(MethodTable& table);

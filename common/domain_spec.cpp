@@ -127,9 +127,9 @@ Status read_strings(const json& obj, const std::string& path, const char* key, s
 
 Status parse_disk(const json& j, const std::string& path, DomainDisk& disk) {
   if (!j.is_object()) return invalid(path, "expected an object");
-  XC_TRY(check_fields(
-      j, path,
-      {"name", "size_gib", "tier", "iops", "image", "image_format", "image_sha256", "bus"}));
+  XC_TRY(check_fields(j, path,
+                      {"name", "size_gib", "tier", "iops", "image", "image_format", "image_sha256",
+                       "bus", "path"}));
   XC_TRY(read_string(j, path, "name", true, disk.name));
   XC_TRY(read_int(j, path, "size_gib", 1, kMaxDiskGib, disk.size_gib));
   std::string tier;
@@ -143,6 +143,7 @@ Status parse_disk(const json& j, const std::string& path, DomainDisk& disk) {
   XC_TRY(read_string(j, path, "image", false, disk.image));
   XC_TRY(read_string(j, path, "image_format", false, disk.image_format));
   XC_TRY(read_string(j, path, "image_sha256", false, disk.image_sha256));
+  XC_TRY(read_string(j, path, "path", false, disk.path));
   return read_string(j, path, "bus", false, disk.bus);
 }
 
@@ -188,9 +189,10 @@ Status parse_accelerator(const json& j, const std::string& path, DomainAccelerat
 Status parse_spec(const json& params, DomainSpec& spec) {
   const std::string p = "params";
   if (!params.is_object()) return invalid(p, "expected an object");
-  XC_TRY(check_fields(params, p,
-                      {"tenant", "name", "kind", "spec_hash", "generation", "arch", "cpus",
-                       "memory_mib", "disks", "nics", "accelerators", "power", "guest"}));
+  XC_TRY(
+      check_fields(params, p,
+                   {"tenant", "name", "kind", "spec_hash", "generation", "arch", "cpus",
+                    "memory_mib", "disks", "nics", "accelerators", "power", "guest", "adopted"}));
   XC_TRY(read_string(params, p, "tenant", true, spec.tenant));
   XC_TRY(read_string(params, p, "name", true, spec.name));
   XC_TRY(read_string(params, p, "kind", false, spec.kind));
@@ -225,6 +227,10 @@ Status parse_spec(const json& params, DomainSpec& spec) {
   auto guest = params.find("guest");
   if (guest != params.end() && !guest->is_null())
     XC_TRY(parse_guest(*guest, p + ".guest", spec.guest.emplace()));
+  auto adopted = params.find("adopted");
+  if (adopted != params.end() && !adopted->is_boolean())
+    return invalid(p + ".adopted", "expected true or false");
+  spec.adopted = adopted != params.end() && adopted->get<bool>();
   return {};
 }
 
@@ -254,6 +260,14 @@ Status validate_disks(const DomainSpec& spec) {
       return invalid(path + ".image_sha256", "expected 64 lowercase hexadecimal digits");
     if (d.bus != "virtio" && d.bus != "scsi")
       return invalid(path + ".bus", "expected virtio or scsi");
+    if (!d.path.empty() && !spec.adopted)
+      return invalid(path + ".path", "only an adopted domain's disks keep their own path");
+    if (spec.adopted && !is_safe_absolute_path(d.path))
+      return invalid(path + ".path",
+                     "expected the adopted disk's absolute path without control characters or "
+                     "empty, '.' or '..' components");
+    if (spec.adopted && !d.image.empty())
+      return invalid(path + ".image", "an adopted domain's disk has no base image");
   }
   return {};
 }
@@ -382,6 +396,8 @@ Status validate_domain_spec(const DomainSpec& spec) {
   XC_TRY(validate_disks(spec));
   XC_TRY(validate_nics(spec));
   if (spec.guest) XC_TRY(validate_guest(*spec.guest));
+  if (spec.adopted && spec.guest)
+    return invalid("params.guest", "an adopted domain has no NoCloud seed");
   return validate_accelerators(spec);
 }
 

@@ -24,6 +24,9 @@ struct DomainDisk {
   std::string bus = "virtio";  // virtio or scsi
   std::string image_format = "qcow2";  // of the image file: qcow2 or raw
   std::string image_sha256 = "";       // the digest the image must have, or empty
+  // An adopted domain's own disk file (absolute path), left where it is;
+  // empty for xcloud's volume in the agent's storage directory.
+  std::string path = "";
   bool operator==(const DomainDisk&) const = default;
 };
 
@@ -78,6 +81,9 @@ struct DomainSpec {
   Power power = Power::kRunning;
   // Absent: no seed CD-ROM (specs from controllers before guest configuration).
   std::optional<DomainGuest> guest;
+  // A domain xcloud adopted (xcloudctl adopt): its libvirt name is the VM's
+  // name and its disks keep their paths; it has no seed.
+  bool adopted = false;
   bool operator==(const DomainSpec&) const = default;
 };
 
@@ -92,12 +98,13 @@ Status validate_domain_spec(const DomainSpec& spec);
 
 // "xc-<tenant with '/' as '.'>.<name>", e.g. "xc-education.schools.web-1".
 // '.' occurs in neither labels nor names, so distinct specs never share a name.
+// An adopted domain keeps its own name (the VM's name).
 std::string domain_name(const DomainSpec& spec);
 // The disk's file (and storage volume) name: "<domain name>.<disk name>.qcow2".
 std::string disk_file_name(const DomainSpec& spec, const DomainDisk& disk);
 // The NoCloud seed's file (and volume) name: "<domain name>.cidata.iso".
 std::string seed_file_name(const DomainSpec& spec);
-// "<storage_dir>/<disk_file_name>".
+// "<storage_dir>/<disk_file_name>", or an adopted disk's own path.
 std::string disk_path(const std::string& storage_dir, const DomainSpec& spec,
                       const DomainDisk& disk);
 

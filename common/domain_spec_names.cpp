@@ -15,6 +15,7 @@ json to_json(const DomainSpec& spec) {
     // Only when set, so the JSON of qcow2 images without a digest is unchanged.
     if (d.image_format != "qcow2") disk["image_format"] = d.image_format;
     if (!d.image_sha256.empty()) disk["image_sha256"] = d.image_sha256;
+    if (!d.path.empty()) disk["path"] = d.path;
     disks.push_back(std::move(disk));
   }
   for (const DomainNic& n : spec.nics) {
@@ -49,10 +50,12 @@ json to_json(const DomainSpec& spec) {
     if (!spec.guest->password_hash.empty()) guest["password_hash"] = spec.guest->password_hash;
     out["guest"] = std::move(guest);
   }
+  if (spec.adopted) out["adopted"] = true;  // only when set: other specs' hashes stay
   return out;
 }
 
 std::string domain_name(const DomainSpec& spec) {
+  if (spec.adopted) return spec.name;
   std::string tenant = spec.tenant;
   std::replace(tenant.begin(), tenant.end(), '/', '.');
   return "xc-" + tenant + "." + spec.name;
@@ -68,6 +71,7 @@ std::string seed_file_name(const DomainSpec& spec) {
 
 std::string disk_path(const std::string& storage_dir, const DomainSpec& spec,
                       const DomainDisk& disk) {
+  if (!disk.path.empty()) return disk.path;
   return storage_dir + "/" + disk_file_name(spec, disk);
 }
 

@@ -186,7 +186,8 @@ struct DiskSpec {
   std::string name;
   int64_t size_gib = 0;
   DiskTier tier = DiskTier::kNormal;
-  int64_t iops = 0;  // defaults to the tier's upper bound
+  int64_t iops = 0;       // defaults to the tier's upper bound
+  std::string path = "";  // an adopted VM's own disk file (adoptedFrom only)
 };
 
 struct NicSpec {
@@ -218,6 +219,13 @@ struct GuestSpec {
   std::string password_hash;
 };
 
+// The libvirt domain a VM was adopted from (xcloudctl adopt): its host and
+// UUID; the domain's name is the VM's name.
+struct AdoptedFrom {
+  std::string host;
+  std::string uuid;
+};
+
 struct VirtualMachineSpec {
   std::optional<Arch> arch;
   int64_t cpus = 0;
@@ -229,6 +237,7 @@ struct VirtualMachineSpec {
   PlacementSpec placement;
   Power power = Power::kRunning;
   GuestSpec guest;
+  std::optional<AdoptedFrom> adopted_from = std::nullopt;
 };
 
 struct VolumeSpec {

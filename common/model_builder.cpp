@@ -184,7 +184,7 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
         for (const auto& d : s["disks"]) {
           DiskTier tier = tier_of(d);
           v.disks.push_back({str(d, "name"), int_or(d, "sizeGiB", 0), tier,
-                             int_or(d, "iops", tier_iops(tier).max)});
+                             int_or(d, "iops", tier_iops(tier).max), str(d, "path")});
         }
       }
       if (s.contains("nics")) {
@@ -201,6 +201,10 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       const json& guest = child(s, "guest");
       v.guest = {str(guest, "hostname"), strings(guest, "sshAuthorizedKeys"),
                  str(guest, "passwordHash")};
+      if (s.contains("adoptedFrom")) {
+        const json& a = child(s, "adoptedFrom");
+        v.adopted_from = AdoptedFrom{str(a, "host"), str(a, "uuid")};
+      }
       return v;
     }
     case Kind::kVolume: {

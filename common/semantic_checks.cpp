@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "common/alarm_checks.h"
+#include "common/domain_spec.h"
 #include "common/image_source.h"
 #include "common/ip_address.h"
 #include "common/printable.h"
@@ -463,7 +464,12 @@ class Checker {
   void check_vm(const Object& o, const YamlDocument& doc) {
     const auto& spec = o.as<VirtualMachineSpec>();
     const std::string& tenant = o.meta.tenant;
-    check_image(o, doc, spec);
+    if (spec.adopted_from)
+      check_adopted(doc, spec);
+    else if (spec.image.empty())
+      error(doc, "/spec", "missing required field 'spec.image' in VirtualMachine");
+    else
+      check_image(o, doc, spec);
     std::set<std::string> disk_names;
     for (size_t i = 0; i < spec.disks.size(); ++i) {
       std::string p = "/spec/disks/" + std::to_string(i);
@@ -471,12 +477,39 @@ class Checker {
         error(doc, p + "/name", "disk name '" + spec.disks[i].name + "' is used twice in this VM");
       check_iops(doc, p, spec.disks[i].tier, spec.disks[i].iops,
                  doc.value_pos.count(p + "/iops") > 0);
+      if (!spec.adopted_from && !spec.disks[i].path.empty())
+        error(doc, p + "/path", "only an adopted VM (adoptedFrom) keeps a disk's own path");
     }
     std::string zone;
     check_placement(o, doc, spec.placement, zone);
     require_in_tenant(doc, "/spec/placement/group", Kind::kPlacementGroup, tenant,
                       spec.placement.group, "placement group");
     for (size_t i = 0; i < spec.nics.size(); ++i) check_nic(o, doc, spec.nics[i], i, zone);
+  }
+
+  // A VM taken over from an existing domain (xcloudctl adopt): it keeps its
+  // disks' files and boots no image; a seed or accelerators it never had
+  // would change the domain.
+  void check_adopted(const YamlDocument& doc, const VirtualMachineSpec& spec) {
+    require(doc, "/spec/adoptedFrom/host", Kind::kHost, spec.adopted_from->host, "host");
+    if (!spec.image.empty())
+      error(doc, "/spec/image", "an adopted VM (adoptedFrom) keeps its own disks; it has no image");
+    if (!spec.guest.hostname.empty() || !spec.guest.ssh_authorized_keys.empty() ||
+        !spec.guest.password_hash.empty())
+      error(doc, "/spec/guest", "an adopted VM (adoptedFrom) has no NoCloud seed (guest)");
+    if (!spec.accelerators.empty())
+      error(doc, "/spec/accelerators", "an adopted VM (adoptedFrom) cannot be given accelerators");
+    for (size_t i = 0; i < spec.disks.size(); ++i) {
+      std::string p = "/spec/disks/" + std::to_string(i);
+      if (spec.disks[i].path.empty())
+        error(doc, p,
+              "missing required field 'spec.disks[" + std::to_string(i) +
+                  "].path' (an adopted VM's disks keep their files)");
+      else if (!is_safe_absolute_path(spec.disks[i].path))
+        error(doc, p + "/path",
+              "expected an absolute path without control characters or empty, '.' or '..' "
+              "components");
+    }
   }
 
   void check_image(const Object& o, const YamlDocument& doc, const VirtualMachineSpec& spec) {

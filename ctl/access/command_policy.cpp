@@ -83,6 +83,7 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"host evacuate", Access::kOperate},
       {"diff", Access::kRead},
       {"apply", Access::kOperate},
+      {"adopt", Access::kOperate},  // reads hosts' domains, writes files on the control host
       {"get", Access::kRead},
       {"describe", Access::kRead},
       {"delete", Access::kOperate},

@@ -10,6 +10,7 @@
 #include "common/build_info.h"
 #include "common/printable.h"
 #include "ctl/cli/audit_commands.h"
+#include "ctl/cli/cmd_adopt.h"
 #include "ctl/cli/cmd_capacity.h"
 #include "ctl/cli/cmd_play.h"
 #include "ctl/cli/cmd_sla.h"
@@ -48,6 +49,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_init_command(app, ctx);
   add_pki_commands(app, ctx);
   add_reconcile_commands(app, ctx);
+  add_adopt_command(app, ctx);
   add_get_command(app, ctx);
   add_describe_command(app, ctx);
   add_delete_command(app, ctx);

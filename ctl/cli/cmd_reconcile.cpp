@@ -43,6 +43,8 @@ void add_common(CLI::App* cmd, Options& o) {
       ->capture_default_str();
   cmd->add_flag("--allow-recreate", o.reconcile.plan.allow_recreate,
                 "Recreate a VM that must change host instead of migrating it: DESTROYS its disks");
+  cmd->add_flag("--adopt", o.reconcile.plan.adopt,
+                "Take over the unmanaged domains VMs name in spec.adoptedFrom (xcloudctl adopt)");
   add_price_caps_option(*cmd, o.caps_file);
 }
 
@@ -109,6 +111,11 @@ int prepare(CliContext& ctx, const Options& o, Reconcile& r, const CLI::App* cha
   if (std::getenv("XCLOUD_TIMING"))
     for (const auto& [phase, seconds] : timings)
       ctx.err << "timing: " << phase << " " << seconds << " s\n";
+  if (!planned.ok() && !r.adoption_refusals.empty()) {
+    for (const auto& d : r.adoption_refusals) ctx.err << format_diagnostic(d) << "\n";
+    ctx.err << r.adoption_refusals.size() << " error(s); nothing was changed\n";
+    return kExitUsage;
+  }
   if (!planned.ok()) {
     print_error(ctx, planned.message() + "; nothing was changed");
     return planned.code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
@@ -163,6 +170,8 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
       "Changes that need a guest restart are left pending unless --allow-restart is given.\n"
       "A disk smaller than the state records (a shrink) is refused (exit 2) before any host\n"
       "is changed.\n"
+      "A VM written by 'xcloudctl adopt' (spec.adoptedFrom) is refused (exit 2) unless --adopt\n"
+      "is given; with it, the plan's '+ adopt' step takes the running domain over, no restart.\n"
       "Exit status: 0 done, 1 some step failed, was refused, or a VM could not be placed, 2 "
       "invalid input.");
   add_common(apply, *apply_opts);

@@ -63,6 +63,8 @@ void print_plan(const Plan& plan, std::ostream& out) {
   out << "Plan: " << counts[StepAction::kCreate] << " to create, " << counts[StepAction::kUpdate]
       << " to update, " << counts[StepAction::kStart] << " to start, " << counts[StepAction::kMove]
       << " to move, " << counts[StepAction::kDelete] + counts[StepAction::kForget] << " to delete, "
+      << (counts[StepAction::kAdopt] ? std::to_string(counts[StepAction::kAdopt]) + " to adopt, "
+                                     : "")
       << counts[StepAction::kCreateNetwork] << " network changes, "
       << counts[StepAction::kEnsureSecurityGroup] + counts[StepAction::kDeleteSecurityGroup]
       << " security group changes, " << counts[StepAction::kRecord] << " to record, "

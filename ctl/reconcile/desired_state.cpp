@@ -131,11 +131,15 @@ Result<DesiredState> build_desired_state(const ManifestSet& set,
     s.cpus = vm.cpus;
     s.memory_mib = vm.memory_gib * 1024;
     s.power = vm.power;
+    // An adopted domain keeps its name and disk files, and gets no seed.
+    s.adopted = vm.adopted_from.has_value();
+    d.adopted_from = vm.adopted_from;
     std::string hash_input = set.documents[i].tree.dump();  // the password hash changes it too
     for (size_t k = 0; k < vm.disks.size(); ++k) {
       const auto& disk = vm.disks[k];
       DomainDisk d{disk.name, disk.size_gib, disk.tier, disk.iops, ""};
-      if (k == 0 && image) {
+      d.path = disk.path;
+      if (k == 0 && image && !s.adopted) {
         const auto& is = image->as<ImageSpec>();
         d.image = is.source;
         d.image_format = is.format;
@@ -183,7 +187,7 @@ Result<DesiredState> build_desired_state(const ManifestSet& set,
     if (filtered) hash_input += "\nsecurity groups on NICs";
     // And once more, so every NIC gets its anti-spoofing filter.
     if (!s.nics.empty()) hash_input += "\nanti-spoofing on NICs";
-    hash_input += add_guest_config(s, vm, network_specs);
+    if (!s.adopted) hash_input += add_guest_config(s, vm, network_specs);
     d.hash = sha256_hex(hash_input);
     s.spec_hash = d.hash;
     VmDemand& dm = d.demand;

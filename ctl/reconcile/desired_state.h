@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct DesiredVm {
   std::string hash;  // of the VM's manifest and its attached volumes
   VmDemand demand;   // current_host is filled in by the planner
   nlohmann::json manifest;
+  // The unmanaged domain this VM takes over (spec.adopted is set then).
+  std::optional<AdoptedFrom> adopted_from = std::nullopt;
 };
 
 struct DesiredNetwork {

@@ -14,6 +14,7 @@ constexpr ActionInfo kActions[] = {
     {"update", 2, "domain.ensure", '~'},
     {"start", 2, "domain.ensure", '~'},
     {"record", 2, nullptr, '~'},
+    {"adopt", 2, "domain.adopt", '+'},
     {"delete-securitygroup", 3, "securitygroup.delete", '-'},
 };
 static_assert(std::size(kActions) == static_cast<size_t>(StepAction::kDeleteSecurityGroup) + 1);

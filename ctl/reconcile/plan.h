@@ -23,6 +23,7 @@ enum class StepAction {
   kUpdate,               // domain.ensure of a changed or drifted VM
   kStart,                // domain.ensure of a VM that should run but is stopped
   kRecord,               // store only: the host already matches, the store does not
+  kAdopt,                // domain.adopt: an unmanaged domain becomes the VM (apply --adopt)
   kDeleteSecurityGroup,  // securitygroup.delete of a pruned group (after the VMs)
 };
 

@@ -151,6 +151,26 @@ bool can_migrate_live(const ObservedHost& from, const ObservedHost& to) {
          type(from) != "Test";
 }
 
+// Turns `step` into the adoption of the VM's unmanaged domain on `host`, or
+// says why it cannot be (the domain is elsewhere, gone, or --adopt not given).
+std::string adopt_step(const DesiredVm& vm, const std::string& host, const ObservedHost& observed,
+                       const PlanOptions& options, PlanStep& step) {
+  const AdoptedFrom& from = *vm.adopted_from;
+  if (host != from.host) return "its domain is on " + from.host + ", but it was placed on " + host;
+  const json* found = nullptr;
+  for (const json& d : observed.unmanaged)
+    if (d.is_object() && d.value("domain", "") == vm.spec.name && d.value("uuid", "") == from.uuid)
+      found = &d;
+  if (!found)
+    return "no unmanaged domain " + vm.spec.name + " with UUID " + from.uuid + " on " + host;
+  if (!options.adopt) return "its domain on " + host + " is not managed by xcloud (apply --adopt)";
+  step.action = StepAction::kAdopt;
+  step.params = {{"spec", step.params}, {"uuid", from.uuid}};
+  step.running_cpus = found->value("cpus", int64_t{0});
+  step.running_memory_mib = found->value("memoryMiB", int64_t{0});
+  return "";
+}
+
 }  // namespace
 
 std::vector<std::string> manifest_changes(const json& before, const json& after) {
@@ -222,6 +242,7 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
                             " is unreachable; not checked");
       continue;
     }
+    if (d.current_host.empty() && vm.adopted_from) d.current_host = vm.adopted_from->host;
     if (!d.current_host.empty()) current_host_of[key] = d.current_host;
     demands.push_back(d);
   }
@@ -322,6 +343,16 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
     if (here) {
       step.running_cpus = here->cpus;
       step.running_memory_mib = here->memory_mib;
+    }
+    if (!here && vm.adopted_from) {  // never created: the domain exists, unmanaged
+      std::string why = adopt_step(vm, host, *seen[host], options, step);
+      if (!why.empty()) {
+        plan.errors.push_back("VirtualMachine " + key + ": " + why + "; not adopted");
+        continue;
+      }
+      groups_for_steps.insert(groups.begin(), groups.end());
+      plan.steps.push_back(step);
+      continue;
     }
     if (!here) {
       step.action = StepAction::kCreate;

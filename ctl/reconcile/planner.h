@@ -37,6 +37,9 @@ struct PlanOptions {
   // set that is no longer declared is deleted from every reachable host on prune.
   std::map<std::string, StoredGroup> stored_groups;
   bool allow_restart = false;  // restart guests whose definition waits for a reboot
+  // Take over the unmanaged domains VMs name in adoptedFrom (apply --adopt);
+  // without it such a VM is refused (adoption_refusals).
+  bool adopt = false;
   bool allow_recreate =
       false;  // a VM that must change host is deleted and created blank, not moved
   std::string manifest_set = "default";

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "ctl/billing/metering.h"
+#include "ctl/reconcile/adoption_checks.h"
 #include "ctl/reconcile/quota.h"
 #include "ctl/reconcile/refused_changes.h"
 #include "ctl/store/host_maintenance.h"
@@ -170,6 +171,10 @@ Status plan_reconcile(Reconcile& r, const ReconcileOptions& options) {
     for (const auto& why : refused) message += (message.empty() ? "" : "; ") + why;
     return error(Code::kInvalidArgument, message);
   }
+  r.adoption_refusals = adoption_refusals(r.manifests, r.desired, r.observed, options.plan.adopt);
+  if (!r.adoption_refusals.empty())
+    return error(Code::kInvalidArgument,
+                 std::to_string(r.adoption_refusals.size()) + " VM(s) cannot be adopted");
   PlanOptions plan_options = options.plan;
   auto groups = stored_security_groups(*r.store);
   if (!groups.ok()) return groups.status();

@@ -35,7 +35,8 @@ struct Reconcile {
   std::map<std::string, StoredVm> stored;
   AddressPlan addresses;  // allocated before the desired state is built; apply stores it
   Plan plan;
-  std::vector<std::string> quota_violations;            // non-empty: the plan is refused whole
+  std::vector<std::string> quota_violations;  // non-empty: the plan is refused whole
+  std::vector<Diagnostic> adoption_refusals;  // non-empty: refused whole (kInvalidArgument)
   std::vector<std::pair<std::string, double>> timings;  // phase, seconds
 };
 
@@ -51,7 +52,9 @@ struct ReconcileOptions {
 // disk shrink: refused_changes), cannot be expressed on a host or declare an
 // address another NIC holds; kFailedPrecondition when a subnet is full; any
 // other error is a store that failed: a failed read is never planned as
-// "nothing stored".
+// "nothing stored". A VM naming an unmanaged domain (adoptedFrom) without
+// --adopt, or a domain that is not there, fills adoption_refusals and fails
+// with kInvalidArgument.
 Status plan_reconcile(Reconcile& r, const ReconcileOptions& options);
 
 // The stored Volumes by the VM they are attached to.

@@ -19,6 +19,8 @@ free_port() {
 
 # start_agent NAME ARCH CPUS MEMORY_GIB PORT [gpu] [legacy]
 # gpu adds an NVIDIA T4; legacy adds a running domain xcloud does not own.
+# $TMP/agents/NAME/extra.xml, when a test writes it first, is added to the
+# host's definition (storage pools, domains defined outside xcloud).
 # ARCH "native" simulates none: the agent reports the machine it runs on.
 # The agent run is $XCLOUD_AGENT, or the command in the array AGENT_COMMAND
 # when set (e.g. the arm64 agent under qemu-aarch64-static).
@@ -48,6 +50,7 @@ start_agent() {
       echo "<domain type='test'><name>legacy-erp</name><memory unit='MiB'>2048</memory><vcpu>2</vcpu>"
       echo "<os><type arch='x86_64'>hvm</type></os></domain>"
     fi
+    if [ -f "$dir/extra.xml" ]; then cat "$dir/extra.xml"; fi
     echo "</node>"
   } >"$dir/host.xml"
   cat >"$dir/agent.yaml" <<YAML

@@ -346,6 +346,16 @@ TEST_CASE("every request and response of a realistic session matches the agent s
                    {{"sha256", digest}, {"offset", 0}, {"data", "!!!!"}})["error"]["code"] ==
         "invalid_argument");
   CHECK(agent.call("image.commit", {{"sha256", digest}, {"size", 4}})["error"]["code"] == "io");
+  // Adoption: the domain xcloud does not own is read, then taken over.
+  json legacy = agent.call("domain.inspect", {{"name", "legacy-erp"}})["result"];
+  CHECK(legacy["managed"] == false);
+  CHECK(legacy["memoryKiB"] == 1024 * 1024);
+  json adopted = {{"tenant", "education"}, {"name", "legacy-erp"},   {"spec_hash", "ab12"},
+                  {"generation", 1},       {"arch", "x86_64"},       {"cpus", 2},
+                  {"memory_mib", 1024},    {"disks", json::array()}, {"adopted", true}};
+  CHECK(agent.call("domain.adopt", {{"spec", adopted}, {"uuid", legacy["uuid"]}})["result"]["id"] ==
+        legacy["id"]);
+  CHECK(agent.call("domain.inspect", {{"name", "legacy-erp"}})["result"]["managed"] == true);
   CHECK(lines(agent.problems) == "");
   // Every method answered with a result, except domain.console: a simulated
   // domain never has a VNC port (its result is checked in the next test).

@@ -226,3 +226,28 @@ TEST_CASE("a YAML syntax error in one file does not hide errors in others") {
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].rfind("case.yaml:4:1: error: invalid YAML: ", 0) == 0);
 }
+
+TEST_CASE("an adopted VM keeps its disks' paths and has no image; other VMs need an image") {
+  const std::string adopted =
+      "  adoptedFrom: {host: x86-01, uuid: 6695eb01-f6a4-8304-79aa-97f2502e193f}\n"
+      "  cpus: 2\n  memoryGiB: 4\n";
+  CHECK(vm_errors(adopted +
+                  "  disks: [{name: vda, sizeGiB: 20, tier: normal, path: /srv/a.qcow2}]\n") ==
+        Lines{});
+  CHECK(vm_errors(adopted + "  image: uos-20\n  disks: [{name: vda, sizeGiB: 20, tier: normal}]\n"
+                            "  guest: {hostname: erp}\n") ==
+        Lines{"case.yaml:8:10: error: an adopted VM (adoptedFrom) keeps its own disks; it has no "
+              "image",
+              "case.yaml:9:11: error: missing required field 'spec.disks[0].path' (an adopted "
+              "VM's disks keep their files)",
+              "case.yaml:10:10: error: an adopted VM (adoptedFrom) has no NoCloud seed (guest)"});
+  CHECK(vm_errors("  adoptedFrom: {host: x86-09, uuid: 6695eb01-f6a4-8304-79aa-97f2502e193f}\n"
+                  "  cpus: 2\n  memoryGiB: 4\n  disks: [{name: vda, sizeGiB: 20, tier: normal, "
+                  "path: /srv/../etc/a}]\n") ==
+        Lines{"case.yaml:5:23: error: unknown host 'x86-09' (did you mean 'x86-01'?)",
+              "case.yaml:8:56: error: expected an absolute path without control characters or "
+              "empty, '.' or '..' components"});
+  CHECK(vm_errors("  cpus: 2\n  memoryGiB: 4\n  image: uos-20\n  disks: [{name: root, sizeGiB: 10, "
+                  "tier: normal, path: /srv/a.qcow2}]\n") ==
+        Lines{"case.yaml:8:57: error: only an adopted VM (adoptedFrom) keeps a disk's own path"});
+}

@@ -21,6 +21,11 @@ expect_status() {
   [ "$got" -eq "$want" ] || fail "$* exited $got, expected $want; stdout: $(cat "$TMP/out"); stderr: $(cat "$TMP/err")"
 }
 
+# json_check PYTHON-EXPRESSION-OVER-d: asserts it on the JSON in $TMP/out.
+json_check() {
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert ($1), d" "$TMP/out" || fail "json check failed: $1"
+}
+
 expect_contains() {
   grep -qF -- "$2" "$1" || fail "$1 does not contain '$2'; it has: $(cat "$1")"
 }

@@ -6,6 +6,7 @@
 #include "common/price_caps.h"
 #include "ctl/reconcile/executor.h"
 #include "ctl/reconcile/planner.h"
+#include "tests/support/observed_hosts.h"
 
 using namespace xc;
 using nlohmann::json;
@@ -23,17 +24,7 @@ struct ExampleCloud {
     auto built = build_desired_state(set);
     REQUIRE(built.ok());
     desired = std::move(*built);
-    for (const Object* h : desired.hosts) {
-      ObservedHost o;
-      o.name = h->meta.name;
-      o.reachable = true;
-      o.facts = {{"arch", h->meta.name.rfind("kp-", 0) == 0 ? "aarch64" : "x86_64"},
-                 {"cpu", {{"count", 256}}},
-                 {"memoryKiB", int64_t{1} << 31},
-                 {"accelerators", json::array()}};
-      o.parsed = host_facts_from_json(o.facts);
-      hosts.push_back(o);
-    }
+    hosts = test::roomy_hosts(desired);
   }
 };
 
