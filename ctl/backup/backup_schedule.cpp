@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/model.h"
 #include "common/time.h"
 
 namespace xc {
