@@ -89,7 +89,7 @@ expect_contains "$TMP/err" "schedule"
 
 expect_status 0 ctl apply -f "$M"
 expect_status 0 ctl get backuppolicies -o json
-json_check 'sorted(p["name"] for p in d) == ["nightly", "records"]'
+json_check 'sorted(p["metadata"]["name"] for p in d) == ["nightly", "records"]'
 expect_status 0 ctl describe backuptarget edu-vault
 expect_contains "$TMP/out" "erlonglu"
 
