@@ -4,10 +4,10 @@ namespace xc {
 
 const std::vector<Kind>& all_kinds() {
   static const std::vector<Kind> kinds = {
-      Kind::kZone,           Kind::kPool,           Kind::kHost,    Kind::kTenant,
-      Kind::kPriceList,      Kind::kImage,          Kind::kNetwork, Kind::kSecurityGroup,
-      Kind::kPlacementGroup, Kind::kVirtualMachine, Kind::kVolume,  Kind::kAlarmRule,
-      Kind::kAlarmRoute};
+      Kind::kZone,           Kind::kPool,           Kind::kHost,        Kind::kTenant,
+      Kind::kPriceList,      Kind::kImage,          Kind::kNetwork,     Kind::kSecurityGroup,
+      Kind::kPlacementGroup, Kind::kVirtualMachine, Kind::kVolume,      Kind::kAlarmRule,
+      Kind::kAlarmRoute,     Kind::kBackupTarget,   Kind::kBackupPolicy};
   return kinds;
 }
 
@@ -39,6 +39,10 @@ const char* kind_name(Kind kind) {
       return "AlarmRule";
     case Kind::kAlarmRoute:
       return "AlarmRoute";
+    case Kind::kBackupTarget:
+      return "BackupTarget";
+    case Kind::kBackupPolicy:
+      return "BackupPolicy";
   }
   return "?";
 }
@@ -56,6 +60,7 @@ bool kind_is_tenant_scoped(Kind kind) {
     case Kind::kPlacementGroup:
     case Kind::kVirtualMachine:
     case Kind::kVolume:
+    case Kind::kBackupPolicy:
       return true;
     default:
       return false;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/alarm_spec.h"
+#include "common/backup_spec.h"
 #include "common/image_source.h"
 #include "common/money.h"
 
@@ -32,6 +33,8 @@ enum class Kind {
   kVolume,
   kAlarmRule,
   kAlarmRoute,
+  kBackupTarget,
+  kBackupPolicy,
 };
 
 const std::vector<Kind>& all_kinds();
@@ -248,9 +251,10 @@ struct VolumeSpec {
   PlacementSpec placement;
 };
 
-using Spec = std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec,
-                          NetworkSpec, SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec,
-                          VolumeSpec, AlarmRuleSpec, AlarmRouteSpec>;
+using Spec =
+    std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec, NetworkSpec,
+                 SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec, VolumeSpec,
+                 AlarmRuleSpec, AlarmRouteSpec, BackupTargetSpec, BackupPolicySpec>;
 
 // Where an object was declared, for messages.
 struct Origin {

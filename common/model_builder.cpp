@@ -220,6 +220,10 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       return alarm_rule_from_json(s);
     case Kind::kAlarmRoute:
       return alarm_route_from_json(s);
+    case Kind::kBackupTarget:
+      return backup_target_from_json(s);
+    case Kind::kBackupPolicy:
+      return backup_policy_from_json(s);
   }
   return ZoneSpec{};
 }

@@ -8,8 +8,10 @@
 #include "common/domain_spec.h"
 #include "common/image_source.h"
 #include "common/ip_address.h"
+#include "common/label_selector.h"
 #include "common/printable.h"
 #include "common/spelling.h"
+#include "common/time.h"
 
 namespace xc {
 namespace {
@@ -149,6 +151,12 @@ class Checker {
       }
       case Kind::kAlarmRoute:
         check_alarm_route(o, doc, errors_);
+        break;
+      case Kind::kBackupTarget:
+        require(doc, "/spec/pool", Kind::kPool, o.as<BackupTargetSpec>().pool, "pool");
+        break;
+      case Kind::kBackupPolicy:
+        check_backup_policy(o, doc);
         break;
       default:
         break;
@@ -438,6 +446,37 @@ class Checker {
       path = slash == std::string::npos ? "" : path.substr(0, slash);
     }
     return true;
+  }
+
+  // R7.4: a tenant's backups stay in the rooms (pools) it may use.
+  void check_backup_policy(const Object& o, const YamlDocument& doc) {
+    const auto& spec = o.as<BackupPolicySpec>();
+    auto offset = civil::parse_time_zone(spec.time_zone);
+    if (!offset.ok()) error(doc, "/spec/timeZone", offset.status().message());
+    std::string why;
+    if (!parse_backup_schedule(spec.schedule, offset.ok() ? *offset : 0, why))
+      error(doc, "/spec/schedule", "schedule '" + spec.schedule + "': " + why);
+    if (auto sel = LabelSelector::parse(spec.selector); !sel.ok())
+      error(doc, "/spec/selector", "selector: " + sel.status().message());
+    if (spec.vms.empty() && spec.selector.empty())
+      error(doc, "/spec", "a BackupPolicy selects VMs: give vms, selector or both");
+    const Object* target =
+        require(doc, "/spec/target", Kind::kBackupTarget, spec.target, "backup target");
+    if (!target) return;
+    const std::string& pool = target->as<BackupTargetSpec>().pool;
+    const Object* p = find(Kind::kPool, "", pool);
+    std::string refused_by;
+    const std::string zone = p ? p->as<PoolSpec>().zone : "";
+    if (!tenant_allows(o.meta.tenant, pool, false, refused_by))
+      error(doc, "/spec/target",
+            "backup target '" + spec.target + "' is in pool '" + pool +
+                "', which is not allowed for tenant " + refused_by +
+                " (R7.4: backups stay in the tenant's own rooms)");
+    else if (!zone.empty() && !tenant_allows(o.meta.tenant, zone, true, refused_by))
+      error(doc, "/spec/target",
+            "backup target '" + spec.target + "' is in zone '" + zone +
+                "', which is not allowed for tenant " + refused_by +
+                " (R7.4: backups stay in the tenant's own rooms)");
   }
 
   void check_placement(const Object& o, const YamlDocument& doc, const PlacementSpec& p,

@@ -132,6 +132,7 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"backup verify", Access::kOperateTenant},
       {"backup restore", Access::kOperateTenant},
       {"backup prune", Access::kOperate},
+      {"backup schedule", Access::kOperate},  // every tenant's policies; --now runs them
       {"image", Access::kOperate},
       {"image import", Access::kOperate},  // reads a file on the control host
       {"image push", Access::kOperate},

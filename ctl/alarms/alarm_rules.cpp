@@ -51,6 +51,12 @@ const std::vector<AlarmRule>& builtin_alarm_rules() {
     add("ha-fence-failed", RuleSource::kEvent, "critical",
         "HA: the host's fence command failed, so its VMs are not restarted elsewhere")
         .event = "ha-fence-failed";
+    // The events the backup schedule stores (ctl/backup/backup_round.h):
+    // fires at a failed scheduled backup, cleared by the VM's next event
+    // (a backup that worked stores `backup-done`).
+    add("backup-failed", RuleSource::kEvent, "major",
+        "a scheduled backup of the VM failed; it is retried at a later round")
+        .event = "backup-failed";
     return r;
   }();
   return rules;

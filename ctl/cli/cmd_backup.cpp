@@ -10,10 +10,13 @@
 #include "common/time.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/backup/backup_repository.h"
+#include "ctl/backup/backup_round.h"
+#include "ctl/backup/backup_schedule.h"
 #include "ctl/backup/host_backup.h"
 #include "ctl/backup/key_store.h"
 #include "ctl/backup/retention.h"
 #include "ctl/cli/audit_commands.h"
+#include "ctl/cli/backup_commands.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/protect_commands.h"
@@ -59,6 +62,20 @@ Status check_target(const std::string& target) {
   return {};
 }
 
+// --target, else the target of the BackupPolicy that selects the VM.
+Result<std::string> target_dir(Store& store, const BackupOptions& o, const VmTarget& vm) {
+  std::string dir = o.target;
+  if (dir.empty()) {
+    auto in = load_backup_plan_inputs(store);
+    if (!in.ok()) return in.status();
+    auto from_policy = policy_target_dir(*in, vm.record.tenant, vm.record.name);
+    if (!from_policy.ok()) return from_policy.status();
+    dir = *from_policy;
+  }
+  if (Status s = check_target(dir); !s.ok()) return s;
+  return dir;
+}
+
 std::string mib(int64_t bytes) {
   return std::to_string(bytes >> 20) + "." + std::to_string(((bytes >> 10) % 1024) * 10 / 1024) +
          " MiB";
@@ -82,20 +99,21 @@ Result<std::string> pick(const std::vector<BackupManifest>& all, const std::stri
 }
 
 void run_backup(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
-  if (Status s = check_target(o.target); !s.ok()) return fail(ctx, s.message(), kExitUsage);
   auto state = resolve_state_path(ctx);
   if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
   auto store = open_state_for_change(ctx, cmd);
   if (!store) return;
   auto key = key_for(ctx, o, true);
   if (!key.ok()) return fail(ctx, key.status().message(), kExitFailure);
-  BackupRepository repo(o.target);
   AuditLog log(*store);
   if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
   json rows = json::array();
   for (const auto& name : o.vms) {
     auto vm = find_vm(*store, name, o.tenant);
     if (!vm.ok()) return fail(ctx, vm.status().message(), kExitUsage);
+    auto dir = target_dir(*store, o, *vm);
+    if (!dir.ok()) return fail(ctx, dir.status().message(), kExitUsage);
+    BackupRepository repo(*dir);
     if (vm->host.empty())
       return fail(ctx, "VM \"" + name + "\" is not placed on any host", kExitFailure);
     auto h = store->get_host(vm->host);
@@ -110,7 +128,7 @@ void run_backup(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
     AuditRecord record = audit_identity_for(cmd).record("VirtualMachine", vm->record.tenant,
                                                         vm->record.name, "backup");
     record.hash_before = record.hash_after = vm->record.spec_hash;
-    record.message = "host " + vm->host + ", target " + o.target + ", backup " + req.id;
+    record.message = "host " + vm->host + ", target " + *dir + ", backup " + req.id;
     Result<HostBackupResult> done = error(Code::kInternal, "not run");
     Status s = record_change(
         log, record,
@@ -151,22 +169,23 @@ void run_backup(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
 // The VM's record (tenant and name) and its backups.
 struct Listed {
   VmTarget vm;
+  std::string target;
   std::vector<BackupManifest> backups;
   BackupKey key;
 };
 
 std::optional<Listed> listed(CliContext& ctx, const BackupOptions& o) {
-  if (Status s = check_target(o.target); !s.ok())
-    return fail(ctx, s.message(), kExitUsage), std::nullopt;
   auto store = open_state_store(ctx);
   if (!store) return std::nullopt;
   auto vm = find_vm(*store, o.vms.front(), o.tenant);
   if (!vm.ok()) return fail(ctx, vm.status().message(), kExitUsage), std::nullopt;
+  auto dir = target_dir(*store, o, *vm);
+  if (!dir.ok()) return fail(ctx, dir.status().message(), kExitUsage), std::nullopt;
   auto key = key_for(ctx, o, false);
   if (!key.ok()) return fail(ctx, key.status().message(), kExitFailure), std::nullopt;
-  auto all = BackupRepository(o.target).list(vm->record.tenant, vm->record.name, *key);
+  auto all = BackupRepository(*dir).list(vm->record.tenant, vm->record.name, *key);
   if (!all.ok()) return fail(ctx, all.status().message(), kExitFailure), std::nullopt;
-  return Listed{*vm, std::move(*all), *key};
+  return Listed{*vm, *dir, std::move(*all), *key};
 }
 
 void run_list(CliContext& ctx, const BackupOptions& o) {
@@ -202,7 +221,7 @@ void run_list(CliContext& ctx, const BackupOptions& o) {
 void run_verify(CliContext& ctx, const BackupOptions& o) {
   auto l = listed(ctx, o);
   if (!l) return;
-  BackupRepository repo(o.target);
+  BackupRepository repo(l->target);
   std::vector<BackupManifest> which;
   if (o.at.empty()) {
     which = l->backups;
@@ -234,7 +253,7 @@ void run_restore(CliContext& ctx, const BackupOptions& o) {
   if (!id.ok()) return fail(ctx, id.status().message(), kExitUsage);
   auto chain = BackupRepository::chain_to(l->backups, *id);
   if (!chain.ok()) return fail(ctx, chain.status().message(), kExitFailure);
-  auto restored = BackupRepository(o.target).restore(*chain, l->key, o.to, o.digest);
+  auto restored = BackupRepository(l->target).restore(*chain, l->key, o.to, o.digest);
   if (!restored.ok())
     return fail(ctx, "backup restore: " + restored.status().message() + "; nothing was written",
                 kExitFailure);
@@ -254,23 +273,21 @@ void run_restore(CliContext& ctx, const BackupOptions& o) {
 }
 
 void run_prune(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
-  if (Status s = check_target(o.target); !s.ok()) return fail(ctx, s.message(), kExitUsage);
   auto store = open_state_for_change(ctx, cmd);
   if (!store) return;
   auto key = key_for(ctx, o, false);
   if (!key.ok()) return fail(ctx, key.status().message(), kExitFailure);
-  BackupRepository repo(o.target);
   AuditLog log(*store);
   if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
   for (const auto& name : o.vms) {
     auto vm = find_vm(*store, name, o.tenant);
     if (!vm.ok()) return fail(ctx, vm.status().message(), kExitUsage);
+    auto dir = target_dir(*store, o, *vm);
+    if (!dir.ok()) return fail(ctx, dir.status().message(), kExitUsage);
+    BackupRepository repo(*dir);
     auto all = repo.list(vm->record.tenant, vm->record.name, *key);
     if (!all.ok()) return fail(ctx, all.status().message(), kExitFailure);
-    std::vector<BackupPoint> points;
-    for (const auto& m : *all)
-      points.push_back({m.id, m.time_ms, m.kind == "incremental" ? m.parent : ""});
-    auto prune = backups_to_prune(points, o.keep);
+    auto prune = backups_pruned_by(*all, o.keep);
     const std::string key_text = object_key(vm->record.tenant, vm->record.name);
     if (prune.empty()) {
       ctx.out << printable(key_text) << ": nothing to prune (" << all->size() << " backups kept)\n";
@@ -288,7 +305,7 @@ void run_prune(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
       AuditRecord record = audit_identity_for(cmd).record("VirtualMachine", vm->record.tenant,
                                                           vm->record.name, "backup-prune");
       record.hash_before = record.hash_after = vm->record.spec_hash;
-      record.message = "target " + o.target + ", backup " + m.id;
+      record.message = "target " + *dir + ", backup " + m.id;
       Status s = record_change(
           log, record, [&] { return repo.remove(m); }, nullptr);
       if (!s.ok()) return fail(ctx, "backup prune: " + s.message(), kExitFailure);
@@ -299,7 +316,8 @@ void run_prune(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
 }
 
 void common_options(CLI::App* cmd, BackupOptions& o) {
-  cmd->add_option("--target", o.target, "The backup target directory")->required();
+  cmd->add_option("--target", o.target,
+                  "The backup target directory (default: the target of the VM's BackupPolicy)");
   cmd->add_option("--tenant", o.tenant, "The VM's tenant, when its name is not unique");
   cmd->add_option("--key", o.key,
                   "The backup key file (default: keys/backup.key beside the state database)");
@@ -375,6 +393,7 @@ void add_backup_command(CLI::App& app, CliContext& ctx) {
       "--weekly 4 --monthly 12 --yes\n"
       "The newest backup and every backup a kept incremental needs are always kept.");
   prune->callback([&ctx, o, prune] { run_prune(ctx, *o, *prune); });
+  add_backup_schedule_command(*b, ctx);
 }
 
 }  // namespace xc

@@ -91,7 +91,11 @@ std::string canonical_kind(const std::string& k) {
                                                               {"alarmrule", "AlarmRule"},
                                                               {"alarmrules", "AlarmRule"},
                                                               {"alarmroute", "AlarmRoute"},
-                                                              {"alarmroutes", "AlarmRoute"}};
+                                                              {"alarmroutes", "AlarmRoute"},
+                                                              {"backuptarget", "BackupTarget"},
+                                                              {"backuptargets", "BackupTarget"},
+                                                              {"backuppolicy", "BackupPolicy"},
+                                                              {"backuppolicies", "BackupPolicy"}};
   std::string lower = k;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto it = kAliases.find(lower);

@@ -14,6 +14,7 @@
 #include "common/time.h"
 #include "ctl/audit/audit_record.h"
 #include "ctl/cli/api_server.h"
+#include "ctl/backup/key_store.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/duration_option.h"
 #include "ctl/cli/json_yaml.h"
@@ -23,6 +24,7 @@
 #include "ctl/controller/heartbeat.h"
 #include "ctl/controller/serve_runner.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/store/state_path.h"
 
 namespace xc {
 namespace {
@@ -66,7 +68,7 @@ void fail(CliContext& ctx, const std::string& message, int code) {
 
 struct ServeOptions {
   std::string heartbeat = "10s", events_wait = "5s", collect = "60s", alarms = "15s";
-  std::string ha_after = "60s", fence_timeout = "30s";
+  std::string ha_after = "60s", fence_timeout = "30s", backups = "60s";
   std::string socket;  // operators' commands (ctl/cli/operator_server.h)
   std::string api;     // the supervision API (ctl/cli/api_server.h)
 };
@@ -103,6 +105,11 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   if (fence_timeout->count() < 1) return fail(ctx, "--fence-timeout: at least 1s", kExitUsage);
   settings.ha_after = *ha_after;
   settings.fence_timeout = *fence_timeout;
+  auto backups = parse_duration("--backups", o.backups, std::chrono::hours(1));
+  if (!backups.ok()) return fail(ctx, backups.status().message(), kExitUsage);
+  if (backups->count() < 1) return fail(ctx, "--backups: at least 1s", kExitUsage);
+  settings.backups = *backups;
+  settings.backup_key = backup_key_path(state_dir(*state));
   std::vector<Loop> loops = serve_loops(settings);
 
   // The signals are blocked in every thread and taken by one waiting
@@ -233,6 +240,10 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--fence-timeout", o->fence_timeout,
                   "HA: how long a host's fence command may run before it is killed and counted "
                   "as failed (1s to 10m)")
+      ->capture_default_str();
+  cmd->add_option("--backups", o->backups,
+                  "How often the BackupPolicies' schedules are checked and due backups run (1s "
+                  "to 1h; `xcloudctl backup schedule`)")
       ->capture_default_str();
   cmd->add_option("--socket", o->socket,
                   "Serve operators' commands on this Unix socket (e.g. "

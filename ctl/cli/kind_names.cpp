@@ -10,9 +10,13 @@ namespace xc {
 std::string stored_kind(const std::string& text) {
   std::string lower;
   for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const std::map<std::string, std::string> kAliases = {
-      {"vm", "VirtualMachine"}, {"vms", "VirtualMachine"}, {"vdc", "Tenant"},
-      {"vdcs", "Tenant"},       {"sg", "SecurityGroup"},   {"pg", "PlacementGroup"}};
+  static const std::map<std::string, std::string> kAliases = {{"vm", "VirtualMachine"},
+                                                              {"vms", "VirtualMachine"},
+                                                              {"vdc", "Tenant"},
+                                                              {"vdcs", "Tenant"},
+                                                              {"sg", "SecurityGroup"},
+                                                              {"pg", "PlacementGroup"},
+                                                              {"backuppolicies", "BackupPolicy"}};
   if (auto it = kAliases.find(lower); it != kAliases.end()) return it->second;
   for (Kind k : all_kinds()) {
     std::string name = kind_name(k);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ctl/alarms/alarm_loop.h"
+#include "ctl/backup/backup_round.h"
 #include "ctl/controller/event_pull.h"
 #include "ctl/controller/heartbeat.h"
 #include "ctl/controller/watched_hosts.h"
@@ -61,6 +62,23 @@ std::vector<Loop> serve_loops(const ServeSettings& s) {
   // HA: restarts the `ha: restart` VMs of a host unreachable for ha_after,
   // once it is fenced; looks at the heartbeat's pace.
   if (s.ha_after.count() > 0) loops.push_back(ha_loop(s.heartbeat, s.ha_after, s.fence_timeout));
+  // Backups (`xcloudctl backup schedule`): what the BackupPolicies owe, one
+  // VM after another; a failure is retried at a later round.
+  if (!s.backup_key.empty()) {
+    Loop backups;
+    backups.name = "backups";
+    backups.interval = s.backups;
+    backups.call_timeout = seconds(120);  // backup.begin of a stopped VM copies its disks
+    BackupRoundOptions options;
+    options.key_path = s.backup_key;
+    options.who = current_identity({"xcloudctl", "serve"}, "", "");
+    backups.round = [options](LoopWorld& w) -> Status {
+      auto round = backup_round(w.store, w.hosts, w.clock(), options,
+                                [&w](const std::string& line) { w.log.event(line); });
+      return round.status();
+    };
+    loops.push_back(backups);
+  }
   return loops;
 }
 

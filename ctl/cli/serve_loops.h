@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "ctl/controller/loop.h"
@@ -18,6 +19,8 @@ struct ServeSettings {
   std::chrono::seconds alarms{15};         // --alarms: the alarm rules' evaluation interval
   std::chrono::seconds ha_after{60};       // --ha-after: 0 turns HA off
   std::chrono::seconds fence_timeout{30};  // --fence-timeout
+  std::chrono::seconds backups{60};        // --backups: how often the backup schedule is read
+  std::string backup_key;                  // keys/backup.key beside the state; "" turns it off
 };
 
 std::vector<Loop> serve_loops(const ServeSettings& settings);

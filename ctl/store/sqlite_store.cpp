@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "ctl/store/sqlite_alarms.h"
+#include "ctl/store/sqlite_backup_runs.h"
 #include "ctl/store/sqlite_events.h"
 #include "ctl/store/sqlite_metric_rows.h"
 #include "ctl/store/sqlite_moves.h"
@@ -75,7 +76,11 @@ Status make_parent_dirs(const std::string& path) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, sqlite3* db)
-      : path_(std::move(path)), db_(db), events_(db_, path_), moves_(db_, path_) {}
+      : path_(std::move(path)),
+        db_(db),
+        events_(db_, path_),
+        moves_(db_, path_),
+        backup_runs_(db_, path_) {}
   ~SqliteStore() override { sqlite3_close_v2(db_); }
 
   Status open(const std::vector<Migration>& migrations, int target_version, OpenMode mode);
@@ -136,6 +141,8 @@ class SqliteStore final : public Store {
   Status delete_move(const std::string& tenant, const std::string& name) override {
     return moves_.remove(tenant, name);
   }
+  Status put_backup_run(const BackupRunRecord& run) override { return backup_runs_.put(run); }
+  Result<std::vector<BackupRunRecord>> list_backup_runs() override { return backup_runs_.list(); }
   Result<int64_t> metric_object_id(const std::string& kind, const std::string& tenant,
                                    const std::string& name) override {
     return metrics().object_id(kind, tenant, name);
@@ -206,6 +213,7 @@ class SqliteStore final : public Store {
   sqlite3* db_;
   SqliteEvents events_;
   SqliteMoves moves_;
+  SqliteBackupRuns backup_runs_;
   int depth_ = 0;  // transact() nesting
 };
 

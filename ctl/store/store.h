@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "ctl/store/alarm_records.h"
+#include "ctl/store/backup_run_records.h"
 #include "ctl/store/metric_records.h"
 #include "ctl/store/move_records.h"
 #include "ctl/store/records.h"
@@ -316,6 +317,23 @@ class MoveStore {
   static Status refused() { return error(Code::kInternal, "this store does not keep moves"); }
 };
 
+// The backup schedule's runs (ctl/backup/). The defaults refuse, as the
+// meter ones do.
+class BackupRunStore {
+ public:
+  virtual ~BackupRunStore() = default;
+  // Inserts or replaces the run of (policy, VM).
+  virtual Status put_backup_run(const BackupRunRecord& run) {
+    (void)run;
+    return refused();
+  }
+  // Every run, by policy then VM.
+  virtual Result<std::vector<BackupRunRecord>> list_backup_runs() { return refused(); }
+
+ private:
+  static Status refused() { return error(Code::kInternal, "this store does not keep backup runs"); }
+};
+
 // The whole state database: every concern, plus transactions spanning them
 // (a step's resource, meter and audit record commit together).
 class Store : public InventoryStore,
@@ -325,7 +343,8 @@ class Store : public InventoryStore,
               public EventStore,
               public MetricStore,
               public AlarmStore,
-              public MoveStore {
+              public MoveStore,
+              public BackupRunStore {
  public:
   ~Store() override = default;
 

@@ -299,6 +299,23 @@ CREATE TABLE sessions (
   expires_ms   INTEGER NOT NULL
 );
 )sql"},
+      // Backup policies (ctl/backup/backup_schedule.h): per policy and VM,
+      // the last try and the last backup, so failures retry at a later round.
+      {12, "backup_runs", R"sql(
+CREATE TABLE backup_runs (
+  policy_tenant   TEXT NOT NULL,
+  policy          TEXT NOT NULL,
+  tenant          TEXT NOT NULL,
+  vm              TEXT NOT NULL,
+  last_attempt_ms INTEGER NOT NULL,
+  last_success_ms INTEGER NOT NULL DEFAULT 0,
+  last_backup_id  TEXT NOT NULL DEFAULT '',
+  result          TEXT NOT NULL CHECK (result IN ('ok', 'failed')),
+  error           TEXT NOT NULL DEFAULT '',
+  failures        INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (policy_tenant, policy, tenant, vm)
+);
+)sql"},
   };
   return migrations;
 }

@@ -121,6 +121,12 @@ class StoreWrapper : public Store {
   }
   Status put_move(const MoveRecord& move) override { return target_->put_move(move); }
   Result<std::vector<MoveRecord>> list_moves() override { return target_->list_moves(); }
+  Status put_backup_run(const BackupRunRecord& run) override {
+    return target_->put_backup_run(run);
+  }
+  Result<std::vector<BackupRunRecord>> list_backup_runs() override {
+    return target_->list_backup_runs();
+  }
   Status delete_move(const std::string& tenant, const std::string& name) override {
     return target_->delete_move(tenant, name);
   }

@@ -89,6 +89,7 @@ const std::map<std::string, std::string> kCommands = {
     {"backup verify", "operate-vm"},
     {"backup restore", "operate-vm"},
     {"backup prune", "operate"},
+    {"backup schedule", "operate"},
     {"image", "operate"},
     {"image import", "operate"},
     {"image push", "operate"},

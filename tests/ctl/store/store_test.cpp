@@ -109,10 +109,32 @@ TEST_CASE("init creates a private database in WAL mode at the latest schema vers
   CHECK(raw.query("PRAGMA user_version") == std::to_string(latest_schema_version()));
   CHECK(raw.query("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                   "WHERE type = 'table' ORDER BY name)") ==
-        "address_allocations,alarm_deliveries,alarm_notes,alarms,audit_log,bill_adjustments,"
+        "address_allocations,alarm_deliveries,alarm_notes,alarms,audit_log,backup_runs,"
+        "bill_adjustments,"
         "closed_months,event_cursors,events,hosts,login_failures,meta,meter_intervals,"
         "metric_objects,metric_rollups,metric_samples,placements,resources,sessions,users,"
         "vm_moves");
+}
+
+TEST_CASE("backup runs are kept per policy and VM, replaced by the next try") {
+  TempDir dir;
+  auto store = open_ok(dir.path("state.db"), OpenMode::kCreate);
+  BackupRunRecord r{"education", "nightly", "education", "web-1", 1000, 1000, "b1", "ok", "", 0};
+  REQUIRE(store->put_backup_run(r).ok());
+  BackupRunRecord other{"health", "records", "health", "app-1", 900, 0, "", "failed", "gone", 1};
+  REQUIRE(store->put_backup_run(other).ok());
+  r.last_attempt_ms = 2000;
+  r.result = "failed";
+  r.error = "target missing";
+  r.failures = 1;
+  REQUIRE(store->put_backup_run(r).ok());
+  auto runs = store->list_backup_runs();
+  REQUIRE(runs.ok());
+  REQUIRE(runs->size() == 2);
+  CHECK((*runs)[0] == r);
+  CHECK((*runs)[1] == other);
+  other.result = "maybe";
+  CHECK_FALSE(store->put_backup_run(other).ok());  // the table's CHECK
 }
 
 TEST_CASE("the store enforces foreign keys on its own connection") {
