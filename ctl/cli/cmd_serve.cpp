@@ -97,7 +97,11 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
     bool busy = lock.status().code() == Code::kUnavailable;
     return fail(ctx, lock.status().message(), busy ? kExitBusy : kExitFailure);
   }
-  ServeSettings settings{*heartbeat, *wait, *collect, *alarms};
+  ServeSettings settings;
+  settings.heartbeat = *heartbeat;
+  settings.events_wait = *wait;
+  settings.collect = *collect;
+  settings.alarms = *alarms;
   auto ha_after = parse_duration("--ha-after", o.ha_after, std::chrono::hours(1));
   if (!ha_after.ok()) return fail(ctx, ha_after.status().message(), kExitUsage);
   auto fence_timeout = parse_duration("--fence-timeout", o.fence_timeout, std::chrono::minutes(10));
