@@ -41,6 +41,9 @@ CONF
   if [ -d /var/cache/libvirt/qemu/capabilities ]; then
     cp -a /var/cache/libvirt/qemu/capabilities "$dir/cache/qemu/" 2>/dev/null || true
   fi
+  # The mount points exist only once the system libvirtd ran: a virtual host
+  # may be the first libvirt of a fresh machine.
+  mkdir -p /etc/libvirt /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt
   unshare -m --propagation private sh -c "
     mount --bind '$dir/etc' /etc/libvirt &&
     mount --bind '$dir/run' /run/libvirt &&

@@ -90,6 +90,7 @@ const std::map<std::string, std::string> kCommands = {
     {"backup restore", "operate-vm"},
     {"backup prune", "operate"},
     {"backup schedule", "operate"},
+    {"adopt", "operate"},
     {"image", "operate"},
     {"image import", "operate"},
     {"image push", "operate"},
