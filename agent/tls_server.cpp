@@ -18,6 +18,7 @@
 #include "agent/on_demand_pool.h"
 #include "agent/private_key_mode.h"
 #include "agent/request_limits.h"
+#include "common/client_certificate_check.h"
 #include "common/pki.h"
 #include "common/printable.h"
 
@@ -244,19 +245,8 @@ int TlsServer::verify_client(X509_STORE_CTX* ctx, void* arg) {
   TimePoint now = self->clock_();
   X509_STORE_CTX_set_time(ctx, 0, std::chrono::system_clock::to_time_t(now));
   X509* leaf = X509_STORE_CTX_get0_cert(ctx);
-  std::string reason;
-  if (X509_verify_cert(ctx) != 1) {
-    reason = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
-  } else if (X509_check_ca(leaf) != 0) {
-    reason = "a CA certificate is not a client certificate";
-  } else if ((X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) == 0 ||
-             (X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT) == 0) {
-    reason = "certificate lacks the clientAuth extended key usage";
-  }
+  std::string reason = client_chain_refusal(ctx);
   if (reason.empty()) return 1;
-  if (X509_STORE_CTX_get_error(ctx) == X509_V_OK) {
-    X509_STORE_CTX_set_error(ctx, X509_V_ERR_INVALID_PURPOSE);
-  }
   // The subject of a certificate not (yet) verified is anyone's text.
   self->write_log(format_utc_ms(now) + " TLS refused client=\"" +
                   log_field(subject_of(leaf), true) + "\" reason=\"" + reason + "\"\n");

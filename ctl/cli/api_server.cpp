@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "common/build_info.h"
+#include "common/client_certificate_check.h"
 #include "common/crl.h"
 #include "common/pki.h"
 #include "common/printable.h"
@@ -150,17 +151,8 @@ struct ApiServer::Impl {
 int ApiServer::Impl::verify_client(X509_STORE_CTX* ctx, void* arg) {
   auto* self = static_cast<Impl*>(arg);
   X509* leaf = X509_STORE_CTX_get0_cert(ctx);
-  std::string reason;
-  if (X509_verify_cert(ctx) != 1) {
-    reason = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
-  } else if (X509_check_ca(leaf) != 0) {
-    reason = "a CA certificate is not a client certificate";
-  } else if ((X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) == 0 ||
-             (X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT) == 0) {
-    reason = "certificate lacks the clientAuth extended key usage";
-  } else {
-    reason = self->revocations.refusal(serial_hex_of(leaf));
-  }
+  std::string reason = client_chain_refusal(ctx);
+  if (reason.empty()) reason = self->revocations.refusal(serial_hex_of(leaf));
   if (reason.empty()) return 1;
   X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REJECTED);
   self->log.event("api: handshake refused: client CN=" +
