@@ -35,7 +35,10 @@ void fail(CliContext& ctx, const std::string& message, int code) {
 }
 
 // What to look at before --resume, by the kind of step that failed.
-std::string next_hint(const PlaybookStep& s) {
+std::string next_hint(const PlaybookStep& s, const Status& why) {
+  if (needs_consent(s) && why.code() == Code::kFailedPrecondition &&
+      why.message().find("was not confirmed") != std::string::npos)
+    return "confirm the step: type yes at the prompt, or pass --yes";
   switch (s.type) {
     case StepType::kPrecheck:
       return "make the named hosts answer (xcloudctl get hosts -o wide) or fix the manifests";
@@ -51,7 +54,7 @@ std::string next_hint(const PlaybookStep& s) {
     case StepType::kWait:
       return "bring up what the check names (" + s.check.describe() + ")";
     case StepType::kCutover:
-      return "confirm the cutover: type yes at the prompt, or pass --yes";
+      break;  // only fails unconfirmed (above)
     case StepType::kNote:
       return "the audit log could not be written; check the state database";
   }
@@ -169,7 +172,8 @@ void run_play(CliContext& ctx, const PlayOptions& o, const CLI::App& cmd) {
     const PlaybookStep& s = pb.steps[outcome.failed_at];
     print_error(ctx, "play " + pb.file + ": " + step_label(pb, outcome.failed_at) +
                          " failed: " + outcome.error.message());
-    ctx.err << "Next: " << printable(next_hint(s)) << "; the steps before it are done.\n"
+    ctx.err << "Next: " << printable(next_hint(s, outcome.error))
+            << "; the steps before it are done.\n"
             << "Then continue from this step: " << printable(resume_command(o)) << "\n";
     ctx.exit_code = kExitFailure;
     return;
@@ -189,7 +193,9 @@ void add_play_command(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--resume", o->resume, "Continue a stopped run from the step that failed");
   cmd->add_flag("--restart", o->restart, "Start from step 1 even though a run stopped");
   cmd->add_option("--set", o->sets, "A parameter, NAME=VALUE (repeatable, at most 32)");
-  cmd->add_flag("--yes,-y", o->yes, "Confirm cutover steps without asking");
+  cmd->add_flag("--yes,-y", o->yes,
+                "Confirm without asking the steps that stop or may delete: drain, migrate, apply "
+                "with yes, cutover");
   add_output_option(*cmd, o->output, {"table", "json", "yaml"});
   cmd->footer(
       "Examples:\n  xcloudctl play playbooks/drain-host.yaml --set host=x86-01 --dry-run\n"
@@ -197,7 +203,8 @@ void add_play_command(CLI::App& app, CliContext& ctx) {
       "  xcloudctl play playbooks/drain-host.yaml --set host=x86-01 --resume\n\n"
       "Steps: precheck, migrate, drain, adopt, apply (each runs the xcloudctl command it names,\n"
       "as a child with the same --state), verify (a TCP port answers, or a command over SSH\n"
-      "exits 0), wait, cutover (asks for a typed yes, or --yes) and note. Each step is audited\n"
+      "exits 0), wait, cutover and note. A drain, a migrate that moves VMs, an apply with yes\n"
+      "and a cutover ask for a typed yes first (or --yes). Each step is audited\n"
       "at its start and end; the run stops at the first failure and says what to do next;\n"
       "--resume continues from that step if the file is unchanged (SM3) and the --set values\n"
       "are the same. -o applies to --dry-run. Exit codes: 0 done (dry run: every step can run),\n"

@@ -42,7 +42,10 @@ void describe_moves(const Reconcile& r, const PlaybookStep& step, StepMovePlan& 
     }
   const int64_t bw = step.bandwidth_mib > 0 ? step.bandwidth_mib : kAssumedBandwidthMib;
   const std::string bw_text =
-      std::to_string(bw) + " MiB/s" + (step.bandwidth_mib > 0 ? "" : " (assumed)");
+      std::to_string(bw) + " MiB/s" +
+      (step.bandwidth_mib <= 0         ? " (assumed)"
+       : step.type == StepType::kDrain ? " (an estimate: a drain copies as fast as it can)"
+                                       : "");
   // Where every VM runs once the moves are done, for the targets' load.
   std::map<std::string, std::string> final_host;
   for (const auto& h : r.observed)

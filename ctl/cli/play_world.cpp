@@ -118,19 +118,8 @@ int64_t CliPlayWorld::now_ms() {
   return system_now_ms();
 }
 
-bool CliPlayWorld::confirm(const PlaybookStep&) {
-  if (yes_) {
-    say("confirmed by --yes");
-    return true;
-  }
-  if (!isatty(STDIN_FILENO)) {
-    say("stdin is not a terminal: pass --yes to confirm the cutover");
-    return false;
-  }
-  ctx_.out << "Type yes to cut over: " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  return answer == "yes";
+bool CliPlayWorld::confirm(const PlaybookStep& s) {
+  return confirm_destruction(ctx_, printable(consent_question(s)), yes_);
 }
 
 Status CliPlayWorld::audit(const PlaybookStep&, const std::string& action, const Status& result,

@@ -1,19 +1,16 @@
 #include "ctl/hosts/console_tunnel.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
-#include <poll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "common/printable.h"
+#include "common/tcp_connect.h"
 #include "ctl/hosts/host_clients.h"
 
 namespace xc {
@@ -33,38 +30,6 @@ void set_io_timeout(int fd, long seconds) {
   timeval tv{seconds, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-Result<int> connect_tcp(const std::string& host, int port, long timeout_seconds,
-                        const std::string& where) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0)
-    return error(Code::kUnavailable, where + ": cannot resolve the host");
-  int fd = -1;
-  for (addrinfo* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (::poll(&p, 1, static_cast<int>(timeout_seconds * 1000)) == 1 &&
-          ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
-        rc = 0;
-    }
-    if (rc != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(found);
-  if (fd < 0) return error(Code::kUnavailable, where + ": connection failed");
-  int flags = 0;  // blocking for the handshake and the request, under timeouts
-  ::ioctl(fd, FIONBIO, &flags);
-  return fd;
 }
 
 bool write_all(SSL* ssl, const std::string& data) {
@@ -110,8 +75,9 @@ Result<std::unique_ptr<ConsoleTunnel>> ConsoleTunnel::open(const TlsTransportCon
                  where + ": controller certificate or CA: " + openssl_error());
   SSL_CTX_set_verify(t->ctx_, SSL_VERIFY_PEER, nullptr);
 
-  auto fd = connect_tcp(agent.host, agent.port, agent.connect_timeout_seconds, where);
-  if (!fd.ok()) return fd.status();
+  auto fd =
+      tcp_connect(agent.host, agent.port, std::chrono::seconds(agent.connect_timeout_seconds));
+  if (!fd.ok()) return error(Code::kUnavailable, where + ": " + fd.status().message());
   t->fd_ = *fd;
   set_io_timeout(t->fd_, 30);
   t->ssl_ = SSL_new(t->ctx_);

@@ -5,6 +5,12 @@
 namespace xc {
 namespace {
 
+Status not_confirmed(const PlaybookStep& s) {
+  return error(Code::kFailedPrecondition,
+               std::string(s.type == StepType::kCutover ? "the cutover" : "the step") +
+                   " was not confirmed (type yes, or --yes)");
+}
+
 // The commands of an xcloudctl step, one after the other; the first that
 // fails fails the step.
 Status run_commands(PlayWorld& world, const PlaybookStep& step,
@@ -30,11 +36,15 @@ Status run_step(PlayWorld& world, const PlaybookStep& s) {
       auto moves = world.plan_migrate(s);
       if (!moves.ok()) return moves.status();
       if (moves->empty()) world.say("every VM matching " + s.vms + " is in place");
+      if (!moves->empty() && !world.confirm(s)) return not_confirmed(s);
       return run_commands(world, s, step_commands(s, *moves));
     }
     case StepType::kDrain:
-    case StepType::kAdopt:
     case StepType::kApply:
+      // The child gets --yes: the operator gives it here, for the step.
+      if (needs_consent(s) && !world.confirm(s)) return not_confirmed(s);
+      return run_commands(world, s, step_commands(s, {}));
+    case StepType::kAdopt:
       return run_commands(world, s, step_commands(s, {}));
     case StepType::kVerify:
       return check_until(world, s.check, s.timeout, std::chrono::seconds(1));
@@ -46,9 +56,7 @@ Status run_step(PlayWorld& world, const PlaybookStep& s) {
       return check_until(world, s.check, s.timeout, s.interval);
     case StepType::kCutover:
       world.say(s.text);
-      if (!world.confirm(s))
-        return error(Code::kFailedPrecondition,
-                     "the cutover was not confirmed (type yes, or --yes)");
+      if (!world.confirm(s)) return not_confirmed(s);
       return {};
     case StepType::kNote:
       world.say(s.text);

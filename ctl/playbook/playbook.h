@@ -71,9 +71,8 @@ struct Playbook {
   std::vector<PlaybookStep> steps;
 };
 
-// Bounds of a playbook file (the schema bounds the rest).
+// Bounds of a playbook file (the schema bounds the rest: 200 steps, 32 parameters).
 inline constexpr size_t kMaxPlaybookBytes = 1 << 20;
-inline constexpr size_t kMaxPlaybookSteps = 200;
 // The bandwidth assumed for copy estimates when a step states none.
 inline constexpr int64_t kAssumedBandwidthMib = 100;
 

@@ -1,71 +1,28 @@
 #include "ctl/playbook/step_checks.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "common/printable.h"
 #include "common/shell_quote.h"
+#include "common/tcp_connect.h"
 #include "ctl/hosts/ssh_transport.h"
 #include "ctl/playbook/playbook_parse.h"
 
 namespace xc {
-namespace {
-
-// One non-blocking connect, waited for at most `ms`; "" when it connected.
-std::string try_connect(const addrinfo* a, int ms) {
-  int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-  if (fd < 0) return std::strerror(errno);
-  std::string why;
-  if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
-    if (errno != EINPROGRESS) {
-      why = std::strerror(errno);
-    } else {
-      pollfd p{fd, POLLOUT, 0};
-      int n = poll(&p, 1, ms);
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (n == 0) {
-        why = "no answer";
-      } else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
-        why = std::strerror(errno);
-      } else if (err != 0) {
-        why = std::strerror(err);
-      }
-    }
-  }
-  close(fd);
-  return why;
-}
-
-}  // namespace
 
 Status tcp_answers(const std::string& host_port, std::chrono::seconds timeout) {
   std::string host;
   int port = 0;
   if (!split_host_port(host_port, host, port))
     return error(Code::kInvalidArgument, "tcp " + printable(host_port) + ": expected HOST:PORT");
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
-  if (rc != 0)
-    return error(Code::kUnavailable, "tcp " + printable(host_port) + ": " + gai_strerror(rc));
-  std::string why = "no address";
-  int ms = static_cast<int>(std::chrono::milliseconds(timeout).count());
-  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    why = try_connect(a, ms);
-    if (why.empty()) break;
-  }
-  freeaddrinfo(found);
-  if (why.empty()) return {};
-  return error(Code::kUnavailable, "tcp " + printable(host_port) + ": " + why);
+  auto fd = tcp_connect(host, port, timeout);
+  if (!fd.ok())
+    return error(Code::kUnavailable, "tcp " + printable(host_port) + ": " + fd.status().message());
+  ::close(*fd);
+  return {};
 }
 
 bool parse_ssh_address(const std::string& text, SshTransportConfig& config) {

@@ -50,6 +50,27 @@ std::vector<std::vector<std::string>> step_commands(const PlaybookStep& s,
   return out;
 }
 
+bool needs_consent(const PlaybookStep& s) {
+  return s.type == StepType::kDrain || s.type == StepType::kMigrate ||
+         s.type == StepType::kCutover || (s.type == StepType::kApply && s.yes);
+}
+
+std::string consent_question(const PlaybookStep& s) {
+  switch (s.type) {
+    case StepType::kDrain:
+      return "Step \"" + s.name + "\" drains host " + s.host +
+             ": its VMs move away, and a cold move stops a running VM";
+    case StepType::kMigrate:
+      return "Step \"" + s.name + "\" migrates the VMs matching " + s.vms +
+             ": a cold move stops a running VM";
+    case StepType::kApply:
+      return "Step \"" + s.name + "\" applies " + s.manifests +
+             " with yes: it may delete VMs and disks (the dry run shows the plan)";
+    default:
+      return "Step \"" + s.name + "\": cut over: " + s.text;
+  }
+}
+
 std::string step_summary(const PlaybookStep& s) {
   switch (s.type) {
     case StepType::kPrecheck: {

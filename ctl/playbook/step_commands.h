@@ -26,6 +26,14 @@ std::vector<std::vector<std::string>> step_commands(const PlaybookStep& step,
 // What the step does, in one line: "drain host x86-01 (manifests/, 4 at once)".
 std::string step_summary(const PlaybookStep& step);
 
+// Whether the step passes --yes to its command, so the operator must confirm
+// it first: a drain (a cold move stops a running VM), an apply with `yes`
+// (it may delete VMs or disks); a migrate asks when it has VMs to move.
+bool needs_consent(const PlaybookStep& step);
+
+// What the operator is asked to confirm for the step (unescaped).
+std::string consent_question(const PlaybookStep& step);
+
 // "step 3/7 \"web answers\" (verify)"; the name escaped.
 std::string step_label(const Playbook& pb, size_t index);
 

@@ -58,7 +58,7 @@ expect_status 0 ctl play "$PLAYBOOKS/drain-host.yaml" --set host=x86-01 --set "m
 expect_contains "$TMP/out" 'step 3/4 "drain" (drain)'
 expect_contains "$TMP/out" "runs: xcloudctl host drain x86-01 -f $M --parallel 4 --yes"
 expect_contains "$TMP/out" "> education/db-1: x86-01 (pool p1) -> x86-02 (pool p1), cold; arch x86_64 = x86_64; disks 20 GiB on local storage, copied: about 1 min 42 s at 200 MiB/s"
-expect_contains "$TMP/out" "copy estimate: 60 GiB in all, about 5 min 7 s at 200 MiB/s if copied one after another"
+expect_contains "$TMP/out" "copy estimate: 60 GiB in all, about 5 min 7 s at 200 MiB/s (an estimate: a drain copies as fast as it can) if copied one after another"
 expect_contains "$TMP/out" "capacity of x86-02 after the moves: vCPU 6 of 16, memory 6 GiB of 64 GiB"
 expect_contains "$TMP/out" "quotas: every tenant stays within its quota"
 expect_contains "$TMP/out" "Every step can run as planned."
@@ -69,7 +69,7 @@ grep -q '"maintenance"' "$TMP/hosts.json" && fail "a dry run put x86-01 in maint
 
 # The run: each step audited at start and end, its commands' output under the step's name.
 start=$(date +%s.%N)
-expect_status 0 ctl play "$PLAYBOOKS/drain-host.yaml" --set host=x86-01 --set "manifests=$M"
+expect_status 0 ctl play "$PLAYBOOKS/drain-host.yaml" --set host=x86-01 --set "manifests=$M" --yes
 echo "drain playbook, 3 VMs: $(python3 -c "print(round($(date +%s.%N) - $start, 2))") s"
 expect_contains "$TMP/out" '== step 1/4 "host and manifests are fine" (precheck)'
 expect_contains "$TMP/out" "host x86-01 answers"
@@ -97,7 +97,13 @@ MOVE=(ctl play "$PLAYBOOKS/move-system.yaml" --set system=portal --set "manifest
 expect_status 0 "${MOVE[@]}" --dry-run
 expect_contains "$TMP/out" "> education/web-1: x86-02 (pool p1) -> x86-03 (pool p2), cold; arch x86_64 = x86_64; disks 20 GiB"
 expect_contains "$TMP/out" "runs: xcloudctl vm migrate web-1 --tenant education --to x86-03 --yes --bandwidth 200"
-expect_status 0 "${MOVE[@]}"
+# Moving stops running VMs (cold): without a typed yes or --yes the step runs nothing.
+expect_status 1 "${MOVE[@]}" </dev/null
+expect_contains "$TMP/err" "the step was not confirmed (type yes, or --yes)"
+expect_contains "$TMP/err" "Next: confirm the step: type yes at the prompt, or pass --yes"
+ctl get vms -o json >"$TMP/vms.json"
+python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); assert all(x["host"]=="x86-02" for x in v), v' "$TMP/vms.json" || fail "an unconfirmed move moved VMs"
+expect_status 0 "${MOVE[@]}" --restart --yes
 expect_contains "$TMP/out" "  [move the VMs] migrated education/db-1 x86-02 -> x86-03"
 expect_contains "$TMP/out" "Playbook move-system done: 6 step(s) run."
 ctl get vms -o json >"$TMP/vms.json"

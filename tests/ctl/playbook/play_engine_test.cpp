@@ -71,6 +71,7 @@ Playbook playbook() {
 TEST_CASE("play engine: stops at the first failure, audited, with the step saved as failed") {
   Playbook pb = playbook();
   FakeWorld w;
+  w.confirmed = true;
   w.check_fails = 100;
   PlayOutcome out = run_playbook(pb, 0, PlayRunState{}, w);
   CHECK_FALSE(out.ok);
@@ -109,10 +110,17 @@ TEST_CASE("play engine: a resumed run starts at the failed step and finishes") {
 TEST_CASE("play engine: a failed command and an unconfirmed cutover fail their step") {
   Playbook pb = playbook();
   FakeWorld w;
+  w.confirmed = true;
   w.failing_commands = {"host"};
   PlayOutcome out = run_playbook(pb, 0, PlayRunState{}, w);
   CHECK(out.failed_at == 0);
   CHECK(out.error.message() == "xcloudctl host drain a -f m --parallel 4 --yes exited 1");
+  // Unconfirmed, a drain runs nothing: its command would get --yes.
+  FakeWorld unconfirmed;
+  PlayOutcome refused = run_playbook(pb, 0, PlayRunState{}, unconfirmed);
+  CHECK(refused.failed_at == 0);
+  CHECK(refused.error.message() == "the step was not confirmed (type yes, or --yes)");
+  for (const auto& call : unconfirmed.calls) CHECK(call.rfind("xcloudctl", 0) != 0);
   FakeWorld w2;
   PlayOutcome cut = run_playbook(pb, 3, PlayRunState{}, w2);
   CHECK(cut.failed_at == 3);
