@@ -154,6 +154,10 @@ class Checker {
         break;
       case Kind::kBackupTarget:
         require(doc, "/spec/pool", Kind::kPool, o.as<BackupTargetSpec>().pool, "pool");
+        if (!is_safe_absolute_path(o.as<BackupTargetSpec>().path))
+          error(doc, "/spec/path",
+                "expected an absolute path without control characters or empty, '.' or '..' "
+                "components");
         break;
       case Kind::kBackupPolicy:
         check_backup_policy(o, doc);
@@ -465,18 +469,35 @@ class Checker {
     if (!target) return;
     const std::string& pool = target->as<BackupTargetSpec>().pool;
     const Object* p = find(Kind::kPool, "", pool);
-    std::string refused_by;
     const std::string zone = p ? p->as<PoolSpec>().zone : "";
-    if (!tenant_allows(o.meta.tenant, pool, false, refused_by))
+    // A selector reaches the sub-tenants' VMs: their rooms bind the target too.
+    std::vector<std::string> tenants = {o.meta.tenant};
+    if (!spec.selector.empty())
+      for (const Object& t : objects_)
+        if (t.kind == Kind::kTenant && t.meta.name.rfind(o.meta.tenant + "/", 0) == 0)
+          tenants.push_back(t.meta.name);
+    for (const std::string& tenant : tenants)
+      if (!check_backup_rooms(doc, spec.target, tenant, pool, zone)) return;
+  }
+
+  // False (with the error) when `tenant` or a parent may not use the pool or zone.
+  bool check_backup_rooms(const YamlDocument& doc, const std::string& target,
+                          const std::string& tenant, const std::string& pool,
+                          const std::string& zone) {
+    std::string refused_by;
+    if (!tenant_allows(tenant, pool, false, refused_by))
       error(doc, "/spec/target",
-            "backup target '" + spec.target + "' is in pool '" + pool +
+            "backup target '" + target + "' is in pool '" + pool +
                 "', which is not allowed for tenant " + refused_by +
                 " (R7.4: backups stay in the tenant's own rooms)");
-    else if (!zone.empty() && !tenant_allows(o.meta.tenant, zone, true, refused_by))
+    else if (!zone.empty() && !tenant_allows(tenant, zone, true, refused_by))
       error(doc, "/spec/target",
-            "backup target '" + spec.target + "' is in zone '" + zone +
+            "backup target '" + target + "' is in zone '" + zone +
                 "', which is not allowed for tenant " + refused_by +
                 " (R7.4: backups stay in the tenant's own rooms)");
+    else
+      return true;
+    return false;
   }
 
   void check_placement(const Object& o, const YamlDocument& doc, const PlacementSpec& p,

@@ -243,15 +243,20 @@ Status event_candidates(Store& store, const std::vector<const AlarmRule*>& rules
   filter.since_ms = now - o.event_lookback_ms;
   auto events = store.list_events(filter);
   if (!events.ok()) return events.status();
-  std::map<std::string, const EventRecord*> latest;  // by object; events come oldest first
+  // The latest event by object and stream; events come oldest first. A
+  // backup's events are a stream of their own: a backup of a crashed VM must
+  // not clear vm-crashed, nor a reboot clear backup-failed.
+  std::map<std::pair<std::string, bool>, const EventRecord*> latest;
   for (const EventRecord& e : *events) {
+    bool backup = e.type.rfind("backup-", 0) == 0;
     if (!e.vm.empty())
-      latest["vm/" + object_key(e.tenant, e.vm)] = &e;
+      latest[{"vm/" + object_key(e.tenant, e.vm), backup}] = &e;
     else if (e.domain.empty())
-      latest["host/" + e.host] = &e;
+      latest[{"host/" + e.host, backup}] = &e;
   }
   for (const AlarmRule* rule : rules) {
-    for (const auto& [object, e] : latest) {
+    for (const auto& [key, e] : latest) {
+      const std::string& object = key.first;
       if (e->type != rule->spec.event) continue;
       int64_t age = now - e->time_ms;
       if (age < rule->spec.for_ms) continue;

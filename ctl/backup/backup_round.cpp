@@ -62,7 +62,7 @@ class Job {
                BackupOutcome& out) {
     auto all = repo.list(job.vm.tenant, job.vm.name, key_);
     if (!all.ok()) return all.status();
-    const BackupRetentionSpec& r = job.policy->spec.retention;
+    const BackupRetentionSpec& r = job.retention;
     auto drop = backups_pruned_by(*all, Retention{r.daily, r.weekly, r.monthly});
     for (const BackupManifest& m : *all) {
       if (!drop.count(m.id)) continue;
@@ -125,6 +125,7 @@ Result<std::vector<BackupOutcome>> backup_round(
   if (!key.ok()) return key.status();
   Job runner(store, hosts, *key, now, o);
   for (const BackupJob& job : jobs) {
+    if (o.stopped && o.stopped()) break;
     BackupOutcome out;
     out.policy = object_key(job.policy->tenant, job.policy->name);
     out.vm = object_key(job.vm.tenant, job.vm.name);

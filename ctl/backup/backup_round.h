@@ -26,6 +26,9 @@ struct BackupRoundOptions {
   std::string key_path;  // keys/backup.key beside the state database
   AuditIdentity who;
   int64_t retry_ms = kBackupRetryMs;
+  // Checked before each VM: serve's SIGTERM ends the round there; the VMs
+  // not reached stay due for the next round.
+  std::function<bool()> stopped;
 };
 
 struct BackupOutcome {

@@ -1,5 +1,6 @@
 #include "ctl/backup/backup_schedule.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -88,11 +89,23 @@ std::vector<BackupJob> due_backups(const BackupPlanInputs& in, int64_t now_ms, i
           last = r;
       if (!backup_due(p.schedule, last, now_ms, retry_ms)) continue;
       auto t = in.targets.find(p.spec.target);
-      out.push_back(
-          {&p, p.spec.target, t == in.targets.end() ? BackupTargetSpec{} : t->second, vm, last});
+      out.push_back({&p, p.spec.target, t == in.targets.end() ? BackupTargetSpec{} : t->second, vm,
+                     last, retention_in_target(in, vm, p.spec.target)});
     }
   }
   return out;
+}
+
+BackupRetentionSpec retention_in_target(const BackupPlanInputs& in, const VmEntry& vm,
+                                        const std::string& target) {
+  BackupRetentionSpec most{0, 0, 0};
+  for (const PolicyEntry& p : in.policies) {
+    if (p.spec.target != target || !policy_selects(p, vm)) continue;
+    most.daily = std::max(most.daily, p.spec.retention.daily);
+    most.weekly = std::max(most.weekly, p.spec.retention.weekly);
+    most.monthly = std::max(most.monthly, p.spec.retention.monthly);
+  }
+  return most;
 }
 
 std::vector<const PolicyEntry*> policies_for_vm(const BackupPlanInputs& in,

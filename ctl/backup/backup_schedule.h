@@ -53,6 +53,10 @@ struct BackupJob {
   BackupTargetSpec target_spec;  // path empty when the target is not stored
   VmEntry vm;
   std::optional<BackupRunRecord> last;
+  // What pruning after the backup keeps: of every policy selecting the VM
+  // into the same target, the most of each period, so one policy never
+  // prunes what another keeps.
+  BackupRetentionSpec retention;
 };
 
 // What is due now, by policy then VM.
@@ -62,6 +66,11 @@ std::vector<BackupJob> due_backups(const BackupPlanInputs& in, int64_t now_ms,
 // The policies that select a VM (for `backup run VM` without --target).
 std::vector<const PolicyEntry*> policies_for_vm(const BackupPlanInputs& in,
                                                 const std::string& tenant, const std::string& vm);
+
+// The retention of the backups of `vm` in `target`: each period's most over
+// the policies that select the VM into that target.
+BackupRetentionSpec retention_in_target(const BackupPlanInputs& in, const VmEntry& vm,
+                                        const std::string& target);
 
 // The directory of the target of the policies selecting the VM: kNotFound
 // when none does, kInvalidArgument when they name different targets.

@@ -73,7 +73,9 @@ std::vector<Loop> serve_loops(const ServeSettings& s) {
     options.key_path = s.backup_key;
     options.who = current_identity({"xcloudctl", "serve"}, "", "");
     backups.round = [options](LoopWorld& w) -> Status {
-      auto round = backup_round(w.store, w.hosts, w.clock(), options,
+      BackupRoundOptions round_options = options;
+      round_options.stopped = [&w] { return w.stop.stopped(); };
+      auto round = backup_round(w.store, w.hosts, w.clock(), round_options,
                                 [&w](const std::string& line) { w.log.event(line); });
       return round.status();
     };

@@ -168,6 +168,23 @@ TEST_CASE(
   CHECK(long_stopped.fired[0].severity == "warning");
 }
 
+TEST_CASE("alarms: a backup's events neither clear vm-crashed nor are cleared by a reboot") {
+  LoopHarness h;
+  put_event(*h.store, h.now_ms - 2000, "crashed", 1);
+  put_event(*h.store, h.now_ms - 1000, "backup-done", 2);
+  AlarmEvaluation first = evaluate(h);
+  REQUIRE(first.fired.size() == 1);
+  CHECK(first.fired[0].rule == "vm-crashed");
+  put_event(*h.store, h.now_ms, "backup-failed", 3);
+  put_event(*h.store, h.now_ms + 500, "started", 4);
+  h.now_ms += 1000;
+  AlarmEvaluation second = evaluate(h);
+  REQUIRE(second.fired.size() == 1);
+  CHECK(second.fired[0].rule == "backup-failed");  // still the backups' latest
+  REQUIRE(second.cleared.size() == 1);             // the start clears vm-crashed
+  CHECK(second.cleared[0].rule == "vm-crashed");
+}
+
 TEST_CASE("alarms: a metric rule fires when every sample of its window holds, within its scope") {
   LoopHarness h;
   put_rule(*h.store, "vm-cpu-high",

@@ -158,6 +158,30 @@ TEST_CASE("due_backups lists each selected VM whose policy is due, with its targ
   CHECK(jobs[0].last->result == "failed");
 }
 
+TEST_CASE("pruning keeps, per period, the most that any policy into the same target keeps") {
+  BackupPlanInputs in;
+  in.targets["vault"] = {"/srv/backup", "erlonglu"};
+  in.targets["other"] = {"/srv/other", "erlonglu"};
+  in.policies.push_back(policy("education", "daily", {"web-1"}, ""));
+  in.policies[0].spec.retention = {7, 0, 0};
+  in.policies.push_back(policy("education", "weekly", {"web-1"}, ""));
+  in.policies[1].spec.retention = {1, 8, 2};
+  in.policies.push_back(policy("education", "elsewhere", {"web-1"}, "", "other"));
+  in.policies[2].spec.retention = {30, 30, 30};
+  in.vms = {{"education", "web-1", {}}};
+  auto jobs = due_backups(in, at("2026-12-04T09:00:00Z"));
+  REQUIRE(jobs.size() == 3);
+  for (const BackupJob& j : jobs) {
+    if (j.target == "vault") {
+      CHECK(j.retention.daily == 7);
+      CHECK(j.retention.weekly == 8);
+      CHECK(j.retention.monthly == 2);
+    } else {
+      CHECK(j.retention.daily == 30);
+    }
+  }
+}
+
 TEST_CASE("backup commands without --target use the VM's policy's target") {
   BackupPlanInputs in;
   in.targets["vault"] = {"/srv/backup", "erlonglu"};
