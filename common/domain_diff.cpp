@@ -41,10 +41,18 @@ void diff_disks(const DomainSpec& old, const DomainSpec& now, DomainDiff& diff) 
     std::string what = "disks." + d.name;
     const DomainDisk* before = find_by(old.disks, d.name, &DomainDisk::name);
     if (!before) {  // attached through a spare root port
-      diff.live.push_back(what + " added");
+      if (now.adopted)
+        diff.refused.push_back(what + " added: an adopted VM's disks are its own files");
+      else
+        diff.live.push_back(what + " added");
       continue;
     }
-    if (before->size_gib < d.size_gib)  // grown with virDomainBlockResize
+    if (before->path != d.path)
+      diff.refused.push_back(what + " path changed: an adopted disk's file is fixed");
+    if (before->size_gib < d.size_gib && now.adopted)
+      diff.refused.push_back(change(what + " size_gib", before->size_gib, d.size_gib) +
+                             ": an adopted disk is grown on its host, not by xcloud");
+    else if (before->size_gib < d.size_gib)  // grown with virDomainBlockResize
       diff.live.push_back(change(what + " size_gib", before->size_gib, d.size_gib));
     if (before->size_gib > d.size_gib)
       diff.refused.push_back(change(what + " size_gib", before->size_gib, d.size_gib) +
@@ -160,6 +168,9 @@ DomainDiff diff_live_vs_restart(const DomainSpec& old, const DomainSpec& now) {
     diff.live.push_back(change("memory_mib", old.memory_mib, now.memory_mib));
   if (now.memory_mib > old.memory_mib)  // beyond the boot-time maximum
     diff.restart.push_back(change("memory_mib", old.memory_mib, now.memory_mib));
+  if (old.adopted != now.adopted)
+    diff.refused.push_back(std::string("adopted ") + (old.adopted ? "true" : "false") + " -> " +
+                           (now.adopted ? "true" : "false") + ": fixed when the VM is adopted");
   diff_disks(old, now, diff);
   diff_nics(old, now, diff);
   diff_guest(old, now, diff);

@@ -81,7 +81,9 @@ Status write_new_file(const std::string& dir, const std::string& name, const std
                      (errno == EEXIST ? "exists; not overwritten" : std::strerror(errno)));
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ok = ::close(fd) == 0 && ok;
-  return ok ? Status{} : error(Code::kIo, printable(path) + ": write failed");
+  if (ok) return {};
+  ::unlink(path.c_str());  // a partial manifest would block the next run (O_EXCL)
+  return error(Code::kIo, printable(path) + ": write failed");
 }
 
 void run_adopt(CliContext& ctx, const AdoptOptions& o) {

@@ -304,11 +304,17 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
     };
     const std::string* leaving = nullptr;
     const ObservedDomain* here = nullptr;
+    bool stays = false;  // an adopted VM placed elsewhere
     auto r = running.find(key);
     if (r != running.end()) {
       for (const auto& [h, d] : r->second) {
         if (h == host && !here) {
           here = d;
+        } else if (p->second->moved && h == current_host_of[key] && !leaving && spec.adopted) {
+          // Its disks are files of that host only: neither moved nor recreated.
+          plan.errors.push_back("VirtualMachine " + key + ": adopted, its disks stay on " + h +
+                                "; not moved to " + host);
+          stays = true;
         } else if (p->second->moved && h == current_host_of[key] && !leaving) {
           leaving = &h;
           if (options.allow_recreate)
@@ -320,6 +326,7 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
         }
       }
     }
+    if (stays) continue;
     if (leaving && !options.allow_recreate) {
       step.action = StepAction::kMove;
       step.from_host = *leaving;

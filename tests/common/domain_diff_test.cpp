@@ -63,6 +63,28 @@ TEST_CASE("balloon down, IOPS, disk growth and added devices apply live") {
   CHECK(diff.refused.empty());
 }
 
+TEST_CASE("an adopted VM's disk files are fixed: no new path, no added or grown disk") {
+  DomainSpec old = base();
+  old.adopted = true;
+  old.disks[0].path = "/srv/legacy/web-1.qcow2";
+  old.disks[0].image = "";
+  old.disks.pop_back();
+  DomainSpec now = old;
+  now.disks[0].path = "/srv/legacy/other.qcow2";
+  now.disks[0].size_gib = 120;
+  now.disks.push_back({"logs", 50, DiskTier::kNormal, 1000, "", "virtio"});
+  DomainDiff diff = diff_live_vs_restart(old, now);
+  CHECK(diff.refused ==
+        Lines{"disks.root path changed: an adopted disk's file is fixed",
+              "disks.root size_gib 80 -> 120: an adopted disk is grown on its host, not by xcloud",
+              "disks.logs added: an adopted VM's disks are its own files"});
+  CHECK(diff.live.empty());
+  now = old;
+  now.adopted = false;
+  CHECK(diff_live_vs_restart(old, now).refused ==
+        Lines{"adopted true -> false: fixed when the VM is adopted"});
+}
+
 TEST_CASE("NIC moves and address changes apply live; removals wait for a restart") {
   DomainSpec now = base();
   now.nics[0].network = "education/web";

@@ -107,3 +107,27 @@ TEST_CASE("adoption: --adopt plans an adopt step on the domain's host, never a c
   CHECK(cloud.step_for(again, "legacy-erp") == nullptr);
   CHECK(adoption_refusals(cloud.set, cloud.desired, cloud.hosts, false).empty());
 }
+
+TEST_CASE("adoption: a drain neither moves nor recreates an adopted VM; it says why") {
+  AdoptingCloud cloud;
+  const DesiredVm* vm = nullptr;
+  for (const auto& v : cloud.desired.vms)
+    if (v.spec.name == "legacy-erp") vm = &v;
+  REQUIRE(vm != nullptr);
+  cloud.hosts[0].unmanaged = json::array();
+  cloud.hosts[0].domains.push_back({"legacy-erp", kUuid, "education", "legacy-erp", vm->hash,
+                                    "running", 1, 2, 2048, false, false});
+  std::map<std::string, StoredVm> stored = {
+      {"education/legacy-erp", {"education", "legacy-erp", "x86-01", vm->hash, "default", 1, {}}}};
+  for (bool recreate : {false, true}) {
+    PlanOptions options;
+    options.drain_hosts = {"x86-01"};
+    options.allow_recreate = recreate;
+    Plan plan = make_plan(cloud.desired, cloud.hosts, stored, options);
+    CHECK(cloud.step_for(plan, "legacy-erp") == nullptr);
+    REQUIRE(plan.errors.size() == 1);
+    CHECK(plan.errors[0].rfind("VirtualMachine education/legacy-erp: adopted, its disks stay on "
+                               "x86-01; not moved to ",
+                               0) == 0);
+  }
+}
