@@ -126,7 +126,7 @@ TEST_CASE("a Linux bridge port carries no VLAN tag: the tenant bridge does the t
 }
 
 TEST_CASE(
-    "every NIC references its own filter with its MAC and addresses; none on the test driver") {
+    "every NIC references its own filter with its MAC and addresses, none on the test driver") {
   pugi::xml_document doc;
   REQUIRE(doc.load_string(render_domain_xml(x86_spec(), x86_kvm_host())->c_str()));
   CHECK(doc.select_nodes("//interface/filterref").size() == 1);  // libvirt allows one

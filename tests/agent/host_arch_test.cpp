@@ -28,7 +28,7 @@ TEST_CASE("host arch: a real host is what libvirt's capabilities say, whatever t
   CHECK(host_arch(false, "not xml", "x86_64", "aarch64") == "x86_64");
 }
 
-TEST_CASE("host arch: a simulated host's node model wins; the driver default means this machine") {
+TEST_CASE("host arch: a simulated host's node model wins, the driver default means this machine") {
   CHECK(host_arch(true, kKunpengCaps, "x86_64", "aarch64") == "x86_64");
   CHECK(host_arch(true, "", "aarch64", "x86_64") == "aarch64");
   CHECK(host_arch(true, "", "i686", "aarch64") == "aarch64");

@@ -129,7 +129,7 @@ TEST_CASE("a group with egress rules accepts them outbound, then drops other new
             std::string(kOutboundDeny) + "</filter>");
 }
 
-TEST_CASE("egress given but empty drops all new outbound; egress absent leaves outbound open") {
+TEST_CASE("egress given but empty drops all new outbound, egress absent leaves outbound open") {
   auto closed = group_filter_xml("xcsg-education.db", json::array(), json::array());
   REQUIRE(closed.ok());
   CHECK(*closed == "<filter name=\"xcsg-education.db\" chain=\"root\">" +

@@ -32,7 +32,7 @@ MetricsSample sample() {
 
 }  // namespace
 
-TEST_CASE("label values escape backslash, double quote and line feed; bad UTF-8 is replaced") {
+TEST_CASE("label values escape backslash, double quote and line feed, bad UTF-8 is replaced") {
   CHECK(prometheus_label_value("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
   CHECK(prometheus_label_value("教育") == "教育");
   CHECK(prometheus_label_value(std::string("x\xff") + "y") == "x\xEF\xBF\xBDy");

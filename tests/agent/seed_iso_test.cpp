@@ -77,7 +77,7 @@ TEST_CASE("the seed image is ISO 9660 labelled cidata holding exactly the three 
                                                          {"network-config", seed.network_config}});
 }
 
-TEST_CASE("the same seed gives the same bytes; another seed gives other bytes") {
+TEST_CASE("the same seed gives the same bytes, another seed gives other bytes") {
   auto a = build_seed_iso(sample_seed());
   auto b = build_seed_iso(sample_seed());
   REQUIRE(a.ok());

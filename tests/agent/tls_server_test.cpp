@@ -342,7 +342,7 @@ TEST_CASE("tls server: refuses to start with an expired, early or mismatched cer
                                           " does not match key " + fixture.client_files.key);
 }
 
-TEST_CASE("tls server: 40 clients trickling a ClientHello hold no worker; others are served") {
+TEST_CASE("tls server: 40 clients trickling a ClientHello hold no worker, others are served") {
   TlsTestServer fixture;
   fixture.start();
   TricklingClients trickling(fixture.port(), 40);

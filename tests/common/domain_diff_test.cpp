@@ -85,7 +85,7 @@ TEST_CASE("an adopted VM's disk files are fixed: no new path, no added or grown 
         Lines{"adopted true -> false: fixed when the VM is adopted"});
 }
 
-TEST_CASE("NIC moves and address changes apply live; removals wait for a restart") {
+TEST_CASE("NIC moves and address changes apply live, removals wait for a restart") {
   DomainSpec now = base();
   now.nics[0].network = "education/web";
   now.nics[0].vlan = 140;

@@ -191,7 +191,7 @@ TEST_CASE("PCI addresses parse only in the full lowercase form") {
   CHECK_FALSE(parse_pci_address("0000-3b-00-0"));
 }
 
-TEST_CASE("a NIC's security groups round-trip; the JSON of a NIC without groups is unchanged") {
+TEST_CASE("a NIC's security groups round-trip, the JSON of a NIC without groups is unchanged") {
   json params = valid_params();
   CHECK_FALSE(to_json(*domain_spec_from_json(params))["nics"][0].contains("security_groups"));
   params["nics"][0]["security_groups"] = {"web", "ssh"};

@@ -227,7 +227,7 @@ TEST_CASE("a YAML syntax error in one file does not hide errors in others") {
   CHECK(errors[0].rfind("case.yaml:4:1: error: invalid YAML: ", 0) == 0);
 }
 
-TEST_CASE("an adopted VM keeps its disks' paths and has no image; other VMs need an image") {
+TEST_CASE("an adopted VM keeps its disks' paths and has no image, other VMs need an image") {
   const std::string adopted =
       "  adoptedFrom: {host: x86-01, uuid: 6695eb01-f6a4-8304-79aa-97f2502e193f}\n"
       "  cpus: 2\n  memoryGiB: 4\n";

@@ -62,7 +62,7 @@ TEST_CASE("network-config version 2 matches NICs by MAC with static v4 and v6, r
     "dhcp4": true, "dhcp6": false, "accept-ra": true})"));
 }
 
-TEST_CASE("user-data is #cloud-config with the keys and the hash; meta-data names the instance") {
+TEST_CASE("user-data is #cloud-config with the keys and the hash, meta-data names the instance") {
   NoCloudSeed seed = nocloud_seed(spec_with_guest());
   REQUIRE(seed.user_data.rfind("#cloud-config\n", 0) == 0);
   json user = body(seed.user_data.substr(std::string("#cloud-config\n").size()));
@@ -83,7 +83,7 @@ TEST_CASE("user-data is #cloud-config with the keys and the hash; meta-data name
   CHECK(seed.network_config.find(kHash) == std::string::npos);
 }
 
-TEST_CASE("no password hash, no chpasswd; any change of content gives a new instance-id") {
+TEST_CASE("no password hash, no chpasswd, any change of content gives a new instance-id") {
   DomainSpec s = spec_with_guest();
   s.guest->password_hash.clear();
   NoCloudSeed without = nocloud_seed(s);

@@ -18,7 +18,7 @@ TEST_CASE("yaml documents keep the line and column of every key and value") {
   CHECK(d.position("/b/0/zzz").line == 3);
 }
 
-TEST_CASE("plain scalars are typed as YAML 1.2 core; quoted scalars stay strings") {
+TEST_CASE("plain scalars are typed as YAML 1.2 core, quoted scalars stay strings") {
   auto parsed = parse_yaml(
       "i: 42\nf: 0.5\nb: true\nn: ~\ns: '42'\nt: text\nbig: 99999999999999999999\n", "f.yaml");
   const auto& t = parsed.documents.at(0).tree;
@@ -32,7 +32,7 @@ TEST_CASE("plain scalars are typed as YAML 1.2 core; quoted scalars stay strings
   CHECK(parsed.documents[0].scalar_text.at("/f") == "0.5");
 }
 
-TEST_CASE("several documents per file; empty ones are skipped but keep their index") {
+TEST_CASE("several documents per file, empty ones are skipped but keep their index") {
   auto parsed = parse_yaml("a: 1\n---\n---\nb: 2\n", "multi.yaml");
   REQUIRE(parsed.documents.size() == 2);
   CHECK(parsed.documents[0].index == 0);

@@ -116,7 +116,7 @@ wait_ms=$((first_ms + 15200 - $(date +%s%N) / 1000000))
 expect_status 0 ctl alarms evaluate
 expect_contains "$TMP/out" "firing (repeat) to ops/hook: sent"
 [ "$(count "$TMP/http.jsonl")" -eq 4 ] || fail "no repeat: $(cat "$TMP/http.jsonl")"
-tail -n2 "$TMP/http.jsonl" | grep '"/alarms"' | grep -q '"repeat": true' || fail "the repeat is not marked"
+grep -q '"repeat": true' <<<"$(tail -n2 "$TMP/http.jsonl" | grep '"/alarms"')" || fail "the repeat is not marked"
 
 # Listing and filters.
 expect_status 0 ctl alarms list
@@ -165,7 +165,7 @@ for _ in $(seq 100); do ctl heartbeat >/dev/null 2>&1 && break; sleep 0.1; done
 expect_status 0 ctl alarms evaluate
 expect_contains "$TMP/out" "host-unreachable host/kp-01 cleared (major)"
 expect_contains "$TMP/out" "4 notifications sent"
-tail -n2 "$TMP/http.jsonl" | grep '"/alarms"' | grep -q '"status": "cleared"' || fail "no clear: $(cat "$TMP/http.jsonl")"
+grep -q '"status": "cleared"' <<<"$(tail -n2 "$TMP/http.jsonl" | grep '"/alarms"')" || fail "no clear: $(cat "$TMP/http.jsonl")"
 expect_status 0 ctl alarms evaluate
 expect_contains "$TMP/out" "0 fired, 0 cleared, 0 active"
 [ "$(count "$TMP/http.jsonl")" -eq 6 ] || fail "the clear was sent twice"
@@ -182,7 +182,7 @@ expect_status 0 ctl events pull
 expect_status 0 ctl alarms evaluate
 expect_contains "$TMP/out" "alarm 2 vm-stopped vm/education/edu-portal-web-1 fired (warning)"
 expect_contains "$TMP/out" "1 notifications sent"
-tail -n1 "$TMP/http.jsonl" | grep -q '"team": "apps"' || fail "the rule's labels did not route it"
+grep -q '"team": "apps"' <<<"$(tail -n1 "$TMP/http.jsonl")" || fail "the rule's labels did not route it"
 
 # serve evaluates and delivers on its own; x86-01's host-unreachable is
 # silenced (no notice).

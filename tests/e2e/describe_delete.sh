@@ -98,13 +98,13 @@ seq_after=$(ctl audit list -o json | python3 -c 'import json,sys; print(len(json
 expect_status 0 ctl describe vm health-records-db-1 -o json
 hash=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["specHash"])' "$TMP/out")
 host=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["placement"]["host"])' "$TMP/out")
-agent_rpc "${port_of[$host]}" domains.list '{}' | grep -q "xc-health.health-records-db-1" || fail "VM not on its host before delete"
+grep -q "xc-health.health-records-db-1" <<<"$(agent_rpc "${port_of[$host]}" domains.list '{}')" || fail "VM not on its host before delete"
 expect_status 0 ctl --reason CHG-42 delete vm health-records-db-1 --tenant health --wipe --yes
 expect_contains "$TMP/out" "deleted VirtualMachine \"health/health-records-db-1\" from host $host"
 expect_contains "$TMP/out" "remove it from the manifests or it will be re-created by the next apply"
 expect_status 0 ctl get vms
 grep -q health-records-db-1 "$TMP/out" && fail "deleted VM still listed by get vms"
-agent_rpc "${port_of[$host]}" domains.list '{}' | grep -q "xc-health.health-records-db-1" && fail "agent still lists the deleted VM"
+grep -q "xc-health.health-records-db-1" <<<"$(agent_rpc "${port_of[$host]}" domains.list '{}')" && fail "agent still lists the deleted VM"
 expect_status 0 ctl audit list --object VirtualMachine/health/health-records-db-1 -o json
 json_check '[r["action"] for r in d].count("delete") == 1'
 # The record and the output say what the agent reported: a simulated host wipes nothing.

@@ -165,7 +165,8 @@ expect_contains "$TMP/serve.log" "ha: education/web-1: host x86-01 (fenced) -> x
 # x86-02: its fence command fails, app-1 stays where it was, the alarm says why.
 until_true 10 grep -q "ha: host x86-02 NOT fenced, nothing restarts" "$TMP/serve.log" || fail "no fence failure logged: $(cat "$TMP/serve.log")"
 expect_contains "$TMP/serve.log" "bmc 10.0.0.2: connection refused"
-until_true 10 sh -c "'$XCLOUDCTL' --state '$STATE' alarms list -o json </dev/null | grep -q ha-fence-failed" ||
+fence_failed_alarm() { grep -q ha-fence-failed <<<"$(ctl alarms list -o json)"; }
+until_true 10 fence_failed_alarm ||
   fail "no ha-fence-failed alarm: $(ctl alarms list -o wide)"
 ctl alarms list -o json | python3 -c '
 import json, sys
@@ -192,9 +193,9 @@ PY
 # x86-01 comes back holding its old copies: they are stopped and undefined,
 # its VM without ha stays, and the restarted ones keep running on x86-03.
 kill -CONT "${AGENT_PIDS[0]}"
-gone_from_01() { ! domains "${port[x86-01]}" | grep -q "xc-education.web-"; }
+gone_from_01() { ! grep -q "xc-education.web-" <<<"$(domains "${port[x86-01]}")"; }
 until_true 60 gone_from_01 || fail "old copies on x86-01: $(domains "${port[x86-01]}"); $(cat "$TMP/serve.log")"
-domains "${port[x86-01]}" | grep -qx "xc-education.batch-1=running" || fail "batch-1 left x86-01: $(domains "${port[x86-01]}")"
+grep -qx "xc-education.batch-1=running" <<<"$(domains "${port[x86-01]}")" || fail "batch-1 left x86-01: $(domains "${port[x86-01]}")"
 both_on_03 || fail "the restarted copies stopped: $(domains "${port[x86-03]}")"
 expect_contains "$TMP/serve.log" "stale copy removed (disks kept)"
 ctl audit list -o json | python3 -c '
@@ -225,7 +226,7 @@ expect_status 0 ctl host evacuate x86-02
 expect_contains "$TMP/out" "Evacuated x86-02: 1 restarted elsewhere, 0 not restarted."
 target=$(placed | grep -o 'app-1@[a-z0-9-]*' | cut -d@ -f2)
 [ "$target" = x86-01 ] || [ "$target" = x86-03 ] || fail "app-1 on $target"
-domains "${port[$target]}" | grep -qx "xc-education.app-1=running" || fail "app-1 does not run on $target"
+grep -qx "xc-education.app-1=running" <<<"$(domains "${port[$target]}")" || fail "app-1 does not run on $target"
 ctl audit list -o json | python3 -c '
 import json, sys
 r = json.load(sys.stdin)

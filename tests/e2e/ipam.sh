@@ -155,7 +155,7 @@ sed -i 's/    - {network: app, ipv6: auto}$//' "$M/vms.yaml"
 expect_status 1 ctl diff -f "$M"
 expect_contains "$TMP/out" '~ release ipv4 10.20.1.13 of vm "education/web-4" nic 1'
 expect_status 0 ctl apply -f "$M" --allow-restart --yes
-allocations | grep -q "web-4 1 " && fail "the removed NIC kept its address: $(allocations)"
+grep -q "web-4 1 " <<<"$(allocations)" && fail "the removed NIC kept its address: $(allocations)"
 
 # Prune: a VM removed from the manifests keeps its address until apply --prune deletes it.
 python3 - "$M/vms.yaml" <<'PY'
@@ -165,9 +165,9 @@ docs = open(path).read().split("---\n")
 open(path, "w").write("---\n".join(d for d in docs if "name: web-1," not in d))
 PY
 ctl diff -f "$M" >/dev/null 2>&1 || true
-allocations | grep -q "web-1 0 ipv4 10.20.1.11" || fail "web-1 lost its address before it was deleted"
+grep -q "web-1 0 ipv4 10.20.1.11" <<<"$(allocations)" || fail "web-1 lost its address before it was deleted"
 expect_status 0 ctl apply -f "$M" --prune --yes
-allocations | grep -q "web-1 " && fail "a pruned VM kept its address: $(allocations)"
+grep -q "web-1 " <<<"$(allocations)" && fail "a pruned VM kept its address: $(allocations)"
 vm web-5 '{network: app}' >>"$M/vms.yaml"
 expect_status 1 ctl diff -f "$M"
 expect_contains "$TMP/out" '+ allocate ipv4 10.20.1.11 to vm "education/web-5" nic 0'

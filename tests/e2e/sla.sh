@@ -126,7 +126,7 @@ expect_contains "$TMP/out" "$SYSTEM"
 
 # CSV and HTML carry the same tables.
 expect_status 0 later sla --month "$MONTH" -o csv
-head -c 3 "$TMP/out" | od -An -tx1 | grep -q "ef bb bf" || fail "the CSV has no BOM"
+grep -q "ef bb bf" <<<"$(head -c 3 "$TMP/out" | od -An -tx1)" || fail "the CSV has no BOM"
 expect_contains "$TMP/out" "Incidents and alarms 故障与告警"
 expect_contains "$TMP/out" "host kp-01 unreachable"
 expect_status 0 later sla --month "$MONTH" -o html

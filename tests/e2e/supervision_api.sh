@@ -36,7 +36,7 @@ expect_status 0 ctl user cert mon --out "$TMP/out-dir"
 expect_contains "$TMP/out" "revoked the previous certificate"
 [ "$(stat -c %a "$TMP/out-dir/mon.key")" = 600 ] || fail "mon.key is not 0600"
 [ "$(stat -c %a "$PKI/users/sup/sup.key")" = 600 ] || fail "sup.key is not 0600"
-openssl x509 -in "$PKI/users/sup/sup.crt" -noout -subject | grep -q "CN *= *sup" ||
+grep -q "CN *= *sup" <<<"$(openssl x509 -in "$PKI/users/sup/sup.crt" -noout -subject)" ||
   fail "sup.crt subject: $(openssl x509 -in "$PKI/users/sup/sup.crt" -noout -subject)"
 expect_status 2 ctl user cert ghost
 expect_contains "$TMP/err" 'user "ghost" not found'
@@ -180,7 +180,7 @@ grep -q "handshake refused: client CN=sup: certificate .* is revoked" "$TMP/serv
   fail "revocation not logged: $(cat "$TMP/serve.log")"
 expect_status 2 ctl user revoke-cert sup
 expect_contains "$TMP/err" "user sup has no certificate to revoke"
-openssl crl -in "$PKI/users.crl" -CAfile "$PKI/ca.crt" -noout 2>&1 | grep -q "verify OK" ||
+grep -q "verify OK" <<<"$(openssl crl -in "$PKI/users.crl" -CAfile "$PKI/ca.crt" -noout 2>&1)" ||
   fail "users.crl does not verify with openssl"
 ctl user cert sup >/dev/null
 expect_api 200 "$S" sup /v1/platform

@@ -106,8 +106,8 @@ stored="$TMP/state/images/$sha.qcow2"
 [ "$(sha256sum "$stored" | cut -d' ' -f1)" = "$sha" ] || fail "the Image's digest is not its file's"
 qemu-img compare -q "$stored" "$(disk "$host" edu-portal-db-1)" || fail "the Image differs from the disk"
 [ ! -e "$TMP/agents/$host/disks/xc-education.edu-portal-db-1.root.capture.qcow2" ] || fail "the host kept the flattened copy"
-ls -a "$TMP/state/images" | grep -q capture && fail "the controller kept the downloaded disk"
-ctl audit list --object Image/education/db-golden -o json | grep -q '"capture"' || fail "capture not audited"
+grep -q capture <<<"$(ls -a "$TMP/state/images")" && fail "the controller kept the downloaded disk"
+grep -q '"capture"' <<<"$(ctl audit list --object Image/education/db-golden -o json)" || fail "capture not audited"
 
 # apply leaves the clones alone (warning) until the manifests declare one.
 expect_status 1 ctl diff -f "$M"

@@ -231,7 +231,7 @@ TEST_CASE("ssh transport: a host with no sshd listening is unavailable, named by
             "ssh root@127.0.0.1:" + std::to_string(config.port) + ": ", 0) == 0);
 }
 
-TEST_CASE("ssh transport: an agent that exits is unavailable, with its stderr; then reconnects") {
+TEST_CASE("ssh transport: an agent that exits is unavailable, with its stderr, then reconnects") {
   TestSshd sshd;
   auto config = sshd.config("/nonexistent.yaml");
   config.remote_command = "echo 'agent: config missing' >&2; exit 3";

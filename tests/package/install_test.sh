@@ -59,7 +59,7 @@ if [ -n "$inside" ]; then
   [ "$shell" = /usr/sbin/nologin ] || fail "user xcloud has shell $shell"
   uid=$(inr id -u xcloud)
   ((uid < 1000)) || fail "user xcloud is not a system user (uid $uid)"
-  inr id -nG xcloud | tr ' ' '\n' | grep -qx libvirt || fail "user xcloud is not in the libvirt group"
+  grep -qx libvirt <<<"$(inr id -nG xcloud | tr ' ' '\n')" || fail "user xcloud is not in the libvirt group"
   got=$(inr stat -c '%a %U %G' /var/lib/xcloud)  # names from the root's own passwd
   [ "$got" = "700 xcloud xcloud" ] || fail "/var/lib/xcloud is '$got', not '700 xcloud xcloud'"
   for f in /etc/xcloud/agent.yaml /etc/cron.d/xcloud-reports /etc/cron.d/xcloud-audit \
@@ -120,7 +120,7 @@ for arch in amd64 arm64; do
     dpkg-deb -x "$dist/${f}_${version}_$arch.deb" "$tmp/$arch"
     got=$(readelf -h "$tmp/$arch/usr/bin/$f" | sed -n 's/^ *Machine: *//p')
     [[ $got == *"$want"* ]] || fail "$f in the $arch package is for '$got'"
-    file -b "$tmp/$arch/usr/bin/$f" | grep -q "ELF 64-bit LSB .*$want_file" ||
+    grep -q "ELF 64-bit LSB .*$want_file" <<<"$(file -b "$tmp/$arch/usr/bin/$f")" ||
       fail "$f in the $arch package: $(file -b "$tmp/$arch/usr/bin/$f")"
     echo "install_test: $arch $f: $got"
   done

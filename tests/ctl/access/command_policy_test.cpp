@@ -156,7 +156,7 @@ TEST_CASE("the role matrix: every command x role x tenant scope") {
   CHECK(cells == static_cast<int>(kCommands.size() * 7 * 3));
 }
 
-TEST_CASE("a user with two roles gets the union; scope names the tenant") {
+TEST_CASE("a user with two roles gets the union, scope names the tenant") {
   Principal both{"li", {Role::kTenantUser, Role::kMonitor}, "education"};
   CHECK(authorize(both, "get", "").allowed);  // monitor reads the fleet
   CHECK_FALSE(authorize(both, "vm start", "health").allowed);

@@ -22,7 +22,7 @@ LoginHistory failures_every_10s(int count, int64_t first) {
 
 }  // namespace
 
-TEST_CASE("four failures leave the user unlocked; the fifth locks for 15 minutes") {
+TEST_CASE("four failures leave the user unlocked, the fifth locks for 15 minutes") {
   const LockoutPolicy policy;
   LoginHistory h = failures_every_10s(4, kNoon);
   const int64_t after_fourth = kNoon + 31 * kSecond;

@@ -20,7 +20,7 @@ AlarmRecord firing() {
 }  // namespace
 
 TEST_CASE(
-    "alarm actions: ack once, assign, change severity, comment, clear; a cleared alarm takes "
+    "alarm actions: ack once, assign, change severity, comment, clear, a cleared alarm takes "
     "comments only") {
   auto acked = apply_alarm_change(firing(), {AlarmAction::kAcknowledge, "on it"}, 2000, "alice");
   REQUIRE(acked.ok());

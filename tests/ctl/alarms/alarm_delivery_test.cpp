@@ -87,7 +87,7 @@ TEST_CASE(
   CHECK(h.store->list_alarm_deliveries(1)->at(0).state == "cleared");
 }
 
-TEST_CASE("alarm delivery: acknowledged alarms are not repeated; silenced ones not sent") {
+TEST_CASE("alarm delivery: acknowledged alarms are not repeated, silenced ones not sent") {
   AlarmRecord a;
   a.state = "acknowledged";
   a.started_ms = 0;

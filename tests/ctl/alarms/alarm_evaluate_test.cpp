@@ -142,7 +142,7 @@ TEST_CASE("alarms: an unreachable host fires once, is acknowledged, and clears w
 }
 
 TEST_CASE(
-    "alarms: a crashed VM fires vm-crashed until a later event; an event rule waits its for") {
+    "alarms: a crashed VM fires vm-crashed until a later event, an event rule waits its for") {
   LoopHarness h;
   put_rule(*h.store, "vm-stopped-long",
            R"({"event": "stopped", "for": "5m", "severity": "warning"})");
@@ -251,7 +251,7 @@ TEST_CASE(
   CHECK(evaluate(h).cleared.size() == 1);
 }
 
-TEST_CASE("alarms: the audit chain is verified at most once per interval; a failed check fires") {
+TEST_CASE("alarms: the audit chain is verified at most once per interval, a failed check fires") {
   LoopHarness h;
   CHECK(evaluate(h).fired.empty());
   auto meta = h.store->get_meta(kAuditCheckMetaKey);

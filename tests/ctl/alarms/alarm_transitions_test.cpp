@@ -67,7 +67,7 @@ TEST_CASE(
   CHECK(t6.fired[0].id == 0);
 }
 
-TEST_CASE("alarm transitions: one alarm per rule and object; other rules and objects are apart") {
+TEST_CASE("alarm transitions: one alarm per rule and object, other rules and objects are apart") {
   auto t = plan_alarm_transitions({},
                                   {candidate("vm-crashed", "vm/education/web-1", "crashed", 10),
                                    candidate("vm-crashed", "vm/education/web-1", "crashed", 20),

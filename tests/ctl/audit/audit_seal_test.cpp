@@ -110,7 +110,7 @@ TEST_CASE("sealing refuses a tampered chain and signs nothing") {
   CHECK(s.checkpoints().empty());
 }
 
-TEST_CASE("a sealed prune verifies; a forged one is named, and routine sealing will not cover it") {
+TEST_CASE("a sealed prune verifies, a forged one is named, and routine sealing will not cover it") {
   Sealed s;
   for (int i = 0; i < 4; ++i) {
     s.now = kAuditT0 + i * kMsPerDay;

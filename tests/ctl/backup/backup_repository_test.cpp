@@ -60,7 +60,7 @@ std::string text_sm3(const std::string& data) {
 }  // namespace
 
 TEST_CASE(
-    "full then incremental: the incremental holds only changed chunks; restore gives each point's "
+    "full then incremental: the incremental holds only changed chunks, restore gives each point's "
     "disk") {
   test::TempDir dir;
   BackupRepository repo(dir.path("target"));
@@ -107,7 +107,7 @@ TEST_CASE(
   CHECK(repo.restore(*chain2, key(), dir.path("r2")).status().code() == Code::kAlreadyExists);
 }
 
-TEST_CASE("a flipped byte in a chunk fails verify and restore naming the chunk; nothing is left") {
+TEST_CASE("a flipped byte in a chunk fails verify and restore naming the chunk, nothing is left") {
   test::TempDir dir;
   BackupRepository repo(dir.path("t"));
   FakeDisk disk(3 * 65536);
@@ -143,7 +143,7 @@ TEST_CASE("a wrong key fails at the manifest, naming both keys, before any chunk
             key().id() + ", the key store has key " + key('w').id() + " (wrong key)");
 }
 
-TEST_CASE("a changed manifest fails its SM3 digest; a missing parent breaks the chain") {
+TEST_CASE("a changed manifest fails its SM3 digest, a missing parent breaks the chain") {
   test::TempDir dir;
   BackupRepository repo(dir.path("t"));
   FakeDisk disk(65536);

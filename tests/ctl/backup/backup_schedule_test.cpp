@@ -90,7 +90,7 @@ TEST_CASE("the latest slot is the newest scheduled instant at or before now, in 
   CHECK(monday.latest_slot(at("2026-12-09T12:00:00Z")) == at("2026-12-07T00:00:00Z"));
 }
 
-TEST_CASE("due: the newest slot without a backup; a failure retried only after the retry time") {
+TEST_CASE("due: the newest slot without a backup, a failure retried only after the retry time") {
   const BackupSchedule daily = schedule("daily at 01:00", 0);
   const int64_t slot = at("2026-12-04T01:00:00Z");
   CHECK(backup_due(daily, std::nullopt, slot - kHour));  // never run: due at once

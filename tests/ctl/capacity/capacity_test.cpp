@@ -34,7 +34,7 @@ TEST_CASE("vCPU capacity applies the pool's overcommit, rounded down") {
   CHECK(vcpu_capacity(64, 1000) == 64);
 }
 
-TEST_CASE("pools and zones sum their hosts; 80% allocated is flagged") {
+TEST_CASE("pools and zones sum their hosts, 80% allocated is flagged") {
   CapacityHost a = host("x86-01", "erlonglu", "egov");
   a.vcpu_allocated = 40;
   a.memory_mib_allocated = 64 * 1024;

@@ -40,7 +40,7 @@ TEST_CASE("least squares through scattered points, exactly") {
   CHECK(f.at_100.day == 12);
 }
 
-TEST_CASE("flat or falling allocation never reaches the line; reached is said so") {
+TEST_CASE("flat or falling allocation never reaches the line, reached is said so") {
   CHECK(forecast_allocation(line(0, 90, 500, 0), 1000, 89).at_80.reach == Reach::kNever);
   CHECK(forecast_allocation(line(0, 90, 700, -1), 1000, 89).at_100.reach == Reach::kNever);
   Forecast full = forecast_allocation(line(0, 3, 800, 0), 1000, 2);

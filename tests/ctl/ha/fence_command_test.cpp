@@ -5,7 +5,7 @@
 using namespace xc;
 using namespace std::chrono_literals;
 
-TEST_CASE("a fence command that exits 0 is the proof; its output and host are kept") {
+TEST_CASE("a fence command that exits 0 is the proof, its output and host are kept") {
   auto run =
       run_fence_command({"sh", "-c", "echo off $XCLOUD_FENCE_HOST; echo err >&2"}, "x86-01", 5s);
   REQUIRE(run.ok());

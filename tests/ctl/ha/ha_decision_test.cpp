@@ -58,7 +58,7 @@ TEST_CASE("HA waits for the configured time, then fences the host before anythin
   CHECK(decide_ha(w, kDownAt + kAfter, {kAfter, ""}) == std::vector<HaAction>{fence("a")});
 }
 
-TEST_CASE("a fenced host's ha: restart VMs restart on another host; a VM without ha stays") {
+TEST_CASE("a fenced host's ha: restart VMs restart on another host, a VM without ha stays") {
   HaWorld w;
   w.hosts = {down("a", true, kDownAt + kAfter), up("b")};
   w.vms = {vm("web-1", "a"), vm("batch-1", "a", false), vm("db-1", "b")};

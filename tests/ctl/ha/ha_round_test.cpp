@@ -83,7 +83,7 @@ struct HaHarness {
 
 }  // namespace
 
-TEST_CASE("ha round: a fenced host's ha VM restarts on the other host; its VM without ha stays") {
+TEST_CASE("ha round: a fenced host's ha VM restarts on the other host, its VM without ha stays") {
   HaHarness h("\"true\"");
   const std::string from = h.host_of("web-1");
   const std::string other = from == "x86-01" ? "x86-02" : "x86-01";

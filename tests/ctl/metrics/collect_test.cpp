@@ -83,7 +83,7 @@ struct Cloud {
 
 }  // namespace
 
-TEST_CASE("the first round keeps counters only; the second stores rates for every running VM") {
+TEST_CASE("the first round keeps counters only, the second stores rates for every running VM") {
   Cloud c;
   MetricsRound first = c.round();
   REQUIRE(first.hosts.size() == 2);
@@ -127,7 +127,7 @@ TEST_CASE("the first round keeps counters only; the second stores rates for ever
   CHECK(hosts->entries[0].latest[kPoolCapacityBytes] > 0);
 }
 
-TEST_CASE("an unreachable host is reported and skipped; the others are stored") {
+TEST_CASE("an unreachable host is reported and skipped, the others are stored") {
   Cloud c;
   c.round();
   c.fleet.set_down("x86-02", true);

@@ -198,7 +198,7 @@ TEST_CASE("a placement change is planned as a typed migrate step, cold on simula
 
 namespace xc::test {
 
-TEST_CASE("a drained host's VMs are planned as migrates; a strict anti-affinity one cannot move") {
+TEST_CASE("a drained host's VMs are planned as migrates, a strict anti-affinity one cannot move") {
   ApplyHarness h;
   const std::string group =
       "---\napiVersion: xcloud/v1\nkind: PlacementGroup\nmetadata: {name: g, tenant: "

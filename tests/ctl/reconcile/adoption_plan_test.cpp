@@ -108,7 +108,7 @@ TEST_CASE("adoption: --adopt plans an adopt step on the domain's host, never a c
   CHECK(adoption_refusals(cloud.set, cloud.desired, cloud.hosts, false).empty());
 }
 
-TEST_CASE("adoption: a drain neither moves nor recreates an adopted VM; it says why") {
+TEST_CASE("adoption: a drain neither moves nor recreates an adopted VM, and says why") {
   AdoptingCloud cloud;
   const DesiredVm* vm = nullptr;
   for (const auto& v : cloud.desired.vms)

@@ -49,7 +49,7 @@ std::vector<AddressAllocation> stored_allocations(ApplyHarness& h) {
 
 }  // namespace
 
-TEST_CASE("apply gives a NIC the address diff showed; it reaches the host and the group's peers") {
+TEST_CASE("apply gives a NIC the address diff showed, it reaches the host and the group's peers") {
   ApplyHarness h;
   std::string cloud = base_cloud() + network_and_groups() + vm_on_app("web-1", "") +
                       vm_on_app("web-2", ", ipv4: 10.9.0.3", "[web, db]");

@@ -237,7 +237,7 @@ TEST_CASE("scheduler: a VM that must move but fits nowhere says both why") {
         "x86-01 is in pool erlonglu, not tianning1\n");
 }
 
-TEST_CASE("scheduler: maintenance does not move a VM; it stays with a warning") {
+TEST_CASE("scheduler: maintenance does not move a VM, it stays with a warning") {
   HostCapacity down = host("x86-01", "erlonglu");
   down.maintenance = true;
   CHECK(run({down, host("x86-02", "erlonglu", 64, 512)}, {on(vm("education/a", 2, 4), "x86-01")}) ==
@@ -256,7 +256,7 @@ TEST_CASE("scheduler: strict anti-affinity puts members on distinct hosts or fai
         "host already runs a member (x86-01, x86-02)\n");
 }
 
-TEST_CASE("scheduler: groups belong to a tenant; a same-named group elsewhere is separate") {
+TEST_CASE("scheduler: groups belong to a tenant, a same-named group elsewhere is separate") {
   std::vector<HostCapacity> hosts = {host("x86-01", "erlonglu"), host("x86-02", "erlonglu")};
   std::vector<GroupRule> groups = {{"education", "web", GroupPolicy::kAffinity, true},
                                    {"health", "web", GroupPolicy::kAffinity, true}};

@@ -14,7 +14,7 @@ TEST_CASE("csv: a cell that a spreadsheet would run as a formula is shown as tex
   CHECK(csv_field("\rx") == "\"'\rx\"");
 }
 
-TEST_CASE("csv: numbers, signed or grouped, stay numbers; plain text is unchanged") {
+TEST_CASE("csv: numbers, signed or grouped, stay numbers, plain text is unchanged") {
   CHECK(csv_field("-12.50") == "-12.50");
   CHECK(csv_field("+3") == "+3");
   CHECK(csv_field("-1,234.50") == "\"-1,234.50\"");

@@ -54,7 +54,7 @@ TEST_CASE("a VM running all month is available 100%, with no outage") {
   CHECK(p.unobserved_ms == 0);
 }
 
-TEST_CASE("a crash is down until the VM runs again; the system's outages are the union") {
+TEST_CASE("a crash is down until the VM runs again, the system's outages are the union") {
   SlaInput in = november();
   SlaVm a = vm("web-1", "portal", "x86-01", {{at("2026-10-20"), at("2026-12-04")}});
   a.changes = {{at("2026-11-10T10:00:00"), false, "crashed"},
@@ -94,7 +94,7 @@ TEST_CASE("an outage across the month's end counts in each month with its own pa
   CHECK(dec.service_ms == 3 * 24 * kHour);  // declared running until the 4th
 }
 
-TEST_CASE("a crash before the month carries into it; a declared stop is not down") {
+TEST_CASE("a crash before the month carries into it, a declared stop is not down") {
   SlaInput in = november();
   SlaVm a = vm("db-1", "records", "x86-01", {{at("2026-10-20"), at("2026-11-03")}});
   a.changes = {{at("2026-10-31T20:00:00"), false, "crashed"}};

@@ -77,7 +77,7 @@ TEST_CASE("no outage: no line applies") {
   CHECK(p->total_fen == 0);
 }
 
-TEST_CASE("4 min 19.2 s down in a 30-day month is exactly 99.99%: no fine; a ms more is") {
+TEST_CASE("4 min 19.2 s down in a 30-day month is exactly 99.99%: no fine, a ms more is") {
   auto at_line = apply_penalties(builtin_penalty_tables(), system_with({259'200}), {100'000, 1});
   REQUIRE(at_line.ok());
   CHECK(at_line->applied.empty());
@@ -88,7 +88,7 @@ TEST_CASE("4 min 19.2 s down in a 30-day month is exactly 99.99%: no fine; a ms 
   CHECK(below->applied[0].fine_fen == 50'000);  // 1000.00 CNY x 50%
 }
 
-TEST_CASE("two hours down once: lines 1 and 5; three short outages: line 6") {
+TEST_CASE("two hours down once: lines 1 and 5, three short outages: line 6") {
   auto two_hours =
       apply_penalties(builtin_penalty_tables(), system_with({2 * kHour}), {123'457, 1});
   REQUIRE(two_hours.ok());

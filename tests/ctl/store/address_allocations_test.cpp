@@ -38,7 +38,7 @@ TEST_CASE(
                                                 allocation("web-2", 0, "10.20.1.3")});
 }
 
-TEST_CASE("one address is never stored for two NICs of a network; a NIC's own row is replaced") {
+TEST_CASE("one address is never stored for two NICs of a network, a NIC's own row is replaced") {
   TempDir dir;
   auto store = open_store(dir.path("state.db"), OpenMode::kCreate);
   REQUIRE(store.ok());

@@ -23,7 +23,7 @@ AlarmRecord alarm(const std::string& object) {
 
 }  // namespace
 
-TEST_CASE("alarm store: one active alarm per rule and object; history and deliveries kept") {
+TEST_CASE("alarm store: one active alarm per rule and object, history and deliveries kept") {
   TempDir dir;
   auto opened = open_store(dir.path("state.db"), OpenMode::kCreate);
   REQUIRE(opened.ok());
