@@ -13,6 +13,7 @@
 #include "agent/domain_xml.h"
 #include "agent/rpc_service.h"
 #include "common/domain_spec.h"
+#include "common/network_naming.h"
 
 namespace xc {
 namespace {
@@ -147,13 +148,16 @@ Result<json> domain_inspect(AgentContext& ctx, const json& params) {
   return out;
 }
 
-// The MACs of a definition's NICs, in order.
-std::vector<std::string> defined_macs(virDomainPtr d) {
+// "MAC on BRIDGE-OR-NETWORK" of a definition's NICs, in order.
+std::vector<std::string> defined_nics(virDomainPtr d) {
   pugi::xml_document doc;
   doc.load_string(take_string(virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE)).c_str());
   std::vector<std::string> out;
-  for (pugi::xml_node nic : doc.child("domain").child("devices").children("interface"))
-    out.push_back(nic.child("mac").attribute("address").as_string());
+  for (pugi::xml_node nic : doc.child("domain").child("devices").children("interface")) {
+    pugi::xml_node source = nic.child("source");
+    out.push_back(std::string(nic.child("mac").attribute("address").as_string()) + " on " +
+                  source.attribute("bridge").as_string(source.attribute("network").as_string()));
+  }
   return out;
 }
 
@@ -191,9 +195,12 @@ Result<json> domain_adopt(AgentContext& ctx, const json& params) {
     return error(Code::kFailedPrecondition,
                  "domain " + name + ": transient (not defined); only a defined domain is adopted");
   // What the manifest was written from must still be what libvirt defines.
-  std::vector<std::string> macs;
-  for (const DomainNic& nic : spec.nics) macs.push_back(nic.mac);
-  if (definition_drifted(d, spec, ctx.config.storage_dir) || defined_macs(d) != macs)
+  // Its NICs too: a NIC on another bridge than the manifest's network would
+  // be adopted into a network it is not on.
+  std::vector<std::string> nics;
+  for (const DomainNic& nic : spec.nics)
+    nics.push_back(nic.mac + " on " + nic_network_bridge(nic.network));
+  if (definition_drifted(d, spec, ctx.config.storage_dir) || defined_nics(d) != nics)
     return error(Code::kFailedPrecondition,
                  "domain " + name +
                      ": its definition (vCPUs, memory, disks or NICs) differs from the manifest; "

@@ -64,12 +64,9 @@ Result<HostContext> host_context(AgentContext& ctx, const DomainSpec& spec) {
     host.domain_type =
         spec.arch == host.host_arch && caps.select_node(xpath.c_str()) ? "kvm" : "qemu";
   }
-  for (const auto& nic : spec.nics) {
-    size_t slash = nic.network.rfind('/');
-    if (slash != std::string::npos)
-      host.bridges[nic.network] =
-          network_bridge_name(nic.network.substr(0, slash), nic.network.substr(slash + 1));
-  }
+  for (const auto& nic : spec.nics)
+    if (nic.network.find('/') != std::string::npos)
+      host.bridges[nic.network] = nic_network_bridge(nic.network);
   return host;
 }
 

@@ -7,7 +7,11 @@
   (b) database growth of raw metrics per day, and of a year of hourly
       rollups, measured on 48 hours of synthetic history (bench/metrics_fixture)
       written into a real state database as collect writes it;
-  (c) `xcloudctl top vms --since 48h` over those 48 hours of raw rows.
+  (c) `xcloudctl top vms --since 48h` over those 48 hours of raw rows;
+  (d) the controller's memory: `xcloudctl serve` on the same 60 agents for
+      --serve-seconds (heartbeats, event long-polls, metrics every 10 s,
+      alarms every 15 s), /proc's VmRSS, RssAnon (private) and VmHWM sampled
+      every second.
 
   bench/metrics_bench.py [--build build] [--vms 1133 --hosts 60] [--rounds 5]
 
@@ -50,12 +54,46 @@ def collect_rounds(cloud, rounds):
     return figures
 
 
+def proc_status_kb(pid, keys):
+    figures = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in keys:
+                figures[name] = int(value.split()[0])
+    return figures
+
+
+def serve_memory(cloud, seconds):
+    """Peak and last VmRSS / RssAnon / VmHWM (kB) of `serve` on the cloud, and
+    how many metrics rounds it finished in that time."""
+    log = os.path.join(os.path.dirname(cloud.state), "serve.log")
+    with open(log, "w") as err:
+        serve = subprocess.Popen([cloud.ctl, "--state", cloud.state, "serve", "--heartbeat", "10s", "--collect", "10s",
+                                  "--alarms", "15s"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+    keys = ("VmRSS", "RssAnon", "VmHWM")
+    peak = dict.fromkeys(keys, 0)
+    last = {}
+    try:
+        for _ in range(seconds):
+            time.sleep(1)
+            if serve.poll() is not None:
+                sys.exit(f"serve exited {serve.returncode}: {open(log).read()[-2000:]}")
+            last = proc_status_kb(serve.pid, keys)
+            peak = {k: max(peak[k], last[k]) for k in keys}
+    finally:
+        serve.terminate()
+        serve.wait(timeout=60)
+    return peak, last
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--vms", type=int, default=1133)
     ap.add_argument("--hosts", type=int, default=60)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--serve-seconds", type=int, default=40)
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="xc-metrics-bench-")
     missed = []
@@ -63,6 +101,7 @@ def main():
         cloud = Cloud(a.build, a.vms, a.hosts, os.path.join(work, "cloud"))
         cloud.xcloudctl("apply", "-f", cloud.manifests)
         rounds = collect_rounds(cloud, a.rounds)
+        serve_peak, serve_last = serve_memory(cloud, a.serve_seconds)
         cloud.stop()
         wall = statistics.median(r[0] for r in rounds)
         call = statistics.median(r[1] for r in rounds)
@@ -75,6 +114,9 @@ def main():
         print(f"    storing, rollups and pruning:          {store:.3f} s")
         print(f"    round / calls:                          {ratio:.2f}x (target <= 3x)")
         print(f"    rounds (wall, call, store): " + ", ".join(f"{w:.3f}/{c:.3f}/{s:.3f}" for w, c, s, _ in rounds))
+        print(f"(d) xcloudctl serve on the {a.hosts} agents for {a.serve_seconds} s: VmRSS {serve_last['VmRSS'] / 1024:.1f} MB "
+              f"at the end (peak {serve_peak['VmRSS'] / 1024:.1f}), private (RssAnon) {serve_last['RssAnon'] / 1024:.1f} MB "
+              f"(peak {serve_peak['RssAnon'] / 1024:.1f}), VmHWM {serve_peak['VmHWM'] / 1024:.1f} MB")
         if wall > 1.0:
             missed.append("collect round > 1 s")
         if ratio > 3.0:

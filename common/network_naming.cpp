@@ -10,6 +10,12 @@ std::string network_bridge_name(const std::string& tenant, const std::string& na
   return "xcbr" + sha256_hex(tenant + "/" + name).substr(0, 10);
 }
 
+std::string nic_network_bridge(const std::string& network) {
+  size_t slash = network.rfind('/');
+  if (slash == std::string::npos) return network;
+  return network_bridge_name(network.substr(0, slash), network.substr(slash + 1));
+}
+
 std::string network_libvirt_name(const std::string& tenant, const std::string& name) {
   std::string t = tenant;
   for (char& c : t)

@@ -10,6 +10,9 @@
 namespace xc {
 
 std::string network_bridge_name(const std::string& tenant, const std::string& name);
+// The bridge of a domain NIC's network: "TENANT/NAME" is a tenant network's
+// bridge; any other value names a host bridge itself.
+std::string nic_network_bridge(const std::string& network);
 std::string network_libvirt_name(const std::string& tenant, const std::string& name);
 
 // A security group's filter: "xcsg-<tenant with / as .>.<name>". '.' occurs in

@@ -525,7 +525,7 @@ class Checker {
     const auto& spec = o.as<VirtualMachineSpec>();
     const std::string& tenant = o.meta.tenant;
     if (spec.adopted_from)
-      check_adopted(doc, spec);
+      check_adopted(o, doc, spec);
     else if (spec.image.empty())
       error(doc, "/spec", "missing required field 'spec.image' in VirtualMachine");
     else
@@ -550,8 +550,16 @@ class Checker {
   // A VM taken over from an existing domain (xcloudctl adopt): it keeps its
   // disks' files and boots no image; a seed or accelerators it never had
   // would change the domain.
-  void check_adopted(const YamlDocument& doc, const VirtualMachineSpec& spec) {
+  void check_adopted(const Object& o, const YamlDocument& doc, const VirtualMachineSpec& spec) {
     require(doc, "/spec/adoptedFrom/host", Kind::kHost, spec.adopted_from->host, "host");
+    // One domain becomes one VM: a second manifest for it would make two
+    // owners of the same disks.
+    auto [it, inserted] =
+        adopted_domains_.emplace(spec.adopted_from->host + "/" + spec.adopted_from->uuid, &o);
+    if (!inserted)
+      error(doc, "/spec/adoptedFrom/uuid",
+            "domain " + spec.adopted_from->uuid + " on host " + spec.adopted_from->host +
+                " is already adopted by VirtualMachine " + qualified(*it->second));
     if (!spec.image.empty())
       error(doc, "/spec/image", "an adopted VM (adoptedFrom) keeps its own disks; it has no image");
     if (!spec.guest.hostname.empty() || !spec.guest.ssh_authorized_keys.empty() ||
@@ -692,6 +700,7 @@ class Checker {
   std::map<std::string, const Object*> segments_;
   std::map<std::string, const Object*> price_dates_;
   std::map<std::string, const Object*> host_addresses_;
+  std::map<std::string, const Object*> adopted_domains_;  // "host/uuid"
   std::map<std::pair<const YamlDocument*, bool>, Subnet> subnets_;
   // (network, address bytes) -> the first NIC declaring it and where.
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> addresses_;

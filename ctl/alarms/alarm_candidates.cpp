@@ -241,6 +241,7 @@ Status event_candidates(Store& store, const std::vector<const AlarmRule*>& rules
   if (rules.empty()) return {};
   EventFilter filter;
   filter.since_ms = now - o.event_lookback_ms;
+  filter.newest_per_object = true;
   auto events = store.list_events(filter);
   if (!events.ok()) return events.status();
   // The latest event by object and stream; events come oldest first. A

@@ -188,6 +188,10 @@ struct EventFilter {
   std::string vm;
   std::optional<int64_t> since_ms;  // time_ms >= since_ms
   int64_t limit = 0;                // > 0: only the newest `limit` (still oldest first)
+  // Only the newest event of each object (a VM, or a host's own events, or an
+  // unmanaged domain's) in each stream: "backup-*" events are one stream,
+  // every other type the lifecycle stream. Alarms need no more.
+  bool newest_per_object = false;
 };
 
 // How far a host's events have been read: the agent run and its sequence number.

@@ -56,6 +56,15 @@ Result<std::vector<EventRecord>> SqliteEvents::list(const EventFilter& f) {
   std::string where =
       "FROM events WHERE (?1 = '' OR host = ?1) AND (?2 = '' OR tenant = ?2) AND "
       "(?3 = '' OR vm = ?3) AND time_ms >= ?4";
+  if (f.newest_per_object) {
+    // A VM's events follow it across hosts; a host's and an unmanaged
+    // domain's stay with the host.
+    where =
+        "FROM (SELECT *, row_number() OVER (PARTITION BY CASE WHEN vm <> '' THEN '' ELSE host "
+        "END, tenant, vm, CASE WHEN vm <> '' THEN '' ELSE domain END, substr(type, 1, 7) = "
+        "'backup-' ORDER BY time_ms DESC, id DESC) AS newest " +
+        where + ") WHERE newest = 1";
+  }
   std::string sql = "SELECT * FROM (SELECT " + std::string(kEventColumns) + " " + where +
                     " ORDER BY time_ms DESC, id DESC LIMIT ?5) ORDER BY time_ms, id";
   Statement s(db_, sql.c_str());

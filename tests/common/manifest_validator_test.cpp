@@ -221,6 +221,19 @@ TEST_CASE("prices must be exact decimals and dates real ones") {
               "6 decimals"});
 }
 
+TEST_CASE("one domain is adopted by one VM only") {
+  auto vm = [](const std::string& name, const std::string& host) {
+    return std::string(kVmHead).replace(std::string(kVmHead).find("vm-1"), 4, name) +
+           "  adoptedFrom: {host: " + host +
+           ", uuid: 6695eb01-f6a4-8304-79aa-97f2502e193f}\n  cpus: 2\n  memoryGiB: 4\n"
+           "  disks: [{name: vda, sizeGiB: 20, tier: normal, path: /srv/" +
+           name + ".qcow2}]\n";
+  };
+  CHECK(errors_for(vm("erp", "x86-01") + "---\n" + vm("erp-copy", "x86-01")) ==
+        Lines{"case.yaml:14:37: error: domain 6695eb01-f6a4-8304-79aa-97f2502e193f on host x86-01 "
+              "is already adopted by VirtualMachine education/erp"});
+}
+
 TEST_CASE("a YAML syntax error in one file does not hide errors in others") {
   auto errors = errors_for("apiVersion: xcloud/v1\nkind: Zone\nmetadata: {name: [z\n");
   REQUIRE(errors.size() == 1);

@@ -79,6 +79,32 @@ TEST_CASE("events are stored once per agent run and sequence number, and read by
   CHECK(types(*s.list_events({})) == "host-unreachable host-ready crashed started ");
 }
 
+TEST_CASE(
+    "newest per object: a VM's across hosts, a host's own, an unmanaged domain's, backups apart") {
+  TempDir dir;
+  auto opened = open_store(dir.path("state.db"), OpenMode::kCreate);
+  REQUIRE(opened.ok());
+  Store& s = **opened;
+  EventRecord unmanaged = event("x86-02", "", 2700, "crashed", 0);
+  unmanaged.domain = "legacy-db";
+  REQUIRE(s.insert_events({event("x86-01", "web-1", 1000, "crashed", 1),
+                           event("x86-02", "web-1", 2000, "started", 1),  // moved, then started
+                           event("x86-02", "web-1", 2100, "backup-failed", 2),
+                           event("x86-02", "web-1", 2200, "backup-ok", 3),
+                           event("x86-02", "", 2500, "host-unreachable", 0),
+                           event("x86-02", "", 2600, "host-ready", 0), unmanaged,
+                           event("x86-01", "db-1", 3000, "paused", 2)})
+              .ok());
+  EventFilter f;
+  f.newest_per_object = true;
+  auto newest = s.list_events(f);
+  REQUIRE(newest.ok());
+  CHECK(types(*newest) == "started backup-ok host-ready crashed paused ");
+  CHECK((*newest)[3].domain == "legacy-db");
+  f.since_ms = 2150;  // the window comes first: web-1's lifecycle stream is outside it
+  CHECK(types(*s.list_events(f)) == "backup-ok host-ready crashed paused ");
+}
+
 TEST_CASE("a host's event cursor is kept and replaced") {
   TempDir dir;
   auto opened = open_store(dir.path("state.db"), OpenMode::kCreate);
