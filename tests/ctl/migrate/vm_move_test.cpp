@@ -205,9 +205,7 @@ TEST_CASE("a cold move between hosts sharing storage copies nothing and deletes 
   CHECK((*last)->message.find("disks on shared storage (not copied)") != std::string::npos);
 }
 
-TEST_CASE(
-    "a cold move between pools sharing one storage copies nothing; declared but not seen, "
-    "refused") {
+TEST_CASE("a cold move between pools sharing one storage copies nothing") {
   TempDir shared;
   const std::string disks = shared.path("disks");
   const std::map<std::string, std::string> storage = {
