@@ -209,14 +209,20 @@ Status ensure_seed(AgentContext& ctx, const DomainSpec& spec, json& result) {
 Result<json> domain_ensure(AgentContext& ctx, const json& params) {
   auto parsed = domain_spec_from_json(params.value("spec", params));
   if (!parsed.ok()) return parsed.status();
-  const DomainSpec& spec = *parsed;
+  DomainSpec& spec = *parsed;
   // What the domain's metadata keeps and what is compared: the password
   // hash only as its redaction marker (common/secret_redaction.h).
   const DomainSpec kept = redact_secrets(spec);
-  if (spec.guest && is_redacted_secret(spec.guest->password_hash))
-    return error(Code::kInvalidArgument,
-                 "params.guest.password_hash: a redacted value cannot be applied; send the "
-                 "crypt(3) hash");
+  if (spec.guest && is_redacted_secret(spec.guest->password_hash)) {
+    // Only the seed this domain already has here (shared storage) may fill it in.
+    auto hash =
+        seed_password_hash(ctx.config.storage_dir, domain_name(spec), spec.guest->password_hash);
+    if (!hash.ok())
+      return error(Code::kInvalidArgument,
+                   "params.guest.password_hash: a redacted value cannot be applied (" +
+                       hash.status().message() + "); send the crypt(3) hash");
+    spec.guest->password_hash = *hash;
+  }
   const bool allow_restart = params.value("allow_restart", false);
   const std::string name = domain_name(spec);
   auto lock = ctx.lock_object("domain/" + name);

@@ -9,10 +9,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "agent/seed_iso.h"
 #include "common/nocloud_seed.h"
+#include "common/secret_redaction.h"
 
 namespace xc {
 namespace {
@@ -95,6 +97,24 @@ Result<SeedWrite> ensure_seed_file(const std::string& storage_dir, const DomainS
   Status s = replace_file(path, *image);
   if (!s.ok()) return s;
   return existing ? SeedWrite::kUpdated : SeedWrite::kCreated;
+}
+
+Result<std::string> seed_password_hash(const std::string& storage_dir, const std::string& domain,
+                                       const std::string& marker) {
+  const std::string path = seed_path(storage_dir, domain);
+  auto user_data = read_seed_iso_file(path, "user-data", 1 << 20);
+  if (!user_data.ok()) return user_data.status();
+  // "#cloud-config\n" then JSON (nocloud_seed.cpp).
+  size_t body = user_data->find('\n');
+  nlohmann::json config = nlohmann::json::parse(
+      body == std::string::npos ? std::string() : user_data->substr(body + 1), nullptr, false);
+  if (config.is_object() && config.contains("chpasswd") && config["chpasswd"].is_object())
+    for (const auto& user : config["chpasswd"].value("users", nlohmann::json::array()))
+      if (user.is_object() && user.value("password", nlohmann::json()).is_string()) {
+        std::string hash = user["password"].get<std::string>();
+        if (!hash.empty() && redacted_secret(hash) == marker) return hash;
+      }
+  return error(Code::kNotFound, "the seed " + path + " does not carry that password hash");
 }
 
 Result<bool> delete_seed_file(const std::string& storage_dir, const std::string& domain,

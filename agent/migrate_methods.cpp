@@ -57,6 +57,9 @@ Result<json> migrate_prepare(AgentContext& ctx, const json& params) {
                  {"volumes", json::array()}};
   Status filters = ensure_nic_filters(ctx, spec, result);
   if (!filters.ok()) return filters;
+  // On storage shared with the source the disks are already here, in use by
+  // the source's domain: nothing is created over them.
+  if (params.value("shared_storage", false)) return result;
   for (const auto& disk : spec.disks) {
     std::string file = disk_file_name(spec, disk);
     VolumeRequest req{file.substr(0, file.size() - 6), disk.size_gib, disk.image};

@@ -74,6 +74,15 @@ struct SourceRef {
     std::free(p);
   }
 };
+struct DataSourceRef {
+  void operator()(IsoDataSource* p) const { iso_data_source_unref(p); }
+};
+struct ReadOptsRef {
+  void operator()(IsoReadOpts* p) const { iso_read_opts_free(p); }
+};
+struct StreamClose {
+  void operator()(IsoStream* p) const { iso_stream_close(p); }
+};
 
 }  // namespace
 
@@ -128,6 +137,46 @@ Result<std::string> build_seed_iso(const NoCloudSeed& seed) {
     if (n == 0) break;
     out.append(reinterpret_cast<const char*>(block), static_cast<size_t>(n));
   }
+  return out;
+}
+
+Result<std::string> read_seed_iso_file(const std::string& iso_path, const std::string& name,
+                                       size_t limit) {
+  if (Status s = init_library(); !s.ok()) return s;
+  IsoDataSource* raw_src = nullptr;
+  int rc = iso_data_source_new_from_file(iso_path.c_str(), &raw_src);
+  if (rc < 0) return failed("opening the image", rc);
+  std::unique_ptr<IsoDataSource, DataSourceRef> src(raw_src);
+  IsoImage* raw_image = nullptr;
+  rc = iso_image_new(kSeedVolumeId, &raw_image);
+  if (rc < 0) return failed("image", rc);
+  std::unique_ptr<IsoImage, ImageRef> image(raw_image);
+  IsoReadOpts* raw_opts = nullptr;
+  rc = iso_read_opts_new(&raw_opts, 0);
+  if (rc < 0) return failed("read options", rc);
+  std::unique_ptr<IsoReadOpts, ReadOptsRef> opts(raw_opts);
+  rc = iso_image_import(image.get(), src.get(), opts.get(), nullptr);
+  if (rc < 0) return error(Code::kNotFound, "seed image " + iso_path + ": not readable");
+  IsoNode* node = nullptr;
+  rc = iso_tree_path_to_node(image.get(), ("/" + name).c_str(), &node);
+  if (rc != 1 || iso_node_get_type(node) != LIBISO_FILE)
+    return error(Code::kNotFound, "seed image " + iso_path + ": no " + name);
+  IsoStream* stream = iso_file_get_stream(reinterpret_cast<IsoFile*>(node));
+  if (iso_stream_get_size(stream) > static_cast<off_t>(limit))
+    return error(Code::kInvalidArgument, "seed image " + iso_path + ": " + name + " too large");
+  rc = iso_stream_open(stream);
+  if (rc < 0) return failed("opening a file", rc);
+  std::unique_ptr<IsoStream, StreamClose> open(stream);
+  std::string out;
+  char block[2048];
+  while (out.size() <= limit) {
+    int n = iso_stream_read(stream, block, sizeof block);
+    if (n < 0) return failed("reading a file", n);
+    if (n == 0) break;
+    out.append(block, static_cast<size_t>(n));
+  }
+  if (out.size() > limit)
+    return error(Code::kInvalidArgument, "seed image " + iso_path + ": " + name + " too large");
   return out;
 }
 

@@ -15,4 +15,9 @@ inline constexpr const char* kSeedVolumeId = "cidata";
 // The image's bytes; kInternal when libisofs fails.
 Result<std::string> build_seed_iso(const NoCloudSeed& seed);
 
+// One file of a seed image at `iso_path` ("user-data"), at most `limit`
+// bytes; kNotFound when there is no image or no such file in it.
+Result<std::string> read_seed_iso_file(const std::string& iso_path, const std::string& name,
+                                       size_t limit);
+
 }  // namespace xc

@@ -50,6 +50,9 @@ class Round {
   bool fence(const HaInventory& inv, const HaAction& a);
   void restart(const HaInventory& inv, const HaAction& a);
   void cannot(const HaAction& a);
+  // After a failed restart: a definition the target kept (defined, then the
+  // start failed) is undefined, its disks kept; "" or what was done.
+  std::string remove_failed_definition(const HaAction& a, const std::string& domain);
   std::vector<HaStep> steps;
 
  private:
@@ -240,8 +243,10 @@ void Round::restart(const HaInventory& inv, const HaAction& a) {
   AuditRecord record = o_.who.record("VirtualMachine", a.tenant, a.name, "ha-restart");
   std::string what = "host " + a.host + " (fenced) -> " + a.to_host;
   if (!ensured.ok()) {
+    std::string removed = remove_failed_definition(a, domain);
     (void)w_.store.put_meta(claim_meta_key(key), "0");  // the next round tries again
     step.status = ensured.status();
+    step.detail = removed;
     steps.push_back(step);
     if (memory_) {  // retried every round; audited and logged once per reason
       auto& last = memory_->reported["restart/" + key];
@@ -280,6 +285,26 @@ void Round::restart(const HaInventory& inv, const HaAction& a) {
   w_.log.event(
       "ha: " + key + ": " +
       (saved.ok() ? what : "restarted on " + a.to_host + " but not recorded: " + saved.message()));
+}
+
+std::string Round::remove_failed_definition(const HaAction& a, const std::string& domain) {
+  auto listed = w_.hosts.call(a.to_host, "domains.list", json::object());
+  if (!listed.ok()) return "";  // unreachable: the next round's restart finds it there
+  bool present = false;
+  for (const auto& d : listed->value("managed", json::array()))
+    present |= d.value("domain", "") == domain;
+  if (!present) return "";
+  // Its disks are the shared ones the VM keeps: only the definition goes.
+  auto removed =
+      w_.hosts.call(a.to_host, "domain.delete", {{"name", domain}, {"keep_disks", true}});
+  std::string what = "restart on " + a.to_host + " failed after domain " + domain +
+                     " was defined there: " +
+                     (removed.ok() ? "stopped and undefined, disks kept"
+                                   : "could not undefine it: " + removed.status().message());
+  audit(o_.who.record("VirtualMachine", a.tenant, a.name, "ha-remove-failed-restart"), removed.ok(),
+        what);
+  w_.log.event("ha: " + object_key(a.tenant, a.name) + ": " + what);
+  return what;
 }
 
 void Round::cannot(const HaAction& a) {

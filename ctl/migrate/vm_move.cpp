@@ -7,6 +7,7 @@
 
 #include "common/domain_spec.h"
 #include "ctl/migrate/disk_copy.h"
+#include "ctl/migrate/shared_storage.h"
 
 namespace xc {
 namespace {
@@ -52,6 +53,7 @@ std::string MoveResult::summary() const {
   if (rolled_back) return "rolled back: the VM stays where it was";
   std::string out = std::string(move_mode_name(mode)) + ", " + seconds_text(total_ms) +
                     ", downtime " + std::to_string(downtime_ms) + " ms, " + mib_text(bytes);
+  if (shared) out += ", disks on shared storage (not copied)";
   return resumed ? out + " (resumed)" : out;
 }
 
@@ -75,6 +77,7 @@ Status VmMover::journal(const MoveRequest& r, const std::string& phase, const js
   json kept = extra.is_object() ? extra : json::object();
   kept["spec"] = r.spec;
   kept["bandwidth_mib"] = r.bandwidth_mib;
+  kept["shared"] = r.shared_storage;
   m.spec_json = kept.dump();
   m.started_ms = m.updated_ms = now_();
   return log_.store().put_move(m);
@@ -112,9 +115,34 @@ Result<MoveResult> VmMover::move(const MoveRequest& r, MoveObserver& observer) {
   if (r.from_host == r.to_host)
     return error(Code::kInvalidArgument,
                  "VirtualMachine " + r.tenant + "/" + r.name + ": already on " + r.to_host);
-  auto moved = r.mode == MoveMode::kLive ? live(r, observer) : cold(r, observer, false);
-  if (!moved.ok()) record_failure(r, moved.status());
+  MoveRequest req = r;
+  auto shared = shared_storage_between(log_.store(), r.from_host, r.to_host);
+  if (!shared.ok()) return shared.status();
+  req.shared_storage = !shared->empty();
+  if (req.shared_storage) req.copy_storage = false;
+  auto moved = req.mode == MoveMode::kLive ? live(req, observer) : cold(req, observer, false);
+  if (!moved.ok()) record_failure(req, moved.status());
   return moved;
+}
+
+Status VmMover::check_shared(const MoveRequest& r,
+                             const std::vector<std::pair<std::string, std::string>>& files) {
+  // The same size and first bytes on both hosts; a pool declared shared that
+  // is not (another mount, a local copy) refuses the move before the VM stops.
+  for (const auto& [volume, ext] : files) {
+    json read = {{"name", volume}, {"ext", ext}, {"offset", 0}, {"length", 65536}};
+    auto here = clients_.call(r.from_host, "volume.read", read);
+    if (!here.ok()) return here.status();
+    auto there = clients_.call(r.to_host, "volume.read", read);
+    if (!there.ok() || (*there)["size"] != (*here)["size"] || (*there)["data"] != (*here)["data"])
+      return error(Code::kFailedPrecondition,
+                   "VirtualMachine " + r.tenant + "/" + r.name + ": the hosts' pools share " +
+                       "storage, but " + r.to_host + " does not see " + r.from_host + "'s " +
+                       volume + "." + ext +
+                       (there.ok() ? "" : " (" + there.status().message() + ")") +
+                       "; nothing was moved");
+  }
+  return {};
 }
 
 Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
@@ -126,18 +154,21 @@ Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
   auto undo = [&](const Status& why) -> Status {
     // Only the empty volumes prepare made, and only when no domain came.
     auto there = domain_state(r.to_host, r.domain);
-    if (there.ok() && there->empty())
+    if (there.ok() && there->empty() && !r.shared_storage)
       for (const auto& [volume, ext] : vm_files(*spec))
         if (ext == "qcow2") (void)clients_.call(r.to_host, "volume.delete", {{"name", volume}});
     (void)log_.store().delete_move(r.tenant, r.name);
     return why;
   };
-  auto prepared = clients_.call(r.to_host, "domain.migrate_prepare", {{"spec", r.spec}});
+  if (r.shared_storage)
+    if (Status s = check_shared(r, vm_files(*spec)); !s.ok()) return undo(s);
+  auto prepared = clients_.call(r.to_host, "domain.migrate_prepare",
+                                {{"spec", r.spec}, {"shared_storage", r.shared_storage}});
   if (!prepared.ok()) return undo(prepared.status());
   std::string uri = prepared->value("uri", std::string());
   // The NoCloud seed is a read-only CD-ROM libvirt does not copy: it goes first.
   for (const auto& [volume, ext] : vm_files(*spec)) {
-    if (ext != "iso") continue;
+    if (ext != "iso" || r.shared_storage) continue;
     auto copied = copy_volume_file(clients_, r.from_host, r.to_host, volume, ext, nullptr);
     if (!copied.ok()) return undo(copied.status());
   }
@@ -173,6 +204,7 @@ Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
   }
   MoveResult result;
   result.mode = MoveMode::kLive;
+  result.shared = r.shared_storage;
   result.total_ms = now_() - started;
   auto job = clients_.call(r.to_host, "domain.job", {{"name", r.domain}, {"completed", true}});
   if (job.ok()) {
@@ -181,9 +213,11 @@ Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
     result.downtime_ms = stat_of(st, "downtime");
     result.bytes = stat_of(st, "data_processed");
   }
-  // The source's disk files are stale copies now: removed once the domain is gone there.
+  // The source's disk files are stale copies now: removed once the domain is
+  // gone there (on shared storage they are the target's own: kept).
   observer.phase(r, "cleaning");
-  if (auto left = domain_state(r.from_host, r.domain); left.ok() && left->empty())
+  if (auto left = domain_state(r.from_host, r.domain);
+      left.ok() && left->empty() && !r.shared_storage)
     for (const auto& [volume, ext] : vm_files(*spec))
       (void)clients_.call(r.from_host, "volume.delete", {{"name", volume}, {"ext", ext}});
   observer.phase(r, "done");
@@ -203,6 +237,7 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
   MoveResult result;
   result.mode = MoveMode::kCold;
   result.resumed = resuming;
+  result.shared = r.shared_storage;
   // Whether the VM ran before the move: the journal's word when resuming.
   bool was_running = *source == "running";
   if (resuming) {
@@ -214,6 +249,7 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
         if (kept.is_object()) was_running = kept.value("was_running", was_running);
       }
   }
+  const json extra = {{"was_running", was_running}};
   if (!resuming && !target->empty())
     return error(Code::kAlreadyExists, what + ": " + r.to_host + " already holds domain " +
                                            r.domain + " (" + *target + "); nothing was moved");
@@ -222,13 +258,16 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
     if (source->empty())
       return error(Code::kFailedPrecondition,
                    what + ": on neither " + r.from_host + " nor " + r.to_host);
-    if (Status s = journal(r, "preparing", {{"was_running", was_running}}); !s.ok()) return s;
+    if (Status s = journal(r, "preparing", extra); !s.ok()) return s;
     observer.phase(r, "preparing");
-    auto prepared = clients_.call(r.to_host, "domain.migrate_prepare", {{"spec", r.spec}});
+    if (r.shared_storage)
+      if (Status s = check_shared(r, vm_files(*spec)); !s.ok()) return s;
+    auto prepared = clients_.call(r.to_host, "domain.migrate_prepare",
+                                  {{"spec", r.spec}, {"shared_storage", r.shared_storage}});
     if (!prepared.ok()) return prepared.status();
     auto exported = clients_.call(r.from_host, "domain.export", {{"name", r.domain}});
     if (!exported.ok()) return exported.status();
-    if (Status s = journal(r, "stopping", {{"was_running", was_running}}); !s.ok()) return s;
+    if (Status s = journal(r, "stopping", extra); !s.ok()) return s;
     observer.phase(r, "stopping");
     if (*source == "running" || *source == "paused") {
       auto stopped = clients_.call(
@@ -237,10 +276,12 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
       if (!stopped.ok()) return stopped.status();
     }
     stopped_at = now_();
-    if (Status s = journal(r, "copying", {{"was_running", was_running}}); !s.ok()) return s;
+    if (Status s = journal(r, "copying", extra); !s.ok()) return s;
     observer.phase(r, "copying");
     int64_t before = 0;
-    for (const auto& [volume, ext] : vm_files(*spec)) {
+    // On shared storage the target's disks are the source's files: no copy.
+    const auto files = r.shared_storage ? decltype(vm_files(*spec))() : vm_files(*spec);
+    for (const auto& [volume, ext] : files) {
       auto t0 = std::chrono::steady_clock::now();
       auto copied = copy_volume_file(
           clients_, r.from_host, r.to_host, volume, ext, [&](int64_t done, int64_t total) {
@@ -252,7 +293,7 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
       before += copied->bytes;
     }
     result.bytes = before;
-    if (Status s = journal(r, "defining", {{"was_running", was_running}}); !s.ok()) return s;
+    if (Status s = journal(r, "defining", extra); !s.ok()) return s;
     observer.phase(r, "defining");
     auto imported = clients_.call(r.to_host, "domain.import",
                                   {{"name", r.domain},
@@ -261,7 +302,7 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
     if (!imported.ok()) return imported.status();
   }
   // The target holds the VM from here on: finish, never go back.
-  if (Status s = journal(r, "starting", {{"was_running", was_running}}); !s.ok()) return s;
+  if (Status s = journal(r, "starting", extra); !s.ok()) return s;
   if (was_running) {
     observer.phase(r, "starting");
     auto startedv =
@@ -269,12 +310,14 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
     if (!startedv.ok()) return startedv.status();
   }
   result.downtime_ms = was_running ? now_() - stopped_at : 0;
-  if (Status s = journal(r, "cleaning", {{"was_running", was_running}}); !s.ok()) return s;
+  if (Status s = journal(r, "cleaning", extra); !s.ok()) return s;
   observer.phase(r, "cleaning");
   auto still = domain_state(r.from_host, r.domain);
   if (!still.ok()) return still.status();
   if (!still->empty()) {
-    auto deleted = clients_.call(r.from_host, "domain.delete", {{"name", r.domain}});
+    // On shared storage only the definition goes: its disks run on the target.
+    auto deleted = clients_.call(r.from_host, "domain.delete",
+                                 {{"name", r.domain}, {"keep_disks", r.shared_storage}});
     if (!deleted.ok()) return deleted.status();
   }
   result.total_ms = now_() - started;
@@ -302,6 +345,7 @@ std::vector<std::pair<MoveRequest, Result<MoveResult>>> VmMover::resume(MoveObse
     if (kept.is_object()) {
       r.spec = kept.value("spec", json::object());
       r.bandwidth_mib = kept.value("bandwidth_mib", int64_t{0});
+      r.shared_storage = kept.value("shared", false);
     }
     if (r.mode == MoveMode::kCold) {
       auto done = cold(r, observer, true);
@@ -324,7 +368,7 @@ std::vector<std::pair<MoveRequest, Result<MoveResult>>> VmMover::resume(MoveObse
       s = finish(r, result);
     } else if (!source->empty() && target->empty()) {
       auto spec = domain_spec_from_json(r.spec);
-      if (spec.ok())
+      if (spec.ok() && !r.shared_storage)
         for (const auto& [volume, ext] : vm_files(*spec))
           if (ext == "qcow2") (void)clients_.call(r.to_host, "volume.delete", {{"name", volume}});
       result.rolled_back = true;

@@ -30,6 +30,9 @@ struct MoveRequest {
   int64_t bandwidth_mib = 0;  // live: libvirt's cap, 0 for none
   bool copy_storage = true;   // live: local disks are copied (NON_SHARED_DISK)
   int64_t stop_timeout_s = 120;
+  // The hosts' pools share their storage (shared_storage.h): nothing is
+  // copied and no disk file is deleted. Set by VmMover, kept in the journal.
+  bool shared_storage = false;
 };
 
 // What a finished move measured (live figures from libvirt's job statistics).
@@ -40,6 +43,7 @@ struct MoveResult {
   int64_t bytes = 0;            // transferred
   bool resumed = false;         // finished from the journal
   bool rolled_back = false;     // the journal's move was undone: the VM stays where it was
+  bool shared = false;          // the disks stayed on shared storage
   std::string summary() const;  // "live, 2.3 s, downtime 41 ms, 212 MiB"
 };
 
@@ -69,6 +73,9 @@ class VmMover {
   Status journal(const MoveRequest& r, const std::string& phase, const nlohmann::json& extra);
   Status finish(const MoveRequest& r, const MoveResult& result);
   void record_failure(const MoveRequest& r, const Status& status);
+  // Before anything stops: the target reads the same disk files as the source.
+  Status check_shared(const MoveRequest& r,
+                      const std::vector<std::pair<std::string, std::string>>& files);
   // "running", "shutoff", ... or "" when the host does not hold the domain.
   Result<std::string> domain_state(const std::string& host, const std::string& domain);
 

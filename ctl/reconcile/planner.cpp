@@ -211,6 +211,15 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
   Plan plan;
   std::map<std::string, std::string> pool_of_host;
   for (const Object* h : desired.hosts) pool_of_host[h->meta.name] = h->as<HostSpec>().pool;
+  std::map<std::string, std::string> shared_of_pool;  // pool -> sharedStorage
+  for (const auto& r : desired.records)
+    if (r.object->kind == Kind::kPool && r.manifest.contains("spec") &&
+        r.manifest["spec"].is_object())
+      shared_of_pool[r.object->meta.name] = r.manifest["spec"].value("sharedStorage", "");
+  auto share_storage = [&](const std::string& a, const std::string& b) {
+    const std::string& s = shared_of_pool[pool_of_host[a]];
+    return !s.empty() && s == shared_of_pool[pool_of_host[b]];
+  };
   std::map<std::string, const ObservedHost*> seen;
   for (const auto& h : observed) {
     seen[h.name] = &h;
@@ -321,8 +330,13 @@ Plan make_plan(const DesiredState& desired, const std::vector<ObservedHost>& obs
             plan.steps.push_back(vm_delete(spec.tenant, spec.name, h, d->domain,
                                            StepReason::kRecreate, "now on " + host, held()));
         } else {  // a second copy on another host
-          plan.steps.push_back(vm_delete(spec.tenant, spec.name, h, d->domain,
-                                         StepReason::kDuplicate, host, held()));
+          PlanStep del =
+              vm_delete(spec.tenant, spec.name, h, d->domain, StepReason::kDuplicate, host, held());
+          if (share_storage(h, host)) {  // (a host back after HA) its disks are the VM's own
+            del.params["keep_disks"] = true;
+            del.disks.clear();
+          }
+          plan.steps.push_back(del);
         }
       }
     }

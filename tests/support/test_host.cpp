@@ -9,6 +9,7 @@ namespace xc::testing {
 TestHost::TestHost(const TestHostOptions& o) {
   char tmpl[] = "/tmp/xc-host-XXXXXX";
   dir_ = mkdtemp(tmpl);
+  storage_dir_ = o.storage_dir.empty() ? dir_ + "/disks" : o.storage_dir;
   std::ofstream xml(dir_ + "/host.xml");
   xml << "<node>\n  <cpu><nodes>1</nodes><sockets>1</sockets><cores>" << o.cpus
       << "</cores><threads>1</threads><active>" << o.cpus << "</active><mhz>2600</mhz>";
@@ -40,7 +41,7 @@ TestHost::~TestHost() {
 std::string TestHost::write_agent_config(const std::string& extra) const {
   std::string path = dir_ + "/agent.yaml";
   std::ofstream out(path);
-  out << "libvirt: " << uri() << "\nstorageDir: " << dir_ << "/disks\n"
+  out << "libvirt: " << uri() << "\nstorageDir: " << storage_dir_ << "\n"
       << "accelerators:\n  - {vendor: \"0x10de\", product: \"0x1eb8\", type: gpu-16g}\n"
       << extra;
   return path;

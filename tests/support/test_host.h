@@ -12,6 +12,7 @@ struct TestHostOptions {
   long long memory_kib = 64LL * 1024 * 1024;
   bool with_gpu = false;     // an NVIDIA T4 at 0000:3b:00.0
   bool with_legacy = false;  // a running domain "legacy-erp" that xcloud does not own
+  std::string storage_dir;   // the agent's storageDir; empty: "<dir>/disks" (shared: give one)
 };
 
 class TestHost {
@@ -28,6 +29,7 @@ class TestHost {
 
  private:
   std::string dir_;
+  std::string storage_dir_;
 };
 
 }  // namespace xc::testing

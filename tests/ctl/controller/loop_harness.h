@@ -32,7 +32,10 @@ class RecordingLog final : public LoopLog {
 
 struct LoopHarness {
   // `yaml`: the cloud to apply; empty: web-1 on x86-03 (pool p2) in base_cloud().
-  explicit LoopHarness(std::string yaml = "") : yaml_(std::move(yaml)) {}
+  // `storage`: host -> shared storageDir (see ApplyHarness).
+  explicit LoopHarness(std::string yaml = "",
+                       const std::map<std::string, std::string>& storage = {})
+      : yaml_(std::move(yaml)), cloud(storage) {}
 
   std::string yaml_;
   ApplyHarness cloud;

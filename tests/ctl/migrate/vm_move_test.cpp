@@ -13,6 +13,7 @@
 
 #include "ctl/store/store_wrapper.h"
 #include "tests/ctl/reconcile/apply_harness.h"
+#include "tests/support/temp_dir.h"
 
 namespace xc::test {
 namespace {
@@ -60,13 +61,16 @@ struct Placed {
   MoveRequest request;
 };
 
-Placed place_db(ApplyHarness& h) {
-  auto applied = h.apply(base_cloud() + vm("db-1", "p1"));
+// `cloud`: the manifests; `storage`: host -> storageDir as given to the harness.
+Placed place_db(ApplyHarness& h, const std::string& cloud = base_cloud(),
+                const std::map<std::string, std::string>& storage = {}) {
+  auto applied = h.apply(cloud + vm("db-1", "p1"));
   REQUIRE(applied.executed.failed == 0);
   Placed p;
   p.from = applied.plan.steps.back().host;
   p.to = p.from == "x86-01" ? "x86-02" : "x86-01";
-  std::string disks = h.fleet.dir(p.from) + "/disks";
+  auto given = storage.find(p.from);
+  std::string disks = given == storage.end() ? h.fleet.dir(p.from) + "/disks" : given->second;
   std::filesystem::create_directories(disks);
   std::mt19937 rng(7);
   p.content.resize(5 << 20);
@@ -86,6 +90,48 @@ Placed place_db(ApplyHarness& h) {
   return p;
 }
 
+// base_cloud() with `shared` as the sharedStorage of p1, and of p2 too when `p2`.
+std::string shared_cloud(const std::string& shared, bool p2) {
+  std::string yaml = base_cloud();
+  for (const char* pool : {"p1", "p2"}) {
+    if (std::string(pool) == "p2" && !p2) continue;
+    const std::string from = std::string("metadata: {name: ") + pool +
+                             "}\nspec: {zone: gov, cpuOvercommit: 1.0, policy: spread";
+    auto at = yaml.find(from);
+    REQUIRE(at != std::string::npos);
+    yaml.insert(at + from.size(), ", sharedStorage: " + shared);
+  }
+  return yaml;
+}
+
+void add_hosts(HostClients& clients) {
+  for (const auto* host : {"x86-01", "x86-02", "x86-03"}) {
+    Object o;
+    o.kind = Kind::kHost;
+    o.meta.name = host;
+    o.spec = HostSpec{};
+    clients.add_host(o);
+  }
+}
+
+// A VmMover on the harness's store and its three hosts.
+struct Mover {
+  explicit Mover(ApplyHarness& h)
+      : store(h.open()),
+        log(*store, [&h] { return h.now; }),
+        clients(h.fleet.connector(), 4),
+        mover(log, clients, {"ops", "", "", "test", "xcloudctl vm migrate"},
+              [&h] { return h.now; }) {
+    add_hosts(clients);
+  }
+  Result<MoveResult> move(const MoveRequest& r) { return mover.move(r, progress); }
+  std::unique_ptr<Store> store;
+  AuditLog log;
+  HostClients clients;
+  VmMover mover;
+  NoProgress progress;
+};
+
 size_t meter_rows(Store& store) {
   auto rows = store.list_meter_intervals(0, INT64_MAX);
   REQUIRE(rows.ok());
@@ -101,13 +147,7 @@ TEST_CASE("a cold move copies the disk exactly, moves the placement and keeps th
   size_t meters = meter_rows(*store);
   AuditLog log(*store, [&] { return h.now; });
   HostClients clients(h.fleet.connector(), 4);
-  for (const auto* host : {"x86-01", "x86-02"}) {
-    Object o;
-    o.kind = Kind::kHost;
-    o.meta.name = host;
-    o.spec = HostSpec{};
-    clients.add_host(o);
-  }
+  add_hosts(clients);
   VmMover mover(log, clients, {"ops", "", "", "test", "xcloudctl vm migrate"},
                 [&] { return h.now; });
   NoProgress progress;
@@ -137,19 +177,76 @@ TEST_CASE("a cold move copies the disk exactly, moves the placement and keeps th
   CHECK_FALSE(again.plan.has_changes());
 }
 
+TEST_CASE("a cold move between hosts sharing storage copies nothing and deletes no disk") {
+  TempDir shared;
+  const std::string disks = shared.path("disks");
+  const std::map<std::string, std::string> storage = {{"x86-01", disks}, {"x86-02", disks}};
+  ApplyHarness h(storage);
+  Placed p = place_db(h, shared_cloud(disks, false), storage);
+  const std::string root = disks + "/" + kDomain + ".root.qcow2";
+  const std::string seed = disks + "/" + kDomain + ".cidata.iso";
+  const std::string seed_bytes = read_file(seed);
+  REQUIRE_FALSE(seed_bytes.empty());
+  Mover m(h);
+  auto moved = m.move(p.request);
+  REQUIRE_MESSAGE(moved.ok(), moved.status().message());
+  CHECK(moved->bytes == 0);
+  CHECK(moved->shared);
+  CHECK(state_on(h, p.to) == "running");
+  CHECK(state_on(h, p.from) == "");
+  // The one disk file (and seed) the VM had, untouched: it is the target's disk.
+  CHECK(read_file(root) == p.content);
+  CHECK(read_file(seed) == seed_bytes);
+  CHECK_FALSE(std::filesystem::exists(root + ".part"));
+  CHECK(m.store->get_placement({"VirtualMachine", "education", "db-1"})->host == p.to);
+  auto last = m.store->last_audit_record();
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->message.find("disks on shared storage (not copied)") != std::string::npos);
+}
+
+TEST_CASE("a cold move between pools sharing one storage copies nothing") {
+  TempDir shared;
+  const std::string disks = shared.path("disks");
+  const std::map<std::string, std::string> storage = {
+      {"x86-01", disks}, {"x86-02", disks}, {"x86-03", disks}};
+  ApplyHarness h(storage);
+  Placed p = place_db(h, shared_cloud(disks, true), storage);
+  p.request.to_host = "x86-03";  // pool p2, the same sharedStorage
+  const std::string root = disks + "/" + kDomain + ".root.qcow2";
+  Mover m(h);
+  auto moved = m.move(p.request);
+  REQUIRE_MESSAGE(moved.ok(), moved.status().message());
+  CHECK(moved->bytes == 0);
+  CHECK(state_on(h, "x86-03") == "running");
+  CHECK(state_on(h, p.from) == "");
+  CHECK(read_file(root) == p.content);
+}
+
+TEST_CASE("pools that declare one sharedStorage the target does not see: refused, nothing stops") {
+  TempDir shared;
+  const std::string disks = shared.path("disks");
+  // x86-02 mounts another directory although p1 says both share `disks`.
+  const std::map<std::string, std::string> storage = {{"x86-01", disks},
+                                                      {"x86-02", shared.path("elsewhere")}};
+  ApplyHarness h(storage);
+  Placed p = place_db(h, shared_cloud(disks, false), storage);
+  Mover m(h);
+  auto moved = m.move(p.request);
+  REQUIRE_FALSE(moved.ok());
+  CHECK(moved.status().message().find("does not see") != std::string::npos);
+  CHECK(state_on(h, p.from) == "running");
+  CHECK(state_on(h, p.to) == "");
+  CHECK(read_file(storage.at(p.from) + "/" + kDomain + ".root.qcow2") == p.content);
+}
+
 TEST_CASE("a cold move cut off at any phase is finished by resume, never running twice") {
   for (const char* phase : {"stopping", "copying", "defining", "starting", "cleaning"}) {
     CAPTURE(phase);
     ApplyHarness h;
     Placed p = place_db(h);
     HostClients clients(h.fleet.connector(), 4);
-    for (const auto* host : {"x86-01", "x86-02"}) {
-      Object o;
-      o.kind = Kind::kHost;
-      o.meta.name = host;
-      o.spec = HostSpec{};
-      clients.add_host(o);
-    }
+    add_hosts(clients);
     AuditIdentity who{"ops", "", "", "test", "xcloudctl vm migrate"};
     NoProgress progress;
     {

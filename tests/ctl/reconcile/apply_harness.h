@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -121,8 +122,14 @@ struct ApplyResult {
 
 class ApplyHarness {
  public:
-  ApplyHarness() {
-    for (const char* h : {"x86-01", "x86-02", "x86-03"}) fleet.add(h);
+  // `storage`: host -> its agent's storageDir, for hosts that share one
+  // (a pool's sharedStorage); the others have their own.
+  explicit ApplyHarness(const std::map<std::string, std::string>& storage = {}) {
+    for (const char* h : {"x86-01", "x86-02", "x86-03"}) {
+      testing::TestHostOptions options;
+      if (auto it = storage.find(h); it != storage.end()) options.storage_dir = it->second;
+      fleet.add(h, options);
+    }
     auto opened = open_store(dir.path("state.db"), OpenMode::kCreate);
     REQUIRE_MESSAGE(opened.ok(), opened.status().message());
     opened->reset();  // created; each run opens its own, as the CLI does
