@@ -115,7 +115,7 @@ void restore_as_new_vm(CliContext& ctx, const CLI::App& cmd, const RestoreAsRequ
   auto there = state_on(clients, host, domain);
   if (!there.ok() || !there->empty())
     return fail(
-        ctx, what + ": domain " + domain + " already exists on " + host + "; nothing was changed",
+        what + ": domain " + domain + " already exists on " + host + "; nothing was changed",
         kExitFailure);
 
   // The chain rebuilt here (every chunk authenticated), then sent to the host.

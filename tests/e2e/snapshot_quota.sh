@@ -62,16 +62,17 @@ expect_status 0 ctl bill --month 2026-11 --by vm
 expect_contains "$TMP/out" "snapshots-storage-high"
 unset XCLOUD_NOW_MS
 
-# An apply that changes the VM (2 -> 4 vCPU) re-meters it and carries the
-# snapshot storage on, open, at the same quantity.
+# An apply that changes the VM's billing (it stops) re-meters it and carries
+# the snapshot storage on, open, at the same quantity.
 python3 - "$M/vms.yaml" <<'PY'
 import sys
 text = open(sys.argv[1]).read()
-at = text.index("name: edu-portal-db-1\n")
-cpus = text.index("cpus: 8", at)
-open(sys.argv[1], "w").write(text[:cpus] + "cpus: 4" + text[cpus + 7:])
+at = text.index("power: running", text.index("name: edu-portal-db-1\n"))
+open(sys.argv[1], "w").write(text[:at] + "power: stopped" + text[at + 14:])
 PY
 expect_status 0 ctl apply -f "$M" --yes
+[ "$(sql "SELECT count(*) FROM meter_intervals WHERE vm = 'edu-portal-db-1' AND item = 'vcpu' AND end_ms IS NULL AND running = 0")" = 1 ] ||
+  fail "the stop was not metered"
 [ "$(sql "SELECT count(*) FROM meter_intervals WHERE vm = 'edu-portal-db-1' AND item = 'snapshots-storage-high' AND end_ms IS NULL AND quantity = $held")" = 1 ] ||
   fail "the snapshot storage did not stay open after the apply"
 [ "$(quota_of snapshotsGiB used)" = "$held" ] || fail "snapshotsGiB after the apply: $(quota_of snapshotsGiB used)"

@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
+#include "common/domain_spec.h"
 #include "ctl/billing/snapshot_metering.h"
 #include "ctl/reconcile/quota.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/vm_records.h"
 
 using namespace xc;
 using nlohmann::json;
@@ -30,10 +30,20 @@ TEST_CASE(
   };
   quota(100);
   put("Tenant", "", "education/schools", {{"manifest", {{"spec", json::object()}}}});
-  json record =
-      test::vm_record(2, 4096, json::array({test::disk("root", 40, "normal")}), json::array());
-  record["domain"]["tenant"] = "education/schools";
-  put("VirtualMachine", "education/schools", "web-1", record);
+  DomainSpec spec;
+  spec.tenant = "education/schools";
+  spec.name = "web-1";
+  spec.spec_hash = "ab";
+  spec.generation = 1;
+  spec.cpus = 2;
+  spec.memory_mib = 4096;
+  DomainDisk root;
+  root.name = "root";
+  root.size_gib = 40;
+  root.iops = tier_iops(root.tier).max;
+  spec.disks = {root};
+  put("VirtualMachine", "education/schools", "web-1",
+      {{"manifest", json::object()}, {"domain", to_json(spec)}});
   REQUIRE(meter_snapshots(store, "education/schools", "", "web-1", {40, 0}, 1000).ok());
 
   auto allocations = stored_allocations(store);
