@@ -324,7 +324,10 @@ void add_snapshot_command(CLI::App& app, CliContext& ctx) {
       "  xcloudctl snapshot list edu-portal-web-1\n\n"
       "Snapshots are disk-only and external: each disk gets a qcow2 overlay beside it.\n"
       "A running guest with a QEMU guest agent is quiesced (file systems frozen);\n"
-      "otherwise the snapshot is crash-consistent and its record says so.");
+      "otherwise the snapshot is crash-consistent and its record says so.\n"
+      "A snapshot holds the size of the VM's disks in their tiers: it counts in the\n"
+      "tenant's storage quota (a create over it is refused, nothing changed) and is\n"
+      "billed at the tier's storage price while it exists (bill items snapshots-storage-*).");
   add_verb(*snap, ctx, "create", "Take a disk snapshot of a running or stopped VM",
            "  xcloudctl snapshot create edu-portal-web-1 before-upgrade\n"
            "  xcloudctl snapshot create edu-portal-web-1 --limit 4 -o json");
