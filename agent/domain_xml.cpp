@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "agent/nic_filter_xml.h"
+#include "common/disk_targets.h"
 #include "common/network_naming.h"
 
 namespace xc {
@@ -58,14 +59,6 @@ Result<std::string> bridge_for(const HostContext& host, const DomainNic& nic, si
   return error(Code::kFailedPrecondition, "params.nics[" + std::to_string(i) +
                                               "].network: no bridge for network " + nic.network +
                                               " on this host");
-}
-
-// vda, vdb, ... vdz, vdaa, like libvirt's own names.
-std::string target_dev(const std::string& prefix, size_t index) {
-  std::string suffix;
-  for (size_t n = index + 1; n > 0; n = (n - 1) / 26)
-    suffix.insert(suffix.begin(), char('a' + (n - 1) % 26));
-  return prefix + suffix;
 }
 
 std::string hex(const char* format, unsigned value) {
@@ -159,6 +152,7 @@ void render_disks(pugi::xml_node devices, const DomainSpec& spec, const HostCont
     attr(driver, "discard", "unmap");
     attr(child(disk, "source"), "file", disk_path(host.storage_dir, spec, d));
     pugi::xml_node target = child(disk, "target");
+    // As disk_targets() names them.
     attr(target, "dev", d.bus == "scsi" ? target_dev("sd", scsi++) : target_dev("vd", virtio++));
     attr(target, "bus", d.bus);
     text_child(child(disk, "iotune"), "total_iops_sec", std::to_string(d.iops));

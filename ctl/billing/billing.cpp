@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "common/time.h"
+#include "ctl/billing/snapshot_metering.h"
 
 namespace xc {
 namespace {
@@ -120,7 +121,7 @@ Status price_interval(const MeterInterval& iv, int64_t from, int64_t to,
     if (v + 1 < history.size()) piece_end = std::min(piece_end, history[v + 1].effective_from_ms);
     const PriceVersion& pv = history[v];
     if (iv.running || pv.charge_when_stopped) {
-      auto price = pv.prices.find(iv.item);
+      auto price = pv.prices.find(priced_item(iv.item));
       if (price == pv.prices.end()) {
         return error(Code::kFailedPrecondition,
                      who(iv) + " has no price in price list \"" + pv.name + "\" (in effect from " +

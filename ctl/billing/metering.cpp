@@ -4,6 +4,8 @@
 #include <map>
 #include <tuple>
 
+#include "ctl/billing/snapshot_metering.h"
+
 namespace xc {
 namespace {
 
@@ -41,17 +43,20 @@ bool same_allocation(std::vector<MeterInterval> a, std::vector<MeterInterval> b)
 
 }  // namespace
 
+std::string system_of(const json& record) {
+  if (!record.is_object() || !record.contains("manifest")) return "";
+  const json& manifest = record["manifest"];
+  if (!manifest.is_object() || !manifest.contains("metadata") || !manifest["metadata"].is_object())
+    return "";
+  const json& meta = manifest["metadata"];
+  return meta.contains("labels") ? string_field(meta["labels"], "system") : "";
+}
+
 std::vector<MeterInterval> intervals_for(const std::string& tenant, const std::string& vm,
                                          const json& record, int64_t now_ms) {
   const json empty = json::object();
   const json& domain = record.is_object() && record.contains("domain") ? record["domain"] : empty;
-  const json& manifest =
-      record.is_object() && record.contains("manifest") ? record["manifest"] : empty;
-  std::string system;
-  if (manifest.is_object() && manifest.contains("metadata") && manifest["metadata"].is_object()) {
-    const json& meta = manifest["metadata"];
-    if (meta.contains("labels")) system = string_field(meta["labels"], "system");
-  }
+  const std::string system = system_of(record);
   bool running = string_field(domain, "power") != "stopped";
 
   std::vector<std::pair<std::string, int64_t>> items;
@@ -74,8 +79,14 @@ std::vector<MeterInterval> intervals_for(const std::string& tenant, const std::s
   }
   for (const auto& [type, count] : accelerators) items.emplace_back(type, count);
 
+  return open_intervals(tenant, system, vm, items, now_ms, running);
+}
+
+std::vector<MeterInterval> open_intervals(
+    const std::string& tenant, const std::string& system, const std::string& vm,
+    const std::vector<std::pair<std::string, int64_t>>& quantities, int64_t now_ms, bool running) {
   std::vector<MeterInterval> out;
-  for (const auto& [item, quantity] : items) {
+  for (const auto& [item, quantity] : quantities) {
     if (quantity <= 0) continue;
     MeterInterval m;
     m.tenant = tenant;
@@ -98,12 +109,18 @@ Status close_metering(MeterStore& store, const std::string& tenant, const std::s
 Status meter_allocation(MeterStore& store, const std::string& tenant, const std::string& vm,
                         const json& record, int64_t now_ms) {
   std::vector<MeterInterval> wanted = intervals_for(tenant, vm, record, now_ms);
-  Result<std::vector<MeterInterval>> open = store.list_open_meter_intervals(tenant, vm);
-  if (!open.ok()) return open.status();
-  if (same_allocation(*open, wanted)) return {};
-  if (!open->empty()) {
+  Result<std::vector<MeterInterval>> listed = store.list_open_meter_intervals(tenant, vm);
+  if (!listed.ok()) return listed.status();
+  // The VM's snapshot storage is metered by its snapshot commands
+  // (snapshot_metering.h): an apply does not compare it, and carries it on.
+  std::vector<MeterInterval> open, snapshots;
+  for (MeterInterval& m : *listed) (is_snapshot_item(m.item) ? snapshots : open).push_back(m);
+  for (MeterInterval& m : snapshots) m.system = system_of(record);  // a relabelled VM
+  if (same_allocation(open, wanted)) return {};
+  if (!listed->empty()) {
     if (Status s = store.close_meter_intervals(tenant, vm, now_ms); !s.ok()) return s;
   }
+  if (Status s = reopen_meter_intervals(store, std::move(snapshots), now_ms); !s.ok()) return s;
   for (const MeterInterval& m : wanted) {
     if (Status s = store.open_meter_interval(m); !s.ok()) return s;
   }

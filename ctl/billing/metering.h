@@ -25,6 +25,15 @@ namespace xc {
 std::vector<MeterInterval> intervals_for(const std::string& tenant, const std::string& vm,
                                          const nlohmann::json& record, int64_t now_ms);
 
+// Open intervals of (item, quantity) pairs from `now_ms`, in their order;
+// items of quantity zero or less are left out.
+std::vector<MeterInterval> open_intervals(
+    const std::string& tenant, const std::string& system, const std::string& vm,
+    const std::vector<std::pair<std::string, int64_t>>& quantities, int64_t now_ms, bool running);
+
+// The VM record's manifest's metadata.labels.system, "" if absent.
+std::string system_of(const nlohmann::json& record);
+
 // Called inside the transaction that records what a VM now holds (`record`):
 // when the billable allocation (items, quantities, system, running) differs
 // from the VM's open intervals, they are closed at `now_ms` and the new ones

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "ctl/billing/billing_inputs.h"
+#include "ctl/billing/snapshot_metering.h"
 
 namespace xc {
 namespace {
@@ -48,7 +49,7 @@ Result<std::vector<std::string>> missing_items(Store& store, const PriceVersion&
   if (!intervals.ok()) return intervals.status();
   std::set<std::string> missing;
   for (const MeterInterval& iv : *intervals)
-    if (v.prices.count(iv.item) == 0) missing.insert(iv.item);
+    if (v.prices.count(priced_item(iv.item)) == 0) missing.insert(iv.item);
   return std::vector<std::string>(missing.begin(), missing.end());
 }
 

@@ -20,6 +20,7 @@
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/protect_commands.h"
+#include "ctl/cli/restore_as.h"
 #include "ctl/cli/table.h"
 #include "ctl/cli/vm_target.h"
 #include "ctl/hosts/pki_files.h"
@@ -32,7 +33,7 @@ using nlohmann::json;
 
 struct BackupOptions {
   std::vector<std::string> vms;
-  std::string tenant, target, at, to, output, key;
+  std::string tenant, target, at, to, output, key, as;
   Retention keep;
   bool yes = false;
   bool digest = false;
@@ -243,16 +244,24 @@ void run_verify(CliContext& ctx, const BackupOptions& o) {
   }
 }
 
-void run_restore(CliContext& ctx, const BackupOptions& o) {
+void run_restore(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
+  if (o.as.empty() == o.to.empty())
+    return fail(ctx,
+                "backup restore: give --to DIR (raw files) or --as NEW (a new VM), one of them",
+                kExitUsage);
   auto l = listed(ctx, o);
   if (!l) return;
   std::error_code ec;
-  if (o.to.empty() || !std::filesystem::is_directory(o.to, ec))
+  if (o.as.empty() && !std::filesystem::is_directory(o.to, ec))
     return fail(ctx, "--to: a directory for the restored disks is needed", kExitUsage);
   auto id = pick(l->backups, o.at);
   if (!id.ok()) return fail(ctx, id.status().message(), kExitUsage);
   auto chain = BackupRepository::chain_to(l->backups, *id);
   if (!chain.ok()) return fail(ctx, chain.status().message(), kExitFailure);
+  if (!o.as.empty())
+    return restore_as_new_vm(
+        ctx, cmd,
+        {o.vms.front(), o.tenant, o.as, l->target, std::move(*chain), l->key, false, o.output});
   auto restored = BackupRepository(l->target).restore(*chain, l->key, o.to, o.digest);
   if (!restored.ok())
     return fail(ctx, "backup restore: " + restored.status().message() + "; nothing was written",
@@ -361,14 +370,15 @@ void add_backup_command(CLI::App& app, CliContext& ctx) {
       "Exit codes: 0 every chunk authenticates, 1 a chunk fails (named).");
   verify->callback([&ctx, o] { run_verify(ctx, *o); });
 
-  auto* restore =
-      b->add_subcommand("restore", "Rebuild a VM's disks as of a backup into raw files");
+  auto* restore = b->add_subcommand(
+      "restore", "Rebuild a VM's disks as of a backup into raw files, or a new VM (--as)");
   restore->add_option("VM", o->vms, "The VM")->required()->expected(1);
   common_options(restore, *o);
   restore->add_option("--at", o->at,
                       "The backup: an id, or the newest at or before a time (default: newest)");
-  restore->add_option("--to", o->to, "Directory for DISK.raw files (never overwritten)")
-      ->required();
+  restore->add_option("--to", o->to, "Directory for DISK.raw files (never overwritten)");
+  restore->add_option("--as", o->as,
+                      "Restore into a new VM of this name on VM's host instead (VM untouched)");
   restore->add_flag("--digest", o->digest,
                     "Print the SM3 of each whole restored disk (reads the disk back)");
   add_output_option(*restore, o->output, {"table", "json", "yaml"});
@@ -376,8 +386,13 @@ void add_backup_command(CLI::App& app, CliContext& ctx) {
       "Examples:\n  xcloudctl backup restore edu-portal-web-1 --target /srv/backup --to "
       "/srv/restore\n"
       "  xcloudctl backup restore edu-portal-web-1 --target /srv/backup --at 2026-12-03T21:00Z "
-      "--to /tmp/r");
-  restore->callback([&ctx, o] { run_restore(ctx, *o); });
+      "--to /tmp/r\n"
+      "  xcloudctl backup restore edu-portal-web-1 --target /srv/backup --at 2026-12-03T21:00Z "
+      "--as edu-portal-web-1-r\n\n"
+      "--as makes a new VM as 'vm clone' does (new MAC, addresses and seed, quotas checked\n"
+      "first, kept in the manifest set 'vm-clone', stopped); the backed-up VM is not touched.\n"
+      "Here --as names the new VM: give the audit's --as before the command.");
+  restore->callback([&ctx, o, restore] { run_restore(ctx, *o, *restore); });
 
   auto* prune = b->add_subcommand("prune", "Delete backups the retention does not keep");
   prune->add_option("VM", o->vms, "VMs")->required();

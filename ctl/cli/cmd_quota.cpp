@@ -75,6 +75,7 @@ std::string column_title(const std::string& resource) {
                                                              {"memoryGiB", "MEMORY GiB"},
                                                              {"storageGiB.normal", "NORMAL GiB"},
                                                              {"storageGiB.high", "HIGH GiB"},
+                                                             {kSnapshotsResource, "SNAPSHOTS GiB"},
                                                              {"vms", "VMS"},
                                                              {"networks", "NETWORKS"}};
   auto it = kTitles.find(resource);
@@ -239,8 +240,9 @@ void run_quota(CliContext& ctx, const QuotaOptions& o) {
     return;
   }
 
-  std::vector<std::string> resources = {"vcpu", "memoryGiB", "storageGiB.normal", "storageGiB.high",
-                                        "vms",  "networks"};
+  std::vector<std::string> resources = {
+      "vcpu", "memoryGiB", "storageGiB.normal", "storageGiB.high", kSnapshotsResource,
+      "vms",  "networks"};
   std::vector<Row> rows;
   for (auto& [key, row] : by_key) {
     for (const auto& [r, amount] : row.used)
@@ -276,7 +278,9 @@ void add_quota_command(CLI::App& app, CliContext& ctx) {
       "Usage counts allocated resources (stopped VMs hold theirs) and includes every "
       "sub-tenant's.\n"
       "Each cell is use/limit and percent; '-' means no limit. Tenants above 80% of a limit\n"
-      "are highlighted on a terminal. Without -f the state store is read.\n\n"
+      "are highlighted on a terminal. Without -f the state store is read.\n"
+      "A snapshot holds its VM's disks' size in their tiers: SNAPSHOTS GiB is the part of\n"
+      "NORMAL GiB and HIGH GiB that snapshots hold (shown, never limited on its own).\n\n"
       "Examples:\n  xcloudctl quota\n  xcloudctl quota education -o json\n"
       "  xcloudctl quota -f examples/cloud -o csv > quota.csv");
   cmd->add_option("TENANT", o->tenant, "Only this tenant and its sub-tenants");

@@ -1,12 +1,20 @@
 // xcloudctl snapshot create|list|revert|delete VM [NAME]: disk-only external
 // snapshots on the VM's host (the agent's snapshot.* methods). Revert and
 // delete destroy data (later writes, a point in time) and need --yes or a
-// typed yes. Every change is one audit record. CLI wiring; one run per process.
+// typed yes. Every change is one audit record. Snapshot storage counts in
+// the tenant's quota (a create over it is refused before the host is asked)
+// and is metered after every change from what the host then lists
+// (ctl/billing/snapshot_metering.h). CLI wiring; one run per process.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 
+#include "common/domain_spec.h"
 #include "common/printable.h"
 #include "ctl/audit/audit_log.h"
+#include "ctl/billing/metering.h"
+#include "ctl/billing/snapshot_metering.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
@@ -15,6 +23,7 @@
 #include "ctl/cli/vm_target.h"
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/reconcile/quota.h"
 
 namespace xc {
 namespace {
@@ -118,6 +127,50 @@ std::optional<Reach> reach(CliContext& ctx, Store& store, const std::string& sta
   return r;
 }
 
+// The VM's stored DomainSpec (what its disks are, in which tier).
+Result<DomainSpec> stored_spec(const VmTarget& vm) {
+  json record = json::parse(vm.record.spec_json, nullptr, false);
+  if (!record.is_object() || !record.contains("domain"))
+    return error(Code::kFailedPrecondition,
+                 "VM " + object_key(vm.record.tenant, vm.record.name) + ": no stored domain spec");
+  auto spec = domain_spec_from_json(record["domain"]);
+  if (spec.ok()) spec->tenant = vm.record.tenant;
+  return spec;
+}
+
+// Refuses (printing why) a new snapshot that would take the VM's tenant or
+// an ancestor past its storage quota. True when it fits.
+bool snapshot_fits_quota(CliContext& ctx, Store& store, const VmTarget& vm,
+                         const std::string& key) {
+  auto spec = stored_spec(vm);
+  if (!spec.ok()) {
+    fail(ctx, "snapshot create " + printable(key) + ": " + spec.status().message(), kExitFailure);
+    return false;
+  }
+  auto refusals =
+      check_snapshot_quota(store, vm.record.tenant, vm.record.name, new_snapshot_storage(*spec));
+  if (!refusals.ok()) {
+    fail(ctx, "snapshot create " + printable(key) + ": " + refusals.status().message(),
+         kExitFailure);
+    return false;
+  }
+  if (refusals->empty()) return true;
+  for (const auto& message : *refusals) ctx.err << "error: " << printable(message) << "\n";
+  ctx.err << "snapshot create " << printable(key) << ": a snapshot holds the size of the VM's "
+          << "disks in their tiers; " << refusals->size()
+          << " quota violation(s); nothing was changed\n";
+  ctx.exit_code = kExitFailure;
+  return false;
+}
+
+int64_t meter_now(Store& store) {
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  auto last = store.last_meter_instant_ms();
+  return last.ok() ? std::max(now, *last) : now;
+}
+
 void run_list(CliContext& ctx, const SnapshotOptions& o) {
   auto state = resolve_state_path(ctx);
   if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
@@ -155,6 +208,8 @@ void run_change(CliContext& ctx, const std::string& verb, SnapshotOptions o, con
                            o.yes))
     return void(ctx.exit_code = kExitFailure);
 
+  if (verb == "create" && !snapshot_fits_quota(ctx, *store, r->vm, key)) return;
+
   AuditLog log(*store);
   if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
   AuditRecord record = audit_identity_for(cmd).record("VirtualMachine", r->vm.record.tenant,
@@ -164,20 +219,45 @@ void run_change(CliContext& ctx, const std::string& verb, SnapshotOptions o, con
   json params = {{"name", r->vm.domain}, {"snapshot", o.snapshot}};
   if (verb == "create") params["limit"] = o.limit;
   json reply;
+  // What the VM's snapshots hold once the change is made, from the host's
+  // list; unknown when that list fails (then the metering waits for the
+  // next snapshot command of the VM, which re-meters from the host's list).
+  std::optional<SnapshotStorage> held;
+  std::string unmetered;
   Status s = record_change(
       log, record,
       [&]() -> Status {
         auto result = r->clients->call(r->vm.host, "snapshot." + verb, params);
         if (!result.ok()) return result.status();
         reply = *result;
+        auto spec = stored_spec(r->vm);
+        auto listed = spec.ok()
+                          ? r->clients->call(r->vm.host, "snapshot.list", {{"name", r->vm.domain}})
+                          : Result<json>(spec.status());
+        if (!listed.ok()) {
+          unmetered = listed.status().message();
+          return {};
+        }
+        std::vector<std::string> unmatched;
+        held = listed_snapshot_storage(*spec, (*listed)["snapshots"], &unmatched);
+        if (!unmatched.empty()) unmetered = "overlays of no disk of the VM: " + unmatched.front();
         return {};
       },
-      nullptr,
+      [&]() -> Status {
+        if (!held) return {};
+        json stored = json::parse(r->vm.record.spec_json, nullptr, false);
+        return meter_snapshots(*store, r->vm.record.tenant, system_of(stored), r->vm.record.name,
+                               *held, meter_now(*store));
+      },
       [&](AuditRecord& rec) {
         if (verb == "create" && !reply["snapshot"].value("quiesced", false))
           rec.message += " (" + reply["snapshot"].value("note", "not quiesced") + ")";
       });
   if (!s.ok()) return fail(ctx, "snapshot " + verb + " " + key + ": " + s.message(), kExitFailure);
+  if (!unmetered.empty())
+    ctx.err << "warning: snapshot storage of " << printable(key)
+            << " not re-metered: " << printable(unmetered) << "\n";
+  if (held) reply["storageGiB"] = {{"normal", held->normal_gib}, {"high", held->high_gib}};
   if (o.output == "json") {
     ctx.out << json_text(reply) << "\n";
   } else if (o.output == "yaml") {
@@ -244,7 +324,10 @@ void add_snapshot_command(CLI::App& app, CliContext& ctx) {
       "  xcloudctl snapshot list edu-portal-web-1\n\n"
       "Snapshots are disk-only and external: each disk gets a qcow2 overlay beside it.\n"
       "A running guest with a QEMU guest agent is quiesced (file systems frozen);\n"
-      "otherwise the snapshot is crash-consistent and its record says so.");
+      "otherwise the snapshot is crash-consistent and its record says so.\n"
+      "A snapshot holds the size of the VM's disks in their tiers: it counts in the\n"
+      "tenant's storage quota (a create over it is refused, nothing changed) and is\n"
+      "billed at the tier's storage price while it exists (bill items snapshots-storage-*).");
   add_verb(*snap, ctx, "create", "Take a disk snapshot of a running or stopped VM",
            "  xcloudctl snapshot create edu-portal-web-1 before-upgrade\n"
            "  xcloudctl snapshot create edu-portal-web-1 --limit 4 -o json");

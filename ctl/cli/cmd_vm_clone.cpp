@@ -13,6 +13,7 @@
 #include "ctl/billing/metering.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/clone_commands.h"
+#include "ctl/cli/clone_make.h"
 #include "ctl/cli/clone_manifest.h"
 #include "ctl/cli/clone_plan.h"
 #include "ctl/cli/json_yaml.h"
@@ -35,73 +36,7 @@ void fail(CliContext& ctx, const std::string& message, int code) {
   ctx.exit_code = code;
 }
 
-// "<domain>.<disk>" without ".qcow2": the volume name the agent takes.
-std::string volume_of(const DomainSpec& spec, const DomainDisk& disk) {
-  std::string file = disk_file_name(spec, disk);
-  return file.substr(0, file.size() - 6);
-}
-
-// Removes what a failed clone made on the host: its domain (if defined,
-// with its volumes and seed) and the volumes copied so far. Best effort:
-// the error the operator sees is the one that stopped the clone.
-void discard(HostClients& clients, const std::string& host, const std::string& domain,
-             const std::vector<std::string>& volumes) {
-  (void)clients.call(host, "domain.delete", {{"name", domain}});
-  for (const auto& v : volumes) (void)clients.call(host, "volume.delete", {{"name", v}});
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Everything apply would store for the VM, in the audit record's transaction.
-Status store_clone(Store& store, const ClonePlan& plan, const std::string& host, const json& link) {
-  const std::string& tenant = plan.spec.tenant;
-  const std::string& name = plan.spec.name;
-  ResourceRecord r;
-  r.kind = "VirtualMachine";
-  r.tenant = tenant;
-  r.name = name;
-  r.spec_json = plan.record.dump();
-  r.spec_hash = plan.hash;
-  r.manifest_set = kCloneSet;
-  r.updated_at_ms = now_ms();
-  if (auto put = store.put_resource(r); !put.ok()) return put.status();
-  if (Status s = store.set_placement(r.key(), host); !s.ok()) return s;
-  for (const AddressAllocation& a : plan.addresses.added)
-    if (Status s = store.put_address_allocation(a); !s.ok()) return s;
-  if (link.value("linked", false)) {
-    ResourceRecord l = r;
-    l.kind = kCloneLinkKind;
-    l.spec_json = link.dump();
-    l.spec_hash = sha256_hex(l.spec_json);
-    if (auto put = store.put_resource(l); !put.ok()) return put.status();
-  }
-  // Billing starts now; meter instants never go back (reconcile.h).
-  auto last = store.last_meter_instant_ms();
-  if (!last.ok()) return last.status();
-  return meter_allocation(store, tenant, name, plan.record, std::max(now_ms(), *last));
-}
-
-std::string addresses_text(const DomainSpec& spec) {
-  std::string out;
-  for (const auto& nic : spec.nics) {
-    std::string one = nic.mac;
-    for (const std::string* a : {&nic.ipv4, &nic.ipv6})
-      if (!a->empty() && *a != "auto") one += " " + *a;
-    out += (out.empty() ? "" : ", ") + one;
-  }
-  return out.empty() ? "no NICs" : out;
-}
-
 void run_clone(CliContext& ctx, const CloneOptions& o, const CLI::App& cmd) {
-  if (!is_dns_label(o.name))
-    return fail(ctx,
-                "vm clone: NEW '" + printable(o.name) +
-                    "': a VM name is a DNS label (lowercase letters, digits and '-', at most 63)",
-                kExitUsage);
   auto opened = open_vm_for_change(ctx, cmd, o.source, o.tenant);
   if (!opened) return;
   Store& store = *opened->store;
@@ -110,45 +45,19 @@ void run_clone(CliContext& ctx, const CloneOptions& o, const CLI::App& cmd) {
   const std::string tenant = src->record.tenant;
   const std::string src_key = object_key(tenant, src->record.name);
   const std::string new_key = object_key(tenant, o.name);
-  auto taken = store.get_resource({"VirtualMachine", tenant, o.name});
-  if (taken.ok())
-    return fail(ctx, "vm clone: vm " + new_key + " already exists; nothing was changed",
-                kExitUsage);
-  if (taken.status().code() != Code::kNotFound)
-    return fail(ctx, taken.status().message(), kExitFailure);
-  if (src->host.empty())
-    return fail(ctx, "vm clone: " + src_key + " is not placed on any host; nothing was changed",
-                kExitFailure);
-  json record = json::parse(src->record.spec_json, nullptr, false);
-  if (!record.is_object() || !record.contains("manifest") || !record.contains("domain"))
-    return fail(ctx, "vm clone: " + src_key + ": its stored record has no manifest", kExitFailure);
-  auto src_spec = domain_spec_from_json(record["domain"]);
-  if (!src_spec.ok())
-    return fail(ctx, "vm clone: " + src_key + ": " + src_spec.status().message(), kExitFailure);
-  const json& src_manifest = record["manifest"];
-  if (std::string why = clone_refusal(src_manifest); !why.empty())
-    return fail(ctx, "vm clone: " + src_key + ": " + why + "; nothing was changed", kExitUsage);
-  if (o.linked && src_manifest.value("spec", json::object()).value("power", "running") != "stopped")
+  // Everything the state decides, before any byte is copied.
+  auto made_plan = plan_new_vm(ctx, store, *src, o.name, o.start, "vm clone");
+  if (!made_plan) return;
+  const ClonePlan* plan = &made_plan->plan;
+  const DomainSpec* src_spec = &made_plan->src_spec;
+  if (o.linked &&
+      made_plan->src_manifest.value("spec", json::object()).value("power", "running") != "stopped")
     return fail(ctx,
                 "vm clone --linked: " + src_key +
                     " is declared 'power: running': an apply would start it and its writes would "
                     "change what its linked clones read; declare it 'power: stopped' (a "
                     "template) and apply first, or make a full clone; nothing was changed",
                 kExitUsage);
-
-  // Everything the state decides, before any byte is copied.
-  auto plan = plan_clone(store, clone_manifest(src_manifest, o.name, o.start));
-  if (!plan.ok())
-    return fail(ctx, "vm clone: " + new_key + ": " + plan.status().message(),
-                plan.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
-  if (!plan->quota_violations.empty()) {
-    for (const auto& message : plan->quota_violations)
-      ctx.err << "error: " << printable(message) << "\n";
-    ctx.err << "vm clone: " << printable(new_key) << ": " << plan->quota_violations.size()
-            << " quota violation(s); nothing was changed\n";
-    ctx.exit_code = kExitFailure;
-    return;
-  }
   AuditLog log(store);
   if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
 

@@ -89,6 +89,8 @@ Admission admit(const std::string& state, uid_t uid, const std::string& os_name,
     if (auto role = parse_role(name)) p.roles.push_back(*role);
   std::string words = command_words(r.argv);
   if (words.empty()) return {true, u.name, "", u};  // --help, --version
+  // restore --as makes a new VM, as vm clone does: classified as vm clone.
+  if (words == "backup restore" && !option_value(r.argv, "--as").empty()) words = "vm clone";
   std::string tenant = option_value(r.argv, "--tenant");
   Access access_class = command_access(words);
   if (tenant.empty() &&

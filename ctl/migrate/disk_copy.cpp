@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <fstream>
 #include <memory>
 
 #include "common/base64.h"
@@ -10,7 +12,36 @@
 namespace xc {
 namespace {
 
+using nlohmann::json;
+
 constexpr int64_t kChunk = 2 << 20;  // the agents' largest chunk (volume_transfer.h)
+
+// SHA-256 over pieces, as hex: what volume.commit checks the copy against.
+class Sha256Stream {
+ public:
+  Sha256Stream() : md_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    ok_ = md_ && EVP_DigestInit_ex(md_.get(), EVP_sha256(), nullptr) == 1;
+  }
+  bool ok() const { return ok_; }
+  void add(const std::string& bytes) { EVP_DigestUpdate(md_.get(), bytes.data(), bytes.size()); }
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(md_.get(), digest, &len);
+    return to_hex(std::string(reinterpret_cast<const char*>(digest), len));
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md_;
+  bool ok_ = false;
+};
+
+Result<json> commit(HostClients& clients, const std::string& to, const std::string& volume,
+                    const std::string& ext, const CopiedFile& file) {
+  return clients.call(
+      to, "volume.commit",
+      {{"name", volume}, {"ext", ext}, {"size", file.bytes}, {"sha256", file.sha256}});
+}
 
 }  // namespace
 
@@ -18,9 +49,8 @@ Result<CopiedFile> read_volume_file(HostClients& clients, const std::string& fro
                                     const std::string& volume, const std::string& ext,
                                     const ChunkSink& sink,
                                     const std::function<void(int64_t, int64_t)>& progress) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1)
-    return error(Code::kInternal, "sha256: cannot start a digest");
+  Sha256Stream md;
+  if (!md.ok()) return error(Code::kInternal, "sha256: cannot start a digest");
   CopiedFile out;
   for (;;) {
     auto chunk =
@@ -34,17 +64,14 @@ Result<CopiedFile> read_volume_file(HostClients& clients, const std::string& fro
       return error(Code::kIo, "volume " + volume + " on " + from + ": volume.read sent bad data");
     const auto n = static_cast<int64_t>(raw->size());
     if (n > 0) {
-      EVP_DigestUpdate(md.get(), raw->data(), raw->size());
+      md.add(*raw);
       if (Status s = sink(out.bytes, *raw, data); !s.ok()) return s;
       out.bytes += n;
     }
     if (progress) progress(out.bytes, size);
     if (chunk->value("eof", true) || n == 0) break;
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(md.get(), digest, &len);
-  out.sha256 = to_hex(std::string(reinterpret_cast<const char*>(digest), len));
+  out.sha256 = md.hex();
   return out;
 }
 
@@ -62,11 +89,41 @@ Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& fro
       },
       progress);
   if (!read.ok()) return read.status();
-  auto committed = clients.call(
-      to, "volume.commit",
-      {{"name", volume}, {"ext", ext}, {"size", read->bytes}, {"sha256", read->sha256}});
+  auto committed = commit(clients, to, volume, ext, *read);
   if (!committed.ok()) return committed.status();
   return *read;
+}
+
+Result<CopiedFile> upload_volume_file(HostClients& clients, const std::string& to,
+                                      const std::string& volume, const std::string& path,
+                                      const std::function<void(int64_t, int64_t)>& progress) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return error(Code::kIo, path + ": cannot open");
+  in.seekg(0, std::ios::end);
+  const int64_t total = static_cast<int64_t>(in.tellg());
+  in.seekg(0);
+  Sha256Stream md;
+  if (!md.ok()) return error(Code::kInternal, "sha256: cannot start a digest");
+  CopiedFile out;
+  std::string buf(static_cast<size_t>(kChunk), '\0');
+  while (out.bytes < total) {
+    in.read(buf.data(), static_cast<std::streamsize>(std::min<int64_t>(kChunk, total - out.bytes)));
+    const std::string piece = buf.substr(0, static_cast<size_t>(in.gcount()));
+    if (piece.empty()) return error(Code::kIo, path + ": short read");
+    md.add(piece);
+    auto written = clients.call(to, "volume.write",
+                                {{"name", volume},
+                                 {"ext", "qcow2"},
+                                 {"offset", out.bytes},
+                                 {"data", base64_encode(piece)}});
+    if (!written.ok()) return written.status();
+    out.bytes += static_cast<int64_t>(piece.size());
+    if (progress) progress(out.bytes, total);
+  }
+  out.sha256 = md.hex();
+  auto committed = commit(clients, to, volume, "qcow2", out);
+  if (!committed.ok()) return committed.status();
+  return out;
 }
 
 }  // namespace xc

@@ -34,4 +34,11 @@ Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& fro
                                     const std::string& ext,
                                     const std::function<void(int64_t, int64_t)>& progress);
 
+// Sends the local file `path` (a qcow2 disk) into `volume` on host `to`:
+// volume.write in chunks to its ".part" file, then volume.commit with the
+// SHA-256 read here, so the host keeps it only when it is exact.
+Result<CopiedFile> upload_volume_file(HostClients& clients, const std::string& to,
+                                      const std::string& volume, const std::string& path,
+                                      const std::function<void(int64_t, int64_t)>& progress);
+
 }  // namespace xc

@@ -19,7 +19,7 @@ int64_t int_or(const json& j, const char* key, int64_t fallback) {
 
 int resource_rank(const std::string& key) {
   static const std::vector<std::string> kHead = {"vcpu", "memoryGiB", "storageGiB.normal",
-                                                 "storageGiB.high"};
+                                                 "storageGiB.high", kSnapshotsResource};
   for (size_t i = 0; i < kHead.size(); ++i)
     if (key == kHead[i]) return static_cast<int>(i);
   if (key.rfind("accelerators.", 0) == 0) {
@@ -116,7 +116,44 @@ Result<Allocations> stored_allocations(Store& store, std::vector<std::string>* w
   if (!networks.ok()) return networks.status();
   for (const auto& r : *networks)
     out[allocation_key("Network", r.tenant, r.name)] = {r.tenant, {{"networks", 1}}};
+  auto snapshots = open_snapshot_intervals(store);
+  if (!snapshots.ok()) return snapshots.status();
+  std::map<std::pair<std::string, std::string>, std::vector<MeterInterval>> by_vm;
+  for (MeterInterval& m : *snapshots) by_vm[{m.tenant, m.vm}].push_back(std::move(m));
+  for (const auto& [vm, open] : by_vm)
+    out[allocation_key(kSnapshotsKind, vm.first, vm.second)] =
+        snapshot_allocation(vm.first, metered_snapshot_storage(open));
   return out;
+}
+
+Allocation snapshot_allocation(const std::string& tenant, const SnapshotStorage& storage) {
+  Allocation a{tenant, {}};
+  if (storage.normal_gib > 0) a.used[storage_key(DiskTier::kNormal)] = storage.normal_gib;
+  if (storage.high_gib > 0) a.used[storage_key(DiskTier::kHigh)] = storage.high_gib;
+  a.used[kSnapshotsResource] = storage.normal_gib + storage.high_gib;
+  return a;
+}
+
+Result<std::vector<std::string>> check_snapshot_quota(Store& store, const std::string& tenant,
+                                                      const std::string& vm,
+                                                      const SnapshotStorage& added) {
+  auto current = stored_allocations(store);
+  if (!current.ok()) return current.status();
+  auto tenants = stored_tenants(store);
+  if (!tenants.ok()) return tenants.status();
+  Allocations after = *current;
+  const std::string key = allocation_key(kSnapshotsKind, tenant, vm);
+  SnapshotStorage held;
+  if (auto it = current->find(key); it != current->end()) {
+    auto tier = [&](DiskTier t) {
+      auto u = it->second.used.find(storage_key(t));
+      return u == it->second.used.end() ? int64_t{0} : u->second;
+    };
+    held = {tier(DiskTier::kNormal), tier(DiskTier::kHigh)};
+  }
+  after[key] = snapshot_allocation(
+      tenant, {held.normal_gib + added.normal_gib, held.high_gib + added.high_gib});
+  return quota_violations(*tenants, roll_up(own_usage(after)), roll_up(own_usage(*current)));
 }
 
 UsageMap own_usage(const Allocations& allocations) {
@@ -294,7 +331,10 @@ Result<std::vector<std::string>> check_plan_quotas(Store& store, const ManifestS
   Allocations after = *current;
   for (auto& [key, a] : desired_allocations(desired)) after[key] = std::move(a);
   for (const auto& step : plan.steps)
-    if (step.ends_vm()) after.erase(allocation_key("VirtualMachine", step.tenant, step.name));
+    if (step.ends_vm()) {
+      after.erase(allocation_key("VirtualMachine", step.tenant, step.name));
+      after.erase(allocation_key(kSnapshotsKind, step.tenant, step.name));
+    }
   std::vector<TenantQuota> tenants = manifest_tenants(set);
   auto stored = stored_tenants(store);
   if (!stored.ok()) return stored.status();

@@ -13,6 +13,7 @@
 #include "common/manifest_validator.h"
 #include "common/model.h"
 #include "common/status.h"
+#include "ctl/billing/snapshot_metering.h"
 #include "ctl/reconcile/desired_state.h"
 #include "ctl/reconcile/plan.h"
 #include "ctl/store/store.h"
@@ -52,9 +53,18 @@ Allocation vm_allocation(const DomainSpec& spec,
 // demand.accelerators), each Volume not attached to a VM, each Network.
 Allocations desired_allocations(const DesiredState& desired);
 
+// Snapshot storage is an allocation of its own, "Snapshots tenant/vm", so
+// that a manifest's VM (which knows nothing of snapshots) never replaces it.
+// It counts in its tier's storageGiB and, for reading only (no quota limits
+// it), in "snapshotsGiB".
+inline constexpr const char* kSnapshotsKind = "Snapshots";
+inline constexpr const char* kSnapshotsResource = "snapshotsGiB";
+Allocation snapshot_allocation(const std::string& tenant, const SnapshotStorage& storage);
+
 // Every allocation the state store holds: VirtualMachine records (their
 // stored "domain" spec, accelerators from the manifest when it has them),
-// unattached Volume records and Network records (from their "manifest").
+// unattached Volume records and Network records (from their "manifest"),
+// and each VM's snapshot storage (its open snapshot meter intervals).
 // A VM record whose domain spec cannot be read is skipped and named in
 // `warnings` when given.
 Result<Allocations> stored_allocations(Store& store, std::vector<std::string>* warnings = nullptr);
@@ -104,6 +114,12 @@ std::vector<std::string> quota_violations(const std::vector<TenantQuota>& tenant
                                           const UsageMap& after, const UsageMap& before);
 std::vector<std::string> quota_violations(const ManifestSet& set, const UsageMap& after,
                                           const UsageMap& before);
+
+// The refusals of a new snapshot of tenant/vm holding `added`, against the
+// stored Tenants' limits, as quota_violations words them (empty: it fits).
+Result<std::vector<std::string>> check_snapshot_quota(Store& store, const std::string& tenant,
+                                                      const std::string& vm,
+                                                      const SnapshotStorage& added);
 
 // validate's check of the manifest set on its own (no hosts, no store): each
 // declared tenant's rolled-up total over the set's VMs, Volumes and Networks

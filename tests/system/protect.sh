@@ -11,7 +11,12 @@
 #  - snapshot create (running: not quiesced, no guest agent), delete while
 #    running (block commit of an inner and of the active overlay), data kept;
 #    revert of a stopped VM discards later writes; delete when stopped;
-#    an incremental backup still works after the snapshot operations.
+#    an incremental backup still works after the snapshot operations;
+#  - restore --as: a new VM from a backup, equal to the source at that point,
+#    the source untouched;
+#  - snapshots count in the tenant's storage quota (a create over it is
+#    refused, nothing changed) and are metered as open intervals of the
+#    disk's tier while they exist.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../support/libvirtd.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
@@ -23,6 +28,7 @@ cleanup() {
   [ -n "$AGENT_PID" ] && "$XCLOUDCTL" --state "$STATE" delete vm prot-1 --yes >/dev/null 2>&1 || true
   virsh -c qemu:///system destroy "$DOM" >/dev/null 2>&1 || true
   virsh -c qemu:///system undefine --nvram --snapshots-metadata --checkpoints-metadata "$DOM" >/dev/null 2>&1 || true
+  virsh -c qemu:///system undefine xc-systest.prot-r >/dev/null 2>&1 || true
   [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null || true
   virsh -c qemu:///system pool-destroy "$POOL" >/dev/null 2>&1 || true
   virsh -c qemu:///system pool-undefine "$POOL" >/dev/null 2>&1 || true
@@ -31,6 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
+sql() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$STATE" "$1"; }
+# snapshot_gib: the open snapshot interval's GiB ("" when none); quota_snap: quota's column.
+snapshot_gib() { sql "SELECT coalesce(sum(quantity), '') FROM meter_intervals WHERE vm = 'prot-1' AND item = 'snapshots-storage-normal' AND end_ms IS NULL"; }
+quota_snap() { ctl quota systest -o json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['resources']['snapshotsGiB']['used'])"; }
 wait_for() {  # wait_for FILE TEXT SECONDS
   for _ in $(seq $(($3 * 10))); do
     grep -qa -- "$2" "$1" 2>/dev/null && return 0
@@ -99,7 +109,7 @@ spec: {pool: bench, address: "127.0.0.1:$port", imageDir: $TMP/images}
 apiVersion: xcloud/v1
 kind: Tenant
 metadata: {name: systest}
-spec: {displayName: system test, zones: [lab]}
+spec: {displayName: system test, zones: [lab], quota: {storageGiB: {normal: 3}}}
 ---
 apiVersion: xcloud/v1
 kind: Image
@@ -155,6 +165,19 @@ qemu-img convert -O raw "$TMP/p2.qcow2" "$TMP/p2.raw"
 [ "$(openssl dgst -sm3 -r "$TMP/p2.raw" | cut -d' ' -f1)" = "$restored_sm3" ] ||
   fail "the restored disk's SM3 is not the source's at backup $b2"
 rm -f "$TMP/p2.raw"
+# restore --as: a new VM with the disk as of b2; prot-1 goes on untouched.
+top_before=$(top_file)
+expect_status 0 ctl backup restore prot-1 --target "$TMP/backups" --at "$b2" --as prot-r
+expect_contains "$TMP/out" "systest/prot-1 is unchanged"
+same_as p2 "$TMP/disks/xc-systest.prot-r.root.qcow2"
+[ "$(virsh -c qemu:///system domstate xc-systest.prot-r)" = "shut off" ] || fail "prot-r is not a stopped domain"
+[ "$(virsh -c qemu:///system domstate "$DOM")" = running ] || fail "prot-1 stopped"
+[ "$(top_file)" = "$top_before" ] || fail "prot-1's disk changed: $(top_file)"
+expect_status 2 ctl backup restore prot-1 --target "$TMP/backups" --as prot-r
+expect_contains "$TMP/err" "vm systest/prot-r already exists"
+expect_status 2 ctl backup restore prot-1 --target "$TMP/backups" --as prot-s --to "$TMP"
+expect_status 0 ctl delete vm prot-r --yes
+echo "restore --as: ok ($(($(date +%s) - start)) s)"
 expect_status 0 ctl backup verify prot-1 --target "$TMP/backups"
 expect_contains "$TMP/out" "backup $b2: 2 chunks authenticated"
 expect_status 0 ctl backup list prot-1 --target "$TMP/backups" -o wide
@@ -184,13 +207,20 @@ expect_contains "$TMP/err" "(wrong key)"
 echo "backups: ok ($(($(date +%s) - start)) s)"
 
 # --- snapshots ------------------------------------------------------------
+[ "$(quota_snap)" = 0 ] || fail "snapshot GiB before any: $(quota_snap)"
 expect_status 0 ctl snapshot create prot-1 s1
 expect_contains "$TMP/out" "not quiesced"
+[ "$(snapshot_gib)" = 1 ] && [ "$(quota_snap)" = 1 ] || fail "after s1: metered $(snapshot_gib), quota $(quota_snap)"
+expect_status 1 ctl snapshot create prot-1 sx --limit 1
+expect_contains "$TMP/err" "has 1 snapshots, the limit is 1"
 qemu_write 0x55 0 1M
 expect_status 0 ctl snapshot create prot-1 s2
+[ "$(snapshot_gib)" = 2 ] || fail "after s2: metered $(snapshot_gib)"
 qemu_write 0x66 2M 1M
-expect_status 1 ctl snapshot create prot-1 s3 --limit 2
-expect_contains "$TMP/err" "has 2 snapshots, the limit is 2"
+# The disk (1) and two snapshots (2) fill the quota of 3 GiB: refused first.
+expect_status 1 ctl snapshot create prot-1 s3
+expect_contains "$TMP/err" "tenant systest: quota exceeded for storageGiB.normal: using 3, plan adds 1, limit 3"
+expect_contains "$TMP/err" "nothing was changed"
 expect_status 0 ctl snapshot list prot-1 -o json
 python3 - "$TMP/out" <<'PY' || fail "snapshot list: $(cat "$TMP/out")"
 import json, sys
@@ -204,6 +234,7 @@ expect_contains "$TMP/out" "block commit"
 same_as before "$(top_file)"
 expect_status 0 ctl snapshot delete prot-1 s2 --yes
 same_as before "$(top_file)"
+[ -z "$(snapshot_gib)" ] && [ "$(quota_snap)" = 0 ] || fail "after the deletes: metered $(snapshot_gib), quota $(quota_snap)"
 top=$(top_file)
 [ "$top" = "$TMP/disks/xc-systest.prot-1.root.qcow2" ] || fail "after deletes the disk is $top"
 expect_status 0 ctl snapshot create prot-1 s3

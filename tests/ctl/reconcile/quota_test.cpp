@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/price_caps.h"
+#include "tests/support/temp_dir.h"
 
 using namespace xc;
 
@@ -39,6 +40,18 @@ DomainDisk disk(const std::string& name, int64_t size_gib, DiskTier tier = DiskT
 
 TenantQuota tenant(const std::string& path, Quota quota) {
   return {path, "", std::move(quota)};
+}
+
+// A stored record as apply writes one (the hash does not matter here).
+void put_record(Store& store, const std::string& kind, const std::string& tenant,
+                const std::string& name, const nlohmann::json& j) {
+  ResourceRecord r;
+  r.kind = kind;
+  r.tenant = tenant;
+  r.name = name;
+  r.spec_json = j.dump();
+  r.spec_hash = "00";
+  REQUIRE(store.put_resource(r).ok());
 }
 
 int64_t used(const UsageMap& m, const std::string& tenant, const std::string& resource) {
@@ -246,15 +259,7 @@ TEST_CASE(
     auto store = open_store(dir + "/state.db", OpenMode::kCreate);
     REQUIRE(store.ok());
     auto put = [&](const std::string& kind, const std::string& tenant, const std::string& name,
-                   const nlohmann::json& j) {
-      ResourceRecord r;
-      r.kind = kind;
-      r.tenant = tenant;
-      r.name = name;
-      r.spec_json = j.dump();
-      r.spec_hash = "00";
-      REQUIRE((*store)->put_resource(r).ok());
-    };
+                   const nlohmann::json& j) { put_record(**store, kind, tenant, name, j); };
     put("Tenant", "", "edu",
         {{"manifest", {{"spec", {{"displayName", "教育局"}, {"quota", {{"vcpu", 8}}}}}}}});
     put("Tenant", "", "edu/schools", {{"manifest", {{"spec", {{"displayName", "中小学科"}}}}}});
@@ -312,15 +317,7 @@ TEST_CASE("quota: check_plan_quotas compares the store with the plan, less what 
     auto store = open_store(dir + "/state.db", OpenMode::kCreate);
     REQUIRE(store.ok());
     auto put = [&](const std::string& kind, const std::string& tenant, const std::string& name,
-                   const nlohmann::json& j) {
-      ResourceRecord r;
-      r.kind = kind;
-      r.tenant = tenant;
-      r.name = name;
-      r.spec_json = j.dump();
-      r.spec_hash = "00";
-      REQUIRE((*store)->put_resource(r).ok());
-    };
+                   const nlohmann::json& j) { put_record(**store, kind, tenant, name, j); };
     put("Tenant", "", "education", {{"manifest", {{"spec", {{"displayName", "教育局"}}}}}});
     put("Tenant", "", "education/schools",
         {{"manifest", {{"spec", {{"quota", {{"vcpu", 400}}}}}}}});
@@ -386,4 +383,53 @@ TEST_CASE("quota: validate's check of the set's own totals reports each limit at
         "tenant education: the manifests total vcpu 18, above its quota of 16");
   CHECK(errors[0].file.find("tenants.yaml") != std::string::npos);
   CHECK(errors[0].pos.line > 0);
+}
+
+TEST_CASE(
+    "quota: snapshots count in their tier's storage and a new one over the limit is refused") {
+  test::TempDir dir;
+  auto opened = open_store(dir.path("state.db"), OpenMode::kCreate);
+  REQUIRE(opened.ok());
+  Store& store = **opened;
+  auto put = [&](const std::string& kind, const std::string& tenant, const std::string& name,
+                 const nlohmann::json& j) { put_record(store, kind, tenant, name, j); };
+  auto quota = [&](int64_t normal) {
+    put("Tenant", "", "education",
+        {{"manifest", {{"spec", {{"quota", {{"storageGiB", {{"normal", normal}}}}}}}}}});
+  };
+  quota(100);
+  put("Tenant", "", "education/schools", {{"manifest", {{"spec", nlohmann::json::object()}}}});
+  DomainSpec spec;
+  spec.tenant = "education/schools";
+  spec.name = "web-1";
+  spec.spec_hash = "ab";
+  spec.cpus = 2;
+  spec.memory_mib = 1024;
+  spec.disks = {disk("root", 40)};
+  spec.disks[0].iops = tier_iops(DiskTier::kNormal).max;
+  put("VirtualMachine", "education/schools", "web-1",
+      {{"manifest", nlohmann::json::object()}, {"domain", to_json(spec)}});
+  REQUIRE(meter_snapshots(store, "education/schools", "", "web-1", {40, 0}, 1000).ok());
+
+  auto allocations = stored_allocations(store);
+  REQUIRE(allocations.ok());
+  UsageMap up = roll_up(own_usage(*allocations));
+  CHECK(up["education"].used["storageGiB.normal"] == 80);
+  CHECK(up["education"].used[kSnapshotsResource] == 40);
+  CHECK(up["education/schools"].used["vms"] == 1);
+
+  auto refused = check_snapshot_quota(store, "education/schools", "web-1", {40, 0});
+  REQUIRE(refused.ok());
+  CHECK(*refused == std::vector<std::string>{"tenant education: quota exceeded for "
+                                             "storageGiB.normal: using 80, plan adds 40, "
+                                             "limit 100"});
+  quota(120);  // reaching the limit exactly is allowed
+  refused = check_snapshot_quota(store, "education/schools", "web-1", {40, 0});
+  REQUIRE(refused.ok());
+  CHECK(refused->empty());
+  // A high-tier snapshot is not limited by the normal tier's quota.
+  quota(80);
+  refused = check_snapshot_quota(store, "education/schools", "web-1", {0, 500});
+  REQUIRE(refused.ok());
+  CHECK(refused->empty());
 }
