@@ -155,6 +155,15 @@ std::string image_store_dir(const std::string& state_path) {
   return (parent.empty() ? fs::path("images") : parent / "images").string();
 }
 
+Status ensure_image_store(const std::string& store_dir) {
+  std::error_code ec;
+  fs::create_directories(store_dir, ec);
+  if (ec) return error(Code::kIo, "image store " + store_dir + ": " + ec.message());
+  if (chmod(store_dir.c_str(), 0700) != 0)
+    return error(Code::kIo, "image store " + store_dir + ": " + std::strerror(errno));
+  return {};
+}
+
 bool program_installed(const std::string& program) {
   const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/bin:/bin";
@@ -220,11 +229,8 @@ Result<ImportedImage> import_image_file(const ImportRequest& r) {
   if (!virtual_size.ok()) return virtual_size.status();
   if (Status s = check_consistent(r.file, *format, r.limits); !s.ok()) return s;
 
+  if (Status s = ensure_image_store(r.store_dir); !s.ok()) return s;
   std::error_code ec;
-  fs::create_directories(r.store_dir, ec);
-  if (ec) return error(Code::kIo, "image store " + r.store_dir + ": " + ec.message());
-  if (chmod(r.store_dir.c_str(), 0700) != 0)
-    return error(Code::kIo, "image store " + r.store_dir + ": " + std::strerror(errno));
   std::string pattern = r.store_dir + "/.import-XXXXXX";
   if (!mkdtemp(pattern.data()))
     return error(Code::kIo, "image store " + r.store_dir + ": " + std::strerror(errno));

@@ -43,6 +43,9 @@ Result<ImportedImage> import_image_file(const ImportRequest& request);
 // "<directory of the state database>/images".
 std::string image_store_dir(const std::string& state_path);
 
+// Creates the image store directory when missing and makes it mode 0700.
+Status ensure_image_store(const std::string& store_dir);
+
 // SHA-256 and SM3 of a file, read once in 1 MiB blocks.
 struct FileDigests {
   std::string sha256, sm3;
