@@ -161,16 +161,25 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
     origin["sourceDigest"] = (o.sm3.empty() ? "sha256:" + o.sha256 : "sm3:" + o.sm3);
     downloaded_from = " (downloaded from " + o.file + ", its digest checked)";
   }
+  std::string ova;
+  if (!img->ova_disk.empty()) {
+    origin["ovaDisk"] = img->ova_disk;
+    if (img->ova_cpus > 0) origin["ovfCpus"] = img->ova_cpus;
+    if (img->ova_memory_mib > 0) origin["ovfMemoryMiB"] = img->ova_memory_mib;
+    ova = "; its disk " + img->ova_disk + ", the OVF asks for " +
+          (img->ova_cpus > 0 ? std::to_string(img->ova_cpus) : "?") + " CPUs and " +
+          (img->ova_memory_mib > 0 ? std::to_string(img->ova_memory_mib) : "?") + " MiB";
+  }
   Status s = register_image(*store, log, audit_identity_for(cmd), "import",
                             "from " + img->source_format + " by " + img->converter + ", sha256 " +
-                                img->sha256 + ", sm3 " + img->sm3 + downloaded_from,
+                                img->sha256 + ", sm3 " + img->sm3 + downloaded_from + ova,
                             o, *img, origin, manifest);
   if (!s.ok()) {
     discard();
     return fail(ctx, "image " + object_key(o.tenant, o.name) + ": " + s.message(), kExitFailure);
   }
   print_registered(ctx, o, *img, manifest,
-                   "imported from " + img->source_format + " (" + img->converter + ")");
+                   "imported from " + img->source_format + " (" + img->converter + ")" + ova);
 }
 
 struct PushOptions {
@@ -237,13 +246,13 @@ void add_image_command(CLI::App& app, CliContext& ctx) {
       "Server 2019'\n  xcloudctl image push win2019 --host x86-01\n  xcloudctl get images -o wide");
   auto o = std::make_shared<ImportOptions>();
   auto* cmd = image->add_subcommand(
-      "import", "Convert a VMDK, VHD, VHDX, qcow2 or raw disk to qcow2 and register it");
+      "import", "Convert a VMDK, VHD, VHDX, qcow2, raw disk or OVA to qcow2 and register it");
   cmd->add_option("FILE", o->file, "The disk image file, or an https:// URL")->required();
   cmd->add_option("--name", o->name, "The Image's name (a DNS label)")->required();
   cmd->add_option("--os", o->os, "Its operating system, e.g. 'Kylin V10 SP3'")->required();
   cmd->add_option("--arch", o->arch, "x86_64 or aarch64")->capture_default_str();
   cmd->add_option("--format", o->format,
-                  "What the file should be (vmdk|vhd|vhdx|qcow2|raw); checked against its "
+                  "What the file should be (vmdk|vhd|vhdx|qcow2|raw|ova); checked against its "
                   "header, required for raw (which has none)");
   cmd->add_option("--visibility", o->visibility,
                   "global (default without --tenant), private (default with) or shared")
