@@ -2,8 +2,11 @@
 // VHD, VHDX, qcow2, raw) converted into the controller's image store and
 // registered as a kind: Image (ctl/images/image_import.h does the file work).
 // CLI wiring; one run per process.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <iostream>
 
 #include "common/digest.h"
 #include "common/domain_spec.h"
@@ -20,8 +23,10 @@
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/host_object.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/images/image_download.h"
 #include "ctl/images/image_import.h"
 #include "ctl/images/image_push.h"
+#include "ctl/images/image_url.h"
 
 namespace xc {
 namespace {
@@ -31,6 +36,8 @@ using nlohmann::json;
 struct ImportOptions : ImageIdentity {
   std::string file, format;
   bool v2v = false;
+  std::string sha256, sm3, ca;  // a URL source's digest and CA bundle
+  int64_t max_size_mib = kDefaultDownloadMaxBytes >> 20;
 };
 
 void fail(CliContext& ctx, const std::string& message, int code) {
@@ -42,7 +49,64 @@ void fail(CliContext& ctx, const std::string& message, int code) {
 std::string options_problem(ImportOptions& o) {
   if (std::string p = identity_problem(o); !p.empty()) return p;
   if (o.file.size() > 4096) return "FILE: a path of at most 4096 bytes";
+  if (!o.sha256.empty() && !o.sm3.empty()) return "--sha256 or --sm3, not both";
+  for (const auto& [alg, hex] : {std::pair{"sha256", &o.sha256}, std::pair{"sm3", &o.sm3}})
+    if (!hex->empty()) {
+      if (std::string p = digest_problem(alg, *hex); !p.empty()) return p;
+      *hex = lowercase_hex(*hex);
+    }
+  if (!looks_like_url(o.file)) {
+    if (!o.ca.empty()) return "--ca is for a URL source";
+    return "";
+  }
+  if (std::string p = https_url_problem(o.file); !p.empty())
+    return excerpt(o.file) + ": " + p + "; nothing was imported";
+  if (o.sha256.empty() && o.sm3.empty())
+    return "a URL source needs the digest its publisher gives: --sha256 HEX or --sm3 HEX";
+  if (o.ca.size() > 4096) return "--ca: a path of at most 4096 bytes";
   return "";
+}
+
+// A download's progress, redrawn on one line of a terminal.
+std::function<void(int64_t, int64_t)> download_progress(CliContext& ctx) {
+  if (&ctx.err != &std::cerr || !isatty(STDERR_FILENO)) return nullptr;
+  return [&ctx](int64_t got, int64_t total) {
+    ctx.err << "\rdownloading: " << (got >> 20) << " MiB";
+    if (total > 0) ctx.err << " of " << (total >> 20) << " MiB (" << got * 100 / total << "%)";
+    ctx.err << (got == total ? "\n" : "   ") << std::flush;
+  };
+}
+
+// The file to import: FILE itself, or the URL downloaded into the image
+// store with its digest checked (removed by the caller). A FILE with a
+// digest given is checked too.
+Result<std::string> fetch_source(CliContext& ctx, const ImportOptions& o,
+                                 const std::string& store_dir) {
+  const std::string algorithm = o.sm3.empty() ? "sha256" : "sm3";
+  const std::string& expected = o.sm3.empty() ? o.sha256 : o.sm3;
+  if (!looks_like_url(o.file)) {
+    if (expected.empty()) return o.file;
+    auto d = file_digests(o.file);
+    if (!d.ok()) return error(Code::kInvalidArgument, d.status().message());
+    std::string got = algorithm == "sm3" ? d->sm3 : d->sha256;
+    if (got != expected)
+      return error(Code::kInvalidArgument,
+                   "the file's " + algorithm + " is " + got + ", not the " + expected + " given");
+    return o.file;
+  }
+  if (Status s = ensure_image_store(store_dir); !s.ok()) return s;
+  DownloadRequest d;
+  d.url = o.file;
+  d.algorithm = algorithm;
+  d.expected = expected;
+  d.ca_file = o.ca;
+  d.dir = store_dir;
+  d.max_bytes = o.max_size_mib << 20;
+  d.timeout = std::chrono::minutes(o.timeout_minutes);
+  d.progress = download_progress(ctx);
+  auto got = download_image(d);
+  if (!got.ok()) return got.status();
+  return got->path;
 }
 
 void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
@@ -53,15 +117,29 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
     auto store = open_state_store(ctx);
     if (!store || !check_against_state(ctx, *store, o)) return;
   }
+  const bool from_url = looks_like_url(o.file);
+  auto source = fetch_source(ctx, o, image_store_dir(*state));
+  if (!source.ok())
+    return fail(
+        ctx, excerpt(o.file) + ": error: " + source.status().message() + "; nothing was imported",
+        source.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
+  struct Downloaded {  // the downloaded file goes once imported, or on failure
+    std::string path;
+    ~Downloaded() {
+      std::error_code ec;
+      if (!path.empty()) std::filesystem::remove(path, ec);
+    }
+  } downloaded{from_url ? *source : ""};
   ImportRequest request;
-  request.file = o.file;
+  request.file = *source;
   request.declared_format = o.format;
   request.store_dir = image_store_dir(*state);
   request.limits.timeout = std::chrono::minutes(o.timeout_minutes);
   request.use_v2v = o.v2v;
   auto img = import_image_file(request);
   if (!img.ok())
-    return fail(ctx, o.file + ": error: " + img.status().message() + "; nothing was imported",
+    return fail(ctx,
+                excerpt(o.file) + ": error: " + img.status().message() + "; nothing was imported",
                 img.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
 
   auto discard = [&] {
@@ -76,17 +154,32 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
     return fail(ctx, w.message(), kExitFailure);
   }
   json manifest;
-  Status s = register_image(
-      *store, log, audit_identity_for(cmd), "import",
-      "from " + img->source_format + " by " + img->converter + ", sha256 " + img->sha256 +
-          ", sm3 " + img->sm3,
-      o, *img, {{"sourceFormat", img->source_format}, {"converter", img->converter}}, manifest);
+  json origin = {{"sourceFormat", img->source_format}, {"converter", img->converter}};
+  std::string downloaded_from;
+  if (from_url) {
+    origin["sourceUrl"] = o.file;
+    origin["sourceDigest"] = (o.sm3.empty() ? "sha256:" + o.sha256 : "sm3:" + o.sm3);
+    downloaded_from = " (downloaded from " + o.file + ", its digest checked)";
+  }
+  std::string ova;
+  if (!img->ova_disk.empty()) {
+    origin["ovaDisk"] = img->ova_disk;
+    if (img->ova_cpus > 0) origin["ovfCpus"] = img->ova_cpus;
+    if (img->ova_memory_mib > 0) origin["ovfMemoryMiB"] = img->ova_memory_mib;
+    ova = "; its disk " + img->ova_disk + ", the OVF asks for " +
+          (img->ova_cpus > 0 ? std::to_string(img->ova_cpus) : "?") + " CPUs and " +
+          (img->ova_memory_mib > 0 ? std::to_string(img->ova_memory_mib) : "?") + " MiB";
+  }
+  Status s = register_image(*store, log, audit_identity_for(cmd), "import",
+                            "from " + img->source_format + " by " + img->converter + ", sha256 " +
+                                img->sha256 + ", sm3 " + img->sm3 + downloaded_from + ova,
+                            o, *img, origin, manifest);
   if (!s.ok()) {
     discard();
     return fail(ctx, "image " + object_key(o.tenant, o.name) + ": " + s.message(), kExitFailure);
   }
   print_registered(ctx, o, *img, manifest,
-                   "imported from " + img->source_format + " (" + img->converter + ")");
+                   "imported from " + img->source_format + " (" + img->converter + ")" + ova);
 }
 
 struct PushOptions {
@@ -153,19 +246,29 @@ void add_image_command(CLI::App& app, CliContext& ctx) {
       "Server 2019'\n  xcloudctl image push win2019 --host x86-01\n  xcloudctl get images -o wide");
   auto o = std::make_shared<ImportOptions>();
   auto* cmd = image->add_subcommand(
-      "import", "Convert a VMDK, VHD, VHDX, qcow2 or raw disk to qcow2 and register it");
-  cmd->add_option("FILE", o->file, "The disk image file")->required();
+      "import", "Convert a VMDK, VHD, VHDX, qcow2, raw disk or OVA to qcow2 and register it");
+  cmd->add_option("FILE", o->file, "The disk image file, or an https:// URL")->required();
   cmd->add_option("--name", o->name, "The Image's name (a DNS label)")->required();
   cmd->add_option("--os", o->os, "Its operating system, e.g. 'Kylin V10 SP3'")->required();
   cmd->add_option("--arch", o->arch, "x86_64 or aarch64")->capture_default_str();
   cmd->add_option("--format", o->format,
-                  "What the file should be (vmdk|vhd|vhdx|qcow2|raw); checked against its "
+                  "What the file should be (vmdk|vhd|vhdx|qcow2|raw|ova); checked against its "
                   "header, required for raw (which has none)");
   cmd->add_option("--visibility", o->visibility,
                   "global (default without --tenant), private (default with) or shared")
       ->check(CLI::IsMember({"global", "private", "shared"}));
   cmd->add_option("--tenant", o->tenant, "The owning tenant of a private or shared image");
   add_image_store_options(*cmd, *o);
+  cmd->add_option("--sha256", o->sha256,
+                  "The source's SHA-256 (hex) as its publisher gives it; required with a URL "
+                  "(or --sm3), checked before anything is registered");
+  cmd->add_option("--sm3", o->sm3, "The source's SM3 (hex), instead of --sha256");
+  cmd->add_option("--ca", o->ca,
+                  "PEM CA bundle the URL's server certificate must chain to (default: the "
+                  "system's CAs)");
+  cmd->add_option("--max-size-mib", o->max_size_mib, "The largest download accepted, in MiB")
+      ->check(CLI::Range(int64_t{1}, kMaxImportFileBytes >> 20))
+      ->capture_default_str();
   cmd->add_flag("--v2v", o->v2v,
                 "Convert with virt-v2v, which installs virtio drivers into a VMware guest "
                 "(needs virt-v2v installed)");
@@ -174,12 +277,18 @@ void add_image_command(CLI::App& app, CliContext& ctx) {
       "The format is read from the file's header, never from its name; --format only\n"
       "confirms it (a mismatch is refused). The result is qcow2, stored in images/ beside\n"
       "the state database under its SHA-256, and registered as a kind: Image whose\n"
-      "manifest (-o yaml) records its SHA-256 and SM3. Nothing is registered on failure.\n\n"
+      "manifest (-o yaml) records its SHA-256 and SM3. Nothing is registered on failure.\n"
+      "A URL source is fetched over HTTPS only (plain http is refused), its server\n"
+      "certificate verified, at most --max-size-mib, within --timeout; its digest (--sha256\n"
+      "or --sm3, required) is checked before the conversion, and the download is removed\n"
+      "whatever happens.\n\n"
       "Examples:\n"
       "  xcloudctl image import /mnt/export/oa-server.vmdk --name oa-server --os 'Kylin V10'\n"
       "  xcloudctl image import legacy.vhd --name legacy-db --os 'CentOS 7' \\\n"
       "      --tenant health --visibility shared --share-with education -o yaml\n"
-      "  xcloudctl image import disk.img --format raw --name base --os 'UOS 20' --arch aarch64");
+      "  xcloudctl image import disk.img --format raw --name base --os 'UOS 20' --arch aarch64\n"
+      "  xcloudctl image import https://mirror.example.gov.cn/kylin-v10.qcow2 --name kylin \\\n"
+      "      --os 'Kylin V10' --sha256 9f86d08... --ca /etc/xcloud/mirror-ca.pem");
   cmd->callback([&ctx, o, cmd] { run_import(ctx, *o, *cmd); });
   auto p = std::make_shared<PushOptions>();
   auto* push = image->add_subcommand(

@@ -10,12 +10,14 @@
 #include "ctl/billing/price_list_checks.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/image_supply_audit.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/move_runner.h"
 #include "ctl/cli/plan_printer.h"
 #include "ctl/cli/price_caps_option.h"
 #include "ctl/ha/ha_warnings.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/images/image_import.h"
 #include "ctl/reconcile/reconcile.h"
 #include "ctl/store/state_path.h"
 
@@ -227,6 +229,9 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
     exec.parallel_hosts = o.reconcile.parallel;
     exec.per_host = o.per_host;
     exec.allow_restart = o.reconcile.plan.allow_restart;
+    auto state_path = resolve_state_path(ctx);
+    ImageSupplier images(*r.clients, image_store_dir(state_path.ok() ? *state_path : ""));
+    exec.images = &images;
     bool tty = isatty(STDOUT_FILENO) && &ctx.out == &std::cout;
     LineStatus lines(ctx.out);
     TerminalStatus terminal(ctx.out);
@@ -246,7 +251,10 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
         result.failures.push_back(describe_step(*m) + ": " + request.status().message());
       }
     }
-    auto state_path = resolve_state_path(ctx);
+    if (Status s = report_supplied_images(*r.store, log, who, images.sent(), ctx.out); !s.ok()) {
+      ++result.failed;
+      result.failures.push_back("audit of the images sent: " + s.message());
+    }
     for (const MoveOutcome& m : run_moves(ctx, state_path.ok() ? *state_path : "", *r.clients, who,
                                           moves, o.reconcile.parallel)) {
       if (m.result.ok()) {

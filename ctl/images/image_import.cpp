@@ -12,8 +12,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/printable.h"
 #include "common/sm_crypto.h"
 #include "ctl/images/disk_format.h"
+#include "ctl/images/ova_package.h"
 
 namespace xc {
 namespace {
@@ -148,11 +150,90 @@ Result<std::string> convert(const ImportRequest& r, const std::string& format,
   return out;
 }
 
+// Reads a small extracted file (the .ovf descriptor).
+Result<std::string> read_small(const std::string& path, size_t max_bytes) {
+  Fd f{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+  if (f.fd < 0) return error(Code::kIo, path + ": " + std::strerror(errno));
+  std::string text(max_bytes + 1, '\0');
+  ssize_t n = read(f.fd, text.data(), text.size());
+  if (n < 0) return error(Code::kIo, path + ": " + std::strerror(errno));
+  if (static_cast<size_t>(n) > max_bytes)
+    return error(Code::kInvalidArgument, "the .ovf is larger than 1 MiB");
+  text.resize(static_cast<size_t>(n));
+  return text;
+}
+
+// An OVA: its members listed and checked (plain regular files, sizes), the
+// .ovf and its first disk extracted with tar into a scratch directory of the
+// store, and that disk (a VMDK) imported.
+Result<ImportedImage> import_ova(const ImportRequest& r) {
+  auto listing = run_bounded(
+      {"tar", "--list", "--verbose", "--numeric-owner", "--full-time", "-f", r.file}, r.limits);
+  if (!listing.ok())
+    return error(Code::kInvalidArgument, "not a readable tar: " + listing.status().message());
+  auto members = parse_ova_listing(*listing, kMaxImportFileBytes);
+  if (!members.ok()) return members.status();
+  std::string ovf;
+  for (const auto& m : *members)
+    if (m.name.size() > 4 && m.name.substr(m.name.size() - 4) == ".ovf") {
+      if (!ovf.empty()) return error(Code::kInvalidArgument, "the OVA has more than one .ovf");
+      ovf = m.name;
+    }
+  if (ovf.empty()) return error(Code::kInvalidArgument, "the OVA has no .ovf descriptor");
+  if (Status s = ensure_image_store(r.store_dir); !s.ok()) return s;
+  std::string pattern = r.store_dir + "/.ova-XXXXXX";
+  if (!mkdtemp(pattern.data()))
+    return error(Code::kIo, "image store " + r.store_dir + ": " + std::strerror(errno));
+  Scratch scratch{pattern};
+  auto extract = [&](const std::string& member) -> Status {
+    auto out = run_bounded({"tar", "--extract", "--no-same-owner", "--no-same-permissions", "-f",
+                            r.file, "-C", scratch.dir, "--", member},
+                           r.limits);
+    return out.ok() ? Status{} : out.status();
+  };
+  if (Status s = extract(ovf); !s.ok()) return s;
+  auto text = read_small(scratch.dir + "/" + ovf, 1 << 20);
+  if (!text.ok()) return text.status();
+  auto hints = parse_ovf(*text);
+  if (!hints.ok()) return hints.status();
+  const std::string& disk = hints->disk_files.front();
+  const OvaMember* member = nullptr;
+  for (const auto& m : *members)
+    if (m.name == disk) member = &m;
+  if (!member)
+    return error(Code::kInvalidArgument,
+                 "the .ovf's first disk '" + excerpt(disk) + "' is not a member of the OVA");
+  if (Status s = extract(disk); !s.ok()) return s;
+  struct stat st {};
+  const std::string disk_path = scratch.dir + "/" + disk;  // a checked plain name
+  if (lstat(disk_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != member->bytes)
+    return error(Code::kInvalidArgument, "the OVA's disk '" + disk + "' did not extract as listed");
+  ImportRequest inner = r;
+  inner.file = disk_path;
+  inner.declared_format = "vmdk";  // an OVA's disks are VMDKs; never another OVA
+  auto out = import_image_file(inner);
+  if (!out.ok()) return error(out.status().code(), disk + ": " + out.status().message());
+  out->source_format = "ova";
+  out->ova_disk = disk;
+  out->ova_cpus = hints->cpus;
+  out->ova_memory_mib = hints->memory_mib;
+  return out;
+}
+
 }  // namespace
 
 std::string image_store_dir(const std::string& state_path) {
   fs::path parent = fs::path(state_path).parent_path();
   return (parent.empty() ? fs::path("images") : parent / "images").string();
+}
+
+Status ensure_image_store(const std::string& store_dir) {
+  std::error_code ec;
+  fs::create_directories(store_dir, ec);
+  if (ec) return error(Code::kIo, "image store " + store_dir + ": " + ec.message());
+  if (chmod(store_dir.c_str(), 0700) != 0)
+    return error(Code::kIo, "image store " + store_dir + ": " + std::strerror(errno));
+  return {};
 }
 
 bool program_installed(const std::string& program) {
@@ -212,19 +293,13 @@ Result<ImportedImage> import_image_file(const ImportRequest& r) {
   if (Status s = read_ends(f.fd, st.st_size, head, tail); !s.ok()) return s;
   auto format = settle_format(head, tail, st.st_size, r.declared_format);
   if (!format.ok()) return format.status();
-  if (*format == "ova")
-    return error(Code::kInvalidArgument,
-                 "an OVA (a tar archive): OVA import is not built yet; extract its .vmdk "
-                 "(tar xf FILE.ova) and import that");
+  if (*format == "ova") return import_ova(r);
   auto virtual_size = checked_virtual_size(r.file, *format, r.limits);
   if (!virtual_size.ok()) return virtual_size.status();
   if (Status s = check_consistent(r.file, *format, r.limits); !s.ok()) return s;
 
+  if (Status s = ensure_image_store(r.store_dir); !s.ok()) return s;
   std::error_code ec;
-  fs::create_directories(r.store_dir, ec);
-  if (ec) return error(Code::kIo, "image store " + r.store_dir + ": " + ec.message());
-  if (chmod(r.store_dir.c_str(), 0700) != 0)
-    return error(Code::kIo, "image store " + r.store_dir + ": " + std::strerror(errno));
   std::string pattern = r.store_dir + "/.import-XXXXXX";
   if (!mkdtemp(pattern.data()))
     return error(Code::kIo, "image store " + r.store_dir + ": " + std::strerror(errno));

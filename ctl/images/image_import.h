@@ -32,6 +32,10 @@ struct ImportedImage {
   int64_t file_bytes = 0;       // the stored file's size
   std::string converter;        // "qemu-img" or "virt-v2v"
   bool already_stored = false;  // the same bytes were imported before
+  // From an OVA: the disk imported (its first) and what its .ovf asks for.
+  std::string ova_disk;
+  int ova_cpus = 0;
+  int64_t ova_memory_mib = 0;
 };
 
 // kInvalidArgument for a file that is not a disk image of an accepted
@@ -42,6 +46,9 @@ Result<ImportedImage> import_image_file(const ImportRequest& request);
 
 // "<directory of the state database>/images".
 std::string image_store_dir(const std::string& state_path);
+
+// Creates the image store directory when missing and makes it mode 0700.
+Status ensure_image_store(const std::string& store_dir);
 
 // SHA-256 and SM3 of a file, read once in 1 MiB blocks.
 struct FileDigests {

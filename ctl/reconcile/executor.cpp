@@ -26,9 +26,11 @@ ExecutionResult execute_plan(const Plan& plan, HostClients& clients, StepRecorde
     const char* method = action_info(step.action).method;
     if (method && !step.params.is_null()) {
       nlohmann::json params = step.params;
-      if (std::string(method) == "domain.ensure")
-        params = {{"spec", step.params}, {"allow_restart", options.allow_restart}};
-      auto r = clients.call(step.host, method, params);
+      const bool ensure = std::string(method) == "domain.ensure";
+      if (ensure) params = {{"spec", step.params}, {"allow_restart", options.allow_restart}};
+      if (ensure && options.images) outcome = options.images->supply(step.host, step.params);
+      auto r =
+          outcome.ok() ? clients.call(step.host, method, params) : Result<nlohmann::json>(outcome);
       if (r.ok())
         reply = *r;
       else

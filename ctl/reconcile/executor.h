@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ctl/hosts/host_clients.h"
+#include "ctl/images/image_supply.h"
 #include "ctl/reconcile/plan.h"
 
 namespace xc {
@@ -41,6 +42,8 @@ struct ExecutorOptions {
   int parallel_hosts = 32;
   int per_host = 4;
   bool allow_restart = false;
+  // When set, a domain.ensure first sends the host the store's images it lacks.
+  ImageSupplier* images = nullptr;
 };
 
 // kMove steps are skipped: ctl/migrate runs them (two hosts, a journal).

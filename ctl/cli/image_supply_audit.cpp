@@ -1,0 +1,27 @@
+#include "ctl/cli/image_supply_audit.h"
+
+#include "common/printable.h"
+
+namespace xc {
+
+Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& who,
+                              const std::vector<SuppliedImage>& sent, std::ostream& out) {
+  if (sent.empty()) return {};
+  auto images = store.list_resources(std::string("Image"));
+  if (!images.ok()) return images.status();
+  for (const SuppliedImage& s : sent) {
+    ResourceKey key{"Image", "", s.sha256};  // an Image no longer recorded: named by its digest
+    for (const auto& image : *images)
+      if (image.spec_json.find(s.sha256) != std::string::npos) key = image.key();
+    AuditRecord rec = who.record("Image", key.tenant, key.name, "push");
+    rec.message = "to host " + s.host + ", sha256 " + s.sha256 + " (sent on first use by apply, " +
+                  std::to_string(s.bytes) + " bytes, verified by the host)";
+    auto appended = log.append(rec);
+    if (!appended.ok()) return appended.status();
+    out << "image " << printable(object_key(key.tenant, key.name)) << " sent to "
+        << printable(s.host) << " on first use (" << s.bytes << " bytes, verified there)\n";
+  }
+  return {};
+}
+
+}  // namespace xc

@@ -1,0 +1,19 @@
+// After an apply: the images sent to hosts on first use (ImageSupplier) are
+// told to the operator and audited as a "push" of their Image, as
+// `image push` is. Not thread-safe (one Store).
+#pragma once
+
+#include <ostream>
+#include <vector>
+
+#include "ctl/audit/audit_log.h"
+#include "ctl/images/image_supply.h"
+#include "ctl/store/store.h"
+
+namespace xc {
+
+// One line and one audit record per image sent; an audit failure is returned.
+Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& who,
+                              const std::vector<SuppliedImage>& sent, std::ostream& out);
+
+}  // namespace xc
