@@ -16,6 +16,7 @@
 #include "ctl/cli/cli.h"
 #include "ctl/hosts/ca_identity.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/hosts/qemu_tls_bundle.h"
 #include "ctl/store/store.h"
 
 namespace xc {
@@ -119,9 +120,13 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
       "enroll", "Issue an agent certificate and write the bundle to copy to the host");
   enroll->footer(
       "Example:\n  xcloudctl host enroll kp-01 --address 10.8.0.13:7701\n  scp -r <state "
-      "dir>/pki/hosts/kp-01/* root@10.8.0.13:/etc/xcloud/\n\n"
+      "dir>/pki/hosts/kp-01/* root@10.8.0.13:/etc/xcloud/\n"
+      "  scp <state dir>/pki/hosts/kp-01/qemu/* root@10.8.0.13:/etc/pki/qemu/\n\n"
       "The bundle holds agent.crt (with the address as a subject alternative name),\nagent.key and "
-      "ca.crt.");
+      "ca.crt, and qemu/ with the certificates libvirt migrates over TLS with\n(ca-cert.pem, "
+      "server-cert.pem, server-key.pem, client-cert.pem, client-key.pem;\nthe server certificate "
+      "names the address and NAME): copy them to the host's\n/etc/pki/qemu, libvirt's "
+      "migrate_tls_x509_cert_dir.");
   auto name = std::make_shared<std::string>();
   auto address = std::make_shared<std::string>();
   enroll->add_option("NAME", *name, "Host name, as in its Host manifest")->required();
@@ -156,6 +161,12 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
       }
       Status w = write_identity(*id, dir + "/agent.crt", dir + "/agent.key");
       if (w.ok()) w = write_pem_file(dir + "/ca.crt", ca->certificate_pem, kCertificateFileMode);
+      // libvirt's migrate_tls certificates: live migration refuses plain TCP.
+      std::vector<std::string> names = {san};
+      if (san != *name) names.push_back(*name);
+      if (w.ok())
+        w = write_qemu_tls_bundle(*ca, *name, names, dir + "/" + kQemuTlsBundleDir, now - 300,
+                                  now + 730 * kDay);
       return w;
     });
     if (!s.ok()) return fail(ctx, s);
