@@ -125,13 +125,28 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
       "The bundle holds agent.crt (with the address as a subject alternative name),\nagent.key and "
       "ca.crt, and qemu/ with the certificates libvirt migrates over TLS with\n(ca-cert.pem, "
       "server-cert.pem, server-key.pem, client-cert.pem, client-key.pem;\nthe server certificate "
-      "names the address and NAME): copy them to the host's\n/etc/pki/qemu, libvirt's "
+      "names the address, NAME and each --migration-name): copy them to the host's\n/etc/pki/qemu, "
+      "libvirt's "
       "migrate_tls_x509_cert_dir.");
   auto name = std::make_shared<std::string>();
   auto address = std::make_shared<std::string>();
+  auto migration_names = std::make_shared<std::vector<std::string>>();
   enroll->add_option("NAME", *name, "Host name, as in its Host manifest")->required();
   enroll->add_option("--address", *address, "HOST[:PORT] that xcloudctl connects to")->required();
-  enroll->callback([&ctx, name, address, enroll] {
+  enroll
+      ->add_option("--migration-name", *migration_names,
+                   "Another name for the migration server certificate: the host's hostname "
+                   "as libvirt reports it, when it is neither NAME nor the address (repeatable, "
+                   "at most 8)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            static const std::regex kDns("[A-Za-z0-9]([-.A-Za-z0-9]{0,251}[A-Za-z0-9])?");
+            return std::regex_match(v, kDns) ? std::string() : "expected a DNS name";
+          },
+          "DNS name"));
+  enroll->callback([&ctx, name, address, migration_names, enroll] {
+    if (migration_names->size() > 8)
+      return fail(ctx, error(Code::kInvalidArgument, "--migration-name: at most 8"), kExitUsage);
     static const std::regex kLabel("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     if (!std::regex_match(*name, kLabel))
       return fail(
@@ -163,6 +178,7 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
       if (w.ok()) w = write_pem_file(dir + "/ca.crt", ca->certificate_pem, kCertificateFileMode);
       // libvirt's migrate_tls certificates: live migration refuses plain TCP.
       std::vector<std::string> names = {san};
+      for (const std::string& n : *migration_names) names.push_back(n);
       if (san != *name) names.push_back(*name);
       if (w.ok())
         w = write_qemu_tls_bundle(*ca, *name, names, dir + "/" + kQemuTlsBundleDir, now - 300,
