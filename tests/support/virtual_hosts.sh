@@ -44,7 +44,7 @@ CONF
   # libvirt refuses to migrate between daemons with one host UUID.
   cat >"$dir/etc/libvirtd.conf" <<CONF
 host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
-log_filters = "1:qemu.qemu_monitor_json"
+log_filters = "1:qemu.qemu_monitor"
 log_outputs = "1:file:$dir/libvirtd.log"
 CONF
   : >"$dir/etc/virtlogd.conf"

@@ -130,7 +130,7 @@ expect_contains "$TMP/err" "education/web-1: migrating over TLS ($from -> $to)"
 pki_a="$(vhost_dir "$from")/pki-qemu"
 pki_b="$(vhost_dir "$to")/pki-qemu"
 grep -q "\"qom-type\":\"tls-creds-x509\".*\"dir\":\"$pki_a\".*\"endpoint\":\"client\"" "$(vhost_dir "$from")/libvirtd.log" ||
-  fail "the source QEMU got no TLS client credentials"
+  fail "the source QEMU got no TLS client credentials: $(grep -o 'tls-creds[^}]*' "$(vhost_dir "$from")/libvirtd.log" | head -5)"
 grep -q '"tls-creds":"obj' "$(vhost_dir "$from")/libvirtd.log" || fail "the source's migration parameters name no tls-creds"
 grep -q "\"qom-type\":\"tls-creds-x509\".*\"dir\":\"$pki_b\".*\"endpoint\":\"server\"" "$(vhost_dir "$to")/libvirtd.log" ||
   fail "the target QEMU got no TLS server credentials"
