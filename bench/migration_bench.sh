@@ -86,13 +86,16 @@ for round in $(seq "$ROUNDS"); do
   # virsh back, peer-to-peer with storage copy: the target image pre-created at the same path.
   size=$(qemu-img info -U --output=json "$(file "$other")" | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')
   qemu-img create -q -f qcow2 -b "$TMP/images/base.qcow2" -F qcow2 "$(file "$host")" "$size"
+  # The NoCloud seed is a read-only CD-ROM that libvirt does not copy (xcloudctl sends it first).
+  seed="$(vhost_dir "$other")/xcloud/disks/$D.cidata.iso"
+  [ ! -f "$seed" ] || cp "$seed" "$(vhost_dir "$host")/xcloud/disks/"
   vhost_virsh "$other" migrate --live --p2p --tls --persistent --undefinesource --copy-storage-all "$D" "$(vhost_migration_uri "$host")" >/dev/null
   vhost_virsh "$host" domjobinfo --completed "$D" | python3 -c '
 import sys
 v = {l.split(":")[0].strip(): l.split(":")[1].split()[0] for l in sys.stdin if ":" in l}
 print("round %s  virsh migrate:   total %s ms, downtime %s ms" % (sys.argv[1], v.get("Time elapsed"), v.get("Total downtime")))
 open(sys.argv[2], "a").write("v %s %s\n" % (v["Time elapsed"], v["Total downtime"]))' "$round" "$TMP/live.txt"
-  rm -f "$(file "$other")"
+  rm -f "$(file "$other")" "$seed"
   ctl apply -f "$M" >/dev/null   # the store learns where it runs again
 done
 
