@@ -36,7 +36,7 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
   static const std::set<std::string> kKeys = {
       "listen",   "port",        "libvirt",      "tls",          "storageDir", "storagePool",
       "uplink",   "networkMode", "labels",       "accelerators", "domainType", "vxlanGroup",
-      "imageDir", "testOnly",    "migrationUri", "migrationTls"};
+      "imageDir", "testOnly",    "migrationUri", "migrationTls", "qemuConf"};
   AgentConfig c;
   try {
     YAML::Node root = YAML::Load(yaml_text);
@@ -64,6 +64,7 @@ Result<AgentConfig> parse_agent_config(const std::string& yaml_text, const std::
     if (root["imageDir"]) c.image_dir = root["imageDir"].as<std::string>();
     if (root["migrationUri"]) c.migration_uri = root["migrationUri"].as<std::string>();
     if (root["migrationTls"]) c.migration_tls = root["migrationTls"].as<bool>();
+    if (root["qemuConf"]) c.qemu_conf = root["qemuConf"].as<std::string>();
     if (root["uplink"]) c.uplink = root["uplink"].as<std::string>();
     if (root["networkMode"]) c.network_mode = root["networkMode"].as<std::string>();
     if (c.network_mode != "vlan" && c.network_mode != "vxlan")

@@ -39,10 +39,13 @@ struct AgentConfig {
   // VXLAN traffic on the host.
   std::string vxlan_group;
   // The libvirt URI other hosts' libvirtd use to migrate a domain here
-  // ("" = qemu+tls://<hostname>/system), and whether migration data itself
-  // travels over TLS (libvirt's migrate_tls; needs the daemons' certificates).
+  // ("" = qemu+tls://<hostname>/system). Migration data itself travels over
+  // TLS (libvirt's migrate_tls) when qemu_conf's certificate directory holds
+  // certificates from the cloud's CA (agent/migration_tls.h);
+  // migration_tls = false says never, whatever the files.
   std::string migration_uri;
-  bool migration_tls = false;
+  bool migration_tls = true;
+  std::string qemu_conf = "/etc/libvirt/qemu.conf";
   std::map<std::string, std::string> labels;
   std::vector<AcceleratorMapping> accelerators;
   // Test only; left out of packaging/agent.yaml on purpose. `testOnly:

@@ -1,16 +1,19 @@
-// Moving a domain between hosts. Live: domain.migrate_prepare on the target
-// (pool, filters, the disks' volumes at the same size), then domain.migrate
-// on the source (libvirt peer-to-peer straight to the target's libvirtd),
-// domain.job for progress and, on the target, the completed job's figures.
-// Cold: volume.read on the source, volume.write and volume.commit on the
-// target (see volume_transfer.h). Thread-safe like every method.
+// Moving a domain between hosts. host.migration_tls: whether this host's
+// libvirt migrates over TLS with the cloud CA's certificates (migration_tls.h). Live:
+// domain.migrate_prepare on the target (pool, filters, the disks' volumes at the same size), then
+// domain.migrate on the source (libvirt peer-to-peer straight to the target's libvirtd), domain.job
+// for progress and, on the target, the completed job's figures. Cold: volume.read on the source,
+// volume.write and volume.commit on the target (see volume_transfer.h). Thread-safe like every
+// method.
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <pugixml.hpp>
 #include <sstream>
 
 #include "agent/domain_inventory.h"
+#include "agent/migration_tls.h"
 #include "agent/nic_filters.h"
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
@@ -28,6 +31,24 @@ std::string migration_uri(const AgentContext& ctx) {
   char name[256] = {0};
   if (gethostname(name, sizeof name - 1) != 0) return "";
   return std::string("qemu+tls://") + name + "/system";
+}
+
+// Whether libvirt here can migrate over TLS with the cloud CA's certificates.
+MigrationTls migration_tls(const AgentContext& ctx) {
+  if (!ctx.config.migration_tls)
+    return {false, "", "migrationTls: false in the agent's configuration"};
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  return check_migration_tls(ctx.config.qemu_conf, ctx.config.tls_ca, now);
+}
+
+json migration_tls_json(const MigrationTls& tls) {
+  return {{"tls", tls.ready}, {"cert_dir", tls.cert_dir}, {"problem", tls.problem}};
+}
+
+Result<json> host_migration_tls(AgentContext& ctx, const json&) {
+  return migration_tls_json(migration_tls(ctx));
 }
 
 int state_of(virDomainPtr d) {
@@ -51,9 +72,11 @@ Result<json> migrate_prepare(AgentContext& ctx, const json& params) {
   } else {
     virResetLastError();
   }
+  MigrationTls tls = migration_tls(ctx);
   json result = {{"domain", name},
                  {"uri", migration_uri(ctx)},
-                 {"tls", ctx.config.migration_tls},
+                 {"tls", tls.ready},
+                 {"tls_problem", tls.problem},
                  {"volumes", json::array()}};
   Status filters = ensure_nic_filters(ctx, spec, result);
   if (!filters.ok()) return filters;
@@ -98,7 +121,15 @@ Result<json> domain_migrate(AgentContext& ctx, const json& params) {
   unsigned flags = VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST |
                    VIR_MIGRATE_UNDEFINE_SOURCE;
   if (params.value("copy_storage", true)) flags |= VIR_MIGRATE_NON_SHARED_DISK;
-  if (params.value("tls", false)) flags |= VIR_MIGRATE_TLS;
+  const bool tls = params.value("tls", false);
+  if (tls) {
+    // QEMU would fail half-way with a TLS error; say which file is wrong first.
+    MigrationTls here = migration_tls(ctx);
+    if (!here.ready)
+      return error(Code::kFailedPrecondition,
+                   "domain " + *name + ": this host cannot migrate over TLS: " + here.problem);
+    flags |= VIR_MIGRATE_TLS;
+  }
   if (params.value("auto_converge", true)) flags |= VIR_MIGRATE_AUTO_CONVERGE;
   TypedParams tp;
   if (bandwidth > 0)
@@ -106,7 +137,7 @@ Result<json> domain_migrate(AgentContext& ctx, const json& params) {
                             static_cast<unsigned long long>(bandwidth));
   if (virDomainMigrateToURI3(domain->get(), uri->c_str(), tp.params, tp.n, flags) < 0)
     return libvirt_error("domain " + *name + ": migration to " + *uri + " failed: ");
-  return json{{"domain", *name}, {"action", "migrated"}, {"uri", *uri}};
+  return json{{"domain", *name}, {"action", "migrated"}, {"uri", *uri}, {"tls", tls}};
 }
 
 const char* job_type_name(int type) {
@@ -306,6 +337,7 @@ void add_migrate_methods(MethodTable& table) {
   table["domain.migrate_prepare"] = migrate_prepare;
   table["domain.migrate"] = domain_migrate;
   table["domain.job"] = domain_job;
+  table["host.migration_tls"] = host_migration_tls;
   table["domain.export"] = domain_export;
   table["domain.import"] = domain_import;
   table["volume.read"] = volume_read;

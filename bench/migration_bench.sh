@@ -2,10 +2,11 @@
 # Issue 15's migration figures, on this machine:
 #   (a) live: `xcloudctl vm migrate --live` of a running TCG x86_64 guest with
 #       a local disk (DISK_MIB of its own data over a base image) between two
-#       real libvirtd (tests/support/virtual_hosts.sh), total time and
+#       real libvirtd (tests/support/virtual_hosts.sh), over TLS with the
+#       cloud CA's certificates (libvirt's migrate_tls), total time and
 #       downtime as libvirt reports them, beside `virsh migrate --live --p2p
-#       --copy-storage-all` of the same guest between the same daemons; ROUNDS
-#       rounds, each moving it there with xcloudctl and back with virsh;
+#       --copy-storage-all --tls` of the same guest between the same daemons;
+#       ROUNDS rounds, each moving it there with xcloudctl and back with virsh;
 #   (b) cold: `xcloudctl vm migrate --cold` of the stopped guest, its disk
 #       copied through the agents, in MiB/s of disk file, against `cp` of the
 #       same file (target: >= 80% of cp);
@@ -17,8 +18,11 @@
 #   sudo BUILD=/path/to/build ROUNDS=3 DISK_MIB=512 bench/migration_bench.sh
 #
 # Needs root, unshare, nsenter, libvirtd, virsh, qemu-img, qemu-io, qemu-system-x86_64,
-# curl and python3. Every process it starts is stopped on exit.
+# curl and python3. Every process it starts is stopped on exit. Uses the
+# shared system-test lock (other benches and system tests wait for it).
 set -euo pipefail
+exec 9>/tmp/xcloud-system-test.lock
+flock 9
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../build}
 ROUNDS=${ROUNDS:-3}
@@ -78,18 +82,33 @@ sed -i 's/power: stopped/power: running/' "$M/cloud.yaml"
 ctl apply -f "$M" >/dev/null
 for round in $(seq "$ROUNDS"); do
   ctl vm migrate web-1 --to "$other" --live -o json >"$TMP/live.json" 2>/dev/null
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("round %s  xcloudctl live: total %d ms, downtime %d ms" % (sys.argv[2], r["totalMs"], r["downtimeMs"]))' "$TMP/live.json" "$round"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["tls"]; print("round %s  xcloudctl live: total %d ms, downtime %d ms" % (sys.argv[2], r["totalMs"], r["downtimeMs"])); open(sys.argv[3], "a").write("x %d %d\n" % (r["totalMs"], r["downtimeMs"]))' "$TMP/live.json" "$round" "$TMP/live.txt"
   # virsh back, peer-to-peer with storage copy: the target image pre-created at the same path.
   size=$(qemu-img info -U --output=json "$(file "$other")" | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')
   qemu-img create -q -f qcow2 -b "$TMP/images/base.qcow2" -F qcow2 "$(file "$host")" "$size"
-  vhost_virsh "$other" migrate --live --p2p --persistent --undefinesource --copy-storage-all "$D" "$(vhost_migration_uri "$host")" >/dev/null
+  # The NoCloud seed is a read-only CD-ROM that libvirt does not copy (xcloudctl sends it first).
+  seed="$(vhost_dir "$other")/xcloud/disks/$D.cidata.iso"
+  [ ! -f "$seed" ] || cp "$seed" "$(vhost_dir "$host")/xcloud/disks/"
+  vhost_virsh "$other" migrate --live --p2p --tls --persistent --undefinesource --copy-storage-all "$D" "$(vhost_migration_uri "$host")" >/dev/null
   vhost_virsh "$host" domjobinfo --completed "$D" | python3 -c '
 import sys
 v = {l.split(":")[0].strip(): l.split(":")[1].split()[0] for l in sys.stdin if ":" in l}
-print("round %s  virsh migrate:   total %s ms, downtime %s ms" % (sys.argv[1], v.get("Time elapsed"), v.get("Total downtime")))' "$round"
-  rm -f "$(file "$other")"
+print("round %s  virsh migrate:   total %s ms, downtime %s ms" % (sys.argv[1], v.get("Time elapsed"), v.get("Total downtime")))
+open(sys.argv[2], "a").write("v %s %s\n" % (v["Time elapsed"], v["Total downtime"]))' "$round" "$TMP/live.txt"
+  rm -f "$(file "$other")" "$seed"
   ctl apply -f "$M" >/dev/null   # the store learns where it runs again
 done
+
+python3 - "$TMP/live.txt" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+def mean(who, col):
+    v = [int(r[col]) for r in rows if r[0] == who]
+    return sum(v) / len(v)
+xt, xd, vt, vd = mean("x", 1), mean("x", 2), mean("v", 1), mean("v", 2)
+print("live, mean of %d rounds: xcloudctl total %.0f ms, downtime %.0f ms; virsh total %.0f ms, downtime %.0f ms; "
+      "ratio total %.2f, downtime %.2f" % (len(rows) // 2, xt, xd, vt, vd, xt / vt, xd / max(vd, 1)))
+PY
 
 # (b) cold, of the stopped guest.
 ctl vm stop web-1 --force >/dev/null

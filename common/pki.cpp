@@ -216,7 +216,10 @@ Result<TlsIdentity> issue_certificate(const TlsIdentity& ca, const std::string& 
     spec.basic_constraints = "critical,CA:TRUE";
     spec.key_usage = "critical,digitalSignature,keyCertSign,cRLSign";
   }
-  spec.extended_key_usage = usage == CertificateUsage::kServer ? "serverAuth" : "clientAuth";
+  bool server = usage == CertificateUsage::kServer || usage == CertificateUsage::kQemuServer;
+  spec.extended_key_usage = server ? "serverAuth" : "clientAuth";
+  if (!is_ca && (usage == CertificateUsage::kQemuServer || usage == CertificateUsage::kQemuClient))
+    spec.key_usage = "critical,digitalSignature,keyEncipherment";
   spec.subject_alt_names = subject_alt_names.empty() ? nullptr : names->get();
   return build(spec, ca_cert.get(), ca_key.get());
 }

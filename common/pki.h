@@ -19,7 +19,10 @@ struct TlsIdentity {
   std::string private_key_pem;
 };
 
-enum class CertificateUsage { kServer, kClient };
+// kQemuServer/kQemuClient: the same, with keyEncipherment beside
+// digitalSignature in the critical keyUsage, which QEMU's TLS credentials
+// (libvirt's migrate_tls) demand of every leaf certificate.
+enum class CertificateUsage { kServer, kClient, kQemuServer, kQemuClient };
 
 // Seconds since the Unix epoch, UTC. Passed explicitly so callers (and tests)
 // decide the validity window; nothing here reads the clock.

@@ -53,7 +53,7 @@ struct DrainOptions {
   std::string host;
   std::vector<std::string> paths;
   int parallel = 4;
-  bool dry_run = false, yes = false;
+  bool dry_run = false, yes = false, insecure_migration = false;
 };
 
 void run_drain(CliContext& ctx, const DrainOptions& o, const CLI::App& cmd) {
@@ -102,9 +102,10 @@ void run_drain(CliContext& ctx, const DrainOptions& o, const CLI::App& cmd) {
     if (s->from_host != o.host) continue;
     ctx.out << "> " << printable(describe_step(*s)) << " (" << s->move_mode << ")\n";
     auto request = move_request(r, *s);
-    if (request.ok())
+    if (request.ok()) {
+      request->insecure_migration = o.insecure_migration;
       moves.push_back(*request);
-    else
+    } else
       stuck.push_back(s->key().str() + ": " + request.status().message());
   }
   for (const auto& u : r.plan.unplaceable)
@@ -182,12 +183,16 @@ void add_host_drain_commands(CLI::App& host, CliContext& ctx) {
   drain->add_flag("--dry-run", o->dry_run,
                   "Show each VM's target and what cannot move; change nothing");
   drain->add_flag("--yes,-y", o->yes, "Do not ask before cold moves stop running VMs");
+  drain->add_flag("--insecure-migration", o->insecure_migration,
+                  "Live moves go over plain TCP where a host has no TLS migration certificates "
+                  "(refused otherwise)");
   drain->footer(
       "Examples:\n  xcloudctl host drain x86-01 -f manifests/ --dry-run\n"
       "  xcloudctl host drain x86-01 -f manifests/ --parallel 4 --yes\n\n"
       "Puts the host in maintenance, then moves each of its VMs (live when it runs and the\n"
       "hosts share arch and hypervisor, else cold) to the host the scheduler picks within its\n"
-      "placement, respecting anti-affinity, capacity and quotas. The plan is printed first; a\n"
+      "placement, respecting anti-affinity, capacity and quotas; live moves go over TLS\n"
+      "(see 'vm migrate --help'). The plan is printed first; a\n"
       "VM that cannot move is named with the reason. The host stays in maintenance ('host\n"
       "maintenance NAME off' ends it). Exit codes: 0 all moved, 1 some VM not moved, 2 bad usage.");
   drain->callback([&ctx, o, drain] { run_drain(ctx, *o, *drain); });

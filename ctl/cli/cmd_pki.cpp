@@ -16,6 +16,7 @@
 #include "ctl/cli/cli.h"
 #include "ctl/hosts/ca_identity.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/hosts/qemu_tls_bundle.h"
 #include "ctl/store/store.h"
 
 namespace xc {
@@ -119,14 +120,33 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
       "enroll", "Issue an agent certificate and write the bundle to copy to the host");
   enroll->footer(
       "Example:\n  xcloudctl host enroll kp-01 --address 10.8.0.13:7701\n  scp -r <state "
-      "dir>/pki/hosts/kp-01/* root@10.8.0.13:/etc/xcloud/\n\n"
+      "dir>/pki/hosts/kp-01/* root@10.8.0.13:/etc/xcloud/\n"
+      "  scp <state dir>/pki/hosts/kp-01/qemu/* root@10.8.0.13:/etc/pki/qemu/\n\n"
       "The bundle holds agent.crt (with the address as a subject alternative name),\nagent.key and "
-      "ca.crt.");
+      "ca.crt, and qemu/ with the certificates libvirt migrates over TLS with\n(ca-cert.pem, "
+      "server-cert.pem, server-key.pem, client-cert.pem, client-key.pem;\nthe server certificate "
+      "names the address, NAME and each --migration-name): copy them to the host's\n/etc/pki/qemu, "
+      "libvirt's "
+      "migrate_tls_x509_cert_dir.");
   auto name = std::make_shared<std::string>();
   auto address = std::make_shared<std::string>();
+  auto migration_names = std::make_shared<std::vector<std::string>>();
   enroll->add_option("NAME", *name, "Host name, as in its Host manifest")->required();
   enroll->add_option("--address", *address, "HOST[:PORT] that xcloudctl connects to")->required();
-  enroll->callback([&ctx, name, address, enroll] {
+  enroll
+      ->add_option("--migration-name", *migration_names,
+                   "Another name for the migration server certificate: the host's hostname "
+                   "as libvirt reports it, when it is neither NAME nor the address (repeatable, "
+                   "at most 8)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            static const std::regex kDns("[A-Za-z0-9]([-.A-Za-z0-9]{0,251}[A-Za-z0-9])?");
+            return std::regex_match(v, kDns) ? std::string() : "expected a DNS name";
+          },
+          "DNS name"));
+  enroll->callback([&ctx, name, address, migration_names, enroll] {
+    if (migration_names->size() > 8)
+      return fail(ctx, error(Code::kInvalidArgument, "--migration-name: at most 8"), kExitUsage);
     static const std::regex kLabel("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     if (!std::regex_match(*name, kLabel))
       return fail(
@@ -156,6 +176,13 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
       }
       Status w = write_identity(*id, dir + "/agent.crt", dir + "/agent.key");
       if (w.ok()) w = write_pem_file(dir + "/ca.crt", ca->certificate_pem, kCertificateFileMode);
+      // libvirt's migrate_tls certificates: live migration refuses plain TCP.
+      std::vector<std::string> names = {san};
+      for (const std::string& n : *migration_names) names.push_back(n);
+      if (san != *name) names.push_back(*name);
+      if (w.ok())
+        w = write_qemu_tls_bundle(*ca, *name, names, dir + "/" + kQemuTlsBundleDir, now - 300,
+                                  now + 730 * kDay);
       return w;
     });
     if (!s.ok()) return fail(ctx, s);

@@ -33,7 +33,7 @@ using nlohmann::json;
 
 struct MigrateOptions {
   std::string name, tenant, to, output = "table", timeout = "120s";
-  bool live = false, cold = false, yes = false;
+  bool live = false, cold = false, yes = false, insecure_migration = false;
   int64_t bandwidth = 0;
 };
 
@@ -229,6 +229,7 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
   r.to_host = to;
   r.mode = can_live && !o.cold ? MoveMode::kLive : MoveMode::kCold;
   r.bandwidth_mib = o.bandwidth;
+  r.insecure_migration = o.insecure_migration;
   r.stop_timeout_s = timeout->count();
   json record = json::parse(vm->record.spec_json, nullptr, false);
   r.spec = record.is_object() ? record.value("domain", json::object()) : json::object();
@@ -255,6 +256,7 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
               {"from", r.from_host},
               {"to", r.to_host},
               {"mode", move_mode_name(r.mode)},
+              {"tls", moved->tls},
               {"totalMs", moved->total_ms},
               {"downtimeMs", moved->downtime_ms},
               {"bytes", moved->bytes}};
@@ -280,6 +282,9 @@ void add_vm_migrate_command(CLI::App& vm, CliContext& ctx) {
   cmd->add_flag("--live", o->live, "Live migration (the default for a running VM on one arch)");
   cmd->add_flag("--cold", o->cold, "Stop, copy the disks, start on the target");
   cmd->add_option("--bandwidth", o->bandwidth, "Live: bandwidth cap in MiB/s (0: none)");
+  cmd->add_flag("--insecure-migration", o->insecure_migration,
+                "Live: migrate over plain TCP when a host has no TLS migration certificates "
+                "(refused otherwise; recorded in the audit record)");
   cmd->add_option("--timeout", o->timeout,
                   "Cold: how long the guest may take to shut down before it is powered off "
                   "(at most 240s)")
@@ -289,12 +294,15 @@ void add_vm_migrate_command(CLI::App& vm, CliContext& ctx) {
   cmd->footer(
       "Examples:\n  xcloudctl vm migrate edu-portal-web-1 --to x86-02\n"
       "  xcloudctl vm migrate edu-portal-web-1 --cold --yes -o json\n"
-      "  xcloudctl vm migrate edu-portal-db-1 --live --bandwidth 200\n\n"
+      "  xcloudctl vm migrate edu-portal-db-1 --live --bandwidth 200\n"
+      "  xcloudctl vm migrate lab-1 --live --insecure-migration --reason 'CHG-42: lab hosts'\n\n"
       "Live: libvirt peer-to-peer migration from the VM's host to the target's libvirtd, local\n"
-      "disks copied (--copy-storage-all); downtime and total time from libvirt's job statistics\n"
-      "go into the audit record. Cold: the VM is shut down, each disk is copied through the\n"
-      "agents and checked with SHA-256, the VM is defined (and started if it ran) on the\n"
-      "target, and only then deleted from the source. A move interrupted at any point is\n"
+      "disks copied (--copy-storage-all), memory and disks over TLS with the cloud CA's\n"
+      "certificates (libvirt's migrate_tls; refused when a host has none, unless\n"
+      "--insecure-migration); TLS or not, downtime and total time from libvirt's job\n"
+      "statistics go into the audit record. Cold: the VM is shut down, each disk is copied\n"
+      "through the agents and checked with SHA-256, the VM is defined (and started if it ran)\n"
+      "on the target, and only then deleted from the source. A move interrupted at any point is\n"
       "finished or rolled back by the next 'vm migrate' or apply (the move journal).\n"
       "A move keeps the VM's MAC, addresses, security groups, volumes and its meter.\n"
       "Exit codes: 0 moved, 1 the move failed (the VM stays where the message says), 2 bad usage.");

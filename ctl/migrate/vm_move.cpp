@@ -51,8 +51,11 @@ const char* move_mode_name(MoveMode mode) {
 
 std::string MoveResult::summary() const {
   if (rolled_back) return "rolled back: the VM stays where it was";
-  std::string out = std::string(move_mode_name(mode)) + ", " + seconds_text(total_ms) +
-                    ", downtime " + std::to_string(downtime_ms) + " ms, " + mib_text(bytes);
+  std::string how = mode == MoveMode::kCold ? "cold"
+                    : tls                   ? "live over TLS"
+                                            : "live WITHOUT TLS (--insecure-migration)";
+  std::string out = how + ", " + seconds_text(total_ms) + ", downtime " +
+                    std::to_string(downtime_ms) + " ms, " + mib_text(bytes);
   if (shared) out += ", disks on shared storage (not copied)";
   return resumed ? out + " (resumed)" : out;
 }
@@ -145,10 +148,31 @@ Status VmMover::check_shared(const MoveRequest& r,
   return {};
 }
 
+Result<bool> VmMover::live_tls(const MoveRequest& r) {
+  std::string problems;
+  for (const std::string& host : {r.from_host, r.to_host}) {
+    auto tls = clients_.call(host, "host.migration_tls", json::object());
+    std::string why = !tls.ok()                   ? tls.status().message()
+                      : !tls->value("tls", false) ? tls->value("problem", std::string("unknown"))
+                                                  : "";
+    if (!why.empty()) problems += (problems.empty() ? "" : "; ") + host + ": " + why;
+  }
+  if (problems.empty()) return true;
+  if (r.insecure_migration) return false;
+  return error(Code::kFailedPrecondition,
+               "live migration refused: the guest's memory would cross the network unencrypted (" +
+                   problems +
+                   "); install the hosts' migration certificates from 'xcloudctl host enroll' "
+                   "(README: live migration over TLS), move it --cold, or accept plain TCP "
+                   "with --insecure-migration; nothing was changed");
+}
+
 Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
   auto spec = domain_spec_from_json(r.spec);
   if (!spec.ok()) return spec.status();
   const int64_t started = now_();
+  auto tls = live_tls(r);
+  if (!tls.ok()) return tls.status();
   observer.phase(r, "preparing");
   if (Status s = journal(r, "preparing", json::object()); !s.ok()) return s;
   auto undo = [&](const Status& why) -> Status {
@@ -172,8 +196,8 @@ Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
     auto copied = copy_volume_file(clients_, r.from_host, r.to_host, volume, ext, nullptr);
     if (!copied.ok()) return undo(copied.status());
   }
-  if (Status s = journal(r, "migrating", {{"uri", uri}}); !s.ok()) return undo(s);
-  observer.phase(r, "migrating");
+  if (Status s = journal(r, "migrating", {{"uri", uri}, {"tls", *tls}}); !s.ok()) return undo(s);
+  observer.phase(r, *tls ? "migrating over TLS" : "migrating WITHOUT TLS (--insecure-migration)");
   std::atomic<bool> done{false};
   std::thread poller([&] {
     auto last = std::chrono::steady_clock::now();
@@ -193,7 +217,7 @@ Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
                                 {{"name", r.domain},
                                  {"uri", uri},
                                  {"copy_storage", r.copy_storage},
-                                 {"tls", prepared->value("tls", false)},
+                                 {"tls", *tls},
                                  {"bandwidth_mib", r.bandwidth_mib}});
   done = true;
   poller.join();
@@ -205,6 +229,7 @@ Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
   MoveResult result;
   result.mode = MoveMode::kLive;
   result.shared = r.shared_storage;
+  result.tls = *tls;
   result.total_ms = now_() - started;
   auto job = clients_.call(r.to_host, "domain.job", {{"name", r.domain}, {"completed", true}});
   if (job.ok()) {
@@ -362,6 +387,7 @@ std::vector<std::pair<MoveRequest, Result<MoveResult>>> VmMover::resume(MoveObse
     }
     MoveResult result;
     result.mode = MoveMode::kLive;
+    result.tls = kept.is_object() && kept.value("tls", false);
     result.resumed = true;
     Status s;
     if (source->empty() && *target == "running") {

@@ -29,6 +29,9 @@ struct MoveRequest {
   nlohmann::json spec;        // the VM's DomainSpec JSON as the store keeps it
   int64_t bandwidth_mib = 0;  // live: libvirt's cap, 0 for none
   bool copy_storage = true;   // live: local disks are copied (NON_SHARED_DISK)
+  // Live: move without TLS when a host is not configured for it (the operator
+  // said --insecure-migration); otherwise such a move is refused.
+  bool insecure_migration = false;
   int64_t stop_timeout_s = 120;
   // The hosts' pools share their storage (shared_storage.h): nothing is
   // copied and no disk file is deleted. Set by VmMover, kept in the journal.
@@ -41,10 +44,11 @@ struct MoveResult {
   int64_t total_ms = 0;
   int64_t downtime_ms = 0;      // live: libvirt's; cold: stopped until running again
   int64_t bytes = 0;            // transferred
+  bool tls = false;             // live: libvirt's migrate_tls carried the guest
   bool resumed = false;         // finished from the journal
   bool rolled_back = false;     // the journal's move was undone: the VM stays where it was
   bool shared = false;          // the disks stayed on shared storage
-  std::string summary() const;  // "live, 2.3 s, downtime 41 ms, 212 MiB"
+  std::string summary() const;  // "live over TLS, 2.3 s, downtime 41 ms, 212 MiB"
 };
 
 class MoveObserver {
@@ -69,6 +73,9 @@ class VmMover {
 
  private:
   Result<MoveResult> live(const MoveRequest& r, MoveObserver& observer);
+  // Whether both hosts migrate over TLS; an error when not and the request
+  // does not allow an insecure move.
+  Result<bool> live_tls(const MoveRequest& r);
   Result<MoveResult> cold(const MoveRequest& r, MoveObserver& observer, bool resuming);
   Status journal(const MoveRequest& r, const std::string& phase, const nlohmann::json& extra);
   Status finish(const MoveRequest& r, const MoveResult& result);

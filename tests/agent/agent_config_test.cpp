@@ -63,13 +63,16 @@ TEST_CASE("testOnly sets the protocol and version the agent claims, and nothing 
 
 TEST_CASE("agent config: where other hosts migrate to, and whether migration data uses TLS") {
   auto c = xc::parse_agent_config(
-      "migrationUri: \"qemu+ext://vh-b/system?command=/srv/vh-b/connect\"\nmigrationTls: true\n",
+      "migrationUri: \"qemu+ext://vh-b/system?command=/srv/vh-b/connect\"\nmigrationTls: false\n"
+      "qemuConf: /srv/vh-b/etc/qemu.conf\n",
       "agent.yaml");
   REQUIRE(c.ok());
   CHECK(c->migration_uri == "qemu+ext://vh-b/system?command=/srv/vh-b/connect");
-  CHECK(c->migration_tls);
+  CHECK_FALSE(c->migration_tls);
+  CHECK(c->qemu_conf == "/srv/vh-b/etc/qemu.conf");
   auto d = xc::parse_agent_config("port: 7701\n", "agent.yaml");
   REQUIRE(d.ok());
   CHECK(d->migration_uri.empty());  // qemu+tls://HOSTNAME/system, made by the agent
-  CHECK_FALSE(d->migration_tls);
+  CHECK(d->migration_tls);          // offered whenever qemu.conf's certificates are the cloud's
+  CHECK(d->qemu_conf == "/etc/libvirt/qemu.conf");
 }

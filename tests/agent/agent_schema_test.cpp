@@ -261,6 +261,10 @@ TEST_CASE("every request and response of a realistic session matches the agent s
   // the target imports (here the same host: the domain is left alone).
   CHECK(agent.call("domain.migrate_prepare", {{"spec", web_spec(2, 1)}})["result"].contains(
       "volumes"));
+  // No certificates in this test host's qemu.conf directory: no TLS, and why.
+  json tls = agent.call("host.migration_tls")["result"];
+  CHECK(tls["tls"] == false);
+  CHECK_FALSE(tls["problem"].get<std::string>().empty());
   json exported = agent.call("domain.export", {{"name", vm}});
   CHECK(exported["result"]["xml"].get<std::string>().find(vm) != std::string::npos);
   const std::string part = "xc-education.schools.web-1.moved";

@@ -6,6 +6,13 @@
 # qemu:///system?socket=DIR/run/libvirt-sock; peer-to-peer migration reaches
 # it through `qemu+ext://NAME/system?command=DIR/connect`, which enters its
 # namespace and runs virt-ssh-helper, as qemu+ssh:// does between machines.
+# Migration data goes over TLS (libvirt's migrate_tls) with the certificates
+# `host enroll` issues from the cloud CA: start_vhost_agent puts the bundle's
+# qemu/ files in DIR/pki-qemu, qemu.conf's migrate_tls_x509_cert_dir, unless
+# VHOST_NO_MIGRATION_TLS is set. The migration URI names this machine's
+# hostname (libvirt's default), which `host enroll --migration-name` puts in
+# those server certificates. libvirtd logs its
+# QMP commands to DIR/libvirtd.log, so tests can see the TLS objects QEMU got.
 # Source after e2e.sh and libvirtd.sh. Stop them with stop_virtual_hosts.
 
 VIRTUAL_HOSTS=()
@@ -26,13 +33,19 @@ start_virtual_host() {
   dir=$(vhost_dir "$name")
   [ "$(id -u)" -eq 0 ] || fail "virtual hosts need root"
   prepare_test_qemu
-  mkdir -p "$dir"/{etc/qemu,run,lib/qemu,cache/qemu,log/qemu,xcloud/disks}
+  mkdir -p "$dir"/{etc/qemu,run,lib/qemu,cache/qemu,log/qemu,xcloud/disks,pki-qemu}
   write_test_qemu_conf "$dir/etc/qemu.conf"
   # Two daemons on one machine would make the same cgroup for a domain.
   echo 'cgroup_controllers = [ ]' >>"$dir/etc/qemu.conf"
+  cat >>"$dir/etc/qemu.conf" <<CONF
+migrate_tls_x509_cert_dir = "$dir/pki-qemu"
+migrate_tls_x509_verify = 1
+CONF
   # libvirt refuses to migrate between daemons with one host UUID.
   cat >"$dir/etc/libvirtd.conf" <<CONF
 host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
+log_filters = "1:qemu.qemu_monitor"
+log_outputs = "1:file:$dir/libvirtd.log"
 CONF
   : >"$dir/etc/virtlogd.conf"
   # libvirt's stock network filters (clean-traffic, ...) that a guest's NIC references.
@@ -74,8 +87,13 @@ vhost_migration_uri() { echo "qemu+ext://$1/system?command=$(vhost_dir "$1")/con
 start_vhost_agent() {
   local name=$1 port=$2 dir bundle
   dir=$(vhost_dir "$name")
-  "$XCLOUDCTL" --state "$STATE" host enroll "$name" --address "127.0.0.1:$port" >/dev/null
+  "$XCLOUDCTL" --state "$STATE" host enroll "$name" --address "127.0.0.1:$port" \
+    --migration-name "$(hostname)" >/dev/null
   bundle="$(dirname "$STATE")/pki/hosts/$name"
+  if [ -z "${VHOST_NO_MIGRATION_TLS:-}" ]; then
+    mkdir -p "$dir/pki-qemu"
+    cp "$bundle"/qemu/*.pem "$dir/pki-qemu/"
+  fi
   cat >"$dir/agent.yaml" <<YAML
 listen: 127.0.0.1
 port: $port

@@ -4,7 +4,10 @@
 # with its own data over a base image) moves live, peer-to-peer with its
 # storage copied; it keeps running on the target only, its disk digest is
 # unchanged, get vms, the audit record (with libvirt's downtime and total
-# time) and the meter are right. Then it moves back cold (shut down, disk
+# time) and the meter are right. The live move goes over TLS with the
+# certificates `host enroll` issued from the cloud CA (libvirt's migrate_tls):
+# refused while the target's are incomplete, and QEMU on both sides got
+# tls-creds-x509 objects (libvirtd's QMP log). Then it moves back cold (shut down, disk
 # copied through the agents with SHA-256, started there), digest unchanged.
 # Takes about 40 s.
 source "$(dirname "$0")/../support/e2e.sh"
@@ -104,11 +107,33 @@ expect_status 0 ctl apply -f "$M"
 [ "$(vhost_virsh "$from" domstate "$DOMAIN")" = running ] || fail "the guest does not run on $from"
 meters=$(sql "SELECT count(*) FROM meter_intervals")
 
+# No plain-TCP live migration: with the target's server key gone, refused
+# before anything moves, naming the host and the file.
+key="$(vhost_dir "$to")/pki-qemu/server-key.pem"
+mv "$key" "$key.away"
+expect_status 1 ctl vm migrate web-1 --to "$to" --live
+expect_contains "$TMP/err" "live migration refused"
+expect_contains "$TMP/err" "$to: "
+expect_contains "$TMP/err" "server-key.pem"
+expect_contains "$TMP/err" "--insecure-migration"
+[ "$(vhost_virsh "$from" domstate "$DOMAIN")" = running ] || fail "a refused move stopped the guest"
+[ ! -e "$(disk_of "$to")" ] || fail "a refused move left a disk on $to"
+mv "$key.away" "$key"
+
 # Live: the default for a running guest between hosts of one arch.
 expect_status 0 ctl vm migrate web-1 --to "$to" -o json
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["mode"]=="live" and r["totalMs"]>0 and r["downtimeMs"]>0 and r["to"]==sys.argv[2], r' "$TMP/out" "$to" || fail "migrate result: $(cat "$TMP/out")"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["mode"]=="live" and r["tls"] is True and r["totalMs"]>0 and r["downtimeMs"]>0 and r["to"]==sys.argv[2], r' "$TMP/out" "$to" || fail "migrate result: $(cat "$TMP/out")"
 cat "$TMP/out"
-expect_contains "$TMP/err" "education/web-1: migrating ($from -> $to)"
+expect_contains "$TMP/err" "education/web-1: migrating over TLS ($from -> $to)"
+# libvirt gave QEMU TLS credentials from the certificate directory: the
+# source as client, the target (migration and NBD disk copy) as server.
+pki_a="$(vhost_dir "$from")/pki-qemu"
+pki_b="$(vhost_dir "$to")/pki-qemu"
+grep -q "\"qom-type\":\"tls-creds-x509\".*\"dir\":\"$pki_a\".*\"endpoint\":\"client\"" "$(vhost_dir "$from")/libvirtd.log" ||
+  fail "the source QEMU got no TLS client credentials: $(grep -o 'tls-creds[^}]*' "$(vhost_dir "$from")/libvirtd.log" | head -5)"
+grep -q '"tls-creds":"obj' "$(vhost_dir "$from")/libvirtd.log" || fail "the source's migration parameters name no tls-creds"
+grep -q "\"qom-type\":\"tls-creds-x509\".*\"dir\":\"$pki_b\".*\"endpoint\":\"server\"" "$(vhost_dir "$to")/libvirtd.log" ||
+  fail "the target QEMU got no TLS server credentials"
 [ "$(vhost_virsh "$to" domstate "$DOMAIN")" = running ] || fail "the guest does not run on $to"
 [ "$(domains_on "$from")" = 0 ] || fail "$from still defines the guest"
 # The guest has no OS: SeaBIOS halts between boot retries, so its CPU time
@@ -119,7 +144,7 @@ reason=$(vhost_virsh "$to" domstate --reason "$DOMAIN")
 [ "$(ctl get vms -o json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['host'])")" = "$to" ] || fail "get vms does not show $to"
 [ "$(sql "SELECT count(*) FROM meter_intervals")" = "$meters" ] || fail "a live move opened a meter interval"
 ctl audit list --object VirtualMachine/education/web-1 -o json >"$TMP/out"
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[-1]; assert r["action"]=="migrate" and r["result"]=="ok" and ": live, " in r["message"] and "downtime" in r["message"], r' "$TMP/out" || fail "audit: $(cat "$TMP/out")"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[-1]; assert r["action"]=="migrate" and r["result"]=="ok" and ": live over TLS, " in r["message"] and "downtime" in r["message"], r' "$TMP/out" || fail "audit: $(cat "$TMP/out")"
 expect_status 0 ctl diff -f "$M"
 
 # Cold, back: the guest (no OS, so no ACPI) is powered off after --timeout,
