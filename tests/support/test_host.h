@@ -10,9 +10,9 @@ struct TestHostOptions {
   std::string arch = "x86_64";  // empty: no <model>, the host is the machine the test runs on
   int cpus = 16;
   long long memory_kib = 64LL * 1024 * 1024;
-  bool with_gpu = false;     // an NVIDIA T4 at 0000:3b:00.0
-  bool with_legacy = false;  // a running domain "legacy-erp" that xcloud does not own
-  std::string storage_dir;   // the agent's storageDir; empty: "<dir>/disks" (shared: give one)
+  bool with_gpu = false;         // an NVIDIA T4 at 0000:3b:00.0
+  bool with_legacy = false;      // a running domain "legacy-erp" that xcloud does not own
+  std::string storage_dir = {};  // the agent's storageDir; empty: "<dir>/disks" (shared: give one)
 };
 
 class TestHost {

@@ -68,7 +68,7 @@ TEST_CASE("snapshot items are priced as their tier's storage") {
   CHECK(priced_item("vcpu") == "vcpu");
 }
 
-TEST_CASE("meter_snapshots: intervals follow the snapshots; an apply leaves them alone") {
+TEST_CASE("meter_snapshots: intervals follow the snapshots, an apply leaves them alone") {
   test::TempDir dir;
   auto opened = open_store(dir.path("state.db"), OpenMode::kCreate);
   REQUIRE(opened.ok());
