@@ -31,7 +31,8 @@ void add_image_store_options(CLI::App& cmd, ImageIdentity& o) {
   cmd.add_option("--host-image-dir", o.host_image_dir,
                  "The hosts' image directory, for the manifest's source")
       ->capture_default_str();
-  cmd.add_option("--timeout", o.timeout_minutes, "Minutes the conversion (and a download) may each take")
+  cmd.add_option("--timeout", o.timeout_minutes,
+                 "Minutes the conversion (and a download) may each take")
       ->check(CLI::Range(1, 24 * 60))
       ->capture_default_str();
 }
