@@ -82,6 +82,21 @@ grep -qE "legacy-erp.yaml:[0-9]+:[0-9]+: error: VirtualMachine education/legacy-
   fail "no FILE:LINE:COL refusal: $(cat "$TMP/err")"
 expect_status 2 ctl get vms legacy-erp
 
+# A manifest whose NIC is put on another network (education/app) does not
+# match the domain's bridge: the agent refuses the adoption, nothing changes.
+cp -r "$M" "$TMP/wrong-bridge"
+python3 - "$TMP/wrong-bridge/legacy-erp.yaml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+text, n = re.subn(r"network: legacy\b", "network: app", text)
+text = re.sub(r'ipv4: "192\.168\.0\.1"', 'ipv4: "10.20.1.200"', text)
+assert n == 1, text
+open(sys.argv[1], "w").write(text)
+PY
+expect_status 1 ctl apply -f "$TMP/wrong-bridge" --adopt
+expect_contains "$TMP/err" "domain legacy-erp: its definition (vCPUs, memory, disks or NICs) differs from the manifest"
+expect_status 2 ctl get vms legacy-erp
+
 # With --adopt: one adopt step, no create, no restart.
 expect_status 1 ctl diff -f "$M" --adopt
 expect_contains "$TMP/out" "+ adopt VirtualMachine education/legacy-erp on x86-01"
