@@ -46,6 +46,19 @@ spec:
     REQUIRE(hosts[0].name == "x86-01");
   }
 
+  // The domain after a successful adopt: xcloud's, as legacy-erp with its
+  // desired hash, no longer unmanaged.
+  const DesiredVm& mark_adopted() {
+    const DesiredVm* vm = nullptr;
+    for (const auto& v : desired.vms)
+      if (v.spec.name == "legacy-erp") vm = &v;
+    REQUIRE(vm != nullptr);
+    hosts[0].unmanaged = json::array();
+    hosts[0].domains.push_back({"legacy-erp", kUuid, "education", "legacy-erp", vm->hash, "running",
+                                1, 2, 2048, false, false});
+    return *vm;
+  }
+
   const PlanStep* step_for(const Plan& plan, const std::string& name) const {
     for (const auto& s : plan.steps)
       if (s.name == name) return &s;
@@ -93,13 +106,7 @@ TEST_CASE("adoption: --adopt plans an adopt step on the domain's host, never a c
   CHECK(step->record["domain"]["name"] == "legacy-erp");
 
   // Adopted: the domain is xcloud's as this VM with the desired hash, so nothing is left to do.
-  const DesiredVm* vm = nullptr;
-  for (const auto& v : cloud.desired.vms)
-    if (v.spec.name == "legacy-erp") vm = &v;
-  REQUIRE(vm != nullptr);
-  cloud.hosts[0].unmanaged = json::array();
-  cloud.hosts[0].domains.push_back({"legacy-erp", kUuid, "education", "legacy-erp", vm->hash,
-                                    "running", 1, 2, 2048, false, false});
+  const DesiredVm* vm = &cloud.mark_adopted();
   std::map<std::string, StoredVm> stored = {
       {"education/legacy-erp",
        {"education", "legacy-erp", "x86-01", vm->hash, "default", 1, step->record}}};
@@ -110,13 +117,7 @@ TEST_CASE("adoption: --adopt plans an adopt step on the domain's host, never a c
 
 TEST_CASE("adoption: a drain neither moves nor recreates an adopted VM, and says why") {
   AdoptingCloud cloud;
-  const DesiredVm* vm = nullptr;
-  for (const auto& v : cloud.desired.vms)
-    if (v.spec.name == "legacy-erp") vm = &v;
-  REQUIRE(vm != nullptr);
-  cloud.hosts[0].unmanaged = json::array();
-  cloud.hosts[0].domains.push_back({"legacy-erp", kUuid, "education", "legacy-erp", vm->hash,
-                                    "running", 1, 2, 2048, false, false});
+  const DesiredVm* vm = &cloud.mark_adopted();
   std::map<std::string, StoredVm> stored = {
       {"education/legacy-erp", {"education", "legacy-erp", "x86-01", vm->hash, "default", 1, {}}}};
   for (bool recreate : {false, true}) {
