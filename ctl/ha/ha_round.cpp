@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 
 #include "common/domain_spec.h"
 #include "ctl/audit/audit_log.h"
@@ -50,9 +51,14 @@ class Round {
   bool fence(const HaInventory& inv, const HaAction& a);
   void restart(const HaInventory& inv, const HaAction& a);
   void cannot(const HaAction& a);
-  // After a failed restart: a definition the target kept (defined, then the
-  // start failed) is undefined, its disks kept; "" or what was done.
-  std::string remove_failed_definition(const HaAction& a, const std::string& domain);
+  // The domain's state on the host ("" when it holds none); nullopt when
+  // the host does not answer.
+  std::optional<std::string> state_on(const std::string& host, const std::string& domain);
+  // After a failed restart: a definition the target kept without running it
+  // (defined, then the start failed) is undefined, its disks kept; "" or what
+  // was done.
+  std::string remove_failed_definition(const HaAction& a, const std::string& domain,
+                                       const std::string& state);
   std::vector<HaStep> steps;
 
  private:
@@ -87,14 +93,12 @@ Status Round::remove_stale_copies(const HaInventory& inv) {
     auto p = placed.find(it.key());
     bool gone = h == hosts.end() || p == placed.end() || p->second == from;  // moved back, deleted
     if (!gone) {
-      auto listed = w_.hosts.call(from, "domains.list", json::object());
-      if (!listed.ok()) {
+      auto state = state_on(from, domain);
+      if (!state) {
         ++it;
         continue;  // the next round tries again
       }
-      bool present = false;
-      for (const auto& d : listed->value("managed", json::array()))
-        present |= d.value("domain", "") == domain;
+      bool present = !state->empty();
       HaStep step;
       step.action = {HaActionKind::kRemoveStale, from,      entry.value("tenant", ""),
                      entry.value("name", ""),    p->second, ""};
@@ -242,8 +246,13 @@ void Round::restart(const HaInventory& inv, const HaAction& a) {
                                {{"spec", spec_json->second}, {"allow_restart", false}});
   AuditRecord record = o_.who.record("VirtualMachine", a.tenant, a.name, "ha-restart");
   std::string what = "host " + a.host + " (fenced) -> " + a.to_host;
-  if (!ensured.ok()) {
-    std::string removed = remove_failed_definition(a, domain);
+  // The reply may be lost after the domain started: then the restart is done.
+  auto there = ensured.ok() ? std::optional<std::string>() : state_on(a.to_host, domain);
+  if (there && *there == "running") {
+    w_.log.event("ha: " + key + ": domain.ensure on " + a.to_host + " failed (" +
+                 ensured.status().message() + ") but " + domain + " runs there: restarted");
+  } else if (!ensured.ok()) {
+    std::string removed = there ? remove_failed_definition(a, domain, *there) : "";
     (void)w_.store.put_meta(claim_meta_key(key), "0");  // the next round tries again
     step.status = ensured.status();
     step.detail = removed;
@@ -287,13 +296,19 @@ void Round::restart(const HaInventory& inv, const HaAction& a) {
       (saved.ok() ? what : "restarted on " + a.to_host + " but not recorded: " + saved.message()));
 }
 
-std::string Round::remove_failed_definition(const HaAction& a, const std::string& domain) {
-  auto listed = w_.hosts.call(a.to_host, "domains.list", json::object());
-  if (!listed.ok()) return "";  // unreachable: the next round's restart finds it there
-  bool present = false;
+std::optional<std::string> Round::state_on(const std::string& host, const std::string& domain) {
+  auto listed = w_.hosts.call(host, "domains.list", json::object());
+  if (!listed.ok()) return std::nullopt;
   for (const auto& d : listed->value("managed", json::array()))
-    present |= d.value("domain", "") == domain;
-  if (!present) return "";
+    if (d.value("domain", "") == domain) return d.value("state", std::string("unknown"));
+  return std::string();
+}
+
+std::string Round::remove_failed_definition(const HaAction& a, const std::string& domain,
+                                            const std::string& state) {
+  // Only a definition that is not running is removed: a running or paused
+  // domain may hold the guest, which a forced stop would kill.
+  if (state != "stopped" && state != "crashed") return "";
   // Its disks are the shared ones the VM keeps: only the definition goes.
   auto removed =
       w_.hosts.call(a.to_host, "domain.delete", {{"name", domain}, {"keep_disks", true}});

@@ -158,12 +158,24 @@ namespace {
 // Passes calls on to the agent; a `method` call's reply is replaced by an
 // error once the agent has done the work (a start that failed after the
 // define, as a guest that cannot boot on the target does).
+// Answers `method` with an error after the real agent ran it; with
+// `stop_domain`, the domain it started is destroyed first (a start that failed:
+// defined, not running), else it runs and only the reply is lost.
 class FailingAfter final : public AgentTransport {
  public:
-  FailingAfter(std::unique_ptr<AgentTransport> inner, std::string method)
-      : inner_(std::move(inner)), method_(std::move(method)) {}
+  FailingAfter(std::unique_ptr<AgentTransport> inner, std::string method, bool stop_domain)
+      : inner_(std::move(inner)), method_(std::move(method)), stop_domain_(stop_domain) {}
   Result<nlohmann::json> call(const nlohmann::json& request) override {
     auto reply = inner_->call(request);
+    if (reply.ok() && request.value("method", "") == method_ && stop_domain_) {
+      auto domain = (*reply)["result"].value("domain", std::string());
+      auto stopped = inner_->call({{"jsonrpc", "2.0"},
+                                   {"id", 0},
+                                   {"method", "domain.power"},
+                                   {"params", {{"name", domain}, {"action", "destroy"}}}});
+      CHECK(stopped.ok());
+      if (stopped.ok()) CHECK_FALSE(stopped->contains("error"));
+    }
     if (reply.ok() && request.value("method", "") == method_)
       return nlohmann::json{
           {"id", request.value("id", nlohmann::json())},
@@ -174,6 +186,38 @@ class FailingAfter final : public AgentTransport {
  private:
   std::unique_ptr<AgentTransport> inner_;
   std::string method_;
+  bool stop_domain_;
+};
+
+// A harness whose x86 target (the host web-1 is not on) answers domain.ensure
+// with an error.
+struct FailingTarget {
+  HaHarness h{"\"true\""};
+  std::string from = h.host_of("web-1");
+  std::string other = from == "x86-01" ? "x86-02" : "x86-01";
+  HostClients failing;
+  LoopWorld world;
+
+  explicit FailingTarget(bool stop_domain)
+      : failing(
+            [this, stop_domain](const std::string& host,
+                                const HostSpec& spec) -> Result<std::unique_ptr<AgentTransport>> {
+              auto inner = h.cloud.fleet.connector()(host, spec);
+              if (!inner.ok() || host != other) return inner;
+              return std::unique_ptr<AgentTransport>(
+                  std::make_unique<FailingAfter>(std::move(*inner), "domain.ensure", stop_domain));
+            },
+            1),
+        world{*h.store, failing, h.loop.clock, h.log, h.loop.stop} {}
+
+  Result<std::vector<HaStep>> fail_source_and_round() {
+    REQUIRE(heartbeat_round(world).ok());
+    h.cloud.fleet.set_down(from, true);
+    REQUIRE(heartbeat_round(world).ok());
+    h.now_ms += 60'000;
+    REQUIRE(heartbeat_round(world).ok());
+    return ha_round(world, h.options, &h.memory);
+  }
 };
 
 const char* const kHash =
@@ -206,25 +250,11 @@ TEST_CASE("ha round: the restarted VM keeps its password hash (the seed on share
 }
 
 TEST_CASE("ha round: a restart whose start fails leaves no definition on the target, audited") {
-  HaHarness h("\"true\"");
-  const std::string from = h.host_of("web-1");
-  const std::string other = from == "x86-01" ? "x86-02" : "x86-01";
-  HostClients failing(
-      [&](const std::string& host,
-          const HostSpec& spec) -> Result<std::unique_ptr<AgentTransport>> {
-        auto inner = h.cloud.fleet.connector()(host, spec);
-        if (!inner.ok() || host != other) return inner;
-        return std::unique_ptr<AgentTransport>(
-            std::make_unique<FailingAfter>(std::move(*inner), "domain.ensure"));
-      },
-      1);
-  LoopWorld world{*h.store, failing, h.loop.clock, h.log, h.loop.stop};
-  REQUIRE(heartbeat_round(world).ok());
-  h.cloud.fleet.set_down(from, true);
-  REQUIRE(heartbeat_round(world).ok());
-  h.now_ms += 60'000;
-  REQUIRE(heartbeat_round(world).ok());
-  auto steps = ha_round(world, h.options, &h.memory);
+  FailingTarget t(true);
+  HaHarness& h = t.h;
+  const std::string& from = t.from;
+  const std::string& other = t.other;
+  auto steps = t.fail_source_and_round();
   REQUIRE(steps.ok());
   REQUIRE(steps->size() == 2);
   CHECK_FALSE((*steps)[1].status.ok());
@@ -244,6 +274,19 @@ TEST_CASE("ha round: a restart whose start fails leaves no definition on the tar
   REQUIRE(retried.ok());
   CHECK(h.host_of("web-1") == other);
   CHECK(h.runs(other, "web-1"));
+}
+
+TEST_CASE("ha round: a restart whose reply is lost but whose domain runs counts as done") {
+  FailingTarget t(false);
+  auto steps = t.fail_source_and_round();
+  REQUIRE(steps.ok());
+  REQUIRE(steps->size() == 2);
+  CHECK_MESSAGE((*steps)[1].status.ok(), (*steps)[1].status.message());
+  CHECK(t.h.host_of("web-1") == t.other);  // recorded where it runs
+  CHECK(t.h.runs(t.other, "web-1"));       // not stopped by a cleanup
+  auto actions = t.h.audit_actions();
+  CHECK(std::find(actions.begin(), actions.end(), "ha-remove-failed-restart web-1 ok") ==
+        actions.end());
 }
 
 TEST_CASE(
