@@ -196,6 +196,14 @@ Result<ImportedImage> import_ova(const ImportRequest& r) {
   if (!text.ok()) return text.status();
   auto hints = parse_ovf(*text);
   if (!hints.ok()) return hints.status();
+  // An Image is one disk: an appliance of several would lose the others.
+  if (hints->disk_files.size() > 1) {
+    std::string names;
+    for (const auto& d : hints->disk_files) names += (names.empty() ? "" : ", ") + excerpt(d);
+    return error(Code::kInvalidArgument,
+                 "the OVA holds " + std::to_string(hints->disk_files.size()) + " disks (" + names +
+                     "); an Image is one disk: extract the OVA and import each VMDK by itself");
+  }
   const std::string& disk = hints->disk_files.front();
   const OvaMember* member = nullptr;
   for (const auto& m : *members)

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <map>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -56,7 +57,7 @@ Result<std::vector<OvaMember>> parse_ova_listing(std::string_view listing, int64
     std::string name;
     std::getline(f >> std::ws, name);
     int64_t bytes = 0;
-    if (mode.size() != 10 || !to_int64(size, bytes) || name.empty())
+    if (mode.size() != 10 || !to_int64(size, bytes) || bytes < 0 || name.empty())
       return error(Code::kInvalidArgument, "the OVA's tar listing is not understood");
     if (mode[0] != '-')
       return error(Code::kInvalidArgument,
@@ -65,10 +66,10 @@ Result<std::vector<OvaMember>> parse_ova_listing(std::string_view listing, int64
       return error(Code::kInvalidArgument, "OVA member '" + name +
                                                "': a member is a plain file name (letters, "
                                                "digits, '.', '_', '-'), no path");
-    total += bytes;
-    if (total > max_bytes)
+    if (bytes > max_bytes - total)  // total stays <= max_bytes: no overflow
       return error(Code::kInvalidArgument,
                    "the OVA's members hold more than " + std::to_string(max_bytes) + " bytes");
+    total += bytes;
     for (const auto& m : out)
       if (m.name == name) return error(Code::kInvalidArgument, "OVA member '" + name + "' twice");
     out.push_back({name, bytes});
@@ -84,13 +85,17 @@ Result<OvfHints> parse_ovf(std::string_view xml) {
   if (!doc.load_buffer(xml.data(), xml.size(), pugi::parse_default & ~pugi::parse_doctype))
     return error(Code::kInvalidArgument, "the .ovf is not XML");
   OvfHints hints;
+  // The disks are DiskSection's Disk elements, each naming a References/File
+  // by id; other Files (an ISO, NVRAM) are not disks.
+  std::map<std::string, std::string> file_hrefs;
+  std::vector<std::string> disk_refs;
   for (const auto& node : doc.select_nodes("//*")) {
     pugi::xml_node n = node.node();
     std::string_view name = local(n.name());
-    if (name == "File" && local(n.parent().name()) == "References") {
-      std::string href = attribute(n, "href");
-      if (!href.empty()) hints.disk_files.push_back(href);
-    }
+    if (name == "File" && local(n.parent().name()) == "References")
+      file_hrefs[attribute(n, "id")] = attribute(n, "href");
+    if (name == "Disk" && local(n.parent().name()) == "DiskSection")
+      disk_refs.push_back(attribute(n, "fileRef"));
     if (name != "Item") continue;
     int64_t type = 0, quantity = 0;
     if (!to_int64(child_text(n, "ResourceType"), type) ||
@@ -99,14 +104,23 @@ Result<OvfHints> parse_ovf(std::string_view xml) {
     if (type == 3 && quantity > 0 && quantity <= 1024) hints.cpus = static_cast<int>(quantity);
     if (type == 4 && quantity > 0) {
       std::string unit = child_text(n, "AllocationUnits");  // "byte * 2^20" (MiB) or "byte * 2^30"
-      int64_t mib = unit.find("2^30") != std::string::npos   ? quantity * 1024
+      constexpr int64_t kMaxMib = int64_t{16} << 20;        // 16 TiB
+      int64_t mib = unit.find("2^30") != std::string::npos
+                        ? (quantity <= kMaxMib / 1024 ? quantity * 1024 : 0)
                     : unit.find("2^20") != std::string::npos ? quantity
                                                              : 0;
-      if (mib > 0 && mib <= (int64_t{16} << 20)) hints.memory_mib = mib;
+      if (mib > 0 && mib <= kMaxMib) hints.memory_mib = mib;
     }
   }
+  for (const std::string& ref : disk_refs) {
+    auto href = file_hrefs.find(ref);
+    if (href == file_hrefs.end() || href->second.empty())
+      return error(Code::kInvalidArgument,
+                   "the .ovf's disk refers to file '" + ref + "', which References does not list");
+    hints.disk_files.push_back(href->second);
+  }
   if (hints.disk_files.empty())
-    return error(Code::kInvalidArgument, "the .ovf names no disk file (References/File)");
+    return error(Code::kInvalidArgument, "the .ovf names no disk (DiskSection/Disk)");
   return hints;
 }
 

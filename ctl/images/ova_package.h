@@ -28,7 +28,7 @@ struct OvaMember {
 Result<std::vector<OvaMember>> parse_ova_listing(std::string_view listing, int64_t max_bytes);
 
 struct OvfHints {
-  std::vector<std::string> disk_files;  // References/File hrefs, in order
+  std::vector<std::string> disk_files;  // the DiskSection's disks' file hrefs, in order
   int cpus = 0;                         // 0: not said
   int64_t memory_mib = 0;
 };
