@@ -196,10 +196,7 @@ void run_push(CliContext& ctx, const PushOptions& o, const CLI::App& cmd) {
   if (!image.ok())
     return fail(ctx, "image " + object_key(o.tenant, o.name) + ": " + image.status().message(),
                 image.status().code() == Code::kNotFound ? kExitUsage : kExitFailure);
-  json record = json::parse(image->spec_json, nullptr, false);
-  std::string sha;
-  if (record.is_object() && record.value("manifest", json::object()).is_object())
-    sha = record["manifest"].value("spec", json::object()).value("sha256", "");
+  const std::string sha = image_record_sha256(image->spec_json);
   const std::string path = image_store_dir(*state) + "/" + sha + ".qcow2";
   if (sha.size() != 64 || !std::filesystem::exists(path))
     return fail(ctx,

@@ -1,6 +1,7 @@
 #include "ctl/cli/image_supply_audit.h"
 
 #include "common/printable.h"
+#include "ctl/images/image_import.h"
 
 namespace xc {
 
@@ -11,9 +12,12 @@ Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& 
   if (!images.ok()) return images.status();
   for (const SuppliedImage& s : sent) {
     ResourceKey key{"Image", "", s.sha256};  // an Image no longer recorded: named by its digest
+    const ResourceRecord* named = nullptr;
     for (const auto& image : *images)
-      if (image.spec_json.find(s.sha256) != std::string::npos) key = image.key();
+      if (!named && image_record_sha256(image.spec_json) == s.sha256) named = &image;
+    if (named) key = named->key();
     AuditRecord rec = who.record("Image", key.tenant, key.name, "push");
+    if (named) rec.hash_before = rec.hash_after = named->spec_hash;
     rec.message = "to host " + s.host + ", sha256 " + s.sha256 + " (sent on first use by apply, " +
                   std::to_string(s.bytes) + " bytes, verified by the host)";
     auto appended = log.append(rec);

@@ -235,6 +235,13 @@ std::string image_store_dir(const std::string& state_path) {
   return (parent.empty() ? fs::path("images") : parent / "images").string();
 }
 
+std::string image_record_sha256(const std::string& spec_json) {
+  json record = json::parse(spec_json, nullptr, false);
+  if (!record.is_object() || !record.value("manifest", json::object()).is_object()) return "";
+  json spec = record["manifest"].value("spec", json::object());
+  return spec.is_object() ? spec.value("sha256", "") : "";
+}
+
 Status ensure_image_store(const std::string& store_dir) {
   std::error_code ec;
   fs::create_directories(store_dir, ec);

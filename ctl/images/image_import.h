@@ -47,6 +47,10 @@ Result<ImportedImage> import_image_file(const ImportRequest& request);
 // "<directory of the state database>/images".
 std::string image_store_dir(const std::string& state_path);
 
+// The SHA-256 an Image record (a stored resource's spec_json) gives its file
+// in the store, or "" when it has none.
+std::string image_record_sha256(const std::string& spec_json);
+
 // Creates the image store directory when missing and makes it mode 0700.
 Status ensure_image_store(const std::string& store_dir);
 
