@@ -7,6 +7,18 @@ namespace xc {
 namespace {
 
 constexpr std::streamsize kMaxQemuConf = 1 << 20;
+constexpr std::streamsize kMaxPem = 64 << 10;  // a CA certificate is a few KiB
+
+// The first `max` bytes of the file; "" when it cannot be read.
+std::string read_at_most(const std::string& path, std::streamsize max) {
+  std::string text;
+  if (std::ifstream in(path, std::ios::binary); in) {
+    text.resize(static_cast<size_t>(max));
+    in.read(text.data(), max);
+    text.resize(static_cast<size_t>(in.gcount()));
+  }
+  return text;
+}
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r");
@@ -23,12 +35,11 @@ std::string unquote(const std::string& v) {
   return trim(v.substr(0, v.find('#')));
 }
 
+// QEMU trusts every certificate in ca-cert.pem: it must be the cloud's CA
+// file itself, not a bundle that also holds another CA.
 bool same_file_text(const std::string& a, const std::string& b) {
-  std::ifstream fa(a), fb(b);
-  std::stringstream ta, tb;
-  ta << fa.rdbuf();
-  tb << fb.rdbuf();
-  return fa && fb && ta.str() == tb.str();
+  std::string ta = read_at_most(a, kMaxPem + 1), tb = read_at_most(b, kMaxPem + 1);
+  return !ta.empty() && ta.size() <= static_cast<size_t>(kMaxPem) && ta == tb;
 }
 
 }  // namespace
@@ -58,13 +69,7 @@ QemuTlsSettings parse_qemu_tls_settings(const std::string& qemu_conf) {
 
 MigrationTls check_migration_tls(const std::string& qemu_conf_path,
                                  const std::string& cloud_ca_path, UnixSeconds now) {
-  std::string text;
-  if (std::ifstream conf(qemu_conf_path); conf) {
-    text.resize(kMaxQemuConf);
-    conf.read(text.data(), kMaxQemuConf);
-    text.resize(static_cast<size_t>(conf.gcount()));
-  }
-  QemuTlsSettings settings = parse_qemu_tls_settings(text);
+  QemuTlsSettings settings = parse_qemu_tls_settings(read_at_most(qemu_conf_path, kMaxQemuConf));
   MigrationTls out;
   out.cert_dir = settings.cert_dir;
   if (!settings.verify) {

@@ -113,7 +113,10 @@ void restore_as_new_vm(CliContext& ctx, const CLI::App& cmd, const RestoreAsRequ
   clients.add_host(host_object(store, *host_record));
   const std::string domain = domain_name(plan.spec);
   auto there = state_on(clients, host, domain);
-  if (!there.ok() || !there->empty())
+  if (!there.ok())
+    return fail(what + ": host " + host + ": " + there.status().message() + "; nothing was changed",
+                kExitFailure);
+  if (!there->empty())
     return fail(
         what + ": domain " + domain + " already exists on " + host + "; nothing was changed",
         kExitFailure);
