@@ -60,7 +60,7 @@ std::string options_problem(ImportOptions& o) {
     return "";
   }
   if (std::string p = https_url_problem(o.file); !p.empty())
-    return excerpt(o.file) + ": " + p + "; nothing was imported";
+    return excerpt(url_for_record(o.file)) + ": " + p + "; nothing was imported";
   if (o.sha256.empty() && o.sm3.empty())
     return "a URL source needs the digest its publisher gives: --sha256 HEX or --sm3 HEX";
   if (o.ca.size() > 4096) return "--ca: a path of at most 4096 bytes";
@@ -120,9 +120,10 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
   const bool from_url = looks_like_url(o.file);
   auto source = fetch_source(ctx, o, image_store_dir(*state));
   if (!source.ok())
-    return fail(
-        ctx, excerpt(o.file) + ": error: " + source.status().message() + "; nothing was imported",
-        source.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
+    return fail(ctx,
+                excerpt(url_for_record(o.file)) + ": error: " + source.status().message() +
+                    "; nothing was imported",
+                source.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
   struct Downloaded {  // the downloaded file goes once imported, or on failure
     std::string path;
     ~Downloaded() {
@@ -139,7 +140,8 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
   auto img = import_image_file(request);
   if (!img.ok())
     return fail(ctx,
-                excerpt(o.file) + ": error: " + img.status().message() + "; nothing was imported",
+                excerpt(url_for_record(o.file)) + ": error: " + img.status().message() +
+                    "; nothing was imported",
                 img.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);
 
   auto discard = [&] {
@@ -157,9 +159,9 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
   json origin = {{"sourceFormat", img->source_format}, {"converter", img->converter}};
   std::string downloaded_from;
   if (from_url) {
-    origin["sourceUrl"] = o.file;
+    origin["sourceUrl"] = url_for_record(o.file);
     origin["sourceDigest"] = (o.sm3.empty() ? "sha256:" + o.sha256 : "sm3:" + o.sm3);
-    downloaded_from = " (downloaded from " + o.file + ", its digest checked)";
+    downloaded_from = " (downloaded from " + url_for_record(o.file) + ", its digest checked)";
   }
   std::string ova;
   if (!img->ova_disk.empty()) {

@@ -33,6 +33,11 @@ std::string https_url_problem(std::string_view url) {
   return "";
 }
 
+std::string url_for_record(std::string_view url) {
+  if (!looks_like_url(url)) return std::string(url);  // a file name may hold '?' or '#'
+  return std::string(url.substr(0, url.find_first_of("?#")));
+}
+
 std::string digest_problem(std::string_view algorithm, std::string_view hex) {
   if (algorithm != "sha256" && algorithm != "sm3") return "the digest is sha256 or sm3";
   if (hex.size() != 64 || !std::all_of(hex.begin(), hex.end(), [](char c) {

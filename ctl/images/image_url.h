@@ -18,6 +18,11 @@ bool looks_like_url(std::string_view source);
 // 2048 printable ASCII characters without spaces, no user:password@.
 std::string https_url_problem(std::string_view url);
 
+// The URL as it is printed, audited and recorded: without its query and
+// fragment, which may carry an access token (a presigned mirror URL). A
+// file name is returned unchanged.
+std::string url_for_record(std::string_view url);
+
 // Why `hex` is not a digest of `algorithm` ("sha256" or "sm3": 64 hex
 // digits), or "". Upper case is accepted; compare with lowercase_hex().
 std::string digest_problem(std::string_view algorithm, std::string_view hex);

@@ -29,6 +29,15 @@ TEST_CASE("image_url: only https with a host, printable, no credentials") {
         "a URL of at most 2048 characters");
 }
 
+TEST_CASE("image_url: a URL is recorded without its query or fragment (a token may be there)") {
+  CHECK(url_for_record("https://mirror.example/uos.qcow2?X-Signature=abc&e=1") ==
+        "https://mirror.example/uos.qcow2");
+  CHECK(url_for_record("https://mirror.example/uos.qcow2#part") ==
+        "https://mirror.example/uos.qcow2");
+  CHECK(url_for_record("https://mirror.example/uos.qcow2") == "https://mirror.example/uos.qcow2");
+  CHECK(url_for_record("/srv/images/a?b#c.qcow2") == "/srv/images/a?b#c.qcow2");  // a file
+}
+
 TEST_CASE("image_url: a digest is 64 hex digits of sha256 or sm3") {
   const std::string hex(64, 'A');
   CHECK(digest_problem("sha256", hex) == "");
