@@ -249,7 +249,7 @@ Status event_candidates(Store& store, const std::vector<const AlarmRule*>& rules
   // not clear vm-crashed, nor a reboot clear backup-failed.
   std::map<std::pair<std::string, bool>, const EventRecord*> latest;
   for (const EventRecord& e : *events) {
-    bool backup = e.type.rfind("backup-", 0) == 0;
+    bool backup = is_backup_event(e.type);
     if (!e.vm.empty())
       latest[{"vm/" + object_key(e.tenant, e.vm), backup}] = &e;
     else if (e.domain.empty())

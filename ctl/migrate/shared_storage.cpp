@@ -21,10 +21,13 @@ Result<std::string> shared_of(Store& store, const std::string& host) {
   if (!stored.ok())
     return stored.status().code() == Code::kNotFound ? Result<std::string>(std::string())
                                                      : Result<std::string>(stored.status());
+  // A record of another shape (hand-edited, older) declares no sharing.
   nlohmann::json rec = nlohmann::json::parse(stored->spec_json, nullptr, false);
-  if (!rec.is_object()) return std::string();
-  nlohmann::json spec =
-      rec.value("manifest", nlohmann::json::object()).value("spec", nlohmann::json::object());
+  if (!rec.is_object() || !rec.contains("manifest") || !rec["manifest"].is_object())
+    return std::string();
+  const nlohmann::json& manifest = rec["manifest"];
+  if (!manifest.contains("spec") || !manifest["spec"].is_object()) return std::string();
+  const nlohmann::json& spec = manifest["spec"];
   auto it = spec.find("sharedStorage");
   return it != spec.end() && it->is_string() ? it->get<std::string>() : std::string();
 }

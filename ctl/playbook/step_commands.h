@@ -26,9 +26,10 @@ std::vector<std::vector<std::string>> step_commands(const PlaybookStep& step,
 // What the step does, in one line: "drain host x86-01 (manifests/, 4 at once)".
 std::string step_summary(const PlaybookStep& step);
 
-// Whether the step passes --yes to its command, so the operator must confirm
-// it first: a drain (a cold move stops a running VM), an apply with `yes`
-// (it may delete VMs or disks); a migrate asks when it has VMs to move.
+// Whether the step needs the operator's yes first: a drain (a cold move
+// stops a running VM) and an apply with `yes` (it may delete VMs or disks),
+// which get --yes passed on; a migrate asks when it has VMs to move; and a
+// cutover.
 bool needs_consent(const PlaybookStep& step);
 
 // What the operator is asked to confirm for the step (unescaped).

@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xc {
@@ -193,6 +194,12 @@ struct EventFilter {
   // every other type the lifecycle stream. Alarms need no more.
   bool newest_per_object = false;
 };
+
+// Backup events ("backup-ok", "backup-failed") are a stream of their own
+// beside a VM's lifecycle (SqliteEvents' newest_per_object says the same in SQL).
+inline bool is_backup_event(std::string_view type) {
+  return type.rfind("backup-", 0) == 0;
+}
 
 // How far a host's events have been read: the agent run and its sequence number.
 struct EventCursor {

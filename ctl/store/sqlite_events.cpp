@@ -58,7 +58,7 @@ Result<std::vector<EventRecord>> SqliteEvents::list(const EventFilter& f) {
       "(?3 = '' OR vm = ?3) AND time_ms >= ?4";
   if (f.newest_per_object) {
     // A VM's events follow it across hosts; a host's and an unmanaged
-    // domain's stay with the host.
+    // domain's stay with the host; backup events apart (is_backup_event).
     where =
         "FROM (SELECT *, row_number() OVER (PARTITION BY CASE WHEN vm <> '' THEN '' ELSE host "
         "END, tenant, vm, CASE WHEN vm <> '' THEN '' ELSE domain END, substr(type, 1, 7) = "
