@@ -131,6 +131,10 @@ int run_agent(int argc, char** argv) {
     (*server)->set_console_opener(
         [svc](const nlohmann::json& params) { return svc->open_console(params); });
     (*server)->set_metrics_source([svc] { return svc->prometheus_metrics(); });
+    (*server)->set_byte_handler(
+        [svc](const std::string& method, const nlohmann::json& params, const std::string& input) {
+          return svc->call_bytes(method, params, input);
+        });
     // Start-up (config, libvirt connection, certificate checks) leaves freed
     // heap that glibc would keep for the agent's lifetime.
     malloc_trim(0);

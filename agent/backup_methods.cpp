@@ -19,7 +19,6 @@
 #include "agent/domain_snapshots.h"
 #include "agent/rpc_service.h"
 #include "agent/subprocess.h"
-#include "common/base64.h"
 
 namespace xc {
 namespace {
@@ -211,7 +210,7 @@ Status check_scratch(const AgentContext& ctx, const std::string& file) {
   return {};
 }
 
-Result<json> backup_read(AgentContext& ctx, const json& params) {
+Result<ByteReply> backup_read(AgentContext& ctx, const json& params, const std::string&) {
   auto file = param_string(params, "file");
   if (!file.ok()) return file.status();
   if (Status s = check_scratch(ctx, *file); !s.ok()) return s;
@@ -225,7 +224,7 @@ Result<json> backup_read(AgentContext& ctx, const json& params) {
   ssize_t n = ::pread(fd, data.data(), data.size(), offset);
   ::close(fd);
   if (n != length) return error(Code::kIo, *file + ": short read at " + std::to_string(offset));
-  return json{{"data", base64_encode(data)}};
+  return ByteReply{json::object(), std::move(data)};
 }
 
 Result<json> backup_end(AgentContext& ctx, const json& params) {
@@ -265,9 +264,9 @@ Result<json> backup_end(AgentContext& ctx, const json& params) {
 
 }  // namespace
 
-void add_backup_methods(MethodTable& table) {
+void add_backup_methods(MethodTable& table, ByteMethodTable* bytes) {
   table["backup.begin"] = backup_begin;
-  table["backup.read"] = backup_read;
+  add_byte_method(table, bytes, "backup.read", backup_read);
   table["backup.end"] = backup_end;
 }
 

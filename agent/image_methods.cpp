@@ -37,18 +37,16 @@ Result<json> image_stat(AgentContext& ctx, const json& params) {
   return json{{"sha256", sha}, {"present", true}, {"size", static_cast<int64_t>(st.st_size)}};
 }
 
-Result<json> image_write(AgentContext& ctx, const json& params) {
+Result<ByteReply> image_write(AgentContext& ctx, const json& params, const std::string& data) {
   std::string sha;
   auto path = image_path(ctx, params, sha);
   if (!path.ok()) return path.status();
-  auto data = base64_decode(params.value("data", std::string()));
-  if (!data.ok()) return data.status();
   auto lock = ctx.lock_object("image/" + sha);
   std::error_code ec;
   std::filesystem::create_directories(ctx.config.image_dir, ec);
-  Status written = write_volume_chunk(*path, params.value("offset", int64_t{0}), *data);
+  Status written = write_volume_chunk(*path, params.value("offset", int64_t{0}), data);
   if (!written.ok()) return written;
-  return json{{"sha256", sha}, {"written", data->size()}};
+  return ByteReply{{{"sha256", sha}, {"written", data.size()}}, std::nullopt};
 }
 
 Result<json> image_commit(AgentContext& ctx, const json& params) {
@@ -68,9 +66,9 @@ Result<json> image_commit(AgentContext& ctx, const json& params) {
 
 }  // namespace
 
-void add_image_methods(MethodTable& table) {
+void add_image_methods(MethodTable& table, ByteMethodTable* bytes) {
   table["image.stat"] = image_stat;
-  table["image.write"] = image_write;
+  add_byte_method(table, bytes, "image.write", image_write);
   table["image.commit"] = image_commit;
 }
 

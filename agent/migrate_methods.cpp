@@ -211,39 +211,33 @@ Result<std::string> transfer_file(AgentContext& ctx, const json& params, std::st
   return path->substr(0, path->size() - 5) + ext;
 }
 
-Result<json> volume_read(AgentContext& ctx, const json& params) {
-  std::string n;
-  auto path = transfer_file(ctx, params, n);
+Result<ByteReply> volume_read(AgentContext& ctx, const json& params, const std::string&) {
+  std::string name;
+  auto path = transfer_file(ctx, params, name);
   if (!path.ok()) return path.status();
-  const std::string* name = &n;
   auto chunk = read_volume_chunk(*path, params.value("offset", int64_t{0}),
                                  params.value("length", kMaxTransferChunk));
   // A simulated host's volumes live in libvirt's memory, not in files: empty.
   if (!chunk.ok() && chunk.status().code() == Code::kNotFound && ctx.test_driver)
-    return json{{"name", *name}, {"data", ""}, {"size", 0}, {"eof", true}};
+    return ByteReply{{{"name", name}, {"size", 0}, {"eof", true}}, std::string()};
   if (!chunk.ok()) return chunk.status();
-  return json{{"name", *name},
-              {"data", base64_encode(chunk->data)},
-              {"size", chunk->size},
-              {"eof", chunk->eof}};
+  return ByteReply{{{"name", name}, {"size", chunk->size}, {"eof", chunk->eof}},
+                   std::move(chunk->data)};
 }
 
-Result<json> volume_write(AgentContext& ctx, const json& params) {
-  std::string n;
-  auto path = transfer_file(ctx, params, n);
+Result<ByteReply> volume_write(AgentContext& ctx, const json& params, const std::string& data) {
+  std::string name;
+  auto path = transfer_file(ctx, params, name);
   if (!path.ok()) return path.status();
-  const std::string* name = &n;
-  auto data = base64_decode(params.value("data", std::string()));
-  if (!data.ok()) return data.status();
-  auto lock = ctx.lock_object("volume/" + *name);
+  auto lock = ctx.lock_object("volume/" + name);
   // A simulated host's storage directory exists only once a file lands there.
   if (ctx.test_driver) {
     std::error_code ec;
     std::filesystem::create_directories(ctx.config.storage_dir, ec);
   }
-  Status written = write_volume_chunk(*path, params.value("offset", int64_t{0}), *data);
+  Status written = write_volume_chunk(*path, params.value("offset", int64_t{0}), data);
   if (!written.ok()) return written;
-  return json{{"name", *name}, {"written", data->size()}};
+  return ByteReply{{{"name", name}, {"written", data.size()}}, std::nullopt};
 }
 
 Result<json> volume_commit(AgentContext& ctx, const json& params) {
@@ -333,15 +327,15 @@ Result<json> domain_import(AgentContext& ctx, const json& params) {
 
 }  // namespace
 
-void add_migrate_methods(MethodTable& table) {
+void add_migrate_methods(MethodTable& table, ByteMethodTable* bytes) {
   table["domain.migrate_prepare"] = migrate_prepare;
   table["domain.migrate"] = domain_migrate;
   table["domain.job"] = domain_job;
   table["host.migration_tls"] = host_migration_tls;
   table["domain.export"] = domain_export;
   table["domain.import"] = domain_import;
-  table["volume.read"] = volume_read;
-  table["volume.write"] = volume_write;
+  add_byte_method(table, bytes, "volume.read", volume_read);
+  add_byte_method(table, bytes, "volume.write", volume_write);
   table["volume.commit"] = volume_commit;
 }
 

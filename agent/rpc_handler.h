@@ -6,8 +6,11 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
+
+#include "common/status.h"
 
 namespace xc {
 
@@ -42,5 +45,17 @@ class RpcReply {
 };
 
 using RpcHandler = std::function<RpcReply(const nlohmann::json& request)>;
+
+// A bulk-bytes method's answer (volume.read, backup.read: a disk's chunk):
+// its JSON result and, for a method that reads, the bytes raw.
+struct ByteReply {
+  nlohmann::json result;
+  std::optional<std::string> data;
+};
+
+// Serves a bulk-bytes method with its input bytes raw (POST /v1/bytes):
+// a megabyte moves without base64 in a JSON string. An error is the Status.
+using ByteHandler = std::function<Result<ByteReply>(
+    const std::string& method, const nlohmann::json& params, const std::string& input)>;
 
 }  // namespace xc

@@ -42,7 +42,7 @@ Result<std::string> param_string(const nlohmann::json& params, const char* key) 
   return params[key].get<std::string>();
 }
 
-void add_all_methods(MethodTable& table, TextMethodTable* text) {
+void add_all_methods(MethodTable& table, TextMethodTable* text, ByteMethodTable* bytes) {
   add_host_methods(table);
   add_domain_methods(table, text);
   add_domain_ensure(table);
@@ -51,17 +51,17 @@ void add_all_methods(MethodTable& table, TextMethodTable* text) {
   add_volume_methods(table);
   add_network_methods(table);
   add_event_methods(table);
-  add_migrate_methods(table);
+  add_migrate_methods(table, bytes);
   add_snapshot_methods(table);
-  add_backup_methods(table);
-  add_image_methods(table);
+  add_backup_methods(table, bytes);
+  add_image_methods(table, bytes);
 }
 
 RpcService::RpcService(Connection conn, AgentConfig config) : conn_(std::move(conn)) {
   ctx_.conn = conn_.get();
   ctx_.config = std::move(config);
   ctx_.test_driver = ctx_.config.libvirt_uri.rfind("test:", 0) == 0;
-  add_all_methods(methods_, &text_methods_);
+  add_all_methods(methods_, &text_methods_, &byte_methods_);
   unsigned char id[16];
   if (RAND_bytes(id, sizeof id) != 1) {
     // Unique enough to tell two runs apart.
@@ -128,6 +128,19 @@ RpcReply RpcService::reply(const nlohmann::json& request) {
     }
   }
   return handle(request);
+}
+
+Result<ByteReply> RpcService::call_bytes(const std::string& method, const nlohmann::json& params,
+                                         const std::string& input) {
+  auto it = byte_methods_.find(method);
+  if (it == byte_methods_.end())
+    return error(Code::kNotFound, "method " + method + ": no such bulk-bytes method");
+  if (!params.is_object()) return error(Code::kInvalidArgument, "params: expected an object");
+  try {
+    return it->second(ctx_, params, input);
+  } catch (const nlohmann::json::exception& e) {
+    return error(Code::kInvalidArgument, "method " + method + ": bad params: " + e.what());
+  }
 }
 
 Result<std::string> RpcService::prometheus_metrics() {

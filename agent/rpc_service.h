@@ -54,6 +54,15 @@ using MethodTable = std::map<std::string, Method>;
 // Such a method is in both tables: MethodTable has its parsed form.
 using TextMethod = std::function<Result<std::string>(AgentContext&, const nlohmann::json& params)>;
 using TextMethodTable = std::map<std::string, TextMethod>;
+// A method that moves bulk bytes (a disk chunk, an image piece): `input` is
+// what it is given raw, ByteReply::data what it gives back. Registered with
+// add_byte_method, it is served raw over TLS (POST /v1/bytes) and as a JSON
+// method whose bytes travel base64 in "data" (SSH, tests).
+using ByteMethod = std::function<Result<ByteReply>(AgentContext&, const nlohmann::json& params,
+                                                   const std::string& input)>;
+using ByteMethodTable = std::map<std::string, ByteMethod>;
+void add_byte_method(MethodTable& table, ByteMethodTable* bytes, const std::string& name,
+                     ByteMethod method);
 
 void add_host_methods(MethodTable& table);
 void add_domain_methods(MethodTable& table, TextMethodTable* text = nullptr);
@@ -64,17 +73,18 @@ void add_domain_power(MethodTable& table);
 void add_volume_methods(MethodTable& table);
 void add_network_methods(MethodTable& table);
 // domain.migrate_prepare/migrate/job/export/import, volume.read/write/commit.
-void add_migrate_methods(MethodTable& table);
+void add_migrate_methods(MethodTable& table, ByteMethodTable* bytes = nullptr);
 // events.wait (long-poll for lifecycle events) and host.heartbeat.
 void add_event_methods(MethodTable& table);
 // snapshot.create|list|revert|delete (agent/snapshot_methods.cpp).
 void add_snapshot_methods(MethodTable& table);
 // backup.begin|read|end (agent/backup_methods.cpp).
-void add_backup_methods(MethodTable& table);
+void add_backup_methods(MethodTable& table, ByteMethodTable* bytes = nullptr);
 // image.stat|write|commit (agent/image_methods.cpp).
-void add_image_methods(MethodTable& table);
+void add_image_methods(MethodTable& table, ByteMethodTable* bytes = nullptr);
 // Every method above: what the agent serves, and what its schemas must cover.
-void add_all_methods(MethodTable& table, TextMethodTable* text = nullptr);
+void add_all_methods(MethodTable& table, TextMethodTable* text = nullptr,
+                     ByteMethodTable* bytes = nullptr);
 
 class LifecycleSubscription;
 
@@ -95,6 +105,9 @@ class RpcService {
   RpcHandler handler() {
     return [this](const nlohmann::json& r) { return reply(r); };
   }
+  // A bulk-bytes method with its bytes raw (POST /v1/bytes).
+  Result<ByteReply> call_bytes(const std::string& method, const nlohmann::json& params,
+                               const std::string& input);
   // Every domain's counters in Prometheus' text format (GET /metrics).
   Result<std::string> prometheus_metrics();
   // A guest console for the tunnel (agent/console_target.h).
@@ -109,6 +122,7 @@ class RpcService {
   std::string events_error_;
   MethodTable methods_;
   TextMethodTable text_methods_;
+  ByteMethodTable byte_methods_;
 };
 
 // {"id":..,"error":{"code":"not_found","message":..}}

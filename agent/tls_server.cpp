@@ -32,6 +32,10 @@ constexpr size_t kRequestsPerConnection = 1000;
 constexpr size_t kRequestOverheadBytes = 256u << 10;
 constexpr size_t kLoggedFieldBytes = 128;
 constexpr size_t kMaxConsoleRequestBytes = 64u << 10;
+// POST /v1/bytes carries its method and params in these, its result back in the last.
+constexpr char kMethodHeader[] = "X-Xcloud-Method";
+constexpr char kParamsHeader[] = "X-Xcloud-Params";
+constexpr char kResultHeader[] = "X-Xcloud-Result";
 
 using TimePoint = std::chrono::system_clock::time_point;
 
@@ -303,6 +307,32 @@ int http_status_of(Code code) {
   }
 }
 
+// Reads a request's body, counted as it arrives (after any chunked framing)
+// so that one past `limit` is never held whole. False when it was too large
+// (`too_large` set) or incomplete.
+bool read_bounded_body(const httplib::ContentReader& read_body, size_t limit, std::string& body,
+                       bool& too_large) {
+  too_large = false;
+  bool complete = read_body([&](const char* data, size_t size) {
+    if (body.size() + size > limit) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, size);
+    return true;
+  });
+  return complete && !too_large;
+}
+
+// The answer to a request body read_bounded_body could not take.
+void refuse_body(httplib::Response& res, bool too_large) {
+  if (too_large)
+    refuse(res, 413, Code::kInvalidArgument,
+           "request body: larger than " + std::to_string(kMaxRequestBytes) + " bytes");
+  else
+    refuse(res, 400, Code::kInvalidArgument, "request body: incomplete");
+}
+
 }  // namespace
 
 void TlsServer::install_routes() {
@@ -312,7 +342,10 @@ void TlsServer::install_routes() {
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_request_start = clock_();
     t_rpc_method = "-";
-    bool rpc = req.method == "POST" && (req.path == "/v1/rpc" || req.path == "/v1/console");
+    // Without a byte handler, /v1/bytes is no endpoint, as on an agent from
+    // before it: the controller then sends those methods as JSON.
+    bool rpc = req.method == "POST" && (req.path == "/v1/rpc" || req.path == "/v1/console" ||
+                                        (req.path == "/v1/bytes" && byte_handler_));
     bool get = req.method == "GET" && (req.path == "/v1/health" || req.path == "/metrics");
     if (!rpc && !get) {
       refuse(res, 404, Code::kNotFound,
@@ -347,23 +380,11 @@ void TlsServer::install_routes() {
   });
   s.Post("/v1/rpc", [this](const httplib::Request&, httplib::Response& res,
                            const httplib::ContentReader& read_body) {
-    // Counted as it arrives, after any chunked framing: a body past the limit
-    // is never held whole.
     std::string body;
     bool too_large = false;
-    bool complete = read_body([&](const char* data, size_t size) {
-      if (body.size() + size > kMaxRequestBytes) {
-        too_large = true;
-        return false;
-      }
-      body.append(data, size);
-      return true;
-    });
-    if (too_large) {
-      return refuse(res, 413, Code::kInvalidArgument,
-                    "request body: larger than " + std::to_string(kMaxRequestBytes) + " bytes");
+    if (!read_bounded_body(read_body, kMaxRequestBytes, body, too_large)) {
+      return refuse_body(res, too_large);
     }
-    if (!complete) return refuse(res, 400, Code::kInvalidArgument, "request body: incomplete");
     auto request = parse_request(body);
     if (!request.ok()) {
       return reply_error(res, 400, Code::kInvalidArgument,
@@ -383,19 +404,44 @@ void TlsServer::install_routes() {
                   "method " + printable(t_rpc_method) + ": " + printable(e.what()));
     }
   });
+  // A bulk-bytes method (volume.read, volume.write, image.write, backup.read):
+  // the method and its JSON params in headers, the input bytes as the body,
+  // the output bytes as the answer's body and the JSON result in a header.
+  s.Post("/v1/bytes", [this](const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& read_body) {
+    t_rpc_method = req.get_header_value(kMethodHeader);
+    std::string input;
+    bool too_large = false;
+    if (!read_bounded_body(read_body, kMaxRequestBytes, input, too_large)) {
+      return refuse_body(res, too_large);
+    }
+    auto params = nlohmann::json::parse(req.get_header_value(kParamsHeader), nullptr,
+                                        /*allow_exceptions=*/false);
+    if (!params.is_object())
+      return reply_error(res, 400, Code::kInvalidArgument,
+                         std::string(kParamsHeader) + ": expected a JSON object");
+    Result<ByteReply> reply = error(Code::kInternal, "not run");
+    try {
+      reply = byte_handler_(t_rpc_method, params, input);
+    } catch (const std::exception& e) {
+      reply =
+          error(Code::kInternal, "method " + printable(t_rpc_method) + ": " + printable(e.what()));
+    }
+    if (!reply.ok())
+      return reply_error(res, http_status_of(reply.status().code()), reply.status().code(),
+                         reply.status().message());
+    // ASCII only: a header cannot carry raw UTF-8 reliably.
+    res.set_header(kResultHeader,
+                   reply->result.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
+    res.body = reply->data ? std::move(*reply->data) : std::string();
+    res.set_header("Content-Type", "application/octet-stream");
+    res.status = 200;
+  });
   s.Post("/v1/console", [this](const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& read_body) {
     std::string body;
     bool too_large = false;
-    bool complete = read_body([&](const char* data, size_t size) {
-      if (body.size() + size > kMaxConsoleRequestBytes) {
-        too_large = true;
-        return false;
-      }
-      body.append(data, size);
-      return true;
-    });
-    if (too_large || !complete)
+    if (!read_bounded_body(read_body, kMaxConsoleRequestBytes, body, too_large))
       return refuse(res, too_large ? 413 : 400, Code::kInvalidArgument,
                     "console request: too large or incomplete");
     t_rpc_method = "console";

@@ -1,5 +1,6 @@
 // Serves an RpcHandler over HTTPS with mutual TLS (`xcloud-agent serve`):
-// POST /v1/rpc, GET /v1/health and GET /metrics (Prometheus text format),
+// POST /v1/rpc, POST /v1/bytes (a bulk-bytes method with its bytes raw),
+// GET /v1/health and GET /metrics (Prometheus text format),
 // one log line per request; and POST
 // /v1/console, answered "101 Switching Protocols" after which the connection
 // carries a guest console's raw bytes (bounded in sessions, idle time,
@@ -72,6 +73,8 @@ class TlsServer {
   void set_console_opener(ConsoleOpener opener) { console_opener_ = std::move(opener); }
   // Enables GET /metrics; call before run(). Without it the route answers 404.
   void set_metrics_source(MetricsSource source) { metrics_source_ = std::move(source); }
+  // Enables POST /v1/bytes; call before run(). Without it there is no such endpoint.
+  void set_byte_handler(ByteHandler handler) { byte_handler_ = std::move(handler); }
   // Serves until stop(); returns at once if stop() came first.
   void run();
   void stop();
@@ -97,6 +100,7 @@ class TlsServer {
   ConsoleLimits console_limits_;
   ConsoleOpener console_opener_;
   MetricsSource metrics_source_;
+  ByteHandler byte_handler_;
   std::atomic<size_t> console_sessions_{0};
   SSL_CTX* ctx_ = nullptr;
   int listen_fd_ = -1;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "common/base64.h"
 #include "common/time.h"
 
 namespace xc {
@@ -28,14 +27,16 @@ class AgentSource : public BackupSource {
       if (offset < start || offset + length > start + len) continue;
       if (e.value("zero", false)) return std::string(static_cast<size_t>(length), '\0');
       int64_t file_offset = e["offset"];
-      auto reply = clients_.call(
+      std::string out;
+      auto reply = clients_.call_bytes(
           host_, "backup.read",
-          {{"file", d.file}, {"offset", file_offset + (offset - start)}, {"length", length}});
+          {{"file", d.file}, {"offset", file_offset + (offset - start)}, {"length", length}}, {},
+          out);
       if (!reply.ok()) return reply.status();
-      auto out = base64_decode((*reply)["data"].get<std::string>());
-      if (!out.ok() || static_cast<int64_t>(out->size()) != length)
-        return error(Code::kIo, "backup.read: bad base64 or length");
-      return std::move(*out);
+      if (static_cast<int64_t>(out.size()) != length)
+        return error(Code::kIo, "backup.read: " + std::to_string(out.size()) + " bytes, expected " +
+                                    std::to_string(length));
+      return out;
     }
     return error(Code::kInternal,
                  "disk " + disk + ": " + std::to_string(offset) + " is not inside one extent");

@@ -126,7 +126,7 @@ void run_capture(CliContext& ctx, CaptureOptions o, const CLI::App& cmd) {
   auto last = std::chrono::steady_clock::now();
   auto read = read_volume_file(
       clients, vm->host, flat, "qcow2",
-      [&](int64_t offset, const std::string& bytes, const std::string&) -> Status {
+      [&](int64_t offset, std::string bytes) -> Status {
         if (::pwrite(temp.fd, bytes.data(), bytes.size(), offset) !=
             static_cast<ssize_t>(bytes.size()))
           return error(Code::kIo, temp.path + ": " + std::strerror(errno));

@@ -136,6 +136,21 @@ Result<nlohmann::json> HostClients::call(const std::string& host, const std::str
   if (!t.ok()) return t.status();
   auto reply = (*t)->call({{"id", 1}, {"method", method}, {"params", params}});
   checkin(host, std::move(*t));
+  return result_of(host, std::move(reply));
+}
+
+Result<nlohmann::json> HostClients::call_bytes(const std::string& host, const std::string& method,
+                                               const nlohmann::json& params,
+                                               const std::string& input, std::string& output) {
+  auto t = checkout(host);
+  if (!t.ok()) return t.status();
+  auto reply = (*t)->call_bytes(method, params, input, output);
+  checkin(host, std::move(*t));
+  return result_of(host, std::move(reply));
+}
+
+Result<nlohmann::json> HostClients::result_of(const std::string& host,
+                                              Result<nlohmann::json> reply) {
   if (!reply.ok())
     return error(reply.status().code(), "host " + host + ": " + reply.status().message());
   if (reply->contains("error")) {
@@ -143,7 +158,7 @@ Result<nlohmann::json> HostClients::call(const std::string& host, const std::str
     return error(code_from_name(e.value("code", "internal")),
                  "host " + host + ": " + e.value("message", "error"));
   }
-  return (*reply)["result"];
+  return std::move((*reply)["result"]);
 }
 
 }  // namespace xc

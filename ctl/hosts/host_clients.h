@@ -37,6 +37,11 @@ class HostClients {
   // Agent errors come back as a non-ok Status with the agent's code and message.
   Result<nlohmann::json> call(const std::string& host, const std::string& method,
                               const nlohmann::json& params);
+  // A bulk-bytes method (volume.read/write, image.write, backup.read): `input`
+  // sent raw where the transport can, the bytes read back in `output`.
+  Result<nlohmann::json> call_bytes(const std::string& host, const std::string& method,
+                                    const nlohmann::json& params, const std::string& input,
+                                    std::string& output);
 
  private:
   struct Pool {
@@ -46,6 +51,8 @@ class HostClients {
   };
   Result<std::unique_ptr<AgentTransport>> checkout(const std::string& host);
   void checkin(const std::string& host, std::unique_ptr<AgentTransport> t);
+  // An agent's answer as its result, or its error as a Status naming the host.
+  static Result<nlohmann::json> result_of(const std::string& host, Result<nlohmann::json> reply);
   Connector connector_;
   int per_host_limit_;
   std::mutex mutex_;

@@ -1,6 +1,6 @@
 // AgentTransport over HTTPS with mutual TLS (libcurl): POSTs each request to
-// https://HOST:PORT/v1/rpc on one kept-alive connection. One curl handle per
-// object, so an object must be used by one thread at a time.
+// https://HOST:PORT/v1/rpc (bulk bytes raw to /v1/bytes) on one kept-alive connection. One curl
+// handle per object, so an object must be used by one thread at a time.
 #pragma once
 
 #include <memory>
@@ -30,6 +30,9 @@ class TlsTransport : public AgentTransport {
   // Failures to reach the agent are kUnavailable, naming the address:
   // `agent 127.0.0.1:7701: SSL peer certificate or SSH remote key was not OK (...)`.
   Result<nlohmann::json> call(const nlohmann::json& request) override;
+  // The bytes raw (POST /v1/bytes); base64 JSON to an agent without that endpoint.
+  Result<nlohmann::json> call_bytes(const std::string& method, const nlohmann::json& params,
+                                    const std::string& input, std::string& output) override;
 
   // "HOST:PORT" ("[::1]:PORT" for IPv6), as used in messages.
   const std::string& address() const { return address_; }
@@ -39,10 +42,13 @@ class TlsTransport : public AgentTransport {
  private:
   struct Curl;
   explicit TlsTransport(std::string address);
+  // POSTs `payload` to the URL set, the answer's body into `body`; the HTTP status.
+  Result<long> post(const std::string& payload, std::string& body);
 
   std::string address_;
   std::unique_ptr<Curl> curl_;
   long connections_opened_ = 0;
+  bool bytes_endpoint_ = true;  // false once the agent said it has no POST /v1/bytes
 };
 
 }  // namespace xc

@@ -1,7 +1,6 @@
 #include "ctl/images/image_push.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,14 +10,6 @@ namespace xc {
 namespace {
 
 constexpr size_t kChunk = 2 << 20;  // the agent's largest write (agent/volume_transfer.h)
-
-std::string base64(const char* data, size_t n) {
-  std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(data), static_cast<int>(n));
-  out.resize(static_cast<size_t>(len));
-  return out;
-}
 
 }  // namespace
 
@@ -43,10 +34,9 @@ Result<PushedImage> push_image(HostClients& clients, const std::string& host,
       break;
     }
     if (n == 0 && out.bytes > 0) break;
-    auto w = clients.call(host, "image.write",
-                          {{"sha256", sha256},
-                           {"offset", out.bytes},
-                           {"data", base64(buf.data(), static_cast<size_t>(n))}});
+    std::string none;
+    auto w = clients.call_bytes(host, "image.write", {{"sha256", sha256}, {"offset", out.bytes}},
+                                buf.substr(0, static_cast<size_t>(n)), none);
     if (!w.ok()) {
       failed = w.status();
       break;

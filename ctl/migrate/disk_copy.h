@@ -1,7 +1,8 @@
 // Copying one disk file (or a VM's seed) from one host to another through the
 // two agents: chunks read with volume.read, written with volume.write to the
-// target's ".part" file, and volume.commit with the SHA-256 of what was read,
-// so the target keeps the copy only when it is exact. One call per thread.
+// target's ".part" file (both raw bytes over TLS: HostClients::call_bytes),
+// and volume.commit with the SHA-256 of what was read, so the target keeps
+// the copy only when it is exact. One call per thread.
 #pragma once
 
 #include <cstdint>
@@ -17,18 +18,17 @@ struct CopiedFile {
   std::string sha256;
 };
 
-// Reads a volume's file from `from` in chunks (volume.read), handing each to
-// `sink(offset, bytes, base64)` in order; the result is what was read.
-// `progress(done, total)` after each chunk. `ext` is "qcow2" or "iso".
-using ChunkSink =
-    std::function<Status(int64_t offset, const std::string& bytes, const std::string& base64)>;
+// Reads a volume's file from `from` in chunks (volume.read, the bytes raw
+// over TLS), handing each to `sink(offset, bytes)` in order; the result is
+// what was read. `progress(done, total)` after each chunk. `ext` is "qcow2" or "iso".
+using ChunkSink = std::function<Status(int64_t offset, std::string bytes)>;
 Result<CopiedFile> read_volume_file(HostClients& clients, const std::string& from,
                                     const std::string& volume, const std::string& ext,
                                     const ChunkSink& sink,
                                     const std::function<void(int64_t, int64_t)>& progress);
 
 // The same into the target's volume (volume.write, then volume.commit with
-// the SHA-256 read).
+// the SHA-256 read), reading ahead on a second thread while writing.
 Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& from,
                                     const std::string& to, const std::string& volume,
                                     const std::string& ext,

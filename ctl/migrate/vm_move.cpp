@@ -134,10 +134,11 @@ Status VmMover::check_shared(const MoveRequest& r,
   // is not (another mount, a local copy) refuses the move before the VM stops.
   for (const auto& [volume, ext] : files) {
     json read = {{"name", volume}, {"ext", ext}, {"offset", 0}, {"length", 65536}};
-    auto here = clients_.call(r.from_host, "volume.read", read);
+    std::string here_bytes, there_bytes;
+    auto here = clients_.call_bytes(r.from_host, "volume.read", read, {}, here_bytes);
     if (!here.ok()) return here.status();
-    auto there = clients_.call(r.to_host, "volume.read", read);
-    if (!there.ok() || (*there)["size"] != (*here)["size"] || (*there)["data"] != (*here)["data"])
+    auto there = clients_.call_bytes(r.to_host, "volume.read", read, {}, there_bytes);
+    if (!there.ok() || (*there)["size"] != (*here)["size"] || there_bytes != here_bytes)
       return error(Code::kFailedPrecondition,
                    "VirtualMachine " + r.tenant + "/" + r.name + ": the hosts' pools share " +
                        "storage, but " + r.to_host + " does not see " + r.from_host + "'s " +

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "agent/request_limits.h"
 #include "tests/support/tls_test_server.h"
 
 namespace xc {
@@ -112,6 +113,80 @@ TEST_CASE("tls transport: an agent that does not answer is unavailable, named by
   CAPTURE(result.status().message());
   CHECK(result.status().message().rfind(
             "agent 127.0.0.1:" + std::to_string(port) + ": Couldn't connect to server", 0) == 0);
+}
+
+// Every byte value, line breaks and NULs included, in a megabyte.
+std::string all_byte_values(size_t size) {
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 7 + i / 256) & 0xff);
+  return bytes;
+}
+
+TEST_CASE("tls transport: bulk bytes travel raw both ways, with the JSON result beside them") {
+  TlsTestServer fixture;
+  std::atomic<int> byte_calls{0};
+  fixture.bytes = [&](const std::string& method, const nlohmann::json& params,
+                      const std::string& input) -> Result<ByteReply> {
+    ++byte_calls;
+    if (method == "volume.missing") return error(Code::kNotFound, "volume x: no such volume");
+    std::string reversed(input.rbegin(), input.rend());
+    return ByteReply{{{"method", method}, {"params", params}, {"got", input.size()}},
+                     std::move(reversed)};
+  };
+  fixture.start();
+  auto transport = transport_for(fixture, fixture.client_files);
+  const std::string input = all_byte_values(1 << 20);
+  const nlohmann::json params = {{"name", "d\u00e9j\u00e0\r\nX-Evil: 1"}, {"offset", 5}};
+  std::string output;
+  auto reply = transport->call_bytes("volume.write", params, input, output);
+  REQUIRE_MESSAGE(reply.ok(), reply.status().message());
+  CHECK((*reply)["result"]["method"] == "volume.write");
+  CHECK((*reply)["result"]["params"] == params);  // a name with CR LF stays one header
+  CHECK((*reply)["result"]["got"] == input.size());
+  CHECK(output == std::string(input.rbegin(), input.rend()));
+
+  SUBCASE("an agent's error comes back as its error object, with no bytes") {
+    output = "stale";
+    auto missing = transport->call_bytes("volume.missing", params, "", output);
+    REQUIRE(missing.ok());
+    CHECK((*missing)["error"]["code"] == "not_found");
+    CHECK((*missing)["error"]["message"] == "volume x: no such volume");
+    CHECK(output.empty());
+  }
+  SUBCASE("a body over the request limit is refused before it is held") {
+    auto big = transport->call_bytes("volume.write", params, std::string(kMaxRequestBytes + 1, 'x'),
+                                     output);
+    REQUIRE(big.ok());
+    CHECK((*big)["error"]["code"] == "invalid_argument");
+    CHECK(byte_calls == 1);
+  }
+  SUBCASE("JSON calls still work on the same connection") {
+    auto json_reply = transport->call(kRequest);
+    REQUIRE(json_reply.ok());
+    CHECK((*json_reply)["result"]["echo"] == "host.facts");
+    CHECK(transport->connections_opened() == 1);
+  }
+}
+
+TEST_CASE("tls transport: an agent without /v1/bytes gets bulk bytes as base64 JSON") {
+  TlsTestServer fixture;  // no byte handler: like an agent from before the endpoint
+  fixture.start();
+  auto transport = transport_for(fixture, fixture.client_files);
+  std::string output = "stale";
+  for (int i = 0; i < 2; ++i) {
+    auto reply = transport->call_bytes("volume.read", {{"name", "d"}}, "abc", output);
+    REQUIRE_MESSAGE(reply.ok(), reply.status().message());
+    CHECK((*reply)["result"]["echo"] == "volume.read");  // answered by the JSON handler
+    CHECK(output.empty());
+  }
+  CHECK(fixture.handler_calls == 2);
+  // The endpoint was tried once; the second call went to /v1/rpc at once.
+  std::string log = fixture.log_after_stop();
+  size_t tries = 0;
+  for (size_t at = log.find("/v1/bytes"); at != std::string::npos;
+       at = log.find("/v1/bytes", at + 1))
+    ++tries;
+  CHECK(tries == 1);
 }
 
 TEST_CASE("tls transport: create refuses a missing host or certificate") {

@@ -72,6 +72,7 @@ class TlsTestServer {
     server_ = std::move(*created);
     if (console) server_->set_console_opener(console);
     if (metrics) server_->set_metrics_source(metrics);
+    if (bytes) server_->set_byte_handler(bytes);
     thread_ = std::thread([this] { server_->run(); });
   }
 
@@ -96,6 +97,7 @@ class TlsTestServer {
   std::atomic<int> handler_calls{0};
   ConsoleOpener console;  // serves POST /v1/console when set before start()
   MetricsSource metrics;  // serves GET /metrics when set before start()
+  ByteHandler bytes;      // serves POST /v1/bytes when set before start()
 
  private:
   std::atomic<int64_t> now_ms_{kTestNow * 1000};
