@@ -4,9 +4,9 @@ namespace xc {
 
 const std::vector<Kind>& all_kinds() {
   static const std::vector<Kind> kinds = {
-      Kind::kZone,           Kind::kPool,           Kind::kHost,        Kind::kTenant,
-      Kind::kPriceList,      Kind::kImage,          Kind::kNetwork,     Kind::kSecurityGroup,
-      Kind::kPlacementGroup, Kind::kVirtualMachine, Kind::kVolume,      Kind::kAlarmRule,
+      Kind::kZone,           Kind::kPool,           Kind::kHost,         Kind::kTenant,
+      Kind::kPriceList,      Kind::kImage,          Kind::kNetwork,      Kind::kSecurityGroup,
+      Kind::kPlacementGroup, Kind::kVirtualMachine, Kind::kVolume,       Kind::kAlarmRule,
       Kind::kAlarmRoute,     Kind::kBackupTarget,   Kind::kBackupPolicy, Kind::kServiceOffering};
   return kinds;
 }

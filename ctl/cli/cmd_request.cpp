@@ -17,11 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 json request_json(const RequestRecord& r) {
   return {{"id", r.id},
           {"action", r.action},
@@ -51,14 +46,15 @@ struct ListOptions {
 
 void run_list(CliContext& ctx, const CLI::App& cmd, const ListOptions& o) {
   auto actor = request_actor(ctx, cmd);
-  if (!actor.ok()) return fail(ctx, actor.status().message(), kExitFailure);
+  if (!actor.ok()) return request_failed(ctx, actor.status().message(), kExitFailure);
   if (!o.state.empty() && !parse_request_state(o.state))
-    return fail(ctx, "--state: expected pending, approved, applied, failed, rejected or cancelled",
-                kExitUsage);
+    return request_failed(
+        ctx, "--state: expected pending, approved, applied, failed, rejected or cancelled",
+        kExitUsage);
   auto store = open_state_store(ctx);
   if (!store) return;
   auto all = store->list_requests(0);
-  if (!all.ok()) return fail(ctx, all.status().message(), kExitFailure);
+  if (!all.ok()) return request_failed(ctx, all.status().message(), kExitFailure);
   json out = json::array();
   bool wide = o.output == "wide";
   std::vector<std::string> headers = {"ID", "STATE", "ACTION",    "TENANT",
@@ -88,15 +84,15 @@ void run_list(CliContext& ctx, const CLI::App& cmd, const ListOptions& o) {
 
 void run_show(CliContext& ctx, const CLI::App& cmd, int64_t id, const std::string& output) {
   auto actor = request_actor(ctx, cmd);
-  if (!actor.ok()) return fail(ctx, actor.status().message(), kExitFailure);
+  if (!actor.ok()) return request_failed(ctx, actor.status().message(), kExitFailure);
   auto store = open_state_store(ctx);
   if (!store) return;
   auto r = store->get_request(id);
   if (r.ok() && !may_see(*actor, *r))
     r = error(Code::kNotFound, "no request " + std::to_string(id));
   if (!r.ok())
-    return fail(ctx, r.status().message(),
-                r.status().code() == Code::kNotFound ? kExitUsage : kExitFailure);
+    return request_failed(ctx, r.status().message(),
+                          r.status().code() == Code::kNotFound ? kExitUsage : kExitFailure);
   json j = request_json(*r);
   if (output == "json") return void(ctx.out << json_text(j) << "\n");
   if (output == "yaml") return void(ctx.out << json_to_yaml(j));

@@ -22,11 +22,6 @@ namespace {
 
 using nlohmann::json;
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 int exit_for(const Status& s) {
   switch (s.code()) {
     case Code::kInvalidArgument:
@@ -39,6 +34,10 @@ int exit_for(const Status& s) {
       return kExitFailure;
   }
 }
+
+// A requester's pending requests are bounded so no one fills the approvers'
+// queue (and the state) with requests.
+constexpr size_t kMaxPendingPerRequester = 50;
 
 std::string label(const RequestRecord& r) {
   return "request " + std::to_string(r.id);
@@ -125,7 +124,8 @@ void apply_approved(CliContext& ctx, std::unique_ptr<Store> store, RequestRecord
       return audit_step(log, who, r, "applied", kAuditOk,
                         r.action + " VirtualMachine " + r.tenant + "/" + r.vm + where);
     });
-    if (!s.ok()) return fail(ctx, label(r) + ": applied, but not recorded: " + s.message(), 1);
+    if (!s.ok())
+      return request_failed(ctx, label(r) + ": applied, but not recorded: " + s.message(), 1);
     ctx.out << label(r) << " applied: " << r.action << " VirtualMachine "
             << printable(r.tenant + "/" + r.vm) << where << "\n";
     return;
@@ -140,13 +140,38 @@ void apply_approved(CliContext& ctx, std::unique_ptr<Store> store, RequestRecord
     return audit_step(log, who, r, "failed", kAuditError, reason);
   });
   if (!s.ok()) print_error(ctx, label(r) + ": failed, and not recorded: " + s.message());
-  fail(ctx, label(r) + " failed: " + reason, kExitFailure);
+  request_failed(ctx, label(r) + " failed: " + reason, kExitFailure);
 }
 
 Status check_text(const std::string& what, const std::string& value, size_t max) {
   if (value.size() > max)
     return error(Code::kInvalidArgument, what + ": at most " + std::to_string(max) +
                                              " bytes, got " + std::to_string(value.size()));
+  return {};
+}
+
+// The GiB of a VM's first (root) disk as its manifest declares it.
+int64_t root_disk_gib(const json& stored) {
+  const json* disks = stored.is_object() ? &stored : nullptr;
+  for (const char* key : {"manifest", "spec", "disks"}) {
+    if (disks == nullptr || !disks->is_object() || !disks->contains(key)) return 0;
+    disks = &(*disks)[key];
+  }
+  if (!disks->is_array() || disks->empty() || !(*disks)[0].is_object()) return 0;
+  return (*disks)[0].value("sizeGiB", int64_t{0});
+}
+
+Status check_pending_count(Store& store, const std::string& requester) {
+  auto all = store.list_requests(0);
+  if (!all.ok()) return all.status();
+  size_t pending = 0;
+  for (const auto& r : *all)
+    if (r.requester == requester && r.state == "pending") ++pending;
+  if (pending >= kMaxPendingPerRequester)
+    return error(Code::kFailedPrecondition,
+                 requester + " has " + std::to_string(pending) +
+                     " pending requests, the most one requester may have; cancel some or wait "
+                     "for their approver");
   return {};
 }
 
@@ -184,6 +209,11 @@ Result<ServiceOfferingSpec> stored_offering(Store& store, const std::string& nam
                "--offering: no ServiceOffering " + printable(name) + did_you_mean(name, names));
 }
 
+void request_failed(CliContext& ctx, const std::string& message, int code) {
+  print_error(ctx, message);
+  ctx.exit_code = code;
+}
+
 Result<RequestActor> request_actor(CliContext& ctx, const CLI::App& cmd) {
   auto caller = caller_principal(ctx);
   if (!caller.ok()) return caller.status();
@@ -193,36 +223,42 @@ Result<RequestActor> request_actor(CliContext& ctx, const CLI::App& cmd) {
 void run_request_create(CliContext& ctx, const CLI::App& cmd, const RequestCreateOptions& o) {
   int modes = !o.name.empty() + !o.resize.empty() + !o.remove.empty();
   if (modes != 1)
-    return fail(ctx,
-                "request create: give exactly one of --name (a new VM), --resize VM, --delete VM",
-                kExitUsage);
+    return request_failed(
+        ctx, "request create: give exactly one of --name (a new VM), --resize VM, --delete VM",
+        kExitUsage);
   struct Bounded {
     const char* what;
     const std::string& value;
     size_t max;
   };
-  for (const Bounded& b :
-       {Bounded{"--comment", o.comment, kMaxRequestTextBytes},
-        Bounded{"--tenant", o.tenant, kMaxRequestTenantBytes},
-        Bounded{"--offering", o.offering, kMaxRequestNameBytes},
-        Bounded{"--size", o.size, kMaxRequestNameBytes},
-        Bounded{"--image", o.image, kMaxRequestNameBytes}, Bounded{"--system", o.system, 63}})
+  for (const Bounded& b : {Bounded{"--comment", o.comment, kMaxRequestTextBytes},
+                           Bounded{"--tenant", o.tenant, kMaxRequestTenantBytes},
+                           Bounded{"--offering", o.offering, kMaxRequestNameBytes},
+                           Bounded{"--size", o.size, kMaxRequestNameBytes},
+                           Bounded{"--image", o.image, kMaxRequestNameBytes}})
     if (Status s = check_text(b.what, b.value, b.max); !s.ok())
-      return fail(ctx, s.message(), kExitUsage);
+      return request_failed(ctx, s.message(), kExitUsage);
+  if (!o.system.empty() && !is_dns_label(o.system))
+    return request_failed(ctx,
+                          "--system: \"" + printable(o.system) +
+                              "\": expected a lowercase DNS label (a-z, 0-9, '-', at most 63)",
+                          kExitUsage);
   if (!o.name.empty() && !is_dns_label(o.name))
-    return fail(ctx,
-                "--name: \"" + printable(o.name) +
-                    "\": expected a lowercase DNS label (a-z, 0-9, '-', at most 63)",
-                kExitUsage);
+    return request_failed(ctx,
+                          "--name: \"" + printable(o.name) +
+                              "\": expected a lowercase DNS label (a-z, 0-9, '-', at most 63)",
+                          kExitUsage);
   if (!o.name.empty() && (o.offering.empty() || o.size.empty() || o.image.empty()))
-    return fail(ctx, "request create --name: --offering, --size and --image are needed too",
-                kExitUsage);
+    return request_failed(
+        ctx, "request create --name: --offering, --size and --image are needed too", kExitUsage);
   if (!o.resize.empty() && o.size.empty())
-    return fail(ctx, "request create --resize: --size is needed too", kExitUsage);
+    return request_failed(ctx, "request create --resize: --size is needed too", kExitUsage);
   auto actor = request_actor(ctx, cmd);
-  if (!actor.ok()) return fail(ctx, actor.status().message(), kExitFailure);
+  if (!actor.ok()) return request_failed(ctx, actor.status().message(), kExitFailure);
   auto store = open_state_for_change(ctx, cmd);
   if (!store) return;
+  if (Status s = check_pending_count(*store, actor->name); !s.ok())
+    return request_failed(ctx, "request create: " + s.message(), kExitFailure);
 
   RequestRecord r;
   r.requester = actor->name;
@@ -239,18 +275,19 @@ void run_request_create(CliContext& ctx, const CLI::App& cmd, const RequestCreat
                : actor->principal ? actor->principal->tenant_scope
                                   : "";
     if (r.tenant.empty())
-      return fail(ctx, "request create: name the tenant with --tenant", kExitUsage);
+      return request_failed(ctx, "request create: name the tenant with --tenant", kExitUsage);
     if (!is_tenant_path(r.tenant))
-      return fail(ctx, "--tenant: \"" + printable(r.tenant) + "\" is not a tenant path",
-                  kExitUsage);
+      return request_failed(ctx, "--tenant: \"" + printable(r.tenant) + "\" is not a tenant path",
+                            kExitUsage);
     auto existing = store->get_resource({"VirtualMachine", r.tenant, r.vm});
     if (existing.ok())
-      return fail(ctx, "VirtualMachine " + printable(r.tenant + "/" + r.vm) + " already exists",
-                  kExitUsage);
+      return request_failed(
+          ctx, "VirtualMachine " + printable(r.tenant + "/" + r.vm) + " already exists",
+          kExitUsage);
   } else {
     r.action = o.resize.empty() ? "delete" : "resize";
     auto vm = requested_vm(*store, o.resize.empty() ? o.remove : o.resize, o.tenant);
-    if (!vm.ok()) return fail(ctx, vm.status().message(), exit_for(vm.status()));
+    if (!vm.ok()) return request_failed(ctx, vm.status().message(), exit_for(vm.status()));
     r.vm = vm->name;
     r.tenant = vm->tenant;
     r.size = o.size;
@@ -260,26 +297,41 @@ void run_request_create(CliContext& ctx, const CLI::App& cmd, const RequestCreat
       r.offering = stored.value(json::json_pointer("/manifest/metadata/labels/offering"), "");
   }
   auto offering = stored_offering(*store, r.offering);
-  if (!offering.ok()) return fail(ctx, offering.status().message(), exit_for(offering.status()));
+  if (!offering.ok())
+    return request_failed(ctx, offering.status().message(), exit_for(offering.status()));
   if (Status s = may_request(*actor, r.offering, *offering, r.tenant); !s.ok())
-    return fail(ctx, "request create: " + s.message(), kExitDenied);
+    return request_failed(ctx, "request create: " + s.message(), kExitDenied);
   if (r.action == "create") {
     if (Status s = check_offered_image(r.offering, *offering, r.image); !s.ok())
-      return fail(ctx, s.message(), kExitUsage);
+      return request_failed(ctx, s.message(), kExitUsage);
   }
-  if (r.action != "delete")
-    if (auto size = offered_size(r.offering, *offering, r.size); !size.ok())
-      return fail(ctx, size.status().message(), kExitUsage);
-  bool now = !offering->approval_required;
-  if (now && r.action == "delete") {
+  if (r.action != "delete") {
+    auto size = offered_size(r.offering, *offering, r.size);
+    if (!size.ok()) return request_failed(ctx, size.status().message(), kExitUsage);
     auto vm = store->get_resource({"VirtualMachine", r.tenant, r.vm});
-    std::string what = "deleting VirtualMachine " + r.tenant + "/" + r.vm + " destroys " +
-                       std::to_string(vm.ok() ? vm_disk_gib(*vm) : 0) + " GiB";
-    if (!confirm_destruction(ctx, what, o.yes)) return void(ctx.exit_code = kExitFailure);
+    int64_t root = vm.ok() ? root_disk_gib(json::parse(vm->spec_json, nullptr, false)) : 0;
+    if (r.action == "resize" && size->disk_gib < root)
+      return request_failed(
+          ctx,
+          "--size " + printable(r.size) + ": its root disk of " + std::to_string(size->disk_gib) +
+              " GiB is smaller than VirtualMachine " + printable(r.tenant + "/" + r.vm) + "'s " +
+              std::to_string(root) + " GiB; disks never shrink",
+          kExitUsage);
   }
+  bool now = !offering->approval_required;
+  std::string destroys;  // a delete's cost, shown before anything is asked or done
+  if (r.action == "delete") {
+    auto vm = store->get_resource({"VirtualMachine", r.tenant, r.vm});
+    destroys = "destroys " + std::to_string(vm.ok() ? vm_disk_gib(*vm) : 0) + " GiB";
+  }
+  if (now && r.action == "delete" &&
+      !confirm_destruction(ctx, "deleting VirtualMachine " + r.tenant + "/" + r.vm + " " + destroys,
+                           o.yes))
+    return void(ctx.exit_code = kExitFailure);
 
   AuditLog log(*store);
-  if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
+  if (Status w = log.check_writable(); !w.ok())
+    return request_failed(ctx, w.message(), kExitFailure);
   AuditIdentity who = audit_identity_for(cmd);
   r.state = request_state_name(RequestState::kPending);
   Status created = store->transact([&]() -> Status {
@@ -290,11 +342,11 @@ void run_request_create(CliContext& ctx, const CLI::App& cmd, const RequestCreat
                       r.action + " VirtualMachine " + r.tenant + "/" + r.vm + " from offering " +
                           r.offering + (r.size.empty() ? "" : ", size " + r.size));
   });
-  if (!created.ok()) return fail(ctx, created.message(), kExitFailure);
+  if (!created.ok()) return request_failed(ctx, created.message(), kExitFailure);
   if (!now) {
     ctx.out << label(r) << " created: " << r.action << " VirtualMachine "
-            << printable(r.tenant + "/" + r.vm) << ", pending approval by a " << offering->approver
-            << "\n";
+            << printable(r.tenant + "/" + r.vm) << (destroys.empty() ? "" : " (" + destroys + ")")
+            << ", pending approval by a " << offering->approver << "\n";
     return;
   }
   ctx.out << label(r) << " created: " << r.action << " VirtualMachine "
@@ -303,22 +355,22 @@ void run_request_create(CliContext& ctx, const CLI::App& cmd, const RequestCreat
   if (Status s = transition(*store, log, who, r, RequestEvent::kApprove,
                             "offering " + r.offering + " needs no approval");
       !s.ok())
-    return fail(ctx, s.message(), exit_for(s));
+    return request_failed(ctx, s.message(), exit_for(s));
   apply_approved(ctx, std::move(store), r, *offering, who);
 }
 
 void run_request_decision(CliContext& ctx, const CLI::App& cmd, RequestEvent event,
                           const RequestDecisionOptions& o) {
   if (Status s = check_text("--comment", o.comment, kMaxRequestTextBytes); !s.ok())
-    return fail(ctx, s.message(), kExitUsage);
+    return request_failed(ctx, s.message(), kExitUsage);
   auto actor = request_actor(ctx, cmd);
-  if (!actor.ok()) return fail(ctx, actor.status().message(), kExitFailure);
+  if (!actor.ok()) return request_failed(ctx, actor.status().message(), kExitFailure);
   auto store = open_state_for_change(ctx, cmd);
   if (!store) return;
   auto r = store->get_request(o.id);
-  if (!r.ok()) return fail(ctx, r.status().message(), exit_for(r.status()));
+  if (!r.ok()) return request_failed(ctx, r.status().message(), exit_for(r.status()));
   if (!may_see(*actor, *r))
-    return fail(ctx, "no request " + std::to_string(o.id), kExitUsage);  // as if absent
+    return request_failed(ctx, "no request " + std::to_string(o.id), kExitUsage);  // as if absent
   auto offering = stored_offering(*store, r->offering);
   Status allowed;
   if (event == RequestEvent::kCancel)
@@ -331,7 +383,7 @@ void run_request_decision(CliContext& ctx, const CLI::App& cmd, RequestEvent eve
   AuditIdentity who = audit_identity_for(cmd);
   if (!allowed.ok()) {
     (void)audit_step(log, who, *r, request_event_name(event), kAuditError, allowed.message());
-    return fail(ctx, allowed.message(), exit_for(allowed));
+    return request_failed(ctx, allowed.message(), exit_for(allowed));
   }
   if (event == RequestEvent::kApprove && r->action == "delete" && r->state == "pending") {
     auto vm = store->get_resource({"VirtualMachine", r->tenant, r->vm});
@@ -343,7 +395,7 @@ void run_request_decision(CliContext& ctx, const CLI::App& cmd, RequestEvent eve
   r->decided_by = actor->name;
   r->decision_comment = o.comment;
   if (Status s = transition(*store, log, who, *r, event, o.comment); !s.ok())
-    return fail(ctx, s.message(), exit_for(s));
+    return request_failed(ctx, s.message(), exit_for(s));
   ctx.out << label(*r) << " " << r->state << " by " << printable(actor->name) << "\n";
   if (event == RequestEvent::kApprove) apply_approved(ctx, std::move(store), *r, *offering, who);
 }

@@ -32,6 +32,9 @@ void run_request_decision(CliContext& ctx, const CLI::App& cmd, RequestEvent eve
 // "did you mean".
 Result<ServiceOfferingSpec> stored_offering(Store& store, const std::string& name);
 
+// Prints "xcloudctl: MESSAGE" and sets the exit code.
+void request_failed(CliContext& ctx, const std::string& message, int code);
+
 // Who runs this command: the operator (XCLOUD_CALLER) or the service user.
 Result<RequestActor> request_actor(CliContext& ctx, const CLI::App& cmd);
 

@@ -7,11 +7,6 @@
 # separation of duties are checked at `user add`. Runs as root (setpriv).
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
-[ "$(id -u)" = 0 ] || fail "needs root: operators are other OS users (setpriv)"
-STATE="$TMP/state/state.db"
-serve_pid=
-SOCK="$TMP/run/controller.sock"
-trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
 source "$(dirname "$0")/../support/operator_socket.sh"
 
 ctl init >/dev/null

@@ -8,11 +8,6 @@
 # actor and the week's requests in the weekly report. Runs as root (setpriv).
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
-[ "$(id -u)" = 0 ] || fail "needs root: operators are other OS users (setpriv)"
-STATE="$TMP/state/state.db"
-serve_pid=
-SOCK="$TMP/run/controller.sock"
-trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
 source "$(dirname "$0")/../support/operator_socket.sh"
 py() { python3 -c "$1" "$TMP/out" || fail "$2: $(cat "$TMP/out")"; }
 
@@ -39,7 +34,9 @@ kind: ServiceOffering
 metadata: {name: edu-quick}
 spec:
   tenants: [education]
-  sizes: [{name: tiny, cpus: 1, memoryGiB: 1, diskGiB: 10}]
+  sizes:
+    - {name: tiny, cpus: 1, memoryGiB: 1, diskGiB: 10}
+    - {name: wider, cpus: 2, memoryGiB: 2, diskGiB: 12}
   images: [uos-20]
   approval: none
 YAML
@@ -85,6 +82,8 @@ expect_status 2 as 65534 request create --offering edu-standard --size smal --im
 expect_contains "$TMP/err" "did you mean 'small'?"
 expect_status 77 as 65534 request create --offering edu-standard --size small --image uos-20 --name x2 --tenant health
 expect_contains "$TMP/err" "liwei acts only inside tenant education, not health"
+expect_status 2 as 65534 request create --offering edu-standard --size small --image uos-20 --name x3 --system 'a;b'
+expect_contains "$TMP/err" "--system: \"a;b\": expected a lowercase DNS label"
 
 # Who approves: not the tenant user (class), not a sysadmin (the offering
 # names tenant-admin), never the requester (separation of duties).
@@ -147,7 +146,7 @@ expect_contains "$TMP/out" "request 5 applied: create VirtualMachine education/r
 
 # A delete destroys data: the approver consents with --yes.
 expect_status 0 as 65534 request create --delete req-web-1
-expect_contains "$TMP/out" "request 6 created: delete VirtualMachine education/req-web-1"
+expect_contains "$TMP/out" "request 6 created: delete VirtualMachine education/req-web-1 (destroys 40 GiB), pending approval by a tenant-admin"
 expect_status 1 as 1 request approve 6
 expect_contains "$TMP/err" "destroys 40 GiB"
 expect_status 0 as 1 request approve 6 --yes
@@ -157,11 +156,19 @@ grep -q req-web-1 "$TMP/out" && fail "the approved delete left req-web-1"
 expect_status 2 as 65534 request create --delete edu-portal-web-1
 expect_contains "$TMP/err" "is declared in manifests"
 
+# A resize from an offering without approval; disks never shrink.
+expect_status 0 as 65534 request create --resize req-tiny --size wider
+expect_contains "$TMP/out" "request 7 applied: resize VirtualMachine education/req-tiny"
+expect_status 0 ctl get vms -o json
+py 'import json,sys; v=[x for x in json.load(open(sys.argv[1])) if x["name"]=="req-tiny"]; assert len(v)==1 and v[0]["cpus"]==2 and v[0]["memoryMiB"]==2048, v' "req-tiny was not resized"
+expect_status 2 as 65534 request create --resize req-tiny --size tiny
+expect_contains "$TMP/err" "its root disk of 10 GiB is smaller than VirtualMachine education/req-tiny's 12 GiB; disks never shrink"
+
 # Lists: a tenant user sees their tenant's; the weekly report has the week's.
 expect_status 0 as 65534 request list -o json
-py 'import json,sys; r={x["id"]: x["state"] for x in json.load(open(sys.argv[1]))}; assert r=={1:"applied",2:"rejected",3:"cancelled",4:"failed",5:"applied",6:"applied"}, r' "request list"
+py 'import json,sys; r={x["id"]: x["state"] for x in json.load(open(sys.argv[1]))}; assert r=={1:"applied",2:"rejected",3:"cancelled",4:"failed",5:"applied",6:"applied",7:"applied"}, r' "request list"
 expect_status 0 ctl report weekly --week "$(TZ=Asia/Shanghai date +%G-W%V)" -o json
-py 'import json,sys; r=json.load(open(sys.argv[1]))["requests"]; assert [(x["id"], x["state"]) for x in r]==[(1,"applied"),(2,"rejected"),(3,"cancelled"),(4,"failed"),(5,"applied"),(6,"applied")], r' "the weekly report's requests"
+py 'import json,sys; r=json.load(open(sys.argv[1]))["requests"]; assert [(x["id"], x["state"]) for x in r]==[(1,"applied"),(2,"rejected"),(3,"cancelled"),(4,"failed"),(5,"applied"),(6,"applied"),(7,"applied")], r' "the weekly report's requests"
 expect_status 0 ctl report weekly --week "$(TZ=Asia/Shanghai date +%G-W%V)"
 expect_contains "$TMP/out" "Requests and their outcome"
 echo "requests: ok"

@@ -1,7 +1,15 @@
 # Helpers for e2e tests with operators through the controller's socket (issue
 # 17): other OS users (setpriv, so the test runs as root) log in with TOTP
-# and run xcloudctl through `xcloudctl serve --socket`. Needs STATE, SOCK,
-# TMP and XCLOUDCTL; ctl runs xcloudctl directly on the state.
+# and run xcloudctl through `xcloudctl serve --socket`. Sourced after
+# support/e2e.sh and simulated_hosts.sh (TMP, XCLOUDCTL, stop_agents): sets
+# STATE and SOCK, and the trap that stops serve and the agents; ctl runs
+# xcloudctl directly on the state.
+
+[ "$(id -u)" = 0 ] || fail "needs root: operators are other OS users (setpriv)"
+STATE="$TMP/state/state.db"
+SOCK="$TMP/run/controller.sock"
+serve_pid=
+trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
 
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
 # as UID CMD...: xcloudctl as another OS user (their own HOME, where the
