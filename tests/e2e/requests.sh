@@ -109,7 +109,7 @@ expect_contains "$TMP/out" "10.20.1."
 expect_status 0 ctl bill --month "$(TZ=Asia/Shanghai date +%Y-%m)" --by vm -o json
 grep -q '"req-web-1"' "$TMP/out" || fail "req-web-1 is not metered: $(cat "$TMP/out")"
 expect_status 0 ctl audit list --object Request/education/1 -o json
-py 'import json,sys; r=json.load(open(sys.argv[1])); s=[(x["action"], x["actor"]) for x in r]; assert s==[("create","liwei"),("approve","wang"),("applied","wang")], s' "request 1's steps are not audited with their actors"
+py 'import json,sys; r=json.load(open(sys.argv[1])); s=[(x["action"], x["actor"], x["result"]) for x in r]; assert s==[("create","liwei","ok"),("approve","sam","error"),("approve","wang","ok"),("applied","wang","ok")], s' "request 1's steps (and the refused approval) are not audited with their actors"
 expect_status 0 ctl audit list --object VirtualMachine/education/req-web-1 -o json
 py 'import json,sys; r=json.load(open(sys.argv[1])); assert [(x["action"], x["actor"], x["result"]) for x in r]==[("create","wang","ok")], r' "the VM's creation is not audited as wang"
 expect_status 1 as 2 request approve 1

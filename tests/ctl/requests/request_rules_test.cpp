@@ -125,7 +125,7 @@ TEST_CASE("the approver holds the offering's role, a tenant-admin inside their s
   CHECK(may_decide(RequestActor{"root", std::nullopt}, r, "tenant-admin").ok());
 }
 
-TEST_CASE("only the requester cancels; tenant roles see their subtree's requests") {
+TEST_CASE("only the requester cancels, tenant roles see their subtree's requests") {
   RequestRecord r = request_by("liwei", "education/schools");
   CHECK(may_cancel(operator_("liwei", {Role::kTenantUser}, "education"), r).ok());
   CHECK(may_cancel(operator_("zhang", {Role::kTenantAdmin}, "education"), r).message() ==
