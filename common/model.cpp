@@ -4,10 +4,10 @@ namespace xc {
 
 const std::vector<Kind>& all_kinds() {
   static const std::vector<Kind> kinds = {
-      Kind::kZone,           Kind::kPool,           Kind::kHost,        Kind::kTenant,
-      Kind::kPriceList,      Kind::kImage,          Kind::kNetwork,     Kind::kSecurityGroup,
-      Kind::kPlacementGroup, Kind::kVirtualMachine, Kind::kVolume,      Kind::kAlarmRule,
-      Kind::kAlarmRoute,     Kind::kBackupTarget,   Kind::kBackupPolicy};
+      Kind::kZone,           Kind::kPool,           Kind::kHost,         Kind::kTenant,
+      Kind::kPriceList,      Kind::kImage,          Kind::kNetwork,      Kind::kSecurityGroup,
+      Kind::kPlacementGroup, Kind::kVirtualMachine, Kind::kVolume,       Kind::kAlarmRule,
+      Kind::kAlarmRoute,     Kind::kBackupTarget,   Kind::kBackupPolicy, Kind::kServiceOffering};
   return kinds;
 }
 
@@ -43,6 +43,8 @@ const char* kind_name(Kind kind) {
       return "BackupTarget";
     case Kind::kBackupPolicy:
       return "BackupPolicy";
+    case Kind::kServiceOffering:
+      return "ServiceOffering";
   }
   return "?";
 }

@@ -35,6 +35,7 @@ enum class Kind {
   kAlarmRoute,
   kBackupTarget,
   kBackupPolicy,
+  kServiceOffering,
 };
 
 const std::vector<Kind>& all_kinds();
@@ -251,10 +252,31 @@ struct VolumeSpec {
   PlacementSpec placement;
 };
 
-using Spec =
-    std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec, NetworkSpec,
-                 SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec, VolumeSpec,
-                 AlarmRuleSpec, AlarmRouteSpec, BackupTargetSpec, BackupPolicySpec>;
+// One named VM size of a ServiceOffering.
+struct OfferedSize {
+  std::string name;
+  int64_t cpus = 0;
+  int64_t memory_gib = 0;
+  int64_t disk_gib = 0;
+};
+
+// What tenant users may request (xcloudctl request create): sizes and images
+// offered to tenant subtrees, applied at once or after an approver's yes.
+struct ServiceOfferingSpec {
+  std::vector<std::string> tenants;  // subtrees the offering is open to
+  std::vector<OfferedSize> sizes;
+  std::vector<std::string> images;
+  DiskTier disk_tier = DiskTier::kNormal;
+  std::string network;  // the one NIC's network, or empty: no NIC
+  PlacementSpec placement;
+  bool approval_required = false;
+  std::string approver;  // "sysadmin" or "tenant-admin"; empty without approval
+};
+
+using Spec = std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec,
+                          NetworkSpec, SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec,
+                          VolumeSpec, AlarmRuleSpec, AlarmRouteSpec, BackupTargetSpec,
+                          BackupPolicySpec, ServiceOfferingSpec>;
 
 // Where an object was declared, for messages.
 struct Origin {

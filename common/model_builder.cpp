@@ -224,6 +224,21 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       return backup_target_from_json(s);
     case Kind::kBackupPolicy:
       return backup_policy_from_json(s);
+    case Kind::kServiceOffering: {
+      ServiceOfferingSpec o;
+      o.tenants = strings(s, "tenants");
+      if (s.contains("sizes"))
+        for (const auto& z : s["sizes"])
+          o.sizes.push_back({str(z, "name"), int_or(z, "cpus", 0), int_or(z, "memoryGiB", 0),
+                             int_or(z, "diskGiB", 0)});
+      o.images = strings(s, "images");
+      o.disk_tier = str(s, "diskTier") == "high" ? DiskTier::kHigh : DiskTier::kNormal;
+      o.network = str(s, "network");
+      o.placement = placement_of(s);
+      o.approval_required = str(s, "approval") == "required";
+      o.approver = str(s, "approver");
+      return o;
+    }
   }
   return ZoneSpec{};
 }

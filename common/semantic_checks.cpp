@@ -9,6 +9,7 @@
 #include "common/image_source.h"
 #include "common/ip_address.h"
 #include "common/label_selector.h"
+#include "common/offering_checks.h"
 #include "common/printable.h"
 #include "common/spelling.h"
 #include "common/time.h"
@@ -162,6 +163,18 @@ class Checker {
       case Kind::kBackupPolicy:
         check_backup_policy(o, doc);
         break;
+      case Kind::kServiceOffering: {
+        const auto& spec = o.as<ServiceOfferingSpec>();
+        for (size_t i = 0; i < spec.tenants.size(); ++i)
+          require(doc, "/spec/tenants/" + std::to_string(i), Kind::kTenant, spec.tenants[i],
+                  "tenant");
+        for (size_t i = 0; i < spec.images.size(); ++i)
+          require(doc, "/spec/images/" + std::to_string(i), Kind::kImage, spec.images[i], "image");
+        require(doc, "/spec/placement/zone", Kind::kZone, spec.placement.zone, "zone");
+        require(doc, "/spec/placement/pool", Kind::kPool, spec.placement.pool, "pool");
+        check_offering(o, doc, errors_);
+        break;
+      }
       default:
         break;
     }

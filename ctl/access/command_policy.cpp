@@ -20,6 +20,10 @@ bool role_may(Role role, Access access) {
       return role == Role::kSysadmin || is_tenant_role(role);
     case Access::kConsole:
       return is_tenant_role(role);
+    case Access::kRequest:
+      return role == Role::kSysadmin || is_tenant_role(role);
+    case Access::kApprove:
+      return role == Role::kSysadmin || role == Role::kTenantAdmin;
     case Access::kSecurity:
       return role == Role::kSecadmin;
     case Access::kUsers:
@@ -36,7 +40,8 @@ bool role_may(Role role, Access access) {
 
 bool scoped_access(Access access) {
   return access == Access::kRead || access == Access::kOperateTenant ||
-         access == Access::kConsole || access == Access::kUsers;
+         access == Access::kConsole || access == Access::kUsers || access == Access::kRequest ||
+         access == Access::kApprove;
 }
 
 }  // namespace
@@ -53,6 +58,10 @@ const char* access_name(Access access) {
       return "operate-vm";
     case Access::kConsole:
       return "console";
+    case Access::kRequest:
+      return "request";
+    case Access::kApprove:
+      return "approve";
     case Access::kSecurity:
       return "security";
     case Access::kUsers:
@@ -150,6 +159,12 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"user totp", Access::kUsers},
       {"user cert", Access::kSecurity},  // issued by the cloud CA
       {"user revoke-cert", Access::kSecurity},
+      {"request create", Access::kRequest},
+      {"request cancel", Access::kRequest},
+      {"request list", Access::kRead},
+      {"request show", Access::kRead},
+      {"request approve", Access::kApprove},
+      {"request reject", Access::kApprove},
   };
   return table;
 }

@@ -18,6 +18,9 @@ enum class Access {
   kOperate,        // hosts, manifests, billing periods: sysadmin
   kOperateTenant,  // one VM's power, snapshots, backups (tenant roles: their subtree)
   kConsole,        // a VM's screen: its tenant's users only
+  kRequest,        // ask for a VM from an offering, cancel it (tenant roles: their subtree)
+  kApprove,        // approve or reject requests (tenant-admin: their subtree; the
+                   // offering's approver role is checked by the command)
   kSecurity,       // the CA and hosts' certificates: secadmin
   kUsers,          // users and their roles: secadmin (tenant-admin: their subtree)
   kAuditRead,      // list, verify, export the audit trail

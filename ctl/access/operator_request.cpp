@@ -26,9 +26,11 @@ bool is_known_prefix(const std::string& words) {
 // Options whose value is a separate argument, so it is not an operand.
 bool takes_value(const std::string& arg) {
   static const char* const kValued[] = {
-      "-f",     "--file",    "--filename", "--tenant", "--to",      "--pool",  "--bandwidth",
-      "--as",   "--reason",  "-o",         "--output", "--timeout", "--since", "--at",
-      "--role", "--os-user", "--state",    "--host",   "--vm",      "--by",    "--limit"};
+      "-f",          "--file", "--filename", "--tenant",  "--to",       "--pool",
+      "--bandwidth", "--as",   "--reason",   "-o",        "--output",   "--timeout",
+      "--since",     "--at",   "--role",     "--os-user", "--state",    "--host",
+      "--vm",        "--by",   "--limit",    "--comment", "--offering", "--size",
+      "--image",     "--name", "--system",   "--resize",  "--delete"};
   for (const char* v : kValued)
     if (arg == v) return true;
   return false;

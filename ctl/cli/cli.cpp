@@ -17,6 +17,7 @@
 #include "ctl/cli/command_tree.h"
 #include "ctl/cli/host_ha_commands.h"
 #include "ctl/cli/protect_commands.h"
+#include "ctl/cli/request_commands.h"
 #include "ctl/cli/user_cert_commands.h"
 
 namespace xc {
@@ -76,6 +77,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_user_command(app, ctx);
   add_user_cert_commands(*app.get_subcommand("user"), ctx);
   add_login_commands(app, ctx);
+  add_request_command(app, ctx);
 }
 
 std::vector<std::string> command_paths() {

@@ -100,16 +100,6 @@ bool confirmed(CliContext& ctx, const std::string& what) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-// The GiB a VM's disks hold (its volumes included), from its stored record.
-int64_t vm_disk_gib(const ResourceRecord& r) {
-  auto record = json::parse(r.spec_json, nullptr, false);
-  if (record.is_discarded() || !record.contains("domain")) return 0;
-  int64_t gib = 0;
-  for (const auto& d : record["domain"].value("disks", json::array()))
-    gib += d.value("size_gib", int64_t{0});
-  return gib;
-}
-
 // What domain.delete's reply says happened: ", disks wiped", ", disks not
 // wiped (simulated host: nothing to wipe)", " was already gone".
 std::string deletion_report(const json& reply, bool wipe_asked) {

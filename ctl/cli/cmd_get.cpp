@@ -61,41 +61,46 @@ void print(CliContext& ctx, const std::string& format, const json& items, const 
 }
 
 std::string canonical_kind(const std::string& k) {
-  static const std::map<std::string, std::string> kAliases = {{"vm", "vms"},
-                                                              {"vms", "vms"},
-                                                              {"virtualmachine", "vms"},
-                                                              {"virtualmachines", "vms"},
-                                                              {"host", "hosts"},
-                                                              {"hosts", "hosts"},
-                                                              {"unmanaged", "unmanaged"},
-                                                              {"zone", "Zone"},
-                                                              {"zones", "Zone"},
-                                                              {"pool", "Pool"},
-                                                              {"pools", "Pool"},
-                                                              {"tenant", "Tenant"},
-                                                              {"tenants", "Tenant"},
-                                                              {"vdc", "Tenant"},
-                                                              {"pricelist", "PriceList"},
-                                                              {"pricelists", "PriceList"},
-                                                              {"image", "Image"},
-                                                              {"images", "Image"},
-                                                              {"network", "Network"},
-                                                              {"networks", "Network"},
-                                                              {"securitygroup", "SecurityGroup"},
-                                                              {"securitygroups", "SecurityGroup"},
-                                                              {"sg", "SecurityGroup"},
-                                                              {"placementgroup", "PlacementGroup"},
-                                                              {"placementgroups", "PlacementGroup"},
-                                                              {"volume", "Volume"},
-                                                              {"volumes", "Volume"},
-                                                              {"alarmrule", "AlarmRule"},
-                                                              {"alarmrules", "AlarmRule"},
-                                                              {"alarmroute", "AlarmRoute"},
-                                                              {"alarmroutes", "AlarmRoute"},
-                                                              {"backuptarget", "BackupTarget"},
-                                                              {"backuptargets", "BackupTarget"},
-                                                              {"backuppolicy", "BackupPolicy"},
-                                                              {"backuppolicies", "BackupPolicy"}};
+  static const std::map<std::string, std::string> kAliases = {
+      {"vm", "vms"},
+      {"vms", "vms"},
+      {"virtualmachine", "vms"},
+      {"virtualmachines", "vms"},
+      {"host", "hosts"},
+      {"hosts", "hosts"},
+      {"unmanaged", "unmanaged"},
+      {"zone", "Zone"},
+      {"zones", "Zone"},
+      {"pool", "Pool"},
+      {"pools", "Pool"},
+      {"tenant", "Tenant"},
+      {"tenants", "Tenant"},
+      {"vdc", "Tenant"},
+      {"pricelist", "PriceList"},
+      {"pricelists", "PriceList"},
+      {"image", "Image"},
+      {"images", "Image"},
+      {"network", "Network"},
+      {"networks", "Network"},
+      {"securitygroup", "SecurityGroup"},
+      {"securitygroups", "SecurityGroup"},
+      {"sg", "SecurityGroup"},
+      {"placementgroup", "PlacementGroup"},
+      {"placementgroups", "PlacementGroup"},
+      {"volume", "Volume"},
+      {"volumes", "Volume"},
+      {"alarmrule", "AlarmRule"},
+      {"alarmrules", "AlarmRule"},
+      {"alarmroute", "AlarmRoute"},
+      {"alarmroutes", "AlarmRoute"},
+      {"backuptarget", "BackupTarget"},
+      {"backuptargets", "BackupTarget"},
+      {"backuppolicy", "BackupPolicy"},
+      {"backuppolicies", "BackupPolicy"},
+      {"serviceoffering", "ServiceOffering"},
+      {"serviceofferings", "ServiceOffering"},
+      {"offering", "ServiceOffering"},
+      {"offerings", "ServiceOffering"}};
   std::string lower = k;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto it = kAliases.find(lower);
@@ -106,7 +111,7 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
   bool wide = o.format == "wide";
   Table table(
       wide ? std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IP",
-                                      "MAC", "SYSTEM", "ARCH", "DISKS", "GEN", "ID"}
+                                      "MAC", "SYSTEM", "ARCH", "DISKS", "GEN", "ORIGIN", "ID"}
            : std::vector<std::string>{"TENANT", "NAME", "HOST", "STATE", "VCPU", "MEMORY", "IP"});
   json items = json::array();
   for (const auto& vm : inv.vms) {
@@ -125,8 +130,8 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
         vm.tenant,          vm.name,        vm.host, vm.state, std::to_string(vm.cpus),
         gib(vm.memory_mib), join(addresses)};
     if (wide) {
-      for (const auto& extra :
-           {join(macs), vm.system, vm.arch, join(vm.disks), std::to_string(vm.generation), vm.uuid})
+      for (const auto& extra : {join(macs), vm.system, vm.arch, join(vm.disks),
+                                std::to_string(vm.generation), vm.origin, vm.uuid})
         row.push_back(extra);
     }
     table.add(row);

@@ -89,6 +89,10 @@ Result<ReportInput> read_input(Store& store, ReportKind kind, const BillPeriod& 
     auto usage = read_vm_usage(store, period.start_ms, as_of + 1);
     if (!usage.ok()) return usage.status();
     in.vm_usage = std::move(*usage);
+    auto requests = store.list_requests(period.start_ms);
+    if (!requests.ok()) return requests.status();
+    for (const RequestRecord& q : *requests)
+      if (q.created_ms < period.end_ms) in.requests.push_back(q);
   }
   auto capacity = load_capacity(store, as_of, period.offset_ms, true);
   if (!capacity.ok()) return capacity.status();

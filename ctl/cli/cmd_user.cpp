@@ -217,9 +217,10 @@ void run_roles(CliContext& ctx, const std::string& output) {
   for (Role r : all_roles()) headers.push_back(role_name(r));
   Table table(headers);
   json out = json::array();
-  for (Access a : {Access::kAnyone, Access::kRead, Access::kOperate, Access::kOperateTenant,
-                   Access::kConsole, Access::kSecurity, Access::kUsers, Access::kAuditRead,
-                   Access::kAuditManage, Access::kServiceOnly}) {
+  for (Access a :
+       {Access::kAnyone, Access::kRead, Access::kOperate, Access::kOperateTenant, Access::kConsole,
+        Access::kRequest, Access::kApprove, Access::kSecurity, Access::kUsers, Access::kAuditRead,
+        Access::kAuditManage, Access::kServiceOnly}) {
     std::string commands, sample;
     for (const auto& [words, klass] : command_table())
       if (klass == a) {

@@ -25,6 +25,7 @@
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/caller.h"
 #include "ctl/cli/operator_login.h"
+#include "ctl/cli/request_admission.h"
 #include "ctl/cli/unix_fds.h"
 #include "ctl/cli/vm_target.h"
 #include "ctl/store/store.h"
@@ -93,6 +94,11 @@ Admission admit(const std::string& state, uid_t uid, const std::string& os_name,
   if (words == "backup restore" && !option_value(r.argv, "--as").empty()) words = "vm clone";
   std::string tenant = option_value(r.argv, "--tenant");
   Access access_class = command_access(words);
+  if (tenant.empty() && words.rfind("request ", 0) == 0) {
+    auto store = open_store(state, OpenMode::kRead);
+    if (!store.ok()) return {false, u.name, store.status().message(), u};
+    tenant = request_command_tenant(**store, r.argv, words, u.tenant_scope);
+  }
   if (tenant.empty() &&
       (access_class == Access::kOperateTenant || access_class == Access::kConsole ||
        words == "snapshot list" || words == "backup list")) {

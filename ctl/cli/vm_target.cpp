@@ -1,5 +1,7 @@
 #include "ctl/cli/vm_target.h"
 
+#include <nlohmann/json.hpp>
+
 #include "common/spelling.h"
 
 namespace xc {
@@ -76,6 +78,15 @@ void refresh_host_domains(Store& store, HostClients& clients, const std::string&
   HostRecord updated = *h;
   updated.facts_json = snapshot.dump();
   (void)store.upsert_host(updated);
+}
+
+int64_t vm_disk_gib(const ResourceRecord& r) {
+  auto record = nlohmann::json::parse(r.spec_json, nullptr, false);
+  if (record.is_discarded() || !record.contains("domain")) return 0;
+  int64_t gib = 0;
+  for (const auto& d : record["domain"].value("disks", nlohmann::json::array()))
+    gib += d.value("size_gib", int64_t{0});
+  return gib;
 }
 
 }  // namespace xc

@@ -50,4 +50,7 @@ Result<std::string> state_on(HostClients& clients, const std::string& host,
 // vms` shows a change at once. Best effort: a failed call changes nothing.
 void refresh_host_domains(Store& store, HostClients& clients, const std::string& host);
 
+// The GiB a VM's disks hold (its volumes included), from its stored domain spec.
+int64_t vm_disk_gib(const ResourceRecord& r);
+
 }  // namespace xc

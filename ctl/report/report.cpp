@@ -301,6 +301,7 @@ Result<Report> build_report(const ReportInput& in) {
   out.sla = in.sla;
   out.sla_error = in.sla_error;
   out.capacity_view = in.capacity_view;
+  out.requests = in.requests;
 
   std::map<std::string, std::string> system_of = in.systems;
   for (const MeterInterval& iv : in.intervals) system_of[vm_key(iv.tenant, iv.vm)] = iv.system;

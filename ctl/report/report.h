@@ -15,6 +15,7 @@
 #include "ctl/billing/billing.h"
 #include "ctl/capacity/capacity_view.h"
 #include "ctl/sla/sla_month.h"
+#include "ctl/store/request_records.h"
 
 namespace xc {
 
@@ -67,6 +68,8 @@ struct ReportInput {
   // Monthly: the month's service level (ctl/sla/), or why it is missing.
   std::optional<SlaMonth> sla;
   std::string sla_error;
+  // Weekly: the requests (ctl/requests/) made or decided in the period, by id.
+  std::vector<RequestRecord> requests;
 };
 
 // One change from the audit trail.
@@ -152,6 +155,7 @@ struct Report {
   std::string sla_error;
 
   std::map<std::string, std::string> tenant_names;  // path -> displayName, where known
+  std::vector<RequestRecord> requests;              // weekly: ReportInput::requests
 };
 
 Result<Report> build_report(const ReportInput& input);

@@ -136,6 +136,19 @@ std::string report_json(const Report& r) {
                             {"memory_peak_permille", e.memory_peak_permille},
                             {"idle_vms", e.idle_vms}});
     out["efficiency"] = efficiency;
+    ordered_json requests = ordered_json::array();
+    for (const RequestRecord& q : r.requests)
+      requests.push_back({{"id", q.id},
+                          {"created_ms", q.created_ms},
+                          {"tenant", q.tenant},
+                          {"action", q.action},
+                          {"vm", q.vm},
+                          {"size", q.size},
+                          {"requester", q.requester},
+                          {"state", q.state},
+                          {"decided_by", q.decided_by},
+                          {"reason", q.reason}});
+    out["requests"] = requests;
   }
   if (r.kind == ReportKind::kMonthly) {
     ordered_json items = ordered_json::array(), systems = ordered_json::array();

@@ -6,6 +6,7 @@
 #include "common/time.h"
 #include "ctl/billing/bill_adjustments.h"
 #include "ctl/capacity/capacity_text.h"
+#include "ctl/report/request_section.h"
 #include "ctl/report/sla_sections.h"
 
 namespace xc {
@@ -282,8 +283,8 @@ std::vector<ReportSection> service_level(const Report& r) {
 
 std::vector<ReportSection> report_sections(const Report& r) {
   if (r.kind == ReportKind::kWeekly) {
-    return {summary(r),     change_counts(r), allocation(r),        efficiency(r),
-            top_tenants(r), capacity(r),      capacity_forecast(r), change_log(r)};
+    return {summary(r),  change_counts(r),     allocation(r),      efficiency(r), top_tenants(r),
+            capacity(r), capacity_forecast(r), request_section(r), change_log(r)};
   }
   std::vector<ReportSection> out{summary(r),     tenant_bill(r),      bill_lines(r),
                                  top_tenants(r), change_counts(r),    allocation(r),

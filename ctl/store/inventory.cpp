@@ -72,6 +72,7 @@ json VmView::to_json() const {
           {"cpus", cpus},
           {"memoryMiB", memory_mib},
           {"generation", generation},
+          {"origin", origin},
           {"ipv4", ipv4},
           {"nics", nic_list},
           {"disks", disks},
@@ -193,6 +194,7 @@ Result<Inventory> load_inventory(Store& store) {
     vm.tenant = r.tenant;
     vm.name = r.name;
     vm.generation = r.generation;
+    vm.origin = r.manifest_set;
     vm.host = host_of[object_key(r.tenant, r.name)];
     json record = json::parse(r.spec_json, nullptr, false);
     if (record.is_discarded()) record = json::object();

@@ -28,6 +28,7 @@ std::vector<NicView> nics_of(const nlohmann::json& domain, const nlohmann::json&
 // reported may no longer be true.
 struct VmView {
   std::string tenant, name, host, state = "unknown", uuid, system, arch;
+  std::string origin;  // the manifest set that owns it: "default", or "request/7" (a request's)
   int64_t cpus = 0, memory_mib = 0, generation = 0;
   std::vector<std::string> ipv4, disks;
   std::vector<NicView> nics;

@@ -15,6 +15,7 @@
 #include "ctl/store/sqlite_metric_rows.h"
 #include "ctl/store/sqlite_moves.h"
 #include "ctl/store/sqlite_open.h"
+#include "ctl/store/sqlite_requests.h"
 #include "ctl/store/sqlite_statement.h"
 #include "ctl/store/state_file.h"
 
@@ -80,7 +81,8 @@ class SqliteStore final : public Store {
         db_(db),
         events_(db_, path_),
         moves_(db_, path_),
-        backup_runs_(db_, path_) {}
+        backup_runs_(db_, path_),
+        requests_(db_, path_) {}
   ~SqliteStore() override { sqlite3_close_v2(db_); }
 
   Status open(const std::vector<Migration>& migrations, int target_version, OpenMode mode);
@@ -143,6 +145,14 @@ class SqliteStore final : public Store {
   }
   Status put_backup_run(const BackupRunRecord& run) override { return backup_runs_.put(run); }
   Result<std::vector<BackupRunRecord>> list_backup_runs() override { return backup_runs_.list(); }
+  Result<int64_t> insert_request(const RequestRecord& r) override { return requests_.insert(r); }
+  Result<RequestRecord> get_request(int64_t id) override { return requests_.get(id); }
+  Result<std::vector<RequestRecord>> list_requests(int64_t since_ms) override {
+    return requests_.list(since_ms);
+  }
+  Status update_request(const RequestRecord& r, const std::string& from_state) override {
+    return requests_.update(r, from_state);
+  }
   Result<int64_t> metric_object_id(const std::string& kind, const std::string& tenant,
                                    const std::string& name) override {
     return metrics().object_id(kind, tenant, name);
@@ -214,6 +224,7 @@ class SqliteStore final : public Store {
   SqliteEvents events_;
   SqliteMoves moves_;
   SqliteBackupRuns backup_runs_;
+  SqliteRequests requests_;
   int depth_ = 0;  // transact() nesting
 };
 

@@ -17,6 +17,7 @@
 #include "ctl/store/metric_records.h"
 #include "ctl/store/move_records.h"
 #include "ctl/store/records.h"
+#include "ctl/store/request_records.h"
 
 namespace xc {
 
@@ -334,6 +335,37 @@ class BackupRunStore {
   static Status refused() { return error(Code::kInternal, "this store does not keep backup runs"); }
 };
 
+// Requests for VMs from service offerings (ctl/requests/). The defaults
+// refuse, as the meter ones do.
+class RequestStore {
+ public:
+  virtual ~RequestStore() = default;
+  // Inserts `request` (its id ignored) and returns its id.
+  virtual Result<int64_t> insert_request(const RequestRecord& request) {
+    (void)request;
+    return refused();
+  }
+  virtual Result<RequestRecord> get_request(int64_t id) {  // kNotFound if absent
+    (void)id;
+    return refused();
+  }
+  // Requests changed at or after `updated_since_ms`, by id.
+  virtual Result<std::vector<RequestRecord>> list_requests(int64_t updated_since_ms) {
+    (void)updated_since_ms;
+    return refused();
+  }
+  // Writes the request's state, decided_by, decision_comment, reason and
+  // updated_ms, only while it is still in `from_state` (kConflict otherwise:
+  // two approvers never both apply it).
+  virtual Status update_request(const RequestRecord& request, const std::string& from_state) {
+    (void)request, (void)from_state;
+    return refused();
+  }
+
+ private:
+  static Status refused() { return error(Code::kInternal, "this store does not keep requests"); }
+};
+
 // The whole state database: every concern, plus transactions spanning them
 // (a step's resource, meter and audit record commit together).
 class Store : public InventoryStore,
@@ -344,7 +376,8 @@ class Store : public InventoryStore,
               public MetricStore,
               public AlarmStore,
               public MoveStore,
-              public BackupRunStore {
+              public BackupRunStore,
+              public RequestStore {
  public:
   ~Store() override = default;
 

@@ -316,6 +316,30 @@ CREATE TABLE backup_runs (
   PRIMARY KEY (policy_tenant, policy, tenant, vm)
 );
 )sql"},
+      // Requests from service offerings (ctl/requests/): every field bounded,
+      // the state one of the machine's.
+      {13, "requests", R"sql(
+CREATE TABLE requests (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  action           TEXT NOT NULL CHECK (action IN ('create', 'resize', 'delete')),
+  offering         TEXT NOT NULL CHECK (length(offering) <= 253),
+  tenant           TEXT NOT NULL CHECK (length(tenant) <= 1024),
+  vm               TEXT NOT NULL CHECK (length(vm) <= 253),
+  system           TEXT NOT NULL DEFAULT '' CHECK (length(system) <= 253),
+  size             TEXT NOT NULL DEFAULT '' CHECK (length(size) <= 253),
+  image            TEXT NOT NULL DEFAULT '' CHECK (length(image) <= 253),
+  state            TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'applied', 'failed',
+                                                  'rejected', 'cancelled')),
+  requester        TEXT NOT NULL CHECK (length(requester) <= 253),
+  decided_by       TEXT NOT NULL DEFAULT '' CHECK (length(decided_by) <= 253),
+  comment          TEXT NOT NULL DEFAULT '' CHECK (length(comment) <= 1024),
+  decision_comment TEXT NOT NULL DEFAULT '' CHECK (length(decision_comment) <= 1024),
+  reason           TEXT NOT NULL DEFAULT '' CHECK (length(reason) <= 1024),
+  created_ms       INTEGER NOT NULL,
+  updated_ms       INTEGER NOT NULL
+);
+CREATE INDEX requests_by_update ON requests (updated_ms);
+)sql"},
   };
   return migrations;
 }

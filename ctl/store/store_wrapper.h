@@ -130,6 +130,16 @@ class StoreWrapper : public Store {
   Status delete_move(const std::string& tenant, const std::string& name) override {
     return target_->delete_move(tenant, name);
   }
+  Result<int64_t> insert_request(const RequestRecord& r) override {
+    return target_->insert_request(r);
+  }
+  Result<RequestRecord> get_request(int64_t id) override { return target_->get_request(id); }
+  Result<std::vector<RequestRecord>> list_requests(int64_t since_ms) override {
+    return target_->list_requests(since_ms);
+  }
+  Status update_request(const RequestRecord& r, const std::string& from_state) override {
+    return target_->update_request(r, from_state);
+  }
 
  private:
   std::unique_ptr<Store> target_;

@@ -7,47 +7,14 @@
 # separation of duties are checked at `user add`. Runs as root (setpriv).
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
-[ "$(id -u)" = 0 ] || fail "needs root: operators are other OS users (setpriv)"
-STATE="$TMP/state/state.db"
-serve_pid=
-SOCK="$TMP/run/controller.sock"
-trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
-ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
-# as UID CMD...: xcloudctl as another OS user (their own HOME, where the
-# session is kept), through the controller.
-as() {
-  local uid=$1
-  shift
-  mkdir -p "$TMP/home/$uid" && chown "$uid:$uid" "$TMP/home/$uid"
-  setpriv --reuid="$uid" --regid="$uid" --clear-groups \
-    env HOME="$TMP/home/$uid" XCLOUD_CONTROLLER="$SOCK" "$XCLOUDCTL" "$@"
-}
-# totp BASE32 [OFFSET-STEPS]: the RFC 6238 code (SHA-1, 6 digits, 30 s), as an
-# authenticator computes it.
-totp() {
-  python3 -c 'import base64,hmac,hashlib,struct,sys,time
-k = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
-h = hmac.new(k, struct.pack(">Q", int(time.time()) // 30 + int(sys.argv[2])), hashlib.sha1).digest()
-o = h[-1] & 15
-print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1" "${2:-0}"
-}
-secret_of() { sed -n 's/^  \([A-Z2-7]\{32\}\)$/\1/p' "$TMP/secret-$1"; }
-add_user() {  # add_user NAME ARGS...: user add, its TOTP secret kept
-  local name=$1
-  shift
-  expect_status 0 ctl user add "$name" "$@"
-  cp "$TMP/out" "$TMP/secret-$name"
-  [ -n "$(secret_of "$name")" ] || fail "user add $name printed no TOTP secret: $(cat "$TMP/out")"
-}
+source "$(dirname "$0")/../support/operator_socket.sh"
 
 ctl init >/dev/null
 ctl ca init >/dev/null
 M="$TMP/manifests"
 start_example_cloud "$M"
 expect_status 0 ctl apply -f "$M"
-chmod 700 "$TMP/state"
-chmod 755 "$TMP"
-mkdir -m 755 "$TMP/run"
+share_tmp
 
 # Users: one OS login each (daemon=1, bin=2, sys=3, nobody=65534).
 add_user sam --role sysadmin --os-user sys
@@ -70,10 +37,7 @@ python3 -c 'import json,sys; u={x["name"]: x for x in json.load(open(sys.argv[1]
 expect_status 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$XCLOUDCTL" --state "$STATE" get vms
 expect_contains "$TMP/err" "Permission denied (it belongs to the xcloud service user"
 
-"$XCLOUDCTL" --state "$STATE" serve --socket "$SOCK" --heartbeat 1h --collect 1h --alarms 1h 2>"$TMP/serve.log" &
-serve_pid=$!
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
-[ -S "$SOCK" ] || fail "serve did not open $SOCK: $(cat "$TMP/serve.log")"
+start_operator_socket
 
 # Two factors: the uid, then a TOTP code for a session of 8 hours.
 expect_status 77 as 3 get vms

@@ -20,7 +20,7 @@ const std::map<std::string, std::string> kMatrix = {
     {"anyone", "YYYYYYY"},       {"read", "YY-TTYY"},       {"operate", "Y------"},
     {"operate-vm", "Y--TT--"},   {"console", "---TT--"},    {"security", "-Y-----"},
     {"users", "-Y-T---"},        {"audit-read", "--Y---Y"}, {"audit-manage", "--Y----"},
-    {"service-only", "-------"},
+    {"service-only", "-------"}, {"request", "Y--TT--"},    {"approve", "Y--T---"},
 };
 
 // Every command's class as this test expects it.
@@ -107,6 +107,12 @@ const std::map<std::string, std::string> kCommands = {
     {"user totp", "users"},
     {"user cert", "security"},
     {"user revoke-cert", "security"},
+    {"request create", "request"},
+    {"request cancel", "request"},
+    {"request list", "read"},
+    {"request show", "read"},
+    {"request approve", "approve"},
+    {"request reject", "approve"},
 };
 
 bool is_group(const std::vector<std::string>& paths, const std::string& p) {
