@@ -6,11 +6,13 @@
 #include <cstdlib>
 #include <map>
 #include <pugixml.hpp>
+#include <sstream>
 #include <vector>
 
 #include "agent/applied_spec.h"
 #include "agent/domain_inventory.h"
 #include "agent/domain_xml.h"
+#include "agent/nic_filters.h"
 #include "agent/rpc_service.h"
 #include "common/domain_spec.h"
 #include "common/network_naming.h"
@@ -161,6 +163,30 @@ std::vector<std::string> defined_nics(virDomainPtr d) {
   return out;
 }
 
+// Binds each NIC to its filter (anti-spoofing, security groups) as on a VM
+// xcloud made: the filters defined, then each interface's <filterref> set
+// (libvirt swaps it on a running interface). The test driver has no filters.
+Status filter_nics(AgentContext& ctx, virDomainPtr d, const DomainSpec& spec, unsigned flags,
+                   json& result) {
+  if (ctx.test_driver || spec.nics.empty()) return {};
+  if (Status defined = ensure_nic_filters(ctx, spec, result); !defined.ok()) return defined;
+  char* text = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE);
+  if (!text) return libvirt_error("domain " + domain_name(spec) + ": ");
+  pugi::xml_document definition;
+  definition.load_string(take_string(text).c_str());
+  for (const DomainNic& nic : spec.nics) {
+    for (pugi::xml_node iface : definition.child("domain").child("devices").children("interface")) {
+      if (nic.mac != iface.child("mac").attribute("address").as_string()) continue;
+      set_nic_filterref(iface, spec.tenant, nic);
+      std::ostringstream device;
+      iface.print(device, "", pugi::format_raw);
+      if (virDomainUpdateDeviceFlags(d, device.str().c_str(), flags) < 0)
+        return libvirt_error("domain " + domain_name(spec) + ": nic " + nic.mac + ": ");
+    }
+  }
+  return {};
+}
+
 Result<json> domain_adopt(AgentContext& ctx, const json& params) {
   auto parsed = domain_spec_from_json(params.value("spec", json::object()));
   if (!parsed.ok()) return parsed.status();
@@ -209,6 +235,7 @@ Result<json> domain_adopt(AgentContext& ctx, const json& params) {
   // element last, so a failure before it leaves the domain unmanaged.
   unsigned flags = VIR_DOMAIN_AFFECT_CONFIG;
   if (virDomainIsActive(d) == 1) flags |= VIR_DOMAIN_AFFECT_LIVE;
+  if (Status filtered = filter_nics(ctx, d, spec, flags, result); !filtered.ok()) return filtered;
   std::string instance = xcloud_metadata_fragment(xcloud_metadata_of(spec));
   if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, applied_spec_fragment(spec).c_str(),
                            kSpecKey, kSpecNs, flags) < 0 ||

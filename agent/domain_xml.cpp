@@ -193,19 +193,7 @@ Status render_nics(pugi::xml_node devices, const DomainSpec& spec, const HostCon
     attr(child(nic, "model"), "type", "virtio");
     // One filter per NIC: anti-spoofing bound by the parameters, and the
     // set's security groups when it has any.
-    if (host.network_filters) {
-      NicFilter filter =
-          nic_filter(n, n.security_groups.empty()
-                            ? ""
-                            : security_group_set_filter_name(spec.tenant, n.security_groups));
-      pugi::xml_node ref = child(nic, "filterref");
-      attr(ref, "filter", filter.name);
-      for (const auto& [name, value] : filter.parameters) {
-        pugi::xml_node parameter = child(ref, "parameter");
-        attr(parameter, "name", name);
-        attr(parameter, "value", value);
-      }
-    }
+    if (host.network_filters) set_nic_filterref(nic, spec.tenant, n);
   }
   return {};
 }
@@ -237,6 +225,20 @@ void render_console(pugi::xml_node devices) {
 }
 
 }  // namespace
+
+void set_nic_filterref(pugi::xml_node interface, const std::string& tenant, const DomainNic& n) {
+  interface.remove_child("filterref");
+  NicFilter filter = nic_filter(n, n.security_groups.empty()
+                                       ? ""
+                                       : security_group_set_filter_name(tenant, n.security_groups));
+  pugi::xml_node ref = child(interface, "filterref");
+  attr(ref, "filter", filter.name);
+  for (const auto& [name, value] : filter.parameters) {
+    pugi::xml_node parameter = child(ref, "parameter");
+    attr(parameter, "name", name);
+    attr(parameter, "value", value);
+  }
+}
 
 Result<std::string> render_domain_xml(const DomainSpec& spec, const HostContext& host) {
   Status valid = validate_domain_spec(spec);

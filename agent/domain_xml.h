@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ struct HostContext {
 // kInvalidArgument for bad text, kFailedPrecondition when this host cannot
 // run the spec (a foreign arch under kvm, a network without a bridge).
 Result<std::string> render_domain_xml(const DomainSpec& spec, const HostContext& host);
+
+// Replaces an <interface>'s <filterref> with the one to the NIC's filter
+// (nic_filter_xml.h): its anti-spoofing and its security groups.
+void set_nic_filterref(pugi::xml_node interface, const std::string& tenant, const DomainNic& nic);
 
 // <xcloud:instance owner='xcloud' kind= tenant= name= spec-hash= generation=/>
 struct XcloudMetadata {

@@ -10,7 +10,9 @@ also has a guest section: the running domain has the NoCloud seed as a
 read-only CD-ROM whose ISO 9660 volume label is cidata, removed with it. A raw
 image with a sha256 becomes the raw backing file of a qcow2 overlay, and a
 wrong digest is refused. Lifecycle events reach events.wait: the x86_64
-guest's boot, and its QEMU process killed as "crashed (failed)"."""
+guest's boot, and its QEMU process killed as "crashed (failed)". A running
+domain xcloud does not own, its NICs without filters, is adopted: its NICs
+get their filters live (the same rules on their taps) and it keeps running."""
 import hashlib
 import json
 import os
@@ -167,10 +169,62 @@ def exercise_raw_image(agent):
     print("raw image: digest checked, qcow2 overlay on a raw backing file")
 
 
+LEGACY = "legacy-app"
+
+
+def exercise_adopt(agent):
+    # A domain xcloud did not make: one it made, with its name, UUID,
+    # metadata and NIC filters taken away (the filters undefined too).
+    spec = {"tenant": "systest", "name": "vm-legacy", "spec_hash": "0a1b2c", "generation": 1,
+            "arch": "x86_64", "cpus": 1, "memory_mib": 256,
+            "disks": [{"name": "root", "size_gib": 1, "tier": "normal"}],
+            "nics": list(nic_filters.NICS), "accelerators": [], "power": "running"}
+    made = agent.ok("domain.ensure", spec)["domain"]
+    filters = nic_filters.names(made)
+    definition = ElementTree.fromstring(virsh("dumpxml", "--inactive", made))
+    disk = definition.find("./devices/disk/source").get("file")
+    definition.find("name").text = LEGACY
+    for tag in ("uuid", "metadata"):
+        definition.remove(definition.find(tag))
+    for interface in definition.findall("./devices/interface"):
+        interface.remove(interface.find("filterref"))
+    virsh("destroy", made)
+    virsh("undefine", made)
+    for name in filters + ["xcloud-no-ipv6-spoofing"]:
+        virsh("nwfilter-undefine", name)
+    legacy_xml = os.path.join(workdir, "legacy.xml")
+    with open(legacy_xml, "wb") as f:
+        f.write(ElementTree.tostring(definition))
+    virsh("define", legacy_xml)
+    virsh("start", LEGACY)
+    live = ElementTree.fromstring(virsh("dumpxml", LEGACY))
+    assert all(i.find("filterref") is None for i in live.findall("./devices/interface"))
+    domid = virsh("domid", LEGACY).strip()
+
+    adopt = dict(spec, name=LEGACY, adopted=True,
+                 disks=[{"name": "root", "size_gib": 1, "tier": "normal", "path": disk}])
+    uuid = virsh("domuuid", LEGACY).strip()
+    adopted = agent.ok("domain.adopt", {"spec": adopt, "uuid": uuid})
+    assert adopted["action"] == "adopted" and adopted["id"] == int(domid), adopted
+    nic_filters.check(LEGACY, adopted)  # live: the rules are on the taps now
+    nic_filter_names.extend(nic_filters.names(LEGACY))
+    inactive = ElementTree.fromstring(virsh("dumpxml", "--inactive", LEGACY))
+    refs = [i.find("filterref") for i in inactive.findall("./devices/interface")]
+    assert all(r is not None and r.get("filter").startswith("xcnic-") for r in refs), refs
+    assert virsh("domid", LEGACY).strip() == domid, "the adoption restarted the domain"
+    print(f"adopted {LEGACY}: {len(refs)} NICs filtered live and in its definition, not restarted")
+
+
+def remove_legacy():
+    for command in (["destroy", LEGACY], ["undefine", LEGACY]):
+        subprocess.run(["virsh", "-c", "qemu:///system", *command], capture_output=True)
+
+
 agent = Agent(agent_binary, config)
-names = ["xc-systest.vm-x86-64", "xc-systest.vm-aarch64"]
+names = ["xc-systest.vm-x86-64", "xc-systest.vm-aarch64", "xc-systest.vm-legacy"]
 for name in names:  # left by an interrupted earlier run
     agent.call("domain.delete", {"name": name})
+remove_legacy()
 nic_filter_names = []
 try:
     nic_filters.remove_leftovers()
@@ -178,7 +232,9 @@ try:
     exercise(agent, "x86_64", 2500, nic_filters.NICS, {"hostname": "vm-x86-64", "ssh_authorized_keys": [SEED_KEY]})
     exercise(agent, "aarch64", 3000)
     exercise_raw_image(agent)
+    exercise_adopt(agent)
 finally:
+    remove_legacy()
     agent.call("volume.delete", {"name": "systest-raw-root"})
     for name in names:
         agent.call("domain.delete", {"name": name})
