@@ -415,14 +415,14 @@ void TlsServer::install_routes() {
     if (!read_bounded_body(read_body, kMaxRequestBytes, input, too_large)) {
       return refuse_body(res, too_large);
     }
-    auto params = nlohmann::json::parse(req.get_header_value(kParamsHeader), nullptr,
-                                        /*allow_exceptions=*/false);
-    if (!params.is_object())
+    // The same size, depth and count limits as a /v1/rpc body.
+    auto params = parse_request(req.get_header_value(kParamsHeader));
+    if (!params.ok())
       return reply_error(res, 400, Code::kInvalidArgument,
-                         std::string(kParamsHeader) + ": expected a JSON object");
+                         std::string(kParamsHeader) + ": " + params.status().message());
     Result<ByteReply> reply = error(Code::kInternal, "not run");
     try {
-      reply = byte_handler_(t_rpc_method, params, input);
+      reply = byte_handler_(t_rpc_method, *params, input);
     } catch (const std::exception& e) {
       reply =
           error(Code::kInternal, "method " + printable(t_rpc_method) + ": " + printable(e.what()));

@@ -160,6 +160,14 @@ TEST_CASE("tls transport: bulk bytes travel raw both ways, with the JSON result 
     CHECK((*big)["error"]["code"] == "invalid_argument");
     CHECK(byte_calls == 1);
   }
+  SUBCASE("params deeper than a /v1/rpc body may be are refused before the method runs") {
+    nlohmann::json deep = nlohmann::json::array();
+    for (int i = 0; i < kMaxJsonDepth; ++i) deep = nlohmann::json::array({deep});
+    auto refused = transport->call_bytes("volume.write", {{"name", deep}}, "x", output);
+    REQUIRE(refused.ok());
+    CHECK((*refused)["error"]["code"] == "invalid_argument");
+    CHECK(byte_calls == 1);
+  }
   SUBCASE("JSON calls still work on the same connection") {
     auto json_reply = transport->call(kRequest);
     REQUIRE(json_reply.ok());
