@@ -80,7 +80,7 @@ uri="test://$TMP/host.xml"
 
 # Certificates as an operator makes them, and one agent config per host.
 state="$TMP/state/state.db"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(python3 "$ROOT/scripts/lib/free_port.py")
 "$XCLOUDCTL" --state "$state" init >/dev/null
 "$XCLOUDCTL" --state "$state" ca init >/dev/null
 "$XCLOUDCTL" --state "$state" host enroll bench-01 --address "127.0.0.1:$port" >/dev/null

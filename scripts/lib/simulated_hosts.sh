@@ -13,8 +13,10 @@ type fail >/dev/null 2>&1 || fail() {
 
 AGENT_PIDS=()
 
+# free_port: a port no other test holds and no outgoing connection can take
+# before the agent binds it (see free_port.py).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  python3 "$(dirname "${BASH_SOURCE[0]}")/free_port.py"
 }
 
 # start_agent NAME ARCH CPUS MEMORY_GIB PORT [gpu] [legacy]

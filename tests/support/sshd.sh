@@ -9,7 +9,7 @@ start_sshd() {
   ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key"
   ssh-keygen -q -t ed25519 -N '' -f "$dir/client_key"
   cp "$dir/client_key.pub" "$dir/authorized_keys"
-  SSHD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  SSHD_PORT=$(python3 "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/free_port.py")
   cat >"$dir/sshd_config" <<CFG
 Port $SSHD_PORT
 ListenAddress 127.0.0.1
