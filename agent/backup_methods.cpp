@@ -12,13 +12,13 @@
 #include <chrono>
 #include <filesystem>
 #include <pugixml.hpp>
-#include <sstream>
 #include <thread>
 
 #include "agent/domain_inventory.h"
 #include "agent/domain_snapshots.h"
 #include "agent/rpc_service.h"
 #include "agent/subprocess.h"
+#include "agent/xml_text.h"
 
 namespace xc {
 namespace {
@@ -36,12 +36,6 @@ bool is_backup_id(const std::string& id) {
 std::string scratch_file(const AgentContext& ctx, const std::string& id,
                          const std::string& target) {
   return ctx.config.storage_dir + "/backup-" + id + "." + target + ".qcow2";
-}
-
-std::string xml_text(const pugi::xml_document& doc) {
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
-  return out.str();
 }
 
 // The extents of a scratch file that hold data: guest offset, length and

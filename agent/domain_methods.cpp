@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 
 #include "agent/domain_inventory.h"
+#include "agent/domain_power.h"
 #include "agent/domain_snapshots.h"
 #include "agent/guest_seed.h"
 #include "agent/metrics_sample.h"
@@ -27,11 +28,6 @@ Result<json> domains_list(AgentContext& ctx, const json& params) {
   auto text = domains_list_text(ctx, params);
   if (!text.ok()) return text.status();
   return json::parse(*text);
-}
-
-int state_of(virDomainPtr d) {
-  int state = 0, reason = 0;
-  return virDomainGetState(d, &state, &reason, 0) == 0 ? state : -1;
 }
 
 // Volumes of our pool that back a domain's disks, by volume name.
@@ -77,7 +73,7 @@ Result<json> domain_delete(AgentContext& ctx, const json& params) {
       for (const auto& s : *chain)
         for (const auto& o : s.overlays) overlays.push_back(o.source);
   }
-  if (state_of(found.get()) != VIR_DOMAIN_SHUTOFF && virDomainDestroy(found.get()) < 0)
+  if (domain_state(found.get()) != VIR_DOMAIN_SHUTOFF && virDomainDestroy(found.get()) < 0)
     return libvirt_error("domain " + *name + ": ");
   // The test driver knows no NVRAM, managed save or snapshot metadata.
   unsigned flags = ctx.test_driver ? 0

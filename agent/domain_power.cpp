@@ -8,21 +8,18 @@
 #include "agent/rpc_service.h"
 
 namespace xc {
-namespace {
 
 using nlohmann::json;
 
-int state_of(virDomainPtr d) {
+int domain_state(virDomainPtr d) {
   int state = 0, reason = 0;
   return virDomainGetState(d, &state, &reason, 0) == 0 ? state : -1;
 }
 
-}  // namespace
-
 Result<StopResult> stop_domain(virDomainPtr d, const std::string& name,
                                std::chrono::milliseconds timeout, bool power_off_after) {
   GuestStopOps ops;
-  ops.is_off = [d] { return state_of(d) == VIR_DOMAIN_SHUTOFF; };
+  ops.is_off = [d] { return domain_state(d) == VIR_DOMAIN_SHUTOFF; };
   ops.ask_shutdown = [d] {
     if (virDomainShutdown(d) == 0) return true;
     virResetLastError();
@@ -55,7 +52,7 @@ Result<json> domain_power(AgentContext& ctx, const json& params) {
   auto domain = owned_domain(ctx, *name);
   if (!domain.ok()) return domain.status();
   virDomainPtr d = domain->get();
-  const int before = state_of(d);
+  const int before = domain_state(d);
   json result = {{"domain", *name}, {"before", domain_state_name(before)}};
   int rc = 0;
   std::string outcome;
@@ -84,7 +81,7 @@ Result<json> domain_power(AgentContext& ctx, const json& params) {
   }
   if (rc < 0) return libvirt_error("domain " + *name + ": " + *action + " failed: ");
   result["outcome"] = outcome;
-  result["state"] = domain_state_name(state_of(d));
+  result["state"] = domain_state_name(domain_state(d));
   return result;
 }
 

@@ -12,6 +12,10 @@
 
 namespace xc {
 
+// The domain's virDomainState (VIR_DOMAIN_RUNNING, ...), or -1 when libvirt
+// cannot say.
+int domain_state(virDomainPtr domain);
+
 // Asks the guest to shut down and waits up to `timeout` (polling its state);
 // then powers it off if `power_off_after`. A failed power-off is an error.
 Result<StopResult> stop_domain(virDomainPtr domain, const std::string& name,

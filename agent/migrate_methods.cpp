@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "agent/domain_inventory.h"
+#include "agent/domain_power.h"
 #include "agent/migration_tls.h"
 #include "agent/nic_filters.h"
 #include "agent/rpc_service.h"
@@ -51,11 +52,6 @@ Result<json> host_migration_tls(AgentContext& ctx, const json&) {
   return migration_tls_json(migration_tls(ctx));
 }
 
-int state_of(virDomainPtr d) {
-  int state = 0, reason = 0;
-  return virDomainGetState(d, &state, &reason, 0) == 0 ? state : -1;
-}
-
 Result<json> migrate_prepare(AgentContext& ctx, const json& params) {
   auto parsed = domain_spec_from_json(params.value("spec", json::object()));
   if (!parsed.ok()) return parsed.status();
@@ -66,7 +62,7 @@ Result<json> migrate_prepare(AgentContext& ctx, const json& params) {
                  "domain " + name + ": an adopted domain keeps its disks on its host; not moved");
   if (virDomainPtr raw = virDomainLookupByName(ctx.conn, name.c_str())) {
     Domain here(raw);
-    if (state_of(here.get()) == VIR_DOMAIN_RUNNING)
+    if (domain_state(here.get()) == VIR_DOMAIN_RUNNING)
       return error(Code::kAlreadyExists,
                    "domain " + name + ": already running on this host; refusing a second copy");
   } else {
@@ -115,7 +111,7 @@ Result<json> domain_migrate(AgentContext& ctx, const json& params) {
   auto lock = ctx.lock_object("domain/" + *name);
   auto domain = owned_domain(ctx, *name);
   if (!domain.ok()) return domain.status();
-  if (state_of(domain->get()) != VIR_DOMAIN_RUNNING)
+  if (domain_state(domain->get()) != VIR_DOMAIN_RUNNING)
     return error(Code::kFailedPrecondition,
                  "domain " + *name + ": not running; a stopped VM moves cold");
   unsigned flags = VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST |
@@ -271,7 +267,7 @@ Result<json> domain_export(AgentContext& ctx, const json& params) {
   if (!xml) return libvirt_error("domain " + *name + ": ");
   return json{{"domain", *name},
               {"xml", take_string(xml)},
-              {"state", domain_state_name(state_of(domain->get()))},
+              {"state", domain_state_name(domain_state(domain->get()))},
               {"storage_dir", ctx.config.storage_dir}};
 }
 

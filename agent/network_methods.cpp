@@ -11,6 +11,7 @@
 #include "agent/nwfilter_xml.h"
 #include "agent/rpc_service.h"
 #include "agent/uplink.h"
+#include "agent/xml_text.h"
 #include "common/network_naming.h"
 
 namespace xc {
@@ -94,12 +95,6 @@ Result<json> with_uplink(json result, const std::optional<UplinkSpec>& spec) {
   return result;
 }
 
-std::string to_xml(const pugi::xml_document& doc) {
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
-  return out.str();
-}
-
 Result<json> network_ensure(AgentContext& ctx, const json& params) {
   auto obj = tenant_object(params, "network");
   if (!obj.ok()) return obj.status();
@@ -135,7 +130,7 @@ Result<json> network_ensure(AgentContext& ctx, const json& params) {
   meta.append_attribute("name") = obj->name.c_str();
   meta.append_attribute(segment_kind.c_str()) = static_cast<long long>(segment);
   meta.append_attribute("uplink") = ctx.config.uplink.c_str();
-  virNetworkPtr net = virNetworkDefineXML(ctx.conn, to_xml(doc).c_str());
+  virNetworkPtr net = virNetworkDefineXML(ctx.conn, xml_text(doc).c_str());
   if (!net) return libvirt_error("network " + name + ": ");
   Network defined(net);
   virNetworkSetAutostart(defined.get(), 1);

@@ -2,18 +2,12 @@
 #include "agent/nic_filter_xml.h"
 
 #include <pugixml.hpp>
-#include <sstream>
 
+#include "agent/xml_text.h"
 #include "common/digest.h"
 
 namespace xc {
 namespace {
-
-std::string to_xml(const pugi::xml_document& doc) {
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
-  return out.str();
-}
 
 void source_rule(pugi::xml_node filter, const char* action, int priority, const char* address,
                  const char* mask) {
@@ -43,7 +37,7 @@ std::string ipv6_spoofing_filter_xml() {
   source_rule(filter, "return", 100, "::", "128");
   source_rule(filter, "return", 500, "$IPV6", nullptr);
   source_rule(filter, "drop", 1000, nullptr, nullptr);
-  return to_xml(doc);
+  return xml_text(doc);
 }
 
 const std::vector<std::string>& libvirt_spoofing_filters() {
@@ -84,7 +78,7 @@ NicFilter nic_filter(const DomainNic& nic, const std::string& set_filter) {
   filter.append_attribute("chain") = "root";
   for (const std::string& ref : refs)
     filter.append_child("filterref").append_attribute("filter") = ref.c_str();
-  out.xml = to_xml(doc);
+  out.xml = xml_text(doc);
   return out;
 }
 

@@ -2,20 +2,14 @@
 #include "agent/nwfilter_xml.h"
 
 #include <pugixml.hpp>
-#include <sstream>
 
+#include "agent/xml_text.h"
 #include "common/ip_address.h"
 
 namespace xc {
 namespace {
 
 using nlohmann::json;
-
-std::string to_xml(const pugi::xml_document& doc) {
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
-  return out.str();
-}
 
 pugi::xml_node rule(pugi::xml_node filter, const char* action, int priority,
                     const char* direction = "in") {
@@ -127,7 +121,7 @@ Result<std::string> group_filter_xml(const std::string& filter_name, const json&
   if (s.ok() && !egress.is_null()) s = append_rules(filter, filter_name, egress, kEgress);
   if (!s.ok()) return s;
   if (!egress.is_null()) deny_rest(filter, "out");
-  return to_xml(doc);
+  return xml_text(doc);
 }
 
 std::string set_filter_xml(const std::string& set_name,
@@ -139,7 +133,7 @@ std::string set_filter_xml(const std::string& set_name,
   for (const std::string& group : group_filter_names)
     filter.append_child("filterref").append_attribute("filter") = group.c_str();
   deny_rest(filter, "in");
-  return to_xml(doc);
+  return xml_text(doc);
 }
 
 }  // namespace xc

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <pugixml.hpp>
 #include <regex>
-#include <sstream>
 
 #include "agent/image_file.h"
+#include "agent/xml_text.h"
 
 namespace xc {
 namespace {
@@ -19,12 +19,6 @@ constexpr int64_t kSimulatedScale = 1024;
 
 int64_t scale(const AgentContext& ctx) {
   return ctx.test_driver ? kSimulatedScale : 1;
-}
-
-std::string to_xml(const pugi::xml_document& doc) {
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
-  return out.str();
 }
 
 Result<StoragePool> open_pool(AgentContext& ctx) {
@@ -52,7 +46,7 @@ Status ensure_storage_pool(AgentContext& ctx) {
     pool.append_attribute("type") = "dir";
     pool.append_child("name").text() = ctx.config.storage_pool.c_str();
     pool.append_child("target").append_child("path").text() = ctx.config.storage_dir.c_str();
-    raw = virStoragePoolDefineXML(ctx.conn, to_xml(doc).c_str(), 0);
+    raw = virStoragePoolDefineXML(ctx.conn, xml_text(doc).c_str(), 0);
     if (!raw) return libvirt_error("storage pool " + ctx.config.storage_pool + ": ");
     StoragePool defined(raw);
     if (virStoragePoolBuild(defined.get(), 0) < 0)
@@ -110,7 +104,7 @@ std::string volume_xml(const std::string& file, uint64_t capacity_bytes, const s
     // The overlay is always qcow2; its backing file is read in the Image's format.
     store.append_child("format").append_attribute("type") = backing_format.c_str();
   }
-  return to_xml(doc);
+  return xml_text(doc);
 }
 
 Result<json> ensure_volume(AgentContext& ctx, const VolumeRequest& req) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "common/json_fields.h"
 #include "common/time.h"
 
 namespace xc {
@@ -13,10 +14,6 @@ namespace xc {
 using nlohmann::json;
 
 namespace {
-
-std::string str(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
 
 std::map<std::string, std::string> string_map(const json& j, const char* key) {
   std::map<std::string, std::string> out;
@@ -27,7 +24,7 @@ std::map<std::string, std::string> string_map(const json& j, const char* key) {
 }
 
 std::optional<int64_t> duration_of(const json& j, const char* key) {
-  std::string text = str(j, key);
+  std::string text = string_field(j, key);
   if (text.empty()) return std::nullopt;
   return parse_alarm_duration(text);
 }
@@ -36,7 +33,7 @@ AlarmRouteNode route_of(const json& j, int depth) {
   AlarmRouteNode n;
   if (!j.is_object()) return n;
   n.match = string_map(j, "match");
-  n.receiver = str(j, "receiver");
+  n.receiver = string_field(j, "receiver");
   n.continue_matching = j.contains("continue") && j["continue"].is_boolean() && j["continue"];
   n.group_wait_ms = duration_of(j, "groupWait");
   n.repeat_interval_ms = duration_of(j, "repeatInterval");
@@ -138,18 +135,18 @@ std::optional<int64_t> parse_alarm_duration(const std::string& text) {
 AlarmRuleSpec alarm_rule_from_json(const json& s) {
   AlarmRuleSpec r;
   if (!s.is_object()) return r;
-  r.metric = str(s, "metric");
-  r.event = str(s, "event");
-  if (auto c = parse_alarm_condition(str(s, "condition"))) r.condition = *c;
+  r.metric = string_field(s, "metric");
+  r.event = string_field(s, "event");
+  if (auto c = parse_alarm_condition(string_field(s, "condition"))) r.condition = *c;
   r.for_ms = duration_of(s, "for").value_or(0);
   r.clear_after_ms = duration_of(s, "clearAfter").value_or(0);
-  if (std::string sev = str(s, "severity"); !sev.empty()) r.severity = sev;
-  r.summary = str(s, "summary");
+  if (std::string sev = string_field(s, "severity"); !sev.empty()) r.severity = sev;
+  r.summary = string_field(s, "summary");
   if (s.contains("scope") && s["scope"].is_object()) {
     const json& sc = s["scope"];
-    r.scope.tenant = str(sc, "tenant");
-    r.scope.pool = str(sc, "pool");
-    r.scope.host = str(sc, "host");
+    r.scope.tenant = string_field(sc, "tenant");
+    r.scope.pool = string_field(sc, "pool");
+    r.scope.host = string_field(sc, "host");
     r.scope.labels = string_map(sc, "labels");
   }
   r.labels = string_map(s, "labels");
@@ -162,17 +159,17 @@ AlarmRouteSpec alarm_route_from_json(const json& s) {
   if (s.contains("receivers") && s["receivers"].is_array()) {
     for (const json& j : s["receivers"]) {
       AlarmReceiver rc;
-      rc.name = str(j, "name");
-      rc.type = str(j, "type");
+      rc.name = string_field(j, "name");
+      rc.type = string_field(j, "type");
       if (j.contains("to") && j["to"].is_array())
         for (const json& t : j["to"])
           if (t.is_string()) rc.to.push_back(t);
-      rc.url = str(j, "url");
-      rc.smtp = str(j, "smtp");
-      rc.from = str(j, "from");
-      rc.secret_file = str(j, "secretFile");
-      rc.address = str(j, "address");
-      rc.text_template = str(j, "template");
+      rc.url = string_field(j, "url");
+      rc.smtp = string_field(j, "smtp");
+      rc.from = string_field(j, "from");
+      rc.secret_file = string_field(j, "secretFile");
+      rc.address = string_field(j, "address");
+      rc.text_template = string_field(j, "template");
       r.receivers.push_back(std::move(rc));
     }
   }
@@ -180,9 +177,9 @@ AlarmRouteSpec alarm_route_from_json(const json& s) {
   if (s.contains("silences") && s["silences"].is_array()) {
     for (const json& j : s["silences"]) {
       AlarmSilence si;
-      si.name = str(j, "name");
-      if (auto t = parse_time_ms(str(j, "start")); t.ok()) si.start_ms = *t;
-      if (auto t = parse_time_ms(str(j, "end")); t.ok()) si.end_ms = *t;
+      si.name = string_field(j, "name");
+      if (auto t = parse_time_ms(string_field(j, "start")); t.ok()) si.start_ms = *t;
+      if (auto t = parse_time_ms(string_field(j, "end")); t.ok()) si.end_ms = *t;
       si.match = string_map(j, "match");
       r.silences.push_back(std::move(si));
     }

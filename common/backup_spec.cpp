@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.h"
 #include "common/time.h"
 
 namespace xc {
@@ -14,10 +15,6 @@ namespace {
 constexpr int64_t kHourMs = 3'600'000;
 constexpr int64_t kMinuteMs = 60'000;
 const char* const kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-std::string str(const json& j, const char* key, std::string fallback = "") {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : fallback;
-}
 
 int int_or(const json& j, const char* key, int fallback) {
   return j.contains(key) && j[key].is_number_integer() ? j[key].get<int>() : fallback;
@@ -102,14 +99,14 @@ std::string BackupSchedule::text() const {
 }
 
 BackupTargetSpec backup_target_from_json(const json& s) {
-  return {str(s, "path"), str(s, "pool")};
+  return {string_field(s, "path"), string_field(s, "pool")};
 }
 
 BackupPolicySpec backup_policy_from_json(const json& s) {
   BackupPolicySpec p;
-  p.schedule = str(s, "schedule");
-  p.time_zone = str(s, "timeZone", p.time_zone);
-  p.target = str(s, "target");
+  p.schedule = string_field(s, "schedule");
+  p.time_zone = string_field(s, "timeZone", p.time_zone);
+  p.target = string_field(s, "target");
   if (s.contains("retention") && s["retention"].is_object()) {
     const json& r = s["retention"];
     p.retention = {int_or(r, "daily", 7), int_or(r, "weekly", 4), int_or(r, "monthly", 12)};
@@ -117,7 +114,7 @@ BackupPolicySpec backup_policy_from_json(const json& s) {
   if (s.contains("vms") && s["vms"].is_array())
     for (const auto& v : s["vms"])
       if (v.is_string()) p.vms.push_back(v);
-  p.selector = str(s, "selector");
+  p.selector = string_field(s, "selector");
   return p;
 }
 

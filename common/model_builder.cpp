@@ -2,14 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.h"
+
 namespace xc {
 namespace {
 
 using nlohmann::json;
-
-std::string str(const json& j, const char* key, std::string fallback = "") {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : fallback;
-}
 
 std::optional<int64_t> opt_int(const json& j, const char* key) {
   if (j.contains(key) && j[key].is_number_integer()) return j[key].get<int64_t>();
@@ -38,12 +36,12 @@ const json& child(const json& j, const char* key) {
 }
 
 DiskTier tier_of(const json& j) {
-  return str(j, "tier") == "high" ? DiskTier::kHigh : DiskTier::kNormal;
+  return string_field(j, "tier") == "high" ? DiskTier::kHigh : DiskTier::kNormal;
 }
 
 PlacementSpec placement_of(const json& j) {
   const json& p = child(j, "placement");
-  return {str(p, "zone"), str(p, "pool"), str(p, "group")};
+  return {string_field(p, "zone"), string_field(p, "pool"), string_field(p, "group")};
 }
 
 // Parses "80" or "8000-8080"; 0-0 for absent (all ports).
@@ -70,10 +68,10 @@ std::vector<SecurityRule> rules(const json& spec, const char* key) {
   if (!spec.contains(key)) return out;
   for (const auto& r : spec[key]) {
     SecurityRule rule;
-    rule.protocol = str(r, "protocol", "tcp");
+    rule.protocol = string_field(r, "protocol", "tcp");
     parse_ports(r, rule);
-    rule.cidr = str(r, std::string(key) == "egress" ? "to" : "from");
-    rule.group = str(r, "group");
+    rule.cidr = string_field(r, std::string(key) == "egress" ? "to" : "from");
+    rule.group = string_field(r, "group");
     out.push_back(rule);
   }
   return out;
@@ -81,43 +79,44 @@ std::vector<SecurityRule> rules(const json& spec, const char* key) {
 
 std::optional<SubnetSpec> subnet_of(const json& spec, const char* key) {
   if (!spec.contains(key) || !spec[key].is_object()) return std::nullopt;
-  return SubnetSpec{str(spec[key], "subnet"), str(spec[key], "gateway")};
+  return SubnetSpec{string_field(spec[key], "subnet"), string_field(spec[key], "gateway")};
 }
 
 Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
   switch (kind) {
     case Kind::kZone:
-      return ZoneSpec{str(s, "displayName"), str(s, "description")};
+      return ZoneSpec{string_field(s, "displayName"), string_field(s, "description")};
     case Kind::kPool: {
       PoolSpec p;
-      p.zone = str(s, "zone");
-      p.display_name = str(s, "displayName");
+      p.zone = string_field(s, "zone");
+      p.display_name = string_field(s, "displayName");
       auto text = doc.scalar_text.find("/spec/cpuOvercommit");
       if (text != doc.scalar_text.end()) {
         // Exact: parse the decimal text, never a double.
         if (auto m = Money::parse(text->second)) p.cpu_overcommit_milli = m->micros() / 1000;
       }
-      p.policy = str(s, "policy") == "pack" ? PlacementPolicy::kPack : PlacementPolicy::kSpread;
+      p.policy =
+          string_field(s, "policy") == "pack" ? PlacementPolicy::kPack : PlacementPolicy::kSpread;
       return p;
     }
     case Kind::kHost: {
       HostSpec h;
-      h.pool = str(s, "pool");
-      h.address = str(s, "address");
-      h.transport = str(s, "transport") == "ssh" ? Transport::kSsh : Transport::kTls;
+      h.pool = string_field(s, "pool");
+      h.address = string_field(s, "address");
+      h.transport = string_field(s, "transport") == "ssh" ? Transport::kSsh : Transport::kTls;
       const json& ssh = child(s, "ssh");
-      h.ssh_user = str(ssh, "user", "root");
+      h.ssh_user = string_field(ssh, "user", "root");
       h.ssh_port = static_cast<int>(int_or(ssh, "port", 22));
-      h.known_hosts = str(ssh, "knownHosts");
-      h.identity_file = str(ssh, "identityFile");
-      h.ssh_command = str(ssh, "command", h.ssh_command);
+      h.known_hosts = string_field(ssh, "knownHosts");
+      h.identity_file = string_field(ssh, "identityFile");
+      h.ssh_command = string_field(ssh, "command", h.ssh_command);
       h.maintenance = bool_or(s, "maintenance", false);
-      h.image_dir = str(s, "imageDir", kDefaultImageDir);
+      h.image_dir = string_field(s, "imageDir", kDefaultImageDir);
       return h;
     }
     case Kind::kTenant: {
       TenantSpec t;
-      t.display_name = str(s, "displayName");
+      t.display_name = string_field(s, "displayName");
       t.zones = strings(s, "zones");
       t.pools = strings(s, "pools");
       const json& q = child(s, "quota");
@@ -134,9 +133,9 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
     }
     case Kind::kPriceList: {
       PriceListSpec p;
-      p.currency = str(s, "currency", "CNY");
-      p.effective_from = str(s, "effectiveFrom");
-      p.time_zone = str(s, "timeZone", "Asia/Shanghai");
+      p.currency = string_field(s, "currency", "CNY");
+      p.effective_from = string_field(s, "effectiveFrom");
+      p.time_zone = string_field(s, "timeZone", "Asia/Shanghai");
       p.charge_when_stopped = bool_or(s, "chargeWhenStopped", true);
       for (const auto& [item, _] : child(s, "prices").items()) {
         auto text = doc.scalar_text.find(pointer_child("/spec/prices", item));
@@ -147,19 +146,19 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
     }
     case Kind::kImage: {
       ImageSpec i;
-      i.arch = arch_from_name(str(s, "arch")).value_or(Arch::kX86_64);
-      i.os = str(s, "os");
-      i.format = str(s, "format", "qcow2");
-      i.source = str(s, "source");
+      i.arch = arch_from_name(string_field(s, "arch")).value_or(Arch::kX86_64);
+      i.os = string_field(s, "os");
+      i.format = string_field(s, "format", "qcow2");
+      i.source = string_field(s, "source");
       i.size_gib = opt_int(s, "sizeGiB");
-      i.sha256 = str(s, "sha256");
-      i.visibility = str(s, "visibility");
+      i.sha256 = string_field(s, "sha256");
+      i.visibility = string_field(s, "visibility");
       i.shared_with = strings(s, "sharedWith");
       return i;
     }
     case Kind::kNetwork: {
       NetworkSpec n;
-      n.zone = str(s, "zone");
+      n.zone = string_field(s, "zone");
       n.vlan = opt_int(s, "vlan");
       n.vxlan = opt_int(s, "vxlan");
       n.ipv4 = subnet_of(s, "ipv4");
@@ -171,39 +170,41 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
     case Kind::kSecurityGroup:
       return SecurityGroupSpec{rules(s, "ingress"), rules(s, "egress")};
     case Kind::kPlacementGroup:
-      return PlacementGroupSpec{
-          str(s, "policy") == "affinity" ? GroupPolicy::kAffinity : GroupPolicy::kAntiAffinity,
-          bool_or(s, "strict", true)};
+      return PlacementGroupSpec{string_field(s, "policy") == "affinity"
+                                    ? GroupPolicy::kAffinity
+                                    : GroupPolicy::kAntiAffinity,
+                                bool_or(s, "strict", true)};
     case Kind::kVirtualMachine: {
       VirtualMachineSpec v;
-      if (s.contains("arch")) v.arch = arch_from_name(str(s, "arch"));
+      if (s.contains("arch")) v.arch = arch_from_name(string_field(s, "arch"));
       v.cpus = int_or(s, "cpus", 0);
       v.memory_gib = int_or(s, "memoryGiB", 0);
-      v.image = str(s, "image");
+      v.image = string_field(s, "image");
       if (s.contains("disks")) {
         for (const auto& d : s["disks"]) {
           DiskTier tier = tier_of(d);
-          v.disks.push_back({str(d, "name"), int_or(d, "sizeGiB", 0), tier,
-                             int_or(d, "iops", tier_iops(tier).max), str(d, "path")});
+          v.disks.push_back({string_field(d, "name"), int_or(d, "sizeGiB", 0), tier,
+                             int_or(d, "iops", tier_iops(tier).max), string_field(d, "path")});
         }
       }
       if (s.contains("nics")) {
         for (const auto& n : s["nics"])
-          v.nics.push_back({str(n, "network"), str(n, "ipv4"), str(n, "ipv6"), str(n, "mac"),
+          v.nics.push_back({string_field(n, "network"), string_field(n, "ipv4"),
+                            string_field(n, "ipv6"), string_field(n, "mac"),
                             strings(n, "securityGroups")});
       }
       if (s.contains("accelerators")) {
         for (const auto& a : s["accelerators"])
-          v.accelerators.push_back({str(a, "type"), int_or(a, "count", 1)});
+          v.accelerators.push_back({string_field(a, "type"), int_or(a, "count", 1)});
       }
       v.placement = placement_of(s);
-      v.power = str(s, "power") == "stopped" ? Power::kStopped : Power::kRunning;
+      v.power = string_field(s, "power") == "stopped" ? Power::kStopped : Power::kRunning;
       const json& guest = child(s, "guest");
-      v.guest = {str(guest, "hostname"), strings(guest, "sshAuthorizedKeys"),
-                 str(guest, "passwordHash")};
+      v.guest = {string_field(guest, "hostname"), strings(guest, "sshAuthorizedKeys"),
+                 string_field(guest, "passwordHash")};
       if (s.contains("adoptedFrom")) {
         const json& a = child(s, "adoptedFrom");
-        v.adopted_from = AdoptedFrom{str(a, "host"), str(a, "uuid")};
+        v.adopted_from = AdoptedFrom{string_field(a, "host"), string_field(a, "uuid")};
       }
       return v;
     }
@@ -212,7 +213,7 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       v.size_gib = int_or(s, "sizeGiB", 0);
       v.tier = tier_of(s);
       v.iops = int_or(s, "iops", tier_iops(v.tier).max);
-      v.attach_to = str(s, "attachTo");
+      v.attach_to = string_field(s, "attachTo");
       v.placement = placement_of(s);
       return v;
     }
@@ -229,14 +230,14 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       o.tenants = strings(s, "tenants");
       if (s.contains("sizes"))
         for (const auto& z : s["sizes"])
-          o.sizes.push_back({str(z, "name"), int_or(z, "cpus", 0), int_or(z, "memoryGiB", 0),
-                             int_or(z, "diskGiB", 0)});
+          o.sizes.push_back({string_field(z, "name"), int_or(z, "cpus", 0),
+                             int_or(z, "memoryGiB", 0), int_or(z, "diskGiB", 0)});
       o.images = strings(s, "images");
-      o.disk_tier = str(s, "diskTier") == "high" ? DiskTier::kHigh : DiskTier::kNormal;
-      o.network = str(s, "network");
+      o.disk_tier = string_field(s, "diskTier") == "high" ? DiskTier::kHigh : DiskTier::kNormal;
+      o.network = string_field(s, "network");
       o.placement = placement_of(s);
-      o.approval_required = str(s, "approval") == "required";
-      o.approver = str(s, "approver");
+      o.approval_required = string_field(s, "approval") == "required";
+      o.approver = string_field(s, "approver");
       return o;
     }
   }
@@ -248,10 +249,10 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
 Object build_object(const YamlDocument& doc) {
   const json& tree = doc.tree;
   Object obj;
-  obj.kind = kind_from_name(str(tree, "kind")).value_or(Kind::kZone);
+  obj.kind = kind_from_name(string_field(tree, "kind")).value_or(Kind::kZone);
   const json& meta = child(tree, "metadata");
-  obj.meta.name = str(meta, "name");
-  obj.meta.tenant = str(meta, "tenant");
+  obj.meta.name = string_field(meta, "name");
+  obj.meta.tenant = string_field(meta, "tenant");
   for (const auto& [k, v] : child(meta, "labels").items())
     if (v.is_string()) obj.meta.labels[k] = v;
   obj.spec = build_spec(obj.kind, child(tree, "spec"), doc);

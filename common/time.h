@@ -59,6 +59,10 @@ using Clock = std::function<int64_t()>;
 
 inline constexpr int64_t kMsPerDay = 86'400'000;
 
+// The bureau's zone: bills, reports and capacity days are reckoned in it.
+inline constexpr const char* kBillZone = "Asia/Shanghai";
+inline constexpr int64_t kShanghaiOffsetMs = 8 * 3'600'000;
+
 // "2026-01-02T03:04:05.006Z".
 std::string format_time_ms(int64_t ms);
 

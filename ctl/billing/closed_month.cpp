@@ -10,8 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kShanghaiOffsetMs = 8 * 3'600'000;
-
 json line_json(const BillLine& l) {
   json out = {{"tenant", l.tenant},
               {"system", l.system},

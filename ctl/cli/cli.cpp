@@ -131,6 +131,11 @@ void print_error(CliContext& ctx, std::string_view message) {
   ctx.err << "xcloudctl: " << printable(message) << "\n";
 }
 
+void fail(CliContext& ctx, std::string_view message, int exit_code) {
+  print_error(ctx, message);
+  ctx.exit_code = exit_code;
+}
+
 bool confirm_destruction(CliContext& ctx, const std::string& what, bool yes) {
   if (yes) return true;
   if (!isatty(STDIN_FILENO)) {

@@ -117,6 +117,9 @@ void seal_after_change(CliContext& ctx);
 // file names, hosts' answers), so it is escaped: one error stays one line.
 void print_error(CliContext& ctx, std::string_view message);
 
+// print_error, then `exit_code` is the command's exit code.
+void fail(CliContext& ctx, std::string_view message, int exit_code);
+
 // Consent to a step that destroys data: true with --yes (`yes`) or when the
 // operator types "yes" on a terminal; without a terminal it refuses. `what`
 // says what would be destroyed ("the plan destroys data (Destroys: ...)").

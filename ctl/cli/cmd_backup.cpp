@@ -39,11 +39,6 @@ struct BackupOptions {
   bool digest = false;
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 Result<BackupKey> key_for(CliContext& ctx, const BackupOptions& o, bool create) {
   std::string path = o.key;
   if (path.empty()) {

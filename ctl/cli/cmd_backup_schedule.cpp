@@ -26,11 +26,6 @@ struct ScheduleOptions {
   std::string output = "table";
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 std::string when(int64_t ms) {
   return ms > 0 ? format_time_ms(ms) : "-";
 }

@@ -30,9 +30,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kBillZone = "Asia/Shanghai";
-constexpr int64_t kShanghaiOffsetMs = 8 * 3'600'000;
-
 // The key columns a grouping fills (billing.h: BillLine).
 std::vector<std::string> key_headers(GroupBy by) {
   switch (by) {

@@ -23,8 +23,6 @@
 namespace xc {
 namespace {
 
-constexpr const char* kBillZone = "Asia/Shanghai";
-
 struct CloseOptions {
   std::string month, format;
 };

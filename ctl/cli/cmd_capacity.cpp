@@ -20,8 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kShanghaiOffsetMs = 8 * 3'600'000;
-
 struct CapacityOptions {
   std::string pool, output = "table";
   bool forecast = false;

@@ -48,11 +48,6 @@ struct ConsoleOptions {
   int sessions = 4;
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 // "127.0.0.1:5900", "[::1]:0", "localhost:5901" -> a listening socket; only
 // loopback addresses: the tunnel's local end has no authentication of its own.
 Result<int> listen_loopback(const std::string& text, int& bound_port) {

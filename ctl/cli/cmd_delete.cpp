@@ -34,11 +34,6 @@ struct DeleteOptions {
   bool wipe = false, yes = false;
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 // Drops the VM from the host's last snapshot so `get` and `describe` stop
 // showing it before the next contact.
 Status forget_observed(Store& store, const std::string& host, const ResourceRecord& vm) {

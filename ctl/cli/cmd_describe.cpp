@@ -31,15 +31,6 @@ struct DescribeOptions {
   std::string kind, name, tenant, format;
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
-std::string gib(int64_t mib) {
-  return mib % 1024 == 0 ? std::to_string(mib / 1024) + "Gi" : std::to_string(mib) + "Mi";
-}
-
 std::string time_or_dash(int64_t ms) {
   return ms > 0 ? format_time_ms(ms) : "-";
 }
@@ -309,7 +300,7 @@ void describe_vm(CliContext& ctx, const DescribeOptions& o, Store& store, const 
                         ": what follows is its last report");
   if (observed.is_object()) {
     obs.add("vCPU", std::to_string(observed.value("cpus", int64_t{0})));
-    obs.add("Memory", gib(observed.value("memoryMiB", int64_t{0})));
+    obs.add("Memory", mib_text(observed.value("memoryMiB", int64_t{0})));
     obs.add("Restart pending", observed.value("restartPending", false) ? "yes" : "no");
     obs.add("ID", observed.value("uuid", "").empty() ? "-" : observed.value("uuid", ""));
     std::string applied = observed.value("specHash", "");
@@ -402,8 +393,8 @@ void describe_host(CliContext& ctx, const DescribeOptions& o, Store& store,
                         " allocated (" + std::to_string(hv->cpus_total) + " CPUs, overcommit " +
                         Money::from_micros(hv->cpu_overcommit_milli * 1000).to_exact_string() +
                         ")");
-    obs.add("Memory",
-            gib(hv->memory_mib_allocated) + "/" + gib(hv->memory_mib_total) + " allocated");
+    obs.add("Memory", mib_text(hv->memory_mib_allocated) + "/" + mib_text(hv->memory_mib_total) +
+                          " allocated");
     std::string acc;
     for (const auto& [type, ut] : hv->accelerators)
       acc += (acc.empty() ? "" : ", ") + type + " " + std::to_string(ut.first) + "/" +
@@ -418,7 +409,7 @@ void describe_host(CliContext& ctx, const DescribeOptions& o, Store& store,
   else {
     Table t({"TENANT", "NAME", "STATE", "VCPU", "MEMORY"});
     for (const VmView* vm : vms)
-      t.add({vm->tenant, vm->name, vm->state, std::to_string(vm->cpus), gib(vm->memory_mib)});
+      t.add({vm->tenant, vm->name, vm->state, std::to_string(vm->cpus), mib_text(vm->memory_mib)});
     std::stringstream s;
     t.print(s);
     print_indented(ctx.out, s.str());

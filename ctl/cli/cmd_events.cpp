@@ -20,11 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 struct EventsOptions {
   std::string vm, tenant, host, since, output;
   int64_t limit = 200;

@@ -25,10 +25,6 @@ struct GetOptions {
   LabelSelector selector;  // parsed from `labels`
 };
 
-std::string gib(int64_t mib) {
-  return mib % 1024 == 0 ? std::to_string(mib / 1024) + "Gi" : std::to_string(mib) + "Mi";
-}
-
 std::string join(const std::vector<std::string>& v, const char* sep = ",") {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
@@ -126,9 +122,13 @@ void get_vms(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
       if (!n.addresses().empty()) addresses.push_back(n.addresses());
       macs.push_back(n.mac);
     }
-    std::vector<std::string> row = {
-        vm.tenant,          vm.name,        vm.host, vm.state, std::to_string(vm.cpus),
-        gib(vm.memory_mib), join(addresses)};
+    std::vector<std::string> row = {vm.tenant,
+                                    vm.name,
+                                    vm.host,
+                                    vm.state,
+                                    std::to_string(vm.cpus),
+                                    mib_text(vm.memory_mib),
+                                    join(addresses)};
     if (wide) {
       for (const auto& extra : {join(macs), vm.system, vm.arch, join(vm.disks),
                                 std::to_string(vm.generation), vm.origin, vm.uuid})
@@ -173,7 +173,7 @@ void get_hosts(CliContext& ctx, const GetOptions& o, const Inventory& inv,
         h.record.pool,
         h.record.zone,
         std::to_string(h.cpus_allocated) + "/" + std::to_string(h.vcpu_capacity),
-        gib(h.memory_mib_allocated) + "/" + gib(h.memory_mib_total),
+        mib_text(h.memory_mib_allocated) + "/" + mib_text(h.memory_mib_total),
         std::to_string(h.vms),
         acc.empty() ? "-" : join(acc, ", ")};
     if (wide) {
@@ -204,7 +204,7 @@ void get_unmanaged(CliContext& ctx, const GetOptions& o, const Inventory& inv) {
       if (!o.name.empty() && d.value("domain", "") != o.name) continue;
       if (!o.selector.matches({})) continue;  // unmanaged domains carry no labels
       table.add({h.record.name, d.value("domain", ""), d.value("state", ""),
-                 std::to_string(d.value("cpus", 0)), gib(d.value("memoryMiB", int64_t{0}))});
+                 std::to_string(d.value("cpus", 0)), mib_text(d.value("memoryMiB", int64_t{0}))});
       json item = d;
       item["host"] = h.record.name;
       items.push_back(item);
@@ -358,7 +358,7 @@ bool check_get_arguments(CliContext& ctx, GetOptions& o, Store& store, const std
   return false;
 }
 
-std::vector<std::string> kind_words() {
+std::vector<std::string> get_kind_words() {
   return {"hosts",  "vms",      "unmanaged",      "tenants",         "zones",   "pools",
           "images", "networks", "securitygroups", "placementgroups", "volumes", "pricelists"};
 }
@@ -401,7 +401,7 @@ void add_get_command(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx, o] {
     std::string kind = canonical_kind(o->kind);
     if (kind.empty()) {
-      print_error(ctx, check_known("kind", o->kind, kind_words()).message() +
+      print_error(ctx, check_known("kind", o->kind, get_kind_words()).message() +
                            " (see xcloudctl get --help)");
       ctx.exit_code = kExitUsage;
       return;

@@ -28,11 +28,6 @@ struct UpgradeCommand {
   std::string output = "table";
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 // Prints each step as "[2/3] kp-02: installing: dpkg -i ..." on stdout (on
 // stderr with -o json|yaml, so stdout stays one document).
 class PrintedProgress : public UpgradeProgress {

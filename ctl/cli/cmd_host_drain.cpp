@@ -20,11 +20,6 @@
 namespace xc {
 namespace {
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 void run_maintenance(CliContext& ctx, const std::string& host, const std::string& mode,
                      const CLI::App& cmd) {
   if (mode != "on" && mode != "off")

@@ -23,14 +23,9 @@ namespace {
 
 using nlohmann::json;
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
-class ErrLog final : public LoopLog {
+class StderrLog final : public LoopLog {
  public:
-  explicit ErrLog(std::ostream& err) : err_(err) {}
+  explicit StderrLog(std::ostream& err) : err_(err) {}
   void event(const std::string& line) override {
     std::lock_guard<std::mutex> lock(mutex_);
     err_ << printable(line) << "\n";
@@ -54,7 +49,7 @@ struct Session {
   std::unique_ptr<HostClients> clients;
   StopSignal stop;
   Clock clock = system_now_ms;
-  std::unique_ptr<ErrLog> log;
+  std::unique_ptr<StderrLog> log;
   std::unique_ptr<LoopWorld> world;
 };
 
@@ -77,7 +72,7 @@ bool open_session(CliContext& ctx, const CLI::App& cmd, const HaCommand& o, bool
   }
   // A dead host must not hold the command long: 3 s per call.
   s.clients = std::make_unique<HostClients>(agent_connector(pki_files_for_state(*state), 3), 4);
-  s.log = std::make_unique<ErrLog>(ctx.err);
+  s.log = std::make_unique<StderrLog>(ctx.err);
   s.world = std::make_unique<LoopWorld>(LoopWorld{*s.store, *s.clients, s.clock, *s.log, s.stop});
   if (!changing) return true;
   auto beats = heartbeat_round(*s.world);

@@ -40,11 +40,6 @@ struct ImportOptions : ImageIdentity {
   int64_t max_size_mib = kDefaultDownloadMaxBytes >> 20;
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 // Why the options cannot make an Image, or "".
 std::string options_problem(ImportOptions& o) {
   if (std::string p = identity_problem(o); !p.empty()) return p;

@@ -31,11 +31,6 @@ struct CaptureOptions : ImageIdentity {
   std::string vm, vm_tenant;
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 // Removes a file unless released (the downloaded disk, whatever happens).
 struct TempFile {
   std::string path;

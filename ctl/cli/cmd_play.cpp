@@ -29,11 +29,6 @@ struct PlayOptions {
   bool dry_run = false, resume = false, restart = false, yes = false;
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 // What to look at before --resume, by the kind of step that failed.
 std::string next_hint(const PlaybookStep& s, const Status& why) {
   if (needs_consent(s) && why.code() == Code::kFailedPrecondition &&

@@ -30,8 +30,6 @@
 namespace xc {
 namespace {
 
-constexpr int64_t kShanghaiOffsetMs = 8 * 3'600'000;
-
 struct ReportOptions {
   ReportKind kind = ReportKind::kWeekly;
   std::string week, month, format, out;

@@ -61,11 +61,6 @@ LoopResourceFactory resources_for(const std::string& state) {
   };
 }
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 struct ServeOptions {
   std::string heartbeat = "10s", events_wait = "5s", collect = "60s", alarms = "15s";
   std::string ha_after = "60s", fence_timeout = "30s", backups = "60s";

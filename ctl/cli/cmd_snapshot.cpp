@@ -36,11 +36,6 @@ struct SnapshotOptions {
   bool yes = false;
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 // "snap-20261203-211502" (UTC): the default name of a new snapshot.
 std::string default_name() {
   std::time_t now = std::time(nullptr);
@@ -281,8 +276,8 @@ void run_change(CliContext& ctx, const std::string& verb, SnapshotOptions o, con
   seal_after_change(ctx);
 }
 
-CLI::App* add_verb(CLI::App& parent, CliContext& ctx, const std::string& verb,
-                   const std::string& what, const std::string& examples) {
+CLI::App* add_snapshot_verb(CLI::App& parent, CliContext& ctx, const std::string& verb,
+                            const std::string& what, const std::string& examples) {
   auto o = std::make_shared<SnapshotOptions>();
   auto* cmd = parent.add_subcommand(verb, what);
   cmd->add_option("VM", o->vm, "The VM")->required();
@@ -328,19 +323,20 @@ void add_snapshot_command(CLI::App& app, CliContext& ctx) {
       "A snapshot holds the size of the VM's disks in their tiers: it counts in the\n"
       "tenant's storage quota (a create over it is refused, nothing changed) and is\n"
       "billed at the tier's storage price while it exists (bill items snapshots-storage-*).");
-  add_verb(*snap, ctx, "create", "Take a disk snapshot of a running or stopped VM",
-           "  xcloudctl snapshot create edu-portal-web-1 before-upgrade\n"
-           "  xcloudctl snapshot create edu-portal-web-1 --limit 4 -o json");
-  add_verb(*snap, ctx, "list", "List a VM's snapshots, oldest first",
-           "  xcloudctl snapshot list edu-portal-web-1\n"
-           "  xcloudctl snapshot list edu-portal-web-1 -o wide");
-  add_verb(*snap, ctx, "revert",
-           "Revert a stopped VM's disks to a snapshot (destroys later writes and snapshots)",
-           "  xcloudctl vm stop edu-portal-web-1\n"
-           "  xcloudctl snapshot revert edu-portal-web-1 before-upgrade --yes");
-  add_verb(*snap, ctx, "delete",
-           "Delete a snapshot: merge its overlay (block commit while running)",
-           "  xcloudctl snapshot delete edu-portal-web-1 before-upgrade --yes");
+  add_snapshot_verb(*snap, ctx, "create", "Take a disk snapshot of a running or stopped VM",
+                    "  xcloudctl snapshot create edu-portal-web-1 before-upgrade\n"
+                    "  xcloudctl snapshot create edu-portal-web-1 --limit 4 -o json");
+  add_snapshot_verb(*snap, ctx, "list", "List a VM's snapshots, oldest first",
+                    "  xcloudctl snapshot list edu-portal-web-1\n"
+                    "  xcloudctl snapshot list edu-portal-web-1 -o wide");
+  add_snapshot_verb(
+      *snap, ctx, "revert",
+      "Revert a stopped VM's disks to a snapshot (destroys later writes and snapshots)",
+      "  xcloudctl vm stop edu-portal-web-1\n"
+      "  xcloudctl snapshot revert edu-portal-web-1 before-upgrade --yes");
+  add_snapshot_verb(*snap, ctx, "delete",
+                    "Delete a snapshot: merge its overlay (block commit while running)",
+                    "  xcloudctl snapshot delete edu-portal-web-1 before-upgrade --yes");
 }
 
 }  // namespace xc

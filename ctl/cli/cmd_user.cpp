@@ -27,11 +27,6 @@ namespace {
 
 using nlohmann::json;
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 void print_listing(CliContext& ctx, const std::string& output, const json& out,
                    const Table& table) {
   if (output == "json")

@@ -27,11 +27,6 @@ int64_t now_seconds() {
       .count();
 }
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 struct CertOptions {
   std::string name, out;
 };

@@ -74,11 +74,6 @@ Status note_observed_state(Store& store, const std::string& host, const std::str
   return store.upsert_host(updated);
 }
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 void run_vm(CliContext& ctx, const std::string& verb, const VmOptions& o, const CLI::App& cmd) {
   const bool stop = verb == "stop" || verb == "shutdown";
   if (o.force && verb == "start") return fail(ctx, "vm start: --force does not apply", kExitUsage);
@@ -196,8 +191,8 @@ void run_vm(CliContext& ctx, const std::string& verb, const VmOptions& o, const 
                "drift in the next diff and the next apply starts it again\n";
 }
 
-void add_verb(CLI::App& vm, CliContext& ctx, const std::string& verb, const std::string& what,
-              const std::string& examples) {
+void add_power_verb(CLI::App& vm, CliContext& ctx, const std::string& verb, const std::string& what,
+                    const std::string& examples) {
   auto o = std::make_shared<VmOptions>();
   auto* cmd = vm.add_subcommand(verb, what);
   cmd->add_option("NAME", o->names, "VMs (one or more)")->required();
@@ -234,20 +229,21 @@ void add_vm_command(CLI::App& app, CliContext& ctx) {
       "  xcloudctl vm migrate edu-portal-web-1 --to x86-02\n"
       "  xcloudctl vm clone edu-portal-web-1 edu-portal-web-3\n\n"
       "Run 'xcloudctl vm COMMAND --help' for a command's options.");
-  add_verb(*vm, ctx, "start", "Start stopped VMs",
-           "  xcloudctl vm start edu-portal-web-1\n  xcloudctl vm start web-1 web-2 --tenant "
-           "education -o json");
-  add_verb(*vm, ctx, "stop",
-           "Shut VMs down: ask the guest (ACPI), power off after --timeout (same as shutdown)",
-           "  xcloudctl vm stop edu-portal-web-1\n  xcloudctl vm stop edu-portal-web-1 --timeout "
-           "30s\n  xcloudctl vm stop edu-portal-web-1 --force   # power off at once");
-  add_verb(*vm, ctx, "shutdown",
-           "Shut VMs down: ask the guest (ACPI), power off after --timeout (same as stop)",
-           "  xcloudctl vm shutdown edu-portal-web-1 --timeout 2m\n"
-           "  xcloudctl vm shutdown edu-portal-web-1 --as alice --reason CHG-1207");
-  add_verb(*vm, ctx, "reboot", "Reboot VMs: ask the guest (ACPI), or reset with --force",
-           "  xcloudctl vm reboot edu-portal-web-1\n  xcloudctl vm reboot edu-portal-web-1 "
-           "--force   # hard reset");
+  add_power_verb(*vm, ctx, "start", "Start stopped VMs",
+                 "  xcloudctl vm start edu-portal-web-1\n  xcloudctl vm start web-1 web-2 --tenant "
+                 "education -o json");
+  add_power_verb(
+      *vm, ctx, "stop",
+      "Shut VMs down: ask the guest (ACPI), power off after --timeout (same as shutdown)",
+      "  xcloudctl vm stop edu-portal-web-1\n  xcloudctl vm stop edu-portal-web-1 --timeout "
+      "30s\n  xcloudctl vm stop edu-portal-web-1 --force   # power off at once");
+  add_power_verb(*vm, ctx, "shutdown",
+                 "Shut VMs down: ask the guest (ACPI), power off after --timeout (same as stop)",
+                 "  xcloudctl vm shutdown edu-portal-web-1 --timeout 2m\n"
+                 "  xcloudctl vm shutdown edu-portal-web-1 --as alice --reason CHG-1207");
+  add_power_verb(*vm, ctx, "reboot", "Reboot VMs: ask the guest (ACPI), or reset with --force",
+                 "  xcloudctl vm reboot edu-portal-web-1\n  xcloudctl vm reboot edu-portal-web-1 "
+                 "--force   # hard reset");
   add_vm_migrate_command(*vm, ctx);
   add_vm_clone_command(*vm, ctx);
 }

@@ -31,11 +31,6 @@ struct CloneOptions {
   bool linked = false, start = false;
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 void run_clone(CliContext& ctx, const CloneOptions& o, const CLI::App& cmd) {
   auto opened = open_vm_for_change(ctx, cmd, o.source, o.tenant);
   if (!opened) return;

@@ -63,11 +63,6 @@ class PrintedProgress : public MoveObserver {
   std::chrono::steady_clock::time_point last_{};
 };
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 // Whether the host is in maintenance: by its stored Host manifest or an operator.
 bool in_maintenance(Store& store, const std::string& host) {
   if (auto on = operator_maintenance(store, host); on.ok() && *on) return true;

@@ -18,11 +18,6 @@ namespace {
 
 constexpr const char* kImportSet = "image-import";  // manifest set of imported Images
 
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
 }  // namespace
 
 void add_image_store_options(CLI::App& cmd, ImageIdentity& o) {

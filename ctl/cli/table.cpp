@@ -52,4 +52,8 @@ void Table::print(std::ostream& out) const {
   }
 }
 
+std::string mib_text(int64_t mib) {
+  return mib % 1024 == 0 ? std::to_string(mib / 1024) + "Gi" : std::to_string(mib) + "Mi";
+}
+
 }  // namespace xc

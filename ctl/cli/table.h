@@ -2,6 +2,7 @@
 // Chinese names (two columns per character) line up. Not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -10,6 +11,9 @@ namespace xc {
 
 // Terminal columns a UTF-8 string occupies (East Asian wide characters count 2).
 size_t display_width(const std::string& text);
+
+// A size in MiB as a table shows it: "4Gi" when whole GiB, else "1536Mi".
+std::string mib_text(int64_t mib);
 
 class Table {
  public:

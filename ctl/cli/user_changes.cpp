@@ -4,14 +4,6 @@
 #include "ctl/cli/audit_commands.h"
 
 namespace xc {
-namespace {
-
-void fail(CliContext& ctx, const std::string& message, int code) {
-  print_error(ctx, message);
-  ctx.exit_code = code;
-}
-
-}  // namespace
 
 OpenedUsers open_users(CliContext& ctx, const CLI::App& cmd, bool change) {
   OpenedUsers o;

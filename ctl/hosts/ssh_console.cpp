@@ -10,7 +10,7 @@ namespace xc {
 namespace {
 
 constexpr size_t kMaxReplyLine = 64 * 1024;  // the answer to console.open is a few bytes
-constexpr size_t kStderrTail = 4096;
+constexpr size_t kConsoleStderrTail = 4096;
 
 }  // namespace
 
@@ -55,8 +55,8 @@ class SshConsole::Channel : public ByteChannel {
     int n;
     while ((n = ssh_channel_read_nonblocking(exec_.channel, buffer, sizeof buffer, 1)) > 0) {
       stderr_tail_.append(buffer, static_cast<size_t>(n));
-      if (stderr_tail_.size() > kStderrTail)
-        stderr_tail_.erase(0, stderr_tail_.size() - kStderrTail);
+      if (stderr_tail_.size() > kConsoleStderrTail)
+        stderr_tail_.erase(0, stderr_tail_.size() - kConsoleStderrTail);
     }
   }
   const std::string& stderr_tail() const { return stderr_tail_; }

@@ -11,7 +11,7 @@
 namespace xc {
 namespace {
 
-struct Accumulator {
+struct HostWindow {
   std::array<double, kHostColumns> sum{};
   std::array<uint64_t, kHostColumns> max{};
   std::array<uint64_t, kHostColumns> latest{};
@@ -53,7 +53,7 @@ Result<TopResult> top_metrics(Store& store, const TopRequest& req) {
   if (out.from_rollups) out.from_ms -= out.from_ms % kRollupMs;
   const size_t columns = req.hosts ? size_t{kHostColumns} : size_t{kVmColumns};
   // Object ids are small and dense: a vector beats a hash map here.
-  std::vector<Accumulator> acc;
+  std::vector<HostWindow> acc;
   PackedTable table;
   Status bad;
   auto scan = [&](int64_t from_ms, int64_t to_ms, bool rollups) -> Status {
@@ -69,7 +69,7 @@ Result<TopResult> top_metrics(Store& store, const TopRequest& req) {
       for (size_t i = 0; i < table.ids.size(); ++i) {
         auto id = static_cast<size_t>(table.ids[i]);
         if (id >= acc.size()) acc.resize(id + 1);
-        Accumulator& a = acc[id];
+        HostWindow& a = acc[id];
         a.host_id = r.host_id;
         if (rollups) {
           uint64_t n = table.columns[rollup_count(columns)][i];
@@ -121,7 +121,7 @@ Result<TopResult> top_metrics(Store& store, const TopRequest& req) {
   for (const auto& o : *objects) by_id[o.id] = &o;
   const std::string kind = req.hosts ? "host" : "vm";
   for (size_t id = 0; id < acc.size(); ++id) {
-    const Accumulator& a = acc[id];
+    const HostWindow& a = acc[id];
     if (a.samples == 0) continue;
     auto it = by_id.find(static_cast<int64_t>(id));
     if (it == by_id.end() || it->second->kind != kind) continue;

@@ -15,12 +15,6 @@ std::string id_of(const VmDemand& vm) {
   return vm.tenant + "/" + vm.name;
 }
 
-std::string join(const std::set<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 struct Group {
   const GroupRule* rule = nullptr;
   std::map<size_t, int> members_on;  // host index -> members there
@@ -92,7 +86,7 @@ Group* Scheduler::group_of(const VmDemand& vm) {
 std::string Scheduler::group_reason(const Group& group, const VmDemand& vm,
                                     const std::set<std::string>& member_hosts) const {
   if (!group.affinity())
-    return "every eligible host already runs a member (" + join(member_hosts) + ")";
+    return "every eligible host already runs a member (" + comma_joined(member_hosts) + ")";
   const HostLoad& anchor = loads_[*group.anchor];
   return "member " + group.anchor_member + " is on " + anchor.host.name + ", which " +
          refusal(anchor, vm, check_host(anchor, vm, false));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,9 @@ HostVerdict check_host(const HostLoad& load, const VmDemand& vm, bool keeping);
 // The verdict as a predicate on the host: "is in pool p1, not p2", "lacks 8
 // GiB free memory for this VM".
 std::string refusal(const HostLoad& load, const VmDemand& vm, const HostVerdict& verdict);
+
+// The items in order, separated by ", " (names in a refusal).
+std::string comma_joined(const std::set<std::string>& items);
 
 // Why no host takes the VM, from every host's verdict (all before kGroup):
 // the furthest filter reached, with the best figure among the hosts there.

@@ -20,12 +20,6 @@ std::string vcpus_text(int64_t n) {
   return std::to_string(n) + (n == 1 ? " free vCPU" : " free vCPUs");
 }
 
-std::string join(const std::set<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 int64_t requested(const VmDemand& vm, const std::string& type) {
   auto found = vm.accelerators.find(type);
   return found == vm.accelerators.end() ? 0 : found->second;
@@ -123,7 +117,7 @@ std::string no_host_reason(const std::vector<HostLoad>& loads,
         if (load.host.pool == vm.pool) zones.insert(load.zone);
       if (zones.empty()) return "no host in pool " + vm.pool;
       return "no host in pool " + vm.pool + " in zone " + vm.zone + " (hosts in pool " + vm.pool +
-             " are in zone " + join(zones) + ")";
+             " are in zone " + comma_joined(zones) + ")";
     }
     case HostFilter::kMaintenance:
       return "all hosts" + where + " are in maintenance";
@@ -131,7 +125,7 @@ std::string no_host_reason(const std::vector<HostLoad>& loads,
       std::set<std::string> arches;
       for (const HostLoad* load : there) arches.insert(arch_name(load->host.arch));
       return "no host" + where + " has arch " + arch_name(vm.arch) +
-             (where.empty() ? " (hosts: " : " (hosts there: ") + join(arches) + ")";
+             (where.empty() ? " (hosts: " : " (hosts there: ") + comma_joined(arches) + ")";
     }
     case HostFilter::kAccelerator: {
       const std::string& type = furthest.accelerator;
@@ -157,6 +151,12 @@ std::string no_host_reason(const std::vector<HostLoad>& loads,
       break;
   }
   return "no host takes it";
+}
+
+std::string comma_joined(const std::set<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
 }
 
 }  // namespace xc

@@ -28,7 +28,7 @@ json guest_params() {
   return p;
 }
 
-std::string refusal(const std::string& path, const json& value) {
+std::string guest_refusal(const std::string& path, const json& value) {
   json params = guest_params();
   params[json::json_pointer(path)] = value;
   auto spec = domain_spec_from_json(params);
@@ -66,15 +66,16 @@ TEST_CASE("a spec without a guest section keeps its old JSON form") {
 }
 
 TEST_CASE("a plaintext password is refused without being echoed") {
-  std::string message = refusal("/guest/password_hash", "hunter2-secret");
+  std::string message = guest_refusal("/guest/password_hash", "hunter2-secret");
   CHECK(message ==
         "params.guest.password_hash: expected a crypt(3) hash such as $6$... or $y$...; a "
         "plaintext password is refused");
   CHECK(message.find("hunter2") == std::string::npos);
-  CHECK(refusal("/guest/password_hash", "$1$abcdefgh$weakmd5hashvalue") != "accepted");  // MD5
-  CHECK(refusal("/guest/password_hash", "$6$") != "accepted");
-  CHECK(refusal("/guest/password_hash", "$6$salt$hash with space") != "accepted");
-  CHECK(refusal("/guest/password", "x") == "params.guest.password: unknown field");
+  CHECK(guest_refusal("/guest/password_hash", "$1$abcdefgh$weakmd5hashvalue") !=
+        "accepted");  // MD5
+  CHECK(guest_refusal("/guest/password_hash", "$6$") != "accepted");
+  CHECK(guest_refusal("/guest/password_hash", "$6$salt$hash with space") != "accepted");
+  CHECK(guest_refusal("/guest/password", "x") == "params.guest.password: unknown field");
 }
 
 TEST_CASE("modern crypt(3) schemes are accepted") {
@@ -82,37 +83,41 @@ TEST_CASE("modern crypt(3) schemes are accepted") {
        {"$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
         "$5$rounds=5000$abcdefgh$Q9mVwVvvQnHTMK0u3W0Tc1HZpWWp8nJr5sH4m7gNcG8",
         "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", kHash})
-    CHECK(refusal("/guest/password_hash", hash) == "accepted");
+    CHECK(guest_refusal("/guest/password_hash", hash) == "accepted");
   // What a stored copy carries instead of the hash parses too (the agent refuses to apply it).
-  CHECK(refusal("/guest/password_hash", redacted_secret(kHash)) == "accepted");
+  CHECK(guest_refusal("/guest/password_hash", redacted_secret(kHash)) == "accepted");
 }
 
 TEST_CASE("guest fields and NIC addressing are checked with limits") {
-  CHECK(refusal("/guest/hostname", "Web_1") ==
+  CHECK(guest_refusal("/guest/hostname", "Web_1") ==
         "params.guest.hostname: expected a host name (lowercase DNS labels joined by '.', at "
         "most 253 bytes)");
-  CHECK(refusal("/guest/hostname", std::string(254, 'a')) != "accepted");
-  CHECK(refusal("/guest/ssh_authorized_keys/0", "ssh-ed25519 AAAA\nssh-rsa AAAA") ==
+  CHECK(guest_refusal("/guest/hostname", std::string(254, 'a')) != "accepted");
+  CHECK(guest_refusal("/guest/ssh_authorized_keys/0", "ssh-ed25519 AAAA\nssh-rsa AAAA") ==
         "params.guest.ssh_authorized_keys[0]: expected one OpenSSH public key on one line "
         "(\"ssh-ed25519 AAAA... comment\"), at most 8192 bytes");
-  CHECK(refusal("/guest/ssh_authorized_keys/0", "not-a-type AAAAC3NzaC1lZDI1NTE5") != "accepted");
-  CHECK(refusal("/guest/ssh_authorized_keys/0", "ssh-rsa AAAA!!!!") != "accepted");
-  CHECK(refusal("/guest/ssh_authorized_keys/0", std::string("ssh-rsa AAAAB3NzaC1yc2EAAAADAQAB ") +
-                                                    std::string(8200, 'c')) != "accepted");
+  CHECK(guest_refusal("/guest/ssh_authorized_keys/0", "not-a-type AAAAC3NzaC1lZDI1NTE5") !=
+        "accepted");
+  CHECK(guest_refusal("/guest/ssh_authorized_keys/0", "ssh-rsa AAAA!!!!") != "accepted");
+  CHECK(guest_refusal("/guest/ssh_authorized_keys/0",
+                      std::string("ssh-rsa AAAAB3NzaC1yc2EAAAADAQAB ") + std::string(8200, 'c')) !=
+        "accepted");
   json many = json::array();
   for (int i = 0; i < 33; ++i) many.push_back(kKey);
-  CHECK(refusal("/guest/ssh_authorized_keys", many) ==
+  CHECK(guest_refusal("/guest/ssh_authorized_keys", many) ==
         "params.guest.ssh_authorized_keys: at most 32 entries");
-  CHECK(refusal("/nics/0/ipv4_prefix", 33) ==
+  CHECK(guest_refusal("/nics/0/ipv4_prefix", 33) ==
         "params.nics[0].ipv4_prefix: expected at most 32, got 33");
-  CHECK(refusal("/nics/0/ipv6_prefix", 0) ==
+  CHECK(guest_refusal("/nics/0/ipv6_prefix", 0) ==
         "params.nics[0].ipv6_prefix: expected a positive integer");
-  CHECK(refusal("/nics/0/ipv4_gateway", "fd00::1") ==
+  CHECK(guest_refusal("/nics/0/ipv4_gateway", "fd00::1") ==
         "params.nics[0].ipv4_gateway: expected an IPv4 address");
-  CHECK(refusal("/nics/0/dns/1", "dns.example") == "params.nics[0].dns[1]: expected an IP address");
-  CHECK(refusal("/nics/0/dns", json::array({"1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4", "1.1.1.5",
-                                            "1.1.1.6", "1.1.1.7", "1.1.1.8", "1.1.1.9"})) ==
+  CHECK(guest_refusal("/nics/0/dns/1", "dns.example") ==
+        "params.nics[0].dns[1]: expected an IP address");
+  CHECK(guest_refusal("/nics/0/dns",
+                      json::array({"1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4", "1.1.1.5", "1.1.1.6",
+                                   "1.1.1.7", "1.1.1.8", "1.1.1.9"})) ==
         "params.nics[0].dns: at most 8 entries");
-  CHECK(refusal("/nics/0/ipv6", "auto") ==
+  CHECK(guest_refusal("/nics/0/ipv6", "auto") ==
         "params.nics[0].ipv6_prefix: given without an ipv6 address");
 }

@@ -13,10 +13,10 @@ using namespace xc::test;
 
 namespace {
 
-const AuditIdentity kWho{"ops", "", "", "test-host", "xcloudctl alarms evaluate"};
+const AuditIdentity kEvaluator{"ops", "", "", "test-host", "xcloudctl alarms evaluate"};
 
 AlarmEvaluation evaluate(LoopHarness& h, const CandidateOptions& o = {}) {
-  auto done = evaluate_alarms(*h.store, h.now_ms, o, kWho);
+  auto done = evaluate_alarms(*h.store, h.now_ms, o, kEvaluator);
   REQUIRE_MESSAGE(done.ok(), done.status().message());
   return *done;
 }
@@ -94,7 +94,8 @@ TEST_CASE("alarms: an unreachable host fires once, is acknowledged, and clears w
   CHECK(second.active == 1);
   CHECK(alarms(*h.store).size() == 1);
 
-  auto acked = change_alarm(*h.store, a.id, {AlarmAction::kAcknowledge, "looking"}, h.now_ms, kWho);
+  auto acked =
+      change_alarm(*h.store, a.id, {AlarmAction::kAcknowledge, "looking"}, h.now_ms, kEvaluator);
   REQUIRE(acked.ok());
   CHECK(acked->state == "acknowledged");
 

@@ -10,7 +10,7 @@ using namespace xc;
 
 namespace {
 
-constexpr int64_t kShanghai = 8 * 3'600'000;
+constexpr int64_t kClosedMonthZone = 8 * 3'600'000;
 
 BillPeriod month(const std::string& label) {
   auto p = parse_bill_period(label);
@@ -18,8 +18,8 @@ BillPeriod month(const std::string& label) {
   return *p;
 }
 
-int64_t at(const std::string& text) {
-  auto ms = civil::parse_instant(text, kShanghai);
+int64_t closed_at(const std::string& text) {
+  auto ms = civil::parse_instant(text, kClosedMonthZone);
   REQUIRE(ms.ok());
   return *ms;
 }
@@ -58,10 +58,10 @@ std::vector<Bill> january() {
 }  // namespace
 
 TEST_CASE("a frozen month reads back every grouping, filtered by tenant subtree") {
-  auto frozen = freeze_month(january(), at("2027-02-03"));
+  auto frozen = freeze_month(january(), closed_at("2027-02-03"));
   REQUIRE_MESSAGE(frozen.ok(), frozen.status().message());
   CHECK(frozen->month == "2027-01");
-  CHECK(frozen->closed_at_ms == at("2027-02-03"));
+  CHECK(frozen->closed_at_ms == closed_at("2027-02-03"));
   CHECK(frozen->digest == std::string(as_bytes(*sm3(frozen->bill_json))));
 
   auto by_vm = thaw_month(*frozen, month("2027-01"), GroupBy::kVm, "");
@@ -102,8 +102,8 @@ TEST_CASE("freeze_month needs every grouping") {
 }
 
 TEST_CASE("only a month that has ended can be closed") {
-  CHECK(check_month_ended(month("2027-01"), at("2027-02-01")).ok());
-  Status early = check_month_ended(month("2027-01"), at("2027-02-01") - 1);
+  CHECK(check_month_ended(month("2027-01"), closed_at("2027-02-01")).ok());
+  Status early = check_month_ended(month("2027-01"), closed_at("2027-02-01") - 1);
   CHECK(early.code() == Code::kFailedPrecondition);
   CHECK(early.message() ==
         "month 2027-01 has not ended (it ends 2027-02-01T00:00:00+08:00); only a past month can "
@@ -111,10 +111,10 @@ TEST_CASE("only a month that has ended can be closed") {
 }
 
 TEST_CASE("the first open month follows the last closed one, else it is the current month") {
-  CHECK(first_open_month({}, at("2027-03-31T23:59:59+08:00")) == "2027-03");
-  CHECK(first_open_month({}, at("2027-04-01")) == "2027-04");
+  CHECK(first_open_month({}, closed_at("2027-03-31T23:59:59+08:00")) == "2027-03");
+  CHECK(first_open_month({}, closed_at("2027-04-01")) == "2027-04");
   std::vector<ClosedMonthRecord> closed{{"2026-11", 0, "", ""}, {"2026-12", 0, "", ""}};
-  CHECK(first_open_month(closed, at("2027-03-15")) == "2027-01");
+  CHECK(first_open_month(closed, closed_at("2027-03-15")) == "2027-01");
   CHECK(next_month_label("2027-09") == "2027-10");
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 using xc::test::TempDir;
 
-int64_t at(const std::string& text) {
+int64_t bill_at(const std::string& text) {
   auto ms = civil::parse_instant(text, 8 * 3'600'000);
   REQUIRE(ms.ok());
   return *ms;
@@ -31,7 +31,8 @@ std::unique_ptr<Store> priced_store(const TempDir& dir) {
   list.spec_json = R"({"manifest":{"spec":{"effectiveFrom":"2027-01-01","prices":{"vcpu":"10"}}}})";
   list.spec_hash = "h";
   REQUIRE(store->put_resource(list).ok());
-  MeterInterval vcpu{"education", "", "web-1", "vcpu", 2, at("2027-01-01"), std::nullopt, true};
+  MeterInterval vcpu{"education",           "",           "web-1", "vcpu", 2,
+                     bill_at("2027-01-01"), std::nullopt, true};
   REQUIRE(store->open_meter_interval(vcpu).ok());
   return store;
 }
@@ -53,7 +54,7 @@ TEST_CASE("month_bill: an open month is priced now, with its adjustments as line
       store->insert_bill_adjustment({0, "2027-01", "education", "vcpu", -250, "INC-3", 0, "ops"})
           .ok());
   BillPeriod january = *parse_bill_period("2027-01");
-  auto m = month_bill(*store, january, GroupBy::kTenant, at("2027-02-05"));
+  auto m = month_bill(*store, january, GroupBy::kTenant, bill_at("2027-02-05"));
   REQUIRE_MESSAGE(m.ok(), m.status().message());
   CHECK(!m->closed);
   REQUIRE(m->bill.lines.size() == 2);
@@ -66,16 +67,17 @@ TEST_CASE("month_bill: a closed month stays as frozen whatever is added later") 
   TempDir dir;
   auto store = priced_store(dir);
   BillPeriod january = *parse_bill_period("2027-01");
-  REQUIRE(close_month(*store, january, at("2027-02-05")).ok());
+  REQUIRE(close_month(*store, january, bill_at("2027-02-05")).ok());
   // What a clock stepped back would write into January, and a late adjustment.
-  MeterInterval late{"health", "", "db-1", "vcpu", 8, at("2027-01-20"), at("2027-01-25"), true};
+  MeterInterval late{"health", "", "db-1", "vcpu", 8, bill_at("2027-01-20"), bill_at("2027-01-25"),
+                     true};
   REQUIRE(store->open_meter_interval(late).ok());
   REQUIRE(
       store->insert_bill_adjustment({0, "2027-01", "education", "vcpu", 99, "x", 0, "ops"}).ok());
-  auto m = month_bill(*store, january, GroupBy::kVm, at("2027-03-01"));
+  auto m = month_bill(*store, january, GroupBy::kVm, bill_at("2027-03-01"));
   REQUIRE_MESSAGE(m.ok(), m.status().message());
   REQUIRE(m->closed);
-  CHECK(m->closed->closed_at_ms == at("2027-02-05"));
+  CHECK(m->closed->closed_at_ms == bill_at("2027-02-05"));
   REQUIRE(m->bill.lines.size() == 1);
   CHECK(m->bill.lines[0].vm == "web-1");
   CHECK(m->bill.total_fen == 2000);

@@ -14,7 +14,7 @@ namespace {
 
 using xc::test::TempDir;
 
-int64_t at(const std::string& text) {
+int64_t checked_at(const std::string& text) {
   auto ms = civil::parse_instant(text, 8 * 3'600'000);
   REQUIRE(ms.ok());
   return *ms;
@@ -46,7 +46,8 @@ struct State {
     store = std::move(*opened);
     store_list("p2027", "2027-01-01", {{"vcpu", "10"}, {"memory", "5"}});
     for (const char* item : {"vcpu", "memory"}) {
-      MeterInterval m{"education", "", "web-1", item, 2, at("2027-01-10"), std::nullopt, true};
+      MeterInterval m{"education",  "",  "web-1", item, 2, checked_at("2027-01-10"),
+                      std::nullopt, true};
       REQUIRE(store->open_meter_interval(m).ok());
     }
     REQUIRE(store->insert_closed_month({"2027-01", 0, "{}", std::string(32, 'a')}).ok());
@@ -113,8 +114,9 @@ TEST_CASE("a price list lacking items in use is refused, naming each") {
 
 TEST_CASE("items used only before a list takes effect need no price in it") {
   State s;
-  MeterInterval gpu{"education",      "",  "web-1", "gpu-16g", 1, at("2027-01-10"),
-                    at("2027-01-12"), true};
+  MeterInterval gpu{
+      "education", "", "web-1", "gpu-16g", 1, checked_at("2027-01-10"), checked_at("2027-01-12"),
+      true};
   REQUIRE(s.store->open_meter_interval(gpu).ok());
   CHECK(s.check(price_list_yaml("p-feb", "2027-02-01", "    vcpu: 11\n    memory: 6\n")).empty());
 }
@@ -129,9 +131,9 @@ TEST_CASE("a price list that priced a closed month cannot be deleted") {
 }
 
 TEST_CASE("closed_month_priced_by: a list superseded before a closed month did not price it") {
-  std::vector<PriceVersion> history{{"a", at("2026-01-01"), {}, true, 0},
-                                    {"b", at("2026-06-01"), {}, true, 0},
-                                    {"c", at("2027-02-01"), {}, true, 0}};
+  std::vector<PriceVersion> history{{"a", checked_at("2026-01-01"), {}, true, 0},
+                                    {"b", checked_at("2026-06-01"), {}, true, 0},
+                                    {"c", checked_at("2027-02-01"), {}, true, 0}};
   std::vector<ClosedMonthRecord> closed{{"2027-01", 0, "", ""}};
   CHECK(!closed_month_priced_by(history, "a", closed));
   CHECK(*closed_month_priced_by(history, "b", closed) == "2027-01");

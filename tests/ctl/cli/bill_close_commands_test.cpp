@@ -12,13 +12,13 @@ using namespace xc;
 
 namespace {
 
-struct Run {
+struct CloseRun {
   int code;
   std::string out;
   std::string err;
 };
 
-Run xcloudctl(std::vector<std::string> args) {
+CloseRun xcloudctl(std::vector<std::string> args) {
   args.insert(args.begin(), {"xcloudctl", "--state", "/nonexistent/xcloud-test/state.db"});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -30,24 +30,24 @@ Run xcloudctl(std::vector<std::string> args) {
 }  // namespace
 
 TEST_CASE("bill close and bill adjust show an example in their help") {
-  Run close = xcloudctl({"bill", "close", "--help"});
+  CloseRun close = xcloudctl({"bill", "close", "--help"});
   CHECK(close.code == 0);
   CHECK(close.out.find("Example:\n  xcloudctl bill close --month 2026-11") != std::string::npos);
-  Run adjust = xcloudctl({"bill", "adjust", "--help"});
+  CloseRun adjust = xcloudctl({"bill", "adjust", "--help"});
   CHECK(adjust.code == 0);
   CHECK(adjust.out.find("Example:\n  xcloudctl bill adjust --tenant education") !=
         std::string::npos);
 }
 
 TEST_CASE("bill adjust refuses an amount finer than the fen before opening the state") {
-  Run r = xcloudctl({"bill", "adjust", "--tenant", "education", "--item", "memory", "--amount",
-                     "1.005", "--reason", "x"});
+  CloseRun r = xcloudctl({"bill", "adjust", "--tenant", "education", "--item", "memory", "--amount",
+                          "1.005", "--reason", "x"});
   CHECK(r.code == kExitUsage);
   CHECK(r.err == "xcloudctl: --amount \"1.005\": at most two decimals (fen)\n");
 }
 
 TEST_CASE("bill close refuses a period that is not a month") {
-  Run r = xcloudctl({"bill", "close", "--month", "2026"});
+  CloseRun r = xcloudctl({"bill", "close", "--month", "2026"});
   CHECK(r.code == kExitUsage);
   CHECK(r.err == "xcloudctl: --month \"2026\": expected YYYY-MM\n");
 }

@@ -28,8 +28,8 @@ HaHost down(const std::string& name, bool fence_command = true, int64_t fenced_m
   return h;
 }
 
-HaVm vm(const std::string& name, const std::string& host, bool restart = true,
-        int64_t memory_gib = 4, const std::string& group = "") {
+HaVm ha_vm(const std::string& name, const std::string& host, bool restart = true,
+           int64_t memory_gib = 4, const std::string& group = "") {
   HaVm v;
   v.demand.tenant = "edu";
   v.demand.name = name;
@@ -53,7 +53,7 @@ HaAction restart(const std::string& name, const std::string& from, const std::st
 TEST_CASE("HA waits for the configured time, then fences the host before anything else") {
   HaWorld w;
   w.hosts = {down("a"), up("b")};
-  w.vms = {vm("web-1", "a")};
+  w.vms = {ha_vm("web-1", "a")};
   CHECK(decide_ha(w, kDownAt + kAfter - 1, {kAfter, ""}).empty());
   CHECK(decide_ha(w, kDownAt + kAfter, {kAfter, ""}) == std::vector<HaAction>{fence("a")});
 }
@@ -61,7 +61,7 @@ TEST_CASE("HA waits for the configured time, then fences the host before anythin
 TEST_CASE("a fenced host's ha: restart VMs restart on another host, a VM without ha stays") {
   HaWorld w;
   w.hosts = {down("a", true, kDownAt + kAfter), up("b")};
-  w.vms = {vm("web-1", "a"), vm("batch-1", "a", false), vm("db-1", "b")};
+  w.vms = {ha_vm("web-1", "a"), ha_vm("batch-1", "a", false), ha_vm("db-1", "b")};
   CHECK(decide_ha(w, kDownAt + kAfter + 5, {kAfter, ""}) ==
         std::vector<HaAction>{restart("web-1", "a", "b")});
 }
@@ -69,14 +69,14 @@ TEST_CASE("a fenced host's ha: restart VMs restart on another host, a VM without
 TEST_CASE("a fence from an earlier outage does not count") {
   HaWorld w;
   w.hosts = {down("a", true, kDownAt - 1), up("b")};
-  w.vms = {vm("web-1", "a")};
+  w.vms = {ha_vm("web-1", "a")};
   CHECK(decide_ha(w, kDownAt + kAfter, {kAfter, ""}) == std::vector<HaAction>{fence("a")});
 }
 
 TEST_CASE("without a fence command nothing restarts and the reason says what to do") {
   HaWorld w;
   w.hosts = {down("a", false), up("b")};
-  w.vms = {vm("web-1", "a")};
+  w.vms = {ha_vm("web-1", "a")};
   auto actions = decide_ha(w, kDownAt + kAfter, {kAfter, ""});
   REQUIRE(actions.size() == 1);
   CHECK(actions[0].kind == HaActionKind::kCannot);
@@ -92,7 +92,7 @@ TEST_CASE("hosts in maintenance are neither failed hosts nor targets") {
   HaHost m = up("m", 256);
   m.maintenance = true;
   w.hosts = {a, up("b", 8), m};
-  w.vms = {vm("web-1", "a")};
+  w.vms = {ha_vm("web-1", "a")};
   CHECK(decide_ha(w, kDownAt + kAfter, {kAfter, ""}) ==
         std::vector<HaAction>{restart("web-1", "a", "b")});
   w.hosts[0].maintenance = true;  // the failed host is under an operator's hands
@@ -102,7 +102,7 @@ TEST_CASE("hosts in maintenance are neither failed hosts nor targets") {
 TEST_CASE("capacity: a VM that fits nowhere is named with the scheduler's reason") {
   HaWorld w;
   w.hosts = {down("a", true, kDownAt + 1), up("b", 8)};
-  w.vms = {vm("big", "a", true, 16), vm("small", "a", true, 4), vm("b-1", "b", false, 2)};
+  w.vms = {ha_vm("big", "a", true, 16), ha_vm("small", "a", true, 4), ha_vm("b-1", "b", false, 2)};
   auto actions = decide_ha(w, kDownAt + kAfter, {kAfter, ""});
   REQUIRE(actions.size() == 2);
   CHECK(actions[0] == restart("small", "a", "b"));
@@ -115,8 +115,8 @@ TEST_CASE("anti-affinity: members land on distinct hosts, one that cannot is nam
   HaWorld w;
   w.hosts = {down("a", true, kDownAt + 1), up("b"), up("c")};
   w.groups = {{"edu", "web", GroupPolicy::kAntiAffinity, true}};
-  w.vms = {vm("web-1", "a", true, 4, "web"), vm("web-2", "a", true, 4, "web"),
-           vm("web-3", "b", true, 4, "web")};
+  w.vms = {ha_vm("web-1", "a", true, 4, "web"), ha_vm("web-2", "a", true, 4, "web"),
+           ha_vm("web-3", "b", true, 4, "web")};
   auto actions = decide_ha(w, kDownAt + kAfter, {kAfter, ""});
   REQUIRE(actions.size() == 2);
   int restarted = 0;
@@ -134,7 +134,7 @@ TEST_CASE("anti-affinity: members land on distinct hosts, one that cannot is nam
 TEST_CASE("HA restarts within the failed host's pool only") {
   HaWorld w;
   w.hosts = {down("a", true, kDownAt + 1), up("other", 256, "p2"), up("b", 16)};
-  w.vms = {vm("web-1", "a")};
+  w.vms = {ha_vm("web-1", "a")};
   CHECK(decide_ha(w, kDownAt + kAfter, {kAfter, ""}) ==
         std::vector<HaAction>{restart("web-1", "a", "b")});
 }
@@ -144,7 +144,7 @@ TEST_CASE("without shared storage a fenced host's VM is not protectable") {
   HaHost a = down("a", true, kDownAt + 1);
   a.shared_storage.clear();
   w.hosts = {a, up("b")};
-  w.vms = {vm("web-1", "a")};
+  w.vms = {ha_vm("web-1", "a")};
   auto actions = decide_ha(w, kDownAt + kAfter, {kAfter, ""});
   REQUIRE(actions.size() == 1);
   CHECK(actions[0].kind == HaActionKind::kCannot);
@@ -154,7 +154,7 @@ TEST_CASE("without shared storage a fenced host's VM is not protectable") {
 TEST_CASE("evacuate names one host and does not wait") {
   HaWorld w;
   w.hosts = {down("a", true, kDownAt + 1), down("c", true, kDownAt + 1), up("b")};
-  w.vms = {vm("web-1", "a"), vm("web-2", "c")};
+  w.vms = {ha_vm("web-1", "a"), ha_vm("web-2", "c")};
   CHECK(decide_ha(w, kDownAt + 2, {kAfter, "a"}) ==
         std::vector<HaAction>{restart("web-1", "a", "b")});
 }
@@ -162,6 +162,6 @@ TEST_CASE("evacuate names one host and does not wait") {
 TEST_CASE("a reachable host or one without ha VMs is left alone") {
   HaWorld w;
   w.hosts = {up("a"), down("c"), up("b")};
-  w.vms = {vm("web-1", "a"), vm("batch", "c", false)};
+  w.vms = {ha_vm("web-1", "a"), ha_vm("batch", "c", false)};
   CHECK(decide_ha(w, kDownAt + 10 * kAfter, {kAfter, ""}).empty());
 }

@@ -29,7 +29,8 @@ std::string pool(const std::string& name, const std::string& extra) {
          "}\nspec: {zone: gov" + extra + "}\n";
 }
 
-std::string vm(const std::string& name, const std::string& ha, const std::string& placement) {
+std::string vm_manifest(const std::string& name, const std::string& ha,
+                        const std::string& placement) {
   return "---\napiVersion: xcloud/v1\nkind: VirtualMachine\nmetadata: {name: " + name +
          ", tenant: edu}\nspec:\n  cpus: 1\n  memoryGiB: 1\n  image: uos-20\n  disks:\n"
          "    - {name: root, sizeGiB: 10, tier: normal}\n" +
@@ -39,8 +40,8 @@ std::string vm(const std::string& name, const std::string& ha, const std::string
 }  // namespace
 
 TEST_CASE("ha: restart in a pool without sharedStorage is a warning at the field") {
-  ManifestSet set =
-      manifests(pool("p1", "") + vm("web-1", "  ha: restart\n", "  placement: {pool: p1}\n"));
+  ManifestSet set = manifests(pool("p1", "") +
+                              vm_manifest("web-1", "  ha: restart\n", "  placement: {pool: p1}\n"));
   auto w = ha_warnings(set);
   REQUIRE(w.size() == 1);
   CHECK(format_warning(w[0]) ==
@@ -51,15 +52,16 @@ TEST_CASE("ha: restart in a pool without sharedStorage is a warning at the field
 
 TEST_CASE("shared storage, ha off, or no ha field: no warning") {
   CHECK(ha_warnings(manifests(pool("p1", ", sharedStorage: /srv/disks") +
-                              vm("web-1", "  ha: restart\n", "  placement: {pool: p1}\n")))
+                              vm_manifest("web-1", "  ha: restart\n", "  placement: {pool: p1}\n")))
             .empty());
-  CHECK(ha_warnings(manifests(pool("p1", "") + vm("web-1", "  ha: \"off\"\n", ""))).empty());
-  CHECK(ha_warnings(manifests(pool("p1", "") + vm("web-1", "", ""))).empty());
+  CHECK(
+      ha_warnings(manifests(pool("p1", "") + vm_manifest("web-1", "  ha: \"off\"\n", ""))).empty());
+  CHECK(ha_warnings(manifests(pool("p1", "") + vm_manifest("web-1", "", ""))).empty());
 }
 
 TEST_CASE("a VM without a pool may land in any pool: those without sharedStorage are named") {
   auto w = ha_warnings(manifests(pool("p1", ", sharedStorage: /srv/disks") + pool("p2", "") +
-                                 vm("web-1", "  ha: restart\n", "")));
+                                 vm_manifest("web-1", "  ha: restart\n", "")));
   REQUIRE(w.size() == 1);
   CHECK(w[0].message.find("pool(s) without sharedStorage (p2); set spec.placement.pool") !=
         std::string::npos);

@@ -10,8 +10,8 @@ using namespace xc;
 
 namespace {
 
-constexpr int64_t kHour = 3'600'000;
-constexpr int64_t kT0 = 1'796'000'000'000 - 1'796'000'000'000 % kHour;  // an hour's start
+constexpr int64_t kRollupHour = 3'600'000;
+constexpr int64_t kT0 = 1'796'000'000'000 - 1'796'000'000'000 % kRollupHour;  // an hour's start
 
 struct Fixture {
   test::TempDir dir;
@@ -64,10 +64,10 @@ TEST_CASE("a finished hour rolls up to each VM's average, maximum and sample cou
               ->put_metric_rows({test::raw_row(kT0, f.host, {{f.web, 1000}, {f.db, 100}}),
                                  test::raw_row(kT0 + 60'000, f.host, {{f.web, 2000}}),
                                  test::raw_row(kT0 + 120'000, f.host, {{f.web, 3000}, {f.db, 301}}),
-                                 test::raw_row(kT0 + kHour + 5, f.host, {{f.web, 9000}})},
+                                 test::raw_row(kT0 + kRollupHour + 5, f.host, {{f.web, 9000}})},
                                 false)
               .ok());
-  auto hours = roll_up_metrics(*f.store, kT0 + kHour + 60'000);
+  auto hours = roll_up_metrics(*f.store, kT0 + kRollupHour + 60'000);
   REQUIRE(hours.ok());
   CHECK(*hours == 1);
   auto rollups = f.rows(true);
@@ -87,9 +87,9 @@ TEST_CASE("a finished hour rolls up to each VM's average, maximum and sample cou
   CHECK(host.columns[rollup_avg(kPoolAllocationBytes)] == std::vector<uint64_t>{250});
 
   // Again in the same hour: nothing new to roll up.
-  CHECK(*roll_up_metrics(*f.store, kT0 + kHour + 120'000) == 0);
+  CHECK(*roll_up_metrics(*f.store, kT0 + kRollupHour + 120'000) == 0);
   // The next hour, when it ends.
-  CHECK(*roll_up_metrics(*f.store, kT0 + 2 * kHour) == 1);
+  CHECK(*roll_up_metrics(*f.store, kT0 + 2 * kRollupHour) == 1);
   CHECK(f.rows(true).size() == 2);
 }
 
@@ -97,15 +97,16 @@ TEST_CASE("rollups resume where they stopped after the controller was away for h
   Fixture f;
   REQUIRE(f.store->put_metric_rows({test::raw_row(kT0 + 10, f.host, {{f.web, 500}})}, false).ok());
   CHECK(*roll_up_metrics(*f.store, kT0 + 20) == 0);  // hour not finished
-  REQUIRE(
-      f.store->put_metric_rows({test::raw_row(kT0 + 3 * kHour + 10, f.host, {{f.web, 700}})}, false)
-          .ok());
+  REQUIRE(f.store
+              ->put_metric_rows({test::raw_row(kT0 + 3 * kRollupHour + 10, f.host, {{f.web, 700}})},
+                                false)
+              .ok());
   // Back after three hours: the two hours with rows are rolled up.
-  CHECK(*roll_up_metrics(*f.store, kT0 + 4 * kHour) == 2);
+  CHECK(*roll_up_metrics(*f.store, kT0 + 4 * kRollupHour) == 2);
   auto rollups = f.rows(true);
   REQUIRE(rollups.size() == 2);
   CHECK(rollups[0].time_ms == kT0);
-  CHECK(rollups[1].time_ms == kT0 + 3 * kHour);
+  CHECK(rollups[1].time_ms == kT0 + 3 * kRollupHour);
 }
 
 TEST_CASE("pruning drops raw rows after 48 hours and rollups after 400 days") {
@@ -117,9 +118,10 @@ TEST_CASE("pruning drops raw rows after 48 hours and rollups after 400 days") {
                                 false)
               .ok());
   REQUIRE(f.store
-              ->put_metric_rows({test::raw_row(now - kRollupsKeepMs - kHour, f.host, {{f.web, 1}}),
-                                 test::raw_row(now - kRollupsKeepMs, f.host, {{f.web, 2}})},
-                                true)
+              ->put_metric_rows(
+                  {test::raw_row(now - kRollupsKeepMs - kRollupHour, f.host, {{f.web, 1}}),
+                   test::raw_row(now - kRollupsKeepMs, f.host, {{f.web, 2}})},
+                  true)
               .ok());
   auto pruned = f.store->prune_metric_rows(now - kRawMetricsKeepMs, now - kRollupsKeepMs);
   REQUIRE(pruned.ok());

@@ -11,8 +11,8 @@ using namespace xc;
 
 namespace {
 
-constexpr int64_t kHour = 3'600'000;
-constexpr int64_t kNow = 1'796'000'000'000 - 1'796'000'000'000 % kHour + 30 * 60'000;
+constexpr int64_t kTopHour = 3'600'000;
+constexpr int64_t kNow = 1'796'000'000'000 - 1'796'000'000'000 % kTopHour + 30 * 60'000;
 
 struct Fleet {
   test::TempDir dir;
@@ -56,14 +56,14 @@ TEST_CASE("top vms ranks by average CPU share over the window and shows the peak
               ->put_metric_rows(
                   {
                       // Before the window: lab-1 was busy then, and is not counted.
-                      test::raw_row(kNow - 2 * kHour, f.h2, {{f.lab, 2000}}),
+                      test::raw_row(kNow - 2 * kTopHour, f.h2, {{f.lab, 2000}}),
                       test::raw_row(kNow - 20 * 60'000, f.h1, {{f.web, 400}, {f.db, 1000}}),
                       test::raw_row(kNow - 20 * 60'000, f.h2, {{f.lab, 100}}),
                       test::raw_row(kNow - 10 * 60'000, f.h1, {{f.web, 1600}, {f.db, 600}}),
                   },
                   false)
               .ok());
-  auto r = f.top(TopBy::kCpu, kHour);
+  auto r = f.top(TopBy::kCpu, kTopHour);
   REQUIRE(r.ok());
   CHECK_FALSE(r->from_rollups);
   CHECK(names(*r) == std::vector<std::string>{"web-1", "db-1", "lab-1"});
@@ -84,13 +84,14 @@ TEST_CASE("top vms filters by tenant (with sub-tenants), limits rows and ranks b
                                  test::raw_row(kNow - 60'000, f.h2, {{f.lab, 500}})},
                                 false)
               .ok());
-  CHECK(names(*f.top(TopBy::kCpu, kHour, "education")) ==
+  CHECK(names(*f.top(TopBy::kCpu, kTopHour, "education")) ==
         std::vector<std::string>{"db-1", "web-1"});
-  CHECK(names(*f.top(TopBy::kCpu, kHour, "education/schools")) == std::vector<std::string>{"db-1"});
-  CHECK(names(*f.top(TopBy::kCpu, kHour, "educ")).empty());
-  CHECK(names(*f.top(TopBy::kNet, kHour, "", false, 2)) ==
+  CHECK(names(*f.top(TopBy::kCpu, kTopHour, "education/schools")) ==
+        std::vector<std::string>{"db-1"});
+  CHECK(names(*f.top(TopBy::kCpu, kTopHour, "educ")).empty());
+  CHECK(names(*f.top(TopBy::kNet, kTopHour, "", false, 2)) ==
         std::vector<std::string>{"db-1", "lab-1"});
-  auto iops = f.top(TopBy::kIops, kHour);
+  auto iops = f.top(TopBy::kIops, kTopHour);
   REQUIRE(iops.ok());
   CHECK(iops->entries[0].score == doctest::Approx(0.9));
 }
@@ -102,24 +103,24 @@ TEST_CASE("top hosts sums their VMs and ranks by share of the host's CPUs") {
                                  test::raw_row(kNow - 60'000, f.h2, {{f.lab, 4000}})},
                                 false)
               .ok());
-  auto r = f.top(TopBy::kCpu, kHour, "", true);
+  auto r = f.top(TopBy::kCpu, kTopHour, "", true);
   REQUIRE(r.ok());
   CHECK(names(*r) == std::vector<std::string>{"x86-02", "x86-01"});
   CHECK(r->entries[0].score == doctest::Approx(0.25));  // 4 of 16 cores
-  auto memory = f.top(TopBy::kMemory, kHour, "", true);
+  auto memory = f.top(TopBy::kMemory, kTopHour, "", true);
   CHECK(memory->entries[0].score == doctest::Approx(0.5));
 }
 
 TEST_CASE("windows past 48 hours read the hourly rollups, weighted by their sample counts") {
   Fleet f;
-  const int64_t day_ago = kNow - 24 * kHour - kNow % kHour;
+  const int64_t day_ago = kNow - 24 * kTopHour - kNow % kTopHour;
   std::vector<MetricRow> rows = {test::raw_row(day_ago, f.h1, {{f.web, 1000}}),
                                  test::raw_row(day_ago + 60'000, f.h1, {{f.web, 1000}}),
                                  test::raw_row(day_ago + 120'000, f.h1, {{f.web, 1000}}),
-                                 test::raw_row(day_ago + kHour, f.h1, {{f.web, 1800}})};
+                                 test::raw_row(day_ago + kTopHour, f.h1, {{f.web, 1800}})};
   REQUIRE(f.store->put_metric_rows(rows, false).ok());
   REQUIRE(roll_up_metrics(*f.store, kNow).ok());
-  auto r = f.top(TopBy::kCpu, 7 * 24 * kHour);
+  auto r = f.top(TopBy::kCpu, 7 * 24 * kTopHour);
   REQUIRE(r.ok());
   CHECK(r->from_rollups);
   REQUIRE(r->entries.size() == 1);
@@ -130,7 +131,7 @@ TEST_CASE("windows past 48 hours read the hourly rollups, weighted by their samp
 
 TEST_CASE("no samples in the window is an empty answer, not an error") {
   Fleet f;
-  auto r = f.top(TopBy::kCpu, kHour);
+  auto r = f.top(TopBy::kCpu, kTopHour);
   REQUIRE(r.ok());
   CHECK(r->entries.empty());
 }

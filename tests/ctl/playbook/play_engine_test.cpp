@@ -56,7 +56,7 @@ class FakeWorld : public PlayWorld {
   void say(const std::string&) override {}
 };
 
-Playbook playbook() {
+Playbook engine_playbook() {
   auto p = parse_playbook(
       "apiVersion: xcloud/v1\nkind: Playbook\nmetadata: {name: t}\nspec:\n  steps:\n"
       "    - {name: drain, type: drain, host: a, manifests: m}\n"
@@ -69,7 +69,7 @@ Playbook playbook() {
 }
 
 TEST_CASE("play engine: stops at the first failure, audited, with the step saved as failed") {
-  Playbook pb = playbook();
+  Playbook pb = engine_playbook();
   FakeWorld w;
   w.confirmed = true;
   w.check_fails = 100;
@@ -93,7 +93,7 @@ TEST_CASE("play engine: stops at the first failure, audited, with the step saved
 }
 
 TEST_CASE("play engine: a resumed run starts at the failed step and finishes") {
-  Playbook pb = playbook();
+  Playbook pb = engine_playbook();
   FakeWorld w;
   w.confirmed = true;
   PlayOutcome out = run_playbook(pb, 1, PlayRunState{}, w);
@@ -108,7 +108,7 @@ TEST_CASE("play engine: a resumed run starts at the failed step and finishes") {
 }
 
 TEST_CASE("play engine: a failed command and an unconfirmed cutover fail their step") {
-  Playbook pb = playbook();
+  Playbook pb = engine_playbook();
   FakeWorld w;
   w.confirmed = true;
   w.failing_commands = {"host"};
@@ -128,7 +128,7 @@ TEST_CASE("play engine: a failed command and an unconfirmed cutover fail their s
 }
 
 TEST_CASE("play engine: a check that comes up in time passes") {
-  Playbook pb = playbook();
+  Playbook pb = engine_playbook();
   FakeWorld w;
   w.check_fails = 1;
   CHECK(check_until(w, pb.steps[1].check, std::chrono::seconds(3), std::chrono::seconds(1)).ok());

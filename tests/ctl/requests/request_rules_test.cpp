@@ -13,7 +13,7 @@ constexpr RequestEvent kEvents[] = {RequestEvent::kApprove, RequestEvent::kRejec
                                     RequestEvent::kCancel, RequestEvent::kApplied,
                                     RequestEvent::kFailed};
 
-ServiceOfferingSpec offering() {
+ServiceOfferingSpec rules_offering() {
   ServiceOfferingSpec o;
   o.tenants = {"education"};
   o.approval_required = true;
@@ -77,7 +77,7 @@ TEST_CASE("request state names round-trip and unknown names are refused") {
 }
 
 TEST_CASE("a tenant user requests inside their scope and the offering's tenants only") {
-  ServiceOfferingSpec o = offering();
+  ServiceOfferingSpec o = rules_offering();
   auto liwei = operator_("liwei", {Role::kTenantUser}, "education");
   CHECK(may_request(liwei, "edu", o, "education").ok());
   CHECK(may_request(liwei, "edu", o, "education/schools").ok());
@@ -93,7 +93,7 @@ TEST_CASE("a tenant user requests inside their scope and the offering's tenants 
   CHECK(may_request(RequestActor{"root", std::nullopt}, "edu", o, "health").ok());
   // "educationx" is not below "education".
   CHECK_FALSE(
-      may_request(RequestActor{"root", std::nullopt}, "edu", offering(), "educationx").ok());
+      may_request(RequestActor{"root", std::nullopt}, "edu", rules_offering(), "educationx").ok());
 }
 
 TEST_CASE("nobody approves their own request, whatever their roles") {

@@ -8,8 +8,8 @@ using namespace xc;
 
 namespace {
 
-constexpr int64_t kMinute = 60'000, kHour = 3'600'000;
-constexpr int64_t kMonth = 30 * 24 * kHour;
+constexpr int64_t kPenaltyMinute = 60'000, kPenaltyHour = 3'600'000;
+constexpr int64_t kMonth = 30 * 24 * kPenaltyHour;
 
 SystemAvailability system_with(std::vector<int64_t> outage_ms) {
   SystemAvailability s;
@@ -21,7 +21,7 @@ SystemAvailability system_with(std::vector<int64_t> outage_ms) {
     s.outages.push_back({{t, t + d}, "vm web-1 crashed"});
     s.down_ms += d;
     s.longest_outage_ms = std::max(s.longest_outage_ms, d);
-    t += d + kHour;
+    t += d + kPenaltyHour;
   }
   return s;
 }
@@ -90,7 +90,7 @@ TEST_CASE("4 min 19.2 s down in a 30-day month is exactly 99.99%: no fine, a ms 
 
 TEST_CASE("two hours down once: lines 1 and 5, three short outages: line 6") {
   auto two_hours =
-      apply_penalties(builtin_penalty_tables(), system_with({2 * kHour}), {123'457, 1});
+      apply_penalties(builtin_penalty_tables(), system_with({2 * kPenaltyHour}), {123'457, 1});
   REQUIRE(two_hours.ok());
   CHECK(lines_of(*two_hours) ==
         std::vector<std::pair<std::string, int>>{{"general", 1}, {"general", 5}});
@@ -101,18 +101,20 @@ TEST_CASE("two hours down once: lines 1 and 5, three short outages: line 6") {
   CHECK(two_hours->total_fen == 98'766);
 
   auto just_under =
-      apply_penalties(builtin_penalty_tables(), system_with({2 * kHour - 1}), {100, 1});
+      apply_penalties(builtin_penalty_tables(), system_with({2 * kPenaltyHour - 1}), {100, 1});
   CHECK(lines_of(*just_under) == std::vector<std::pair<std::string, int>>{{"general", 1}});
 
-  auto three = apply_penalties(builtin_penalty_tables(), system_with({kMinute, kMinute, kMinute}),
-                               {100'000, 1});
+  auto three =
+      apply_penalties(builtin_penalty_tables(),
+                      system_with({kPenaltyMinute, kPenaltyMinute, kPenaltyMinute}), {100'000, 1});
   // 3 minutes of 30 days is 99.993%: above the availability line.
   CHECK(lines_of(*three) == std::vector<std::pair<std::string, int>>{{"general", 6}});
   CHECK(three->applied[0].reason == "3 outages >= 3");
 }
 
 TEST_CASE("eight hours down in total over two outages: line 6") {
-  auto p = apply_penalties(builtin_penalty_tables(), system_with({7 * kHour, kHour}), {100'000, 1});
+  auto p = apply_penalties(builtin_penalty_tables(), system_with({7 * kPenaltyHour, kPenaltyHour}),
+                           {100'000, 1});
   REQUIRE(p.ok());
   CHECK(lines_of(*p) ==
         std::vector<std::pair<std::string, int>>{{"general", 1}, {"general", 5}, {"general", 6}});
@@ -132,5 +134,5 @@ TEST_CASE("the fine is the fee over the service months times the coefficient, ro
 TEST_CASE("durations read as people say them") {
   CHECK(duration_text(0) == "0 s");
   CHECK(duration_text(259'201) == "4 min 19 s");
-  CHECK(duration_text(2 * kHour + 5 * kMinute) == "2 h 05 min");
+  CHECK(duration_text(2 * kPenaltyHour + 5 * kPenaltyMinute) == "2 h 05 min");
 }
