@@ -1,35 +1,29 @@
 #include "agent/image_digest.h"
 
-#include <openssl/evp.h>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <vector>
 
-#include "common/sm_crypto.h"
+#include "common/digest.h"
 
 namespace xc {
 
 Result<std::string> file_sha256_hex(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return error(Code::kIo, "image " + path + ": cannot be read");
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1)
-    return error(Code::kInternal, "image " + path + ": SHA-256 unavailable");
+  Sha256Hasher md;
   std::vector<char> block(1 << 20);
   while (in) {
     in.read(block.data(), static_cast<std::streamsize>(block.size()));
     std::streamsize got = in.gcount();
-    if (got > 0 && EVP_DigestUpdate(md.get(), block.data(), static_cast<size_t>(got)) != 1)
-      return error(Code::kInternal, "image " + path + ": SHA-256 failed");
+    if (got > 0) md.update(std::string_view(block.data(), static_cast<size_t>(got)));
   }
   if (in.bad()) return error(Code::kIo, "image " + path + ": read error");
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_DigestFinal_ex(md.get(), digest, &length) != 1)
-    return error(Code::kInternal, "image " + path + ": SHA-256 failed");
-  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
+  auto digest = md.finish_hex();
+  if (!digest.ok())
+    return error(Code::kInternal, "image " + path + ": " + digest.status().message());
+  return *digest;
 }
 
 Status ImageDigestCache::verify(const std::string& path, const std::string& expected) {

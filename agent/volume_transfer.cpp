@@ -1,17 +1,15 @@
 #include "agent/volume_transfer.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 
 #include "agent/storage_pool.h"
+#include "common/digest.h"
 
 namespace xc {
 namespace {
@@ -94,9 +92,8 @@ Status commit_volume_part(const std::string& path, int64_t size, const std::stri
     f.fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC);
     if (f.fd < 0) return os_error("volume file " + part);
   }
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1)
-    return error(Code::kInternal, "sha256: cannot start a digest");
+  Sha256Hasher md;
+  if (!md.status().ok()) return md.status();
   std::string buffer(1 << 20, '\0');
   int64_t total = 0;
   for (;;) {
@@ -105,17 +102,11 @@ Status commit_volume_part(const std::string& path, int64_t size, const std::stri
     if (n < 0) return os_error("volume file " + part);
     if (n == 0) break;
     total += n;
-    EVP_DigestUpdate(md.get(), buffer.data(), static_cast<size_t>(n));
+    md.update(std::string_view(buffer.data(), static_cast<size_t>(n)));
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(md.get(), digest, &len);
-  std::string hex;
-  char two[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(two, sizeof two, "%02x", digest[i]);
-    hex += two;
-  }
+  auto digest = md.finish_hex();
+  if (!digest.ok()) return digest.status();
+  const std::string& hex = *digest;
   if (total != size || hex != sha256) {
     ::unlink(part.c_str());
     return error(Code::kIo, "volume file " + path + ": copy has " + std::to_string(total) +

@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/digest.h"
 #include "common/free_with.h"
 #include "common/sm_crypto.h"
 #include "ctl/images/image_url.h"
@@ -20,14 +20,12 @@ namespace {
 // The digest the operator named, fed as the bytes arrive.
 class Digester {
  public:
-  explicit Digester(const std::string& algorithm) : sm3_(algorithm == "sm3") {
-    if (!sm3_) EVP_DigestInit_ex(sha_.get(), EVP_sha256(), nullptr);
-  }
+  explicit Digester(const std::string& algorithm) : sm3_(algorithm == "sm3") {}
   void update(const char* data, size_t n) {
     if (sm3_)
       sm3_hasher_.update(std::string_view(data, n));
     else
-      EVP_DigestUpdate(sha_.get(), data, n);
+      sha_.update(std::string_view(data, n));
   }
   Result<std::string> hex() {
     if (sm3_) {
@@ -35,17 +33,13 @@ class Digester {
       if (!d.ok()) return d.status();
       return to_hex(as_bytes(*d));
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_DigestFinal_ex(sha_.get(), md, &len) != 1)
-      return error(Code::kInternal, "SHA-256 is not available");
-    return to_hex(std::string_view(reinterpret_cast<const char*>(md), len));
+    return sha_.finish_hex();
   }
 
  private:
   bool sm3_;
   Sm3Hasher sm3_hasher_;
-  std::unique_ptr<EVP_MD_CTX, FreeWith<EVP_MD_CTX_free>> sha_{EVP_MD_CTX_new()};
+  Sha256Hasher sha_;
 };
 
 struct Transfer {

@@ -1,7 +1,6 @@
 #include "ctl/images/image_import.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/digest.h"
 #include "common/printable.h"
 #include "common/sm_crypto.h"
 #include "ctl/images/disk_format.h"
@@ -268,9 +268,8 @@ bool program_installed(const std::string& program) {
 Result<FileDigests> file_digests(const std::string& path) {
   Fd f{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) return error(Code::kIo, path + ": " + std::strerror(errno));
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!sha || EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr) != 1)
-    return error(Code::kInternal, "SHA-256 is not available");
+  Sha256Hasher sha;
+  if (!sha.status().ok()) return sha.status();
   Sm3Hasher sm3;
   if (!sm3.status().ok()) return sm3.status();
   std::string buf(1 << 20, '\0');
@@ -280,14 +279,13 @@ Result<FileDigests> file_digests(const std::string& path) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return error(Code::kIo, path + ": " + std::strerror(errno));
     if (n == 0) break;
-    EVP_DigestUpdate(sha.get(), buf.data(), static_cast<size_t>(n));
+    sha.update(std::string_view(buf.data(), static_cast<size_t>(n)));
     sm3.update(std::string_view(buf.data(), static_cast<size_t>(n)));
     d.bytes += n;
   }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(sha.get(), md, &len);
-  d.sha256 = to_hex(std::string_view(reinterpret_cast<const char*>(md), len));
+  auto sha256 = sha.finish_hex();
+  if (!sha256.ok()) return sha256.status();
+  d.sha256 = *sha256;
   auto s = sm3.finish();
   if (!s.ok()) return s.status();
   d.sm3 = to_hex(as_bytes(*s));

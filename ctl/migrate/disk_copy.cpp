@@ -1,7 +1,5 @@
 #include "ctl/migrate/disk_copy.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -12,7 +10,7 @@
 #include <thread>
 #include <utility>
 
-#include "common/sm_crypto.h"
+#include "common/digest.h"
 
 namespace xc {
 namespace {
@@ -20,26 +18,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kChunk = 2 << 20;  // the agents' largest chunk (volume_transfer.h)
-
-// SHA-256 over pieces, as hex: what volume.commit checks the copy against.
-class Sha256Stream {
- public:
-  Sha256Stream() : md_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    ok_ = md_ && EVP_DigestInit_ex(md_.get(), EVP_sha256(), nullptr) == 1;
-  }
-  bool ok() const { return ok_; }
-  void add(const std::string& bytes) { EVP_DigestUpdate(md_.get(), bytes.data(), bytes.size()); }
-  std::string hex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(md_.get(), digest, &len);
-    return to_hex(std::string(reinterpret_cast<const char*>(digest), len));
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md_;
-  bool ok_ = false;
-};
 
 // Chunks handed from the reading thread to the writing one, at most
 // kInFlight held at once. cancel() makes the reader's next put() fail.
@@ -99,8 +77,8 @@ Result<CopiedFile> read_volume_file(HostClients& clients, const std::string& fro
                                     const std::string& volume, const std::string& ext,
                                     const ChunkSink& sink,
                                     const std::function<void(int64_t, int64_t)>& progress) {
-  Sha256Stream md;
-  if (!md.ok()) return error(Code::kInternal, "sha256: cannot start a digest");
+  Sha256Hasher md;
+  if (!md.status().ok()) return md.status();
   CopiedFile out;
   for (;;) {
     std::string raw;
@@ -113,14 +91,16 @@ Result<CopiedFile> read_volume_file(HostClients& clients, const std::string& fro
     if (n > kChunk)
       return error(Code::kIo, "volume " + volume + " on " + from + ": volume.read sent too much");
     if (n > 0) {
-      md.add(raw);
+      md.update(raw);
       if (Status s = sink(out.bytes, std::move(raw)); !s.ok()) return s;
       out.bytes += n;
     }
     if (progress) progress(out.bytes, size);
     if (chunk->value("eof", true) || n == 0) break;
   }
-  out.sha256 = md.hex();
+  auto digest = md.finish_hex();
+  if (!digest.ok()) return digest.status();
+  out.sha256 = *digest;
   return out;
 }
 
@@ -167,15 +147,15 @@ Result<CopiedFile> upload_volume_file(HostClients& clients, const std::string& t
   in.seekg(0, std::ios::end);
   const int64_t total = static_cast<int64_t>(in.tellg());
   in.seekg(0);
-  Sha256Stream md;
-  if (!md.ok()) return error(Code::kInternal, "sha256: cannot start a digest");
+  Sha256Hasher md;
+  if (!md.status().ok()) return md.status();
   CopiedFile out;
   std::string buf(static_cast<size_t>(kChunk), '\0');
   while (out.bytes < total) {
     in.read(buf.data(), static_cast<std::streamsize>(std::min<int64_t>(kChunk, total - out.bytes)));
     const std::string piece = buf.substr(0, static_cast<size_t>(in.gcount()));
     if (piece.empty()) return error(Code::kIo, path + ": short read");
-    md.add(piece);
+    md.update(piece);
     std::string none;
     auto written = clients.call_bytes(to, "volume.write",
                                       {{"name", volume}, {"ext", "qcow2"}, {"offset", out.bytes}},
@@ -184,7 +164,9 @@ Result<CopiedFile> upload_volume_file(HostClients& clients, const std::string& t
     out.bytes += static_cast<int64_t>(piece.size());
     if (progress) progress(out.bytes, total);
   }
-  out.sha256 = md.hex();
+  auto digest = md.finish_hex();
+  if (!digest.ok()) return digest.status();
+  out.sha256 = *digest;
   auto committed = commit(clients, to, volume, "qcow2", out);
   if (!committed.ok()) return committed.status();
   return out;
