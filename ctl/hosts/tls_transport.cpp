@@ -3,13 +3,21 @@
 #include <curl/curl.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 
 namespace xc {
 
+// Where an answer's body goes while it arrives (append_body).
+struct TlsAnswerSink {
+  CURL* handle = nullptr;
+  std::string* body = nullptr;
+};
+
 struct TlsTransport::Curl {
   CURL* handle = nullptr;
+  TlsAnswerSink sink;
   curl_slist* headers = nullptr;
   std::string rpc_url;    // https://HOST:PORT/v1/rpc
   std::string bytes_url;  // https://HOST:PORT/v1/bytes
@@ -24,9 +32,22 @@ struct TlsTransport::Curl {
 
 namespace {
 
+// Appends to the answer, with room for its declared length taken at its
+// first bytes (a bulk-bytes answer is megabytes; growing it 16 KiB at a time
+// copied it twice over). Returning short aborts an answer past the limit.
 size_t append_body(char* data, size_t size, size_t count, void* target) {
-  static_cast<std::string*>(target)->append(data, size * count);
-  return size * count;
+  auto* sink = static_cast<TlsAnswerSink*>(target);
+  const size_t n = size * count;
+  if (sink->body->size() + n > static_cast<size_t>(kMaxAgentAnswerBytes)) return 0;
+  if (sink->body->empty()) {
+    curl_off_t declared = -1;
+    if (curl_easy_getinfo(sink->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &declared) ==
+            CURLE_OK &&
+        declared > 0)
+      sink->body->reserve(static_cast<size_t>(std::min<int64_t>(declared, kMaxAgentAnswerBytes)));
+  }
+  sink->body->append(data, n);
+  return n;
 }
 
 // The message of an {"error":{"message":..}} answer, or "".
@@ -188,7 +209,8 @@ Result<long> TlsTransport::post(const std::string& payload, std::string& body) {
   Curl& c = *curl_;
   curl_easy_setopt(c.handle, CURLOPT_POSTFIELDS, payload.data());
   curl_easy_setopt(c.handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-  curl_easy_setopt(c.handle, CURLOPT_WRITEDATA, &body);
+  c.sink = TlsAnswerSink{c.handle, &body};
+  curl_easy_setopt(c.handle, CURLOPT_WRITEDATA, &c.sink);
   body.clear();
   c.error[0] = '\0';
   CURLcode rc = curl_easy_perform(c.handle);
@@ -196,6 +218,9 @@ Result<long> TlsTransport::post(const std::string& payload, std::string& body) {
   if (curl_easy_getinfo(c.handle, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK) {
     connections_opened_ += connects;
   }
+  if (rc == CURLE_WRITE_ERROR)
+    return error(Code::kUnavailable, "agent " + address_ + ": answer larger than " +
+                                         std::to_string(kMaxAgentAnswerBytes >> 20) + " MiB");
   if (rc != CURLE_OK) {
     std::string message = "agent " + address_ + ": " + curl_easy_strerror(rc);
     std::string detail = c.error;

@@ -3,12 +3,17 @@
 // handle per object, so an object must be used by one thread at a time.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "ctl/hosts/agent_transport.h"
 
 namespace xc {
+
+// The most an agent's answer may carry (the largest, a host's inventory at
+// the cloud's scale, is a few megabytes); a longer one fails the call.
+inline constexpr int64_t kMaxAgentAnswerBytes = 64 << 20;
 
 struct TlsTransportConfig {
   std::string host;  // IP address or DNS name; must be in the agent certificate's SANs

@@ -129,6 +129,9 @@ TEST_CASE("tls transport: bulk bytes travel raw both ways, with the JSON result 
                       const std::string& input) -> Result<ByteReply> {
     ++byte_calls;
     if (method == "volume.missing") return error(Code::kNotFound, "volume x: no such volume");
+    if (method == "volume.huge")
+      return ByteReply{{{"method", method}},
+                       std::string(static_cast<size_t>(kMaxAgentAnswerBytes) + 1, 'x')};
     std::string reversed(input.rbegin(), input.rend());
     return ByteReply{{{"method", method}, {"params", params}, {"got", input.size()}},
                      std::move(reversed)};
@@ -173,6 +176,12 @@ TEST_CASE("tls transport: bulk bytes travel raw both ways, with the JSON result 
     REQUIRE(json_reply.ok());
     CHECK((*json_reply)["result"]["echo"] == "host.facts");
     CHECK(transport->connections_opened() == 1);
+  }
+  SUBCASE("an answer over the controller's limit fails the call and is not kept") {
+    auto huge = transport->call_bytes("volume.huge", params, "", output);
+    REQUIRE_FALSE(huge.ok());
+    CHECK(huge.status().message().find("answer larger than 64 MiB") != std::string::npos);
+    CHECK(output.empty());
   }
 }
 
