@@ -310,13 +310,14 @@ int http_status_of(Code code) {
 // Reads a request's body, counted as it arrives (after any chunked framing)
 // so that one past `limit` is never held whole. False when it was too large
 // (`too_large` set) or incomplete. Room for the declared length (at most
-// `limit`) is taken at once: growing a megabyte body 4 KiB at a time copied it
+// `limit`; at most 18 digits, so stoull cannot overflow) is taken at once:
+// growing a megabyte body 4 KiB at a time copied it
 // twice over and faulted in fresh pages at each doubling.
 bool read_bounded_body(const httplib::Request& req, const httplib::ContentReader& read_body,
                        size_t limit, std::string& body, bool& too_large) {
   too_large = false;
   const std::string declared = req.get_header_value("Content-Length");
-  if (!declared.empty() && declared.size() <= 20 &&
+  if (!declared.empty() && declared.size() <= 18 &&
       declared.find_first_not_of("0123456789") == std::string::npos)
     body.reserve(static_cast<size_t>(std::min<unsigned long long>(std::stoull(declared), limit)));
   bool complete = read_body([&](const char* data, size_t size) {
