@@ -24,6 +24,43 @@ swtpm_group = "root"
 CONF
 }
 
+# socket_answers PATH: something accepts connections on the Unix socket.
+socket_answers() {
+  python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$1" 2>/dev/null
+}
+
+# A virtlogd that accepts on /run/libvirt/virtlogd-sock, which QEMU's console
+# log needs. A socket file alone proves nothing: a machine restored from an
+# image, or a virtlogd killed with SIGKILL, leaves one nobody listens on
+# (QEMU then fails with "Connection refused"). A virtlogd still exiting holds
+# its pid file for a moment, so starting is retried for ten seconds.
+start_virtlogd() {
+  local sock=/run/libvirt/virtlogd-sock
+  for _ in $(seq 50); do
+    socket_answers "$sock" && return 0
+    # Refused: nobody listens there, so the file can go. A virtlogd that
+    # still holds /run/virtlogd.pid makes this start fail; then retry.
+    rm -f "$sock" /run/libvirt/virtlogd-admin-sock
+    virtlogd -d 2>/dev/null && socket_answers "$sock" && return 0
+    sleep 0.2
+  done
+  fail "virtlogd does not accept connections on $sock"
+}
+
+# remove_leftover_domains NAME...: domains a test defines, left by an earlier
+# run that was killed before its cleanup (with their snapshot and checkpoint
+# metadata); said on stderr, since a test must start from nothing.
+remove_leftover_domains() {
+  local name
+  for name in "$@"; do
+    virsh -c qemu:///system dominfo "$name" >/dev/null 2>&1 || continue
+    echo "note: removing $name, left by an interrupted earlier run" >&2
+    virsh -c qemu:///system destroy "$name" >/dev/null 2>&1 || true
+    virsh -c qemu:///system undefine --nvram --snapshots-metadata --checkpoints-metadata "$name" >/dev/null 2>&1 ||
+      virsh -c qemu:///system undefine "$name" >/dev/null 2>&1 || fail "cannot remove leftover domain $name"
+  done
+}
+
 start_libvirtd() {
   [ "$(id -u)" -eq 0 ] || fail "the system test needs root to run libvirtd"
   mkdir -p /run/libvirt /var/log/libvirt /var/lib/libvirt/qemu /var/cache/libvirt/qemu /etc/libvirt
@@ -33,9 +70,8 @@ start_libvirtd() {
     write_test_qemu_conf /etc/libvirt/qemu.conf
   fi
   STARTED_LIBVIRTD=""
+  start_virtlogd
   if ! virsh -c qemu:///system version >/dev/null 2>&1; then
-    # A virtlogd without its socket cannot serve QEMU: start one.
-    { pgrep -x virtlogd >/dev/null && [ -S /run/libvirt/virtlogd-sock ]; } || virtlogd -d
     libvirtd -d
     STARTED_LIBVIRTD=yes
     for _ in $(seq 100); do

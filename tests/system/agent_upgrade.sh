@@ -10,6 +10,7 @@ source "$(dirname "$0")/../support/sshd.sh"
 source "$(dirname "$0")/../support/agent_deb.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
 start_libvirtd
+remove_leftover_domains xc-systest.upgrade-1
 start_sshd
 ROOT="$TMP/host"
 POOL="xc-upgrade-$$"

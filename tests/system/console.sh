@@ -45,6 +45,7 @@ audit_last() {  # audit_last N: the VM's last N audit records as JSON in $TMP/ou
 }
 
 start_libvirtd
+remove_leftover_domains xc-systest.con-1
 ctl init >/dev/null
 ctl ca init >/dev/null
 port=$(free_port)

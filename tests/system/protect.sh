@@ -70,6 +70,7 @@ restore_at() {  # restore_at BACKUP DIR: restores into DIR/vda.raw
 
 start=$(date +%s)
 start_libvirtd
+remove_leftover_domains xc-systest.prot-1 xc-systest.prot-r
 ctl init >/dev/null
 ctl ca init >/dev/null
 port=$(free_port)
