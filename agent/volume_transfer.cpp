@@ -10,6 +10,7 @@
 
 #include "agent/storage_pool.h"
 #include "common/digest.h"
+#include "common/file_write.h"
 
 namespace xc {
 namespace {
@@ -70,14 +71,12 @@ Status write_volume_chunk(const std::string& path, int64_t offset, const std::st
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (offset == 0 ? O_TRUNC : 0);
   Fd f{::open(part.c_str(), flags, 0600)};
   if (f.fd < 0) return os_error("volume file " + part);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::pwrite(f.fd, data.data() + done, data.size() - done,
-                         static_cast<off_t>(offset + static_cast<int64_t>(done)));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return os_error("volume file " + part);
-    done += static_cast<size_t>(n);
-  }
+  if (!pwrite_all(f.fd, data, offset)) return os_error("volume file " + part);
+  // Start writing the chunk out now, so the disk works while the next one
+  // travels and volume.commit's fsync has little left to wait for.
+  if (!data.empty())
+    ::sync_file_range(f.fd, static_cast<off_t>(offset), static_cast<off_t>(data.size()),
+                      SYNC_FILE_RANGE_WRITE);
   return {};
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/file_write.h"
 #include "common/sm_crypto.h"
 
 namespace xc {
@@ -28,14 +29,9 @@ Status write_file(const std::string& path, std::string_view data) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return error(Code::kIo, tmp + ": cannot create");
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      return error(Code::kIo, tmp + ": write failed");
-    }
-    done += static_cast<size_t>(n);
+  if (!write_all(fd, data)) {
+    ::close(fd);
+    return error(Code::kIo, tmp + ": write failed");
   }
   bool ok = ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
@@ -214,8 +210,7 @@ Result<std::vector<RestoredDisk>> BackupRepository::restore(
       if (fd == fds.end()) continue;  // a disk removed since
       auto plain = read_chunk(m, c, key);
       if (!plain.ok()) return cleanup(plain.status());
-      if (::pwrite(fd->second, plain->data(), plain->size(), c.offset) !=
-          static_cast<ssize_t>(plain->size()))
+      if (!pwrite_all(fd->second, *plain, c.offset))
         return cleanup(error(Code::kIo, out_dir + "/" + c.disk + ".raw: write failed"));
     }
   for (const auto& d : last.disks) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "common/domain_spec.h"
+#include "common/file_write.h"
 #include "common/printable.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/clone_commands.h"
@@ -122,8 +123,7 @@ void run_capture(CliContext& ctx, CaptureOptions o, const CLI::App& cmd) {
   auto read = read_volume_file(
       clients, vm->host, flat, "qcow2",
       [&](int64_t offset, std::string bytes) -> Status {
-        if (::pwrite(temp.fd, bytes.data(), bytes.size(), offset) !=
-            static_cast<ssize_t>(bytes.size()))
+        if (!pwrite_all(temp.fd, bytes, offset))
           return error(Code::kIo, temp.path + ": " + std::strerror(errno));
         return {};
       },
