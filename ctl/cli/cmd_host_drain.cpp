@@ -15,6 +15,8 @@
 #include "ctl/cli/move_runner.h"
 #include "ctl/cli/plan_printer.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/images/image_import.h"
+#include "ctl/images/image_supply_audit.h"
 #include "ctl/store/host_maintenance.h"
 
 namespace xc {
@@ -129,13 +131,18 @@ void run_drain(CliContext& ctx, const DrainOptions& o, const CLI::App& cmd) {
   });
   if (!on.ok()) return fail(ctx, on.message(), kExitFailure);
   int failed = 0;
+  ImageSupplier images(*r.clients, image_store_dir(*state));
   for (const MoveOutcome& m :
-       run_moves(ctx, *state, *r.clients, audit_identity_for(cmd), moves, o.parallel)) {
+       run_moves(ctx, *state, *r.clients, audit_identity_for(cmd), moves, o.parallel, &images)) {
     if (!m.result.ok()) {
       ++failed;
       stuck.push_back(m.request.tenant + "/" + m.request.name + ": " + m.result.status().message());
     }
   }
+  if (Status s = report_supplied_images(*r.store, log, audit_identity_for(cmd), images.sent(),
+                                        "host drain", ctx.out);
+      !s.ok())
+    print_error(ctx, "audit of the images sent: " + s.message());
   // What the hosts run now, for get and describe.
   std::set<std::string> touched = {o.host};
   for (const auto& m : moves) touched.insert(m.to_host);

@@ -17,6 +17,7 @@
 #include "ctl/ha/ha_inventory.h"
 #include "ctl/ha/ha_round.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/images/image_import.h"
 
 namespace xc {
 namespace {
@@ -51,6 +52,7 @@ struct Session {
   Clock clock = system_now_ms;
   std::unique_ptr<StderrLog> log;
   std::unique_ptr<LoopWorld> world;
+  std::string image_store;
 };
 
 bool open_session(CliContext& ctx, const CLI::App& cmd, const HaCommand& o, bool changing,
@@ -62,6 +64,7 @@ bool open_session(CliContext& ctx, const CLI::App& cmd, const HaCommand& o, bool
   }
   s.store = changing ? open_state_for_change(ctx, cmd) : open_state_store(ctx);
   if (!s.store) return false;
+  s.image_store = image_store_dir(*state);
   if (auto h = s.store->get_host(o.host); !h.ok()) {
     bool unknown = h.status().code() == Code::kNotFound;
     fail(ctx,
@@ -162,6 +165,7 @@ void run_evacuate(CliContext& ctx, const HaCommand& o, const CLI::App& cmd) {
   options.dry_run = o.dry_run;
   options.fence_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   options.who = audit_identity_for(cmd);
+  options.image_store = s.image_store;
   auto steps = ha_round(*s.world, options, nullptr);
   if (!steps.ok()) return fail(ctx, steps.status().message(), kExitFailure);
   int restarted = 0, failed = 0;

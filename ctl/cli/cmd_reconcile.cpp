@@ -10,7 +10,6 @@
 #include "ctl/billing/price_list_checks.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
-#include "ctl/cli/image_supply_audit.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/move_runner.h"
 #include "ctl/cli/plan_printer.h"
@@ -18,6 +17,7 @@
 #include "ctl/ha/ha_warnings.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/images/image_import.h"
+#include "ctl/images/image_supply_audit.h"
 #include "ctl/reconcile/reconcile.h"
 #include "ctl/store/state_path.h"
 
@@ -251,12 +251,8 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
         result.failures.push_back(describe_step(*m) + ": " + request.status().message());
       }
     }
-    if (Status s = report_supplied_images(*r.store, log, who, images.sent(), ctx.out); !s.ok()) {
-      ++result.failed;
-      result.failures.push_back("audit of the images sent: " + s.message());
-    }
     for (const MoveOutcome& m : run_moves(ctx, state_path.ok() ? *state_path : "", *r.clients, who,
-                                          moves, o.reconcile.parallel)) {
+                                          moves, o.reconcile.parallel, &images)) {
       if (m.result.ok()) {
         ++result.done;
       } else {
@@ -264,6 +260,11 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
         result.failures.push_back("migrate VirtualMachine " + m.request.tenant + "/" +
                                   m.request.name + ": " + m.result.status().message());
       }
+    }
+    if (Status s = report_supplied_images(*r.store, log, who, images.sent(), "apply", ctx.out);
+        !s.ok()) {
+      ++result.failed;
+      result.failures.push_back("audit of the images sent: " + s.message());
     }
     for (const auto& f : result.failures) ctx.err << "error: " << f << "\n";
     for (const auto& w : recorder.warnings()) ctx.err << "warning: " << w << "\n";

@@ -24,6 +24,7 @@
 #include "ctl/controller/heartbeat.h"
 #include "ctl/controller/serve_runner.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/images/image_import.h"
 #include "ctl/store/state_path.h"
 
 namespace xc {
@@ -109,6 +110,7 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   if (backups->count() < 1) return fail(ctx, "--backups: at least 1s", kExitUsage);
   settings.backups = *backups;
   settings.backup_key = backup_key_path(state_dir(*state));
+  settings.image_store = image_store_dir(*state);
   std::vector<Loop> loops = serve_loops(settings);
 
   // The signals are blocked in every thread and taken by one waiting

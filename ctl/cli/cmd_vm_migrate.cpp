@@ -22,6 +22,8 @@
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/host_object.h"
 #include "ctl/hosts/pki_files.h"
+#include "ctl/images/image_import.h"
+#include "ctl/images/image_supply_audit.h"
 #include "ctl/migrate/vm_move.h"
 #include "ctl/store/host_maintenance.h"
 #include "ctl/store/state_path.h"
@@ -166,6 +168,8 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
   for (const auto& h : *hosts) clients.add_host(host_object(store, h));
   PrintedProgress progress(ctx.err);
   VmMover mover(log, clients, audit_identity_for(cmd));
+  ImageSupplier images(clients, image_store_dir(*state));
+  mover.supply_images_with(&images);
 
   // An earlier move left half-way is settled first.
   for (const auto& [r, result] : mover.resume(progress)) {
@@ -243,6 +247,11 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
   auto moved = mover.move(r, progress);
   refresh_host_domains(store, clients, r.from_host);
   refresh_host_domains(store, clients, r.to_host);
+  // Said even when the move failed after the image went: the host keeps it.
+  if (Status s = report_supplied_images(store, log, audit_identity_for(cmd), images.sent(),
+                                        "vm migrate", o.output == "table" ? ctx.out : ctx.err);
+      !s.ok())
+    print_error(ctx, "audit of the images sent: " + s.message());
   if (!moved.ok())
     return fail(ctx, "vm migrate " + r.tenant + "/" + r.name + ": " + moved.status().message(),
                 kExitFailure);

@@ -75,7 +75,8 @@ Result<MoveRequest> move_request(const Reconcile& r, const PlanStep& step) {
 
 std::vector<MoveOutcome> run_moves(CliContext& ctx, const std::string& state_path,
                                    HostClients& clients, const AuditIdentity& who,
-                                   const std::vector<MoveRequest>& moves, int parallel) {
+                                   const std::vector<MoveRequest>& moves, int parallel,
+                                   ImageSupplier* images) {
   std::vector<MoveOutcome> out(moves.size());
   std::mutex mutex;
   MoveLines lines(ctx.out, mutex);
@@ -88,6 +89,7 @@ std::vector<MoveOutcome> run_moves(CliContext& ctx, const std::string& state_pat
     if (store.ok()) {
       log = std::make_unique<AuditLog>(**store);
       mover = std::make_unique<VmMover>(*log, clients, who);
+      mover->supply_images_with(images);
     }
     for (size_t i = next++; i < moves.size(); i = next++) {
       out[i].request = moves[i];

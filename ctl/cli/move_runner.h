@@ -29,9 +29,11 @@ struct MoveOutcome {
 
 // Runs the moves, up to `parallel` at once, each worker on its own connection
 // to the state database at `state_path`. Prints "[k/N] done: ..." or
-// "[k/N] FAILED: ..." as each ends.
+// "[k/N] FAILED: ..." as each ends. `images` (may be null) sends a target
+// the store's images it lacks; the caller reports what it sent.
 std::vector<MoveOutcome> run_moves(CliContext& ctx, const std::string& state_path,
                                    HostClients& clients, const AuditIdentity& who,
-                                   const std::vector<MoveRequest>& moves, int parallel);
+                                   const std::vector<MoveRequest>& moves, int parallel,
+                                   ImageSupplier* images);
 
 }  // namespace xc

@@ -61,7 +61,8 @@ std::vector<Loop> serve_loops(const ServeSettings& s) {
   loops.push_back(alarms_loop(s.alarms));
   // HA: restarts the `ha: restart` VMs of a host unreachable for ha_after,
   // once it is fenced; looks at the heartbeat's pace.
-  if (s.ha_after.count() > 0) loops.push_back(ha_loop(s.heartbeat, s.ha_after, s.fence_timeout));
+  if (s.ha_after.count() > 0)
+    loops.push_back(ha_loop(s.heartbeat, s.ha_after, s.fence_timeout, s.image_store));
   // Backups (`xcloudctl backup schedule`): what the BackupPolicies owe, one
   // VM after another; a failure is retried at a later round.
   if (!s.backup_key.empty()) {

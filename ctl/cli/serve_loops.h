@@ -21,6 +21,7 @@ struct ServeSettings {
   std::chrono::seconds fence_timeout{30};  // --fence-timeout
   std::chrono::seconds backups{60};        // --backups: how often the backup schedule is read
   std::string backup_key;                  // keys/backup.key beside the state; "" turns it off
+  std::string image_store;                 // images/ beside the state: sent to HA targets
 };
 
 std::vector<Loop> serve_loops(const ServeSettings& settings);

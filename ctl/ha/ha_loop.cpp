@@ -7,7 +7,7 @@
 namespace xc {
 
 Loop ha_loop(std::chrono::seconds interval, std::chrono::seconds after,
-             std::chrono::seconds fence_timeout) {
+             std::chrono::seconds fence_timeout, const std::string& image_store) {
   Loop loop;
   loop.name = "ha";
   loop.interval = interval;
@@ -15,6 +15,7 @@ Loop ha_loop(std::chrono::seconds interval, std::chrono::seconds after,
   HaRoundOptions options;
   options.decide.after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(after).count();
   options.fence_timeout = fence_timeout;
+  options.image_store = image_store;
   options.who = current_identity({"xcloudctl", "serve"}, "", "");
   auto memory = std::make_shared<HaMemory>();
   loop.round = [options, memory](LoopWorld& w) -> Status {

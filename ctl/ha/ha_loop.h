@@ -4,12 +4,13 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "ctl/controller/loop.h"
 
 namespace xc {
 
 Loop ha_loop(std::chrono::seconds interval, std::chrono::seconds after,
-             std::chrono::seconds fence_timeout);
+             std::chrono::seconds fence_timeout, const std::string& image_store);
 
 }  // namespace xc

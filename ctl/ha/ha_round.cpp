@@ -4,12 +4,15 @@
 #include <cctype>
 #include <cstdlib>
 #include <optional>
+#include <sstream>
 
 #include "common/domain_spec.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/controller/watched_hosts.h"
 #include "ctl/ha/fence_command.h"
 #include "ctl/ha/ha_inventory.h"
+#include "ctl/images/image_supply.h"
+#include "ctl/images/image_supply_audit.h"
 
 namespace xc {
 
@@ -242,8 +245,17 @@ void Round::restart(const HaInventory& inv, const HaAction& a) {
     steps.push_back(step);
     return;
   }
-  auto ensured = w_.hosts.call(a.to_host, "domain.ensure",
-                               {{"spec", spec_json->second}, {"allow_restart", false}});
+  // The new host's image directory may be its own: the image goes first.
+  ImageSupplier images(w_.hosts, o_.image_store);
+  Status supplied = o_.image_store.empty() ? Status() : images.supply(a.to_host, spec_json->second);
+  std::ostringstream sent;
+  (void)report_supplied_images(w_.store, log_, o_.who, images.sent(), "ha restart", sent);
+  std::istringstream lines(sent.str());
+  for (std::string line; std::getline(lines, line);) w_.log.event("ha: " + line);
+  auto ensured = supplied.ok()
+                     ? w_.hosts.call(a.to_host, "domain.ensure",
+                                     {{"spec", spec_json->second}, {"allow_restart", false}})
+                     : Result<json>(supplied);
   AuditRecord record = o_.who.record("VirtualMachine", a.tenant, a.name, "ha-restart");
   std::string what = "host " + a.host + " (fenced) -> " + a.to_host;
   // The reply may be lost after the domain started: then the restart is done.

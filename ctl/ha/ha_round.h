@@ -31,6 +31,9 @@ struct HaRoundOptions {
   std::chrono::milliseconds fence_timeout{30'000};
   bool dry_run = false;  // decide and report; run nothing, change nothing
   AuditIdentity who;
+  // The controller's image store: a new host lacking the VM's image is sent
+  // it before the restart (ImageSupplier), audited as a push. "" for none.
+  std::string image_store;
 };
 
 // What a round remembers between rounds (a loop's own): reasons already

@@ -168,6 +168,14 @@ Result<bool> VmMover::live_tls(const MoveRequest& r) {
                    "with --insecure-migration; nothing was changed");
 }
 
+Status VmMover::supply_images(const MoveRequest& r) {
+  if (!images_) return {};
+  Status s = images_->supply(r.to_host, r.spec);
+  if (s.ok()) return s;
+  return error(s.code(), "VirtualMachine " + r.tenant + "/" + r.name + ": " + s.message() +
+                             "; nothing was moved");
+}
+
 Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
   auto spec = domain_spec_from_json(r.spec);
   if (!spec.ok()) return spec.status();
@@ -187,6 +195,7 @@ Result<MoveResult> VmMover::live(const MoveRequest& r, MoveObserver& observer) {
   };
   if (r.shared_storage)
     if (Status s = check_shared(r, vm_files(*spec)); !s.ok()) return undo(s);
+  if (Status s = supply_images(r); !s.ok()) return undo(s);
   auto prepared = clients_.call(r.to_host, "domain.migrate_prepare",
                                 {{"spec", r.spec}, {"shared_storage", r.shared_storage}});
   if (!prepared.ok()) return undo(prepared.status());
@@ -288,6 +297,7 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
     observer.phase(r, "preparing");
     if (r.shared_storage)
       if (Status s = check_shared(r, vm_files(*spec)); !s.ok()) return s;
+    if (Status s = supply_images(r); !s.ok()) return s;
     auto prepared = clients_.call(r.to_host, "domain.migrate_prepare",
                                   {{"spec", r.spec}, {"shared_storage", r.shared_storage}});
     if (!prepared.ok()) return prepared.status();

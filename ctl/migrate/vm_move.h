@@ -15,6 +15,7 @@
 #include "common/time.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/hosts/host_clients.h"
+#include "ctl/images/image_supply.h"
 #include "ctl/store/store.h"
 
 namespace xc {
@@ -70,6 +71,10 @@ class VmMover {
   Result<MoveResult> move(const MoveRequest& request, MoveObserver& observer);
   // Finishes or rolls back the journal's moves, oldest first; one Result each.
   std::vector<std::pair<MoveRequest, Result<MoveResult>>> resume(MoveObserver& observer);
+  // Images of the controller's store that the target lacks are sent to it
+  // before its disks are prepared (ImageSupplier; the caller reports what was
+  // sent). Without it, a target without the image refuses the move.
+  void supply_images_with(ImageSupplier* images) { images_ = images; }
 
  private:
   Result<MoveResult> live(const MoveRequest& r, MoveObserver& observer);
@@ -85,11 +90,13 @@ class VmMover {
                       const std::vector<std::pair<std::string, std::string>>& files);
   // "running", "shutoff", ... or "" when the host does not hold the domain.
   Result<std::string> domain_state(const std::string& host, const std::string& domain);
+  Status supply_images(const MoveRequest& r);
 
   AuditLog& log_;
   HostClients& clients_;
   AuditIdentity who_;
   Clock now_;
+  ImageSupplier* images_ = nullptr;
 };
 
 }  // namespace xc

@@ -88,4 +88,35 @@ cp "$TMP/good.qcow2" "$STORE/$sha.qcow2"
 expect_status 0 ctl apply -f "$M"
 expect_contains "$TMP/out" "image oa-base sent to x86-0"
 [ "$(sha256sum "$IMG/$sha.qcow2" | cut -d' ' -f1)" = "$sha" ] || fail "the host's copy differs"
+
+# A move to a host without the image (here: the image directory emptied
+# under the running VMs) sends it first, then moves; audited as a push by
+# the move. Likewise a host drain. (An HA restart sends it the same way,
+# through the same ImageSupplier; not tested here.)
+host_of() { ctl get vms -o json | python3 -c "import json,sys; print([v['host'] for v in json.load(sys.stdin) if v['name'] == sys.argv[1]][0])" "$1"; }
+other_host() { [ "$1" = x86-01 ] && echo x86-02 || echo x86-01; }
+rm "$IMG/$sha.qcow2"
+from=$(host_of oa-1)
+to=$(other_host "$from")
+expect_status 0 ctl vm migrate oa-1 --to "$to" --yes
+expect_contains "$TMP/out" "image oa-base sent to $to on first use"
+[ "$(host_of oa-1)" = "$to" ] || fail "oa-1 is not on $to: $(ctl get vms)"
+[ "$(sha256sum "$IMG/$sha.qcow2" | cut -d' ' -f1)" = "$sha" ] || fail "the host's copy differs"
+expect_status 0 ctl audit list --object Image/oa-base -o json
+python3 -c '
+import json,sys
+d = [r for r in json.load(open(sys.argv[1])) if r["action"] == "push" and "first use by vm migrate" in r["message"]]
+assert len(d) == 1 and sys.argv[2] in d[0]["message"], d
+' "$TMP/out" "$to" || fail "the push of the move is not audited: $(cat "$TMP/out")"
+rm "$IMG/$sha.qcow2"
+expect_status 0 ctl host drain "$to" -f "$M" --yes
+expect_contains "$TMP/out" "image oa-base sent to"
+[ "$(host_of oa-1)" != "$to" ] || fail "oa-1 is still on $to: $(ctl get vms)"
+[ "$(sha256sum "$IMG/$sha.qcow2" | cut -d' ' -f1)" = "$sha" ] || fail "the host's copy differs"
+expect_status 0 ctl audit list --object Image/oa-base -o json
+python3 -c '
+import json,sys
+d = [r for r in json.load(open(sys.argv[1])) if r["action"] == "push" and "first use by host drain" in r["message"]]
+assert len(d) == 1, d
+' "$TMP/out" || fail "the push of the drain is not audited: $(cat "$TMP/out")"
 echo "image fetch on first use: ok"

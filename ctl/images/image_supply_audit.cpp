@@ -1,4 +1,4 @@
-#include "ctl/cli/image_supply_audit.h"
+#include "ctl/images/image_supply_audit.h"
 
 #include "common/printable.h"
 #include "ctl/images/image_import.h"
@@ -6,7 +6,8 @@
 namespace xc {
 
 Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& who,
-                              const std::vector<SuppliedImage>& sent, std::ostream& out) {
+                              const std::vector<SuppliedImage>& sent, const std::string& by,
+                              std::ostream& out) {
   if (sent.empty()) return {};
   auto images = store.list_resources(std::string("Image"));
   if (!images.ok()) return images.status();
@@ -18,8 +19,8 @@ Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& 
     if (named) key = named->key();
     AuditRecord rec = who.record("Image", key.tenant, key.name, "push");
     if (named) rec.hash_before = rec.hash_after = named->spec_hash;
-    rec.message = "to host " + s.host + ", sha256 " + s.sha256 + " (sent on first use by apply, " +
-                  std::to_string(s.bytes) + " bytes, verified by the host)";
+    rec.message = "to host " + s.host + ", sha256 " + s.sha256 + " (sent on first use by " + by +
+                  ", " + std::to_string(s.bytes) + " bytes, verified by the host)";
     auto appended = log.append(rec);
     if (!appended.ok()) return appended.status();
     out << "image " << printable(object_key(key.tenant, key.name)) << " sent to "
