@@ -73,10 +73,10 @@ std::function<void(int64_t, int64_t)> download_progress(CliContext& ctx) {
 }
 
 // The file to import: FILE itself, or the URL downloaded into the image
-// store with its digest checked (removed by the caller). A FILE with a
-// digest given is checked too.
+// store with its digest checked (removed by the caller, who keeps `hold`
+// meanwhile). A FILE with a digest given is checked too.
 Result<std::string> fetch_source(CliContext& ctx, const ImportOptions& o,
-                                 const std::string& store_dir) {
+                                 const std::string& store_dir, ScratchHold& hold) {
   const std::string algorithm = o.sm3.empty() ? "sha256" : "sm3";
   const std::string& expected = o.sm3.empty() ? o.sha256 : o.sm3;
   if (!looks_like_url(o.file)) {
@@ -101,6 +101,7 @@ Result<std::string> fetch_source(CliContext& ctx, const ImportOptions& o,
   d.progress = download_progress(ctx);
   auto got = download_image(d);
   if (!got.ok()) return got.status();
+  hold = std::move(got->hold);
   return got->path;
 }
 
@@ -113,7 +114,9 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
     if (!store || !check_against_state(ctx, *store, o)) return;
   }
   const bool from_url = looks_like_url(o.file);
-  auto source = fetch_source(ctx, o, image_store_dir(*state));
+  note_swept_scratch(ctx, image_store_dir(*state));
+  ScratchHold download_hold;
+  auto source = fetch_source(ctx, o, image_store_dir(*state), download_hold);
   if (!source.ok())
     return fail(ctx,
                 excerpt(url_for_record(o.file)) + ": error: " + source.status().message() +

@@ -112,8 +112,10 @@ void run_capture(CliContext& ctx, CaptureOptions o, const CLI::App& cmd) {
   const std::string store_dir = image_store_dir(*state);
   std::error_code ec;
   std::filesystem::create_directories(store_dir, ec);
+  note_swept_scratch(ctx, store_dir);
   TempFile temp{store_dir + "/.capture-XXXXXX"};
   temp.fd = ::mkstemp(temp.path.data());
+  ScratchHold hold = ScratchHold::on_fd(temp.fd);  // store_scratch.h
   if (temp.fd < 0) {
     temp.path.clear();
     (void)clients.call(vm->host, "volume.delete", {{"name", flat}});

@@ -52,6 +52,12 @@ std::string identity_problem(ImageIdentity& o) {
   return "";
 }
 
+void note_swept_scratch(CliContext& ctx, const std::string& store_dir) {
+  for (const std::string& name : sweep_abandoned_scratch(store_dir))
+    ctx.err << "note: removed " << printable(store_dir + "/" + name)
+            << ", left in the image store by an interrupted import or capture\n";
+}
+
 json image_manifest(const ImageIdentity& o, const ImportedImage& img) {
   json metadata = {{"name", o.name}};
   if (!o.tenant.empty()) metadata["tenant"] = o.tenant;

@@ -13,6 +13,7 @@
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/cli.h"
 #include "ctl/images/image_import.h"
+#include "ctl/images/store_scratch.h"
 
 namespace xc {
 
@@ -35,6 +36,10 @@ std::string identity_problem(ImageIdentity& o);
 bool check_against_state(CliContext& ctx, Store& store, const ImageIdentity& o);
 
 nlohmann::json image_manifest(const ImageIdentity& o, const ImportedImage& img);
+
+// Removes the image store's scratch files that interrupted imports and
+// captures left (store_scratch.h), with a note on stderr for each.
+void note_swept_scratch(CliContext& ctx, const std::string& store_dir);
 
 // Stores the Image (kind Image, set "image-import") with `origin` beside its
 // manifest, under one audit record `action` ("import", "capture") whose

@@ -91,6 +91,7 @@ std::string mib(int64_t bytes) {
 struct PartFile {
   std::string path;
   int fd = -1;
+  ScratchHold hold;
   ~PartFile() {
     if (fd >= 0) ::close(fd);
     if (!path.empty()) ::unlink(path.c_str());
@@ -101,13 +102,14 @@ struct PartFile {
 
 Result<DownloadedFile> download_image(const DownloadRequest& r) {
   if (std::string p = https_url_problem(r.url); !p.empty()) return error(Code::kInvalidArgument, p);
-  PartFile part{r.dir + "/.download-XXXXXX"};
+  PartFile part{r.dir + "/.download-XXXXXX", -1, {}};
   part.fd = mkostemp(part.path.data(), O_CLOEXEC);  // created 0600
   if (part.fd < 0) {
     std::string why = std::strerror(errno);
     part.path.clear();
     return error(Code::kIo, r.dir + ": " + why);
   }
+  part.hold = ScratchHold::on_fd(part.fd);
   Transfer t{&r, part.fd, 0, false, 0, Digester(r.algorithm), {}};
 
   std::unique_ptr<CURL, FreeWith<curl_easy_cleanup>> h(curl_easy_init());
@@ -155,7 +157,7 @@ Result<DownloadedFile> download_image(const DownloadRequest& r) {
   if (*got != r.expected)
     return error(Code::kInvalidArgument, "the downloaded file's " + r.algorithm + " is " + *got +
                                              ", not the " + r.expected + " given; it was deleted");
-  DownloadedFile out{part.path, t.bytes};
+  DownloadedFile out{part.path, t.bytes, std::move(part.hold)};
   part.path.clear();  // kept: the caller imports and removes it
   return out;
 }

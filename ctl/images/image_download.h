@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "ctl/images/store_scratch.h"
 
 namespace xc {
 
@@ -31,6 +32,7 @@ struct DownloadRequest {
 struct DownloadedFile {
   std::string path;  // dir/.download-XXXXXX, mode 0600; the caller removes it
   int64_t bytes = 0;
+  ScratchHold hold;  // keep while the file is used (store_scratch.h)
 };
 
 // kInvalidArgument: a URL that is not https, a file over the limit, or bytes

@@ -122,6 +122,7 @@ Status check_consistent(const std::string& path, const std::string& format,
 // Removes a scratch directory unless released.
 struct Scratch {
   std::string dir;
+  ScratchHold hold;  // store_scratch.h: not swept while this import runs
   ~Scratch() {
     std::error_code ec;
     if (!dir.empty()) fs::remove_all(dir, ec);
@@ -184,7 +185,7 @@ Result<ImportedImage> import_ova(const ImportRequest& r) {
   std::string pattern = r.store_dir + "/.ova-XXXXXX";
   if (!mkdtemp(pattern.data()))
     return error(Code::kIo, "image store " + r.store_dir + ": " + std::strerror(errno));
-  Scratch scratch{pattern};
+  Scratch scratch{pattern, ScratchHold::on_path(pattern)};
   auto extract = [&](const std::string& member) -> Status {
     auto out = run_bounded({"tar", "--extract", "--no-same-owner", "--no-same-permissions", "-f",
                             r.file, "-C", scratch.dir, "--", member},
@@ -316,7 +317,7 @@ Result<ImportedImage> import_image_file(const ImportRequest& r) {
   std::string pattern = r.store_dir + "/.import-XXXXXX";
   if (!mkdtemp(pattern.data()))
     return error(Code::kIo, "image store " + r.store_dir + ": " + std::strerror(errno));
-  Scratch scratch{pattern};
+  Scratch scratch{pattern, ScratchHold::on_path(pattern)};
 
   ImportedImage out;
   out.source_format = user_format_name(*format);

@@ -88,4 +88,35 @@ refused 1 "404" "$URL/absent.qcow2" --name absent --os X --sha256 "$sha_vmdk" --
 expect_status 2 ctl image import "$WWW/disk.qcow2" --name local-bad --os X --sha256 "$wrong"
 expect_contains "$TMP/err" "the file's sha256 is $sha_qcow2, not the $wrong given"
 expect_status 0 ctl image import "$WWW/disk.qcow2" --name local-ok --os X --sha256 "$sha_qcow2"
+
+# Interrupted: killed during a download (SIGTERM here: a shell's background
+# job ignores SIGINT), the import leaves its .download-* file; the next import removes it with a note, once it is
+# a minute old and no process holds it. A scratch entry a live process holds
+# (flock, as imports hold theirs) and a fresh one are left alone.
+"$XCLOUDCTL" --state "$STATE" image import "$URL/disk.vmdk/stall" --name stalled --os X --sha256 "$sha_vmdk" --ca "$CA" \
+  >/dev/null 2>&1 &
+IMPORT=$!
+for _ in $(seq 200); do
+  part=$(find "$STORE" -maxdepth 1 -name '.download-*' -size +0 | head -1)
+  [ -n "$part" ] && break
+  sleep 0.05
+done
+[ -n "$part" ] || fail "no download in progress: $(ls -A "$STORE")"
+kill -TERM "$IMPORT"
+wait "$IMPORT" || true
+[ -e "$part" ] || fail "the interrupted download left nothing (this test expects a leftover)"
+mkdir "$STORE/.import-held" "$STORE/.ova-fresh"
+python3 -c 'import fcntl, os, sys, time
+fcntl.flock(os.open(sys.argv[1], os.O_RDONLY), fcntl.LOCK_EX)
+time.sleep(60)' "$STORE/.import-held" >/dev/null 2>&1 &
+HOLDER=$!
+for _ in $(seq 100); do flock -n -x "$STORE/.import-held" true || break; sleep 0.05; done
+touch -d '2 minutes ago' "$part" "$STORE/.import-held"
+expect_status 0 ctl image import "$WWW/disk.qcow2" --name after-stall --os X
+expect_contains "$TMP/err" "note: removed $part, left in the image store by an interrupted import or capture"
+[ ! -e "$part" ] || fail "the abandoned download is still there"
+[ -d "$STORE/.import-held" ] || fail "a scratch directory a live process holds was removed"
+[ -d "$STORE/.ova-fresh" ] || fail "a fresh scratch directory was removed"
+if grep -q "held\|fresh" "$TMP/err"; then fail "noted what it kept: $(cat "$TMP/err")"; fi
+kill "$HOLDER"
 echo "image import from a URL: ok"

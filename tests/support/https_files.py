@@ -5,7 +5,9 @@
         Serves DIR's files by GET with Content-Length, over TLS with CERT and
         KEY. A path ending in "/nolength" serves the file named before it
         without Content-Length (closing the connection at its end), so a
-        client's size limit is tested on bytes, not on a header.
+        client's size limit is tested on bytes, not on a header. A path
+        ending in "/stall" sends the named file's first 256 KiB and then
+        nothing more for a minute (a download to interrupt).
 
 Writes its port to PORT_FILE (by rename, so its presence means ready) and
 runs until killed.
@@ -14,6 +16,7 @@ runs until killed.
 import os
 import ssl
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -23,9 +26,11 @@ def main(root, cert, key, port_file):
 
         def do_GET(self):
             path = self.path.split("?")[0].lstrip("/")
-            length = True
+            length, stall = True, False
             if path.endswith("/nolength"):
                 path, length = path[: -len("/nolength")], False
+            if path.endswith("/stall"):
+                path, stall = path[: -len("/stall")], True
             name = os.path.basename(path)
             full = os.path.join(root, name)
             if not name or not os.path.isfile(full):
@@ -36,6 +41,12 @@ def main(root, cert, key, port_file):
             if length:
                 self.send_header("Content-Length", str(os.path.getsize(full)))
             self.end_headers()
+            if stall:
+                with open(full, "rb") as f:
+                    self.wfile.write(f.read(256 << 10))
+                self.wfile.flush()
+                time.sleep(60)
+                return
             with open(full, "rb") as f:
                 while True:
                     block = f.read(1 << 16)
