@@ -337,8 +337,12 @@ AuditIdentity audit_identity_for(const CLI::App& cmd) {
   AuditIdentity who = current_identity(process_argv(), option_value(*root, "--as"),
                                        option_value(*root, "--reason"));
   // Run by the controller for an operator it authenticated: the operator acted.
+  // Otherwise someone with the state file itself (the service user:
+  // installation, recovery) acted, which the record says: "local:<user>".
   if (const char* caller = std::getenv(kCallerEnv); caller != nullptr && *caller != '\0')
     who.actor = caller;
+  else
+    who.actor = "local:" + who.actor;
   return who;
 }
 

@@ -25,6 +25,9 @@ assert r["as"] == "张三" and r["reason"] == "CHG-2041" and r["message"] == "�
 assert r["kind"] == "VirtualMachine" and r["tenant"] == "education" and r["name"] == "web-1", r
 assert r["command"].startswith("xcloudctl --state "), r
 assert r["actor"] and r["origin_host"] and len(r["digest"]) == 64, r
+# Run with the state file itself, not through the controller: "local:<user>".
+import os, pwd
+assert r["actor"] == "local:" + pwd.getpwuid(os.geteuid()).pw_name, r
 PY
 expect_status 0 x audit list -o csv --object Host/kp-03
 [ "$(head -c 3 "$TMP/out" | od -An -tx1 | tr -d ' ')" = efbbbf ] || fail "CSV has no UTF-8 BOM"
