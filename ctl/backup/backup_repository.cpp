@@ -183,7 +183,7 @@ Result<std::vector<BackupManifest>> BackupRepository::chain_to(
 
 Result<std::vector<RestoredDisk>> BackupRepository::restore(
     const std::vector<BackupManifest>& chain, const BackupKey& key, const std::string& out_dir,
-    bool digest) const {
+    bool digest, const std::function<void(int64_t, int64_t)>& progress) const {
   if (chain.empty()) return error(Code::kInvalidArgument, "restore: no backup");
   const BackupManifest& last = chain.back();
   std::map<std::string, int> fds;
@@ -204,6 +204,10 @@ Result<std::vector<RestoredDisk>> BackupRepository::restore(
     fds[d.name] = fd;
     if (::ftruncate(fd, d.size) != 0) return cleanup(error(Code::kIo, file + ": cannot size"));
   }
+  int64_t total = 0, done = 0;
+  for (const auto& m : chain)
+    for (const auto& c : m.chunks)
+      if (fds.count(c.disk)) total += c.length;
   for (const auto& m : chain)
     for (const auto& c : m.chunks) {
       auto fd = fds.find(c.disk);
@@ -212,6 +216,8 @@ Result<std::vector<RestoredDisk>> BackupRepository::restore(
       if (!plain.ok()) return cleanup(plain.status());
       if (!pwrite_all(fd->second, *plain, c.offset))
         return cleanup(error(Code::kIo, out_dir + "/" + c.disk + ".raw: write failed"));
+      done += c.length;
+      if (progress) progress(done, total);
     }
   for (const auto& d : last.disks) {
     int fd = fds[d.name];

@@ -6,6 +6,7 @@
 // lock).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -64,9 +65,11 @@ class BackupRepository {
   // chunk is authenticated before it is written; on any failure the partial
   // files are removed and the error names the chunk. With `digest`, the SM3
   // of each whole restored disk (it reads the whole disk back, holes too).
-  Result<std::vector<RestoredDisk>> restore(const std::vector<BackupManifest>& chain,
-                                            const BackupKey& key, const std::string& out_dir,
-                                            bool digest = false) const;
+  // `progress(done, total)`, when given, after each chunk: bytes restored
+  // so far of all the chain's chunks for these disks.
+  Result<std::vector<RestoredDisk>> restore(
+      const std::vector<BackupManifest>& chain, const BackupKey& key, const std::string& out_dir,
+      bool digest = false, const std::function<void(int64_t, int64_t)>& progress = nullptr) const;
 
   Status remove(const BackupManifest& m) const;
 

@@ -14,9 +14,11 @@
 #include "ctl/backup/backup_schedule.h"
 #include "ctl/backup/host_backup.h"
 #include "ctl/backup/key_store.h"
+#include "ctl/backup/restore_space.h"
 #include "ctl/backup/retention.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/backup_commands.h"
+#include "ctl/cli/byte_progress.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/protect_commands.h"
@@ -257,7 +259,13 @@ void run_restore(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
     return restore_as_new_vm(
         ctx, cmd,
         {o.vms.front(), o.tenant, o.as, l->target, std::move(*chain), l->key, false, o.output});
-  auto restored = BackupRepository(l->target).restore(*chain, l->key, o.to, o.digest);
+  const RestoreSize size = restore_size(*chain);
+  auto room = free_bytes(o.to);
+  if (!room.ok()) return fail(ctx, "backup restore: " + room.status().message(), kExitFailure);
+  if (std::string p = room_problem(o.to, "the restored raw disks", size.total, *room); !p.empty())
+    return fail(ctx, "backup restore: " + p + "; nothing was written", kExitFailure);
+  auto restored = BackupRepository(l->target).restore(
+      *chain, l->key, o.to, o.digest, byte_progress(ctx, "restoring backup " + *id));
   if (!restored.ok())
     return fail(ctx, "backup restore: " + restored.status().message() + "; nothing was written",
                 kExitFailure);

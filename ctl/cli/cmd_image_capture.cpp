@@ -16,6 +16,7 @@
 #include "common/file_write.h"
 #include "common/printable.h"
 #include "ctl/cli/audit_commands.h"
+#include "ctl/cli/byte_progress.h"
 #include "ctl/cli/clone_commands.h"
 #include "ctl/cli/image_register.h"
 #include "ctl/cli/vm_target.h"
@@ -121,7 +122,6 @@ void run_capture(CliContext& ctx, CaptureOptions o, const CLI::App& cmd) {
     (void)clients.call(vm->host, "volume.delete", {{"name", flat}});
     return fail(ctx, "image capture: " + store_dir + ": " + std::strerror(errno), kExitFailure);
   }
-  auto last = std::chrono::steady_clock::now();
   auto read = read_volume_file(
       clients, vm->host, flat, "qcow2",
       [&](int64_t offset, std::string bytes) -> Status {
@@ -129,13 +129,7 @@ void run_capture(CliContext& ctx, CaptureOptions o, const CLI::App& cmd) {
           return error(Code::kIo, temp.path + ": " + std::strerror(errno));
         return {};
       },
-      [&](int64_t done, int64_t total) {
-        auto now = std::chrono::steady_clock::now();
-        if (now - last < std::chrono::seconds(1) && done < total) return;
-        last = now;
-        ctx.err << printable(vm_key) << ":   read " << (done >> 20) << " of " << (total >> 20)
-                << " MiB\n";
-      });
+      byte_progress(ctx, vm_key + ":   read"));
   (void)clients.call(vm->host, "volume.delete", {{"name", flat}});
   if (read.ok() && read->sha256 != made->value("sha256", ""))
     read = error(Code::kIo, "the file read has SHA-256 " + read->sha256 + ", the host's has " +

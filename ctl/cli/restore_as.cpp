@@ -9,7 +9,9 @@
 #include "common/program_run.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/backup/backup_repository.h"
+#include "ctl/backup/restore_space.h"
 #include "ctl/cli/audit_commands.h"
+#include "ctl/cli/byte_progress.h"
 #include "ctl/cli/clone_make.h"
 #include "ctl/cli/clone_manifest.h"
 #include "ctl/cli/json_yaml.h"
@@ -122,12 +124,22 @@ void restore_as_new_vm(CliContext& ctx, const CLI::App& cmd, const RestoreAsRequ
         kExitFailure);
 
   // The chain rebuilt here (every chunk authenticated), then sent to the host.
-  WorkDir work(state_dir(opened->state_path));
+  // Room beside the state for the raw disks and one converted copy at a time.
+  const std::string beside = state_dir(opened->state_path);
+  const RestoreSize size = restore_size(in.chain);
+  auto room = free_bytes(beside);
+  if (!room.ok()) return fail(what + ": " + room.status().message(), kExitFailure);
+  if (std::string p = room_problem(beside, "the restored raw disks and one qcow2 copy",
+                                   size.total + size.largest, *room);
+      !p.empty())
+    return fail(what + ": " + p + "; nothing was changed", kExitFailure);
+  WorkDir work(beside);
   if (work.path().empty())
     return fail(what + ": cannot make a work directory beside the state", kExitFailure);
   ctx.err << printable(new_key) << ": restoring backup " << backup.id << " of "
           << printable(src_key) << " (" << in.chain.size() << " in chain)\n";
-  auto restored = BackupRepository(in.target).restore(in.chain, in.key, work.path());
+  auto restored = BackupRepository(in.target).restore(in.chain, in.key, work.path(), false,
+                                                      byte_progress(ctx, new_key + ":   restored"));
   if (!restored.ok())
     return fail(what + ": " + restored.status().message() + "; nothing was changed", kExitFailure);
   std::vector<std::string> volumes;
@@ -138,7 +150,8 @@ void restore_as_new_vm(CliContext& ctx, const CLI::App& cmd, const RestoreAsRequ
     const std::string volume = volume_of(plan.spec, disk);
     ctx.err << printable(new_key) << ": sending disk " << printable(disk.name) << " ("
             << disk.size_gib << " GiB) to " << printable(host) << "\n";
-    auto sent = converted.ok() ? upload_volume_file(clients, host, volume, qcow2, nullptr)
+    auto sent = converted.ok() ? upload_volume_file(clients, host, volume, qcow2,
+                                                    byte_progress(ctx, new_key + ":   sent"))
                                : Result<CopiedFile>(converted);
     if (!sent.ok()) {
       discard(clients, host, domain, volumes);

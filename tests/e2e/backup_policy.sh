@@ -131,8 +131,20 @@ json_check '[(a["rule"], a["object"]) for a in d if a["rule"] == "backup-failed"
 # The backup is readable through the policy's target (no --target) and restores the disk.
 expect_status 0 ctl backup list edu-portal-web-1 -o json
 json_check 'len(d) == 1 and d[0]["kind"] == "full"'
+# Not enough room where it would write (a 1 MiB tmpfs for a 3 MiB disk):
+# refused before any byte is written.
+mkdir -p "$TMP/small"
+if mount -t tmpfs -o size=1m xcloud-test "$TMP/small" 2>/dev/null; then
+  expect_status 1 ctl backup restore edu-portal-web-1 --to "$TMP/small"
+  expect_contains "$TMP/err" "needs 0.1 GiB in $TMP/small (the restored raw disks), 0.0 GiB free; nothing was written"
+  [ -z "$(ls -A "$TMP/small")" ] || fail "a refused restore wrote: $(ls -A "$TMP/small")"
+  umount "$TMP/small"
+else
+  echo "note: cannot mount a tmpfs here (not root?); the room check was not exercised" >&2
+fi
 mkdir -p "$TMP/restore"
 expect_status 0 ctl backup restore edu-portal-web-1 --to "$TMP/restore"
+expect_contains "$TMP/err" "restoring backup "
 cmp <(head -c 3M "$TMP/restore/vda.raw") "$TMP/edu-portal-web-1.raw" || fail "the restored disk differs"
 
 # Round two, a day later: new backups, and daily: 1 prunes the first ones.
