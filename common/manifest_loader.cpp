@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/sent_files.h"
+
 namespace xc {
 namespace {
 
@@ -53,17 +55,20 @@ ManifestFiles read_manifests(const std::vector<std::string>& paths) {
       read_one("<stdin>", std::cin, total_bytes, out);
       continue;
     }
+    // Read where the controller put a sent file; named as the operator typed it.
+    const std::string real = readable_path(path);
     std::error_code ec;
-    fs::file_status status = fs::status(path, ec);
+    fs::file_status status = fs::status(real, ec);
     if (ec || !fs::exists(status)) {
       out.errors.push_back({path, {}, "no such file or directory", ""});
       continue;
     }
-    std::vector<std::string> files;
+    std::vector<std::string> files;  // names as typed; real + name.substr(path.size()) is read
     if (fs::is_directory(status)) {
-      for (auto it = fs::recursive_directory_iterator(path, ec);
+      for (auto it = fs::recursive_directory_iterator(real, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file() && is_manifest(it->path())) files.push_back(it->path().string());
+        if (it->is_regular_file() && is_manifest(it->path()))
+          files.push_back(path + it->path().string().substr(real.size()));
         if (files.size() > YamlLimits::kMaxFiles) break;
       }
       if (ec) out.errors.push_back({path, {}, "cannot read directory: " + ec.message(), ""});
@@ -80,7 +85,7 @@ ManifestFiles read_manifests(const std::vector<std::string>& paths) {
                               ""});
         return out;
       }
-      std::ifstream in(file, std::ios::binary);
+      std::ifstream in(real + file.substr(path.size()), std::ios::binary);
       if (!in) {
         out.errors.push_back({file, {}, "cannot open file", ""});
         continue;

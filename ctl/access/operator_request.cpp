@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
+#include "common/sent_files.h"
 #include "ctl/access/command_policy.h"
 
 namespace xc {
@@ -61,6 +62,14 @@ bool is_safe_relative_path(const std::string& path) {
   return true;
 }
 
+bool is_safe_sent_path(const std::string& path) {
+  if (!path.empty() && path[0] == '/')
+    return path.size() > 1 && path[1] != '/' && is_safe_relative_path(path.substr(1));
+  const std::string abs = kSentAbsoluteDir;
+  if (path == abs || path.rfind(abs + "/", 0) == 0) return false;
+  return is_safe_relative_path(path);
+}
+
 Result<OperatorRequest> parse_operator_request(const std::string& text) {
   if (text.size() > kMaxRequestBytes)
     return error(Code::kInvalidArgument,
@@ -88,11 +97,11 @@ Result<OperatorRequest> parse_operator_request(const std::string& text) {
         return error(Code::kInvalidArgument, "request: files: expected {path, data}");
       SentFile sent;
       sent.path = f["path"].get<std::string>();
-      if (!is_safe_relative_path(sent.path))
+      if (!is_safe_sent_path(sent.path))
         return error(Code::kInvalidArgument,
                      "request: file \"" + sent.path.substr(0, 200) +
-                         "\": name manifests by a path relative to the current directory, "
-                         "without '..', when going through the controller");
+                         "\": name manifests without '..' (and not under .abs/) when going "
+                         "through the controller");
       auto data = base64_decode(f["data"].get<std::string>());
       if (!data.ok())
         return error(Code::kInvalidArgument,

@@ -17,7 +17,8 @@ inline constexpr size_t kMaxArgBytes = 4096;
 inline constexpr size_t kMaxSentFiles = 10000;
 
 struct SentFile {
-  std::string path;  // relative, as the operator named it ("manifests/vms.yaml")
+  // As the operator named it: relative ("manifests/vms.yaml") or absolute.
+  std::string path;
   std::string data;
 };
 
@@ -30,11 +31,15 @@ struct OperatorRequest {
 
 std::string operator_request_json(const OperatorRequest& request);
 // kInvalidArgument naming what is wrong: too large, too many, a path that
-// is absolute or climbs out with "..".
+// climbs out with "..".
 Result<OperatorRequest> parse_operator_request(const std::string& text);
 
 // A path that stays inside the directory it is relative to.
 bool is_safe_relative_path(const std::string& path);
+
+// A path a command may send with -f: a safe relative one (not under the
+// sent-files directory's own ".abs"), or an absolute one without "..".
+bool is_safe_sent_path(const std::string& path);
 
 // The command's words ("vm start") as the policy table knows them, skipping
 // the global options before them (--as V, --reason V, --no-wait).

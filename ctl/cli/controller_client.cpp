@@ -48,10 +48,10 @@ Status collect_files(const std::string& path, std::vector<SentFile>& out, size_t
     files.push_back(path);
   }
   for (const auto& f : files) {
-    if (!is_safe_relative_path(f))
+    if (!is_safe_sent_path(f))
       return error(Code::kInvalidArgument,
-                   f + ": name manifests by a path relative to this directory, without '..', "
-                       "when the controller runs the command");
+                   f + ": name manifests without '..' (a path from here or from /) when the "
+                       "controller runs the command");
     if (out.size() >= kMaxSentFiles)
       return error(Code::kInvalidArgument, "more than " + std::to_string(kMaxSentFiles) + " files");
     std::ifstream in(f, std::ios::binary);

@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "common/printable.h"
+#include "common/sent_files.h"
 #include "common/time.h"
 #include "ctl/access/access_store.h"
 #include "ctl/access/operator_request.h"
@@ -127,10 +128,10 @@ void audit_refusal(const std::string& state, const std::string& user, const std:
   (void)AuditLog(**store).append(record);
 }
 
-// Writes the sent files under `dir`, keeping their relative paths.
+// Writes the sent files under `dir` (sent_files.h), keeping their paths.
 Status write_sent_files(const std::string& dir, const std::vector<SentFile>& files) {
   for (const auto& f : files) {
-    std::filesystem::path path = std::filesystem::path(dir) / f.path;
+    std::filesystem::path path = sent_file_location(dir, f.path);
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) return error(Code::kIo, "request files: " + ec.message());
@@ -154,10 +155,12 @@ Result<int> run_child(const std::string& exe, const std::string& state, const st
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view v(*e);
     if (v.rfind("XCLOUD_CALLER", 0) == 0 || v.rfind("XCLOUD_STATE=", 0) == 0 ||
-        v.rfind("XCLOUD_CONTROLLER=", 0) == 0)
+        v.rfind("XCLOUD_CONTROLLER=", 0) == 0 || v.rfind(kSentFilesEnv, 0) == 0)
       continue;
     env.emplace_back(v);
   }
+  // The command reads the files it was sent here, by the names it was given.
+  env.push_back(std::string(kSentFilesEnv) + "=" + cwd);
   if (!caller.empty()) env.push_back(std::string(kCallerEnv) + "=" + caller);
   env.push_back(std::string(kCallerViaEnv) + "=" + via);
   std::vector<char*> envp;

@@ -59,10 +59,14 @@ done
 ctl get vms -o json >"$TMP/direct.json"
 expect_status 0 as 3 get vms -o json
 cmp -s "$TMP/out" "$TMP/direct.json" || fail "get vms through the controller differs from the direct run"
-# Manifests go with the command, named relative to the operator's directory.
+# Manifests go with the command, named as the operator typed them: from
+# their directory or from /, never climbing out with "..".
 (cd "$TMP" && expect_status 0 as 3 diff -f manifests)
-expect_status 2 as 3 diff -f "$M"
-expect_contains "$TMP/err" "name manifests by a path relative to this directory"
+cp "$TMP/out" "$TMP/diff-relative"
+expect_status 0 as 3 diff -f "$M"
+cmp -s "$TMP/out" "$TMP/diff-relative" || fail "diff -f ABSOLUTE differs from diff -f RELATIVE"
+(cd "$TMP" && expect_status 2 as 3 diff -f ../"$(basename "$TMP")"/manifests)
+expect_contains "$TMP/err" "name manifests without '..'"
 expect_status 2 as 3 validate -f "$TMP/nowhere.yaml"
 
 # A tenant user: their tenant's VMs, not another's, not the fleet's hosts.
@@ -109,6 +113,8 @@ mkdir -p "$TMP/work/m" && cp "$M"/*.yaml "$TMP/work/m/" && chmod -R a+rX "$TMP/w
 sed -i '0,/cpus: 4/s//cpus: "four"/' "$TMP/work/m/vms.yaml"
 (cd "$TMP/work" && expect_status 2 as 3 apply -f m)
 expect_contains "$TMP/err" "m/vms.yaml:"
+expect_status 2 as 3 apply -f "$TMP/work/m"
+expect_contains "$TMP/err" "$TMP/work/m/vms.yaml:"
 # --state means this state file, here: the operator may not open it.
 expect_status 1 as 3 get vms --state "$STATE"
 expect_contains "$TMP/err" "Permission denied (it belongs to the xcloud service user"

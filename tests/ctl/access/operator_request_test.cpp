@@ -1,0 +1,45 @@
+#include "ctl/access/operator_request.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace xc {
+namespace {
+
+TEST_CASE("a command may send -f paths from here or from /, never climbing out") {
+  CHECK(is_safe_sent_path("manifests/vms.yaml"));
+  CHECK(is_safe_sent_path("vms.yaml"));
+  CHECK(is_safe_sent_path("/srv/xcloud/manifests"));
+  CHECK(is_safe_sent_path("/srv/xcloud/manifests/vms.yaml"));
+  CHECK_FALSE(is_safe_sent_path(""));
+  CHECK_FALSE(is_safe_sent_path("/"));
+  CHECK_FALSE(is_safe_sent_path("//srv/m"));
+  CHECK_FALSE(is_safe_sent_path("../m"));
+  CHECK_FALSE(is_safe_sent_path("m/../../etc"));
+  CHECK_FALSE(is_safe_sent_path("/srv/../etc/shadow"));
+  CHECK_FALSE(is_safe_sent_path(".abs"));  // where absolute paths are kept
+  CHECK_FALSE(is_safe_sent_path(".abs/etc/m.yaml"));
+  CHECK(is_safe_sent_path(".absent/m.yaml"));
+  CHECK_FALSE(is_safe_sent_path("/" + std::string(300, 'a')));  // a name over 255 bytes
+}
+
+TEST_CASE("a request's files keep absolute paths and refuse ones that climb out") {
+  OperatorRequest r;
+  r.argv = {"apply", "-f", "/srv/m"};
+  r.files = {{"/srv/m/vms.yaml", "kind: Zone\n"}, {"rel/a.yaml", "x"}};
+  auto back = parse_operator_request(operator_request_json(r));
+  REQUIRE(back.ok());
+  REQUIRE(back->files.size() == 2);
+  CHECK(back->files[0].path == "/srv/m/vms.yaml");
+  CHECK(back->files[0].data == "kind: Zone\n");
+  CHECK(back->files[1].path == "rel/a.yaml");
+
+  r.files = {{"/srv/../etc/shadow", "x"}};
+  auto refused = parse_operator_request(operator_request_json(r));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message().find("without '..'") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace xc
