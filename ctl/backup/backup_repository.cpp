@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "common/file_write.h"
+#include "common/scratch_hold.h"
 #include "common/sm_crypto.h"
 
 namespace xc {
@@ -187,6 +190,7 @@ Result<std::vector<RestoredDisk>> BackupRepository::restore(
   if (chain.empty()) return error(Code::kInvalidArgument, "restore: no backup");
   const BackupManifest& last = chain.back();
   std::map<std::string, int> fds;
+  std::vector<ScratchHold> holds;  // a restore killed half-way is told by its unheld .partial
   std::vector<RestoredDisk> out;
   auto cleanup = [&](Status s) -> Status {
     for (auto& [name, fd] : fds) {
@@ -199,8 +203,17 @@ Result<std::vector<RestoredDisk>> BackupRepository::restore(
     std::string file = out_dir + "/" + d.name + ".raw";
     if (::access(file.c_str(), F_OK) == 0)
       return cleanup(error(Code::kAlreadyExists, file + ": exists; restore never overwrites"));
-    int fd = ::open((file + ".partial").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return cleanup(error(Code::kIo, file + ".partial: cannot create"));
+    const std::string partial = file + ".partial";
+    // Left by a restore that was killed (nobody holds it): ours to replace.
+    if (::access(partial.c_str(), F_OK) == 0 && ScratchHold::on_path(partial).held())
+      ::unlink(partial.c_str());
+    int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return cleanup(
+          error(Code::kIo, partial + ": cannot create" +
+                               (errno == EEXIST ? " (another restore is writing it)"
+                                                : std::string(": ") + std::strerror(errno))));
+    holds.push_back(ScratchHold::on_fd(fd));
     fds[d.name] = fd;
     if (::ftruncate(fd, d.size) != 0) return cleanup(error(Code::kIo, file + ": cannot size"));
   }

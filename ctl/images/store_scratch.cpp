@@ -28,40 +28,6 @@ bool scratch_name(const std::string& name) {
 
 }  // namespace
 
-ScratchHold ScratchHold::on_fd(int fd) {
-  int own = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-  if (own < 0) return {};
-  if (::flock(own, LOCK_EX | LOCK_NB) != 0) {
-    ::close(own);
-    return {};
-  }
-  return ScratchHold(own);
-}
-
-ScratchHold ScratchHold::on_path(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return {};
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return {};
-  }
-  return ScratchHold(fd);
-}
-
-ScratchHold::ScratchHold(ScratchHold&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-ScratchHold& ScratchHold::operator=(ScratchHold&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-ScratchHold::~ScratchHold() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 std::vector<std::string> sweep_abandoned_scratch(const std::string& store_dir) {
   std::vector<std::string> removed;
   std::error_code ec;

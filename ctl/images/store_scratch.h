@@ -9,27 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "common/scratch_hold.h"
+
 namespace xc {
-
-// An exclusive flock on a file or directory, released when destroyed. Movable.
-class ScratchHold {
- public:
-  ScratchHold() = default;
-  // Locks the open descriptor `fd` (not taken over: the caller closes it).
-  static ScratchHold on_fd(int fd);
-  // Opens `path` (a file or a directory) and locks it; empty on failure.
-  static ScratchHold on_path(const std::string& path);
-  ScratchHold(ScratchHold&& other) noexcept;
-  ScratchHold& operator=(ScratchHold&& other) noexcept;
-  ScratchHold(const ScratchHold&) = delete;
-  ScratchHold& operator=(const ScratchHold&) = delete;
-  ~ScratchHold();
-  bool held() const { return fd_ >= 0; }
-
- private:
-  explicit ScratchHold(int fd) : fd_(fd) {}
-  int fd_ = -1;  // our own duplicate, so closing it never drops the owner's fd
-};
 
 // Removes the store's abandoned scratch entries; their names, for a note.
 std::vector<std::string> sweep_abandoned_scratch(const std::string& store_dir);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/scratch_hold.h"
 #include "common/sm_crypto.h"
 #include "tests/support/temp_dir.h"
 
@@ -165,4 +166,31 @@ TEST_CASE("a changed manifest fails its SM3 digest, a missing parent breaks the 
   REQUIRE(full.ok());
   CHECK(repo.remove(*inc).ok());
   CHECK_FALSE(std::filesystem::exists(dir.path("t/edu.schools/web-1/b2")));
+}
+
+TEST_CASE("a restore replaces a .partial a killed restore left, not one a live restore holds") {
+  test::TempDir dir;
+  BackupRepository repo(dir.path("t"));
+  FakeDisk disk(65536);
+  disk.write(0, std::string(65536, 'q'));
+  auto full = repo.write(header("b1", 1, "", 65536), {{"vda", {{0, 65536}}}}, disk, key());
+  REQUIRE(full.ok());
+  std::filesystem::create_directories(dir.path("r"));
+  const std::string partial = dir.path("r/vda.raw.partial");
+  std::ofstream(partial) << "half of an earlier restore";
+  {
+    // A live restore writing it: this one is refused and leaves it alone.
+    ScratchHold live = ScratchHold::on_path(partial);
+    REQUIRE(live.held());
+    auto refused = repo.restore({*full}, key(), dir.path("r"));
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().message() ==
+          partial + ": cannot create (another restore is writing it)");
+    CHECK(std::filesystem::exists(partial));
+  }
+  // Its owner gone: replaced, and the restore completes.
+  auto r = repo.restore({*full}, key(), dir.path("r"));
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  CHECK_FALSE(std::filesystem::exists(partial));
+  CHECK(std::filesystem::file_size(dir.path("r/vda.raw")) == 65536);
 }
