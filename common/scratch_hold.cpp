@@ -20,12 +20,9 @@ ScratchHold ScratchHold::on_fd(int fd) {
 
 ScratchHold ScratchHold::on_path(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return {};
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return {};
-  }
-  return ScratchHold(fd);
+  ScratchHold hold = on_fd(fd);  // the lock belongs to the open file, which its dup keeps
+  if (fd >= 0) ::close(fd);
+  return hold;
 }
 
 ScratchHold::ScratchHold(ScratchHold&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}

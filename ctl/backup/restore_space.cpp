@@ -46,4 +46,11 @@ std::string room_problem(const std::string& dir, const std::string& for_what, in
          gib_text(free, false) + " free";
 }
 
+Status check_room(const std::string& dir, const std::string& for_what, int64_t need) {
+  auto room = free_bytes(dir);
+  if (!room.ok()) return room.status();
+  std::string problem = room_problem(dir, for_what, need, *room);
+  return problem.empty() ? Status{} : error(Code::kFailedPrecondition, problem);
+}
+
 }  // namespace xc

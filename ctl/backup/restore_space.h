@@ -29,4 +29,8 @@ Result<int64_t> free_bytes(const std::string& dir);
 std::string room_problem(const std::string& dir, const std::string& for_what, int64_t need,
                          int64_t free);
 
+// room_problem against what `dir`'s filesystem has free now:
+// kFailedPrecondition with it, or kIo when statvfs fails.
+Status check_room(const std::string& dir, const std::string& for_what, int64_t need);
+
 }  // namespace xc

@@ -259,11 +259,8 @@ void run_restore(CliContext& ctx, const BackupOptions& o, const CLI::App& cmd) {
     return restore_as_new_vm(
         ctx, cmd,
         {o.vms.front(), o.tenant, o.as, l->target, std::move(*chain), l->key, false, o.output});
-  const RestoreSize size = restore_size(*chain);
-  auto room = free_bytes(o.to);
-  if (!room.ok()) return fail(ctx, "backup restore: " + room.status().message(), kExitFailure);
-  if (std::string p = room_problem(o.to, "the restored raw disks", size.total, *room); !p.empty())
-    return fail(ctx, "backup restore: " + p + "; nothing was written", kExitFailure);
+  if (Status s = check_room(o.to, "the restored raw disks", restore_size(*chain).total); !s.ok())
+    return fail(ctx, "backup restore: " + s.message() + "; nothing was written", kExitFailure);
   auto restored = BackupRepository(l->target).restore(
       *chain, l->key, o.to, o.digest, byte_progress(ctx, "restoring backup " + *id));
   if (!restored.ok())

@@ -12,11 +12,11 @@
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/image_register.h"
 #include "ctl/cli/move_runner.h"
 #include "ctl/cli/plan_printer.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/images/image_import.h"
-#include "ctl/images/image_supply_audit.h"
 #include "ctl/store/host_maintenance.h"
 
 namespace xc {
@@ -139,7 +139,7 @@ void run_drain(CliContext& ctx, const DrainOptions& o, const CLI::App& cmd) {
       stuck.push_back(m.request.tenant + "/" + m.request.name + ": " + m.result.status().message());
     }
   }
-  if (Status s = report_supplied_images(*r.store, log, audit_identity_for(cmd), images.sent(),
+  if (Status s = report_supplied_images(*r.store, log, audit_identity_for(cmd), images,
                                         "host drain", ctx.out);
       !s.ok())
     print_error(ctx, "audit of the images sent: " + s.message());

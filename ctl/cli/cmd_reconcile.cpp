@@ -10,6 +10,7 @@
 #include "ctl/billing/price_list_checks.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
+#include "ctl/cli/image_register.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/move_runner.h"
 #include "ctl/cli/plan_printer.h"
@@ -17,7 +18,6 @@
 #include "ctl/ha/ha_warnings.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/images/image_import.h"
-#include "ctl/images/image_supply_audit.h"
 #include "ctl/reconcile/reconcile.h"
 #include "ctl/store/state_path.h"
 
@@ -261,8 +261,7 @@ void add_reconcile_commands(CLI::App& app, CliContext& ctx) {
                                   m.request.name + ": " + m.result.status().message());
       }
     }
-    if (Status s = report_supplied_images(*r.store, log, who, images.sent(), "apply", ctx.out);
-        !s.ok()) {
+    if (Status s = report_supplied_images(*r.store, log, who, images, "apply", ctx.out); !s.ok()) {
       ++result.failed;
       result.failures.push_back("audit of the images sent: " + s.message());
     }

@@ -17,13 +17,13 @@
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/duration_option.h"
+#include "ctl/cli/image_register.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/vm_target.h"
 #include "ctl/hosts/host_clients.h"
 #include "ctl/hosts/host_object.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/images/image_import.h"
-#include "ctl/images/image_supply_audit.h"
 #include "ctl/migrate/vm_move.h"
 #include "ctl/store/host_maintenance.h"
 #include "ctl/store/state_path.h"
@@ -248,8 +248,8 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
   refresh_host_domains(store, clients, r.from_host);
   refresh_host_domains(store, clients, r.to_host);
   // Said even when the move failed after the image went: the host keeps it.
-  if (Status s = report_supplied_images(store, log, audit_identity_for(cmd), images.sent(),
-                                        "vm migrate", o.output == "table" ? ctx.out : ctx.err);
+  if (Status s = report_supplied_images(store, log, audit_identity_for(cmd), images, "vm migrate",
+                                        o.output == "table" ? ctx.out : ctx.err);
       !s.ok())
     print_error(ctx, "audit of the images sent: " + s.message());
   if (!moved.ok())

@@ -9,6 +9,7 @@
 #include "common/printable.h"
 #include "ctl/cli/json_yaml.h"
 #include "ctl/cli/known_names.h"
+#include "ctl/images/image_supply_audit.h"
 
 namespace xc {
 
@@ -50,6 +51,15 @@ std::string identity_problem(ImageIdentity& o) {
       !p.empty())
     return "--host-image-dir " + excerpt(o.host_image_dir) + ": " + p;
   return "";
+}
+
+Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& who,
+                              const ImageSupplier& images, const std::string& by,
+                              std::ostream& out) {
+  auto lines = audit_supplied_images(store, log, who, images.sent(), by);
+  if (!lines.ok()) return lines.status();
+  for (const std::string& line : *lines) out << printable(line) << "\n";
+  return {};
 }
 
 void note_swept_scratch(CliContext& ctx, const std::string& store_dir) {

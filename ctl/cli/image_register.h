@@ -13,6 +13,7 @@
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/cli.h"
 #include "ctl/images/image_import.h"
+#include "ctl/images/image_supply.h"
 #include "ctl/images/store_scratch.h"
 
 namespace xc {
@@ -36,6 +37,12 @@ std::string identity_problem(ImageIdentity& o);
 bool check_against_state(CliContext& ctx, Store& store, const ImageIdentity& o);
 
 nlohmann::json image_manifest(const ImageIdentity& o, const ImportedImage& img);
+
+// Audits the images `images` sent (audit_supplied_images) and prints a line
+// for each on `out`; an audit failure is returned.
+Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& who,
+                              const ImageSupplier& images, const std::string& by,
+                              std::ostream& out);
 
 // Removes the image store's scratch files that interrupted imports and
 // captures left (store_scratch.h), with a note on stderr for each.

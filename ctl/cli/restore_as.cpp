@@ -127,12 +127,10 @@ void restore_as_new_vm(CliContext& ctx, const CLI::App& cmd, const RestoreAsRequ
   // Room beside the state for the raw disks and one converted copy at a time.
   const std::string beside = state_dir(opened->state_path);
   const RestoreSize size = restore_size(in.chain);
-  auto room = free_bytes(beside);
-  if (!room.ok()) return fail(what + ": " + room.status().message(), kExitFailure);
-  if (std::string p = room_problem(beside, "the restored raw disks and one qcow2 copy",
-                                   size.total + size.largest, *room);
-      !p.empty())
-    return fail(what + ": " + p + "; nothing was changed", kExitFailure);
+  if (Status s = check_room(beside, "the restored raw disks and one qcow2 copy",
+                            size.total + size.largest);
+      !s.ok())
+    return fail(what + ": " + s.message() + "; nothing was changed", kExitFailure);
   WorkDir work(beside);
   if (work.path().empty())
     return fail(what + ": cannot make a work directory beside the state", kExitFailure);

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cstdlib>
 #include <optional>
-#include <sstream>
 
 #include "common/domain_spec.h"
 #include "ctl/audit/audit_log.h"
@@ -248,10 +247,9 @@ void Round::restart(const HaInventory& inv, const HaAction& a) {
   // The new host's image directory may be its own: the image goes first.
   ImageSupplier images(w_.hosts, o_.image_store);
   Status supplied = o_.image_store.empty() ? Status() : images.supply(a.to_host, spec_json->second);
-  std::ostringstream sent;
-  (void)report_supplied_images(w_.store, log_, o_.who, images.sent(), "ha restart", sent);
-  std::istringstream lines(sent.str());
-  for (std::string line; std::getline(lines, line);) w_.log.event("ha: " + line);
+  if (auto sent = audit_supplied_images(w_.store, log_, o_.who, images.sent(), "ha restart");
+      sent.ok())
+    for (const std::string& line : *sent) w_.log.event("ha: " + line);  // the log escapes
   auto ensured = supplied.ok()
                      ? w_.hosts.call(a.to_host, "domain.ensure",
                                      {{"spec", spec_json->second}, {"allow_restart", false}})

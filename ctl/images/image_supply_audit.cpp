@@ -1,14 +1,15 @@
 #include "ctl/images/image_supply_audit.h"
 
-#include "common/printable.h"
 #include "ctl/images/image_import.h"
 
 namespace xc {
 
-Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& who,
-                              const std::vector<SuppliedImage>& sent, const std::string& by,
-                              std::ostream& out) {
-  if (sent.empty()) return {};
+Result<std::vector<std::string>> audit_supplied_images(Store& store, AuditLog& log,
+                                                       const AuditIdentity& who,
+                                                       const std::vector<SuppliedImage>& sent,
+                                                       const std::string& by) {
+  std::vector<std::string> lines;
+  if (sent.empty()) return lines;
   auto images = store.list_resources(std::string("Image"));
   if (!images.ok()) return images.status();
   for (const SuppliedImage& s : sent) {
@@ -23,10 +24,10 @@ Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& 
                   ", " + std::to_string(s.bytes) + " bytes, verified by the host)";
     auto appended = log.append(rec);
     if (!appended.ok()) return appended.status();
-    out << "image " << printable(object_key(key.tenant, key.name)) << " sent to "
-        << printable(s.host) << " on first use (" << s.bytes << " bytes, verified there)\n";
+    lines.push_back("image " + object_key(key.tenant, key.name) + " sent to " + s.host +
+                    " on first use (" + std::to_string(s.bytes) + " bytes, verified there)");
   }
-  return {};
+  return lines;
 }
 
 }  // namespace xc

@@ -1,9 +1,8 @@
 // After an apply, a move or an HA restart: the images sent to hosts on first
-// use (ImageSupplier) are told to the operator and audited as a "push" of
-// their Image, as `image push` is. Not thread-safe (one Store).
+// use (ImageSupplier) are audited as a "push" of their Image, as `image
+// push` is. Not thread-safe (one Store).
 #pragma once
 
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -13,10 +12,12 @@
 
 namespace xc {
 
-// One line and one audit record per image sent; an audit failure is returned.
-// `by` names the command that sent them ("apply", "vm migrate", ...).
-Status report_supplied_images(Store& store, AuditLog& log, const AuditIdentity& who,
-                              const std::vector<SuppliedImage>& sent, const std::string& by,
-                              std::ostream& out);
+// One audit record per image sent, and a line for the operator or the log
+// for each ("image T/N sent to H on first use (...)", not escaped). `by`
+// names the command that sent them ("apply", "vm migrate", ...).
+Result<std::vector<std::string>> audit_supplied_images(Store& store, AuditLog& log,
+                                                       const AuditIdentity& who,
+                                                       const std::vector<SuppliedImage>& sent,
+                                                       const std::string& by);
 
 }  // namespace xc
