@@ -21,10 +21,12 @@
 #include "common/time.h"
 #include "ctl/access/access_store.h"
 #include "ctl/access/command_policy.h"
+#include "ctl/access/operator_request.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/api_revocations.h"
 #include "ctl/cli/api_routes.h"
 #include "ctl/cli/caller.h"
+#include "ctl/cli/remote_command.h"
 #include "ctl/hosts/ca_identity.h"
 #include "ctl/hosts/pki_files.h"
 #include "ctl/store/inventory.h"
@@ -143,7 +145,51 @@ struct ApiServer::Impl {
   json platform(const std::string& state);
   void answer(const ApiRoute& route, const std::string& user, httplib::Response& res);
   void audit_denied(const std::string& user, const std::string& what, const std::string& why);
+  struct Identity {
+    std::optional<UserRecord> user;  // the certificate's user, when one exists
+    std::string why;                 // why they may not act at all: "" when they may
+  };
+  Result<Identity> identify(const std::string& cn, const std::string& serial);
+  void handle_command(const httplib::Request& req, httplib::Response& res);
 };
+
+// The certificate's user: it must exist, be enabled and hold this certificate.
+Result<ApiServer::Impl::Identity> ApiServer::Impl::identify(const std::string& cn,
+                                                            const std::string& serial) {
+  auto access = AccessStore::open(options.state_path);
+  if (!access.ok()) return access.status();
+  auto record = (*access)->user(cn);
+  if (!record.ok()) return record.status();
+  Identity id{*record, ""};
+  if (!id.user) {
+    id.why = "certificate CN=" + printable(cn) + ": no such xcloud user";
+  } else if (id.user->disabled) {
+    id.why = "user " + id.user->name + " is disabled";
+  } else if (id.user->cert_serial != serial) {
+    id.why = "certificate " + serial + " is not user " + id.user->name + "'s current certificate";
+  }
+  return id;
+}
+
+// POST /v1/command: a remote operator's command (ctl/cli/remote_command.h).
+void ApiServer::Impl::handle_command(const httplib::Request& req, httplib::Response& res) {
+  const X509* peer = req.ssl ? SSL_get0_peer_certificate(req.ssl) : nullptr;
+  const std::string cn = peer ? common_name_of(peer) : "";
+  auto who = identify(cn, peer ? serial_hex_of(peer) : "");
+  std::string why = who.ok() ? who->why : who.status().message();
+  if (why.empty()) {
+    RemoteCommandSetup setup{options.state_path, exe, "https " + options.listen};
+    serve_remote_command(setup, *who->user, req, res, log);
+  } else {
+    if (who.ok() && who->user) audit_denied(who->user->name, "POST /v1/command", why);
+    res.status = 403;
+    res.set_content(json{{"exit", kExitDenied}, {"error", why}}.dump(
+                        -1, ' ', false, json::error_handler_t::replace),
+                    "application/json");
+  }
+  log.event("api: " + printable(req.remote_addr) + " CN=" + printable(cn) + " POST /v1/command " +
+            std::to_string(res.status) + (why.empty() ? "" : ": " + why));
+}
 
 // The client's chain must lead to the CA, its leaf be a client certificate
 // and not revoked; a refusal ends the handshake and is logged (no request
@@ -288,31 +334,23 @@ void ApiServer::Impl::handle(const httplib::Request& req, httplib::Response& res
       Code c = route.status().code();
       return reply_error(res, c == Code::kNotFound ? 404 : 400, c, route.status().message());
     }
-    auto access = AccessStore::open(options.state_path);
-    if (!access.ok()) return reply_error(res, 500, Code::kInternal, access.status().message());
-    auto record = (*access)->user(cn);
-    if (!record.ok()) return reply_error(res, 500, Code::kInternal, record.status().message());
-    std::string why;
-    if (!*record) {
-      why = "certificate CN=" + printable(cn) + ": no such xcloud user";
-    } else {
-      user = (*record)->name;
-      if ((*record)->disabled) {
-        why = "user " + user + " is disabled";
-      } else if ((*record)->cert_serial != serial) {
-        why = "certificate " + serial + " is not user " + user + "'s current certificate";
-      } else {
+    auto who = identify(cn, serial);
+    if (!who.ok()) return reply_error(res, 500, Code::kInternal, who.status().message());
+    std::string why = who->why;
+    if (who->user) {
+      user = who->user->name;
+      if (why.empty()) {
         Principal p;
         p.user = user;
-        p.tenant_scope = (*record)->tenant_scope;
-        for (const auto& name : split_roles((*record)->roles))
+        p.tenant_scope = who->user->tenant_scope;
+        for (const auto& name : split_roles(who->user->roles))
           if (auto role = parse_role(name)) p.roles.push_back(*role);
         Decision d = authorize(p, route->words, route->tenant);
         if (!d.allowed) why = "GET " + route->endpoint + ": " + d.reason;
       }
     }
     if (!why.empty()) {
-      if (*record) audit_denied(user, "GET " + printable(req.target.substr(0, 256)), why);
+      if (who->user) audit_denied(user, "GET " + printable(req.target.substr(0, 256)), why);
       return reply_error(res, 403, Code::kPermissionDenied, why);
     }
     answer(*route, user, res);
@@ -372,7 +410,13 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& opti
   s.set_write_timeout(options.io_timeout_s, 0);
   s.set_keep_alive_timeout(options.keep_alive_s);
   s.set_keep_alive_max_count(100);
-  s.set_payload_max_length(4096);  // every endpoint is a GET
+  // Every endpoint is a GET, but for remote operators' commands with the
+  // manifests they send.
+  s.set_payload_max_length(options.remote_commands ? kMaxRequestBytes : 4096);
+  if (options.remote_commands)
+    s.Post("/v1/command", [self](const httplib::Request& req, httplib::Response& res) {
+      self->handle_command(req, res);
+    });
   s.Get(R"(/.*)",
         [self](const httplib::Request& req, httplib::Response& res) { self->handle(req, res); });
   auto get_only = [](const httplib::Request& req, httplib::Response& res) {

@@ -4,7 +4,9 @@
 // the certificate's user must exist, be enabled, hold that certificate and
 // have a role whose access class allows the endpoint's read. Answers come
 // from the same `-o json` output the CLI prints (a child xcloudctl per
-// request; ctl/cli/api_routes.h). One log line per request. Thread-safe:
+// request; ctl/cli/api_routes.h). With remote_commands it is also the door
+// for remote operators' commands (POST /v1/command). One log line per
+// request. Thread-safe:
 // a pool of bounded workers; the destructor stops and waits.
 #pragma once
 
@@ -26,6 +28,7 @@ struct ApiServerOptions {
   int keep_alive_s = 5;        // idle time between two requests of a connection
   int command_timeout_s = 60;  // the command that answers one request
   size_t max_response_bytes = 64u << 20;
+  bool remote_commands = false;  // POST /v1/command (ctl/cli/remote_command.h)
 };
 
 class ApiServer {

@@ -65,11 +65,14 @@ LoopResourceFactory resources_for(const std::string& state) {
 struct ServeOptions {
   std::string heartbeat = "10s", events_wait = "5s", collect = "60s", alarms = "15s";
   std::string ha_after = "60s", fence_timeout = "30s", backups = "60s";
-  std::string socket;  // operators' commands (ctl/cli/operator_server.h)
-  std::string api;     // the supervision API (ctl/cli/api_server.h)
+  std::string socket;            // operators' commands (ctl/cli/operator_server.h)
+  std::string api;               // the supervision API (ctl/cli/api_server.h)
+  bool remote_commands = false;  // and remote operators' commands there
 };
 
 void run_serve(CliContext& ctx, const ServeOptions& o) {
+  if (o.remote_commands && o.api.empty())
+    return fail(ctx, "--remote-commands: needs --api ADDRESS:PORT (the HTTPS door)", kExitUsage);
   auto heartbeat = parse_duration("--heartbeat", o.heartbeat, std::chrono::hours(1));
   if (!heartbeat.ok()) return fail(ctx, heartbeat.status().message(), kExitUsage);
   if (heartbeat->count() < 1) return fail(ctx, "--heartbeat: at least 1s", kExitUsage);
@@ -148,10 +151,12 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
     ApiServerOptions api_options;
     api_options.listen = o.api;
     api_options.state_path = *state;
+    api_options.remote_commands = o.remote_commands;
     auto server = ApiServer::start(api_options, log);
     if (!server.ok()) return give_up(server.status());
     api = std::move(*server);
-    log.event("supervision API on " + o.api + " (port " + std::to_string(api->port()) + ")");
+    log.event("supervision API on " + o.api + " (port " + std::to_string(api->port()) + ")" +
+              (o.remote_commands ? ", with remote operators' commands" : ""));
   }
   std::string names;
   for (const Loop& l : loops) names += (names.empty() ? "" : ", ") + l.name;
@@ -253,6 +258,9 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--api", o->api,
                   "Serve the read-only supervision API over HTTPS with client certificates "
                   "(`user cert`) on ADDRESS:PORT, e.g. 10.8.0.2:8443; off by default");
+  cmd->add_flag("--remote-commands", o->remote_commands,
+                "Also take operators' commands over --api's HTTPS (POST /v1/command): their "
+                "client certificate, a TOTP login and their roles decide, as on --socket");
   cmd->footer(
       "One serve per state database (it holds STATE.serve.lock; a second one exits 75).\n"
       "Each event is one line on stderr: hosts becoming unreachable or ready, VM lifecycle\n"
@@ -262,6 +270,7 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
       "  xcloudctl serve --state /var/lib/xcloud/state.db\n"
       "  xcloudctl serve --heartbeat 30s --events-wait 10s\n"
       "  xcloudctl serve --api 10.8.0.2:8443   # the supervision API (README)\n"
+      "  xcloudctl serve --api 10.8.0.2:8443 --remote-commands   # remote operators\n"
       "  xcloudctl serve --ha-after 60s --fence-timeout 30s   # HA (the default)");
   cmd->callback([&ctx, o] { run_serve(ctx, *o); });
 

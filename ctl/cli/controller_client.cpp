@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "common/printable.h"
 #include "common/time.h"
 #include "ctl/access/operator_request.h"
+#include "ctl/cli/remote_client.h"
 #include "ctl/cli/unix_fds.h"
 #include "ctl/store/state_path.h"
 
@@ -66,6 +68,103 @@ Status collect_files(const std::string& path, std::vector<SentFile>& out, size_t
   return {};
 }
 
+// Where this operator keeps their session token: private to them, one per
+// door (a socket session is bound to the OS user, an HTTPS one is not).
+std::string session_file(const std::string& controller) {
+  const char* home = std::getenv("HOME");
+  std::string file =
+      std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.cache/xcloud/session";
+  if (!is_https_controller(controller)) return file;
+  std::string door = controller.substr(8);
+  for (auto& ch : door)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-') ch = '_';
+  return file + "-" + door.substr(0, 100);
+}
+
+std::string read_session_token(const std::string& controller) {
+  std::ifstream in(session_file(controller));
+  std::string token;
+  std::getline(in, token);
+  return token.size() <= 256 ? token : "";
+}
+
+Status save_session_token(const std::string& controller, const std::string& token) {
+  fs::path file = session_file(controller);
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  fs::permissions(file.parent_path(), fs::perms::owner_all, ec);
+  ::umask(077);
+  std::ofstream out(file, std::ios::trunc);
+  out << token << "\n";
+  if (!out) return error(Code::kIo, file.string() + ": cannot write the session");
+  return {};
+}
+
+// The controller's closing JSON: the exit code, an error to print, a login's
+// session to keep.
+int finish(const std::string& controller, const std::string& words, const std::string& text,
+           const std::string& transport_error, std::ostream& err) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object() &&
+      j["error"].contains("message") && j["error"]["message"].is_string()) {
+    // An HTTPS door that is not open to commands (the supervision API alone).
+    err << "xcloudctl: controller: " << printable(j["error"]["message"].get<std::string>()) << "\n";
+    return 1;
+  }
+  if (!j.is_object() || !j.contains("exit") || !j["exit"].is_number_integer()) {
+    err << "xcloudctl: the controller ended the command without an exit code"
+        << (transport_error.empty() ? "" : ": " + printable(transport_error)) << "\n";
+    return 1;
+  }
+  int code = j["exit"].get<int>();
+  if (j.contains("error") && j["error"].is_string())
+    err << "xcloudctl: " << printable(j["error"].get<std::string>()) << "\n";
+  if (code == 0 && words == "login" && j.contains("token") && j["token"].is_string()) {
+    if (Status s = save_session_token(controller, j["token"].get<std::string>()); !s.ok()) {
+      err << "xcloudctl: " << printable(s.message()) << "\n";
+      code = 1;
+    } else {
+      std::cout << "logged in until " << format_time_ms(j.value("expires", int64_t{0})) << "\n";
+    }
+  }
+  if (words == "logout") {
+    std::error_code ec;
+    fs::remove(session_file(controller), ec);
+  }
+  return code;
+}
+
+// Over the Unix socket: the terminal's descriptors travel with the request.
+int run_over_socket(const std::string& socket_path, const OperatorRequest& request,
+                    const std::string& words, std::ostream& err) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (fd < 0 || socket_path.size() >= sizeof addr.sun_path) {
+    err << "xcloudctl: controller socket " << printable(socket_path) << ": invalid\n";
+    if (fd >= 0) ::close(fd);
+    return 1;
+  }
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    err << "xcloudctl: cannot reach the controller at " << printable(socket_path) << ": "
+        << std::strerror(errno) << " (is xcloudctl serve --socket running?)\n";
+    ::close(fd);
+    return 1;
+  }
+  int code = 1;
+  Status sent = send_frame(fd, operator_request_json(request), {0, 1, 2});
+  if (!sent.ok()) {
+    err << "xcloudctl: controller: " << printable(sent.message()) << "\n";
+  } else {
+    auto answer = receive_frame(fd, 1 << 20);
+    code = finish(socket_path, words, answer.ok() ? *answer : "",
+                  answer.ok() ? "" : answer.status().message(), err);
+  }
+  ::close(fd);
+  return code;
+}
+
 }  // namespace
 
 std::optional<std::string> controller_socket_for(int argc, char** argv) {
@@ -83,37 +182,12 @@ std::optional<std::string> controller_socket_for(int argc, char** argv) {
   return std::nullopt;
 }
 
-// Where this operator keeps their session token: private to them.
-std::string session_file() {
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.cache/xcloud/session";
-}
-
-std::string read_session_token() {
-  std::ifstream in(session_file());
-  std::string token;
-  std::getline(in, token);
-  return token.size() <= 256 ? token : "";
-}
-
-Status save_session_token(const std::string& token) {
-  fs::path file = session_file();
-  std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
-  fs::permissions(file.parent_path(), fs::perms::owner_all, ec);
-  ::umask(077);
-  std::ofstream out(file, std::ios::trunc);
-  out << token << "\n";
-  if (!out) return error(Code::kIo, file.string() + ": cannot write the session");
-  return {};
-}
-
-int run_through_controller(const std::string& socket_path, int argc, char** argv,
+int run_through_controller(const std::string& controller, int argc, char** argv,
                            std::ostream& err) {
   OperatorRequest request;
   request.argv.assign(argv + 1, argv + argc);
   const std::string words = command_words(request.argv);
-  request.token = read_session_token();
+  request.token = read_session_token(controller);
   if (words == "login") {
     request.login_code = option_value(request.argv, "--code");
     if (request.login_code.empty()) {
@@ -131,51 +205,14 @@ int run_through_controller(const std::string& socket_path, int argc, char** argv
       err << "xcloudctl: " << printable(s.message()) << "\n";
       return 2;
     }
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (fd < 0 || socket_path.size() >= sizeof addr.sun_path) {
-    err << "xcloudctl: controller socket " << printable(socket_path) << ": invalid\n";
-    return 1;
+  if (!is_https_controller(controller)) return run_over_socket(controller, request, words, err);
+  auto outcome = send_over_https(controller, request);
+  if (!outcome.ok()) {
+    err << "xcloudctl: " << printable(outcome.status().message()) << "\n";
+    return outcome.status().code() == Code::kInvalidArgument ? 2 : 1;
   }
-  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    err << "xcloudctl: cannot reach the controller at " << printable(socket_path) << ": "
-        << std::strerror(errno) << " (is xcloudctl serve --socket running?)\n";
-    ::close(fd);
-    return 1;
-  }
-  int code = 1;
-  Status sent = send_frame(fd, operator_request_json(request), {0, 1, 2});
-  if (!sent.ok()) {
-    err << "xcloudctl: controller: " << printable(sent.message()) << "\n";
-  } else {
-    auto answer = receive_frame(fd, 1 << 20);
-    nlohmann::json j =
-        answer.ok() ? nlohmann::json::parse(*answer, nullptr, false) : nlohmann::json();
-    if (!j.is_object() || !j.contains("exit") || !j["exit"].is_number_integer()) {
-      err << "xcloudctl: the controller ended the command without an exit code"
-          << (answer.ok() ? "" : ": " + printable(answer.status().message())) << "\n";
-    } else {
-      code = j["exit"].get<int>();
-      if (j.contains("error") && j["error"].is_string())
-        err << "xcloudctl: " << printable(j["error"].get<std::string>()) << "\n";
-      if (code == 0 && words == "login" && j.contains("token") && j["token"].is_string()) {
-        if (Status s = save_session_token(j["token"].get<std::string>()); !s.ok()) {
-          err << "xcloudctl: " << printable(s.message()) << "\n";
-          code = 1;
-        } else {
-          std::cout << "logged in until " << format_time_ms(j.value("expires", int64_t{0})) << "\n";
-        }
-      }
-      if (words == "logout") {
-        std::error_code ec;
-        fs::remove(session_file(), ec);
-      }
-    }
-  }
-  ::close(fd);
-  return code;
+  if (outcome->streamed) return outcome->exit_code;
+  return finish(controller, words, outcome->answer, "", err);
 }
 
 }  // namespace xc

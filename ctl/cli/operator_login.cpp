@@ -33,9 +33,9 @@ totp::Params params_of(const UserRecord& u) {
 
 }  // namespace
 
-Result<LoginResult> operator_login(const std::string& state, const UserRecord& user, uint32_t uid,
-                                   const std::string& code, const std::string& via,
-                                   int64_t now_ms) {
+Result<LoginResult> operator_login(const std::string& state, const UserRecord& user,
+                                   std::optional<uint32_t> uid, const std::string& code,
+                                   const std::string& via, int64_t now_ms) {
   auto opened = AccessStore::open(state);
   if (!opened.ok()) return opened.status();
   AccessStore& access = **opened;
@@ -81,14 +81,16 @@ Result<LoginResult> operator_login(const std::string& state, const UserRecord& u
   if (Status s = access.clear_login_failures(user.name); !s.ok()) return s;
   auto token = access::issue_token();
   if (!token.ok()) return token.status();
-  SessionRecord session{token->digest, user.name, uid, now_ms, now_ms + kSessionLifetimeMs};
+  SessionRecord session{token->digest, user.name, uid ? int64_t{*uid} : -1, now_ms,
+                        now_ms + kSessionLifetimeMs};
   if (Status s = access.put_session(session); !s.ok()) return s;
   audit(state, user.name, "login", via, Status{});
   return LoginResult{token->token, session.expires_ms};
 }
 
-Status check_operator_session(AccessStore& access, const UserRecord& user, uint32_t uid,
-                              const std::string& token, int64_t now_ms) {
+Status check_operator_session(AccessStore& access, const UserRecord& user,
+                              std::optional<uint32_t> uid, const std::string& token,
+                              int64_t now_ms) {
   const Status refused =
       error(Code::kPermissionDenied,
             "log in first: xcloudctl login (the code from your authenticator); sessions last " +

@@ -2,9 +2,7 @@
 
 #include <poll.h>
 #include <pwd.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -13,25 +11,17 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "common/printable.h"
-#include "common/sent_files.h"
 #include "common/time.h"
 #include "ctl/access/access_store.h"
-#include "ctl/access/operator_request.h"
-#include "ctl/audit/audit_log.h"
 #include "ctl/cli/caller.h"
+#include "ctl/cli/operator_admission.h"
+#include "ctl/cli/operator_command.h"
 #include "ctl/cli/operator_login.h"
-#include "ctl/cli/request_admission.h"
 #include "ctl/cli/unix_fds.h"
-#include "ctl/cli/vm_target.h"
-#include "ctl/store/store.h"
-
-extern char** environ;
 
 namespace xc {
 namespace {
@@ -53,20 +43,11 @@ std::string os_user_name(uid_t uid) {
   return std::to_string(uid);
 }
 
-// Who asks and whether they may: the caller's name for XCLOUD_CALLER ("" for
-// the service user itself), or why not.
-struct Admission {
-  bool allowed = false;
-  std::string caller;
-  std::string reason;
-  std::optional<UserRecord> user;  // the operator, for login and logout
-};
-
+// Who asks over the socket and whether they may: the service user as on the
+// file, else the OS user's xcloud user with a live session, then the policy.
 Admission admit(const std::string& state, uid_t uid, const std::string& os_name,
                 const OperatorRequest& r, bool session_command) {
-  for (const auto& arg : r.argv)
-    if (arg == "--state" || arg.rfind("--state=", 0) == 0)
-      return {false, "", "--state: the controller serves one state; leave it out", std::nullopt};
+  if (auto why = foreign_state_option(r.argv)) return {false, "", *why, std::nullopt};
   if (uid == ::geteuid()) return {true, "", "", std::nullopt};  // the service user, as on the file
   auto access = AccessStore::open(state);
   if (!access.ok()) return {false, "", access.status().message(), std::nullopt};
@@ -84,104 +65,15 @@ Admission admit(const std::string& state, uid_t uid, const std::string& os_name,
   if (session_command) return {true, u.name, "", u};  // login, logout: checked there
   if (Status s = check_operator_session(**access, u, uid, r.token, system_now_ms()); !s.ok())
     return {false, u.name, s.message(), u};
-  Principal p;
-  p.user = u.name;
-  p.tenant_scope = u.tenant_scope;
-  for (const auto& name : split_roles(u.roles))
-    if (auto role = parse_role(name)) p.roles.push_back(*role);
-  std::string words = command_words(r.argv);
-  if (words.empty()) return {true, u.name, "", u};  // --help, --version
-  // restore --as makes a new VM, as vm clone does: classified as vm clone.
-  if (words == "backup restore" && !option_value(r.argv, "--as").empty()) words = "vm clone";
-  std::string tenant = option_value(r.argv, "--tenant");
-  Access access_class = command_access(words);
-  if (tenant.empty() && words.rfind("request ", 0) == 0) {
-    auto store = open_store(state, OpenMode::kRead);
-    if (!store.ok()) return {false, u.name, store.status().message(), u};
-    tenant = request_command_tenant(**store, r.argv, words, u.tenant_scope);
-  }
-  if (tenant.empty() &&
-      (access_class == Access::kOperateTenant || access_class == Access::kConsole ||
-       words == "snapshot list" || words == "backup list")) {
-    // The VM it names decides the tenant.
-    std::string vm = first_operand(r.argv, words);
-    auto store = open_store(state, OpenMode::kRead);
-    if (!store.ok()) return {false, u.name, store.status().message(), u};
-    auto target = find_vm(**store, vm, "");
-    if (target.ok()) tenant = target->record.key().tenant;
-  }
-  Decision d = authorize(p, words, tenant);
-  return {d.allowed, u.name, d.reason, u};
+  return admit_command(state, u, r);
 }
 
-void audit_refusal(const std::string& state, const std::string& user, const std::string& os_name,
-                   const std::vector<std::string>& argv, const std::string& reason) {
-  auto store = open_store(state, OpenMode::kExisting);
-  if (!store.ok()) return;
-  std::vector<std::string> full = {"xcloudctl"};
-  full.insert(full.end(), argv.begin(), argv.end());
-  AuditIdentity who = current_identity(full, "", "");
-  who.actor = user.empty() ? os_name : user;
-  AuditRecord record = who.record("User", "", user.empty() ? os_name : user, "denied");
-  record.result = kAuditError;
-  record.message = reason;
-  (void)AuditLog(**store).append(record);
-}
-
-// Writes the sent files under `dir` (sent_files.h), keeping their paths.
-Status write_sent_files(const std::string& dir, const std::vector<SentFile>& files) {
-  for (const auto& f : files) {
-    std::filesystem::path path = sent_file_location(dir, f.path);
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) return error(Code::kIo, "request files: " + ec.message());
-    std::ofstream out(path, std::ios::binary);
-    out << f.data;
-    if (!out) return error(Code::kIo, "request files: cannot write " + f.path);
-  }
-  return {};
-}
-
-// Runs the command; returns its exit code. Ends it when the client leaves.
-Result<int> run_child(const std::string& exe, const std::string& state, const std::string& cwd,
-                      const std::vector<int>& fds, const OperatorRequest& r,
-                      const std::string& caller, const std::string& via, int client) {
-  std::vector<std::string> args = {"xcloudctl", "--state", state};
-  args.insert(args.end(), r.argv.begin(), r.argv.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string_view v(*e);
-    if (v.rfind("XCLOUD_CALLER", 0) == 0 || v.rfind("XCLOUD_STATE=", 0) == 0 ||
-        v.rfind("XCLOUD_CONTROLLER=", 0) == 0 || v.rfind(kSentFilesEnv, 0) == 0)
-      continue;
-    env.emplace_back(v);
-  }
-  // The command reads the files it was sent here, by the names it was given.
-  env.push_back(std::string(kSentFilesEnv) + "=" + cwd);
-  if (!caller.empty()) env.push_back(std::string(kCallerEnv) + "=" + caller);
-  env.push_back(std::string(kCallerViaEnv) + "=" + via);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  for (int i = 0; i < 3; ++i) posix_spawn_file_actions_adddup2(&actions, fds[i], i);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);  // serve blocks SIGTERM; the command must not
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return error(Code::kInternal, std::string("cannot run xcloudctl: ") + strerror(rc));
+// Runs the command with the operator's terminal; returns its exit code. Ends
+// it when the client leaves.
+Result<int> run_child(const CommandLaunch& launch, int client) {
+  auto spawned = spawn_operator_command(launch);
+  if (!spawned.ok()) return spawned.status();
+  const pid_t pid = *spawned;
   // Woken by the child's exit (its pidfd) or by the operator leaving.
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   int status = 0;
@@ -198,7 +90,7 @@ Result<int> run_child(const std::string& exe, const std::string& state, const st
     if (killed_at != 0 && system_now_ms() - killed_at > 10'000) kill(pid, SIGKILL);
   }
   if (pidfd >= 0) ::close(pidfd);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code_of_status(status);
 }
 
 }  // namespace
@@ -315,26 +207,24 @@ void OperatorServer::serve_client(int client) {
   if (!a.allowed) {
     log_.event("refused " + (a.caller.empty() ? os_name : a.caller) + " (" + via + "): " + line +
                ": " + a.reason);
-    audit_refusal(options_.state_path, a.caller, os_name, request->argv, a.reason);
+    audit_refusal(options_.state_path, a.caller.empty() ? os_name : a.caller, request->argv,
+                  a.reason);
     return reply(a.reason, kExitDenied);
   }
   // The command's own directory: the files it names, nothing else.
-  std::string base = std::filesystem::path(options_.state_path).parent_path() / "requests";
-  std::error_code ec;
-  std::filesystem::create_directories(base, ec);
-  ::chmod(base.c_str(), 0700);
-  std::string dir = base + "/req-XXXXXX";
-  if (mkdtemp(dir.data()) == nullptr) return reply("cannot make a request directory", 1);
-  if (Status s = write_sent_files(dir, request->files); !s.ok()) {
-    std::filesystem::remove_all(dir, ec);
-    return reply(s.message(), 1);
-  }
+  auto dir = RequestDir::make(options_.state_path, request->files);
+  if (!dir.ok()) return reply(dir.status().message(), 1);
   timeval none{0, 0};
   setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
   const int64_t started = system_now_ms();
-  auto code =
-      run_child(exe_, options_.state_path, dir, passed.fds, *request, a.caller, via, client);
-  std::filesystem::remove_all(dir, ec);
+  CommandLaunch launch{exe_,
+                       options_.state_path,
+                       dir->path(),
+                       request->argv,
+                       a.caller,
+                       via,
+                       {passed.fds[0], passed.fds[1], passed.fds[2]}};
+  auto code = run_child(launch, client);
   if (!code.ok()) return reply(code.status().message(), 1);
   log_.event((a.caller.empty() ? os_name : a.caller) + " (" + via + "): " + line + " -> exit " +
              std::to_string(*code) + " in " + std::to_string(system_now_ms() - started) + " ms");

@@ -1,0 +1,63 @@
+#include "ctl/cli/operator_admission.h"
+
+#include "ctl/access/command_policy.h"
+#include "ctl/audit/audit_log.h"
+#include "ctl/cli/request_admission.h"
+#include "ctl/cli/vm_target.h"
+#include "ctl/store/store.h"
+
+namespace xc {
+
+std::optional<std::string> foreign_state_option(const std::vector<std::string>& argv) {
+  for (const auto& arg : argv)
+    if (arg == "--state" || arg.rfind("--state=", 0) == 0)
+      return "--state: the controller serves one state; leave it out";
+  return std::nullopt;
+}
+
+Admission admit_command(const std::string& state, const UserRecord& u, const OperatorRequest& r) {
+  Principal p;
+  p.user = u.name;
+  p.tenant_scope = u.tenant_scope;
+  for (const auto& name : split_roles(u.roles))
+    if (auto role = parse_role(name)) p.roles.push_back(*role);
+  std::string words = command_words(r.argv);
+  if (words.empty()) return {true, u.name, "", u};  // --help, --version
+  // restore --as makes a new VM, as vm clone does: classified as vm clone.
+  if (words == "backup restore" && !option_value(r.argv, "--as").empty()) words = "vm clone";
+  std::string tenant = option_value(r.argv, "--tenant");
+  Access access_class = command_access(words);
+  if (tenant.empty() && words.rfind("request ", 0) == 0) {
+    auto store = open_store(state, OpenMode::kRead);
+    if (!store.ok()) return {false, u.name, store.status().message(), u};
+    tenant = request_command_tenant(**store, r.argv, words, u.tenant_scope);
+  }
+  if (tenant.empty() &&
+      (access_class == Access::kOperateTenant || access_class == Access::kConsole ||
+       words == "snapshot list" || words == "backup list")) {
+    // The VM it names decides the tenant.
+    std::string vm = first_operand(r.argv, words);
+    auto store = open_store(state, OpenMode::kRead);
+    if (!store.ok()) return {false, u.name, store.status().message(), u};
+    auto target = find_vm(**store, vm, "");
+    if (target.ok()) tenant = target->record.key().tenant;
+  }
+  Decision d = authorize(p, words, tenant);
+  return {d.allowed, u.name, d.reason, u};
+}
+
+void audit_refusal(const std::string& state, const std::string& actor,
+                   const std::vector<std::string>& argv, const std::string& reason) {
+  auto store = open_store(state, OpenMode::kExisting);
+  if (!store.ok()) return;
+  std::vector<std::string> full = {"xcloudctl"};
+  full.insert(full.end(), argv.begin(), argv.end());
+  AuditIdentity who = current_identity(full, "", "");
+  who.actor = actor;
+  AuditRecord record = who.record("User", "", actor, "denied");
+  record.result = kAuditError;
+  record.message = reason;
+  (void)AuditLog(**store).append(record);
+}
+
+}  // namespace xc
