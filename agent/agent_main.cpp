@@ -16,6 +16,7 @@
 
 #include "agent/agent_config.h"
 #include "agent/connection_watch.h"
+#include "agent/identity_install.h"
 #include "agent/rpc_service.h"
 #include "agent/stdio_server.h"
 #include "agent/storage_pool.h"
@@ -120,6 +121,12 @@ int run_agent(int argc, char** argv) {
     tls.cert_path = config->tls_cert;
     tls.key_path = config->tls_key;
     tls.ca_path = config->tls_ca;
+    auto finished = finish_identity_install(
+        {tls.cert_path, tls.key_path, tls.ca_path},
+        std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
+    if (!finished.ok() || !finished->empty())
+      std::cerr << "xcloud-agent: " << (finished.ok() ? *finished : finished.status().message())
+                << "\n";
     auto server = TlsServer::create(tls, (*service)->handler(), std::cerr,
                                     [] { return std::chrono::system_clock::now(); });
     if (!server.ok()) {
@@ -128,6 +135,8 @@ int run_agent(int argc, char** argv) {
       return;
     }
     RpcService* svc = service->get();
+    TlsServer* tls_server = server->get();
+    svc->set_identity_reloader([tls_server] { return tls_server->reload_identity(); });
     (*server)->set_console_opener(
         [svc](const nlohmann::json& params) { return svc->open_console(params); });
     (*server)->set_metrics_source([svc] { return svc->prometheus_metrics(); });

@@ -44,6 +44,7 @@ Result<std::string> param_string(const nlohmann::json& params, const char* key) 
 
 void add_all_methods(MethodTable& table, TextMethodTable* text, ByteMethodTable* bytes) {
   add_host_methods(table);
+  add_identity_methods(table);
   add_domain_methods(table, text);
   add_domain_ensure(table);
   add_domain_adopt(table);

@@ -39,6 +39,10 @@ struct AgentContext {
   ImageDigestCache image_digests;   // base images verified against their Image's sha256
   EventRing events;                 // lifecycle events (agent/lifecycle_events.h)
   std::string boot_id;              // names this agent process; events.wait's sequence space
+  // Set by `serve` before it serves: rereads the agent's certificate files and
+  // serves new connections with them, returning the certificate's serial.
+  // Empty in rpc mode (SSH), which has no certificate.
+  std::function<Result<std::string>()> reload_identity;
 
  private:
   std::mutex locks_mutex_;
@@ -76,6 +80,8 @@ void add_network_methods(MethodTable& table);
 void add_migrate_methods(MethodTable& table, ByteMethodTable* bytes = nullptr);
 // events.wait (long-poll for lifecycle events) and host.heartbeat.
 void add_event_methods(MethodTable& table);
+// host.install_identity: a renewed certificate and key (agent/identity_methods.cpp).
+void add_identity_methods(MethodTable& table);
 // snapshot.create|list|revert|delete (agent/snapshot_methods.cpp).
 void add_snapshot_methods(MethodTable& table);
 // backup.begin|read|end (agent/backup_methods.cpp).
@@ -96,6 +102,10 @@ class RpcService {
   ~RpcService();
   // Why lifecycle events are not collected, or "".
   const std::string& events_error() const { return events_error_; }
+  // See AgentContext::reload_identity; call before serving.
+  void set_identity_reloader(std::function<Result<std::string>()> reload) {
+    ctx_.reload_identity = std::move(reload);
+  }
   // Wakes requests waiting for events so the agent can stop.
   void stop_events() { ctx_.events.close(); }
 

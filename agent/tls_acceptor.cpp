@@ -53,7 +53,9 @@ TlsAcceptor::TlsAcceptor(int listen_fd, SSL_CTX* ctx, ConnectionLimits limits,
       log_(std::move(log)),
       limits_(limits),
       gate_(limits),
-      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  SSL_CTX_up_ref(ctx_);
+}
 
 TlsAcceptor::~TlsAcceptor() {
   for (auto& [id, entry] : entries_) {
@@ -61,6 +63,18 @@ TlsAcceptor::~TlsAcceptor() {
     ::close(entry.connection->fd);
   }
   if (wake_fd_ >= 0) ::close(wake_fd_);
+  SSL_CTX_free(ctx_);
+}
+
+void TlsAcceptor::replace_context(SSL_CTX* ctx) {
+  SSL_CTX_up_ref(ctx);
+  SSL_CTX* old = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(ctx_mutex_);
+    old = ctx_;
+    ctx_ = ctx;
+  }
+  SSL_CTX_free(old);  // connections made with it hold their own references
 }
 
 void TlsAcceptor::wake() {
@@ -162,7 +176,11 @@ void TlsAcceptor::accept_new() {
       continue;
     }
     if (decision.evict) close_entry(*decision.evict);
-    SSL* ssl = SSL_new(ctx_);
+    SSL* ssl = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(ctx_mutex_);
+      ssl = SSL_new(ctx_);
+    }
     if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
       SSL_free(ssl);
       ::close(fd);

@@ -48,7 +48,7 @@ class TlsAcceptor {
   using Serve = std::function<bool(TlsConnection& connection)>;
   using Log = std::function<void(const std::string& line)>;
 
-  // `listen_fd` stays the caller's; `ctx` must outlive the acceptor.
+  // `listen_fd` stays the caller's; the acceptor holds a reference to `ctx`.
   TlsAcceptor(int listen_fd, SSL_CTX* ctx, ConnectionLimits limits, AcceptorTiming timing,
               std::unique_ptr<httplib::TaskQueue> workers, Serve serve, Log log);
   ~TlsAcceptor();
@@ -59,6 +59,9 @@ class TlsAcceptor {
   // every connection. Returns at once if stop() came first.
   void run();
   void stop();
+  // New handshakes use `ctx` from now on (a renewed certificate); those in
+  // progress and open connections keep theirs. Any thread.
+  void replace_context(SSL_CTX* ctx);
 
  private:
   enum class State { kHandshake, kIdle, kBusy };
@@ -82,7 +85,8 @@ class TlsAcceptor {
   void wake();
 
   const int listen_fd_;
-  SSL_CTX* const ctx_;
+  std::mutex ctx_mutex_;
+  SSL_CTX* ctx_;  // guarded by ctx_mutex_; one reference held
   const AcceptorTiming timing_;
   std::unique_ptr<httplib::TaskQueue> workers_;
   const Serve serve_;

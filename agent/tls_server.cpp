@@ -19,6 +19,7 @@
 #include "agent/private_key_mode.h"
 #include "agent/request_limits.h"
 #include "common/client_certificate_check.h"
+#include "common/crl.h"
 #include "common/pki.h"
 #include "common/printable.h"
 
@@ -215,6 +216,7 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(const TlsServerConfig& conf
   if (server->ctx_ == nullptr) return error(Code::kInternal, "TLS context: " + openssl_error());
   Status setup = setup_context(*server->ctx_, config, &TlsServer::verify_client, server.get());
   if (!setup.ok()) return setup;
+  server->config_ = config;
   server->stream_limits_ = config.stream;
   server->console_limits_ = config.console;
   if (server->stream_limits_.receive_bytes == 0) {
@@ -239,6 +241,27 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(const TlsServerConfig& conf
         self->write_log(format_utc_ms(self->clock_()) + " " + line + "\n");
       });
   return server;
+}
+
+Result<std::string> TlsServer::reload_identity() {
+  std::lock_guard<std::mutex> lock(ctx_mutex_);
+  Status key_mode = check_private_key_mode(config_.key_path);
+  if (!key_mode.ok()) return key_mode;
+  auto now = std::chrono::system_clock::to_time_t(clock_());
+  Status own = check_own_certificate(config_.cert_path, config_.key_path, config_.ca_path, now);
+  if (!own.ok()) return own;
+  SSL_CTX* fresh = SSL_CTX_new(TLS_server_method());
+  if (fresh == nullptr) return error(Code::kInternal, "TLS context: " + openssl_error());
+  if (Status s = setup_context(*fresh, config_, &TlsServer::verify_client, this); !s.ok()) {
+    SSL_CTX_free(fresh);
+    return s;
+  }
+  acceptor_->replace_context(fresh);
+  SSL_CTX_free(ctx_);
+  ctx_ = fresh;
+  std::string serial = serial_hex_of(SSL_CTX_get0_certificate(fresh));
+  write_log(format_utc_ms(clock_()) + " TLS identity reloaded: certificate " + serial + "\n");
+  return serial;
 }
 
 // Verifies the client's chain at the injected clock's time, then insists the

@@ -75,6 +75,11 @@ class TlsServer {
   void set_metrics_source(MetricsSource source) { metrics_source_ = std::move(source); }
   // Enables POST /v1/bytes; call before run(). Without it there is no such endpoint.
   void set_byte_handler(ByteHandler handler) { byte_handler_ = std::move(handler); }
+  // Rereads the certificate, key and CA files (a renewed certificate,
+  // agent/identity_install.h) and serves new connections with them; the
+  // connections open now keep the old ones. On failure nothing changes.
+  // Returns the serial (hex) of the certificate now served. Any thread.
+  Result<std::string> reload_identity();
   // Serves until stop(); returns at once if stop() came first.
   void run();
   void stop();
@@ -102,6 +107,8 @@ class TlsServer {
   MetricsSource metrics_source_;
   ByteHandler byte_handler_;
   std::atomic<size_t> console_sessions_{0};
+  TlsServerConfig config_;
+  std::mutex ctx_mutex_;  // reloads, one at a time
   SSL_CTX* ctx_ = nullptr;
   int listen_fd_ = -1;
   int port_ = 0;

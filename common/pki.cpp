@@ -1,5 +1,6 @@
 #include "common/pki.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -18,6 +19,7 @@
 #include <functional>
 #include <memory>
 
+#include "common/crl.h"
 #include "common/ip_address.h"
 #include "common/openssl_util.h"
 
@@ -189,6 +191,39 @@ std::string format_utc(UnixSeconds t) {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
+}
+
+Result<CertificateFacts> certificate_facts(const std::string& pem) {
+  X509Ptr cert = parse_certificate(pem);
+  if (!cert) {
+    ERR_clear_error();
+    return error(Code::kInvalidArgument, "not a PEM certificate");
+  }
+  CertificateFacts f;
+  f.common_name = common_name_of(cert.get());
+  f.serial_hex = serial_hex_of(cert.get());
+  f.not_before = to_unix(X509_get0_notBefore(cert.get()));
+  f.not_after = to_unix(X509_get0_notAfter(cert.get()));
+  f.is_ca = X509_check_ca(cert.get()) != 0;
+  NamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr)));
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+    if (name->type == GEN_DNS) {
+      const ASN1_STRING* dns = name->d.dNSName;
+      f.subject_alt_names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                                       static_cast<size_t>(ASN1_STRING_length(dns)));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+      char text[INET6_ADDRSTRLEN] = "";
+      int len = ASN1_STRING_length(ip);
+      if ((len == 4 || len == 16) &&
+          inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text, sizeof text))
+        f.subject_alt_names.emplace_back(text);
+    }
+  }
+  ERR_clear_error();
+  return f;
 }
 
 Result<TlsIdentity> create_ca(const std::string& common_name, UnixSeconds not_before,

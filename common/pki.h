@@ -56,6 +56,18 @@ Status write_pem_file(const std::string& path, const std::string& pem, mode_t mo
 Status check_own_certificate(const std::string& cert_pem_path, const std::string& key_pem_path,
                              const std::string& ca_pem_path, UnixSeconds now);
 
+// What the alarms and renewals read off a certificate.
+struct CertificateFacts {
+  std::string common_name;
+  std::string serial_hex;
+  std::vector<std::string> subject_alt_names;  // DNS names and IP addresses, as text
+  UnixSeconds not_before = 0;
+  UnixSeconds not_after = 0;
+  bool is_ca = false;
+};
+// The first certificate of `pem`; kInvalidArgument when there is none.
+Result<CertificateFacts> certificate_facts(const std::string& pem);
+
 // "2026-01-02T00:00:00Z".
 std::string format_utc(UnixSeconds t);
 

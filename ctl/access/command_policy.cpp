@@ -85,6 +85,7 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"serve", Access::kServiceOnly},
       {"ca", Access::kSecurity},
       {"host enroll", Access::kSecurity},
+      {"host renew", Access::kSecurity},
       {"host upgrade", Access::kOperate},
       {"host maintenance", Access::kOperate},
       {"host drain", Access::kOperate},
@@ -159,6 +160,7 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"user totp", Access::kUsers},
       {"user cert", Access::kSecurity},  // issued by the cloud CA
       {"user revoke-cert", Access::kSecurity},
+      {"user renew", Access::kSecurity},
       {"request create", Access::kRequest},
       {"request cancel", Access::kRequest},
       {"request list", Access::kRead},

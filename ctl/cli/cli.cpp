@@ -16,6 +16,7 @@
 #include "ctl/cli/cmd_sla.h"
 #include "ctl/cli/command_tree.h"
 #include "ctl/cli/host_ha_commands.h"
+#include "ctl/cli/host_renew_command.h"
 #include "ctl/cli/protect_commands.h"
 #include "ctl/cli/request_commands.h"
 #include "ctl/cli/user_cert_commands.h"
@@ -63,6 +64,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_host_upgrade_command(*app.get_subcommand("host"), ctx);
   add_host_drain_commands(*app.get_subcommand("host"), ctx);
   add_host_ha_commands(*app.get_subcommand("host"), ctx);
+  add_host_renew_command(*app.get_subcommand("host"), ctx);
   add_serve_command(app, ctx);
   add_events_command(app, ctx);
   add_collect_command(app, ctx);

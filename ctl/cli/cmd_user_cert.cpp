@@ -126,6 +126,20 @@ void add_user_cert_commands(CLI::App& user, CliContext& ctx) {
       "user's previous one. Hand the key over a trusted channel.");
   cert->callback([&ctx, o, cert] { run_cert(ctx, *o, *cert); });
 
+  auto r = std::make_shared<CertOptions>();
+  auto* renew = user.add_subcommand(
+      "renew", "Renew an operator's client certificate: a new one, the previous one revoked");
+  renew->add_option("name", r->name, "User name")->required();
+  renew->add_option(
+      "--out", r->out,
+      "Write NAME.crt, NAME.key and ca.crt here (default <state dir>/pki/users/NAME)");
+  renew->footer(
+      "Example:\n  xcloudctl user renew inspector --out /tmp/inspector\n\n"
+      "The same as user cert: the previous certificate goes on the CRL at once, so hand\n"
+      "the new one over before the old one's holder needs it again. The certificate-old\n"
+      "alarm asks for this every six months.");
+  renew->callback([&ctx, r, renew] { run_cert(ctx, *r, *renew); });
+
   auto name = std::make_shared<std::string>();
   auto* revoke = user.add_subcommand(
       "revoke-cert", "Revoke an operator's client certificate (refused at the next handshake)");
