@@ -350,6 +350,44 @@ Status audit_candidates(Store& store, const AlarmRule& rule, int64_t now, const 
   return {};
 }
 
+// Days as the rules compare them: whole days, rounded down.
+int64_t whole_days(int64_t ms) {
+  return ms >= 0 ? ms / kMsPerDay : -((-ms + kMsPerDay - 1) / kMsPerDay);
+}
+
+void credential_candidates(const AlarmRule& rule, int64_t now, const CandidateOptions& o,
+                           std::vector<AlarmCandidate>& out) {
+  if (o.credentials == nullptr) return;
+  const bool expiry = rule.source == RuleSource::kCertificateExpiry;
+  const auto limit = static_cast<int64_t>(rule.spec.condition.threshold);
+  for (const Credential& c : *o.credentials) {
+    const int64_t days =
+        expiry ? whole_days(c.not_after_ms - now) : whole_days(now - c.not_before_ms);
+    if (!rule.spec.condition.holds(static_cast<double>(days))) continue;
+    if (!rule.spec.scope.host.empty() && rule.spec.scope.host != c.host) continue;
+    AlarmCandidate ac = candidate_for(rule);
+    ac.object = c.object;
+    ac.host = c.host;
+    if (expiry) {
+      ac.since_ms = std::min(now, c.not_after_ms - limit * kMsPerDay);
+      ac.value = days < 0 ? "expired on " + format_time_ms(c.not_after_ms)
+                          : "expires " + format_time_ms(c.not_after_ms) + " (in " +
+                                std::to_string(days) + " days)";
+      ac.summary =
+          c.what +
+          (days < 0 ? " has expired" : " expires within " + std::to_string(limit) + " days") +
+          "; renew: " + c.renew;
+    } else {
+      ac.since_ms = std::min(now, c.not_before_ms + limit * kMsPerDay);
+      ac.value =
+          "issued " + format_time_ms(c.not_before_ms) + " (" + std::to_string(days) + " days ago)";
+      ac.summary = c.what + " is " + std::to_string(days) + " days old (rotation after " +
+                   std::to_string(limit) + "); rotate it: " + c.renew;
+    }
+    out.push_back(std::move(ac));
+  }
+}
+
 }  // namespace
 
 Result<std::vector<AlarmCandidate>> alarm_candidates(Store& store,
@@ -376,6 +414,10 @@ Result<std::vector<AlarmCandidate>> alarm_candidates(Store& store,
         break;
       case RuleSource::kAuditChain:
         s = audit_candidates(store, r, now, o, out);
+        break;
+      case RuleSource::kCertificateExpiry:
+      case RuleSource::kCredentialAge:
+        credential_candidates(r, now, o, out);
         break;
     }
     if (!s.ok()) return s;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ctl/alarms/alarm_rules.h"
+#include "ctl/alarms/credential.h"
 #include "ctl/alarms/pool_allocation.h"
 #include "ctl/store/store.h"
 
@@ -27,9 +28,10 @@ struct AlarmCandidate {
 };
 
 struct CandidateOptions {
-  PoolAllocationSource* allocations = nullptr;    // none: the allocation rule is quiet
-  int64_t audit_every_ms = 3'600'000;             // how often the audit chain is verified
-  int64_t event_lookback_ms = 30 * 86'400'000LL;  // events older than this are not read
+  PoolAllocationSource* allocations = nullptr;           // none: the allocation rule is quiet
+  const std::vector<Credential>* credentials = nullptr;  // none: the credential rules are quiet
+  int64_t audit_every_ms = 3'600'000;                    // how often the audit chain is verified
+  int64_t event_lookback_ms = 30 * 86'400'000LL;         // events older than this are not read
   int64_t stale_metrics_ms = 5 * 60'000;  // an object's newest sample older than this fires nothing
 };
 

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "ctl/controller/loop.h"
 
 namespace xc {
 
-Loop alarms_loop(std::chrono::seconds interval);
+// `state_path` locates the PKI whose certificates the credential rules watch.
+Loop alarms_loop(std::chrono::seconds interval, std::string state_path);
 
 }  // namespace xc

@@ -16,6 +16,9 @@ const char* rule_source_name(RuleSource source) {
       return "capacity";
     case RuleSource::kAuditChain:
       return "audit";
+    case RuleSource::kCertificateExpiry:
+    case RuleSource::kCredentialAge:
+      return "credentials";
   }
   return "?";
 }
@@ -47,6 +50,13 @@ const std::vector<AlarmRule>& builtin_alarm_rules() {
                                    "the pool is 80% allocated: expansion is due within 7 days");
     allocated.condition = {">=", 80};
     add(kRuleAuditChain, RuleSource::kAuditChain, "critical", "the audit chain fails verify");
+    // The tender's rotation duty: warned 30 days ahead, asked every six months.
+    add(kRuleCertificateExpiring, RuleSource::kCertificateExpiry, "major",
+        "a certificate expires within 30 days")
+        .condition = {"<=", 30};
+    add(kRuleCredentialOld, RuleSource::kCredentialAge, "minor",
+        "a credential is older than six months: rotate it")
+        .condition = {">=", 183};
     // The event the HA loop stores (ctl/ha/ha_round.h); cleared when the host is back.
     add("ha-fence-failed", RuleSource::kEvent, "critical",
         "HA: the host's fence command failed, so its VMs are not restarted elsewhere")

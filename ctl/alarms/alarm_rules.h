@@ -1,6 +1,7 @@
 // The rules alarms come from: the built-in ones (host unreachable, VM crashed,
 // VM paused, storage pool >= 90% used, pool allocation >= 80%, audit chain
-// failing verify) and the applied AlarmRule manifests. Not thread-safe (one store).
+// failing verify, a certificate expiring within 30 days, a credential older
+// than six months) and the applied AlarmRule manifests. Not thread-safe (one store).
 #pragma once
 
 #include <string>
@@ -13,11 +14,13 @@ namespace xc {
 
 // How a rule is evaluated.
 enum class RuleSource {
-  kMetric,          // spec.metric against the collected samples
-  kEvent,           // spec.event: the object's latest event
-  kHeartbeat,       // a host unreachable by the heartbeat's stored state
-  kPoolAllocation,  // PoolAllocationSource's fractions
-  kAuditChain,      // verify_audit_chain
+  kMetric,             // spec.metric against the collected samples
+  kEvent,              // spec.event: the object's latest event
+  kHeartbeat,          // a host unreachable by the heartbeat's stored state
+  kPoolAllocation,     // PoolAllocationSource's fractions
+  kAuditChain,         // verify_audit_chain
+  kCertificateExpiry,  // days until a credential expires (CandidateOptions::credentials)
+  kCredentialAge,      // days since a credential was issued
 };
 const char* rule_source_name(RuleSource source);  // "metric", "event", ...
 
@@ -34,6 +37,8 @@ inline constexpr const char* kRuleVmPaused = "vm-paused";
 inline constexpr const char* kRulePoolUsed = "pool-used-90";
 inline constexpr const char* kRulePoolAllocation = "pool-allocation-80";
 inline constexpr const char* kRuleAuditChain = "audit-chain";
+inline constexpr const char* kRuleCertificateExpiring = "certificate-expiring";
+inline constexpr const char* kRuleCredentialOld = "credential-old";
 
 const std::vector<AlarmRule>& builtin_alarm_rules();
 

@@ -7,6 +7,7 @@
 #include "ctl/alarms/alarm_evaluate.h"
 #include "ctl/alarms/alarm_notifier.h"
 #include "ctl/alarms/capacity_allocation.h"
+#include "ctl/alarms/pki_credentials.h"
 #include "ctl/cli/alarm_views.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
@@ -133,6 +134,11 @@ void run_evaluate(CliContext& ctx, const CLI::App& cmd) {
   CapacityAllocationSource capacity(system_now_ms);
   CandidateOptions options;
   options.allocations = &capacity;
+  auto state = resolve_state_path(ctx);
+  if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
+  auto credentials = pki_credentials(*state);
+  if (!credentials.ok()) return fail(ctx, credentials.status().message(), kExitFailure);
+  options.credentials = &*credentials;
   auto done = evaluate_alarms(*store, system_now_ms(), options, audit_identity_for(cmd));
   if (!done.ok()) return fail(ctx, done.status().message(), kExitFailure);
   for (const AlarmRecord& a : done->fired) ctx.out << alarm_line(a, "fired") << "\n";

@@ -114,6 +114,7 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   settings.backups = *backups;
   settings.backup_key = backup_key_path(state_dir(*state));
   settings.image_store = image_store_dir(*state);
+  settings.state_path = *state;
   std::vector<Loop> loops = serve_loops(settings);
 
   // The signals are blocked in every thread and taken by one waiting

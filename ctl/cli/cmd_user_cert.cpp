@@ -67,6 +67,14 @@ void run_cert(CliContext& ctx, const CertOptions& o, const CLI::App& cmd) {
           std::tuple{dir + "/" + o.name + ".crt", id->certificate_pem, kCertificateFileMode},
           std::tuple{dir + "/ca.crt", ca->certificate_pem, kCertificateFileMode}})
       if (Status w = write_pem_file(file, pem, mode); !w.ok()) return w;
+    // The controller keeps the public half wherever the pair went: the
+    // certificate-expiring and credential-old alarms read it.
+    for (const std::string& d : {users_dir(pki), user_dir(pki, o.name)})
+      if (Status made = make_private_dir(d); !made.ok()) return made;
+    if (Status w = write_pem_file(user_dir(pki, o.name) + "/issued.crt", id->certificate_pem,
+                                  kCertificateFileMode);
+        !w.ok())
+      return w;
     // One live certificate per user: the one it replaces is revoked.
     if (!changed.cert_serial.empty())
       if (Status r = add_to_users_crl(pki, *ca, changed.cert_serial, now_seconds()); !r.ok())

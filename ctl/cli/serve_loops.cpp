@@ -58,7 +58,7 @@ std::vector<Loop> serve_loops(const ServeSettings& s) {
     return Status{};
   };
   loops.push_back(collect);
-  loops.push_back(alarms_loop(s.alarms));
+  loops.push_back(alarms_loop(s.alarms, s.state_path));
   // HA: restarts the `ha: restart` VMs of a host unreachable for ha_after,
   // once it is fenced; looks at the heartbeat's pace.
   if (s.ha_after.count() > 0)

@@ -22,6 +22,7 @@ struct ServeSettings {
   std::chrono::seconds backups{60};        // --backups: how often the backup schedule is read
   std::string backup_key;                  // keys/backup.key beside the state; "" turns it off
   std::string image_store;                 // images/ beside the state: sent to HA targets
+  std::string state_path;                  // its PKI, for the credential alarms
 };
 
 std::vector<Loop> serve_loops(const ServeSettings& settings);

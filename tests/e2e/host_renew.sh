@@ -82,6 +82,21 @@ AGENT_PIDS+=($!)
 for _ in $(seq 200); do grep -q serving "$TMP/agents/x86-01/agent2.log" && break; sleep 0.05; done
 [ "$(served_serial "${ports[0]}")" = "$(file_serial "$PKI/hosts/x86-01/agent.crt")" ] || fail "after a restart x86-01 serves another certificate"
 
+# The credential alarms over the real PKI: all fresh, nothing fires; a
+# certificate 20 days from its end fires certificate-expiring naming the
+# command that renews it, and a renewal clears it.
+expect_status 0 ctl alarms evaluate
+expect_status 0 ctl alarms list -o json
+json_check 'not [a for a in d if a["rule"] in ("certificate-expiring", "credential-old")]'
+expect_status 0 ctl host renew x86-02 --days 20
+expect_status 0 ctl alarms evaluate
+expect_contains "$TMP/out" "certificate-expiring certificate/host/x86-02 fired (major): expires "
+expect_status 0 ctl alarms list -o json
+json_check '[a for a in d if a["rule"] == "certificate-expiring" and a["object"] == "certificate/host/x86-02" and "renew: xcloudctl host renew x86-02" in a["summary"]]'
+expect_status 0 ctl host renew x86-02
+expect_status 0 ctl alarms evaluate
+expect_contains "$TMP/out" "certificate-expiring certificate/host/x86-02 cleared"
+
 # Operators' certificates: user renew revokes the previous one.
 ctl user add sup --role supervisor --os-user daemon >/dev/null
 ctl user cert sup >/dev/null
@@ -91,3 +106,9 @@ expect_contains "$TMP/out" "revoked the previous certificate"
 [ "$(file_serial "$PKI/users/sup/sup.crt")" != "$old_user" ] || fail "user renew kept the certificate"
 grep -q "$old_user" <<<"$(openssl crl -in "$PKI/users.crl" -noout -text | tr 'a-f' 'A-F' | tr -d ':')" ||
   fail "the previous certificate is not on the CRL"
+# A certificate handed out elsewhere (--out) is still watched: the
+# controller keeps its public half.
+mkdir "$TMP/handover"
+expect_status 0 ctl user renew sup --out "$TMP/handover"
+[ "$(file_serial "$PKI/users/sup/issued.crt")" = "$(file_serial "$TMP/handover/sup.crt")" ] ||
+  fail "the controller did not keep the public certificate of --out"
