@@ -18,7 +18,6 @@
 #include "common/printable.h"
 #include "common/time.h"
 #include "ctl/access/operator_request.h"
-#include "ctl/cli/remote_client.h"
 #include "ctl/cli/unix_fds.h"
 #include "ctl/store/state_path.h"
 
@@ -100,10 +99,44 @@ Status save_session_token(const std::string& controller, const std::string& toke
   return {};
 }
 
+// Over the Unix socket: the terminal's descriptors travel with the request.
+int run_over_socket(const std::string& socket_path, const OperatorRequest& request,
+                    const std::string& words, std::ostream& err) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (fd < 0 || socket_path.size() >= sizeof addr.sun_path) {
+    err << "xcloudctl: controller socket " << printable(socket_path) << ": invalid\n";
+    if (fd >= 0) ::close(fd);
+    return 1;
+  }
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    err << "xcloudctl: cannot reach the controller at " << printable(socket_path) << ": "
+        << std::strerror(errno) << " (is xcloudctl serve --socket running?)\n";
+    ::close(fd);
+    return 1;
+  }
+  int code = 1;
+  Status sent = send_frame(fd, operator_request_json(request), {0, 1, 2});
+  if (!sent.ok()) {
+    err << "xcloudctl: controller: " << printable(sent.message()) << "\n";
+  } else {
+    auto answer = receive_frame(fd, 1 << 20);
+    code = finish_controller_answer(socket_path, words, answer.ok() ? *answer : "",
+                                    answer.ok() ? "" : answer.status().message(), err);
+  }
+  ::close(fd);
+  return code;
+}
+
+}  // namespace
+
 // The controller's closing JSON: the exit code, an error to print, a login's
 // session to keep.
-int finish(const std::string& controller, const std::string& words, const std::string& text,
-           const std::string& transport_error, std::ostream& err) {
+int finish_controller_answer(const std::string& controller, const std::string& words,
+                             const std::string& text, const std::string& transport_error,
+                             std::ostream& err) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_object() && j.contains("error") && j["error"].is_object() &&
       j["error"].contains("message") && j["error"]["message"].is_string()) {
@@ -134,39 +167,6 @@ int finish(const std::string& controller, const std::string& words, const std::s
   return code;
 }
 
-// Over the Unix socket: the terminal's descriptors travel with the request.
-int run_over_socket(const std::string& socket_path, const OperatorRequest& request,
-                    const std::string& words, std::ostream& err) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (fd < 0 || socket_path.size() >= sizeof addr.sun_path) {
-    err << "xcloudctl: controller socket " << printable(socket_path) << ": invalid\n";
-    if (fd >= 0) ::close(fd);
-    return 1;
-  }
-  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    err << "xcloudctl: cannot reach the controller at " << printable(socket_path) << ": "
-        << std::strerror(errno) << " (is xcloudctl serve --socket running?)\n";
-    ::close(fd);
-    return 1;
-  }
-  int code = 1;
-  Status sent = send_frame(fd, operator_request_json(request), {0, 1, 2});
-  if (!sent.ok()) {
-    err << "xcloudctl: controller: " << printable(sent.message()) << "\n";
-  } else {
-    auto answer = receive_frame(fd, 1 << 20);
-    code = finish(socket_path, words, answer.ok() ? *answer : "",
-                  answer.ok() ? "" : answer.status().message(), err);
-  }
-  ::close(fd);
-  return code;
-}
-
-}  // namespace
-
 std::optional<std::string> controller_socket_for(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (runs_here(args)) return std::nullopt;
@@ -182,8 +182,8 @@ std::optional<std::string> controller_socket_for(int argc, char** argv) {
   return std::nullopt;
 }
 
-int run_through_controller(const std::string& controller, int argc, char** argv,
-                           std::ostream& err) {
+Result<OperatorRequest> operator_request_for(const std::string& controller, int argc, char** argv,
+                                             std::ostream& err) {
   OperatorRequest request;
   request.argv.assign(argv + 1, argv + argc);
   const std::string words = command_words(request.argv);
@@ -194,25 +194,23 @@ int run_through_controller(const std::string& controller, int argc, char** argv,
       err << "TOTP code: " << std::flush;
       std::getline(std::cin, request.login_code);
     }
-    if (request.login_code.empty() || request.login_code.size() > 16) {
-      err << "xcloudctl: login: expected the 6-digit code from your authenticator\n";
-      return 2;
-    }
+    if (request.login_code.empty() || request.login_code.size() > 16)
+      return error(Code::kInvalidArgument,
+                   "login: expected the 6-digit code from your authenticator");
   }
   size_t bytes = 0;
   for (const auto& f : file_arguments(request.argv))
-    if (Status s = collect_files(f, request.files, bytes); !s.ok()) {
-      err << "xcloudctl: " << printable(s.message()) << "\n";
-      return 2;
-    }
-  if (!is_https_controller(controller)) return run_over_socket(controller, request, words, err);
-  auto outcome = send_over_https(controller, request);
-  if (!outcome.ok()) {
-    err << "xcloudctl: " << printable(outcome.status().message()) << "\n";
-    return outcome.status().code() == Code::kInvalidArgument ? 2 : 1;
+    if (Status s = collect_files(f, request.files, bytes); !s.ok()) return s;
+  return request;
+}
+
+int run_through_controller(const std::string& socket, int argc, char** argv, std::ostream& err) {
+  auto request = operator_request_for(socket, argc, argv, err);
+  if (!request.ok()) {
+    err << "xcloudctl: " << printable(request.status().message()) << "\n";
+    return 2;
   }
-  if (outcome->streamed) return outcome->exit_code;
-  return finish(controller, words, outcome->answer, "", err);
+  return run_over_socket(socket, *request, command_words(request->argv), err);
 }
 
 }  // namespace xc

@@ -11,17 +11,38 @@
 #include <optional>
 #include <string>
 
+#include "common/status.h"
+#include "ctl/access/operator_request.h"
+
 namespace xc {
 
 inline constexpr const char* kControllerEnv = "XCLOUD_CONTROLLER";
 inline constexpr const char* kDefaultControllerSocket = "/run/xcloud/controller.sock";
 
+inline bool is_https_controller(const std::string& controller) {
+  return controller.rfind("https://", 0) == 0;
+}
+
 // The controller (a socket path or an https:// URL) to send this command
 // line to, or nullopt to run it here.
 std::optional<std::string> controller_socket_for(int argc, char** argv);
 
-// Sends the command and waits for its exit code; errors of the exchange
-// itself are printed on `err` (exit 1, or the controller's code).
-int run_through_controller(const std::string& controller, int argc, char** argv, std::ostream& err);
+// What to send `controller` for this command line: the arguments, the files
+// -f names, the session kept for that controller, a login's code (asked on
+// the terminal when --code is not given). kInvalidArgument says what is
+// wrong (exit 2).
+Result<OperatorRequest> operator_request_for(const std::string& controller, int argc, char** argv,
+                                             std::ostream& err);
+
+// The controller's closing JSON ({"exit": N, "error": ..., "token": ...}):
+// prints its error, keeps a login's session (or drops it at logout) and
+// returns the exit code; `transport_error` is why no answer came.
+int finish_controller_answer(const std::string& controller, const std::string& words,
+                             const std::string& answer, const std::string& transport_error,
+                             std::ostream& err);
+
+// Over the socket: sends the command and waits for its exit code; errors of
+// the exchange itself are printed on `err` (exit 1, or the controller's code).
+int run_through_controller(const std::string& socket, int argc, char** argv, std::ostream& err);
 
 }  // namespace xc

@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <ostream>
 
 #include "common/printable.h"
 #include "ctl/access/command_stream.h"
+#include "ctl/cli/controller_client.h"
 
 namespace xc {
 namespace {
@@ -150,6 +152,21 @@ Result<HttpsOutcome> send_over_https(const std::string& url, const OperatorReque
                                          curl_easy_strerror(rc));
   outcome.answer = std::move(x.json);
   return outcome;
+}
+
+int run_through_https(const std::string& url, int argc, char** argv, std::ostream& err) {
+  auto request = operator_request_for(url, argc, argv, err);
+  if (!request.ok()) {
+    err << "xcloudctl: " << printable(request.status().message()) << "\n";
+    return 2;
+  }
+  auto outcome = send_over_https(url, *request);
+  if (!outcome.ok()) {
+    err << "xcloudctl: " << printable(outcome.status().message()) << "\n";
+    return outcome.status().code() == Code::kInvalidArgument ? 2 : 1;
+  }
+  if (outcome->streamed) return outcome->exit_code;
+  return finish_controller_answer(url, command_words(request->argv), outcome->answer, "", err);
 }
 
 }  // namespace xc

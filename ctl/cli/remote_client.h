@@ -6,16 +6,13 @@
 // arrives. Not thread-safe; one call per process.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 
 #include "common/status.h"
 #include "ctl/access/operator_request.h"
 
 namespace xc {
-
-inline bool is_https_controller(const std::string& address) {
-  return address.rfind("https://", 0) == 0;
-}
 
 struct HttpsOutcome {
   bool streamed = false;  // the command ran: its output was written here
@@ -26,5 +23,8 @@ struct HttpsOutcome {
 // kUnavailable when the controller cannot be reached or the handshake fails,
 // kInvalidArgument for a broken stream or missing certificate files.
 Result<HttpsOutcome> send_over_https(const std::string& url, const OperatorRequest& request);
+
+// The whole exchange for this command line; the exit code to leave with.
+int run_through_https(const std::string& url, int argc, char** argv, std::ostream& err);
 
 }  // namespace xc

@@ -83,7 +83,7 @@ if [ -n "$inside" ]; then
   inr find / -xdev -path /proc -prune -o -path /tmp -prune -o -print | sort >"$r/tmp/after-purge"
   left=$(comm -12 <(printf '%s\n' /etc/xcloud /etc/cron.d/xcloud-reports /etc/cron.d/xcloud-audit \
     /etc/default/xcloud-reports /etc/default/xcloud-audit /etc/logrotate.d/xcloud-agent \
-    /usr/bin/xcloudctl /usr/bin/xcloud-agent /lib/systemd/system/xcloud-agent.service \
+    /usr/bin/xcloudctl /usr/lib/xcloud/xcloudctl-engine /usr/bin/xcloud-agent /lib/systemd/system/xcloud-agent.service \
     /lib/systemd/system/xcloud-controller.service \
     /usr/share/bash-completion/completions/xcloudctl /usr/share/man/man1/xcloudctl.1.gz \
     /usr/share/doc/xcloudctl /usr/share/doc/xcloud-agent /var/log/xcloud | sort) "$r/tmp/after-purge")
