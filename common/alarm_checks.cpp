@@ -57,6 +57,12 @@ void check_alarm_route(const Object& o, const YamlDocument& doc, std::vector<Dia
     }
     if (rc.type == "webhook") need(!rc.url.empty(), "url", "http://HOST:PORT/PATH");
     if (rc.type == "syslog") need(!rc.address.empty(), "address", "tcp://HOST:PORT");
+    if (rc.type == "snmp") {
+      need(!rc.address.empty(), "address", "udp://HOST[:PORT] of the trap receiver");
+      if (!rc.address.empty() && rc.address.rfind("udp://", 0) != 0)
+        out.push_back(
+            doc.error_at(at + "/address", "an snmp receiver's address is udp://HOST[:PORT]"));
+    }
     if (rc.type == "sms") {
       need(!rc.url.empty(), "url", "the gateway's http://HOST:PORT/PATH");
       need(!rc.to.empty(), "to", "phone numbers");

@@ -169,6 +169,7 @@ AlarmRouteSpec alarm_route_from_json(const json& s) {
       rc.from = string_field(j, "from");
       rc.secret_file = string_field(j, "secretFile");
       rc.address = string_field(j, "address");
+      rc.community = string_field(j, "community");
       rc.text_template = string_field(j, "template");
       r.receivers.push_back(std::move(rc));
     }

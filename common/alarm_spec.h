@@ -58,14 +58,15 @@ AlarmRuleSpec alarm_rule_from_json(const nlohmann::json& spec);
 
 struct AlarmReceiver {
   std::string name;
-  std::string type;             // mail, webhook, syslog, sms
+  std::string type;             // mail, webhook, syslog, sms, snmp
   std::vector<std::string> to;  // mail: addresses; sms: phone numbers
   std::string smtp;             // mail: smtp://HOST:PORT or smtps://HOST:PORT
   std::string from;             // mail: the sender (default xcloud@ this host)
   std::string url;              // webhook, sms: http://HOST:PORT/PATH
   std::string secret_file;      // webhook: the HMAC-SM3 key, read at delivery
-  std::string address;          // syslog: tcp://HOST:PORT or tls://HOST:PORT
-  std::string text_template;    // sms: "{severity} {rule} {object}: {summary}"
+  std::string address;        // syslog: tcp://HOST:PORT or tls://HOST:PORT; snmp: udp://HOST[:PORT]
+  std::string community;      // snmp: the SNMPv2c community (default "public")
+  std::string text_template;  // sms: "{severity} {rule} {object}: {summary}"
 };
 
 struct AlarmRouteNode {
