@@ -44,7 +44,7 @@ Result<std::vector<Credential>> pki_credentials(const std::string& state_path) {
                        "a new CA (ca rotate is not built yet: see the README)", 0, 0}));
   add(read_credential(pki / "controller.crt",
                       {"certificate/controller", "the controller's client certificate", "",
-                       "a new controller certificate from the CA (see the README)", 0, 0}));
+                       "xcloudctl ca renew-controller", 0, 0}));
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(pki / "hosts", ec)) {
     const std::string host = entry.path().filename().string();

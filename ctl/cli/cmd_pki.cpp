@@ -3,7 +3,10 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -108,6 +111,51 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
     if (!s.ok()) return fail(ctx, s);
     ctx.out << "created CA " << pki.ca_cert() << " and controller certificate "
             << pki.controller_cert() << "\n";
+  });
+
+  auto days = std::make_shared<int>(730);
+  auto* renew =
+      ca->add_subcommand("renew-controller",
+                         "Renew the controller's client certificate (agents trust the CA, "
+                         "so nothing else changes)");
+  renew->add_option("--days", *days, "Validity of the new certificate (1 to 3650)")
+      ->capture_default_str();
+  renew->footer(
+      "Example:\n  xcloudctl ca renew-controller\n\n"
+      "Writes a new <state dir>/pki/controller.crt and .key from the CA; the next\n"
+      "connection to each agent uses them (a running serve included). Audited.");
+  renew->callback([&ctx, renew, days] {
+    if (*days < 1 || *days > 3650)
+      return fail(ctx, error(Code::kInvalidArgument, "--days: expected 1 to 3650"), kExitUsage);
+    auto state = resolve_state_path(ctx);
+    if (!state.ok()) return fail(ctx, state.status(), kExitUsage);
+    auto store = open_state_for_change(ctx, *renew);
+    if (!store) return;
+    PkiFiles pki = pki_files_for_state(*state);
+    auto ca_id = load_ca_identity(pki);
+    if (!ca_id.ok()) return fail(ctx, ca_id.status());
+    std::string serial;
+    Status s = audited(*store, *renew, "Controller", "xcloudctl", "renew", [&]() -> Status {
+      int64_t now = now_seconds();
+      auto id = issue_certificate(*ca_id, "xcloudctl", {}, CertificateUsage::kClient, now - 300,
+                                  now + *days * kDay);
+      if (!id.ok()) return id.status();
+      auto facts = certificate_facts(id->certificate_pem);
+      if (!facts.ok()) return facts.status();
+      serial = facts->serial_hex;
+      // Both written beside, then renamed in: a connection starting meanwhile
+      // finds the old pair or the new one.
+      Status w = write_identity(*id, pki.controller_cert() + ".new", pki.controller_key() + ".new");
+      if (w.ok() && ::rename((pki.controller_key() + ".new").c_str(), pki.controller_key().c_str()))
+        w = error(Code::kIo, "rename " + pki.controller_key() + ": " + std::strerror(errno));
+      if (w.ok() &&
+          ::rename((pki.controller_cert() + ".new").c_str(), pki.controller_cert().c_str()))
+        w = error(Code::kIo, "rename " + pki.controller_cert() + ": " + std::strerror(errno));
+      return w;
+    });
+    if (!s.ok()) return fail(ctx, s);
+    ctx.out << "controller certificate " << serial << " in " << pki.controller_cert() << ", valid "
+            << *days << " days\n";
   });
 
   auto* host = app.add_subcommand("host", "Hosts: enroll, upgrade their agents");

@@ -75,6 +75,15 @@ r = [x for x in json.load(open(sys.argv[1])) if x["action"] == "renew" and x["ki
 assert len(r) == 4 and all(x["result"] == "ok" and " -> " in x["message"] for x in r), r
 ' "$TMP/out" || fail "renewals are not audited"
 
+# The controller's own certificate: renewed, and the agents take it.
+old_controller=$(file_serial "$PKI/controller.crt")
+expect_status 0 ctl ca renew-controller --days 100
+expect_contains "$TMP/out" "controller certificate "
+[ "$(file_serial "$PKI/controller.crt")" != "$old_controller" ] || fail "ca renew-controller kept the certificate"
+[ "$(stat -c %a "$PKI/controller.key")" = 600 ] || fail "controller.key is not 0600"
+expect_status 0 ctl diff -f "$M"
+expect_status 0 ctl heartbeat
+
 # A restarted agent starts with the renewed pair.
 kill "$pid_before" && wait "$pid_before" 2>/dev/null || true
 "$XCLOUD_AGENT" serve --config "$TMP/agents/x86-01/agent.yaml" 2>"$TMP/agents/x86-01/agent2.log" &

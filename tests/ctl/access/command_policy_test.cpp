@@ -30,6 +30,7 @@ const std::map<std::string, std::string> kCommands = {
     {"logout", "anyone"},
     {"init", "service-only"},
     {"ca init", "security"},
+    {"ca renew-controller", "security"},
     {"host enroll", "security"},
     {"host renew", "security"},
     {"host upgrade", "operate"},
