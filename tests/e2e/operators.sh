@@ -59,6 +59,11 @@ done
 ctl get vms -o json >"$TMP/direct.json"
 expect_status 0 as 3 get vms -o json
 cmp -s "$TMP/out" "$TMP/direct.json" || fail "get vms through the controller differs from the direct run"
+# A command through the controller runs as the service user: options that
+# name its host's files are refused (a report written over the state).
+expect_status 77 as 3 report --out "$STATE"
+expect_contains "$TMP/err" "report --out: through the controller it would use a file of the controller's host as the service user"
+expect_status 0 ctl get vms -o json
 # Manifests go with the command, named as the operator typed them: from
 # their directory or from /, never climbing out with "..".
 (cd "$TMP" && expect_status 0 as 3 diff -f manifests)

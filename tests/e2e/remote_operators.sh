@@ -81,6 +81,8 @@ expect_status 0 remote liwei vm stop edu-portal-web-1 --reason CHG-12
 expect_contains "$TMP/out" "now stopped"
 expect_status 77 remote liwei vm stop health-records-app-1
 expect_contains "$TMP/err" "not health"
+expect_status 77 remote liwei backup restore edu-portal-web-1 --to "$TMP/state"
+expect_contains "$TMP/err" "backup restore --to: through the controller it would use a file of the controller's host"
 expect_status 77 remote aud vm start edu-portal-web-1
 expect_status 0 remote aud audit list --object VirtualMachine/education/edu-portal-web-1 -o json
 python3 -c '
