@@ -175,4 +175,86 @@ Status AccessStore::end_sessions(const std::string& user, const std::string& tok
   return {};
 }
 
+namespace {
+
+constexpr const char* kGrantColumns =
+    "id, tenant, vm, grantee, granted_by, reason, created_ms, expires_ms, revoked_ms";
+
+ConsoleGrant grant_of(Statement& s) {
+  ConsoleGrant g;
+  g.id = s.int64(0);
+  g.tenant = s.text(1);
+  g.vm = s.text(2);
+  g.grantee = s.text(3);
+  g.granted_by = s.text(4);
+  g.reason = s.text(5);
+  g.created_ms = s.int64(6);
+  g.expires_ms = s.int64(7);
+  g.revoked_ms = s.int64(8);
+  return g;
+}
+
+}  // namespace
+
+Result<int64_t> AccessStore::add_console_grant(const ConsoleGrant& g) {
+  Statement s(db_,
+              "INSERT INTO console_grants (tenant, vm, grantee, granted_by, reason, created_ms, "
+              "expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  s.bind(g.tenant).bind(g.vm).bind(g.grantee).bind(g.granted_by).bind(g.reason).bind(g.created_ms);
+  s.bind(g.expires_ms);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, "console grant");
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+}
+
+Result<std::optional<ConsoleGrant>> AccessStore::console_grant(int64_t id) {
+  const std::string sql =
+      std::string("SELECT ") + kGrantColumns + " FROM console_grants WHERE id = ?1";
+  Statement s(db_, sql.c_str());
+  s.bind(id);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<ConsoleGrant>(grant_of(s));
+  if (rc != SQLITE_DONE) return fail(rc, "console grant");
+  return std::optional<ConsoleGrant>();
+}
+
+Result<std::vector<ConsoleGrant>> AccessStore::live_console_grants(int64_t now_ms,
+                                                                   const std::string& tenant) {
+  const std::string sql = std::string("SELECT ") + kGrantColumns +
+                          " FROM console_grants WHERE revoked_ms = 0 AND expires_ms > ?1 AND "
+                          "(?2 = '' OR tenant = ?2) ORDER BY id";
+  Statement s(db_, sql.c_str());
+  s.bind(now_ms).bind(tenant);
+  std::vector<ConsoleGrant> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(grant_of(s));
+  if (rc != SQLITE_DONE) return fail(rc, "console grants");
+  return out;
+}
+
+Result<std::optional<ConsoleGrant>> AccessStore::console_grant_for(const std::string& grantee,
+                                                                   const std::string& tenant,
+                                                                   const std::string& vm,
+                                                                   int64_t now_ms) {
+  const std::string sql = std::string("SELECT ") + kGrantColumns +
+                          " FROM console_grants WHERE grantee = ?1 AND tenant = ?2 AND vm = ?3 "
+                          "AND revoked_ms = 0 AND expires_ms > ?4 ORDER BY expires_ms DESC LIMIT 1";
+  Statement s(db_, sql.c_str());
+  s.bind(grantee).bind(tenant).bind(vm).bind(now_ms);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<ConsoleGrant>(grant_of(s));
+  if (rc != SQLITE_DONE) return fail(rc, "console grant");
+  return std::optional<ConsoleGrant>();
+}
+
+Status AccessStore::revoke_console_grant(int64_t id, int64_t now_ms) {
+  Statement s(db_,
+              "UPDATE console_grants SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms = 0 AND "
+              "expires_ms > ?2");
+  s.bind(id).bind(now_ms);
+  if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, "console grant");
+  if (sqlite3_changes(db_) == 0)
+    return error(Code::kNotFound, "console grant " + std::to_string(id) + ": none live");
+  return {};
+}
+
 }  // namespace xc

@@ -1,6 +1,6 @@
-// Users, login failures and sessions in the state database (tables of
-// migration 11), on a connection of its own beside the Store's. One thread at
-// a time, like its connection.
+// Users, login failures, sessions (tables of migration 11) and console
+// grants (migration 14) in the state database, on a connection of its own beside the Store's. One
+// thread at a time, like its connection.
 #pragma once
 
 #include <sqlite3.h>
@@ -38,6 +38,17 @@ class AccessStore {
   Result<std::optional<SessionRecord>> session(const std::string& token_digest);
   // Ends sessions: one by digest, or every session of a user ("" digest).
   Status end_sessions(const std::string& user, const std::string& token_digest);
+
+  // Console grants (migration 14): the new grant's id.
+  Result<int64_t> add_console_grant(const ConsoleGrant& grant);
+  Result<std::optional<ConsoleGrant>> console_grant(int64_t id);
+  // Grants not revoked and not expired at `now_ms`; of `tenant` when given.
+  Result<std::vector<ConsoleGrant>> live_console_grants(int64_t now_ms, const std::string& tenant);
+  // Whether `grantee` may open `tenant`/`vm`'s console at `now_ms`.
+  Result<std::optional<ConsoleGrant>> console_grant_for(const std::string& grantee,
+                                                        const std::string& tenant,
+                                                        const std::string& vm, int64_t now_ms);
+  Status revoke_console_grant(int64_t id, int64_t now_ms);  // kNotFound when none is live
 
  private:
   AccessStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

@@ -161,6 +161,9 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"user cert", Access::kSecurity},  // issued by the cloud CA
       {"user revoke-cert", Access::kSecurity},
       {"user renew", Access::kSecurity},
+      {"grant console", Access::kUsers},  // a tenant's leave, given by its tenant-admin
+      {"grant list", Access::kUsers},
+      {"grant revoke", Access::kUsers},
       {"request create", Access::kRequest},
       {"request cancel", Access::kRequest},
       {"request list", Access::kRead},

@@ -28,4 +28,17 @@ struct SessionRecord {
   int64_t expires_ms = 0;
 };
 
+// A tenant's leave for one operator to open one of its VMs' consoles.
+struct ConsoleGrant {
+  int64_t id = 0;
+  std::string tenant;      // "education"
+  std::string vm;          // "edu-portal-web-1"
+  std::string grantee;     // the xcloud user allowed
+  std::string granted_by;  // the tenant-admin (or secadmin) who allowed it
+  std::string reason;
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;
+  int64_t revoked_ms = 0;  // 0 while not revoked
+};
+
 }  // namespace xc

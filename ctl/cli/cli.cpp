@@ -15,6 +15,7 @@
 #include "ctl/cli/cmd_play.h"
 #include "ctl/cli/cmd_sla.h"
 #include "ctl/cli/command_tree.h"
+#include "ctl/cli/grant_commands.h"
 #include "ctl/cli/host_ha_commands.h"
 #include "ctl/cli/host_renew_command.h"
 #include "ctl/cli/protect_commands.h"
@@ -80,6 +81,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_user_cert_commands(*app.get_subcommand("user"), ctx);
   add_login_commands(app, ctx);
   add_request_command(app, ctx);
+  add_grant_command(app, ctx);
 }
 
 std::vector<std::string> command_paths() {

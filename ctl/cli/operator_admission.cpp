@@ -1,5 +1,7 @@
 #include "ctl/cli/operator_admission.h"
 
+#include "common/time.h"
+#include "ctl/access/access_store.h"
 #include "ctl/access/command_policy.h"
 #include "ctl/access/service_paths.h"
 #include "ctl/audit/audit_log.h"
@@ -28,23 +30,45 @@ Admission admit_command(const std::string& state, const UserRecord& u, const Ope
   // restore --as makes a new VM, as vm clone does: classified as vm clone.
   if (words == "backup restore" && !option_value(r.argv, "--as").empty()) words = "vm clone";
   std::string tenant = option_value(r.argv, "--tenant");
+  std::string vm_name;
   Access access_class = command_access(words);
   if (tenant.empty() && words.rfind("request ", 0) == 0) {
     auto store = open_store(state, OpenMode::kRead);
     if (!store.ok()) return {false, u.name, store.status().message(), u};
     tenant = request_command_tenant(**store, r.argv, words, u.tenant_scope);
   }
-  if (tenant.empty() &&
-      (access_class == Access::kOperateTenant || access_class == Access::kConsole ||
-       words == "snapshot list" || words == "backup list")) {
+  if (tenant.empty() && words == "grant revoke") {
+    // The grant's own tenant decides.
+    auto access = AccessStore::open(state);
+    if (!access.ok()) return {false, u.name, access.status().message(), u};
+    const std::string id = first_operand(r.argv, words);
+    if (!id.empty() && id.size() < 19 && id.find_first_not_of("0123456789") == std::string::npos)
+      if (auto g = (*access)->console_grant(std::stoll(id)); g.ok() && *g) tenant = (**g).tenant;
+  }
+  if (access_class == Access::kOperateTenant || access_class == Access::kConsole ||
+      words == "snapshot list" || words == "backup list" || words == "grant console") {
     // The VM it names decides the tenant.
     std::string vm = first_operand(r.argv, words);
     auto store = open_store(state, OpenMode::kRead);
     if (!store.ok()) return {false, u.name, store.status().message(), u};
-    auto target = find_vm(**store, vm, "");
-    if (target.ok()) tenant = target->record.key().tenant;
+    auto target = find_vm(**store, vm, tenant);
+    if (target.ok()) {
+      if (tenant.empty()) tenant = target->record.key().tenant;
+      vm_name = target->record.key().name;
+    }
   }
   Decision d = authorize(p, words, tenant);
+  if (!d.allowed && access_class == Access::kConsole && has_role(p, Role::kSysadmin) &&
+      !vm_name.empty()) {
+    // A sysadmin opens a tenant's console only with the tenant's grant.
+    auto access = AccessStore::open(state);
+    if (!access.ok()) return {false, u.name, access.status().message(), u};
+    auto grant = (*access)->console_grant_for(u.name, tenant, vm_name, system_now_ms());
+    if (!grant.ok()) return {false, u.name, grant.status().message(), u};
+    if (*grant) return {true, u.name, "", u};
+    d.reason += "; a tenant-admin of " + tenant + " can grant it: xcloudctl grant console " +
+                vm_name + " --to " + u.name;
+  }
   return {d.allowed, u.name, d.reason, u};
 }
 

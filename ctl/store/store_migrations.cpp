@@ -340,6 +340,22 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_by_update ON requests (updated_ms);
 )sql"},
+      // Tenant grants (ctl/access/console_grants.h): a tenant-admin lets a
+      // named operator open one VM's console until a time.
+      {14, "console_grants", R"sql(
+CREATE TABLE console_grants (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant     TEXT NOT NULL CHECK (length(tenant) <= 1024),
+  vm         TEXT NOT NULL CHECK (length(vm) <= 253),
+  grantee    TEXT NOT NULL CHECK (length(grantee) <= 64),
+  granted_by TEXT NOT NULL CHECK (length(granted_by) <= 64),
+  reason     TEXT NOT NULL DEFAULT '' CHECK (length(reason) <= 1024),
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  revoked_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX console_grants_by_grantee ON console_grants (grantee, tenant, vm);
+)sql"},
   };
   return migrations;
 }

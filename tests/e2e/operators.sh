@@ -124,6 +124,35 @@ expect_contains "$TMP/err" "$TMP/work/m/vms.yaml:"
 expect_status 1 as 3 get vms --state "$STATE"
 expect_contains "$TMP/err" "Permission denied (it belongs to the xcloud service user"
 
+# Consoles: a sysadmin opens a tenant VM's console only with the tenant's
+# grant; a tenant-admin gives it (for their own tenant only) and revokes it.
+add_user ta --role tenant-admin --tenant education --os-user lp
+expect_status 0 as 7 login --code "$(totp "$(secret_of ta)")"
+expect_status 77 as 3 console edu-portal-web-1 --help
+expect_contains "$TMP/err" "xcloudctl grant console edu-portal-web-1 --to sam"
+expect_status 77 as 7 grant console health-records-app-1 --to sam
+expect_contains "$TMP/err" "not health"
+expect_status 0 as 7 grant console edu-portal-web-1 --to sam --for 30m --reason INC-311
+expect_contains "$TMP/out" "sam may open the console of education/edu-portal-web-1 until"
+grant_id=$(sed -n 's/^grant \([0-9]*\):.*/\1/p' "$TMP/out")
+expect_status 0 as 7 grant list --tenant education -o json
+json_check 'len(d) == 1 and d[0]["grantee"] == "sam" and d[0]["reason"] == "INC-311" and d[0]["grantedBy"] == "ta"'
+# With the grant the controller lets the console through (shown with
+# --help: a simulated host has no console to attach, and a console waits).
+expect_status 0 as 3 console edu-portal-web-1 --help
+expect_contains "$TMP/out" "console"
+expect_status 77 as 3 console edu-portal-web-2 --help
+expect_status 0 as 7 grant revoke "$grant_id"
+expect_status 77 as 3 console edu-portal-web-1 --help
+expect_status 2 as 7 grant revoke "$grant_id"
+expect_status 0 ctl audit list -o json
+python3 -c '
+import json, sys
+r = [x for x in json.load(open(sys.argv[1])) if x["kind"] == "ConsoleGrant"]
+assert [x["action"] for x in r] == ["grant", "revoke", "revoke"] and r[0]["actor"] == "ta", r
+assert r[0]["result"] == "ok" and r[2]["result"] == "error", r
+' "$TMP/out" || fail "console grants are not audited"
+
 # Unknown OS users and disabled users are refused, and refusals audited.
 expect_status 77 as 8 get vms
 expect_contains "$TMP/err" "is not an xcloud operator"

@@ -113,7 +113,7 @@ TEST_CASE("init creates a private database in WAL mode at the latest schema vers
                 "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name)") ==
       "address_allocations,alarm_deliveries,alarm_notes,alarms,audit_log,backup_runs,"
       "bill_adjustments,"
-      "closed_months,event_cursors,events,hosts,login_failures,meta,meter_intervals,"
+      "closed_months,console_grants,event_cursors,events,hosts,login_failures,meta,meter_intervals,"
       "metric_objects,metric_rollups,metric_samples,placements,requests,resources,sessions,users,"
       "vm_moves");
 }
