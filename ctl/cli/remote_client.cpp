@@ -9,6 +9,7 @@
 #include <memory>
 #include <ostream>
 
+#include "common/file_write.h"
 #include "common/printable.h"
 #include "ctl/access/command_stream.h"
 #include "ctl/cli/controller_client.h"
@@ -39,17 +40,6 @@ Result<Credentials> client_credentials() {
                         "(xcloudctl user cert NAME): set XCLOUD_CERT, XCLOUD_KEY and XCLOUD_CA, "
                         "or put client.crt, client.key and ca.crt in ~/.config/xcloud/");
   return c;
-}
-
-bool write_all_fd(int fd, const std::string& data) {
-  size_t at = 0;
-  while (at < data.size()) {
-    ssize_t n = ::write(fd, data.data() + at, data.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    at += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 struct Exchange {
@@ -88,7 +78,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   for (const auto& f : *frames)
-    if (!write_all_fd(f.kind == StreamKind::kStdout ? STDOUT_FILENO : STDERR_FILENO, f.data) &&
+    if (!write_all(f.kind == StreamKind::kStdout ? STDOUT_FILENO : STDERR_FILENO, f.data) &&
         f.kind == StreamKind::kStdout) {
       x->broken = "stdout closed";  // e.g. `| head`: stop, as a local command would
       return 0;

@@ -53,7 +53,8 @@ struct RunningCommand {
     if (err >= 0) ::close(err);
     if (!reaped) stop();
   }
-  // Ends a command whose operator left, as a Ctrl-C on the socket does.
+  // Ends a command whose operator left (or whose serve is stopping), as a
+  // Ctrl-C on the socket does.
   void stop() {
     ::kill(pid, SIGTERM);
     const int64_t deadline = system_now_ms() + kKillAfterMs;
@@ -63,7 +64,7 @@ struct RunningCommand {
       ::usleep(20'000);
     }
     reaped = true;
-    log->event("api: " + user + ": " + line + " ended: the operator left");
+    log->event("api: " + user + ": " + line + " ended: the operator left or serve stopped");
   }
   int reap() {
     int status = 0;
