@@ -7,7 +7,8 @@ const std::vector<Kind>& all_kinds() {
       Kind::kZone,           Kind::kPool,           Kind::kHost,         Kind::kTenant,
       Kind::kPriceList,      Kind::kImage,          Kind::kNetwork,      Kind::kSecurityGroup,
       Kind::kPlacementGroup, Kind::kVirtualMachine, Kind::kVolume,       Kind::kAlarmRule,
-      Kind::kAlarmRoute,     Kind::kBackupTarget,   Kind::kBackupPolicy, Kind::kServiceOffering};
+      Kind::kAlarmRoute,     Kind::kBackupTarget,   Kind::kBackupPolicy, Kind::kServiceOffering,
+      Kind::kWebhook};
   return kinds;
 }
 
@@ -45,6 +46,8 @@ const char* kind_name(Kind kind) {
       return "BackupPolicy";
     case Kind::kServiceOffering:
       return "ServiceOffering";
+    case Kind::kWebhook:
+      return "Webhook";
   }
   return "?";
 }

@@ -14,6 +14,7 @@
 #include "common/backup_spec.h"
 #include "common/image_source.h"
 #include "common/money.h"
+#include "common/webhook_spec.h"
 
 namespace xc {
 
@@ -36,6 +37,7 @@ enum class Kind {
   kBackupTarget,
   kBackupPolicy,
   kServiceOffering,
+  kWebhook,
 };
 
 const std::vector<Kind>& all_kinds();
@@ -276,7 +278,7 @@ struct ServiceOfferingSpec {
 using Spec = std::variant<ZoneSpec, PoolSpec, HostSpec, TenantSpec, PriceListSpec, ImageSpec,
                           NetworkSpec, SecurityGroupSpec, PlacementGroupSpec, VirtualMachineSpec,
                           VolumeSpec, AlarmRuleSpec, AlarmRouteSpec, BackupTargetSpec,
-                          BackupPolicySpec, ServiceOfferingSpec>;
+                          BackupPolicySpec, ServiceOfferingSpec, WebhookSpec>;
 
 // Where an object was declared, for messages.
 struct Origin {

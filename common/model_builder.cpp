@@ -225,6 +225,8 @@ Spec build_spec(Kind kind, const json& s, const YamlDocument& doc) {
       return backup_target_from_json(s);
     case Kind::kBackupPolicy:
       return backup_policy_from_json(s);
+    case Kind::kWebhook:
+      return webhook_from_json(s);
     case Kind::kServiceOffering: {
       ServiceOfferingSpec o;
       o.tenants = strings(s, "tenants");

@@ -163,6 +163,16 @@ class Checker {
       case Kind::kBackupPolicy:
         check_backup_policy(o, doc);
         break;
+      case Kind::kWebhook: {
+        const auto& spec = o.as<WebhookSpec>();
+        if (!spec.tenant.empty())
+          require(doc, "/spec/tenant", Kind::kTenant, spec.tenant, "tenant");
+        if (!is_safe_absolute_path(spec.secret_file))
+          error(doc, "/spec/secretFile",
+                "expected an absolute path without control characters or empty, '.' or '..' "
+                "components");
+        break;
+      }
       case Kind::kServiceOffering: {
         const auto& spec = o.as<ServiceOfferingSpec>();
         for (size_t i = 0; i < spec.tenants.size(); ++i)

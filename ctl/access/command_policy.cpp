@@ -170,6 +170,8 @@ const std::vector<std::pair<std::string, Access>>& command_table() {
       {"request show", Access::kRead},
       {"request approve", Access::kApprove},
       {"request reject", Access::kApprove},
+      {"webhook deliver", Access::kOperate},
+      {"webhook status", Access::kRead},
   };
   return table;
 }

@@ -1,6 +1,5 @@
 #include "ctl/alarms/alarm_notifier.h"
 
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include <memory>
@@ -11,6 +10,7 @@
 #include "common/time.h"
 #include "ctl/alarms/alarm_json.h"
 #include "ctl/audit/audit_syslog.h"
+#include "ctl/report/http_post.h"
 #include "ctl/report/mail.h"
 
 namespace xc {
@@ -28,47 +28,13 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
     text.replace(at, from.size(), to);
 }
 
-size_t discard(char*, size_t size, size_t n, void*) {
-  return size * n;
-}
-
-// POSTs `body` as JSON; a status outside 200-299 is an error.
-Status post_json(const std::string& url, const std::string& body,
-                 const std::vector<std::string>& headers, long timeout) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h(curl_easy_init(), curl_easy_cleanup);
-  if (!h) return error(Code::kInternal, "POST " + url + ": curl_easy_init failed");
-  curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
-  for (const std::string& header : headers) list = curl_slist_append(list, header.c_str());
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> owned(list, curl_slist_free_all);
-  curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(h.get(), CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(h.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(h.get(), CURLOPT_TIMEOUT, timeout);
-  curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, discard);
-  CURLcode rc = curl_easy_perform(h.get());
-  if (rc != CURLE_OK)
-    return error(Code::kUnavailable, "POST " + url + ": " + curl_easy_strerror(rc));
-  long status = 0;
-  curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status < 200 || status > 299)
-    return error(Code::kUnavailable, "POST " + url + ": HTTP status " + std::to_string(status));
-  return {};
-}
-
 Status send_webhook(const AlarmReceiver& r, const AlarmNotice& n, long timeout) {
   std::string body = webhook_body(r, n);
   std::vector<std::string> headers;
   if (!r.secret_file.empty()) {
-    auto key = read_password_file(r.secret_file);
-    if (!key.ok()) return key.status();
-    auto mac = hmac_sm3(*key, body);
-    if (!mac.ok()) return mac.status();
-    headers.push_back(
-        std::string(kAlarmSignatureHeader) + ": sm3=" +
-        to_hex(std::string_view(reinterpret_cast<const char*>(mac->data()), mac->size())));
+    auto signature = signature_header(r.secret_file, body);
+    if (!signature.ok()) return signature.status();
+    headers.push_back(*signature);
   }
   return post_json(r.url, body, headers, timeout);
 }

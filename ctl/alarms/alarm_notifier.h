@@ -12,9 +12,6 @@
 
 namespace xc {
 
-// The signature header's name and value prefix: "X-Xcloud-Signature: sm3=HEX".
-inline constexpr const char* kAlarmSignatureHeader = "X-Xcloud-Signature";
-
 // {"status", "repeat", "route", "receiver", "alarm": alarm_json, "labels"}.
 std::string webhook_body(const AlarmReceiver& receiver, const AlarmNotice& notice);
 

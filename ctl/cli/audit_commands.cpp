@@ -11,6 +11,7 @@
 #include "common/printable.h"
 #include "common/sm_crypto.h"
 #include "common/time.h"
+#include "ctl/audit/audit_json.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/audit/audit_seal.h"
 #include "ctl/audit/audit_syslog.h"
@@ -72,27 +73,6 @@ std::string object_path(const AuditRecord& r) {
   return r.tenant.empty() ? r.name : r.tenant + "/" + r.name;
 }
 
-nlohmann::ordered_json to_json(const AuditRecord& r) {
-  nlohmann::ordered_json j;
-  j["seq"] = r.seq;
-  j["time"] = format_time_ms(r.time_ms);
-  j["actor"] = r.actor;
-  j["as"] = r.as_user;
-  j["reason"] = r.reason;
-  j["origin_host"] = r.origin_host;
-  j["command"] = r.command;
-  j["kind"] = r.kind;
-  j["tenant"] = r.tenant;
-  j["name"] = r.name;
-  j["action"] = r.action;
-  j["hash_before"] = r.hash_before;
-  j["hash_after"] = r.hash_after;
-  j["result"] = r.result;
-  j["message"] = r.message;
-  j["digest"] = to_hex(r.digest);
-  return j;
-}
-
 void print_records(std::ostream& out, const std::vector<AuditRecord>& records,
                    const std::string& format) {
   if (format == "json") {
@@ -100,12 +80,7 @@ void print_records(std::ostream& out, const std::vector<AuditRecord>& records,
     // With what a reader needs to recompute each link of the chain
     // (canonical_encoding takes time_ms; the first record's link starts
     // from prev_digest).
-    for (const AuditRecord& r : records) {
-      nlohmann::ordered_json j = to_json(r);
-      j["time_ms"] = r.time_ms;
-      j["prev_digest"] = to_hex(r.prev_digest);
-      all.push_back(std::move(j));
-    }
+    for (const AuditRecord& r : records) all.push_back(audit_link_json(r));
     out << all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
@@ -120,8 +95,8 @@ void print_records(std::ostream& out, const std::vector<AuditRecord>& records,
       }
       out << text << "\r\n";
     };
-    line(to_json(AuditRecord{}), true);
-    for (const AuditRecord& r : records) line(to_json(r), false);
+    line(audit_record_json(AuditRecord{}), true);
+    for (const AuditRecord& r : records) line(audit_record_json(r), false);
     return;
   }
   Table table({"SEQ", "TIME", "ACTOR", "OBJECT", "ACTION", "RESULT", "REASON", "MESSAGE"});

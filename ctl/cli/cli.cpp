@@ -21,6 +21,7 @@
 #include "ctl/cli/protect_commands.h"
 #include "ctl/cli/request_commands.h"
 #include "ctl/cli/user_cert_commands.h"
+#include "ctl/cli/webhook_commands.h"
 
 namespace xc {
 
@@ -82,6 +83,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_login_commands(app, ctx);
   add_request_command(app, ctx);
   add_grant_command(app, ctx);
+  add_webhook_command(app, ctx);
 }
 
 std::vector<std::string> command_paths() {

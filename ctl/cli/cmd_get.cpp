@@ -96,7 +96,9 @@ std::string canonical_kind(const std::string& k) {
       {"serviceoffering", "ServiceOffering"},
       {"serviceofferings", "ServiceOffering"},
       {"offering", "ServiceOffering"},
-      {"offerings", "ServiceOffering"}};
+      {"offerings", "ServiceOffering"},
+      {"webhook", "Webhook"},
+      {"webhooks", "Webhook"}};
   std::string lower = k;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto it = kAliases.find(lower);

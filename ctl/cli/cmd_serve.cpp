@@ -64,7 +64,7 @@ LoopResourceFactory resources_for(const std::string& state) {
 
 struct ServeOptions {
   std::string heartbeat = "10s", events_wait = "5s", collect = "60s", alarms = "15s";
-  std::string ha_after = "60s", fence_timeout = "30s", backups = "60s";
+  std::string ha_after = "60s", fence_timeout = "30s", backups = "60s", webhooks = "2s";
   std::string socket;            // operators' commands (ctl/cli/operator_server.h)
   std::string api;               // the supervision API (ctl/cli/api_server.h)
   bool remote_commands = false;  // and remote operators' commands there
@@ -84,6 +84,9 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   auto alarms = parse_duration("--alarms", o.alarms, std::chrono::hours(1));
   if (!alarms.ok()) return fail(ctx, alarms.status().message(), kExitUsage);
   if (alarms->count() < 1) return fail(ctx, "--alarms: at least 1s", kExitUsage);
+  auto webhooks = parse_duration("--webhooks", o.webhooks, std::chrono::hours(1));
+  if (!webhooks.ok()) return fail(ctx, webhooks.status().message(), kExitUsage);
+  if (webhooks->count() < 1) return fail(ctx, "--webhooks: at least 1s", kExitUsage);
   auto state = resolve_state_path(ctx);
   if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
   {
@@ -101,6 +104,7 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   settings.events_wait = *wait;
   settings.collect = *collect;
   settings.alarms = *alarms;
+  settings.webhooks = *webhooks;
   auto ha_after = parse_duration("--ha-after", o.ha_after, std::chrono::hours(1));
   if (!ha_after.ok()) return fail(ctx, ha_after.status().message(), kExitUsage);
   auto fence_timeout = parse_duration("--fence-timeout", o.fence_timeout, std::chrono::minutes(10));
@@ -239,6 +243,10 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--alarms", o->alarms,
                   "How often the alarm rules are evaluated and notifications sent (1s to 1h; "
                   "`xcloudctl alarms evaluate`)")
+      ->capture_default_str();
+  cmd->add_option("--webhooks", o->webhooks,
+                  "How often the Webhook subscriptions are sent the audit records new since "
+                  "their last delivery (1s to 1h; `xcloudctl webhook deliver`)")
       ->capture_default_str();
   cmd->add_option("--ha-after", o->ha_after,
                   "HA: how long a host is unreachable before it is fenced and its `ha: restart` "

@@ -9,6 +9,7 @@
 #include "ctl/controller/watched_hosts.h"
 #include "ctl/ha/ha_loop.h"
 #include "ctl/metrics/collect.h"
+#include "ctl/webhooks/webhook_loop.h"
 
 namespace xc {
 
@@ -59,6 +60,9 @@ std::vector<Loop> serve_loops(const ServeSettings& s) {
   };
   loops.push_back(collect);
   loops.push_back(alarms_loop(s.alarms, s.state_path));
+  // Webhooks: the audit records each subscription asks for, in order; a
+  // receiver that fails is retried with back-off and holds back what follows.
+  loops.push_back(webhooks_loop(s.webhooks));
   // HA: restarts the `ha: restart` VMs of a host unreachable for ha_after,
   // once it is fenced; looks at the heartbeat's pace.
   if (s.ha_after.count() > 0)

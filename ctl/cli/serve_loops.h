@@ -17,6 +17,7 @@ struct ServeSettings {
   std::chrono::seconds events_wait{5};     // --events-wait: each long-poll's wait
   std::chrono::seconds collect{60};        // --collect: the metrics round's interval
   std::chrono::seconds alarms{15};         // --alarms: the alarm rules' evaluation interval
+  std::chrono::seconds webhooks{2};        // --webhooks: how often Webhooks are sent new records
   std::chrono::seconds ha_after{60};       // --ha-after: 0 turns HA off
   std::chrono::seconds fence_timeout{30};  // --fence-timeout
   std::chrono::seconds backups{60};        // --backups: how often the backup schedule is read

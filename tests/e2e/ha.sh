@@ -125,7 +125,7 @@ HA_AFTER=${HA_AFTER:-3s}
   2>"$TMP/serve.log" &
 SERVE_PID=$!
 until_true 10 grep -q "serving" "$TMP/serve.log" || fail "serve did not start: $(cat "$TMP/serve.log")"
-expect_contains "$TMP/serve.log" "loops heartbeat, events, collect, alarms, ha, backups;"
+expect_contains "$TMP/serve.log" "loops heartbeat, events, collect, alarms, webhooks, ha, backups;"
 sleep 1.5   # a heartbeat has seen every host ready
 
 # x86-01 and x86-02 freeze.

@@ -2,11 +2,13 @@
 """Receivers for alarm notifications in tests: an HTTP server (webhooks and
 an SMS gateway) and a syslog listener (RFC 6587 octet-counted over TCP).
 
-    alarm_receivers.py http KEY_FILE OUT.jsonl PORT_FILE
-        Appends one JSON line per POST: {"path", "signed", "receivedMs", "body"}, where
-        signed says whether X-Xcloud-Signature is "sm3=" + HMAC-SM3(key,
-        body) in hex (the key is the file without one trailing newline).
-        Answers 200, or 401 to a webhook (any path but /sms) badly signed.
+    alarm_receivers.py http KEY_FILE OUT.jsonl PORT_FILE [FLAKY]
+        Appends one JSON line per POST: {"path", "signed", "status",
+        "receivedMs", "headers", "body"}, where signed says whether
+        X-Xcloud-Signature is "sm3=" + HMAC-SM3(key, body) in hex (the key is
+        the file without one trailing newline). Answers 200, or 401 to a
+        webhook (any path but /sms) badly signed; the first FLAKY POSTs to
+        paths under /flaky/ are answered 503 (a receiver that is down).
     alarm_receivers.py syslog OUT.txt PORT_FILE
         Appends each message received (octet counting undone), one a line.
 
@@ -30,7 +32,8 @@ def announce(port, port_file):
     os.rename(port_file + ".tmp", port_file)
 
 
-def serve_http(key_file, out, port_file):
+def serve_http(key_file, out, port_file, flaky="0"):
+    flaky_left = [int(flaky)]
     key = open(key_file, "rb").read()
     if key.endswith(b"\n"):
         key = key[:-1]
@@ -41,11 +44,17 @@ def serve_http(key_file, out, port_file):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             want = "sm3=" + hmac.new(key, body, "sm3").hexdigest()
             signed = hmac.compare_digest(self.headers.get("X-Xcloud-Signature", ""), want)
+            status = 200 if signed or self.path == "/sms" else 401
             with lock, open(out, "a") as f:
-                f.write(json.dumps({"path": self.path, "signed": signed,
+                if self.path.startswith("/flaky/") and flaky_left[0] > 0:
+                    flaky_left[0] -= 1
+                    status = 503
+                f.write(json.dumps({"path": self.path, "signed": signed, "status": status,
                                     "receivedMs": int(time.time() * 1000),
+                                    "headers": {k: v for k, v in self.headers.items()
+                                                if k.startswith("X-Xcloud")},
                                     "body": json.loads(body)}) + "\n")
-            self.send_response(200 if signed or self.path == "/sms" else 401)
+            self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -78,6 +87,6 @@ def serve_syslog(out, port_file):
 
 if __name__ == "__main__":
     if sys.argv[1] == "http":
-        serve_http(*sys.argv[2:5])
+        serve_http(*sys.argv[2:6])
     else:
         serve_syslog(*sys.argv[2:4])

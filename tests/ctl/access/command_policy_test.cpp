@@ -119,6 +119,8 @@ const std::map<std::string, std::string> kCommands = {
     {"request show", "read"},
     {"request approve", "approve"},
     {"request reject", "approve"},
+    {"webhook deliver", "operate"},
+    {"webhook status", "read"},
 };
 
 bool is_group(const std::vector<std::string>& paths, const std::string& p) {
