@@ -45,17 +45,34 @@ Status rename_over(const std::string& from, const std::string& to) {
 void remove_pending(const IdentityPaths& paths) {
   ::unlink(pending(paths.cert).c_str());
   ::unlink(pending(paths.key).c_str());
+  ::unlink(pending(paths.ca).c_str());
+}
+
+// The CA file the pending certificate is checked against.
+std::string pending_ca_or_current(const IdentityPaths& paths) {
+  return exists(pending(paths.ca)) ? pending(paths.ca) : paths.ca;
+}
+
+// After the certificate: the CA file, when one came with it.
+Status rename_pending_ca(const IdentityPaths& paths) {
+  return exists(pending(paths.ca)) ? rename_over(pending(paths.ca), paths.ca) : Status{};
 }
 
 }  // namespace
 
 Status install_identity_files(const IdentityPaths& paths, const std::string& cert_pem,
-                              const std::string& key_pem, UnixSeconds now) {
+                              const std::string& key_pem, const std::string& ca_pem,
+                              UnixSeconds now) {
   const std::string cert_new = pending(paths.cert), key_new = pending(paths.key);
   remove_pending(paths);
-  Status s = write_pem_file(key_new, key_pem, kPrivateKeyFileMode);
+  Status s;
+  if (!ca_pem.empty()) {
+    s = write_pem_file(pending(paths.ca), ca_pem, kCertificateFileMode);
+    if (s.ok()) s = sync_file(pending(paths.ca));
+  }
+  if (s.ok()) s = write_pem_file(key_new, key_pem, kPrivateKeyFileMode);
   if (s.ok()) s = write_pem_file(cert_new, cert_pem, kCertificateFileMode);
-  if (s.ok()) s = check_own_certificate(cert_new, key_new, paths.ca, now);
+  if (s.ok()) s = check_own_certificate(cert_new, key_new, pending_ca_or_current(paths), now);
   if (s.ok()) s = sync_file(key_new);
   if (s.ok()) s = sync_file(cert_new);
   if (!s.ok()) {
@@ -67,19 +84,27 @@ Status install_identity_files(const IdentityPaths& paths, const std::string& cer
     remove_pending(paths);
     return r;
   }
-  return rename_over(cert_new, paths.cert);
+  if (Status r = rename_over(cert_new, paths.cert); !r.ok()) return r;
+  return rename_pending_ca(paths);
 }
 
 Result<std::string> finish_identity_install(const IdentityPaths& paths, UnixSeconds now) {
   const std::string cert_new = pending(paths.cert), key_new = pending(paths.key);
-  if (!exists(cert_new) && !exists(key_new)) return std::string();
-  if (exists(key_new)) {  // stopped before the key was renamed: the old pair stands
+  const bool ca_new = exists(pending(paths.ca));
+  if (!exists(cert_new) && !exists(key_new) && !ca_new) return std::string();
+  if (exists(key_new)) {  // stopped before the key was renamed: the old files stand
     remove_pending(paths);
     return "dropped an unfinished certificate install (" + cert_new + ")";
   }
-  if (check_own_certificate(cert_new, paths.key, paths.ca, now).ok()) {
+  if (!exists(cert_new)) {  // stopped after the certificate: the CA file is left
+    if (Status s = rename_pending_ca(paths); !s.ok()) return s;
+    return "finished installing the CA file " + paths.ca;
+  }
+  if (check_own_certificate(cert_new, paths.key, pending_ca_or_current(paths), now).ok()) {
     if (Status s = rename_over(cert_new, paths.cert); !s.ok()) return s;
-    return "finished installing the renewed certificate " + paths.cert;
+    if (Status s = rename_pending_ca(paths); !s.ok()) return s;
+    return "finished installing the renewed certificate " + paths.cert +
+           (ca_new ? " and CA file " + paths.ca : "");
   }
   remove_pending(paths);
   return "dropped " + cert_new + ": it does not match " + paths.key;

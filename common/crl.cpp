@@ -124,9 +124,15 @@ Result<std::vector<RevokedCertificate>> crl_entries(const std::string& crl_pem,
   BioPtr bio = memory_bio(crl_pem);
   CrlPtr crl(bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!crl) return error(Code::kInvalidArgument, "CRL: not a PEM CRL");
-  X509Ptr ca = parse_certificate(ca_certificate_pem);
-  EVP_PKEY* ca_key = ca ? X509_get0_pubkey(ca.get()) : nullptr;
-  if (ca_key == nullptr || X509_CRL_verify(crl.get(), ca_key) != 1) {
+  // Any CA of the file: during a rotation it holds the new CA and the previous one.
+  bool signed_by_ca = false;
+  auto cas = split_certificates(ca_certificate_pem);
+  for (const std::string& pem : cas.ok() ? *cas : std::vector<std::string>{}) {
+    X509Ptr ca = parse_certificate(pem);
+    EVP_PKEY* ca_key = ca ? X509_get0_pubkey(ca.get()) : nullptr;
+    signed_by_ca = signed_by_ca || (ca_key != nullptr && X509_CRL_verify(crl.get(), ca_key) == 1);
+  }
+  if (!signed_by_ca) {
     ossl::last_error();  // clear the queue
     return error(Code::kInvalidArgument, "CRL: not signed by the CA");
   }

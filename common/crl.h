@@ -33,7 +33,8 @@ std::string common_name_of(const x509_st* certificate);
 Result<std::string> make_crl(const TlsIdentity& ca, const std::vector<RevokedCertificate>& revoked,
                              UnixSeconds this_update, UnixSeconds next_update);
 
-// The entries of a PEM CRL, after checking that `ca_certificate_pem` signed
+// The entries of a PEM CRL, after checking that a certificate of
+// `ca_certificate_pem` (a CA file: one CA, or two during a rotation) signed
 // it (kInvalidArgument when not, or when it is not a CRL).
 Result<std::vector<RevokedCertificate>> crl_entries(const std::string& crl_pem,
                                                     const std::string& ca_certificate_pem);

@@ -193,6 +193,35 @@ std::string format_utc(UnixSeconds t) {
   return text;
 }
 
+Result<std::vector<std::string>> split_certificates(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  std::vector<std::string> out;
+  while (bio) {
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) break;
+    auto text = to_pem([&](BIO* b) { return PEM_write_bio_X509(b, cert.get()); });
+    if (!text.ok()) return text.status();
+    out.push_back(std::move(*text));
+  }
+  ERR_clear_error();  // the loop ends on a "no start line" error
+  if (out.empty()) return error(Code::kInvalidArgument, "no PEM certificate");
+  return out;
+}
+
+Result<bool> certificate_issued_by(const std::string& certificate_pem,
+                                   const std::string& issuer_pem) {
+  X509Ptr cert = parse_certificate(certificate_pem);
+  X509Ptr issuer = parse_certificate(issuer_pem);
+  if (!cert || !issuer) {
+    ERR_clear_error();
+    return error(Code::kInvalidArgument, "not a PEM certificate");
+  }
+  EVP_PKEY* key = X509_get0_pubkey(issuer.get());
+  const bool signed_by = key != nullptr && X509_verify(cert.get(), key) == 1;
+  ERR_clear_error();
+  return signed_by;
+}
+
 Result<CertificateFacts> certificate_facts(const std::string& pem) {
   X509Ptr cert = parse_certificate(pem);
   if (!cert) {

@@ -68,6 +68,16 @@ struct CertificateFacts {
 // The first certificate of `pem`; kInvalidArgument when there is none.
 Result<CertificateFacts> certificate_facts(const std::string& pem);
 
+// Each certificate of a PEM bundle, re-encoded as PEM, in file order (a CA
+// file during a rotation holds the new CA, then the previous one).
+// kInvalidArgument when there is none.
+Result<std::vector<std::string>> split_certificates(const std::string& pem);
+
+// Whether the first certificate of `certificate_pem` carries a signature
+// made with the key of the first certificate of `issuer_pem`.
+Result<bool> certificate_issued_by(const std::string& certificate_pem,
+                                   const std::string& issuer_pem);
+
 // "2026-01-02T00:00:00Z".
 std::string format_utc(UnixSeconds t);
 

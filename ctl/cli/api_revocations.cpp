@@ -9,7 +9,17 @@
 
 namespace xc {
 
+namespace {
+
+int64_t mtime_ns_of(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+}  // namespace
+
 void RevocationWatch::reload_if_changed() {
+  struct stat ca_st {};
+  const int64_t ca_mtime_ns = ::stat(ca_path_.c_str(), &ca_st) == 0 ? mtime_ns_of(ca_st) : -1;
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
     // No CRL yet: nothing is revoked.
@@ -21,13 +31,19 @@ void RevocationWatch::reload_if_changed() {
     broken_.clear();
     return;
   }
-  int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  if (seen_ && st.st_ino == inode_ && st.st_size == size_ && mtime_ns == mtime_ns_) return;
+  int64_t mtime_ns = mtime_ns_of(st);
+  if (seen_ && st.st_ino == inode_ && st.st_size == size_ && mtime_ns == mtime_ns_ &&
+      ca_mtime_ns == ca_mtime_ns_)
+    return;
   seen_ = true;
   inode_ = st.st_ino;
   size_ = st.st_size;
   mtime_ns_ = mtime_ns;
+  ca_mtime_ns_ = ca_mtime_ns;
   revoked_.clear();
+  std::ifstream ca_in(ca_path_);
+  std::stringstream ca_text;
+  ca_text << ca_in.rdbuf();
   std::ifstream in(path_);
   std::stringstream text;
   text << in.rdbuf();
@@ -35,7 +51,7 @@ void RevocationWatch::reload_if_changed() {
     broken_ = path_ + ": cannot be read";
     return;
   }
-  auto entries = crl_entries(text.str(), ca_pem_);
+  auto entries = crl_entries(text.str(), ca_text.str());
   if (!entries.ok()) {
     broken_ = path_ + ": " + entries.status().message();
     return;

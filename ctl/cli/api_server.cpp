@@ -136,8 +136,9 @@ struct ApiServer::Impl {
   std::mutex denied_mutex;
   std::map<std::string, int64_t> denied_audited_ms;  // per user
 
-  Impl(ApiServerOptions o, LoopLog& l, std::string ca, const std::string& crl)
-      : options(std::move(o)), log(l), ca_pem(ca), revocations(crl, std::move(ca)) {}
+  Impl(ApiServerOptions o, LoopLog& l, std::string ca, const std::string& crl,
+       const std::string& ca_path)
+      : options(std::move(o)), log(l), ca_pem(std::move(ca)), revocations(crl, ca_path) {}
 
   static int verify_client(X509_STORE_CTX* ctx, void* arg);
   bool setup(SSL_CTX& ctx, const TlsIdentity& server_id);
@@ -220,14 +221,19 @@ bool ApiServer::Impl::setup(SSL_CTX& ctx, const TlsIdentity& server_id) {
   };
   X509* cert = load(server_id.certificate_pem, PEM_read_bio_X509);
   EVP_PKEY* key = load(server_id.private_key_pem, PEM_read_bio_PrivateKey);
-  X509* ca = load(ca_pem, PEM_read_bio_X509);
-  bool ok = cert && key && ca && SSL_CTX_use_certificate(&ctx, cert) == 1 &&
-            SSL_CTX_use_PrivateKey(&ctx, key) == 1 &&
-            X509_STORE_add_cert(SSL_CTX_get_cert_store(&ctx), ca) == 1 &&
-            SSL_CTX_add_client_CA(&ctx, ca) == 1;
+  bool ok = cert && key && SSL_CTX_use_certificate(&ctx, cert) == 1 &&
+            SSL_CTX_use_PrivateKey(&ctx, key) == 1;
   X509_free(cert);
   EVP_PKEY_free(key);
-  X509_free(ca);
+  // Every CA of the file: during a rotation, the new one and the previous one.
+  auto cas = split_certificates(ca_pem);
+  ok = ok && cas.ok();
+  for (const std::string& pem : cas.ok() ? *cas : std::vector<std::string>{}) {
+    X509* ca = load(pem, PEM_read_bio_X509);
+    ok = ok && ca && X509_STORE_add_cert(SSL_CTX_get_cert_store(&ctx), ca) == 1 &&
+         SSL_CTX_add_client_CA(&ctx, ca) == 1;
+    X509_free(ca);
+  }
   if (!ok) return false;
   SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   SSL_CTX_set_cert_verify_callback(&ctx, &Impl::verify_client, this);
@@ -395,7 +401,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& opti
   ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
   if (n <= 0) return error(Code::kInternal, "cannot find this program (/proc/self/exe)");
 
-  auto impl = std::make_unique<Impl>(options, log, ca->certificate_pem, users_crl(pki));
+  auto impl =
+      std::make_unique<Impl>(options, log, ca->certificate_pem, users_crl(pki), pki.ca_cert());
   impl->exe.assign(exe.data(), static_cast<size_t>(n));
   Impl* self = impl.get();
   const TlsIdentity id = *server_id;

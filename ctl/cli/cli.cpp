@@ -67,6 +67,7 @@ void build_xcloudctl(CLI::App& app, CliContext& ctx) {
   add_host_drain_commands(*app.get_subcommand("host"), ctx);
   add_host_ha_commands(*app.get_subcommand("host"), ctx);
   add_host_renew_command(*app.get_subcommand("host"), ctx);
+  add_ca_rotate_command(*app.get_subcommand("ca"), ctx);
   add_serve_command(app, ctx);
   add_events_command(app, ctx);
   add_collect_command(app, ctx);

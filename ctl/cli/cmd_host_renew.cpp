@@ -42,9 +42,12 @@ Result<std::string> read_text(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
-// Renews one host; the line to print on success.
-Result<std::string> renew_host(Store& store, const CLI::App& cmd, const PkiFiles& pki,
-                               const TlsIdentity& ca, const HostRecord& host, int days) {
+}  // namespace
+
+Result<std::string> renew_agent_certificate(Store& store, const CLI::App& cmd, const PkiFiles& pki,
+                                            const TlsIdentity& ca, const HostRecord& host, int days,
+                                            const std::string& trust_pem,
+                                            const std::string& action) {
   if (host.transport == "ssh")
     return error(Code::kFailedPrecondition,
                  "reached over SSH: its agent has no TLS certificate to renew");
@@ -61,7 +64,7 @@ Result<std::string> renew_host(Store& store, const CLI::App& cmd, const PkiFiles
   auto facts = certificate_facts(fresh->certificate_pem);
   if (!facts.ok()) return facts.status();
 
-  AuditRecord record = audit_identity_for(cmd).record("Host", "", host.name, "renew");
+  AuditRecord record = audit_identity_for(cmd).record("Host", "", host.name, action);
   record.message = "agent certificate " + old->serial_hex + " -> " + facts->serial_hex +
                    ", valid until " + format_utc(facts->not_after);
   AuditLog log(store);
@@ -70,9 +73,10 @@ Result<std::string> renew_host(Store& store, const CLI::App& cmd, const PkiFiles
       [&]() -> Status {
         HostClients clients(agent_connector(pki, 30), 1);
         clients.add_host(host_object(store, host));
-        auto installed = clients.call(
-            host.name, "host.install_identity",
-            {{"certificate", fresh->certificate_pem}, {"key", fresh->private_key_pem}});
+        auto installed = clients.call(host.name, "host.install_identity",
+                                      {{"certificate", fresh->certificate_pem},
+                                       {"key", fresh->private_key_pem},
+                                       {"ca", trust_pem}});
         if (!installed.ok()) return installed.status();
         if (installed->value("serial", "") != facts->serial_hex)
           return error(Code::kInternal, "the agent serves certificate " +
@@ -82,6 +86,7 @@ Result<std::string> renew_host(Store& store, const CLI::App& cmd, const PkiFiles
         Status w = write_pem_file(dir + "/agent.key", fresh->private_key_pem, kPrivateKeyFileMode);
         if (w.ok())
           w = write_pem_file(dir + "/agent.crt", fresh->certificate_pem, kCertificateFileMode);
+        if (w.ok()) w = write_pem_file(dir + "/ca.crt", trust_pem, kCertificateFileMode);
         if (!w.ok()) return w;
         // A new connection: a new handshake, with the new certificate.
         HostClients again(agent_connector(pki, 30), 1);
@@ -97,6 +102,8 @@ Result<std::string> renew_host(Store& store, const CLI::App& cmd, const PkiFiles
   return "host " + host.name + ": agent certificate " + old->serial_hex + " -> " +
          facts->serial_hex + ", valid until " + format_utc(facts->not_after) + " (served now)";
 }
+
+namespace {
 
 void run_renew(CliContext& ctx, const RenewOptions& o, const CLI::App& cmd) {
   if (o.all == !o.hosts.empty())
@@ -129,7 +136,9 @@ void run_renew(CliContext& ctx, const RenewOptions& o, const CLI::App& cmd) {
   }
   int failed = 0;
   for (const auto& h : hosts) {
-    auto line = renew_host(*store, cmd, pki, *ca, h, o.days);
+    // The CA file goes along: an agent missed by `ca rotate` gets the new trust.
+    auto line =
+        renew_agent_certificate(*store, cmd, pki, *ca, h, o.days, ca->certificate_pem, "renew");
     if (line.ok()) {
       ctx.out << printable(*line) << "\n" << std::flush;
     } else {

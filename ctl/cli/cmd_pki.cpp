@@ -136,22 +136,10 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
     if (!ca_id.ok()) return fail(ctx, ca_id.status());
     std::string serial;
     Status s = audited(*store, *renew, "Controller", "xcloudctl", "renew", [&]() -> Status {
-      int64_t now = now_seconds();
-      auto id = issue_certificate(*ca_id, "xcloudctl", {}, CertificateUsage::kClient, now - 300,
-                                  now + *days * kDay);
-      if (!id.ok()) return id.status();
-      auto facts = certificate_facts(id->certificate_pem);
-      if (!facts.ok()) return facts.status();
-      serial = facts->serial_hex;
-      // Both written beside, then renamed in: a connection starting meanwhile
-      // finds the old pair or the new one.
-      Status w = write_identity(*id, pki.controller_cert() + ".new", pki.controller_key() + ".new");
-      if (w.ok() && ::rename((pki.controller_key() + ".new").c_str(), pki.controller_key().c_str()))
-        w = error(Code::kIo, "rename " + pki.controller_key() + ": " + std::strerror(errno));
-      if (w.ok() &&
-          ::rename((pki.controller_cert() + ".new").c_str(), pki.controller_cert().c_str()))
-        w = error(Code::kIo, "rename " + pki.controller_cert() + ": " + std::strerror(errno));
-      return w;
+      auto renewed = renew_controller_certificate(pki, *ca_id, *days, now_seconds());
+      if (!renewed.ok()) return renewed.status();
+      serial = *renewed;
+      return Status{};
     });
     if (!s.ok()) return fail(ctx, s);
     ctx.out << "controller certificate " << serial << " in " << pki.controller_cert() << ", valid "

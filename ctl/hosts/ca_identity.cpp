@@ -33,6 +33,30 @@ Result<TlsIdentity> load_ca_identity(const PkiFiles& pki) {
   return ca;
 }
 
+Result<std::string> renew_controller_certificate(const PkiFiles& pki, const TlsIdentity& ca,
+                                                 int days, UnixSeconds now) {
+  auto id = issue_certificate(ca, "xcloudctl", {}, CertificateUsage::kClient, now - 300,
+                              now + static_cast<UnixSeconds>(days) * 86400);
+  if (!id.ok()) return id.status();
+  auto facts = certificate_facts(id->certificate_pem);
+  if (!facts.ok()) return facts.status();
+  const std::string cert_new = pki.controller_cert() + ".new";
+  const std::string key_new = pki.controller_key() + ".new";
+  Status w = write_pem_file(cert_new, id->certificate_pem, kCertificateFileMode);
+  if (w.ok()) w = write_pem_file(key_new, id->private_key_pem, kPrivateKeyFileMode);
+  if (!w.ok()) return w;
+  if (std::rename(key_new.c_str(), pki.controller_key().c_str()) != 0 ||
+      std::rename(cert_new.c_str(), pki.controller_cert().c_str()) != 0)
+    return error(Code::kIo, pki.controller_cert() + ": cannot be replaced");
+  return facts->serial_hex;
+}
+
+Status resign_users_crl(const PkiFiles& pki, const TlsIdentity& ca, UnixSeconds now) {
+  std::string pem;
+  if (!read_whole(users_crl(pki), pem)) return {};
+  return add_to_users_crl(pki, ca, "", now);
+}
+
 Status add_to_users_crl(const PkiFiles& pki, const TlsIdentity& ca, const std::string& serial_hex,
                         UnixSeconds now) {
   std::vector<RevokedCertificate> revoked;
@@ -45,7 +69,7 @@ Status add_to_users_crl(const PkiFiles& pki, const TlsIdentity& ca, const std::s
   }
   bool listed = false;
   for (const auto& r : revoked) listed = listed || r.serial_hex == serial_hex;
-  if (!listed) revoked.push_back({serial_hex, now});
+  if (!listed && !serial_hex.empty()) revoked.push_back({serial_hex, now});
   auto crl = make_crl(ca, revoked, now - 300, now + kCrlValidSeconds);
   if (!crl.ok()) return crl.status();
   const std::string temp = users_crl(pki) + ".new";

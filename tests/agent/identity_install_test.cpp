@@ -40,9 +40,9 @@ TEST_CASE("a renewed agent certificate is checked, then replaces the old pair") 
   auto renewed = issue_certificate(a.pki.ca(), "agent", {"127.0.0.1"}, CertificateUsage::kServer,
                                    kTestNow - 300, kTestNow + 86400);
   REQUIRE(renewed.ok());
-  REQUIRE(
-      install_identity_files(a.paths, renewed->certificate_pem, renewed->private_key_pem, kTestNow)
-          .ok());
+  REQUIRE(install_identity_files(a.paths, renewed->certificate_pem, renewed->private_key_pem, "",
+                                 kTestNow)
+              .ok());
   CHECK(a.serial() != before);
   CHECK(check_own_certificate(a.paths.cert, a.paths.key, a.paths.ca, kTestNow).ok());
   CHECK_FALSE(a.pending_files());
@@ -61,7 +61,7 @@ TEST_CASE("a pair that does not match, or from another CA, changes nothing") {
                                kTestNow + 86400);
   REQUIRE((one.ok() && two.ok()));
   Status mismatched =
-      install_identity_files(a.paths, one->certificate_pem, two->private_key_pem, kTestNow);
+      install_identity_files(a.paths, one->certificate_pem, two->private_key_pem, "", kTestNow);
   CHECK_FALSE(mismatched.ok());
   CHECK(mismatched.message().find("does not match key") != std::string::npos);
 
@@ -69,15 +69,15 @@ TEST_CASE("a pair that does not match, or from another CA, changes nothing") {
   auto foreign = issue_certificate(other.ca(), "agent", {}, CertificateUsage::kServer,
                                    kTestNow - 300, kTestNow + 86400);
   REQUIRE(foreign.ok());
-  CHECK_FALSE(
-      install_identity_files(a.paths, foreign->certificate_pem, foreign->private_key_pem, kTestNow)
-          .ok());
+  CHECK_FALSE(install_identity_files(a.paths, foreign->certificate_pem, foreign->private_key_pem,
+                                     "", kTestNow)
+                  .ok());
   auto expired = issue_certificate(a.pki.ca(), "agent", {}, CertificateUsage::kServer,
                                    kTestNow - 86400, kTestNow - 60);
   REQUIRE(expired.ok());
-  CHECK_FALSE(
-      install_identity_files(a.paths, expired->certificate_pem, expired->private_key_pem, kTestNow)
-          .ok());
+  CHECK_FALSE(install_identity_files(a.paths, expired->certificate_pem, expired->private_key_pem,
+                                     "", kTestNow)
+                  .ok());
   CHECK(a.serial() == before);
   CHECK(check_own_certificate(a.paths.cert, a.paths.key, a.paths.ca, kTestNow).ok());
   CHECK_FALSE(a.pending_files());
@@ -118,6 +118,64 @@ TEST_CASE("an install cut before its renames leaves the old pair") {
   auto nothing = finish_identity_install(a.paths, kTestNow);
   REQUIRE(nothing.ok());
   CHECK(nothing->empty());
+}
+
+TEST_CASE("a CA rotation: the new CA file comes with a certificate it vouches for") {
+  Agent a;
+  TestPki next("xcloud CA 2");
+  const std::string bundle = next.ca().certificate_pem + a.pki.ca().certificate_pem;
+  auto renewed = issue_certificate(next.ca(), "agent", {}, CertificateUsage::kServer,
+                                   kTestNow - 300, kTestNow + 86400);
+  REQUIRE(renewed.ok());
+  // Without the new CA file, a certificate from the new CA is refused.
+  CHECK_FALSE(install_identity_files(a.paths, renewed->certificate_pem, renewed->private_key_pem,
+                                     "", kTestNow)
+                  .ok());
+  REQUIRE(install_identity_files(a.paths, renewed->certificate_pem, renewed->private_key_pem,
+                                 bundle, kTestNow)
+              .ok());
+  CHECK(read_all(a.paths.ca) == bundle);
+  CHECK(check_own_certificate(a.paths.cert, a.paths.key, a.paths.ca, kTestNow).ok());
+  CHECK_FALSE(std::filesystem::exists(a.paths.ca + ".new"));
+  auto split = split_certificates(bundle);
+  REQUIRE(split.ok());
+  CHECK(split->size() == 2);
+  CHECK(*certificate_issued_by(renewed->certificate_pem, (*split)[0]));
+  CHECK_FALSE(*certificate_issued_by(renewed->certificate_pem, (*split)[1]));
+  // A CA file that does not vouch for the certificate changes nothing.
+  TestPki stranger("stranger");
+  const std::string before = read_all(a.paths.ca);
+  CHECK_FALSE(install_identity_files(a.paths, renewed->certificate_pem, renewed->private_key_pem,
+                                     stranger.ca().certificate_pem, kTestNow)
+                  .ok());
+  CHECK(read_all(a.paths.ca) == before);
+  CHECK_FALSE(std::filesystem::exists(a.paths.ca + ".new"));
+}
+
+TEST_CASE("a CA rotation cut after the certificate's rename is finished at the next start") {
+  Agent a;
+  TestPki next("xcloud CA 2");
+  auto renewed = issue_certificate(next.ca(), "agent", {}, CertificateUsage::kServer,
+                                   kTestNow - 300, kTestNow + 86400);
+  REQUIRE(renewed.ok());
+  // As left after the key's rename: the certificate and CA file pending.
+  REQUIRE(write_pem_file(a.paths.key, renewed->private_key_pem, kPrivateKeyFileMode).ok());
+  REQUIRE(
+      write_pem_file(a.paths.cert + ".new", renewed->certificate_pem, kCertificateFileMode).ok());
+  REQUIRE(
+      write_pem_file(a.paths.ca + ".new", next.ca().certificate_pem, kCertificateFileMode).ok());
+  auto done = finish_identity_install(a.paths, kTestNow);
+  REQUIRE(done.ok());
+  CHECK(done->find("and CA file") != std::string::npos);
+  CHECK(check_own_certificate(a.paths.cert, a.paths.key, a.paths.ca, kTestNow).ok());
+  CHECK(read_all(a.paths.ca) == next.ca().certificate_pem);
+  // Cut after the certificate too: only the CA file is left to rename.
+  REQUIRE(
+      write_pem_file(a.paths.ca + ".new", a.pki.ca().certificate_pem, kCertificateFileMode).ok());
+  done = finish_identity_install(a.paths, kTestNow);
+  REQUIRE(done.ok());
+  CHECK(done->find("finished installing the CA file") != std::string::npos);
+  CHECK(read_all(a.paths.ca) == a.pki.ca().certificate_pem);
 }
 
 TEST_CASE("a certificate's facts: names, serial and validity") {

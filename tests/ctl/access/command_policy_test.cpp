@@ -31,6 +31,7 @@ const std::map<std::string, std::string> kCommands = {
     {"init", "service-only"},
     {"ca init", "security"},
     {"ca renew-controller", "security"},
+    {"ca rotate", "security"},
     {"host enroll", "security"},
     {"host renew", "security"},
     {"host upgrade", "operate"},
