@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kUserColumns =
     "name, os_user, roles, tenant_scope, totp_secret, totp_algorithm, last_totp_step, "
-    "cert_serial, disabled, created_ms, updated_ms";
+    "cert_serial, disabled, created_ms, updated_ms, totp_set_ms";
 
 }  // namespace
 
@@ -30,11 +30,11 @@ Status AccessStore::fail(int rc, const std::string& context) const {
 
 Status AccessStore::add_user(const UserRecord& u) {
   const std::string sql = std::string("INSERT INTO users (") + kUserColumns +
-                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
   Statement s(db_, sql.c_str());
   s.bind(u.name).bind(u.os_user).bind(u.roles).bind(u.tenant_scope).bind(u.totp_secret);
   s.bind(u.totp_algorithm).bind(u.last_totp_step).bind(u.cert_serial);
-  s.bind(int64_t{u.disabled}).bind(u.created_ms).bind(u.updated_ms);
+  s.bind(int64_t{u.disabled}).bind(u.created_ms).bind(u.updated_ms).bind(u.totp_set_ms);
   int rc = s.step();
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
     return error(Code::kAlreadyExists,
@@ -47,10 +47,10 @@ Status AccessStore::update_user(const UserRecord& u) {
   Statement s(db_,
               "UPDATE users SET os_user = ?2, roles = ?3, tenant_scope = ?4, totp_secret = ?5, "
               "totp_algorithm = ?6, last_totp_step = ?7, cert_serial = ?8, disabled = ?9, "
-              "updated_ms = ?10 WHERE name = ?1");
+              "updated_ms = ?10, totp_set_ms = ?11 WHERE name = ?1");
   s.bind(u.name).bind(u.os_user).bind(u.roles).bind(u.tenant_scope).bind(u.totp_secret);
   s.bind(u.totp_algorithm).bind(u.last_totp_step).bind(u.cert_serial);
-  s.bind(int64_t{u.disabled}).bind(u.updated_ms);
+  s.bind(int64_t{u.disabled}).bind(u.updated_ms).bind(u.totp_set_ms);
   if (int rc = s.step(); rc != SQLITE_DONE) return fail(rc, "user " + u.name);
   if (sqlite3_changes(db_) == 0) return error(Code::kNotFound, "user " + u.name + " not found");
   return {};
@@ -88,6 +88,7 @@ Result<std::vector<UserRecord>> AccessStore::select_users(const std::string& whe
     u.disabled = s.int64(8) != 0;
     u.created_ms = s.int64(9);
     u.updated_ms = s.int64(10);
+    u.totp_set_ms = s.int64(11);
     out.push_back(std::move(u));
   }
   if (rc != SQLITE_DONE) return fail(rc, "users");

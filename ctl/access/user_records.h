@@ -14,6 +14,7 @@ struct UserRecord {
   std::string totp_secret;   // base32; "" until enrolled
   std::string totp_algorithm = "SHA1";
   int64_t last_totp_step = 0;  // a code is accepted once
+  int64_t totp_set_ms = 0;     // when the secret was made (credential-old watches it)
   std::string cert_serial;     // the user's client certificate, hex
   bool disabled = false;
   int64_t created_ms = 0;

@@ -361,6 +361,7 @@ void credential_candidates(const AlarmRule& rule, int64_t now, const CandidateOp
   const bool expiry = rule.source == RuleSource::kCertificateExpiry;
   const auto limit = static_cast<int64_t>(rule.spec.condition.threshold);
   for (const Credential& c : *o.credentials) {
+    if (expiry && !c.expires) continue;
     const int64_t days =
         expiry ? whole_days(c.not_after_ms - now) : whole_days(now - c.not_before_ms);
     if (!rule.spec.condition.holds(static_cast<double>(days))) continue;

@@ -39,9 +39,8 @@ Result<std::vector<Credential>> pki_credentials(const std::string& state_path) {
     if (found) out.push_back(std::move(found->first));
   };
   const fs::path pki(pki_files_for_state(state_path).dir);
-  add(read_credential(pki / "ca.crt",
-                      {"certificate/ca", "the cloud's CA certificate", "",
-                       "a new CA (ca rotate is not built yet: see the README)", 0, 0}));
+  add(read_credential(pki / "ca.crt", {"certificate/ca", "the cloud's CA certificate", "",
+                                       "xcloudctl ca rotate", 0, 0}));
   add(read_credential(pki / "controller.crt",
                       {"certificate/controller", "the controller's client certificate", "",
                        "xcloudctl ca renew-controller", 0, 0}));
@@ -62,6 +61,10 @@ Result<std::vector<Credential>> pki_credentials(const std::string& state_path) {
   auto users = (*access)->users();
   if (!users.ok()) return users.status();
   for (const UserRecord& u : *users) {
+    // A second factor ages too: the rotation duty covers it.
+    if (!u.totp_secret.empty() && !u.disabled)
+      out.push_back({"totp/user/" + u.name, "TOTP secret of user " + u.name, "",
+                     "xcloudctl user totp " + u.name, u.totp_set_ms, 0, false});
     if (u.cert_serial.empty()) continue;
     auto found =
         read_credential(pki / "users" / u.name / "issued.crt",

@@ -2,7 +2,8 @@
 // controller's client certificate, each enrolled host's agent and libvirt
 // migration certificates, and each operator's current client certificate
 // (the public copy `user cert` keeps in pki/users/NAME/issued.crt, if its
-// serial is the one the users table holds). A file that cannot be read is
+// serial is the one the users table holds), and each enabled operator's TOTP
+// secret (its age only: it does not expire). A file that cannot be read is
 // left out (the handshakes that need it fail loudly). Read before an alarm
 // evaluation's transaction (it opens the users table on its own connection).
 #pragma once

@@ -86,6 +86,7 @@ Status enroll_totp(UserRecord& u, const std::string& algorithm, std::string& sho
   u.totp_secret = base32_encode(*secret);
   u.totp_algorithm = totp::algorithm_name(*algo);
   u.last_totp_step = 0;
+  u.totp_set_ms = system_now_ms();
   shown = "TOTP secret for " + u.name + " (" + u.totp_algorithm +
           ", 6 digits, 30 s; give it to them once, over a trusted channel):\n  " + u.totp_secret +
           "\n  " + *uri + "\n";

@@ -356,6 +356,13 @@ CREATE TABLE console_grants (
 );
 CREATE INDEX console_grants_by_grantee ON console_grants (grantee, tenant, vm);
 )sql"},
+      // When each user's TOTP secret was made, for the credential-old alarm
+      // (a second factor ages like a certificate); existing ones date from
+      // the user's creation.
+      {15, "totp_age", R"sql(
+ALTER TABLE users ADD COLUMN totp_set_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET totp_set_ms = created_ms WHERE totp_secret != '';
+)sql"},
   };
   return migrations;
 }

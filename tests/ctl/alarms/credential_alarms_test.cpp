@@ -81,6 +81,22 @@ TEST_CASE("alarms: a credential issued six months ago asks to be rotated") {
   CHECK(old.fired[0].summary.find("rotate it: xcloudctl host renew x86-03") != std::string::npos);
 }
 
+TEST_CASE("alarms: a TOTP secret ages like a certificate but never expires") {
+  LoopHarness h;
+  Credential totp{"totp/user/li",
+                  "TOTP secret of user li",
+                  "",
+                  "xcloudctl user totp li",
+                  h.now_ms - 200 * kCredentialDay,
+                  0,
+                  false};
+  AlarmEvaluation e = evaluate_credentials(h, {totp});
+  REQUIRE(e.fired.size() == 1);  // old, and not "expired" for its empty expiry
+  CHECK(e.fired[0].rule == "credential-old");
+  CHECK(e.fired[0].object == "totp/user/li");
+  CHECK(e.fired[0].summary.find("rotate it: xcloudctl user totp li") != std::string::npos);
+}
+
 TEST_CASE("alarms: without a list of credentials the credential rules stay quiet") {
   LoopHarness h;
   auto done = evaluate_alarms(*h.store, h.now_ms, CandidateOptions{}, kCredentialEvaluator);

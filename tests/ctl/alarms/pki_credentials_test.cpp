@@ -65,6 +65,7 @@ TEST_CASE("credentials: the CA, hosts' certificates and users' current certifica
         std::set<std::string>{"certificate/ca", "certificate/host/x86-01", "certificate/user/li"});
   for (const Credential& c : *found) {
     CAPTURE(c.object);
+    CHECK(c.expires);
     CHECK(c.not_before_ms > 0);
     CHECK(c.not_after_ms > c.not_before_ms);
     CHECK_FALSE(c.renew.empty());
@@ -74,4 +75,38 @@ TEST_CASE("credentials: the CA, hosts' certificates and users' current certifica
       CHECK(c.not_after_ms == 2'000'000'000'000);
     }
   }
+}
+
+TEST_CASE("credentials: each enabled user's TOTP secret, by its age") {
+  TempDir dir;
+  const std::string state = dir.path("state.db");
+  REQUIRE(open_store(state, OpenMode::kCreate).ok());
+  auto access = AccessStore::open(state);
+  REQUIRE(access.ok());
+  UserRecord li;
+  li.name = "li";
+  li.roles = "monitor";
+  li.totp_secret = "JBSWY3DPEHPK3PXP";
+  li.totp_set_ms = 1'700'000'000'000;
+  REQUIRE((*access)->add_user(li).ok());
+  UserRecord gone = li;  // disabled: not watched
+  gone.name = "gone";
+  gone.disabled = true;
+  REQUIRE((*access)->add_user(gone).ok());
+  UserRecord none;  // no second factor yet
+  none.name = "none";
+  none.roles = "monitor";
+  REQUIRE((*access)->add_user(none).ok());
+  auto found = pki_credentials(state);
+  REQUIRE_MESSAGE(found.ok(), found.status().message());
+  REQUIRE(found->size() == 1);
+  const Credential& c = found->front();
+  CHECK(c.object == "totp/user/li");
+  CHECK(c.not_before_ms == 1'700'000'000'000);
+  CHECK_FALSE(c.expires);
+  CHECK(c.renew == "xcloudctl user totp li");
+  // The stored time survives an update.
+  auto read = (*access)->user("li");
+  REQUIRE((read.ok() && read->has_value()));
+  CHECK((*read)->totp_set_ms == 1'700'000'000'000);
 }
