@@ -152,6 +152,12 @@ struct ApiServer::Impl {
   };
   Result<Identity> identify(const std::string& cn, const std::string& serial);
   void handle_command(const httplib::Request& req, httplib::Response& res);
+  void receive_command(const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& read);
+
+  // Bytes of command bodies received or being received (command_body_budget).
+  std::mutex body_mutex;
+  size_t body_bytes = 0;
 };
 
 // The certificate's user: it must exist, be enabled and hold this certificate.
@@ -190,6 +196,52 @@ void ApiServer::Impl::handle_command(const httplib::Request& req, httplib::Respo
   }
   log.event("api: " + printable(req.remote_addr) + " CN=" + printable(cn) + " POST /v1/command " +
             std::to_string(res.status) + (why.empty() ? "" : ": " + why));
+}
+
+// POST /v1/command's body, read only within the server's budget: sixteen
+// workers may each take a 64 MiB body, but not all at once.
+void ApiServer::Impl::receive_command(const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& read) {
+  const std::string header = req.get_header_value("Content-Length");
+  char* end = nullptr;
+  const unsigned long long length = std::strtoull(header.c_str(), &end, 10);
+  if (header.empty() || *end != '\0')
+    return reply_error(res, 411, Code::kInvalidArgument,
+                       "POST /v1/command: a Content-Length is required");
+  if (length > kMaxRequestBytes)
+    return reply_error(res, 413, Code::kInvalidArgument,
+                       "POST /v1/command: at most 64 MiB of command and files");
+  {
+    std::lock_guard<std::mutex> lock(body_mutex);
+    if (body_bytes + length > options.command_body_budget)
+      return reply_error(res, 503, Code::kUnavailable,
+                         "POST /v1/command: the controller holds " +
+                             std::to_string(body_bytes >> 20) +
+                             " MiB of commands' files already "
+                             "(at most " +
+                             std::to_string(options.command_body_budget >> 20) +
+                             " MiB at once); try again shortly");
+    body_bytes += length;
+  }
+  struct Release {
+    Impl* self;
+    size_t bytes;
+    ~Release() {
+      std::lock_guard<std::mutex> lock(self->body_mutex);
+      self->body_bytes -= bytes;
+    }
+  } release{this, static_cast<size_t>(length)};
+  httplib::Request with_body = req;
+  with_body.body.reserve(length);
+  const bool whole = read([&](const char* data, size_t n) {
+    if (with_body.body.size() + n > length) return false;
+    with_body.body.append(data, n);
+    return true;
+  });
+  if (!whole || with_body.body.size() != length)
+    return reply_error(res, 400, Code::kInvalidArgument,
+                       "POST /v1/command: the body does not match its Content-Length");
+  handle_command(with_body, res);
 }
 
 // The client's chain must lead to the CA, its leaf be a client certificate
@@ -421,9 +473,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& opti
   // manifests they send.
   s.set_payload_max_length(options.remote_commands ? kMaxRequestBytes : 4096);
   if (options.remote_commands)
-    s.Post("/v1/command", [self](const httplib::Request& req, httplib::Response& res) {
-      self->handle_command(req, res);
-    });
+    s.Post("/v1/command",
+           [self](const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& read) { self->receive_command(req, res, read); });
   s.Get(R"(/.*)",
         [self](const httplib::Request& req, httplib::Response& res) { self->handle(req, res); });
   auto get_only = [](const httplib::Request& req, httplib::Response& res) {

@@ -29,6 +29,9 @@ struct ApiServerOptions {
   int command_timeout_s = 60;  // the command that answers one request
   size_t max_response_bytes = 64u << 20;
   bool remote_commands = false;  // POST /v1/command (ctl/cli/remote_command.h)
+  // Commands' request bodies held at once over all connections (each at
+  // most kMaxRequestBytes); a request that would pass it is answered 503.
+  size_t command_body_budget = 256u << 20;
 };
 
 class ApiServer {

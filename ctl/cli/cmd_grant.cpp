@@ -19,6 +19,9 @@ namespace {
 
 using nlohmann::json;
 constexpr size_t kMaxGrantReason = 1024;
+// Live grants per tenant: a tenant-admin cannot grow the table
+// (and every console admission's lookup) without bound.
+constexpr size_t kMaxLiveGrantsPerTenant = 256;
 
 struct GrantOptions {
   std::string vm, to, tenant, duration = "1h", reason, output = "table";
@@ -39,19 +42,11 @@ json grant_json(const ConsoleGrant& g) {
 // Writes the grant change's audit record (kind ConsoleGrant) after it.
 void audited_grant(CliContext& ctx, const CLI::App& cmd, OpenedUsers& o, const ConsoleGrant& g,
                    const std::string& action, const std::function<Status()>& change) {
-  AuditLog log(*o.store);
-  if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
-  AuditRecord record = audit_identity_for(cmd).record("ConsoleGrant", g.tenant, g.vm, action);
-  Status done = change();
-  record.result = done.ok() ? kAuditOk : kAuditError;
-  record.message = "console of " + g.tenant + "/" + g.vm + " for " + g.grantee + " until " +
-                   format_time_ms(g.expires_ms) + (done.ok() ? "" : ": " + done.message());
-  auto written = log.append(record);
-  if (!done.ok())
-    return fail(ctx, done.message(), done.code() == Code::kNotFound ? kExitUsage : kExitFailure);
-  if (!written.ok())
-    fail(ctx, "the change is made but its audit record failed: " + written.status().message(),
-         kExitFailure);
+  audited_access_change(ctx, o,
+                        audit_identity_for(cmd).record("ConsoleGrant", g.tenant, g.vm, action),
+                        "console of " + g.tenant + "/" + g.vm + " for " + g.grantee + " until " +
+                            format_time_ms(g.expires_ms),
+                        change);
 }
 
 void grant_console_run(CliContext& ctx, const GrantOptions& o, const CLI::App& cmd) {
@@ -77,6 +72,14 @@ void grant_console_run(CliContext& ctx, const GrantOptions& o, const CLI::App& c
   g.created_ms = now;
   g.expires_ms = now + duration->count() * 1000;
   audited_grant(ctx, cmd, u, g, "grant", [&]() -> Status {
+    auto live = u.access->live_console_grants(now, g.tenant);
+    if (!live.ok()) return live.status();
+    if (live->size() >= kMaxLiveGrantsPerTenant)
+      return error(Code::kFailedPrecondition,
+                   "tenant " + g.tenant + " has " + std::to_string(live->size()) +
+                       " live console grants, the most allowed; revoke some first (xcloudctl "
+                       "grant list --tenant " +
+                       g.tenant + ")");
     auto id = u.access->add_console_grant(g);
     if (!id.ok()) return id.status();
     g.id = *id;

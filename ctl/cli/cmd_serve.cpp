@@ -68,11 +68,14 @@ struct ServeOptions {
   std::string socket;            // operators' commands (ctl/cli/operator_server.h)
   std::string api;               // the supervision API (ctl/cli/api_server.h)
   bool remote_commands = false;  // and remote operators' commands there
+  int command_memory_mib = 256;  // their request bodies held at once
 };
 
 void run_serve(CliContext& ctx, const ServeOptions& o) {
   if (o.remote_commands && o.api.empty())
     return fail(ctx, "--remote-commands: needs --api ADDRESS:PORT (the HTTPS door)", kExitUsage);
+  if (o.command_memory_mib < 1 || o.command_memory_mib > 4096)
+    return fail(ctx, "--command-memory: expected 1 to 4096 (MiB)", kExitUsage);
   auto heartbeat = parse_duration("--heartbeat", o.heartbeat, std::chrono::hours(1));
   if (!heartbeat.ok()) return fail(ctx, heartbeat.status().message(), kExitUsage);
   if (heartbeat->count() < 1) return fail(ctx, "--heartbeat: at least 1s", kExitUsage);
@@ -157,6 +160,7 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
     api_options.listen = o.api;
     api_options.state_path = *state;
     api_options.remote_commands = o.remote_commands;
+    api_options.command_body_budget = static_cast<size_t>(o.command_memory_mib) << 20;
     auto server = ApiServer::start(api_options, log);
     if (!server.ok()) return give_up(server.status());
     api = std::move(*server);
@@ -270,6 +274,11 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--remote-commands", o->remote_commands,
                 "Also take operators' commands over --api's HTTPS (POST /v1/command): their "
                 "client certificate, a TOTP login and their roles decide, as on --socket");
+  cmd->add_option("--command-memory", o->command_memory_mib,
+                  "With --remote-commands: MiB of commands' request bodies (their -f files) "
+                  "held at once over all connections, 1 to 4096; a request past it is "
+                  "answered 503 and the client may retry")
+      ->capture_default_str();
   cmd->footer(
       "One serve per state database (it holds STATE.serve.lock; a second one exits 75).\n"
       "Each event is one line on stderr: hosts becoming unreachable or ready, VM lifecycle\n"

@@ -21,15 +21,13 @@ OpenedUsers open_users(CliContext& ctx, const CLI::App& cmd, bool change) {
   return o;
 }
 
-void audited_user_change(CliContext& ctx, const CLI::App& cmd, OpenedUsers& o,
-                         const std::string& name, const std::string& action,
-                         const std::function<Status()>& change) {
+void audited_access_change(CliContext& ctx, OpenedUsers& o, AuditRecord record,
+                           const std::string& note, const std::function<Status()>& change) {
   AuditLog log(*o.store);
   if (Status w = log.check_writable(); !w.ok()) return fail(ctx, w.message(), kExitFailure);
-  AuditRecord record = audit_identity_for(cmd).record("User", "", name, action);
   Status done = change();
   record.result = done.ok() ? kAuditOk : kAuditError;
-  record.message = done.ok() ? "" : done.message();
+  record.message = done.ok() ? note : note.empty() ? done.message() : note + ": " + done.message();
   auto written = log.append(record);
   if (!done.ok())
     return fail(ctx, done.message(),
@@ -42,6 +40,13 @@ void audited_user_change(CliContext& ctx, const CLI::App& cmd, OpenedUsers& o,
     return fail(ctx,
                 "the change is made but its audit record failed: " + written.status().message(),
                 kExitFailure);
+}
+
+void audited_user_change(CliContext& ctx, const CLI::App& cmd, OpenedUsers& o,
+                         const std::string& name, const std::string& action,
+                         const std::function<Status()>& change) {
+  audited_access_change(ctx, o, audit_identity_for(cmd).record("User", "", name, action), "",
+                        change);
 }
 
 }  // namespace xc

@@ -136,3 +136,18 @@ serve_pid=$!
 for _ in $(seq 100); do grep -q "supervision API on" "$TMP/serve2.log" && break; sleep 0.05; done
 expect_status 1 remote sam get vms
 expect_contains "$TMP/err" "answers GET only"
+
+# Commands' bodies are held within a budget over all connections
+# (--command-memory): a command sending more files than it allows is
+# answered 503, and the next small one goes through.
+kill $serve_pid && wait $serve_pid 2>/dev/null || true
+"$XCLOUDCTL" --state "$STATE" serve --api "127.0.0.1:$PORT" --remote-commands --command-memory 1 \
+  --heartbeat 1h --collect 1h --alarms 1h 2>"$TMP/serve3.log" &
+serve_pid=$!
+for _ in $(seq 100); do grep -q "supervision API on" "$TMP/serve3.log" && break; sleep 0.05; done
+expect_status 2 ctl serve --api "127.0.0.1:0" --remote-commands --command-memory 0
+mkdir -p "$TMP/big"
+python3 -c 'print("# padding\n" * 220000)' >"$TMP/big/big.yaml"
+(cd "$TMP" && expect_status 1 remote sam diff -f big/big.yaml)
+expect_contains "$TMP/err" "(at most 1 MiB at once); try again shortly"
+expect_status 0 remote aud audit list --limit 1
