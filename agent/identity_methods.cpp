@@ -6,6 +6,8 @@
 #include <chrono>
 
 #include "agent/identity_install.h"
+#include "agent/migration_tls.h"
+#include "agent/migration_tls_install.h"
 #include "agent/rpc_service.h"
 #include "common/crl.h"
 
@@ -54,10 +56,49 @@ Result<nlohmann::json> install_identity(AgentContext& ctx, const nlohmann::json&
   return nlohmann::json{{"serial", *serial}, {"certificate", paths.cert}};
 }
 
+// host.install_migration_tls: the certificates this host's libvirt migrates
+// with, renewed by `host renew --migration`, into qemu.conf's directory.
+Result<nlohmann::json> install_migration_tls(AgentContext& ctx, const nlohmann::json& params) {
+  MigrationTlsFiles files;
+  const std::pair<const char*, std::string*> fields[] = {{"ca", &files.ca},
+                                                         {"serverCertificate", &files.server_cert},
+                                                         {"serverKey", &files.server_key},
+                                                         {"clientCertificate", &files.client_cert},
+                                                         {"clientKey", &files.client_key}};
+  for (const auto& [name, out] : fields) {
+    auto value = param_string(params, name);
+    if (!value.ok()) return value.status();
+    const size_t limit = std::string(name) == "ca" ? kMaxCaFileBytes : kMaxPemBytes;
+    if (value->size() > limit)
+      return error(Code::kInvalidArgument, std::string("params: ") + name + " is too large");
+    *out = *value;
+  }
+  // Certificates before any file is touched.
+  for (const std::string* pem : {&files.server_cert, &files.client_cert})
+    if (!certificate_facts(*pem).ok())
+      return error(Code::kInvalidArgument, "params: a certificate that is not PEM");
+  if (!split_certificates(files.ca).ok())
+    return error(Code::kInvalidArgument, "params: ca: no PEM certificate");
+  if (!ctx.config.migration_tls)
+    return error(Code::kFailedPrecondition,
+                 "this agent's configuration turns migration over TLS off (migrationTls: false)");
+  auto lock = ctx.lock_object("migration certificates");
+  const std::string dir = read_qemu_tls_settings(ctx.config.qemu_conf).cert_dir;
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  if (Status s = install_migration_tls_files(dir, files, now); !s.ok()) return s;
+  MigrationTls check = check_migration_tls(ctx.config.qemu_conf, ctx.config.tls_ca, now);
+  auto serial = certificate_facts(files.server_cert);
+  return nlohmann::json{{"dir", dir},
+                        {"serverSerial", serial.ok() ? serial->serial_hex : ""},
+                        {"ready", check.ready},
+                        {"problem", check.problem}};
+}
+
 }  // namespace
 
 void add_identity_methods(MethodTable& table) {
   table["host.install_identity"] = install_identity;
+  table["host.install_migration_tls"] = install_migration_tls;
 }
 
 }  // namespace xc

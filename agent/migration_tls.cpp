@@ -67,9 +67,13 @@ QemuTlsSettings parse_qemu_tls_settings(const std::string& qemu_conf) {
   return s;
 }
 
+QemuTlsSettings read_qemu_tls_settings(const std::string& qemu_conf_path) {
+  return parse_qemu_tls_settings(read_at_most(qemu_conf_path, kMaxQemuConf));
+}
+
 MigrationTls check_migration_tls(const std::string& qemu_conf_path,
                                  const std::string& cloud_ca_path, UnixSeconds now) {
-  QemuTlsSettings settings = parse_qemu_tls_settings(read_at_most(qemu_conf_path, kMaxQemuConf));
+  QemuTlsSettings settings = read_qemu_tls_settings(qemu_conf_path);
   MigrationTls out;
   out.cert_dir = settings.cert_dir;
   if (!settings.verify) {

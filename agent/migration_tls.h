@@ -19,6 +19,8 @@ struct QemuTlsSettings {
 
 // Parses qemu.conf's text (libvirt's `key = value` lines, # comments).
 QemuTlsSettings parse_qemu_tls_settings(const std::string& qemu_conf);
+// The same of the file at `qemu_conf_path` (its first MiB; missing: defaults).
+QemuTlsSettings read_qemu_tls_settings(const std::string& qemu_conf_path);
 
 struct MigrationTls {
   bool ready = false;

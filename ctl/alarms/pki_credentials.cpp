@@ -53,7 +53,7 @@ Result<std::vector<Credential>> pki_credentials(const std::string& state_path) {
     add(read_credential(entry.path() / "qemu" / "server-cert.pem",
                         {"certificate/host/" + host + "/migration",
                          "migration (libvirt TLS) certificate of host " + host, host,
-                         "xcloudctl host enroll " + host + " and copy qemu/ to the host", 0, 0}));
+                         "xcloudctl host renew " + host + " --migration", 0, 0}));
   }
   // Only users' current certificates: the ones they replaced are on the CRL.
   auto access = AccessStore::open(state_path);

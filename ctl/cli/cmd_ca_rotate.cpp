@@ -139,7 +139,8 @@ void run_start(CliContext& ctx, const RotateOptions& o, const CLI::App& cmd, Sto
       renew_agents(ctx, store, cmd, pki, both, hosts, o.agent_days, both.certificate_pem, "renew");
   ctx.out << hosts.size() - failed << " of " << hosts.size()
           << " agents hold a certificate from the new CA and trust both.\n"
-          << "Next: each operator gets a new certificate (xcloudctl user renew NAME; the old one\n"
+          << "Next: xcloudctl host renew --all --migration (libvirt's migration certificates);\n"
+          << "each operator gets a new certificate (xcloudctl user renew NAME; the old one\n"
           << "works until then), restart `serve --api` so its door accepts the new CA, then:\n"
           << "  xcloudctl ca rotate --finish\n";
   if (failed > 0) ctx.exit_code = kExitFailure;
@@ -228,7 +229,8 @@ void run_finish(CliContext& ctx, const RotateOptions& o, const CLI::App& cmd, St
              });
   if (!s.ok()) return fail(ctx, "ca rotate --finish: " + s.message(), kExitFailure);
   ctx.out << hosts.size() - failed << " of " << hosts.size()
-          << " agents trust the new CA alone; the previous CA is no longer trusted here.\n";
+          << " agents trust the new CA alone; the previous CA is no longer trusted here.\n"
+          << "Next: xcloudctl host renew --all --migration (libvirt's migration certificates).\n";
   if (failed > 0) ctx.exit_code = kExitFailure;
 }
 
@@ -255,7 +257,8 @@ void add_ca_rotate_command(CLI::App& ca, CliContext& ctx) {
       "it up later. --finish refuses while an agent or operator still holds a certificate\n"
       "from the previous CA (naming each), then renews the controller's certificate, tells\n"
       "every agent to trust the new CA alone and drops the previous CA. Each step is\n"
-      "audited. Migration (qemu/) certificates are not touched: re-enroll hosts for them.\n\n"
+      "audited. Libvirt's migration certificates follow with `host renew --all --migration`\n"
+      "after each of the two steps.\n\n"
       "Examples:\n"
       "  xcloudctl ca rotate\n"
       "  xcloudctl user renew inspector --out /tmp/inspector\n"

@@ -86,7 +86,10 @@ void add_webhook_command(CLI::App& app, CliContext& ctx) {
   webhook->footer(
       "A Webhook (kind: Webhook) receives the audit records of the classes it names\n"
       "(change, alarm, login, denied) as signed JSON POSTs, in the audit chain's order;\n"
-      "`xcloudctl serve` delivers them every few seconds (--webhooks).");
+      "`xcloudctl serve` delivers them every few seconds (--webhooks).\n\n"
+      "Examples:\n"
+      "  xcloudctl webhook status\n"
+      "  xcloudctl webhook deliver");
 
   auto* deliver = webhook->add_subcommand(
       "deliver", "Send each webhook the records new since its last acknowledged one, now");

@@ -364,6 +364,12 @@ TEST_CASE("every request and response of a realistic session matches the agent s
   CHECK(agent.call("host.install_identity",
                    {{"certificate", "PEM"}, {"key", "PEM"}})["error"]["code"] ==
         "failed_precondition");
+  json garbage = {{"ca", "PEM"},
+                  {"serverCertificate", "PEM"},
+                  {"serverKey", "PEM"},
+                  {"clientCertificate", "PEM"},
+                  {"clientKey", "PEM"}};
+  CHECK(agent.call("host.install_migration_tls", garbage)["error"]["code"] == "invalid_argument");
   CHECK(lines(agent.problems) == "");
   // Every method answered with a result, except domain.console: a simulated
   // domain never has a VNC port (its result is checked in the next test).
@@ -375,7 +381,8 @@ TEST_CASE("every request and response of a realistic session matches the agent s
   expected.erase("domain.job");
   expected.erase("image.write");
   expected.erase("image.commit");
-  expected.erase("host.install_identity");  // its result: tests/e2e/host_renew.sh
+  expected.erase("host.install_identity");       // its result: tests/e2e/host_renew.sh
+  expected.erase("host.install_migration_tls");  // the same
   CHECK(lines(agent.methods_called) == lines(expected));
 }
 

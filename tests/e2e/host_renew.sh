@@ -15,6 +15,10 @@ PKI="$TMP/state/pki"
 ctl init >/dev/null
 ctl ca init >/dev/null
 M="$TMP/manifests"
+# The agents' libvirt migration certificates live here (not /etc/pki/qemu).
+mkdir -p "$TMP/qemu-tls"
+printf 'migrate_tls_x509_cert_dir = "%s"\n' "$TMP/qemu-tls" >"$TMP/qemu.conf"
+AGENT_EXTRA_YAML="qemuConf: $TMP/qemu.conf"
 start_example_cloud "$M"
 expect_status 0 ctl apply -f "$M"
 
@@ -121,3 +125,31 @@ mkdir "$TMP/handover"
 expect_status 0 ctl user renew sup --out "$TMP/handover"
 [ "$(file_serial "$PKI/users/sup/issued.crt")" = "$(file_serial "$TMP/handover/sup.crt")" ] ||
   fail "the controller did not keep the public certificate of --out"
+
+# Migration certificates: installed by the agent into qemu.conf's directory,
+# the server certificate keeping its names, a file's mode kept, the bundle
+# following; audited.
+printf 'placeholder\n' >"$TMP/qemu-tls/server-key.pem"
+chmod 640 "$TMP/qemu-tls/server-key.pem"
+expect_status 0 ctl host renew kp-01 --migration
+expect_contains "$TMP/out" "host kp-01: migration certificate "
+grep -q "not ready" "$TMP/out" && fail "migration TLS is not ready after the renewal: $(cat "$TMP/out")"
+for f in ca-cert server-cert server-key client-cert client-key; do
+  [ -s "$TMP/qemu-tls/$f.pem" ] || fail "no $f.pem installed"
+done
+cmp -s "$TMP/qemu-tls/ca-cert.pem" "$PKI/ca.crt" || fail "ca-cert.pem is not the cloud's CA file"
+[ "$(stat -c %a "$TMP/qemu-tls/server-key.pem")" = 640 ] || fail "the key's mode was not kept"
+[ "$(stat -c %a "$TMP/qemu-tls/client-key.pem")" = 600 ] || fail "a new key is not 0600"
+[ "$(file_serial "$TMP/qemu-tls/server-cert.pem")" = "$(file_serial "$PKI/hosts/kp-01/qemu/server-cert.pem")" ] ||
+  fail "the bundle does not hold the installed migration certificate"
+grep -q "IP Address:127.0.0.1" <<<"$(openssl x509 -in "$TMP/qemu-tls/server-cert.pem" -noout -ext subjectAltName)" ||
+  fail "the migration certificate lost its names"
+! compgen -G "$TMP/qemu-tls/*.new" >/dev/null || fail "the install left .new files"
+[ ! -e "$PKI/hosts/kp-01/qemu.new" ] || fail "the bundle's temporary directory was left"
+expect_status 0 ctl audit list -o json
+python3 -c '
+import json, sys
+r = [x for x in json.load(open(sys.argv[1])) if x["action"] == "renew-migration"]
+assert len(r) == 1 and r[0]["name"] == "kp-01" and r[0]["result"] == "ok", r
+' "$TMP/out" || fail "the migration renewal is not audited"
+echo ok
