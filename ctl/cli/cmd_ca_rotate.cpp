@@ -11,13 +11,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "common/crl.h"
 #include "common/pki.h"
 #include "common/printable.h"
 #include "ctl/access/access_store.h"
 #include "ctl/audit/audit_log.h"
+#include "ctl/cli/audit_cli.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
 #include "ctl/cli/host_renew_command.h"
@@ -40,11 +40,6 @@ int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 // Written beside and renamed in, so a reader finds the old file or the new one.
@@ -152,7 +147,9 @@ std::vector<std::string> left_on_previous_ca(Store& store, const PkiFiles& pki,
                                              const std::string& state_path, Status& status) {
   std::vector<std::string> out;
   auto from_new = [&](const std::string& path) {
-    auto yes = certificate_issued_by(read_text(path), new_ca_pem);
+    auto pem = audit_cli::read_text_file(path, "certificate");
+    if (!pem.ok()) return false;
+    auto yes = certificate_issued_by(*pem, new_ca_pem);
     return yes.ok() && *yes;
   };
   for (const HostRecord& h : tls_hosts(store, status))
@@ -215,7 +212,9 @@ void run_finish(CliContext& ctx, const RotateOptions& o, const CLI::App& cmd, St
   if (!listed.ok()) return fail(ctx, listed.message(), kExitFailure);
   const int failed = renew_agents(ctx, store, cmd, pki, *both, hosts, o.agent_days,
                                   fresh.certificate_pem, "renew");
-  auto previous = certificate_facts(read_text(ca_previous_cert(pki)));
+  auto previous_pem = audit_cli::read_text_file(ca_previous_cert(pki), "CA certificate");
+  auto previous = previous_pem.ok() ? certificate_facts(*previous_pem)
+                                    : Result<CertificateFacts>(previous_pem.status());
   s = record(store, cmd, "rotate-finish",
              "previous CA " + (previous.ok() ? previous->serial_hex : std::string("?")) +
                  " no longer trusted" +

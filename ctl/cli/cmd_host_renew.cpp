@@ -163,10 +163,14 @@ Result<std::string> renew_migration(Store& store, const CLI::App& cmd, const Pki
         if (!installed.ok()) return installed.status();
         if (!installed->value("ready", false))
           note = " (migration over TLS not ready: " + installed->value("problem", "") + ")";
+        // The old bundle goes only once the new one is in its place.
+        const std::string old_dir = qemu_dir + ".old";
         std::error_code ec;
-        std::filesystem::remove_all(qemu_dir, ec);
-        std::filesystem::rename(fresh_dir, qemu_dir, ec);
+        std::filesystem::remove_all(old_dir, ec);
+        if (std::filesystem::exists(qemu_dir)) std::filesystem::rename(qemu_dir, old_dir, ec);
+        if (!ec) std::filesystem::rename(fresh_dir, qemu_dir, ec);
         if (ec) return error(Code::kIo, qemu_dir + ": " + ec.message());
+        std::filesystem::remove_all(old_dir, ec);
         return Status{};
       },
       nullptr);
