@@ -178,4 +178,26 @@ std::vector<std::string> file_arguments(const std::vector<std::string>& argv) {
   return out;
 }
 
+std::vector<std::string> play_path_arguments(const std::vector<std::string>& argv) {
+  std::vector<std::string> out;
+  if (command_words(argv) != "play") return out;
+  bool seen_play = false, seen_playbook = false;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "--set" && i + 1 < argv.size()) {
+      const std::string& set = argv[++i];
+      if (size_t eq = set.find('='); eq != std::string::npos && eq + 1 < set.size())
+        out.push_back(set.substr(eq + 1));
+    } else if (!a.empty() && a[0] == '-') {
+      if (takes_value(a)) ++i;
+    } else if (!seen_play) {
+      seen_play = a == "play";
+    } else if (!seen_playbook) {
+      seen_playbook = true;
+      out.insert(out.begin(), a);
+    }
+  }
+  return out;
+}
+
 }  // namespace xc

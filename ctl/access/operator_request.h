@@ -55,4 +55,8 @@ std::string first_operand(const std::vector<std::string>& argv, const std::strin
 // The -f/--file/--filename values of argv.
 std::vector<std::string> file_arguments(const std::vector<std::string>& argv);
 
+// Paths `play` may read besides -f: its playbook and the --set values (a
+// parameter such as manifests=DIR); the client sends those that exist.
+std::vector<std::string> play_path_arguments(const std::vector<std::string>& argv);
+
 }  // namespace xc

@@ -25,6 +25,7 @@
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/api_revocations.h"
 #include "ctl/cli/api_routes.h"
+#include "ctl/cli/api_tls.h"
 #include "ctl/cli/caller.h"
 #include "ctl/cli/remote_command.h"
 #include "ctl/hosts/ca_identity.h"
@@ -35,7 +36,18 @@ namespace xc {
 namespace {
 
 using nlohmann::json;
-constexpr int64_t kDay = 86400;
+
+// Whether `peer` is the controller's own certificate (pki/controller.crt,
+// read each time: `ca renew-controller` replaces it): whoever holds its key
+// is the service user, who may read the state file anyway.
+bool is_controller_certificate(const std::string& state, const X509* peer) {
+  BIO* bio = BIO_new_file(pki_files_for_state(state).controller_cert().c_str(), "r");
+  X509* own = bio ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  const bool same = own != nullptr && X509_cmp(own, peer) == 0;
+  X509_free(own);
+  return same;
+}
 constexpr int64_t kDeniedAuditEveryMs = 60'000;  // per user: refusals are logged, audited sparsely
 constexpr size_t kLoggedPathBytes = 200;
 
@@ -129,19 +141,19 @@ struct ApiServer::Impl {
   ApiServerOptions options;
   LoopLog& log;
   std::string exe;
-  std::string ca_pem;
+  std::unique_ptr<ApiTlsMaterial> tls;  // follows pki/ca.crt (ca rotate)
   RevocationWatch revocations;
   std::unique_ptr<httplib::SSLServer> server;
   int port = 0;
   std::mutex denied_mutex;
   std::map<std::string, int64_t> denied_audited_ms;  // per user
 
-  Impl(ApiServerOptions o, LoopLog& l, std::string ca, const std::string& crl,
+  Impl(ApiServerOptions o, LoopLog& l, std::unique_ptr<ApiTlsMaterial> t, const std::string& crl,
        const std::string& ca_path)
-      : options(std::move(o)), log(l), ca_pem(std::move(ca)), revocations(crl, ca_path) {}
+      : options(std::move(o)), log(l), tls(std::move(t)), revocations(crl, ca_path) {}
 
   static int verify_client(X509_STORE_CTX* ctx, void* arg);
-  bool setup(SSL_CTX& ctx, const TlsIdentity& server_id);
+  bool setup(SSL_CTX& ctx);
   void handle(const httplib::Request& req, httplib::Response& res);
   json platform(const std::string& state);
   void answer(const ApiRoute& route, const std::string& user, httplib::Response& res);
@@ -182,11 +194,19 @@ Result<ApiServer::Impl::Identity> ApiServer::Impl::identify(const std::string& c
 void ApiServer::Impl::handle_command(const httplib::Request& req, httplib::Response& res) {
   const X509* peer = req.ssl ? SSL_get0_peer_certificate(req.ssl) : nullptr;
   const std::string cn = peer ? common_name_of(peer) : "";
+  RemoteCommandSetup setup{options.state_path, exe, "https " + options.listen};
+  if (peer != nullptr && is_controller_certificate(options.state_path, peer)) {
+    serve_remote_command(setup, nullptr, req, res, log);
+    log.event("api: " + printable(req.remote_addr) +
+              " the controller's certificate (the service "
+              "user) POST /v1/command " +
+              std::to_string(res.status));
+    return;
+  }
   auto who = identify(cn, peer ? serial_hex_of(peer) : "");
   std::string why = who.ok() ? who->why : who.status().message();
   if (why.empty()) {
-    RemoteCommandSetup setup{options.state_path, exe, "https " + options.listen};
-    serve_remote_command(setup, *who->user, req, res, log);
+    serve_remote_command(setup, &*who->user, req, res, log);
   } else {
     if (who.ok() && who->user) audit_denied(who->user->name, "POST /v1/command", why);
     res.status = 403;
@@ -250,6 +270,9 @@ void ApiServer::Impl::receive_command(const httplib::Request& req, httplib::Resp
 int ApiServer::Impl::verify_client(X509_STORE_CTX* ctx, void* arg) {
   auto* self = static_cast<Impl*>(arg);
   X509* leaf = X509_STORE_CTX_get0_cert(ctx);
+  // The CAs of the file now, not at start: a `ca rotate --finish` drops one.
+  auto material = self->tls->current();
+  X509_STORE_CTX_set0_trusted_stack(ctx, material->cas);
   std::string reason = client_chain_refusal(ctx);
   if (reason.empty()) reason = self->revocations.refusal(serial_hex_of(leaf));
   if (reason.empty()) return 1;
@@ -259,32 +282,21 @@ int ApiServer::Impl::verify_client(X509_STORE_CTX* ctx, void* arg) {
   return 0;
 }
 
-bool ApiServer::Impl::setup(SSL_CTX& ctx, const TlsIdentity& server_id) {
+bool ApiServer::Impl::setup(SSL_CTX& ctx) {
   SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
   // No resumption: every connection's certificate is checked now, CRL included.
   SSL_CTX_set_options(&ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_num_tickets(&ctx, 0);
   SSL_CTX_set_session_cache_mode(&ctx, SSL_SESS_CACHE_OFF);
-  auto load = [](const std::string& pem, auto reader) {
-    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-    auto* object = bio ? reader(bio, nullptr, nullptr, nullptr) : nullptr;
-    BIO_free(bio);
-    return object;
-  };
-  X509* cert = load(server_id.certificate_pem, PEM_read_bio_X509);
-  EVP_PKEY* key = load(server_id.private_key_pem, PEM_read_bio_PrivateKey);
-  bool ok = cert && key && SSL_CTX_use_certificate(&ctx, cert) == 1 &&
-            SSL_CTX_use_PrivateKey(&ctx, key) == 1;
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  // Every CA of the file: during a rotation, the new one and the previous one.
-  auto cas = split_certificates(ca_pem);
-  ok = ok && cas.ok();
-  for (const std::string& pem : cas.ok() ? *cas : std::vector<std::string>{}) {
-    X509* ca = load(pem, PEM_read_bio_X509);
-    ok = ok && ca && X509_STORE_add_cert(SSL_CTX_get_cert_store(&ctx), ca) == 1 &&
+  // The certificate of each handshake is the one of the CA file then.
+  auto material = tls->current();
+  bool ok = SSL_CTX_use_certificate(&ctx, material->certificate) == 1 &&
+            SSL_CTX_use_PrivateKey(&ctx, material->key) == 1;
+  SSL_CTX_set_cert_cb(&ctx, &ApiTlsMaterial::select_certificate, tls.get());
+  for (int i = 0; ok && i < sk_X509_num(material->cas); ++i) {
+    X509* ca = sk_X509_value(material->cas, i);
+    ok = X509_STORE_add_cert(SSL_CTX_get_cert_store(&ctx), ca) == 1 &&
          SSL_CTX_add_client_CA(&ctx, ca) == 1;
-    X509_free(ca);
   }
   if (!ok) return false;
   SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
@@ -439,27 +451,19 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& opti
   auto listen = parse_listen(options.listen);
   if (!listen.ok()) return listen.status();
   PkiFiles pki = pki_files_for_state(options.state_path);
-  auto ca = load_ca_identity(pki);
-  if (!ca.ok()) return error(ca.status().code(), "--api: " + ca.status().message());
   const auto& [host, port] = *listen;
   std::string san = host == "0.0.0.0" || host == "::" ? this_host() : host;
-  const int64_t now = system_now_ms() / 1000;
-  auto server_id = issue_certificate(*ca, "xcloud supervision API", {san},
-                                     CertificateUsage::kServer, now - 300, now + 730 * kDay);
-  if (!server_id.ok())
-    return error(server_id.status().code(),
-                 "--api: server certificate: " + server_id.status().message());
+  auto tls = ApiTlsMaterial::load(pki, san, log);
+  if (!tls.ok()) return error(tls.status().code(), "--api: " + tls.status().message());
   std::vector<char> exe(4096);
   ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
   if (n <= 0) return error(Code::kInternal, "cannot find this program (/proc/self/exe)");
 
-  auto impl =
-      std::make_unique<Impl>(options, log, ca->certificate_pem, users_crl(pki), pki.ca_cert());
+  auto impl = std::make_unique<Impl>(options, log, std::move(*tls), users_crl(pki), pki.ca_cert());
   impl->exe.assign(exe.data(), static_cast<size_t>(n));
   Impl* self = impl.get();
-  const TlsIdentity id = *server_id;
-  impl->server = std::make_unique<httplib::SSLServer>(
-      [self, id](SSL_CTX& ctx) { return self->setup(ctx, id); });
+  impl->server =
+      std::make_unique<httplib::SSLServer>([self](SSL_CTX& ctx) { return self->setup(ctx); });
   if (!impl->server->is_valid())
     return error(Code::kInternal, "--api: TLS setup failed (the CA or the server certificate)");
   httplib::SSLServer& s = *impl->server;

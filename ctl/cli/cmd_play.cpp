@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <filesystem>
 
 #include "common/printable.h"
+#include "common/sent_files.h"
 #include "common/shell_quote.h"
 #include "common/time.h"
 #include "ctl/cli/audit_commands.h"
@@ -147,7 +149,10 @@ void run_play(CliContext& ctx, const PlayOptions& o, const CLI::App& cmd) {
   auto store = open_state_for_metrics(ctx);
   if (!store) return;
   std::error_code ec;
-  std::string abs = std::filesystem::absolute(o.file, ec).lexically_normal().string();
+  // Through the controller the command runs elsewhere: the name as typed.
+  std::string abs = std::getenv(kSentFilesEnv) != nullptr
+                        ? o.file
+                        : std::filesystem::absolute(o.file, ec).lexically_normal().string();
   auto stored = load_run_state(*store, pb.digest);
   auto last = last_digest_of(*store, abs);
   if (!stored.ok() || !last.ok())

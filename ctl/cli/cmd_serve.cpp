@@ -68,12 +68,15 @@ struct ServeOptions {
   std::string socket;            // operators' commands (ctl/cli/operator_server.h)
   std::string api;               // the supervision API (ctl/cli/api_server.h)
   bool remote_commands = false;  // and remote operators' commands there
+  bool doors_only = false;       // the socket and the API without the loops
   int command_memory_mib = 256;  // their request bodies held at once
 };
 
 void run_serve(CliContext& ctx, const ServeOptions& o) {
   if (o.remote_commands && o.api.empty())
     return fail(ctx, "--remote-commands: needs --api ADDRESS:PORT (the HTTPS door)", kExitUsage);
+  if (o.doors_only && o.socket.empty() && o.api.empty())
+    return fail(ctx, "--doors-only: needs --socket PATH or --api ADDRESS:PORT", kExitUsage);
   if (o.command_memory_mib < 1 || o.command_memory_mib > 4096)
     return fail(ctx, "--command-memory: expected 1 to 4096 (MiB)", kExitUsage);
   auto heartbeat = parse_duration("--heartbeat", o.heartbeat, std::chrono::hours(1));
@@ -96,11 +99,16 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
     auto probe = open_store(*state, OpenMode::kExisting);  // migrates it, says why not
     if (!probe.ok()) return fail(ctx, probe.status().message(), kExitFailure);
   }
-  LockHolder me{"serve", current_identity({}, "", "").actor, ::getpid(), system_now_ms()};
-  auto lock = StateLock::acquire_serve(*state, me, system_now_ms());
-  if (!lock.ok()) {
-    bool busy = lock.status().code() == Code::kUnavailable;
-    return fail(ctx, lock.status().message(), busy ? kExitBusy : kExitFailure);
+  // The lock keeps two sets of loops off one state; doors alone share it.
+  StateLock lock;
+  if (!o.doors_only) {
+    LockHolder me{"serve", current_identity({}, "", "").actor, ::getpid(), system_now_ms()};
+    auto held = StateLock::acquire_serve(*state, me, system_now_ms());
+    if (!held.ok()) {
+      bool busy = held.status().code() == Code::kUnavailable;
+      return fail(ctx, held.status().message(), busy ? kExitBusy : kExitFailure);
+    }
+    lock = std::move(*held);
   }
   ServeSettings settings;
   settings.heartbeat = *heartbeat;
@@ -122,7 +130,8 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   settings.backup_key = backup_key_path(state_dir(*state));
   settings.image_store = image_store_dir(*state);
   settings.state_path = *state;
-  std::vector<Loop> loops = serve_loops(settings);
+  std::vector<Loop> loops;
+  if (!o.doors_only) loops = serve_loops(settings);
 
   // The signals are blocked in every thread and taken by one waiting
   // thread, so the stop runs outside a signal handler.
@@ -169,10 +178,15 @@ void run_serve(CliContext& ctx, const ServeOptions& o) {
   }
   std::string names;
   for (const Loop& l : loops) names += (names.empty() ? "" : ", ") + l.name;
-  log.event("serving " + *state + " (pid " + std::to_string(::getpid()) + "): loops " + names +
-            "; heartbeat every " + std::to_string(heartbeat->count()) + " s");
+  if (o.doors_only)
+    log.event("serving " + *state + " (pid " + std::to_string(::getpid()) + "): doors only");
+  else
+    log.event("serving " + *state + " (pid " + std::to_string(::getpid()) + "): loops " + names +
+              "; heartbeat every " + std::to_string(heartbeat->count()) + " s");
   Clock clock = system_now_ms;
   Status ran = run_loops(loops, resources_for(*state), clock, log, stop);
+  while (o.doors_only && !stop.wait_for(std::chrono::hours(1))) {
+  }
   if (!stop.stopped()) {
     stop.stop();
     pthread_kill(waiter.native_handle(), SIGTERM);  // wake the waiter
@@ -279,6 +293,10 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
                   "held at once over all connections, 1 to 4096; a request past it is "
                   "answered 503 and the client may retry")
       ->capture_default_str();
+  cmd->add_flag("--doors-only", o->doors_only,
+                "Serve --socket and --api without the loops (heartbeats, events, metrics, "
+                "alarms, webhooks, HA, backups) and without STATE.serve.lock: another door "
+                "beside the controller that runs them, e.g. one per operators' host group");
   cmd->footer(
       "One serve per state database (it holds STATE.serve.lock; a second one exits 75).\n"
       "Each event is one line on stderr: hosts becoming unreachable or ready, VM lifecycle\n"
@@ -289,7 +307,8 @@ void add_serve_command(CLI::App& app, CliContext& ctx) {
       "  xcloudctl serve --heartbeat 30s --events-wait 10s\n"
       "  xcloudctl serve --api 10.8.0.2:8443   # the supervision API (README)\n"
       "  xcloudctl serve --api 10.8.0.2:8443 --remote-commands   # remote operators\n"
-      "  xcloudctl serve --ha-after 60s --fence-timeout 30s   # HA (the default)");
+      "  xcloudctl serve --ha-after 60s --fence-timeout 30s   # HA (the default)\n"
+      "  xcloudctl serve --socket /run/xcloud/ops2.sock --doors-only   # a second door");
   cmd->callback([&ctx, o] { run_serve(ctx, *o); });
 
   auto h = std::make_shared<HeartbeatOptions>();

@@ -201,6 +201,11 @@ Result<OperatorRequest> operator_request_for(const std::string& controller, int 
   size_t bytes = 0;
   for (const auto& f : file_arguments(request.argv))
     if (Status s = collect_files(f, request.files, bytes); !s.ok()) return s;
+  for (const auto& f : play_path_arguments(request.argv)) {
+    std::error_code ec;
+    if (f == "-" || !fs::exists(f, ec)) continue;  // a host name, a count: not a file
+    if (Status s = collect_files(f, request.files, bytes); !s.ok()) return s;
+  }
   return request;
 }
 

@@ -108,16 +108,67 @@ bool pump(RunningCommand& c, httplib::DataSink& sink) {
   return true;
 }
 
+// Runs an admitted command (`caller` is the xcloud user, "" for the service
+// user; `name` is for the log) and streams its output back.
+void run_remote_command(const RemoteCommandSetup& setup, const OperatorRequest& request,
+                        const std::string& caller, const std::string& name, const std::string& via,
+                        const std::string& line, const httplib::Request& req,
+                        httplib::Response& res, LoopLog& log) {
+  auto dir = RequestDir::make(setup.state_path, request.files);
+  if (!dir.ok()) return answer(res, 500, kExitFailure, dir.status().message());
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return answer(res, 500, kExitFailure, "pipe failed");
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    return answer(res, 500, kExitFailure, "pipe failed");
+  }
+  int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  auto c = std::make_shared<RunningCommand>(std::move(*dir));
+  c->out = out[0];
+  c->err = err[0];
+  c->client = req.ssl ? SSL_get_fd(req.ssl) : -1;
+  c->started_ms = system_now_ms();
+  c->user = name;
+  c->line = line;
+  c->log = &log;
+  CommandLaunch launch{setup.exe, setup.state_path,         c->dir.path(), request.argv, caller,
+                       via,       {null_in, out[1], err[1]}};
+  auto pid = spawn_operator_command(launch);
+  ::close(null_in);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (!pid.ok()) {
+    c->reaped = true;
+    return answer(res, 500, kExitFailure, pid.status().message());
+  }
+  c->pid = *pid;
+  res.status = 200;
+  res.set_chunked_content_provider(
+      kCommandStreamType, [c](size_t, httplib::DataSink& sink) { return pump(*c, sink); },
+      [c](bool) {
+        if (!c->reaped) c->stop();
+      });
+}
+
 }  // namespace
 
-void serve_remote_command(const RemoteCommandSetup& setup, const UserRecord& user,
+void serve_remote_command(const RemoteCommandSetup& setup, const UserRecord* caller,
                           const httplib::Request& req, httplib::Response& res, LoopLog& log) {
   auto request = parse_operator_request(req.body);
   if (!request.ok()) return answer(res, 400, kExitUsage, request.status().message());
   if (auto why = foreign_state_option(request->argv)) return answer(res, 400, kExitUsage, *why);
   const std::string words = command_words(request->argv);
   const std::string line = printable(json(request->argv).dump());
-  const std::string via = setup.via + " CN=" + user.name;
+  // The service user runs as on the state file (as its own uid does on the
+  // socket): no login, no roles, its own identity in the audit.
+  const std::string name = caller != nullptr ? caller->name : "the service user";
+  const std::string via = setup.via + " CN=" + (caller != nullptr ? caller->name : "controller");
+  if (caller == nullptr && (words == "login" || words == "logout"))
+    return answer(res, 400, kExitUsage, "the service user needs no login");
+  if (caller == nullptr)
+    return run_remote_command(setup, *request, "", name, via, line, req, res, log);
+  const UserRecord& user = *caller;
   if (words == "login") {
     auto in = operator_login(setup.state_path, user, std::nullopt, request->login_code, via,
                              system_now_ms());
@@ -148,41 +199,7 @@ void serve_remote_command(const RemoteCommandSetup& setup, const UserRecord& use
     audit_refusal(setup.state_path, user.name, request->argv, a.reason);
     return answer(res, 403, kExitDenied, a.reason);
   }
-  auto dir = RequestDir::make(setup.state_path, request->files);
-  if (!dir.ok()) return answer(res, 500, kExitFailure, dir.status().message());
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return answer(res, 500, kExitFailure, "pipe failed");
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    ::close(out[0]);
-    ::close(out[1]);
-    return answer(res, 500, kExitFailure, "pipe failed");
-  }
-  int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  auto c = std::make_shared<RunningCommand>(std::move(*dir));
-  c->out = out[0];
-  c->err = err[0];
-  c->client = req.ssl ? SSL_get_fd(req.ssl) : -1;
-  c->started_ms = system_now_ms();
-  c->user = user.name;
-  c->line = line;
-  c->log = &log;
-  CommandLaunch launch{setup.exe, setup.state_path,         c->dir.path(), request->argv, user.name,
-                       via,       {null_in, out[1], err[1]}};
-  auto pid = spawn_operator_command(launch);
-  ::close(null_in);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (!pid.ok()) {
-    c->reaped = true;
-    return answer(res, 500, kExitFailure, pid.status().message());
-  }
-  c->pid = *pid;
-  res.status = 200;
-  res.set_chunked_content_provider(
-      kCommandStreamType, [c](size_t, httplib::DataSink& sink) { return pump(*c, sink); },
-      [c](bool) {
-        if (!c->reaped) c->stop();
-      });
+  run_remote_command(setup, *request, user.name, user.name, via, line, req, res, log);
 }
 
 }  // namespace xc

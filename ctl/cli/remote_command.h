@@ -26,10 +26,12 @@ struct RemoteCommandSetup {
   std::string via;  // "https 10.8.0.2:8443", for XCLOUD_CALLER_VIA and the audit
 };
 
-// Answers one POST /v1/command of `user` (certificate checked, enabled).
+// Answers one POST /v1/command of `caller` (certificate checked, enabled),
+// or of the service user when `caller` is null (the controller's own
+// certificate: it runs as on the state file, without login or roles).
 // Refusals are JSON {"exit": N, "error": "..."} with 400 or 403; a login
 // answers {"exit": 0, "token", "expires"}.
-void serve_remote_command(const RemoteCommandSetup& setup, const UserRecord& user,
+void serve_remote_command(const RemoteCommandSetup& setup, const UserRecord* caller,
                           const httplib::Request& req, httplib::Response& res, LoopLog& log);
 
 }  // namespace xc

@@ -11,6 +11,7 @@
 #include "common/model.h"
 #include "common/printable.h"
 #include "common/schema_validator.h"
+#include "common/sent_files.h"
 #include "common/sm_crypto.h"
 #include "common/spelling.h"
 #include "common/yaml_document.h"
@@ -346,7 +347,7 @@ PlaybookParse parse_playbook(std::string_view text, const std::string& file,
 
 PlaybookParse load_playbook(const std::string& file,
                             const std::map<std::string, std::string>& values) {
-  std::ifstream in(file, std::ios::binary);
+  std::ifstream in(readable_path(file), std::ios::binary);  // sent with the command
   if (!in) return {std::nullopt, {{file, {}, "cannot read the playbook", ""}}};
   std::string text(kMaxPlaybookBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));

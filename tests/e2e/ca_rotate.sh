@@ -5,11 +5,14 @@
 # `--finish` refuses while an operator still holds one, then moves the
 # controller to the new CA and tells the agents to trust it alone: a client
 # with a certificate from the previous CA is refused by the agents from then
-# on. Each step is audited.
+# on. A running `serve --api` follows both steps without a restart: it keeps
+# its certificate while the previous CA is trusted, then presents one from
+# the new CA and refuses the previous CA's clients. Each step is audited.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
 STATE="$TMP/state/state.db"
-trap 'stop_agents; rm -rf "$TMP"' EXIT
+serve_pid=
+trap 'kill $serve_pid 2>/dev/null; stop_agents; rm -rf "$TMP"' EXIT
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
 PKI="$TMP/state/pki"
 certs_in() { grep -c "BEGIN CERTIFICATE" "$1"; }
@@ -19,6 +22,12 @@ rpc_with() {
     -d '{"id":1,"method":"host.facts","params":{}}' "https://127.0.0.1:$3/v1/rpc"
 }
 crl_from_new_ca() { grep -q "verify OK" <<<"$(openssl crl -in "$PKI/users.crl" -noout -CAfile "$TMP/new-ca.crt" 2>&1)"; }
+# api_status DIR NAME CA_FILE: GET /v1/platform with that user's pair, trusting
+# that CA file; the HTTP status, 000 when the handshake failed.
+api_status() {
+  curl -s --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$3" --cert "$1/$2.crt" \
+    --key "$1/$2.key" "https://127.0.0.1:$API_PORT/v1/platform" || true
+}
 issued_by() {  # issued_by CERT CA_FILE: openssl verifies CERT against that CA alone
   openssl verify -partial_chain -CAfile "$2" "$1" >/dev/null 2>&1
 }
@@ -32,6 +41,12 @@ expect_status 0 ctl user add inspector --role supervisor --os-user nobody
 mkdir -p "$TMP/inspector" "$TMP/inspector2"
 expect_status 0 ctl user cert inspector --out "$TMP/inspector"
 cp "$PKI/ca.crt" "$TMP/old-ca.crt"
+API_PORT=$(free_port)
+"$XCLOUDCTL" --state "$STATE" serve --api "127.0.0.1:$API_PORT" --heartbeat 1h --collect 1h --alarms 1h \
+  --webhooks 1h 2>"$TMP/serve.log" &
+serve_pid=$!
+for _ in $(seq 100); do grep -q "supervision API on" "$TMP/serve.log" && break; sleep 0.05; done
+[ "$(api_status "$TMP/inspector" inspector "$TMP/old-ca.crt")" = 200 ] || fail "the API before the rotation"
 cp "$PKI/controller.crt" "$TMP/old-controller.crt"
 cp "$PKI/controller.key" "$TMP/old-controller.key"
 pids_before=$(pgrep -f "serve --config $TMP/agents/" | sort | tr '\n' ' ')
@@ -50,6 +65,8 @@ done
 # Everything keeps working, with the previous CA's certificates too.
 expect_status 0 ctl heartbeat
 expect_status 0 ctl diff -f "$M"
+[ "$(api_status "$TMP/inspector" inspector "$TMP/old-ca.crt")" = 200 ] ||
+  fail "during the rotation the API refused the previous CA's operator or its ca.crt: $(cat "$TMP/serve.log")"
 rpc_with "$TMP/old-controller.crt" "$TMP/old-controller.key" "${ports[0]}" >"$TMP/rpc.out"
 grep -q '"result"' "$TMP/rpc.out" || fail "during the rotation the previous CA's client was refused: $(cat "$TMP/rpc.out")"
 # The users' CRL is signed by the new CA, and revocations still work.
@@ -75,6 +92,14 @@ done
 [ "$(pgrep -f "serve --config $TMP/agents/" | sort | tr '\n' ' ')" = "$pids_before" ] || fail "agents restarted"
 expect_status 0 ctl heartbeat
 expect_status 0 ctl diff -f "$M"
+# The running API presents a certificate from the new CA and refuses the
+# previous CA's clients at the handshake.
+[ "$(api_status "$TMP/inspector2" inspector "$TMP/new-ca.crt")" = 200 ] ||
+  fail "after --finish the API is not reached with the new CA: $(cat "$TMP/serve.log")"
+[ "$(api_status "$TMP/inspector" inspector "$TMP/new-ca.crt")" = 000 ] ||
+  fail "after --finish the API still accepts the previous CA's certificate"
+expect_contains "$TMP/serve.log" "the server certificate was issued again by the cloud's new CA"
+kill -0 "$serve_pid" || fail "serve --api ended during the rotation"
 # The previous CA's certificates are refused by the agents now.
 set +e
 rpc_with "$TMP/old-controller.crt" "$TMP/old-controller.key" "${ports[1]}" >"$TMP/rpc.out" 2>&1

@@ -112,6 +112,21 @@ expect_status 1 remote liwei get vms --tenant education
 expect_contains "$TMP/err" "cannot reach the controller at $URL"
 grep -q "handshake refused: client CN=liwei" "$TMP/serve.log" || fail "no refusal logged: $(cat "$TMP/serve.log")"
 
+# The controller's own certificate is the service user, as its uid is on
+# the socket: no login, no roles (user list is a secadmin's, audit note a
+# sysadmin's), audited as the service user (local:USER) and logged by serve.
+service() {
+  env HOME="$TMP/rhome/service" XCLOUD_CONTROLLER="$URL" XCLOUD_CERT="$PKI/controller.crt" \
+    XCLOUD_KEY="$PKI/controller.key" XCLOUD_CA="$PKI/ca.crt" "$XCLOUDCTL" "$@"
+}
+expect_status 2 service login --code 000000
+expect_contains "$TMP/err" "the service user needs no login"
+expect_status 0 service user list
+expect_contains "$TMP/out" "liwei"
+expect_status 0 service audit note "the service user over https"
+grep -q "the controller's certificate (the service user) POST /v1/command 200" "$TMP/serve.log" ||
+  fail "the service user's command is not logged: $(cat "$TMP/serve.log")"
+
 # Logout ends the session; the refusals and logins are audited.
 expect_status 0 remote sam logout
 [ ! -e "$session" ] || fail "logout left the session file"
@@ -126,6 +141,8 @@ assert any(x["actor"] == "liwei" and "not health" in x["message"] for x in denie
 logins = [x for x in a if x["action"] == "login" and x["name"] == "sam"]
 assert logins and "https 127.0.0.1:" in logins[-1]["message"], logins
 assert any(x["action"] == "logout" and x["name"] == "sam" for x in a)
+note = [x for x in a if x["action"] == "note" and x["message"] == "the service user over https"]
+assert note and note[-1]["actor"].startswith("local:"), note
 ' "$TMP/out" || fail "HTTPS logins and refusals are not audited"
 
 # Without --remote-commands the door stays read-only.

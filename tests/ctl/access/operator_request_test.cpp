@@ -41,5 +41,14 @@ TEST_CASE("a request's files keep absolute paths and refuse ones that climb out"
   CHECK(refused.status().message().find("without '..'") != std::string::npos);
 }
 
+TEST_CASE("play sends its playbook and the paths its --set values may name") {
+  using V = std::vector<std::string>;
+  CHECK(play_path_arguments({"play", "pb/drain.yaml", "--set", "host=x86-01", "--set",
+                             "manifests=/srv/m", "--dry-run"}) ==
+        V{"pb/drain.yaml", "x86-01", "/srv/m"});
+  CHECK(play_path_arguments({"--no-wait", "play", "--set", "empty=", "p.yaml"}) == V{"p.yaml"});
+  CHECK(play_path_arguments({"apply", "-f", "m", "--set", "x=y"}).empty());  // play only
+}
+
 }  // namespace
 }  // namespace xc
