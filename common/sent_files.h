@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "common/status.h"
+
 namespace xc {
 
 inline constexpr const char* kSentFilesEnv = "XCLOUD_SENT_FILES";
@@ -19,5 +21,17 @@ std::string sent_file_location(const std::string& dir, const std::string& path);
 // Where this process reads `path`: under XCLOUD_SENT_FILES when the
 // controller set it, else `path` itself.
 std::string readable_path(const std::string& path);
+
+// A file too large to send (an image, a package) travels over the socket as
+// the operator's open descriptor instead: the command holds it as fd 3 and
+// XCLOUD_PASSED_FILE names it as typed.
+inline constexpr const char* kPassedFileEnv = "XCLOUD_PASSED_FILE";
+inline constexpr int kPassedFileFd = 3;
+
+// Where this process reads the local file `path`: when it is the passed
+// file, a copy made in the command's own directory (XCLOUD_SENT_FILES,
+// removed after the command) so tools that open names (qemu-img) read it;
+// else `path` itself. kFailedPrecondition when the copy would not fit there.
+Result<std::string> local_file_for(const std::string& path);
 
 }  // namespace xc

@@ -45,6 +45,7 @@ std::string operator_request_json(const OperatorRequest& r) {
     files.push_back({{"path", f.path}, {"data", base64_encode(f.data)}});
   json j = {{"argv", r.argv}, {"files", files}, {"token", r.token}};
   if (!r.login_code.empty()) j["login"] = r.login_code;
+  if (!r.passed_file.empty()) j["passedFile"] = r.passed_file;
   return j.dump();
 }
 
@@ -114,6 +115,12 @@ Result<OperatorRequest> parse_operator_request(const std::string& text) {
   if (r.token.size() > 256) return error(Code::kInvalidArgument, "request: token too long");
   if (j.contains("login") && j["login"].is_string()) r.login_code = j["login"].get<std::string>();
   if (r.login_code.size() > 16) return error(Code::kInvalidArgument, "request: code too long");
+  if (j.contains("passedFile") && j["passedFile"].is_string())
+    r.passed_file = j["passedFile"].get<std::string>();
+  if (r.passed_file.size() > kMaxArgBytes ||
+      (!r.passed_file.empty() && r.passed_file != passed_file_argument(r.argv)))
+    return error(Code::kInvalidArgument,
+                 "request: passedFile: expected the command's own file argument");
   return r;
 }
 
@@ -176,6 +183,14 @@ std::vector<std::string> file_arguments(const std::vector<std::string>& argv) {
       out.push_back(a.substr(2));
   }
   return out;
+}
+
+std::string passed_file_argument(const std::vector<std::string>& argv) {
+  const std::string words = command_words(argv);
+  if (words == "host upgrade") return option_value(argv, "--package");
+  if (words != "image import") return "";
+  std::string source = first_operand(argv, words);
+  return source.rfind("https://", 0) == 0 || source.rfind("http://", 0) == 0 ? "" : source;
 }
 
 std::vector<std::string> play_path_arguments(const std::vector<std::string>& argv) {

@@ -27,6 +27,10 @@ struct OperatorRequest {
   std::vector<SentFile> files;
   std::string token;       // session token from `xcloudctl login`, or ""
   std::string login_code;  // set for a login: the TOTP code typed
+  // On the socket: the local file of `image import FILE` or `host upgrade
+  // --package FILE`, as typed, whose open descriptor travels beside stdin,
+  // stdout and stderr (the operator's own right to read it); "" for none.
+  std::string passed_file;
 };
 
 std::string operator_request_json(const OperatorRequest& request);
@@ -54,6 +58,11 @@ std::string first_operand(const std::vector<std::string>& argv, const std::strin
 
 // The -f/--file/--filename values of argv.
 std::vector<std::string> file_arguments(const std::vector<std::string>& argv);
+
+// The file argument whose descriptor the socket client passes: the local
+// FILE of `image import` (not an https:// URL), the --package of `host
+// upgrade`; "" for other commands.
+std::string passed_file_argument(const std::vector<std::string>& argv);
 
 // Paths `play` may read besides -f: its playbook and the --set values (a
 // parameter such as manifests=DIR); the client sends those that exist.

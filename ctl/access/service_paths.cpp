@@ -29,7 +29,9 @@ constexpr PathOption kPathOptions[] = {
     {"user cert", "--out", "leave --out out: the pair goes to the state's pki/users/NAME/"},
     {"user renew", "--out", "leave --out out: the pair goes to the state's pki/users/NAME/"},
     {"adopt", "--dir", "leave --dir out and redirect the manifests: xcloudctl adopt ... > FILE"},
-    {"host upgrade", "--package", "the service user upgrades hosts from a package it holds"},
+    {"host upgrade", "--package",
+     "run it on the controller's host (the socket passes the open package), or ask the "
+     "service user"},
     {"image import", "--ca", "import from a URL whose certificate the system trusts"},
     {"quota", "--price-caps", "the built-in caps are used without --price-caps"},
     {"diff", "--price-caps", "the built-in caps are used without --price-caps"},
@@ -51,19 +53,23 @@ bool matches(const std::string& words, const char* pattern) {
 }  // namespace
 
 std::optional<std::string> service_path_refusal(const std::vector<std::string>& argv,
-                                                const std::string& words) {
+                                                const std::string& words,
+                                                const std::string& passed_file) {
+  const bool passed = !passed_file.empty() && passed_file == passed_file_argument(argv);
   for (const PathOption& o : kPathOptions)
-    if (matches(words, o.words) && names_option(argv, o.option))
+    if (matches(words, o.words) && names_option(argv, o.option) &&
+        !(passed && words == "host upgrade" && std::string(o.option) == "--package"))
       return words + " " + o.option +
              ": through the controller it would use a file of the controller's host as the "
              "service user; " +
              o.instead;
-  if (words == "image import") {
+  if (words == "image import" && !passed) {
     const std::string source = first_operand(argv, words);
     if (!source.empty() && source.rfind("https://", 0) != 0)
       return "image import " + source +
-             ": through the controller a local file would be read as the service user; import "
-             "from an https:// URL, or ask the service user to import the file";
+             ": through the controller a local file would be read as the service user; run it on "
+             "the controller's host (the socket passes the open file), import from an https:// "
+             "URL, or ask the service user to import the file";
   }
   return std::nullopt;
 }

@@ -14,8 +14,11 @@ namespace xc {
 
 // Why `argv` (the command's words `words`) may not run for an operator
 // through the controller, naming the option and what to do instead; nullopt
-// when it names no file of the controller's host.
+// when it names no file of the controller's host. `passed_file` is the file
+// whose descriptor the operator passed over the socket (read with their
+// rights, so allowed); "" when none was.
 std::optional<std::string> service_path_refusal(const std::vector<std::string>& argv,
-                                                const std::string& words);
+                                                const std::string& words,
+                                                const std::string& passed_file = "");
 
 }  // namespace xc

@@ -7,6 +7,7 @@
 
 #include "common/model_builder.h"
 #include "common/printable.h"
+#include "common/sent_files.h"
 #include "common/spelling.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/audit_commands.h"
@@ -66,7 +67,11 @@ void run_upgrade(CliContext& ctx, const UpgradeCommand& o, const CLI::App& cmd) 
   if (!wait.ok()) return fail(ctx, wait.status().message(), kExitUsage);
   auto state = resolve_state_path(ctx);
   if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
-  auto package = read_deb_package(o.package);
+  // Through the controller's socket: a copy of the operator's open package.
+  auto local = local_file_for(o.package);
+  if (!local.ok())
+    return fail(ctx, local.status().message() + "; nothing was changed", kExitFailure);
+  auto package = read_deb_package(*local, o.package);
   if (!package.ok())
     return fail(ctx, package.status().message() + "; nothing was changed",
                 package.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure);

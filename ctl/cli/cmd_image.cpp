@@ -13,6 +13,7 @@
 #include "common/image_source.h"
 #include "common/model.h"
 #include "common/printable.h"
+#include "common/sent_files.h"
 #include "ctl/audit/audit_log.h"
 #include "ctl/cli/audit_commands.h"
 #include "ctl/cli/cli.h"
@@ -72,22 +73,24 @@ std::function<void(int64_t, int64_t)> download_progress(CliContext& ctx) {
   };
 }
 
-// The file to import: FILE itself, or the URL downloaded into the image
-// store with its digest checked (removed by the caller, who keeps `hold`
-// meanwhile). A FILE with a digest given is checked too.
+// The file to import: FILE itself (or, through the controller's socket, the
+// copy of the operator's open file: local_file_for), or the URL downloaded
+// into the image store with its digest checked (removed by the caller, who
+// keeps `hold` meanwhile). A FILE with a digest given is checked too.
 Result<std::string> fetch_source(CliContext& ctx, const ImportOptions& o,
                                  const std::string& store_dir, ScratchHold& hold) {
   const std::string algorithm = o.sm3.empty() ? "sha256" : "sm3";
   const std::string& expected = o.sm3.empty() ? o.sha256 : o.sm3;
   if (!looks_like_url(o.file)) {
-    if (expected.empty()) return o.file;
-    auto d = file_digests(o.file);
+    auto file = local_file_for(o.file);
+    if (!file.ok() || expected.empty()) return file;
+    auto d = file_digests(*file);
     if (!d.ok()) return error(Code::kInvalidArgument, d.status().message());
     std::string got = algorithm == "sm3" ? d->sm3 : d->sha256;
     if (got != expected)
       return error(Code::kInvalidArgument,
                    "the file's " + algorithm + " is " + got + ", not the " + expected + " given");
-    return o.file;
+    return file;
   }
   if (Status s = ensure_image_store(store_dir); !s.ok()) return s;
   DownloadRequest d;

@@ -1,5 +1,6 @@
 #include "ctl/cli/controller_client.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -99,9 +100,10 @@ Status save_session_token(const std::string& controller, const std::string& toke
   return {};
 }
 
-// Over the Unix socket: the terminal's descriptors travel with the request.
+// Over the Unix socket: the terminal's descriptors travel with the request,
+// and the open file it passes (`passed`, or -1).
 int run_over_socket(const std::string& socket_path, const OperatorRequest& request,
-                    const std::string& words, std::ostream& err) {
+                    const std::string& words, int passed, std::ostream& err) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -118,7 +120,9 @@ int run_over_socket(const std::string& socket_path, const OperatorRequest& reque
     return 1;
   }
   int code = 1;
-  Status sent = send_frame(fd, operator_request_json(request), {0, 1, 2});
+  std::vector<int> fds = {0, 1, 2};
+  if (passed >= 0) fds.push_back(passed);
+  Status sent = send_frame(fd, operator_request_json(request), fds);
   if (!sent.ok()) {
     err << "xcloudctl: controller: " << printable(sent.message()) << "\n";
   } else {
@@ -215,7 +219,19 @@ int run_through_controller(const std::string& socket, int argc, char** argv, std
     err << "xcloudctl: " << printable(request.status().message()) << "\n";
     return 2;
   }
-  return run_over_socket(socket, *request, command_words(request->argv), err);
+  // The file the command reads, opened with this operator's own rights.
+  int passed = -1;
+  if (std::string file = passed_file_argument(request->argv); !file.empty() && file != "-") {
+    passed = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (passed < 0) {
+      err << "xcloudctl: " << printable(file) << ": " << std::strerror(errno) << "\n";
+      return 2;
+    }
+    request->passed_file = file;
+  }
+  int code = run_over_socket(socket, *request, command_words(request->argv), passed, err);
+  if (passed >= 0) ::close(passed);
+  return code;
 }
 
 }  // namespace xc

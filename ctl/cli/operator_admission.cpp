@@ -26,7 +26,8 @@ Admission admit_command(const std::string& state, const UserRecord& u, const Ope
     if (auto role = parse_role(name)) p.roles.push_back(*role);
   std::string words = command_words(r.argv);
   if (words.empty()) return {true, u.name, "", u};  // --help, --version
-  if (auto why = service_path_refusal(r.argv, words)) return {false, u.name, *why, u};
+  if (auto why = service_path_refusal(r.argv, words, r.passed_file))
+    return {false, u.name, *why, u};
   // restore --as makes a new VM, as vm clone does: classified as vm clone.
   if (words == "backup restore" && !option_value(r.argv, "--as").empty()) words = "vm clone";
   std::string tenant = option_value(r.argv, "--tenant");

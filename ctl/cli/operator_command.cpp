@@ -67,13 +67,15 @@ Result<pid_t> spawn_operator_command(const CommandLaunch& launch) {
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view v(*e);
     if (v.rfind("XCLOUD_CALLER", 0) == 0 || v.rfind("XCLOUD_STATE=", 0) == 0 ||
-        v.rfind("XCLOUD_CONTROLLER=", 0) == 0 || v.rfind(kSentFilesEnv, 0) == 0)
+        v.rfind("XCLOUD_CONTROLLER=", 0) == 0 || v.rfind(kSentFilesEnv, 0) == 0 ||
+        v.rfind(kPassedFileEnv, 0) == 0)
       continue;
     env.emplace_back(v);
   }
   // The command reads the files it was sent here, by the names it was given.
   env.push_back(std::string(kSentFilesEnv) + "=" + launch.cwd);
   if (!launch.caller.empty()) env.push_back(std::string(kCallerEnv) + "=" + launch.caller);
+  if (launch.passed_fd >= 0) env.push_back(std::string(kPassedFileEnv) + "=" + launch.passed_file);
   env.push_back(std::string(kCallerViaEnv) + "=" + launch.via);
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
@@ -82,6 +84,8 @@ Result<pid_t> spawn_operator_command(const CommandLaunch& launch) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   for (int i = 0; i < 3; ++i) posix_spawn_file_actions_adddup2(&actions, launch.fds[i], i);
+  if (launch.passed_fd >= 0)
+    posix_spawn_file_actions_adddup2(&actions, launch.passed_fd, kPassedFileFd);
   posix_spawn_file_actions_addchdir_np(&actions, launch.cwd.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

@@ -39,6 +39,8 @@ struct CommandLaunch {
   std::string caller;             // XCLOUD_CALLER; "" for the service user
   std::string via;                // XCLOUD_CALLER_VIA: "socket uid=...", "https ..."
   std::array<int, 3> fds{};       // the child's stdin, stdout, stderr
+  int passed_fd = -1;             // the operator's open file, the child's fd 3
+  std::string passed_file;        // its name as typed (XCLOUD_PASSED_FILE)
 };
 
 // Starts the command; its signal mask is cleared (serve blocks SIGTERM).

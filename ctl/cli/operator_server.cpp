@@ -179,11 +179,15 @@ void OperatorServer::serve_client(int client) {
     (void)send_frame(client, j.dump());
   };
   Fds passed;
-  auto frame = receive_frame(client, kMaxRequestBytes + (1u << 20), &passed.fds, 3);
+  auto frame = receive_frame(client, kMaxRequestBytes + (1u << 20), &passed.fds, 4);
   if (!frame.ok()) return reply(frame.status().message(), kExitUsage);
-  if (passed.fds.size() != 3) return reply("expected stdin, stdout and stderr", kExitUsage);
   auto request = parse_operator_request(*frame);
   if (!request.ok()) return reply(request.status().message(), kExitUsage);
+  if (passed.fds.size() != (request->passed_file.empty() ? 3u : 4u))
+    return reply(request->passed_file.empty()
+                     ? "expected stdin, stdout and stderr"
+                     : "expected stdin, stdout, stderr and the open " + request->passed_file,
+                 kExitUsage);
   const std::string os_name = os_user_name(cred.uid);
   const std::string via = "socket uid=" + std::to_string(cred.uid) + "(" + os_name + ")";
   const std::string words = command_words(request->argv);
@@ -224,7 +228,9 @@ void OperatorServer::serve_client(int client) {
                        request->argv,
                        a.caller,
                        via,
-                       {passed.fds[0], passed.fds[1], passed.fds[2]}};
+                       {passed.fds[0], passed.fds[1], passed.fds[2]},
+                       request->passed_file.empty() ? -1 : passed.fds[3],
+                       request->passed_file};
   auto code = run_child(launch, client);
   if (!code.ok()) return reply(code.status().message(), 1);
   log_.event((a.caller.empty() ? os_name : a.caller) + " (" + via + "): " + line + " -> exit " +

@@ -132,8 +132,15 @@ void run_remote_command(const RemoteCommandSetup& setup, const OperatorRequest& 
   c->user = name;
   c->line = line;
   c->log = &log;
-  CommandLaunch launch{setup.exe, setup.state_path,         c->dir.path(), request.argv, caller,
-                       via,       {null_in, out[1], err[1]}};
+  CommandLaunch launch{setup.exe,
+                       setup.state_path,
+                       c->dir.path(),
+                       request.argv,
+                       caller,
+                       via,
+                       {null_in, out[1], err[1]},
+                       -1,
+                       ""};
   auto pid = spawn_operator_command(launch);
   ::close(null_in);
   ::close(out[1]);
@@ -158,6 +165,10 @@ void serve_remote_command(const RemoteCommandSetup& setup, const UserRecord* cal
   auto request = parse_operator_request(req.body);
   if (!request.ok()) return answer(res, 400, kExitUsage, request.status().message());
   if (auto why = foreign_state_option(request->argv)) return answer(res, 400, kExitUsage, *why);
+  // A descriptor cannot cross HTTPS: the file would be read on this host.
+  if (!request->passed_file.empty())
+    return answer(res, 400, kExitUsage,
+                  "passedFile: an open file travels only over the controller's socket");
   const std::string words = command_words(request->argv);
   const std::string line = printable(json(request->argv).dump());
   // The service user runs as on the state file (as its own uid does on the

@@ -77,8 +77,8 @@ std::string upstream_version(const std::string& debian_version) {
   return v;
 }
 
-Result<DebPackage> read_deb_package(const std::string& path) {
-  const std::string prefix = "--package " + printable(path) + ": ";
+Result<DebPackage> read_deb_package(const std::string& path, const std::string& shown) {
+  const std::string prefix = "--package " + printable(shown.empty() ? path : shown) + ": ";
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
     return error(Code::kInvalidArgument, prefix + "no such file");
@@ -94,6 +94,7 @@ Result<DebPackage> read_deb_package(const std::string& path) {
         prefix + "not a Debian package (" + fields.status().message() + ")");
   DebPackage package;
   package.path = path;
+  package.shown = shown.empty() ? path : shown;
   package.size_bytes = static_cast<uint64_t>(st.st_size);
   if (!parse_control_fields(*fields, package))
     return error(Code::kInvalidArgument, prefix + "its control file has no Package or Version");

@@ -12,6 +12,7 @@ namespace xc {
 
 struct DebPackage {
   std::string path;
+  std::string shown;         // as the operator named it (path, or what it is a copy of)
   std::string name;          // "xcloud-agent"
   std::string version;       // as in the control file, "0.2.1-1"
   std::string architecture;  // "amd64", "arm64", "all"
@@ -24,7 +25,9 @@ inline constexpr uint64_t kMaxPackageBytes = 512ull << 20;
 // Reads `path`'s control fields. A missing or unreadable file, one larger
 // than kMaxPackageBytes or one dpkg-deb does not accept is kInvalidArgument
 // naming the path.
-Result<DebPackage> read_deb_package(const std::string& path);
+// `shown` names the file in errors (the path as the operator typed it when
+// `path` is the controller's copy of it); `path` when empty.
+Result<DebPackage> read_deb_package(const std::string& path, const std::string& shown = "");
 
 // Parses `dpkg-deb -f` output ("Field: value" lines) into `package`;
 // false when Package or Version is missing.

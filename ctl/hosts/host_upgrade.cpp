@@ -93,7 +93,8 @@ Status upgrade_host(const DebPackage& package, const UpgradeTarget& target, size
   const std::string remote = dir + "/xcloud-agent.deb";
   auto cleanup = [&] { (void)session.run("rm -rf -- " + shell_quote(dir), nullptr, timeout); };
 
-  say("copying " + printable(package.path) + " (" + mib(package.size_bytes) + ")");
+  say("copying " + printable(package.shown.empty() ? package.path : package.shown) + " (" +
+      mib(package.size_bytes) + ")");
   std::ifstream file(package.path, std::ios::binary);
   if (!file) {
     cleanup();

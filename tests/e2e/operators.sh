@@ -64,6 +64,34 @@ cmp -s "$TMP/out" "$TMP/direct.json" || fail "get vms through the controller dif
 expect_status 77 as 3 report --out "$STATE"
 expect_contains "$TMP/err" "report --out: through the controller it would use a file of the controller's host as the service user"
 expect_status 0 ctl get vms -o json
+# A local image goes as the operator's open file, read with their rights: sam
+# imports one from a tmpfs mounted in their own mount namespace, where the
+# controller cannot see it by name; a file they cannot open is refused by
+# their own xcloudctl, before the controller is asked.
+qemu-img create -q -f qcow2 "$TMP/sam-disk.qcow2" 16M
+mkdir -p "$TMP/private"
+cat >"$TMP/private-import.sh" <<SH
+set -e
+mount -t tmpfs -o size=64m tmpfs "$TMP/private"
+cp "$TMP/sam-disk.qcow2" "$TMP/private/disk.qcow2"
+chown 3:3 "$TMP/private/disk.qcow2"
+chmod 600 "$TMP/private/disk.qcow2"
+touch "$TMP/private/root-only.qcow2"
+chmod 600 "$TMP/private/root-only.qcow2"
+as 3 image import "$TMP/private/disk.qcow2" --name sam-disk --os 'Debian 12' >"$TMP/private-import.out" 2>&1
+if as 3 image import "$TMP/private/root-only.qcow2" --name nope --os x >"$TMP/private-refused.out" 2>&1; then
+  exit 3
+fi
+SH
+if unshare -m true 2>/dev/null; then
+  (export -f as fail; export TMP SOCK XCLOUDCTL; unshare -m bash "$TMP/private-import.sh") ||
+    fail "image import of a file in the operator's namespace: $(cat "$TMP"/private-*.out 2>&1)"
+  [ ! -e "$TMP/private/disk.qcow2" ] || fail "the tmpfs was mounted outside the operator's namespace"
+  expect_contains "$TMP/private-refused.out" "root-only.qcow2: Permission denied"
+  expect_status 0 ctl get images -o json
+  json_check 'any(i["metadata"]["name"] == "sam-disk" for i in d)'
+fi
+# Over HTTPS no descriptor travels: remote_operators.sh checks the refusal.
 # Manifests go with the command, named as the operator typed them: from
 # their directory or from /, never climbing out with "..".
 (cd "$TMP" && expect_status 0 as 3 diff -f manifests)

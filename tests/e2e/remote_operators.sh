@@ -112,6 +112,12 @@ expect_status 1 remote liwei get vms --tenant education
 expect_contains "$TMP/err" "cannot reach the controller at $URL"
 grep -q "handshake refused: client CN=liwei" "$TMP/serve.log" || fail "no refusal logged: $(cat "$TMP/serve.log")"
 
+# A local file would be read on the controller's host: over HTTPS no open
+# file travels, so image import FILE is refused (the socket passes it).
+touch "$TMP/local.qcow2"
+expect_status 77 remote sam image import "$TMP/local.qcow2" --name local --os x
+expect_contains "$TMP/err" "the socket passes the open file"
+
 # The controller's own certificate is the service user, as its uid is on
 # the socket: no login, no roles (user list is a secadmin's, audit note a
 # sysadmin's), audited as the service user (local:USER) and logged by serve.

@@ -41,6 +41,21 @@ TEST_CASE("a request's files keep absolute paths and refuse ones that climb out"
   CHECK(refused.status().message().find("without '..'") != std::string::npos);
 }
 
+TEST_CASE("a passed file must be the command's own file argument") {
+  OperatorRequest r;
+  r.argv = {"image", "import", "/home/li/d.vmdk", "--name", "d"};
+  r.passed_file = "/home/li/d.vmdk";
+  auto back = parse_operator_request(operator_request_json(r));
+  REQUIRE(back.ok());
+  CHECK(back->passed_file == "/home/li/d.vmdk");
+  r.passed_file = "/etc/shadow";
+  CHECK_FALSE(parse_operator_request(operator_request_json(r)).ok());
+  r.argv = {"get", "vms"};
+  CHECK_FALSE(parse_operator_request(operator_request_json(r)).ok());
+  CHECK(passed_file_argument({"host", "upgrade", "h", "--package", "x.deb"}) == "x.deb");
+  CHECK(passed_file_argument({"image", "import", "https://m.example/d.qcow2"}).empty());
+}
+
 TEST_CASE("play sends its playbook and the paths its --set values may name") {
   using V = std::vector<std::string>;
   CHECK(play_path_arguments({"play", "pb/drain.yaml", "--set", "host=x86-01", "--set",

@@ -40,5 +40,17 @@ TEST_CASE("sent manifests, URLs and same-named options of other commands pass") 
   CHECK(allowed({"get", "vms", "-o", "json"}, "get"));
 }
 
+TEST_CASE("the operator's open file passed over the socket is allowed, and only that file") {
+  const std::vector<std::string> import = {"image", "import", "/home/li/d.vmdk", "--name", "d"};
+  CHECK_FALSE(service_path_refusal(import, "image import", "/home/li/d.vmdk"));
+  CHECK(service_path_refusal(import, "image import", "/home/li/other.vmdk"));
+  CHECK(service_path_refusal(import, "image import"));
+  const std::vector<std::string> upgrade = {"host", "upgrade", "h", "--package", "a.deb"};
+  CHECK_FALSE(service_path_refusal(upgrade, "host upgrade", "a.deb"));
+  CHECK(service_path_refusal(upgrade, "host upgrade"));
+  // Another command's file options stay refused whatever was passed.
+  CHECK(service_path_refusal({"report", "weekly", "--out", "a.deb"}, "report", "a.deb"));
+}
+
 }  // namespace
 }  // namespace xc
