@@ -91,8 +91,7 @@ expect_contains "$TMP/out" "image oa-base sent to x86-0"
 
 # A move to a host without the image (here: the image directory emptied
 # under the running VMs) sends it first, then moves; audited as a push by
-# the move. Likewise a host drain. (An HA restart sends it the same way,
-# through the same ImageSupplier; not tested here.)
+# the move. Likewise a host drain. (An HA restart: tests/e2e/ha_image.sh.)
 host_of() { ctl get vms -o json | python3 -c "import json,sys; print([v['host'] for v in json.load(sys.stdin) if v['name'] == sys.argv[1]][0])" "$1"; }
 other_host() { [ "$1" = x86-01 ] && echo x86-02 || echo x86-01; }
 rm "$IMG/$sha.qcow2"
