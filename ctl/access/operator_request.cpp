@@ -190,7 +190,7 @@ std::string passed_file_argument(const std::vector<std::string>& argv) {
   if (words == "host upgrade") return option_value(argv, "--package");
   if (words != "image import") return "";
   std::string source = first_operand(argv, words);
-  return source.rfind("https://", 0) == 0 || source.rfind("http://", 0) == 0 ? "" : source;
+  return source.find("://") == std::string::npos ? source : "";  // a URL is fetched, not passed
 }
 
 std::vector<std::string> play_path_arguments(const std::vector<std::string>& argv) {

@@ -60,8 +60,8 @@ std::string first_operand(const std::vector<std::string>& argv, const std::strin
 std::vector<std::string> file_arguments(const std::vector<std::string>& argv);
 
 // The file argument whose descriptor the socket client passes: the local
-// FILE of `image import` (not an https:// URL), the --package of `host
-// upgrade`; "" for other commands.
+// FILE of `image import` (not a URL: "scheme://..."), the --package of
+// `host upgrade`; "" for other commands.
 std::string passed_file_argument(const std::vector<std::string>& argv);
 
 // Paths `play` may read besides -f: its playbook and the --set values (a

@@ -54,6 +54,7 @@ TEST_CASE("a passed file must be the command's own file argument") {
   CHECK_FALSE(parse_operator_request(operator_request_json(r)).ok());
   CHECK(passed_file_argument({"host", "upgrade", "h", "--package", "x.deb"}) == "x.deb");
   CHECK(passed_file_argument({"image", "import", "https://m.example/d.qcow2"}).empty());
+  CHECK(passed_file_argument({"image", "import", "ftp://m.example/d.qcow2"}).empty());
 }
 
 TEST_CASE("play sends its playbook and the paths its --set values may name") {
