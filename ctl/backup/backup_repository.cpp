@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "common/file_write.h"
 #include "common/scratch_hold.h"
@@ -62,6 +66,82 @@ std::string sm3_hex(std::string_view data) {
   return d.ok() ? to_hex(as_bytes(*d)) : "";
 }
 
+// Seals chunks on worker threads: add() queues chunk `index` of the
+// manifest's list (blocking while kQueued wait), each worker sets its SM3 in
+// the manifest, seals and writes it; the first failure stops them all and
+// finish() returns it. One producer thread.
+class ChunkSealers {
+ public:
+  ChunkSealers(std::string dir, BackupManifest& m, const BackupKey& key)
+      : dir_(std::move(dir)), m_(m), key_(key) {
+    for (int i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { work(); });
+  }
+  ChunkSealers(const ChunkSealers&) = delete;
+  ChunkSealers& operator=(const ChunkSealers&) = delete;
+  ~ChunkSealers() { (void)finish(); }
+
+  bool ok() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return failed_.ok();
+  }
+  void fail(Status why) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (failed_.ok()) failed_ = std::move(why);
+    changed_.notify_all();
+  }
+  void add(size_t index, std::string data) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return queue_.size() < kQueued || !failed_.ok(); });
+    if (!failed_.ok()) return;
+    queue_.emplace_back(index, std::move(data));
+    changed_.notify_all();
+  }
+  Status finish() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+      changed_.notify_all();
+    }
+    for (auto& w : workers_)
+      if (w.joinable()) w.join();
+    std::lock_guard<std::mutex> lock(mutex_);
+    return failed_;
+  }
+
+ private:
+  static constexpr int kWorkers = 2;
+  static constexpr size_t kQueued = 4;  // chunks read ahead (4 MiB each by default)
+
+  void work() {
+    for (;;) {
+      std::pair<size_t, std::string> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return !queue_.empty() || closed_ || !failed_.ok(); });
+        if (!failed_.ok() || queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+        changed_.notify_all();
+      }
+      BackupChunk& c = m_.chunks[job.first];  // each index is one worker's alone
+      c.sm3 = sm3_hex(job.second);
+      auto sealed = seal_chunk(key_, chunk_label(m_, c), job.second);
+      Status written =
+          sealed.ok() ? write_file(dir_ + "/" + chunk_file_name(c), *sealed) : sealed.status();
+      if (!written.ok()) return fail(written);
+    }
+  }
+
+  const std::string dir_;
+  BackupManifest& m_;
+  const BackupKey& key_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::pair<size_t, std::string>> queue_;
+  bool closed_ = false;
+  Status failed_;
+  std::vector<std::thread> workers_;
+};
 }  // namespace
 
 std::string BackupRepository::vm_dir(const std::string& tenant, const std::string& vm) const {
@@ -89,24 +169,33 @@ Result<BackupManifest> BackupRepository::write(
     auto it = extents.find(disk.name);
     if (it == extents.end()) continue;
     for (const DiskExtent& e : it->second) {
-      int64_t pos = e.offset;
       const int64_t end = std::min(e.offset + e.length, disk.size);
-      while (pos < end) {
+      for (int64_t pos = e.offset; pos < end;) {
         int64_t boundary = (pos / m.chunk_bytes + 1) * m.chunk_bytes;
         int64_t len = std::min(end, boundary) - pos;
-        auto data = source.read(disk.name, pos, len);
-        if (!data.ok()) return data.status();
-        if (static_cast<int64_t>(data->size()) != len)
-          return error(Code::kIo, "disk " + disk.name + ": short read at " + std::to_string(pos));
-        BackupChunk c{disk.name, pos, len, sm3_hex(*data)};
-        auto sealed = seal_chunk(key, chunk_label(m, c), *data);
-        if (!sealed.ok()) return sealed.status();
-        if (Status s = write_file(dir + "/" + chunk_file_name(c), *sealed); !s.ok()) return s;
-        m.chunks.push_back(c);
+        m.chunks.push_back({disk.name, pos, len, ""});
         pos += len;
       }
     }
   }
+  // This thread reads the chunks in order while the sealers digest, encrypt
+  // and write them: SM3 and SM4 are software, a core each.
+  ChunkSealers sealers(dir, m, key);
+  for (size_t i = 0; i < m.chunks.size() && sealers.ok(); ++i) {
+    const BackupChunk& c = m.chunks[i];
+    auto data = source.read(c.disk, c.offset, c.length);
+    if (!data.ok()) {
+      sealers.fail(data.status());
+      break;
+    }
+    if (static_cast<int64_t>(data->size()) != c.length) {
+      sealers.fail(
+          error(Code::kIo, "disk " + c.disk + ": short read at " + std::to_string(c.offset)));
+      break;
+    }
+    sealers.add(i, std::move(*data));
+  }
+  if (Status s = sealers.finish(); !s.ok()) return s;
   auto text = seal_manifest(m, key);
   if (!text.ok()) return text.status();
   if (Status s = write_file(dir + "/manifest.json", *text); !s.ok()) return s;

@@ -108,6 +108,26 @@ TEST_CASE(
   CHECK(repo.restore(*chain2, key(), dir.path("r2")).status().code() == Code::kAlreadyExists);
 }
 
+TEST_CASE("a disk read failing half-way ends the backup with that error and no manifest") {
+  test::TempDir dir;
+  BackupRepository repo(dir.path("target"));
+  const int64_t size = 1 << 20;
+  struct Failing : FakeDisk {
+    using FakeDisk::FakeDisk;
+    Result<std::string> read(const std::string& d, int64_t offset, int64_t length) override {
+      if (offset >= 8 * 65536) return error(Code::kUnavailable, "host x86-01: connection lost");
+      return FakeDisk::read(d, offset, length);
+    }
+  } disk(size);
+  auto written = repo.write(header("b1", 1000, "", size), {{"vda", {{0, size}}}}, disk, key());
+  REQUIRE_FALSE(written.ok());
+  CHECK(written.status().message() == "host x86-01: connection lost");
+  CHECK_FALSE(std::filesystem::exists(dir.path("target/edu.schools/web-1/b1/manifest.json")));
+  auto all = repo.list("edu/schools", "web-1", key());
+  REQUIRE(all.ok());
+  CHECK(all->empty());  // chunks written before the failure are not a backup
+}
+
 TEST_CASE("a flipped byte in a chunk fails verify and restore naming the chunk, nothing is left") {
   test::TempDir dir;
   BackupRepository repo(dir.path("t"));
