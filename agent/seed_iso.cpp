@@ -88,6 +88,11 @@ struct StreamClose {
 
 Result<std::string> build_seed_iso(const NoCloudSeed& seed) {
   if (Status s = init_library(); !s.ok()) return s;
+  // libisofs is not safe to use from two threads at once: concurrent
+  // domain.ensure calls crashed the agent in iso_image_unref (a core from
+  // e2e: crash_apply). One seed is built at a time; each takes milliseconds.
+  static std::mutex one_at_a_time;
+  std::lock_guard<std::mutex> lock(one_at_a_time);
   IsoImage* raw_image = nullptr;
   int rc = iso_image_new(kSeedVolumeId, &raw_image);
   if (rc < 0) return failed("new image", rc);
