@@ -140,6 +140,8 @@ int run_agent(int argc, char** argv) {
     (*server)->set_console_opener(
         [svc](const nlohmann::json& params) { return svc->open_console(params); });
     (*server)->set_metrics_source([svc] { return svc->prometheus_metrics(); });
+    (*server)->set_volume_stream_opener(
+        [svc](const std::string& ticket) { return svc->open_volume_stream(ticket); });
     (*server)->set_byte_handler(
         [svc](const std::string& method, const nlohmann::json& params, const std::string& input) {
           return svc->call_bytes(method, params, input);

@@ -2,8 +2,8 @@
 // libvirt migrates over TLS with the cloud CA's certificates (migration_tls.h). Live:
 // domain.migrate_prepare on the target (pool, filters, the disks' volumes at the same size), then
 // domain.migrate on the source (libvirt peer-to-peer straight to the target's libvirtd), domain.job
-// for progress and, on the target, the completed job's figures. Cold: volume.read on the source,
-// volume.write and volume.commit on the target (see volume_transfer.h). Thread-safe like every
+// for progress and, on the target, the completed job's figures. Cold: domain.export and
+// domain.import around the disks' copy (agent/transfer_methods.cpp). Thread-safe like every
 // method.
 #include <unistd.h>
 
@@ -194,67 +194,6 @@ Result<json> domain_job(AgentContext& ctx, const json& params) {
   return json{{"domain", *name}, {"type", job_type_name(type)}, {"stats", stats}};
 }
 
-// The file a volume.read/write/commit names: a disk (.qcow2) or a seed (.iso).
-Result<std::string> transfer_file(AgentContext& ctx, const json& params, std::string& name) {
-  auto n = param_string(params, "name");
-  if (!n.ok()) return n.status();
-  name = *n;
-  std::string ext = params.value("ext", std::string("qcow2"));
-  if (ext != "qcow2" && ext != "iso")
-    return error(Code::kInvalidArgument, "params.ext: expected qcow2 or iso");
-  auto path = volume_file(ctx.config.storage_dir, name);
-  if (!path.ok()) return path.status();
-  return path->substr(0, path->size() - 5) + ext;
-}
-
-Result<ByteReply> volume_read(AgentContext& ctx, const json& params, const std::string&) {
-  std::string name;
-  auto path = transfer_file(ctx, params, name);
-  if (!path.ok()) return path.status();
-  auto chunk = read_volume_chunk(*path, params.value("offset", int64_t{0}),
-                                 params.value("length", kMaxTransferChunk));
-  // A simulated host's volumes live in libvirt's memory, not in files: empty.
-  if (!chunk.ok() && chunk.status().code() == Code::kNotFound && ctx.test_driver)
-    return ByteReply{{{"name", name}, {"size", 0}, {"eof", true}}, std::string()};
-  if (!chunk.ok()) return chunk.status();
-  return ByteReply{{{"name", name}, {"size", chunk->size}, {"eof", chunk->eof}},
-                   std::move(chunk->data)};
-}
-
-Result<ByteReply> volume_write(AgentContext& ctx, const json& params, const std::string& data) {
-  std::string name;
-  auto path = transfer_file(ctx, params, name);
-  if (!path.ok()) return path.status();
-  auto lock = ctx.lock_object("volume/" + name);
-  // A simulated host's storage directory exists only once a file lands there.
-  if (ctx.test_driver) {
-    std::error_code ec;
-    std::filesystem::create_directories(ctx.config.storage_dir, ec);
-  }
-  Status written = write_volume_chunk(*path, params.value("offset", int64_t{0}), data);
-  if (!written.ok()) return written;
-  return ByteReply{{{"name", name}, {"written", data.size()}}, std::nullopt};
-}
-
-Result<json> volume_commit(AgentContext& ctx, const json& params) {
-  std::string n;
-  auto path = transfer_file(ctx, params, n);
-  if (!path.ok()) return path.status();
-  const std::string* name = &n;
-  auto sha = param_string(params, "sha256");
-  if (!sha.ok()) return sha.status();
-  int64_t size = params.value("size", int64_t{-1});
-  auto lock = ctx.lock_object("volume/" + *name);
-  // A simulated host's empty volume (volume.read sent no bytes): no file.
-  if (ctx.test_driver && size == 0 && ::access((*path + ".part").c_str(), F_OK) != 0)
-    return json{{"name", *name}, {"action", "committed"}, {"size", 0}, {"sha256", *sha}};
-  Status committed = commit_volume_part(*path, size, *sha);
-  if (!committed.ok()) return committed;
-  // libvirt learns the new file's allocation at the pool's next refresh.
-  refresh_storage_pool(ctx);
-  return json{{"name", *name}, {"action", "committed"}, {"size", size}, {"sha256", *sha}};
-}
-
 // The definition a cold move carries to the target (secure: with the
 // domain's secrets, which travel over the controller's mTLS connections).
 Result<json> domain_export(AgentContext& ctx, const json& params) {
@@ -323,16 +262,13 @@ Result<json> domain_import(AgentContext& ctx, const json& params) {
 
 }  // namespace
 
-void add_migrate_methods(MethodTable& table, ByteMethodTable* bytes) {
+void add_migrate_methods(MethodTable& table) {
   table["domain.migrate_prepare"] = migrate_prepare;
   table["domain.migrate"] = domain_migrate;
   table["domain.job"] = domain_job;
   table["host.migration_tls"] = host_migration_tls;
   table["domain.export"] = domain_export;
   table["domain.import"] = domain_import;
-  add_byte_method(table, bytes, "volume.read", volume_read);
-  add_byte_method(table, bytes, "volume.write", volume_write);
-  table["volume.commit"] = volume_commit;
 }
 
 }  // namespace xc

@@ -52,7 +52,8 @@ void add_all_methods(MethodTable& table, TextMethodTable* text, ByteMethodTable*
   add_volume_methods(table);
   add_network_methods(table);
   add_event_methods(table);
-  add_migrate_methods(table, bytes);
+  add_migrate_methods(table);
+  add_transfer_methods(table, bytes);
   add_snapshot_methods(table);
   add_backup_methods(table, bytes);
   add_image_methods(table, bytes);

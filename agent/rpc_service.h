@@ -16,6 +16,8 @@
 #include "agent/image_digest.h"
 #include "agent/libvirt_handle.h"
 #include "agent/rpc_handler.h"
+#include "agent/volume_offers.h"
+#include "agent/volume_pull.h"
 #include "common/status.h"
 
 namespace xc {
@@ -43,6 +45,8 @@ struct AgentContext {
   // serves new connections with them, returning the certificate's serial.
   // Empty in rpc mode (SSH), which has no certificate.
   std::function<Result<std::string>()> reload_identity;
+  VolumeOffers offers;  // files this host offered to another's agent (volume.offer)
+  VolumePulls pulls;    // last: its threads end before the rest goes
 
  private:
   std::mutex locks_mutex_;
@@ -76,8 +80,11 @@ void add_domain_adopt(MethodTable& table);
 void add_domain_power(MethodTable& table);
 void add_volume_methods(MethodTable& table);
 void add_network_methods(MethodTable& table);
-// domain.migrate_prepare/migrate/job/export/import, volume.read/write/commit.
-void add_migrate_methods(MethodTable& table, ByteMethodTable* bytes = nullptr);
+// domain.migrate_prepare/migrate/job/export/import.
+void add_migrate_methods(MethodTable& table);
+// volume.read/write/commit (through the controller), volume.offer/pull/pull_status
+// (host to host): a cold move's disk copy (agent/transfer_methods.cpp).
+void add_transfer_methods(MethodTable& table, ByteMethodTable* bytes = nullptr);
 // events.wait (long-poll for lifecycle events) and host.heartbeat.
 void add_event_methods(MethodTable& table);
 // host.install_identity: a renewed certificate and key (agent/identity_methods.cpp).
@@ -120,6 +127,10 @@ class RpcService {
                                const std::string& input);
   // Every domain's counters in Prometheus' text format (GET /metrics).
   Result<std::string> prometheus_metrics();
+  // The file offered under `ticket`, for POST /v1/volume-stream.
+  Result<OfferedFile> open_volume_stream(const std::string& ticket) {
+    return ctx_.offers.take(ticket);
+  }
   // A guest console for the tunnel (agent/console_target.h).
   Result<std::unique_ptr<ConsoleTarget>> open_console(const nlohmann::json& params) {
     return open_console_target(ctx_, params);

@@ -18,6 +18,7 @@
 #include "agent/on_demand_pool.h"
 #include "agent/private_key_mode.h"
 #include "agent/request_limits.h"
+#include "agent/volume_send.h"
 #include "common/client_certificate_check.h"
 #include "common/crl.h"
 #include "common/pki.h"
@@ -50,6 +51,26 @@ thread_local bool t_close_connection = false;  // the request's body may be left
 // A console opened by this request, run on the connection once answered.
 thread_local std::unique_ptr<ConsoleTarget> t_console;
 thread_local std::string t_console_what;
+// A volume stream opened by this request, sent on the connection once answered.
+thread_local std::optional<OfferedFile> t_volume_send;
+thread_local std::string t_volume_what;
+
+constexpr size_t kMaxVolumeStreamRequestBytes = 4u << 10;
+constexpr auto kVolumeSendStall = std::chrono::seconds(30);
+
+// Who a verified client certificate speaks for: the controller, one volume
+// transfer (its ticket in `ticket`), or nobody an agent serves.
+enum class ClientKind { kController, kTransfer, kOther };
+ClientKind client_kind(const X509* cert, std::string* ticket = nullptr) {
+  const std::string cn = certificate_common_name(cert);
+  if (cn == kControllerCommonName) return ClientKind::kController;
+  const std::string prefix = kTransferCommonNamePrefix;
+  if (cn.size() > prefix.size() && cn.compare(0, prefix.size(), prefix) == 0) {
+    if (ticket != nullptr) *ticket = cn.substr(prefix.size());
+    return ClientKind::kTransfer;
+  }
+  return ClientKind::kOther;
+}
 
 std::string format_utc_ms(TimePoint t) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -273,6 +294,13 @@ int TlsServer::verify_client(X509_STORE_CTX* ctx, void* arg) {
   X509_STORE_CTX_set_time(ctx, 0, std::chrono::system_clock::to_time_t(now));
   X509* leaf = X509_STORE_CTX_get0_cert(ctx);
   std::string reason = client_chain_refusal(ctx);
+  // Users' and hosts' certificates come from the same CA: only the
+  // controller's (or a transfer's, held to one stream) may call an agent.
+  if (reason.empty() && client_kind(leaf) == ClientKind::kOther) {
+    reason = "certificate CN=" + certificate_common_name(leaf) +
+             " is not the controller's; an agent serves only " + kControllerCommonName;
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
+  }
   if (reason.empty()) return 1;
   // The subject of a certificate not (yet) verified is anyone's text.
   self->write_log(format_utc_ms(now) + " TLS refused client=\"" +
@@ -306,6 +334,7 @@ bool TlsServer::serve_request(TlsConnection& connection) {
   t_close_connection = false;
   bool written = routes_->serve(stream, connection.ssl, last, closed);
   if (run_console(connection, written)) return false;  // the session used the connection up
+  if (run_volume_send(connection, written)) return false;
   if (written && t_close_connection && !stream.over_limits()) drain_unread_body(connection);
   return written && !closed && !last && !t_close_connection && !stream.over_limits();
 }
@@ -374,8 +403,19 @@ void TlsServer::install_routes() {
     t_rpc_method = "-";
     // Without a byte handler, /v1/bytes is no endpoint, as on an agent from
     // before it: the controller then sends those methods as JSON.
-    bool rpc = req.method == "POST" && (req.path == "/v1/rpc" || req.path == "/v1/console" ||
-                                        (req.path == "/v1/bytes" && byte_handler_));
+    bool rpc = req.method == "POST" &&
+               (req.path == "/v1/rpc" || req.path == "/v1/console" ||
+                req.path == "/v1/volume-stream" || (req.path == "/v1/bytes" && byte_handler_));
+    // A transfer's certificate opens its volume stream and nothing else.
+    const bool by_transfer =
+        req.ssl != nullptr &&
+        client_kind(SSL_get0_peer_certificate(req.ssl)) == ClientKind::kTransfer;
+    if (by_transfer && !(req.method == "POST" && req.path == "/v1/volume-stream")) {
+      refuse(res, 403, Code::kPermissionDenied,
+             printable(req.method) + " " + printable(req.path) +
+                 ": a transfer certificate opens only POST /v1/volume-stream");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     bool get = req.method == "GET" && (req.path == "/v1/health" || req.path == "/metrics");
     if (!rpc && !get) {
       refuse(res, 404, Code::kNotFound,
@@ -477,6 +517,16 @@ void TlsServer::install_routes() {
     t_rpc_method = "console";
     open_console(body, req, res);
   });
+  s.Post("/v1/volume-stream", [this](const httplib::Request& req, httplib::Response& res,
+                                     const httplib::ContentReader& read_body) {
+    std::string body;
+    bool too_large = false;
+    if (!read_bounded_body(req, read_body, kMaxVolumeStreamRequestBytes, body, too_large))
+      return refuse(res, too_large ? 413 : 400, Code::kInvalidArgument,
+                    "volume stream request: too large or incomplete");
+    t_rpc_method = "volume-stream";
+    open_volume_stream(body, req, res);
+  });
   s.Get("/v1/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"ok":true})", "application/json");
   });
@@ -555,6 +605,48 @@ bool TlsServer::run_console(TlsConnection& connection, bool response_written) {
   }
   target.reset();
   --console_sessions_;
+  return true;
+}
+
+void TlsServer::open_volume_stream(const std::string& body, const httplib::Request& req,
+                                   httplib::Response& res) {
+  auto params = parse_request(body);
+  if (!params.ok())
+    return reply_error(res, 400, Code::kInvalidArgument,
+                       "volume stream request: " + params.status().message());
+  if (!volume_stream_opener_)
+    return reply_error(res, 404, Code::kNotFound, "volume stream: not served by this agent");
+  std::string named;
+  const X509* peer = req.ssl != nullptr ? SSL_get0_peer_certificate(req.ssl) : nullptr;
+  const std::string ticket = params->value("ticket", std::string());
+  // The certificate was issued for this one ticket.
+  if (client_kind(peer, &named) != ClientKind::kTransfer || named != ticket)
+    return reply_error(res, 403, Code::kPermissionDenied,
+                       "volume stream: the client certificate is not this ticket's");
+  auto file = volume_stream_opener_(ticket);
+  if (!file.ok())
+    return reply_error(res, http_status_of(file.status().code()), file.status().code(),
+                       file.status().message());
+  t_volume_what = "file=" + log_field(file->path) + " size=" + std::to_string(file->size);
+  t_volume_send = std::move(*file);
+  res.status = 101;
+  res.set_header("Upgrade", "xcloud-volume");
+  res.set_header("Connection", "Upgrade");
+}
+
+bool TlsServer::run_volume_send(TlsConnection& connection, bool response_written) {
+  if (!t_volume_send) return false;
+  OfferedFile file = std::move(*t_volume_send);
+  t_volume_send.reset();
+  if (!response_written) return true;
+  auto start = std::chrono::steady_clock::now();
+  VolumeSendResult sent = send_offered_file(connection.ssl, connection.fd, file, kVolumeSendStall);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  write_log(format_utc_ms(clock_()) + " volume-stream end " + t_volume_what +
+            " sent=" + std::to_string(sent.bytes) + " ms=" + std::to_string(ms) + " result=\"" +
+            log_field(sent.error.empty() ? "complete" : sent.error, true) + "\"\n");
   return true;
 }
 

@@ -23,6 +23,7 @@
 #include "agent/rpc_handler.h"
 #include "agent/tls_acceptor.h"
 #include "agent/tls_stream.h"
+#include "agent/volume_offers.h"
 #include "common/status.h"
 #include "common/tls_pump.h"
 
@@ -37,6 +38,9 @@ struct ConsoleLimits {
   size_t sessions = 8;  // at once, per agent
   PumpLimits pump;
 };
+
+// The file offered under a ticket (agent/volume_offers.h), for POST /v1/volume-stream.
+using VolumeStreamOpener = std::function<Result<OfferedFile>(const std::string& ticket)>;
 
 // Renders GET /metrics (Prometheus text format).
 using MetricsSource = std::function<Result<std::string>()>;
@@ -71,6 +75,10 @@ class TlsServer {
   int port() const { return port_; }
   // Enables POST /v1/console; call before run(). Without it the route answers 404.
   void set_console_opener(ConsoleOpener opener) { console_opener_ = std::move(opener); }
+  // Enables POST /v1/volume-stream; call before run(). Without it the route answers 404.
+  void set_volume_stream_opener(VolumeStreamOpener opener) {
+    volume_stream_opener_ = std::move(opener);
+  }
   // Enables GET /metrics; call before run(). Without it the route answers 404.
   void set_metrics_source(MetricsSource source) { metrics_source_ = std::move(source); }
   // Enables POST /v1/bytes; call before run(). Without it there is no such endpoint.
@@ -91,6 +99,10 @@ class TlsServer {
   void open_console(const std::string& body, const httplib::Request& req, httplib::Response& res);
   // After a request: runs the console session it opened, if any (true then).
   bool run_console(TlsConnection& connection, bool response_written);
+  void open_volume_stream(const std::string& body, const httplib::Request& req,
+                          httplib::Response& res);
+  // After a request: sends the volume it opened, if any (true then).
+  bool run_volume_send(TlsConnection& connection, bool response_written);
   void log_request(const std::string& http_method, const std::string& path,
                    const std::string& rpc_method, const std::string& client, int status,
                    std::chrono::system_clock::time_point start);
@@ -104,6 +116,7 @@ class TlsServer {
   StreamLimits stream_limits_;
   ConsoleLimits console_limits_;
   ConsoleOpener console_opener_;
+  VolumeStreamOpener volume_stream_opener_;
   MetricsSource metrics_source_;
   ByteHandler byte_handler_;
   std::atomic<size_t> console_sessions_{0};

@@ -3,6 +3,7 @@
 #include "agent/rpc_service.h"
 #include "agent/storage_pool.h"
 #include "agent/volume_clone.h"
+#include "agent/volume_transfer.h"
 
 namespace xc {
 namespace {
@@ -42,6 +43,11 @@ Result<json> volume_resize(AgentContext& ctx, const json& params) {
 Result<json> volume_delete(AgentContext& ctx, const json& params) {
   auto name = param_string(params, "name");
   if (!name.ok()) return name.status();
+  // A cold move's copy still arriving must not land after the delete.
+  if (auto disk = volume_file(ctx.config.storage_dir, *name); disk.ok()) {
+    ctx.pulls.stop(*disk);
+    ctx.pulls.stop(disk->substr(0, disk->size() - 5) + "iso");
+  }
   // A domain's NoCloud seed ("<domain>.cidata", ext iso): left on a host a
   // VM migrated away from.
   if (params.value("ext", std::string("qcow2")) == "iso") {

@@ -113,6 +113,11 @@ Status commit_volume_part(const std::string& path, int64_t size, const std::stri
                                 " bytes, sha256 " + sha256);
   }
   if (::fsync(f.fd) != 0) return os_error("volume file " + part);
+  return place_volume_part(path);
+}
+
+Status place_volume_part(const std::string& path) {
+  const std::string part = path + ".part";
   if (::rename(part.c_str(), path.c_str()) != 0) return os_error("volume file " + path);
   return {};
 }

@@ -32,5 +32,7 @@ Status write_volume_chunk(const std::string& path, int64_t offset, const std::st
 // Checks "<path>.part" is `size` bytes with SHA-256 `sha256`, then renames it
 // over `path`. kIo (the part file removed) when it is not.
 Status commit_volume_part(const std::string& path, int64_t size, const std::string& sha256);
+// Renames "<path>.part" (synced, checked) over `path`.
+Status place_volume_part(const std::string& path);
 
 }  // namespace xc

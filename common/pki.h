@@ -13,6 +13,14 @@
 
 namespace xc {
 
+// The common name of the controller's client certificate: the only client an
+// agent serves. User and host names may not take it.
+inline constexpr char kControllerCommonName[] = "xcloudctl";
+// The common name of a one-transfer client certificate starts with this and
+// ends with its ticket: the certificate opens that volume stream and nothing
+// else (agent/volume_offers.h). The space keeps it apart from any user or host.
+inline constexpr char kTransferCommonNamePrefix[] = "xcloud-transfer ";
+
 // A certificate and its private key, both PEM (the key unencrypted PKCS#8).
 struct TlsIdentity {
   std::string certificate_pem;

@@ -28,4 +28,12 @@ const char* code_name(Code code) {
   return "unknown";
 }
 
+Code code_from_name(const std::string& name) {
+  for (Code c :
+       {Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists, Code::kFailedPrecondition,
+        Code::kConflict, Code::kPermissionDenied, Code::kUnavailable, Code::kIo})
+    if (name == code_name(c)) return c;
+  return Code::kInternal;
+}
+
 }  // namespace xc

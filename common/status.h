@@ -25,6 +25,9 @@ enum class Code {
 
 // Stable text for each code, used in JSON errors and by scripts.
 const char* code_name(Code code);
+// code_name's text ("not_found", from an agent's error) back to a Code;
+// kInternal for any other text.
+Code code_from_name(const std::string& name);
 
 class [[nodiscard]] Status {
  public:

@@ -103,8 +103,9 @@ void add_pki_commands(CLI::App& app, CliContext& ctx) {
           if (!id.ok()) return id.status();
           Status w = write_identity(*id, pki.ca_cert(), pki.ca_key());
           if (!w.ok()) return w;
-          auto controller = issue_certificate(*id, "xcloudctl", {}, CertificateUsage::kClient,
-                                              now - 300, now + 730 * kDay);
+          auto controller =
+              issue_certificate(*id, kControllerCommonName, {}, CertificateUsage::kClient,
+                                now - 300, now + 730 * kDay);
           if (!controller.ok()) return controller.status();
           return write_identity(*controller, pki.controller_cert(), pki.controller_key());
         });

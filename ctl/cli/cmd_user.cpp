@@ -9,6 +9,7 @@
 #include "common/base32.h"
 #include "common/domain_spec.h"
 #include "common/otpauth_uri.h"
+#include "common/pki.h"
 #include "common/printable.h"
 #include "common/time.h"
 #include "common/totp.h"
@@ -98,6 +99,10 @@ void run_add(CliContext& ctx, const AddOptions& a, const CLI::App& cmd) {
     return fail(ctx,
                 "user add: \"" + printable(a.name) +
                     "\": expected a lowercase name of letters, digits and '-' (at most 32)",
+                kExitUsage);
+  // An agent serves the certificate of that name: a user's would reach every host.
+  if (a.name == kControllerCommonName)
+    return fail(ctx, "user add: \"xcloudctl\" is the controller's name; choose another",
                 kExitUsage);
   auto roles = checked_roles(a.roles, a.tenant);
   if (!roles.ok()) return fail(ctx, "user add: " + roles.status().message(), kExitUsage);

@@ -9,6 +9,7 @@
 
 #include "common/crl.h"
 #include "common/domain_spec.h"
+#include "common/pki.h"
 #include "common/printable.h"
 #include "ctl/cli/user_cert_commands.h"
 #include "ctl/cli/user_changes.h"
@@ -34,6 +35,10 @@ struct CertOptions {
 void run_cert(CliContext& ctx, const CertOptions& o, const CLI::App& cmd) {
   if (!is_dns_label(o.name, 32))
     return fail(ctx, "user cert: \"" + printable(o.name) + "\": not a user name", kExitUsage);
+  // An agent serves the certificate of that name: a user's would reach every host.
+  if (o.name == kControllerCommonName)
+    return fail(ctx, "user cert: \"xcloudctl\" is the controller's name; choose another",
+                kExitUsage);
   auto state = resolve_state_path(ctx);
   if (!state.ok()) return fail(ctx, state.status().message(), kExitUsage);
   OpenedUsers u = open_users(ctx, cmd, true);

@@ -35,7 +35,7 @@ Result<TlsIdentity> load_ca_identity(const PkiFiles& pki) {
 
 Result<std::string> renew_controller_certificate(const PkiFiles& pki, const TlsIdentity& ca,
                                                  int days, UnixSeconds now) {
-  auto id = issue_certificate(ca, "xcloudctl", {}, CertificateUsage::kClient, now - 300,
+  auto id = issue_certificate(ca, kControllerCommonName, {}, CertificateUsage::kClient, now - 300,
                               now + static_cast<UnixSeconds>(days) * 86400);
   if (!id.ok()) return id.status();
   auto facts = certificate_facts(id->certificate_pem);

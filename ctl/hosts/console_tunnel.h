@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "common/tls_pump.h"
+#include "common/upgrade_client.h"
 #include "ctl/hosts/console_link.h"
 #include "ctl/hosts/tls_transport.h"
 
@@ -28,16 +29,14 @@ class ConsoleTunnel : public ConsoleLink {
   ConsoleTunnel(const ConsoleTunnel&) = delete;
   ConsoleTunnel& operator=(const ConsoleTunnel&) = delete;
 
-  SSL* ssl() const { return ssl_; }
-  int fd() const { return fd_; }
+  SSL* ssl() const { return connection_->ssl(); }
+  int fd() const { return connection_->fd(); }
   // The connection as a pump end; from here on its socket is non-blocking.
   ByteChannel& channel() override;
 
  private:
   ConsoleTunnel() = default;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  int fd_ = -1;
+  std::unique_ptr<UpgradedConnection> connection_;
   std::unique_ptr<TlsChannel> channel_;
 };
 

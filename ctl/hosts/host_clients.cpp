@@ -11,14 +11,6 @@
 
 namespace xc {
 
-Code code_from_name(const std::string& name) {
-  for (Code c :
-       {Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists, Code::kFailedPrecondition,
-        Code::kConflict, Code::kPermissionDenied, Code::kUnavailable, Code::kIo})
-    if (name == code_name(c)) return c;
-  return Code::kInternal;
-}
-
 TlsTransportConfig tls_config_for(const PkiFiles& pki, const HostSpec& spec) {
   TlsTransportConfig c;
   const std::string& a = spec.address;
@@ -85,7 +77,17 @@ HostClients::Connector agent_connector(PkiFiles pki, long timeout_seconds) {
 }
 
 HostClients::HostClients(PkiFiles pki, int per_host_limit)
-    : HostClients(agent_connector(std::move(pki), 0), per_host_limit) {}
+    : HostClients(agent_connector(pki, 0), per_host_limit) {
+  pki_ = std::move(pki);
+}
+
+std::optional<TlsTransportConfig> HostClients::tls_route(const std::string& host) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = pools_.find(host);
+  if (!pki_ || it == pools_.end() || it->second.spec.transport != Transport::kTls)
+    return std::nullopt;
+  return tls_config_for(*pki_, it->second.spec);
+}
 
 HostClients::HostClients(Connector connector, int per_host_limit)
     : connector_(std::move(connector)), per_host_limit_(per_host_limit < 1 ? 1 : per_host_limit) {}

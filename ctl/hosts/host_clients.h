@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,12 @@ class HostClients {
   Result<nlohmann::json> call_bytes(const std::string& host, const std::string& method,
                                     const nlohmann::json& params, const std::string& input,
                                     std::string& output);
+  // Where a host's agent listens for mutual TLS, for another agent to reach it
+  // (a host-to-host copy); nothing when it is reached over SSH or this object
+  // was made with a Connector.
+  std::optional<TlsTransportConfig> tls_route(const std::string& host);
+  // The state's PKI when this object was made with it.
+  const std::optional<PkiFiles>& pki() const { return pki_; }
 
  private:
   struct Pool {
@@ -54,6 +61,7 @@ class HostClients {
   // An agent's answer as its result, or its error as a Status naming the host.
   static Result<nlohmann::json> result_of(const std::string& host, Result<nlohmann::json> reply);
   Connector connector_;
+  std::optional<PkiFiles> pki_;
   int per_host_limit_;
   std::mutex mutex_;
   std::condition_variable available_;
@@ -72,8 +80,5 @@ SshTransportConfig ssh_config_for(const PkiFiles& pki, const HostSpec& spec);
 // may take `timeout_seconds` (0: the transports' defaults, 300 s), and
 // connecting at most 5 s (TLS) or 10 s (SSH) or that, whichever is shorter.
 HostClients::Connector agent_connector(PkiFiles pki, long timeout_seconds);
-
-// Maps an agent error code ("not_found") back to a Code.
-Code code_from_name(const std::string& name);
 
 }  // namespace xc

@@ -7,6 +7,10 @@ namespace xc {
 Status write_qemu_tls_bundle(const TlsIdentity& ca, const std::string& host,
                              const std::vector<std::string>& names, const std::string& dir,
                              UnixSeconds not_before, UnixSeconds not_after) {
+  // The client half would pass an agent's check for the controller.
+  if (host == kControllerCommonName)
+    return error(Code::kInvalidArgument,
+                 "host " + host + ": the name is the controller's; give the host another name");
   auto server =
       issue_certificate(ca, host, names, CertificateUsage::kQemuServer, not_before, not_after);
   if (!server.ok()) return server.status();

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/digest.h"
+#include "ctl/migrate/disk_pull.h"
 
 namespace xc {
 namespace {
@@ -108,6 +109,7 @@ Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& fro
                                     const std::string& to, const std::string& volume,
                                     const std::string& ext,
                                     const std::function<void(int64_t, int64_t)>& progress) {
+  if (auto pulled = pull_volume_file(clients, from, to, volume, ext, progress)) return *pulled;
   // Reading from one agent and writing to the other overlap: a reader thread
   // keeps up to kInFlight chunks ahead of the writes.
   ChunkPipe pipe;

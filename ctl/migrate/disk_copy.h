@@ -1,8 +1,9 @@
-// Copying one disk file (or a VM's seed) from one host to another through the
-// two agents: chunks read with volume.read, written with volume.write to the
-// target's ".part" file (both raw bytes over TLS: HostClients::call_bytes),
-// and volume.commit with the SHA-256 of what was read, so the target keeps
-// the copy only when it is exact. One call per thread.
+// Copying one disk file (or a VM's seed) from one host to another: straight
+// from agent to agent when both are reached over TLS (disk_pull.h), else
+// through the controller: chunks read with volume.read, written with
+// volume.write to the target's ".part" file (both raw bytes over TLS:
+// HostClients::call_bytes), and volume.commit with the SHA-256 of what was
+// read, so the target keeps the copy only when it is exact. One call per thread.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@ namespace xc {
 struct CopiedFile {
   int64_t bytes = 0;
   std::string sha256;
+  bool direct = false;  // host to host (disk_pull.h), not through the controller
 };
 
 // Reads a volume's file from `from` in chunks (volume.read, the bytes raw
@@ -27,7 +29,8 @@ Result<CopiedFile> read_volume_file(HostClients& clients, const std::string& fro
                                     const ChunkSink& sink,
                                     const std::function<void(int64_t, int64_t)>& progress);
 
-// The same into the target's volume (volume.write, then volume.commit with
+// The same into the target's volume: host to host where it can be
+// (disk_pull.h), else through here (volume.write, then volume.commit with
 // the SHA-256 read), reading ahead on a second thread while writing.
 Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& from,
                                     const std::string& to, const std::string& volume,

@@ -57,6 +57,7 @@ std::string MoveResult::summary() const {
   std::string out = how + ", " + seconds_text(total_ms) + ", downtime " +
                     std::to_string(downtime_ms) + " ms, " + mib_text(bytes);
   if (shared) out += ", disks on shared storage (not copied)";
+  if (copied) out += relayed ? ", copied through the controller" : ", copied host to host";
   return resumed ? out + " (resumed)" : out;
 }
 
@@ -327,8 +328,10 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
           });
       if (!copied.ok()) return copied.status();
       before += copied->bytes;
+      result.relayed |= !copied->direct && copied->bytes > 0;
     }
     result.bytes = before;
+    result.copied = !files.empty();
     if (Status s = journal(r, "defining", extra); !s.ok()) return s;
     observer.phase(r, "defining");
     auto imported = clients_.call(r.to_host, "domain.import",

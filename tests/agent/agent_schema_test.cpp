@@ -20,6 +20,7 @@
 #include "common/digest.h"
 #include "common/embedded_files.h"
 #include "tests/support/test_host.h"
+#include "tests/support/test_pki.h"
 
 using namespace xc;
 using nlohmann::json;
@@ -103,9 +104,11 @@ struct CheckedAgent {
   std::set<std::string> methods_called;  // with a response that had a result
   int next_id = 1;
 
-  explicit CheckedAgent(const testing::TestHostOptions& options) : host(options) {
+  explicit CheckedAgent(const testing::TestHostOptions& options, const std::string& tls_ca = "")
+      : host(options) {
     auto config = load_agent_config(host.write_agent_config());
     REQUIRE(config.ok());
+    if (!tls_ca.empty()) config->tls_ca = tls_ca;
     auto conn = open_libvirt(config->libvirt_uri);
     REQUIRE(conn.ok());
     service = std::make_unique<RpcService>(std::move(*conn), *config);
@@ -383,7 +386,45 @@ TEST_CASE("every request and response of a realistic session matches the agent s
   expected.erase("image.commit");
   expected.erase("host.install_identity");       // its result: tests/e2e/host_renew.sh
   expected.erase("host.install_migration_tls");  // the same
+  // A host-to-host copy needs the agent's CA file: the next test.
+  for (const char* m : {"volume.offer", "volume.pull", "volume.pull_status"}) expected.erase(m);
   CHECK(lines(agent.methods_called) == lines(expected));
+}
+
+TEST_CASE("a host-to-host copy's requests and answers match the agent schemas") {
+  test::TestPki pki;
+  CheckedAgent agent({}, pki.ca_path());
+  const std::string volume = "xc-education.schools.web-1.root";
+  REQUIRE(
+      agent.call("volume.write", {{"name", volume}, {"offset", 0}, {"data", base64_encode("disk")}})
+          .contains("result"));
+  REQUIRE(
+      agent.call("volume.commit", {{"name", volume}, {"size", 4}, {"sha256", sha256_hex("disk")}})
+          .contains("result"));
+  const std::string ticket = "00112233445566778899aabbccddeeff";
+  json offered = agent.call("volume.offer", {{"name", volume}, {"ticket", ticket}});
+  CHECK(offered["result"]["size"] == 4);
+  CHECK(agent.call("volume.offer", {{"name", volume}, {"ticket", ticket}})["error"]["code"] ==
+        "conflict");
+  auto client = issue_certificate(pki.ca(), kTransferCommonNamePrefix + ticket, {},
+                                  CertificateUsage::kClient, test::kLongAgo, test::kFarFuture);
+  REQUIRE(client.ok());
+  // Nothing listens on port 1: the pull starts, then fails unreached.
+  json pull = {{"name", volume + "-copy"},
+               {"ticket", ticket},
+               {"size", 4},
+               {"source", {{"host", "127.0.0.1"}, {"port", 1}}},
+               {"certificate", client->certificate_pem},
+               {"key", client->private_key_pem}};
+  CHECK(agent.call("volume.pull", pull)["result"]["action"] == "pulling");
+  json state = agent.call("volume.pull_status", {{"name", volume + "-copy"}, {"wait_ms", 5000}});
+  CHECK(state["result"]["state"] == "failed");
+  CHECK(state["result"]["unreached"] == true);
+  CHECK(agent.call("volume.pull_status", {{"name", "nothing"}})["error"]["code"] == "not_found");
+  pull["source"]["port"] = 0;
+  agent.call("volume.pull", pull);
+  CHECK(lines(agent.refused) == "volume.pull\n");
+  CHECK(lines(agent.problems) == "");
 }
 
 TEST_CASE("a response of the wrong shape fails the schemas") {

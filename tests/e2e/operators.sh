@@ -26,6 +26,8 @@ expect_status 2 ctl user add two --role sysadmin --role auditadmin --os-user gam
 expect_contains "$TMP/err" "separation of duties: one user may hold only one of sysadmin, secadmin and auditadmin"
 expect_status 2 ctl user add t --role tenant-user --os-user games
 expect_contains "$TMP/err" "tenant-admin and tenant-user need --tenant"
+expect_status 2 ctl user add xcloudctl --role monitor --os-user games
+expect_contains "$TMP/err" '"xcloudctl" is the controller'"'"'s name; choose another'
 expect_status 2 ctl user add ghost --role monitor --os-user no-such-login
 expect_contains "$TMP/err" 'no OS user "no-such-login" on this host'
 expect_status 2 ctl user add sam --role monitor --os-user games

@@ -33,6 +33,18 @@ expect_contains "$TMP/out" "user sup: client certificate "
 for u in sam aud mon; do ctl user cert "$u" >/dev/null; done
 mkdir "$TMP/out-dir"
 expect_status 0 ctl user cert mon --out "$TMP/out-dir"
+# A user's certificate is for the controller's API: an agent, which serves
+# only the controller's certificate, refuses it at the handshake.
+agent_port=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT substr(address, instr(address, \':\') + 1) FROM hosts LIMIT 1').fetchone()[0])" "$STATE")
+set +e
+curl -sS --max-time 10 --cacert "$PKI/ca.crt" --cert "$PKI/users/sam/sam.crt" --key "$PKI/users/sam/sam.key" \
+  -H 'Content-Type: application/json' -d '{"id":1,"method":"host.facts","params":{}}' \
+  "https://127.0.0.1:$agent_port/v1/rpc" >"$TMP/body" 2>"$TMP/curl.err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && [ ! -s "$TMP/body" ] || fail "an agent served user sam's certificate: curl exit $rc, body $(cat "$TMP/body")"
+grep -q "CN=sam is not the controller's" "$TMP"/agents/*/agent.log || fail "no agent logged the refusal"
+agent_rpc "$agent_port" host.facts '{}' | grep -q '"result"' || fail "the controller's certificate was not served"
 expect_contains "$TMP/out" "revoked the previous certificate"
 [ "$(stat -c %a "$TMP/out-dir/mon.key")" = 600 ] || fail "mon.key is not 0600"
 [ "$(stat -c %a "$PKI/users/sup/sup.key")" = 600 ] || fail "sup.key is not 0600"

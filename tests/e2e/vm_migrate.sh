@@ -52,7 +52,12 @@ expect_contains "$TMP/err" "$web2 runs edu-portal-web-2 of its anti-affinity gro
 expect_status 0 ctl vm migrate edu-portal-db-1 --to "$to" --yes --as alice --reason CHG-15
 expect_contains "$TMP/out" "Plan: migrate VirtualMachine education/edu-portal-db-1 $from -> $to (cold: the VM stops while its disks are copied)"
 expect_contains "$TMP/out" "migrated education/edu-portal-db-1 $from -> $to: cold,"
+expect_contains "$TMP/out" ", copied host to host"
 expect_contains "$TMP/err" "education/edu-portal-db-1: copying ($from -> $to)"
+# The target's agent fetched the file from the source's, with a certificate
+# made for that one copy; the controller carried no byte of it.
+grep -q "volume-stream end file=$TMP/agents/$from/disks/xc-education.edu-portal-db-1.root.qcow2 size=$((24 << 20)) sent=$((24 << 20)) .* result=\"complete\"" "$TMP/agents/$from/agent.log" ||
+  fail "the source's agent log shows no complete volume stream: $(grep volume "$TMP/agents/$from/agent.log")"
 [ "$(sha256sum <"$(disk "$to" edu-portal-db-1)")" = "$want" ] || fail "the copied disk differs"
 # (a simulated host deletes only its libvirt volumes, not this hand-made file)
 [ "$(host_of edu-portal-db-1)" = "$to" ] || fail "get vms does not show the VM on $to"

@@ -73,6 +73,7 @@ class TlsTestServer {
     if (console) server_->set_console_opener(console);
     if (metrics) server_->set_metrics_source(metrics);
     if (bytes) server_->set_byte_handler(bytes);
+    if (volume_stream) server_->set_volume_stream_opener(volume_stream);
     thread_ = std::thread([this] { server_->run(); });
   }
 
@@ -95,9 +96,10 @@ class TlsTestServer {
   PemPaths server_files;
   PemPaths client_files;
   std::atomic<int> handler_calls{0};
-  ConsoleOpener console;  // serves POST /v1/console when set before start()
-  MetricsSource metrics;  // serves GET /metrics when set before start()
-  ByteHandler bytes;      // serves POST /v1/bytes when set before start()
+  ConsoleOpener console;             // serves POST /v1/console when set before start()
+  MetricsSource metrics;             // serves GET /metrics when set before start()
+  ByteHandler bytes;                 // serves POST /v1/bytes when set before start()
+  VolumeStreamOpener volume_stream;  // serves POST /v1/volume-stream when set before start()
 
  private:
   std::atomic<int64_t> now_ms_{kTestNow * 1000};
