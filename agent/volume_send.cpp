@@ -32,6 +32,8 @@ VolumeSendResult send_offered_file(SSL* ssl, int fd, const OfferedFile& file,
   limits.io_timeout = stall;
   // A large disk takes as long as it takes; a stalled receiver ends it.
   limits.send_deadline = std::chrono::hours(24 * 7);
+  // The acceptor frees idle connections' buffers; a stream keeps them.
+  SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
   TlsStream stream(ssl, fd, limits);
   VolumeSendResult out;
   Sha256Hasher md;

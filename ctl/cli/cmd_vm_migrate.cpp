@@ -263,7 +263,10 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
               {"tls", moved->tls},
               {"totalMs", moved->total_ms},
               {"downtimeMs", moved->downtime_ms},
-              {"bytes", moved->bytes}};
+              {"bytes", moved->bytes},
+              {"copy", !moved->copied   ? "none"
+                       : moved->relayed ? "through-controller"
+                                        : "host-to-host"}};
   if (o.output == "json")
     ctx.out << json_text(row) << "\n";
   else if (o.output == "yaml")

@@ -122,7 +122,7 @@ mv "$key.away" "$key"
 
 # Live: the default for a running guest between hosts of one arch.
 expect_status 0 ctl vm migrate web-1 --to "$to" -o json
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["mode"]=="live" and r["tls"] is True and r["totalMs"]>0 and r["downtimeMs"]>0 and r["to"]==sys.argv[2], r' "$TMP/out" "$to" || fail "migrate result: $(cat "$TMP/out")"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["mode"]=="live" and r["copy"]=="none" and r["tls"] is True and r["totalMs"]>0 and r["downtimeMs"]>0 and r["to"]==sys.argv[2], r' "$TMP/out" "$to" || fail "migrate result: $(cat "$TMP/out")"
 cat "$TMP/out"
 expect_contains "$TMP/err" "education/web-1: migrating over TLS ($from -> $to)"
 # libvirt gave QEMU TLS credentials from the certificate directory: the
@@ -151,6 +151,8 @@ expect_status 0 ctl diff -f "$M"
 # its disk copied through the agents, started on the source again.
 expect_status 0 ctl vm migrate web-1 --to "$from" --cold --yes --timeout 1s
 expect_contains "$TMP/out" "migrated education/web-1 $to -> $from: cold,"
+# The disk went from agent to agent (each in its own network namespace).
+expect_contains "$TMP/out" ", copied host to host"
 [ "$(vhost_virsh "$from" domstate "$DOMAIN")" = running ] || fail "the guest does not run on $from after the cold move"
 [ "$(domains_on "$to")" = 0 ] || fail "$to still defines the guest"
 [ "$(digest "$(disk_of "$from")")" = "$want" ] || fail "the disk digest changed in the cold move"
