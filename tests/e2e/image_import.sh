@@ -63,6 +63,15 @@ if openssl dgst -sm3 /dev/null >/dev/null 2>&1; then
   [ "$(openssl dgst -sm3 -r "$stored" | cut -d' ' -f1)" = "$sm3" ] || fail "SM3 differs from openssl's"
 fi
 
+# --v2v (guest drivers through virt-v2v) says so plainly where virt-v2v is
+# missing, and imports nothing.
+if ! command -v virt-v2v >/dev/null; then
+  expect_status 1 ctl image import "$D/disk.vmdk" --name v2v-less --os 'Debian 12' --v2v
+  expect_contains "$TMP/err" "--v2v: virt-v2v is not installed (apt-get install virt-v2v)"
+  ctl get images -o json >"$TMP/out"
+  json_check 'not any(i["metadata"]["name"] == "v2v-less" for i in d)'
+fi
+
 # raw has no header: it must be declared, and then it converts too.
 want=$(sha256sum "$D/disk.raw" | cut -d' ' -f1)
 expect_status 2 ctl image import "$D/disk.raw" --name raw-guess --os UOS
