@@ -62,7 +62,7 @@ constexpr auto kVolumeSendStall = std::chrono::seconds(30);
 // transfer (its ticket in `ticket`), or nobody an agent serves.
 enum class ClientKind { kController, kTransfer, kOther };
 ClientKind client_kind(const X509* cert, std::string* ticket = nullptr) {
-  const std::string cn = certificate_common_name(cert);
+  const std::string cn = cert != nullptr ? common_name_of(cert) : "";
   if (cn == kControllerCommonName) return ClientKind::kController;
   const std::string prefix = kTransferCommonNamePrefix;
   if (cn.size() > prefix.size() && cn.compare(0, prefix.size(), prefix) == 0) {
@@ -297,7 +297,7 @@ int TlsServer::verify_client(X509_STORE_CTX* ctx, void* arg) {
   // Users' and hosts' certificates come from the same CA: only the
   // controller's (or a transfer's, held to one stream) may call an agent.
   if (reason.empty() && client_kind(leaf) == ClientKind::kOther) {
-    reason = "certificate CN=" + certificate_common_name(leaf) +
+    reason = "certificate CN=" + common_name_of(leaf) +
              " is not the controller's; an agent serves only " + kControllerCommonName;
     X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
   }

@@ -20,18 +20,4 @@ std::string client_chain_refusal(X509_STORE_CTX* ctx) {
   return reason;
 }
 
-std::string certificate_common_name(const X509* cert) {
-  if (cert == nullptr) return "";
-  const X509_NAME* subject = X509_get_subject_name(cert);
-  int at = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-  if (at < 0) return "";
-  const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
-  unsigned char* utf8 = nullptr;
-  int n = ASN1_STRING_to_UTF8(&utf8, value);
-  if (n < 0) return "";
-  std::string name(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
-  OPENSSL_free(utf8);
-  return name;
-}
-
 }  // namespace xc

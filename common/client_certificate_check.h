@@ -5,7 +5,6 @@
 #include <string>
 
 struct x509_store_ctx_st;  // OpenSSL's X509_STORE_CTX
-struct x509_st;            // OpenSSL's X509
 
 namespace xc {
 
@@ -14,8 +13,5 @@ namespace xc {
 // "" when it is, else why not (the context's error is set so the handshake
 // fails with it).
 std::string client_chain_refusal(x509_store_ctx_st* ctx);
-
-// The subject's common name (UTF-8), or "" when it has none.
-std::string certificate_common_name(const x509_st* cert);
 
 }  // namespace xc

@@ -37,17 +37,6 @@ namespace {
 
 using nlohmann::json;
 
-// Whether `peer` is the controller's own certificate (pki/controller.crt,
-// read each time: `ca renew-controller` replaces it): whoever holds its key
-// is the service user, who may read the state file anyway.
-bool is_controller_certificate(const std::string& state, const X509* peer) {
-  BIO* bio = BIO_new_file(pki_files_for_state(state).controller_cert().c_str(), "r");
-  X509* own = bio ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr;
-  BIO_free(bio);
-  const bool same = own != nullptr && X509_cmp(own, peer) == 0;
-  X509_free(own);
-  return same;
-}
 constexpr int64_t kDeniedAuditEveryMs = 60'000;  // per user: refusals are logged, audited sparsely
 constexpr size_t kLoggedPathBytes = 200;
 
@@ -195,7 +184,9 @@ void ApiServer::Impl::handle_command(const httplib::Request& req, httplib::Respo
   const X509* peer = req.ssl ? SSL_get0_peer_certificate(req.ssl) : nullptr;
   const std::string cn = peer ? common_name_of(peer) : "";
   RemoteCommandSetup setup{options.state_path, exe, "https " + options.listen};
-  if (peer != nullptr && is_controller_certificate(options.state_path, peer)) {
+  // Whoever holds the controller's own key is the service user, who may read
+  // the state file anyway.
+  if (peer != nullptr && tls->is_controller(peer)) {
     serve_remote_command(setup, nullptr, req, res, log);
     log.event("api: " + printable(req.remote_addr) +
               " the controller's certificate (the service "

@@ -61,11 +61,28 @@ Result<std::unique_ptr<ApiTlsMaterial>> ApiTlsMaterial::load(const PkiFiles& pki
   return m;
 }
 
+ApiTlsMaterial::FileStamp ApiTlsMaterial::stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return {st.st_ino, st.st_size, modified_ns(st)};
+}
+
+bool ApiTlsMaterial::is_controller(const X509* peer) {
+  std::lock_guard<std::mutex> lock(controller_mutex_);
+  const FileStamp now = stamp_of(pki_.controller_cert());
+  if (!controller_ || !(now == controller_stamp_)) {
+    controller_stamp_ = now;
+    BIO* bio = BIO_new_file(pki_.controller_cert().c_str(), "r");
+    controller_.reset(bio ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr);
+    BIO_free(bio);
+  }
+  return controller_ && peer != nullptr && X509_cmp(controller_.get(), peer) == 0;
+}
+
 std::shared_ptr<const ApiTlsMaterial::Current> ApiTlsMaterial::current() {
   std::lock_guard<std::mutex> lock(mutex_);
-  struct stat st {};
-  if (::stat(pki_.ca_cert().c_str(), &st) == 0 &&
-      (st.st_ino != inode_ || st.st_size != size_ || modified_ns(st) != mtime_ns_)) {
+  const FileStamp now = stamp_of(pki_.ca_cert());
+  if (now.size >= 0 && !(now == ca_stamp_)) {
     if (Status s = reload(); !s.ok())
       log_.event("api: " + s.message() + "; the door keeps its previous CAs and certificate");
   }
@@ -75,12 +92,7 @@ std::shared_ptr<const ApiTlsMaterial::Current> ApiTlsMaterial::current() {
 // Called with mutex_ held. Remembers the file's identity even when it cannot
 // be used, so a broken file is logged once, not at every handshake.
 Status ApiTlsMaterial::reload() {
-  struct stat st {};
-  if (::stat(pki_.ca_cert().c_str(), &st) == 0) {
-    inode_ = st.st_ino;
-    size_ = st.st_size;
-    mtime_ns_ = modified_ns(st);
-  }
+  if (FileStamp now = stamp_of(pki_.ca_cert()); now.size >= 0) ca_stamp_ = now;
   auto text = read_ca_file(pki_.ca_cert());
   if (!text.ok()) return text.status();
   auto pems = split_certificates(*text);

@@ -42,6 +42,10 @@ class ApiTlsMaterial {
   // cannot be used keeps the material as it was (logged once per change).
   std::shared_ptr<const Current> current();
 
+  // Whether `peer` is the controller's own certificate (pki/controller.crt,
+  // reread only when the file changes: ca rotate renews it).
+  bool is_controller(const X509* peer);
+
   // For SSL_CTX_set_cert_cb (arg: this): the current certificate and key.
   static int select_certificate(SSL* ssl, void* arg);
 
@@ -49,6 +53,16 @@ class ApiTlsMaterial {
   ApiTlsMaterial(PkiFiles pki, std::string host, LoopLog& log)
       : pki_(std::move(pki)), host_(std::move(host)), log_(log) {}
   Status reload();  // under mutex_
+  // A file's identity, to notice it was replaced or rewritten.
+  struct FileStamp {
+    ino_t inode = 0;
+    off_t size = -1;
+    int64_t mtime_ns = -1;
+    bool operator==(const FileStamp& o) const {
+      return inode == o.inode && size == o.size && mtime_ns == o.mtime_ns;
+    }
+  };
+  static FileStamp stamp_of(const std::string& path);
 
   const PkiFiles pki_;
   const std::string host_;
@@ -56,9 +70,10 @@ class ApiTlsMaterial {
   std::mutex mutex_;
   std::shared_ptr<const Current> current_;
   std::string certificate_pem_;  // current_'s certificate
-  ino_t inode_ = 0;
-  off_t size_ = -1;
-  int64_t mtime_ns_ = -1;
+  FileStamp ca_stamp_;
+  std::mutex controller_mutex_;
+  FileStamp controller_stamp_;
+  std::unique_ptr<X509, void (*)(X509*)> controller_{nullptr, X509_free};
 };
 
 }  // namespace xc
