@@ -34,6 +34,13 @@ Result<std::string> transfer_file(AgentContext& ctx, const json& params, std::st
   return path->substr(0, path->size() - 5) + ext;
 }
 
+// A simulated host's storage directory exists only once a file lands there.
+void ensure_simulated_storage(const AgentContext& ctx) {
+  if (!ctx.test_driver) return;
+  std::error_code ec;
+  std::filesystem::create_directories(ctx.config.storage_dir, ec);
+}
+
 Result<ByteReply> volume_read(AgentContext& ctx, const json& params, const std::string&) {
   std::string name;
   auto path = transfer_file(ctx, params, name);
@@ -53,33 +60,28 @@ Result<ByteReply> volume_write(AgentContext& ctx, const json& params, const std:
   auto path = transfer_file(ctx, params, name);
   if (!path.ok()) return path.status();
   auto lock = ctx.lock_object("volume/" + name);
-  // A simulated host's storage directory exists only once a file lands there.
-  if (ctx.test_driver) {
-    std::error_code ec;
-    std::filesystem::create_directories(ctx.config.storage_dir, ec);
-  }
+  ensure_simulated_storage(ctx);
   Status written = write_volume_chunk(*path, params.value("offset", int64_t{0}), data);
   if (!written.ok()) return written;
   return ByteReply{{{"name", name}, {"written", data.size()}}, std::nullopt};
 }
 
 Result<json> volume_commit(AgentContext& ctx, const json& params) {
-  std::string n;
-  auto path = transfer_file(ctx, params, n);
+  std::string name;
+  auto path = transfer_file(ctx, params, name);
   if (!path.ok()) return path.status();
-  const std::string* name = &n;
   auto sha = param_string(params, "sha256");
   if (!sha.ok()) return sha.status();
   int64_t size = params.value("size", int64_t{-1});
-  auto lock = ctx.lock_object("volume/" + *name);
+  auto lock = ctx.lock_object("volume/" + name);
   // A simulated host's empty volume (volume.read sent no bytes): no file.
   if (ctx.test_driver && size == 0 && ::access((*path + ".part").c_str(), F_OK) != 0)
-    return json{{"name", *name}, {"action", "committed"}, {"size", 0}, {"sha256", *sha}};
+    return json{{"name", name}, {"action", "committed"}, {"size", 0}, {"sha256", *sha}};
   Status committed = commit_volume_part(*path, size, *sha);
   if (!committed.ok()) return committed;
   // libvirt learns the new file's allocation at the pool's next refresh.
   refresh_storage_pool(ctx);
-  return json{{"name", *name}, {"action", "committed"}, {"size", size}, {"sha256", *sha}};
+  return json{{"name", name}, {"action", "committed"}, {"size", size}, {"sha256", *sha}};
 }
 
 // volume.offer: the file opened for one pull by the holder of the ticket's certificate.
@@ -123,10 +125,7 @@ Result<json> volume_pull(AgentContext& ctx, const json& params) {
   if (order.identity.ca_path.empty())
     return error(Code::kFailedPrecondition,
                  "volume " + name + ": this agent has no CA file (rpc mode); it cannot pull");
-  if (ctx.test_driver) {  // a simulated host's storage directory appears with its first file
-    std::error_code ec;
-    std::filesystem::create_directories(ctx.config.storage_dir, ec);
-  }
+  ensure_simulated_storage(ctx);
   order.commit = [&ctx, name, target = *path]() -> Status {
     auto lock = ctx.lock_object("volume/" + name);
     if (Status placed = place_volume_part(target); !placed.ok()) return placed;

@@ -267,6 +267,7 @@ void run_migrate(CliContext& ctx, const MigrateOptions& o, const CLI::App& cmd) 
               {"copy", !moved->copied   ? "none"
                        : moved->relayed ? "through-controller"
                                         : "host-to-host"}};
+  if (!moved->relayed_because.empty()) row["relayedBecause"] = moved->relayed_because;
   if (o.output == "json")
     ctx.out << json_text(row) << "\n";
   else if (o.output == "yaml")

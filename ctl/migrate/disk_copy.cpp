@@ -109,7 +109,9 @@ Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& fro
                                     const std::string& to, const std::string& volume,
                                     const std::string& ext,
                                     const std::function<void(int64_t, int64_t)>& progress) {
-  if (auto pulled = pull_volume_file(clients, from, to, volume, ext, progress)) return *pulled;
+  std::string why_not;
+  if (auto pulled = pull_volume_file(clients, from, to, volume, ext, progress, why_not))
+    return *pulled;
   // Reading from one agent and writing to the other overlap: a reader thread
   // keeps up to kInFlight chunks ahead of the writes.
   ChunkPipe pipe;
@@ -138,6 +140,7 @@ Result<CopiedFile> copy_volume_file(HostClients& clients, const std::string& fro
   if (!read.ok()) return read.status();
   auto committed = commit(clients, to, volume, ext, *read);
   if (!committed.ok()) return committed.status();
+  read->relayed_because = why_not;
   return *read;
 }
 

@@ -17,7 +17,8 @@ namespace xc {
 struct CopiedFile {
   int64_t bytes = 0;
   std::string sha256;
-  bool direct = false;  // host to host (disk_pull.h), not through the controller
+  bool direct = false;          // host to host (disk_pull.h), not through the controller
+  std::string relayed_because;  // why not host to host, when that was tried and given up
 };
 
 // Reads a volume's file from `from` in chunks (volume.read, the bytes raw

@@ -32,11 +32,15 @@ bool no_such_method(const Status& s) {
 
 std::optional<Result<CopiedFile>> pull_volume_file(
     HostClients& clients, const std::string& from, const std::string& to, const std::string& volume,
-    const std::string& ext, const std::function<void(int64_t, int64_t)>& progress) {
+    const std::string& ext, const std::function<void(int64_t, int64_t)>& progress,
+    std::string& why_not) {
   auto source = clients.tls_route(from);
   if (!source || !clients.tls_route(to) || !clients.pki()) return std::nullopt;
   auto ca = load_ca_identity(*clients.pki());
-  if (!ca.ok()) return std::nullopt;
+  if (!ca.ok()) {
+    why_not = "no CA key to sign a transfer certificate: " + ca.status().message();
+    return std::nullopt;
+  }
   auto ticket = new_ticket();
   if (!ticket.ok()) return Result<CopiedFile>(ticket.status());
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -51,7 +55,10 @@ std::optional<Result<CopiedFile>> pull_volume_file(
   // the copy through the controller knows what to do with both.
   auto offered =
       clients.call(from, "volume.offer", {{"name", volume}, {"ext", ext}, {"ticket", *ticket}});
-  if (!offered.ok()) return std::nullopt;
+  if (!offered.ok()) {
+    why_not = from + " offered no file: " + offered.status().message();
+    return std::nullopt;
+  }
   const int64_t size = offered->value("size", int64_t{0});
   auto started = clients.call(to, "volume.pull",
                               {{"name", volume},
@@ -62,7 +69,10 @@ std::optional<Result<CopiedFile>> pull_volume_file(
                                {"certificate", transfer->certificate_pem},
                                {"key", transfer->private_key_pem}});
   if (!started.ok()) {
-    if (no_such_method(started.status())) return std::nullopt;
+    if (no_such_method(started.status())) {
+      why_not = to + "'s agent cannot pull (no volume.pull)";
+      return std::nullopt;
+    }
     return Result<CopiedFile>(started.status());
   }
   for (;;) {
@@ -73,9 +83,12 @@ std::optional<Result<CopiedFile>> pull_volume_file(
     if (progress) progress(state->value("bytes", int64_t{0}), size);
     if (phase == "running") continue;
     if (phase == "done")
-      return Result<CopiedFile>(CopiedFile{size, state->value("sha256", std::string()), true});
+      return Result<CopiedFile>(CopiedFile{size, state->value("sha256", std::string()), true, {}});
     // The target could not reach the source: the controller, which reaches both, carries it.
-    if (state->value("unreached", false)) return std::nullopt;
+    if (state->value("unreached", false)) {
+      why_not = to + " could not reach " + from + ": " + state->value("error", std::string());
+      return std::nullopt;
+    }
     return Result<CopiedFile>(error(Code::kIo, "volume " + volume + ": copy from " + from + " to " +
                                                    to + ": " +
                                                    state->value("error", std::string("failed"))));

@@ -17,9 +17,12 @@ namespace xc {
 // The copy, or its failure; nothing when a host-to-host copy cannot be had
 // here, so the caller copies through the controller instead: a host not
 // reached over TLS, no CA at hand, an agent without these methods or with
-// no such file, or a target that cannot reach the source.
+// no such file, or a target that cannot reach the source. `why_not` then
+// says why, when it is worth telling the operator (empty for a host not
+// reached over TLS, where host to host was never possible).
 std::optional<Result<CopiedFile>> pull_volume_file(
     HostClients& clients, const std::string& from, const std::string& to, const std::string& volume,
-    const std::string& ext, const std::function<void(int64_t, int64_t)>& progress);
+    const std::string& ext, const std::function<void(int64_t, int64_t)>& progress,
+    std::string& why_not);
 
 }  // namespace xc

@@ -57,7 +57,11 @@ std::string MoveResult::summary() const {
   std::string out = how + ", " + seconds_text(total_ms) + ", downtime " +
                     std::to_string(downtime_ms) + " ms, " + mib_text(bytes);
   if (shared) out += ", disks on shared storage (not copied)";
-  if (copied) out += relayed ? ", copied through the controller" : ", copied host to host";
+  if (copied && !relayed) out += ", copied host to host";
+  if (copied && relayed) {
+    out += ", copied through the controller";
+    if (!relayed_because.empty()) out += " (" + relayed_because + ")";
+  }
   return resumed ? out + " (resumed)" : out;
 }
 
@@ -328,7 +332,10 @@ Result<MoveResult> VmMover::cold(const MoveRequest& r, MoveObserver& observer, b
           });
       if (!copied.ok()) return copied.status();
       before += copied->bytes;
-      result.relayed |= !copied->direct && copied->bytes > 0;
+      if (!copied->direct && copied->bytes > 0) {
+        result.relayed = true;
+        if (result.relayed_because.empty()) result.relayed_because = copied->relayed_because;
+      }
     }
     result.bytes = before;
     result.copied = !files.empty();

@@ -51,6 +51,7 @@ struct MoveResult {
   bool shared = false;          // the disks stayed on shared storage
   bool copied = false;          // cold: disk files were copied
   bool relayed = false;         // ...some through the controller, not host to host
+  std::string relayed_because;  // ...the first reason host to host was given up, if any
   std::string summary() const;  // "live over TLS, 2.3 s, downtime 41 ms, 212 MiB"
 };
 

@@ -336,3 +336,17 @@ TEST_CASE("a drained host's VMs are planned as migrates, a strict anti-affinity 
 }
 
 }  // namespace xc::test
+
+TEST_CASE("a move's summary says how its disks went, and why not host to host") {
+  xc::MoveResult r;
+  r.total_ms = 2300;
+  r.bytes = 212 << 20;
+  r.copied = true;
+  CHECK(r.summary().find(", copied host to host") != std::string::npos);
+  r.relayed = true;
+  CHECK(r.summary().find(", copied through the controller") != std::string::npos);
+  CHECK(r.summary().find("(") == std::string::npos);
+  r.relayed_because = "x86-02 could not reach x86-01: TLS handshake failed";
+  CHECK(r.summary().find(", copied through the controller (x86-02 could not reach x86-01: TLS "
+                         "handshake failed)") != std::string::npos);
+}
