@@ -224,6 +224,16 @@ void render_console(pugi::xml_node devices) {
   attr(child(devices, "memballoon"), "model", "virtio");
 }
 
+// The QEMU guest agent's channel: a guest with qemu-guest-agent answers on
+// it (quiesced snapshots, guest-ping); libvirt picks the socket's path.
+void render_guest_agent_channel(pugi::xml_node devices) {
+  pugi::xml_node channel = child(devices, "channel");
+  attr(channel, "type", "unix");
+  pugi::xml_node target = child(channel, "target");
+  attr(target, "type", "virtio");
+  attr(target, "name", "org.qemu.guest_agent.0");
+}
+
 }  // namespace
 
 void set_nic_filterref(pugi::xml_node interface, const std::string& tenant, const DomainNic& n) {
@@ -266,6 +276,7 @@ Result<std::string> render_domain_xml(const DomainSpec& spec, const HostContext&
   if (!nics.ok()) return nics;
   render_hostdevs(devices, spec);
   render_console(devices);
+  render_guest_agent_channel(devices);
 
   std::ostringstream out;
   doc.save(out, "  ",
