@@ -36,7 +36,7 @@ using nlohmann::json;
 
 struct ImportOptions : ImageIdentity {
   std::string file, format;
-  bool v2v = false;
+  bool v2v = false, no_v2v = false;
   std::string sha256, sm3, ca;  // a URL source's digest and CA bundle
   int64_t max_size_mib = kDefaultDownloadMaxBytes >> 20;
 };
@@ -137,7 +137,9 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
   request.declared_format = o.format;
   request.store_dir = image_store_dir(*state);
   request.limits.timeout = std::chrono::minutes(o.timeout_minutes);
-  request.use_v2v = o.v2v;
+  request.converter = o.v2v      ? ImportConverter::kVirtV2v
+                      : o.no_v2v ? ImportConverter::kQemuImg
+                                 : ImportConverter::kAuto;
   auto img = import_image_file(request);
   if (!img.ok())
     return fail(ctx,
@@ -158,6 +160,11 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
   }
   json manifest;
   json origin = {{"sourceFormat", img->source_format}, {"converter", img->converter}};
+  std::string note;
+  if (!img->converter_note.empty()) {
+    origin["converterNote"] = img->converter_note;
+    note = "; " + img->converter_note;
+  }
   std::string downloaded_from;
   if (from_url) {
     origin["sourceUrl"] = url_for_record(o.file);
@@ -175,12 +182,13 @@ void run_import(CliContext& ctx, ImportOptions o, const CLI::App& cmd) {
   }
   Status s = register_image(*store, log, audit_identity_for(cmd), "import",
                             "from " + img->source_format + " by " + img->converter + ", sha256 " +
-                                img->sha256 + ", sm3 " + img->sm3 + downloaded_from + ova,
+                                img->sha256 + ", sm3 " + img->sm3 + downloaded_from + ova + note,
                             o, *img, origin, manifest);
   if (!s.ok()) {
     discard();
     return fail(ctx, "image " + object_key(o.tenant, o.name) + ": " + s.message(), kExitFailure);
   }
+  if (!note.empty()) ctx.err << "warning: " << printable(img->converter_note) << "\n";
   print_registered(ctx, o, *img, manifest,
                    "imported from " + img->source_format + " (" + img->converter + ")" + ova);
 }
@@ -269,9 +277,13 @@ void add_image_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--max-size-mib", o->max_size_mib, "The largest download accepted, in MiB")
       ->check(CLI::Range(int64_t{1}, kMaxImportFileBytes >> 20))
       ->capture_default_str();
-  cmd->add_flag("--v2v", o->v2v,
-                "Convert with virt-v2v, which installs virtio drivers into a VMware guest "
-                "(needs virt-v2v installed)");
+  auto* v2v = cmd->add_flag("--v2v", o->v2v,
+                            "Convert with virt-v2v or fail (default: virt-v2v for a vmdk, vhd, "
+                            "vhdx or ova when it is installed, which installs virtio drivers "
+                            "into the guest)");
+  cmd->add_flag("--no-v2v", o->no_v2v,
+                "Convert the format only, with qemu-img, even where virt-v2v is installed")
+      ->excludes(v2v);
   add_output_option(*cmd, o->output, {"table", "json", "yaml"});
   cmd->footer(
       "The format is read from the file's header, never from its name; --format only\n"
@@ -281,9 +293,14 @@ void add_image_command(CLI::App& app, CliContext& ctx) {
       "A URL source is fetched over HTTPS only (plain http is refused), its server\n"
       "certificate verified, at most --max-size-mib, within --timeout; its digest (--sha256\n"
       "or --sm3, required) is checked before the conversion, and the download is removed\n"
-      "whatever happens.\n\n"
+      "whatever happens.\n"
+      "A vmdk, vhd, vhdx or OVA goes through virt-v2v when it is installed (virtio drivers,\n"
+      "boot loader and fstab fixed for KVM); a disk it refuses (no guest OS) is converted by\n"
+      "qemu-img with a warning. --v2v requires virt-v2v, --no-v2v never uses it.\n\n"
       "Examples:\n"
       "  xcloudctl image import /mnt/export/oa-server.vmdk --name oa-server --os 'Kylin V10'\n"
+      "  xcloudctl image import win2019.ova --name win2019 --os 'Windows Server 2019' --v2v\n"
+      "  xcloudctl image import data-disk.vmdk --name archive --os none --no-v2v\n"
       "  xcloudctl image import legacy.vhd --name legacy-db --os 'CentOS 7' \\\n"
       "      --tenant health --visibility shared --share-with education -o yaml\n"
       "  xcloudctl image import disk.img --format raw --name base --os 'UOS 20' --arch aarch64\n"

@@ -129,26 +129,50 @@ struct Scratch {
   }
 };
 
+// A disk from VMware or Hyper-V, whose guest lacks KVM's virtio drivers.
+bool from_other_hypervisor(const std::string& format) {
+  return format == "vmdk" || format == "vpc" || format == "vhdx";
+}
+
+Result<std::string> convert_v2v(const ImportRequest& r, const std::string& scratch) {
+  // Absolute, so a file named like an option is still a file to virt-v2v.
+  const std::string source = fs::absolute(r.file).string();
+  auto out = run_bounded({"virt-v2v", "-i", "disk", source, "-o", "local", "-os", scratch, "-of",
+                          "qcow2", "-on", "import"},
+                         r.limits);
+  if (!out.ok()) return out.status();
+  return scratch + "/import-sda";
+}
+
 Result<std::string> convert(const ImportRequest& r, const std::string& format,
-                            const std::string& scratch, std::string& converter) {
-  if (r.use_v2v) {
-    if (!program_installed("virt-v2v"))
+                            const std::string& scratch, ImportedImage& out) {
+  const bool v2v_installed = program_installed("virt-v2v");
+  if (r.converter == ImportConverter::kVirtV2v) {
+    if (!v2v_installed)
       return error(Code::kFailedPrecondition,
                    "--v2v: virt-v2v is not installed (apt-get install virt-v2v)");
-    converter = "virt-v2v";
-    auto out = run_bounded({"virt-v2v", "-i", "disk", r.file, "-o", "local", "-os", scratch, "-of",
-                            "qcow2", "-on", "import"},
-                           r.limits);
-    if (!out.ok()) return out.status();
-    return scratch + "/import-sda";
+    out.converter = "virt-v2v";
+    return convert_v2v(r, scratch);
   }
-  converter = "qemu-img";
-  std::string out = scratch + "/disk.qcow2";
-  auto run = run_bounded(
-      {"qemu-img", "convert", "-q", "-f", format, "-O", "qcow2", "-o", "compat=1.1", r.file, out},
-      r.limits);
+  if (r.converter == ImportConverter::kAuto && v2v_installed && from_other_hypervisor(format)) {
+    auto converted = convert_v2v(r, scratch);
+    if (converted.ok()) {
+      out.converter = "virt-v2v";
+      return converted;
+    }
+    // A data disk has no guest to convert; its bytes still import as they are.
+    out.converter_note = "virt-v2v did not convert it (" + converted.status().message() +
+                         "); converted by qemu-img, no drivers added";
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(scratch, ec)) fs::remove_all(entry.path(), ec);
+  }
+  out.converter = "qemu-img";
+  std::string converted = scratch + "/disk.qcow2";
+  auto run = run_bounded({"qemu-img", "convert", "-q", "-f", format, "-O", "qcow2", "-o",
+                          "compat=1.1", r.file, converted},
+                         r.limits);
   if (!run.ok()) return run.status();
-  return out;
+  return converted;
 }
 
 // Reads a small extracted file (the .ovf descriptor).
@@ -321,7 +345,7 @@ Result<ImportedImage> import_image_file(const ImportRequest& r) {
 
   ImportedImage out;
   out.source_format = user_format_name(*format);
-  auto converted = convert(r, *format, scratch.dir, out.converter);
+  auto converted = convert(r, *format, scratch.dir, out);
   if (!converted.ok()) return converted.status();
   auto stored_size = checked_virtual_size(*converted, "qcow2", r.limits);
   if (!stored_size.ok()) return stored_size.status();

@@ -1,8 +1,9 @@
 // Imports a disk image file into the controller's image store: the format is
 // read from the file's header (disk_format.h) and confirmed by qemu-img, the
-// file converted to qcow2 (virt-v2v when installed and asked for, else
-// qemu-img), and the result named by its SHA-256, with its SM3 and virtual
-// size. I/O and subprocesses; one import per call, no shared state.
+// file converted to qcow2 (virt-v2v for another hypervisor's disk when it is
+// installed, else qemu-img), and the result named by its SHA-256, with its
+// SM3 and virtual size. I/O and subprocesses; one import per call, no shared
+// state.
 #pragma once
 
 #include <cstdint>
@@ -16,12 +17,18 @@ namespace xc {
 inline constexpr int64_t kMaxImportFileBytes = int64_t{4} << 40;      // 4 TiB on disk
 inline constexpr int64_t kMaxImportVirtualBytes = int64_t{16} << 40;  // 16 TiB of guest disk
 
+// Who converts. kAuto: virt-v2v (which installs KVM's drivers into the guest)
+// for a VMware or Hyper-V disk (vmdk, vhd, vhdx, ova) when it is installed,
+// and qemu-img when it is not or when virt-v2v finds no guest to convert (a
+// data disk); kVirtV2v: virt-v2v or fail; kQemuImg: the format only.
+enum class ImportConverter { kAuto, kVirtV2v, kQemuImg };
+
 struct ImportRequest {
   std::string file;             // what the user named; only opened, never put in a path
   std::string declared_format;  // the user's --format word, or ""
   std::string store_dir;        // the image store, created 0700 when missing
   ProgramLimits limits;
-  bool use_v2v = false;  // convert through virt-v2v (guest drivers); needs it installed
+  ImportConverter converter = ImportConverter::kAuto;
 };
 
 struct ImportedImage {
@@ -31,6 +38,7 @@ struct ImportedImage {
   int64_t virtual_bytes = 0;    // the guest's disk size
   int64_t file_bytes = 0;       // the stored file's size
   std::string converter;        // "qemu-img" or "virt-v2v"
+  std::string converter_note;   // kAuto only: why virt-v2v did not convert it, if it was tried
   bool already_stored = false;  // the same bytes were imported before
   // From an OVA: the disk imported (its first) and what its .ovf asks for.
   std::string ova_disk;

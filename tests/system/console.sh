@@ -16,6 +16,7 @@ source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../support/libvirtd.sh"
 source "$(dirname "$0")/../support/sshd.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
+source "$(dirname "$0")/../support/real_host.sh"
 STATE="$TMP/state/state.db"
 POOL="xc-consoletest-$$"
 AGENT_PID=""
@@ -48,40 +49,9 @@ start_libvirtd
 remove_leftover_domains xc-systest.con-1
 ctl init >/dev/null
 ctl ca init >/dev/null
-port=$(free_port)
-ctl host enroll sys-01 --address "127.0.0.1:$port" >/dev/null
-bundle="$TMP/state/pki/hosts/sys-01"
-mkdir -p "$TMP/images" "$TMP/disks" "$TMP/m"
+start_real_host sys-01 "$POOL"
 qemu-img create -q -f qcow2 "$TMP/images/blank.qcow2" 1G
-cat >"$TMP/agent.yaml" <<YAML
-listen: 127.0.0.1
-port: $port
-libvirt: qemu:///system
-domainType: qemu
-storageDir: $TMP/disks
-storagePool: $POOL
-imageDir: $TMP/images
-tls: {cert: $bundle/agent.crt, key: $bundle/agent.key, ca: $bundle/ca.crt}
-YAML
-"$XCLOUD_AGENT" serve --config "$TMP/agent.yaml" 2>"$TMP/agent.log" &
-AGENT_PID=$!
-wait_for "$TMP/agent.log" serving 10
 cat >"$TMP/m/cloud.yaml" <<YAML
-apiVersion: xcloud/v1
-kind: Zone
-metadata: {name: lab}
-spec: {displayName: lab}
----
-apiVersion: xcloud/v1
-kind: Pool
-metadata: {name: bench}
-spec: {zone: lab}
----
-apiVersion: xcloud/v1
-kind: Host
-metadata: {name: sys-01}
-spec: {pool: bench, address: "127.0.0.1:$port", imageDir: $TMP/images}
----
 apiVersion: xcloud/v1
 kind: Tenant
 metadata: {name: systest}
@@ -173,8 +143,8 @@ PY
 # and `xcloud-agent rpc` on the far side of the channel opens the console.
 cp "$SSH_KEY" "$TMP/state/pki/ssh_key"
 cp "$SSH_KNOWN_HOSTS" "$TMP/state/pki/known_hosts"
-sed -i "s|spec: {pool: bench, address: \"127.0.0.1:$port\", imageDir: $TMP/images}|spec: {pool: bench, address: 127.0.0.1, imageDir: $TMP/images, transport: ssh, ssh: {user: root, port: $SSHD_PORT, command: \"$XCLOUD_AGENT rpc --config $TMP/agent.yaml\"}}|" "$TMP/m/cloud.yaml"
-grep -q "transport: ssh" "$TMP/m/cloud.yaml" || fail "the Host was not switched to SSH"
+sed -i "s|spec: {pool: bench, address: \"127.0.0.1:$port\", imageDir: $TMP/images}|spec: {pool: bench, address: 127.0.0.1, imageDir: $TMP/images, transport: ssh, ssh: {user: root, port: $SSHD_PORT, command: \"$XCLOUD_AGENT rpc --config $TMP/agent.yaml\"}}|" "$TMP/m/lab.yaml"
+grep -q "transport: ssh" "$TMP/m/lab.yaml" || fail "the Host was not switched to SSH"
 expect_status 0 ctl apply -f "$TMP/m"
 greeting=$(vnc_greeting "$TMP/vnc-ssh")
 [ "$greeting" = "RFB 003.008" ] || fail "VNC greeting through SSH: '$greeting'"

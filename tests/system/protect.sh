@@ -20,6 +20,7 @@
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../support/libvirtd.sh"
 source "$(dirname "$0")/../../scripts/lib/simulated_hosts.sh"
+source "$(dirname "$0")/../support/real_host.sh"
 STATE="$TMP/state/state.db"
 POOL="xc-protecttest-$$"
 DOM=xc-systest.prot-1
@@ -73,40 +74,10 @@ start_libvirtd
 remove_leftover_domains xc-systest.prot-1 xc-systest.prot-r
 ctl init >/dev/null
 ctl ca init >/dev/null
-port=$(free_port)
-ctl host enroll sys-01 --address "127.0.0.1:$port" >/dev/null
-bundle="$TMP/state/pki/hosts/sys-01"
-mkdir -p "$TMP/images" "$TMP/disks" "$TMP/m" "$TMP/backups"
+start_real_host sys-01 "$POOL"
+mkdir -p "$TMP/backups"
 qemu-img create -q -f qcow2 "$TMP/images/blank.qcow2" 1G
-cat >"$TMP/agent.yaml" <<YAML
-listen: 127.0.0.1
-port: $port
-libvirt: qemu:///system
-domainType: qemu
-storageDir: $TMP/disks
-storagePool: $POOL
-imageDir: $TMP/images
-tls: {cert: $bundle/agent.crt, key: $bundle/agent.key, ca: $bundle/ca.crt}
-YAML
-"$XCLOUD_AGENT" serve --config "$TMP/agent.yaml" 2>"$TMP/agent.log" &
-AGENT_PID=$!
-wait_for "$TMP/agent.log" serving 10
 cat >"$TMP/m/cloud.yaml" <<YAML
-apiVersion: xcloud/v1
-kind: Zone
-metadata: {name: lab}
-spec: {displayName: lab}
----
-apiVersion: xcloud/v1
-kind: Pool
-metadata: {name: bench}
-spec: {zone: lab}
----
-apiVersion: xcloud/v1
-kind: Host
-metadata: {name: sys-01}
-spec: {pool: bench, address: "127.0.0.1:$port", imageDir: $TMP/images}
----
 apiVersion: xcloud/v1
 kind: Tenant
 metadata: {name: systest}

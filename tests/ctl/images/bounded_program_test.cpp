@@ -17,6 +17,12 @@ TEST_CASE("a failing program is reported with the last line it wrote to stderr")
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Code::kIo);
   CHECK(r.status().message() == "sh: last words");
+  // A program naming itself in an error line, advice after it: that line.
+  auto named = run_bounded(
+      {"sh", "-c", "echo 'sh: error: no guest found.' >&2; echo >&2; echo 'Try -v.' >&2; exit 1"},
+      {});
+  REQUIRE_FALSE(named.ok());
+  CHECK(named.status().message() == "sh: error: no guest found.");
   auto quiet = run_bounded({"false"}, {});
   REQUIRE_FALSE(quiet.ok());
   CHECK(quiet.status().message() == "false: exited with status 1");
