@@ -19,6 +19,7 @@ flock 9
 source tests/support/e2e.sh
 source tests/support/libvirtd.sh
 source scripts/lib/simulated_hosts.sh
+source tests/support/real_host.sh
 WORK=${WORK:-$TMP}
 STATE="$WORK/state/state.db"
 POOL="xc-backupbench-$$"
@@ -56,42 +57,12 @@ echo "== incremental backup of a $SIZE_GIB GiB disk, 1% changed"
 start_libvirtd
 ctl init >/dev/null
 ctl ca init >/dev/null
-port=$(free_port)
-ctl host enroll bench-01 --address "127.0.0.1:$port" >/dev/null
-bundle="$WORK/state/pki/hosts/bench-01"
-mkdir -p "$WORK/images" "$WORK/disks" "$WORK/m" "$WORK/backups"
+REAL_HOST_DIR=$WORK start_real_host bench-01 "$POOL"
+mkdir -p "$WORK/backups"
 random_file "$WORK/images/data.raw" "$SIZE_GIB"
 qemu-img convert -O qcow2 "$WORK/images/data.raw" "$WORK/images/data.qcow2"
 rm "$WORK/images/data.raw"
-cat >"$WORK/agent.yaml" <<YAML
-listen: 127.0.0.1
-port: $port
-libvirt: qemu:///system
-domainType: qemu
-storageDir: $WORK/disks
-storagePool: $POOL
-imageDir: $WORK/images
-tls: {cert: $bundle/agent.crt, key: $bundle/agent.key, ca: $bundle/ca.crt}
-YAML
-"$XCLOUD_AGENT" serve --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &
-AGENT_PID=$!
-sleep 1
 cat >"$WORK/m/cloud.yaml" <<YAML
-apiVersion: xcloud/v1
-kind: Zone
-metadata: {name: lab}
-spec: {displayName: lab}
----
-apiVersion: xcloud/v1
-kind: Pool
-metadata: {name: bench}
-spec: {zone: lab}
----
-apiVersion: xcloud/v1
-kind: Host
-metadata: {name: bench-01}
-spec: {pool: bench, address: "127.0.0.1:$port", imageDir: $WORK/images}
----
 apiVersion: xcloud/v1
 kind: Tenant
 metadata: {name: bench}
