@@ -8,6 +8,7 @@
 # disks in DIR/disks and images in DIR/images, and logs to DIR/agent.log.
 start_real_host() {
   local host=$1 pool=$2 dir=${REAL_HOST_DIR:-$TMP}
+  REAL_HOST_POOL=$pool
   port=$(free_port)
   ctl host enroll "$host" --address "127.0.0.1:$port" >/dev/null
   local bundle
@@ -47,4 +48,22 @@ kind: Host
 metadata: {name: $host}
 spec: {pool: bench, address: "127.0.0.1:$port", imageDir: $dir/images}
 YAML
+}
+
+# stop_real_host DOMAIN...: for a test's EXIT trap. Removes the domains (with
+# their snapshot metadata), stops the agent, removes its storage pool, stops
+# the libvirtd start_libvirtd started and removes $TMP.
+stop_real_host() {
+  local dom
+  for dom in "$@"; do
+    virsh -c qemu:///system destroy "$dom" >/dev/null 2>&1 || true
+    virsh -c qemu:///system undefine --nvram --snapshots-metadata "$dom" >/dev/null 2>&1 || true
+  done
+  [ -n "${AGENT_PID:-}" ] && kill "$AGENT_PID" 2>/dev/null && { wait "$AGENT_PID" 2>/dev/null || true; }
+  if [ -n "${REAL_HOST_POOL:-}" ]; then
+    virsh -c qemu:///system pool-destroy "$REAL_HOST_POOL" >/dev/null 2>&1 || true
+    virsh -c qemu:///system pool-undefine "$REAL_HOST_POOL" >/dev/null 2>&1 || true
+  fi
+  stop_libvirtd
+  rm -rf "$TMP"
 }

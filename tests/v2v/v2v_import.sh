@@ -23,18 +23,8 @@ source "$(dirname "$0")/../support/real_host.sh"
 STATE="$TMP/state/state.db"
 POOL="xc-v2vtest-$$"
 DOM=xc-v2vtest.deb-1
-AGENT_PID=""
 CACHE=${XC_V2V_CACHE:-$XC_SOURCE_DIR/build/v2v-cache}
-cleanup() {
-  virsh -c qemu:///system destroy "$DOM" >/dev/null 2>&1 || true
-  virsh -c qemu:///system undefine --nvram --snapshots-metadata "$DOM" >/dev/null 2>&1 || true
-  [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && { wait "$AGENT_PID" 2>/dev/null || true; }
-  virsh -c qemu:///system pool-destroy "$POOL" >/dev/null 2>&1 || true
-  virsh -c qemu:///system pool-undefine "$POOL" >/dev/null 2>&1 || true
-  stop_libvirtd
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap 'stop_real_host "$DOM"' EXIT
 ctl() { "$XCLOUDCTL" --state "$STATE" "$@"; }
 elapsed() { echo "$(($(date +%s) - $1)) s"; }
 [ "$(id -u)" -eq 0 ] || fail "run as root (mmdebstrap, libvirtd)"
