@@ -52,7 +52,7 @@ if [ ! -s "$VMDK" ]; then
   mkdir -p "$CACHE"
   start=$(date +%s)
   mmdebstrap --quiet --mode=root --variant=apt \
-    --include=linux-image-amd64,grub-pc,systemd-sysv,udev,qemu-guest-agent,initramfs-tools \
+    --include=linux-image-amd64,grub-pc,systemd-sysv,udev,qemu-guest-agent,initramfs-tools,e2fsprogs \
     bookworm "$TMP/root.tar" >"$TMP/mmdebstrap.log" 2>&1 || fail "mmdebstrap: $(tail -5 "$TMP/mmdebstrap.log")"
   echo "v2v: Debian 12 root built in $(elapsed "$start")"
   start=$(date +%s)
